@@ -1,0 +1,138 @@
+#pragma once
+// The versioned migration engine: status, up, down, plan, validate, repair, baseline, init, new.
+// Every entry point validates the whole folder against the history before it changes anything.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tandem/migration.h"
+#include "tandem/status.h"
+
+namespace tandem {
+
+// Options shared by every engine command. Defaults are the CLI's defaults.
+struct EngineOptions {
+  std::string db_url = "sqlite:tandem.db";
+  std::string dir = "migrations";
+  std::string schema = "public";       // PostgreSQL schema the migrations run in (search_path)
+  int lock_wait_ms = 60000;            // how long to wait for another tandem's migration lock
+  int lock_timeout_ms = 2000;          // lock_timeout for every statement
+  int statement_timeout_ms = 0;        // statement_timeout for every statement (0 = none)
+  int lock_retries = 10;               // retries of a statement/transaction that hit lock_timeout
+  int retry_base_ms = 250;             // first backoff; doubles per retry, with jitter
+  bool allow_out_of_order = false;     // apply pending versions lower than the newest applied
+  // Receives progress and warnings (one line, no newline). Null: silent.
+  std::function<void(const std::string&)> log;
+};
+
+// One migration as `status` sees it: file and history merged.
+struct MigrationState {
+  std::string version;
+  std::string name;
+  std::string file;  // "" when the file is missing
+  // applied | pending | failed | running | interrupted | baseline | missing | changed | out_of_order
+  std::string state;
+  std::string applied_at;  // ISO-8601 UTC, "" when never applied
+  long long duration_ms = 0;
+  std::string applied_by;
+  std::string checksum;  // of the file, or of history when the file is missing
+  bool transactional = true;
+  std::string direction;  // for failed/running/interrupted: "up" or "down"
+  int statements_applied = 0;
+  int statements_total = 0;
+  std::string error;
+  std::string failed_statement;
+};
+
+struct StatusReport {
+  std::string database;  // redacted URL
+  std::string backend;   // "postgres" | "sqlite"
+  std::string dir;
+  std::string current_version;  // highest applied, "" for none
+  int applied = 0, pending = 0, failed = 0;
+  std::vector<MigrationState> migrations;
+  std::vector<Problem> problems;
+  bool history_exists = false;
+  // PostgreSQL: who holds the migration lock right now ("" when free).
+  std::string lock_holder;
+};
+
+// Status never changes the database.
+Result<StatusReport> status(const EngineOptions& options);
+
+struct AppliedStep {
+  std::string version, name, file;
+  Direction direction = Direction::kUp;
+  long long duration_ms = 0;
+  int statements = 0;
+  bool transactional = true;
+  int retries = 0;
+  bool resumed = false;
+};
+
+struct ApplyReport {
+  std::vector<AppliedStep> steps;
+  std::string current_version;
+};
+
+struct UpOptions {
+  std::optional<std::string> to;  // apply up to and including this version
+  bool resume = false;            // continue a failed/interrupted non-transactional migration
+};
+
+struct DownOptions {
+  std::optional<std::string> to;  // revert everything above this version
+  int steps = 1;                  // used when `to` is not set
+  bool resume = false;
+};
+
+// Applies pending migrations in version order, one transaction each (or statement by
+// statement with recorded progress for non-transactional ones). On failure the Status says
+// which file, line and statement failed and what to do; the report lists what did apply.
+Result<ApplyReport> up(const EngineOptions& options, const UpOptions& up_options,
+                       ApplyReport* partial = nullptr);
+Result<ApplyReport> down(const EngineOptions& options, const DownOptions& down_options,
+                         ApplyReport* partial = nullptr);
+
+struct PlannedMigration {
+  std::string version, name, file;
+  Direction direction = Direction::kUp;
+  bool transactional = true;
+  int resume_from = 0;  // first statement that would run (non-zero for --resume)
+  std::vector<Statement> statements;
+};
+
+// The exact statements `up`/`down` would run now, in order; runs nothing, changes nothing.
+Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options, const UpOptions& up_options);
+Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options,
+                                                const DownOptions& down_options);
+
+// Every problem of the folder and of the folder against the history. Changes nothing.
+Result<std::vector<Problem>> validate(const EngineOptions& options);
+
+struct RepairAction {
+  std::string version, name;
+  std::string action;  // "removed_failed" | "removed_missing" | "updated_checksum"
+  std::string detail;
+};
+
+// Removes failed/interrupted history rows and rows whose file is gone, and accepts the
+// current checksum of edited files. Every action is logged in the event log.
+Result<std::vector<RepairAction>> repair(const EngineOptions& options);
+
+// Marks every migration with version <= `version` as applied without running it, for
+// adopting tandem on an existing database. Refused when history is not empty.
+Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const std::string& version);
+
+// Creates the migrations folder and the history tables. Idempotent.
+Status init(const EngineOptions& options);
+
+// Writes a new migration file with the next free version and returns its path.
+Result<std::string> new_migration(const EngineOptions& options, const std::string& name);
+
+// Formats problems for a person, one per line: "file:line:col: message\n  hint: …".
+std::string format_problems(const std::vector<Problem>& problems);
+
+}  // namespace tandem

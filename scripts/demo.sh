@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: installs, builds, applies the shipped examples to a
+# SQLite file and prints `tandem status`. No server needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -DTANDEM_TESTS=OFF >/dev/null
+cmake --build build -j "$(nproc)" --target tandem
+DB="${1:-demo.db}"
+./build/tandem --db "sqlite:$DB" --dir examples/migrations up
+./build/tandem --db "sqlite:$DB" --dir examples/migrations status

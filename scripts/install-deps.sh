@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs every build, test and runtime dependency from Debian packages. Idempotent.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config git
+  libpq-dev libsqlite3-dev sqlite3 libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev libssl-dev libgtest-dev libbenchmark-dev
+  postgresql-15 postgresql-client-15
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

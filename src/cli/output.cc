@@ -1,0 +1,195 @@
+// Text and JSON renderings of engine results.
+
+#include "cli/output.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tandem::cli {
+
+using nlohmann::json;
+
+namespace {
+json null_if_empty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+const char* dir_word(Direction d) { return d == Direction::kUp ? "up" : "down"; }
+}  // namespace
+
+json to_json(const Problem& p) {
+  return {{"kind", p.kind},       {"file", null_if_empty(p.file)},
+          {"line", p.line},       {"column", p.column},
+          {"message", p.message}, {"hint", null_if_empty(p.hint)}};
+}
+
+json to_json(const Status& st) {
+  return {{"error",
+           {{"code", static_cast<int>(st.code())},
+            {"message", st.message()},
+            {"hint", null_if_empty(st.hint())},
+            {"sqlstate", null_if_empty(st.sqlstate())}}}};
+}
+
+json to_json(const StatusReport& r) {
+  json migrations = json::array();
+  for (const MigrationState& m : r.migrations) {
+    json j = {{"version", m.version},
+              {"name", m.name},
+              {"file", null_if_empty(m.file)},
+              {"state", m.state},
+              {"applied_at", null_if_empty(m.applied_at)},
+              {"duration_ms", m.duration_ms},
+              {"applied_by", null_if_empty(m.applied_by)},
+              {"checksum", m.checksum}};
+    if (m.state == "failed" || m.state == "interrupted" || m.state == "running") {
+      j["direction"] = m.direction;
+      j["statements_applied"] = m.statements_applied;
+      j["statements_total"] = m.statements_total;
+      j["error"] = null_if_empty(m.error);
+      j["failed_statement"] = null_if_empty(m.failed_statement);
+    }
+    if (!m.applied_at.empty()) j["transactional"] = m.transactional;
+    migrations.push_back(std::move(j));
+  }
+  json problems = json::array();
+  for (const Problem& p : r.problems) problems.push_back(to_json(p));
+  return {{"database", r.database},
+          {"backend", r.backend},
+          {"dir", r.dir},
+          {"current_version", null_if_empty(r.current_version)},
+          {"applied", r.applied},
+          {"pending", r.pending},
+          {"failed", r.failed},
+          {"lock_holder", null_if_empty(r.lock_holder)},
+          {"migrations", migrations},
+          {"problems", problems}};
+}
+
+json to_json(const ApplyReport& r) {
+  json steps = json::array();
+  for (const AppliedStep& s : r.steps) {
+    steps.push_back({{"version", s.version},
+                     {"name", s.name},
+                     {"file", s.file},
+                     {"direction", dir_word(s.direction)},
+                     {"duration_ms", s.duration_ms},
+                     {"statements", s.statements},
+                     {"transactional", s.transactional},
+                     {"retries", s.retries},
+                     {"resumed", s.resumed}});
+  }
+  return {{"migrations", steps}, {"current_version", null_if_empty(r.current_version)}};
+}
+
+json to_json(const std::vector<PlannedMigration>& plan) {
+  json out = json::array();
+  for (const PlannedMigration& m : plan) {
+    json stmts = json::array();
+    for (size_t i = 0; i < m.statements.size(); ++i) {
+      const Statement& s = m.statements[i];
+      stmts.push_back({{"sql", s.sql},
+                       {"line", s.line},
+                       {"transactional", s.transactional},
+                       {"skipped", static_cast<int>(i) < m.resume_from}});
+    }
+    out.push_back({{"version", m.version},
+                   {"name", m.name},
+                   {"file", m.file},
+                   {"direction", dir_word(m.direction)},
+                   {"transactional", m.transactional},
+                   {"resume_from", m.resume_from},
+                   {"statements", stmts}});
+  }
+  return {{"migrations", out}};
+}
+
+std::string status_text(const StatusReport& r) {
+  std::string out;
+  out += fmt::format("database  {}\nfolder    {}\n", r.database, r.dir);
+  out += fmt::format("version   {} ({} applied, {} pending{})\n", r.current_version.empty() ? "none" : r.current_version,
+                     r.applied, r.pending, r.failed ? fmt::format(", {} failed", r.failed) : "");
+  if (!r.lock_holder.empty()) out += fmt::format("lock      held by {}\n", r.lock_holder);
+  if (r.migrations.empty()) {
+    out += "\nno migrations yet: create one with `tandem new NAME`\n";
+  } else {
+    size_t vw = 7, nw = 4;
+    for (const MigrationState& m : r.migrations) {
+      vw = std::max(vw, m.version.size());
+      nw = std::max(nw, m.name.size());
+    }
+    out += fmt::format("\n  {:<{}}  {:<{}}  {:<12}  {}\n", "VERSION", vw, "NAME", nw, "STATE", "APPLIED AT");
+    for (const MigrationState& m : r.migrations) {
+      out += fmt::format("  {:<{}}  {:<{}}  {:<12}  {}\n", m.version, vw, m.name, nw, m.state, m.applied_at);
+      if (m.state == "failed" || m.state == "interrupted" || m.state == "running") {
+        out += fmt::format("      {} {} of {} statements {}{}\n", m.direction == "down" ? "reverting:" : "applying:",
+                           m.statements_applied, m.statements_total,
+                           m.state == "running" ? "done so far (in progress)" : "done",
+                           m.error.empty() ? "" : "; error: " + m.error);
+        if (m.state != "running") {
+          out += fmt::format("      next: fix the cause, then `tandem {} --resume` (continues at statement {}), or undo "
+                             "by hand and `tandem repair`\n",
+                             m.direction, m.statements_applied + 1);
+        }
+      } else if (m.state == "changed") {
+        out += "      the file was edited after it was applied: restore it, or `tandem repair` to accept it\n";
+      } else if (m.state == "missing") {
+        out += "      the file is gone: restore it, or `tandem repair` to forget it\n";
+      } else if (m.state == "out_of_order") {
+        out += "      lower than the newest applied version: rename it, or `tandem up --allow-out-of-order`\n";
+      }
+    }
+  }
+  if (!r.problems.empty()) {
+    out += "\nproblems:\n";
+    out += format_problems(r.problems);
+  }
+  return out;
+}
+
+std::string apply_text(const ApplyReport& r, Direction dir) {
+  if (r.steps.empty()) {
+    return fmt::format("nothing to {}; current version {}\n", dir == Direction::kUp ? "apply" : "revert",
+                       r.current_version.empty() ? "none" : r.current_version);
+  }
+  long long total = 0;
+  for (const AppliedStep& s : r.steps) total += s.duration_ms;
+  return fmt::format("{} {} migration{} in {} ms; current version {}\n", dir == Direction::kUp ? "applied" : "reverted",
+                     r.steps.size(), r.steps.size() == 1 ? "" : "s", total,
+                     r.current_version.empty() ? "none" : r.current_version);
+}
+
+std::string plan_text(const std::vector<PlannedMigration>& plan) {
+  if (plan.empty()) return "-- nothing to run\n";
+  std::string out;
+  for (const PlannedMigration& m : plan) {
+    out += fmt::format("-- {} {} ({})\n", dir_word(m.direction), m.file,
+                       m.transactional ? "one transaction" : "outside a transaction, statement by statement");
+    if (m.transactional) out += "BEGIN;\n";
+    for (size_t i = 0; i < m.statements.size(); ++i) {
+      if (static_cast<int>(i) < m.resume_from) {
+        out += fmt::format("-- statement {} already applied, skipped by --resume\n", i + 1);
+        continue;
+      }
+      out += m.statements[i].sql;
+      if (m.statements[i].sql.empty() || m.statements[i].sql.back() != ';') out += ";";
+      out += "\n";
+    }
+    if (m.transactional) out += "COMMIT;\n";
+    out += "\n";
+  }
+  return out;
+}
+
+long long parse_duration_ms(const std::string& text) {
+  if (text.empty()) return -1;
+  size_t pos = 0;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+  if (pos == 0 || pos > 12) return -1;
+  long long n = std::stoll(text.substr(0, pos));
+  std::string unit = text.substr(pos);
+  if (unit.empty() || unit == "ms") return n;
+  if (unit == "s") return n * 1000;
+  if (unit == "m" || unit == "min") return n * 60000;
+  return -1;
+}
+
+}  // namespace tandem::cli

@@ -1,0 +1,24 @@
+#pragma once
+// Turning engine results into text for people and JSON for programs. No logic beyond that.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tandem/engine.h"
+
+namespace tandem::cli {
+
+nlohmann::json to_json(const Problem& p);
+nlohmann::json to_json(const StatusReport& r);
+nlohmann::json to_json(const ApplyReport& r);
+nlohmann::json to_json(const std::vector<PlannedMigration>& plan);
+nlohmann::json to_json(const Status& st);
+
+std::string status_text(const StatusReport& r);
+std::string apply_text(const ApplyReport& r, Direction dir);
+std::string plan_text(const std::vector<PlannedMigration>& plan);
+
+// Parses "2s", "500ms", "1m", "1500" (milliseconds) into milliseconds; -1 when invalid.
+long long parse_duration_ms(const std::string& text);
+
+}  // namespace tandem::cli

@@ -1,0 +1,121 @@
+// PostgreSQL Connection over libpq.
+
+#include "db/postgres/pg_connection.h"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+
+namespace tandem::db {
+namespace {
+
+// Builds a Status from a failed PGresult: primary message, detail, hint, SQLSTATE, position.
+Status error_from_result(PGresult* res, PGconn* conn) {
+  auto field = [res](int code) -> std::string {
+    const char* v = res ? PQresultErrorField(res, code) : nullptr;
+    return v ? v : "";
+  };
+  std::string primary = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (primary.empty()) {
+    primary = PQerrorMessage(conn);
+    while (!primary.empty() && (primary.back() == '\n' || primary.back() == ' ')) primary.pop_back();
+  }
+  std::string sqlstate = field(PG_DIAG_SQLSTATE);
+  std::string msg = primary;
+  if (std::string detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) msg += " (" + detail + ")";
+  if (!sqlstate.empty()) msg += " [SQLSTATE " + sqlstate + "]";
+  Status st = Status::Database(msg, sqlstate, field(PG_DIAG_MESSAGE_HINT));
+  if (std::string pos = field(PG_DIAG_STATEMENT_POSITION); !pos.empty()) {
+    st = st.with_position(std::atoi(pos.c_str()));
+  }
+  return st;
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+PgConnection::PgConnection(PGconn* conn, std::string description)
+    : conn_(conn), description_(std::move(description)) {
+  // Server NOTICEs ("schema already exists, skipping") are not for the user's terminal.
+  PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+Result<std::unique_ptr<Connection>> PgConnection::open(const std::string& conninfo,
+                                                       const ConnectOptions& options) {
+  // Pass the URL/conninfo through libpq untouched (sslmode, host=/socket/dir, service files all
+  // work) and add fallback_application_name so a user-set application_name still wins.
+  const char* keys[] = {"dbname", "fallback_application_name", "connect_timeout", nullptr};
+  const char* env_timeout = std::getenv("PGCONNECT_TIMEOUT");
+  const char* values[] = {conninfo.c_str(), options.application_name.c_str(),
+                          env_timeout ? env_timeout : "10", nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  std::string redacted = redact_url(conninfo);
+  if (conn == nullptr) return Status::Database("out of memory connecting to " + redacted);
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string err = PQerrorMessage(conn);
+    PQfinish(conn);
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    return Status::Database(fmt::format("cannot connect to {}: {}", redacted, err), "08006",
+                            "check that the server is running and that --db (or DATABASE_URL) "
+                            "names the right host, port, database and user");
+  }
+  return std::unique_ptr<Connection>(new PgConnection(conn, redacted));
+}
+
+Status PgConnection::execute(std::string_view sql) {
+  std::string text(sql);
+  ResultPtr res(PQexec(conn_, text.c_str()));
+  ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return Status::Ok();
+  if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+    // COPY FROM STDIN cannot be fed from a migration file; drain and refuse.
+    while ((res = ResultPtr(PQgetResult(conn_)))) {
+    }
+    return Status::InvalidInput("COPY … FROM STDIN / TO STDOUT cannot run from a migration",
+                                "load data with INSERT statements or COPY from a server-side file");
+  }
+  return error_from_result(res.get(), conn_);
+}
+
+Result<Rows> PgConnection::query(std::string_view sql, const std::vector<Param>& params) {
+  std::string text(sql);
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0));
+  ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return error_from_result(res.get(), conn_);
+  Rows rows;
+  int ncols = PQnfields(res.get());
+  int nrows = PQntuples(res.get());
+  rows.columns.reserve(ncols);
+  for (int c = 0; c < ncols; ++c) rows.columns.emplace_back(PQfname(res.get(), c));
+  rows.rows.resize(nrows);
+  for (int r = 0; r < nrows; ++r) {
+    rows.rows[r].reserve(ncols);
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res.get(), r, c)) {
+        rows.rows[r].emplace_back(std::nullopt);
+      } else {
+        rows.rows[r].emplace_back(std::string(PQgetvalue(res.get(), r, c), PQgetlength(res.get(), r, c)));
+      }
+    }
+  }
+  return rows;
+}
+
+int PgConnection::server_version() const { return PQserverVersion(conn_); }
+
+int PgConnection::backend_pid() const { return PQbackendPID(conn_); }
+
+}  // namespace tandem::db

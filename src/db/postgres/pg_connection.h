@@ -1,0 +1,31 @@
+#pragma once
+// PostgreSQL implementation of tandem::db::Connection (libpq).
+
+#include <libpq-fe.h>
+
+#include "tandem/db.h"
+
+namespace tandem::db {
+
+class PgConnection final : public Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> open(const std::string& conninfo,
+                                                  const ConnectOptions& options);
+  ~PgConnection() override;
+
+  Backend backend() const override { return Backend::kPostgres; }
+  Status execute(std::string_view sql) override;
+  Result<Rows> query(std::string_view sql, const std::vector<Param>& params) override;
+  std::string describe() const override { return description_; }
+
+  // e.g. 150018 for 15.18.
+  int server_version() const;
+  int backend_pid() const;
+
+ private:
+  PgConnection(PGconn* conn, std::string description);
+  PGconn* conn_;
+  std::string description_;
+};
+
+}  // namespace tandem::db

@@ -1,0 +1,375 @@
+// up and down: run migrations one transaction each, or statement by statement with recorded
+// progress when a statement cannot run inside a transaction.
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "engine/selection.h"
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+const char* dir_word(Direction d) { return d == Direction::kUp ? "up" : "down"; }
+
+// Test hook: TANDEM_TEST_SLEEP_AFTER_STATEMENT=<ms> sleeps after every migration statement so
+// tests can kill tandem at a known point. Never set in production.
+void test_pause() {
+  static const int ms = [] {
+    const char* v = std::getenv("TANDEM_TEST_SLEEP_AFTER_STATEMENT");
+    return v ? std::atoi(v) : 0;
+  }();
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+class Runner {
+ public:
+  Runner(Session& s, Direction dir) : s_(s), dir_(dir), rng_(std::random_device{}()) {}
+
+  // One migration in one transaction. `in_txn`: SQLite step already opened BEGIN IMMEDIATE.
+  // Returns a lock-timeout Status unchanged so the caller can back off and retry the step.
+  Status run_transactional(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step) {
+    const Migration& m = *pick.migration;
+    auto start = Clock::now();
+    if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
+    for (size_t i = 0; i < stmts.size(); ++i) {
+      Status st = s_.conn->execute(stmts[i].sql);
+      if (!st.ok()) {
+        (void)s_.conn->execute("ROLLBACK");
+        if (st.is_lock_timeout()) return st;
+        record_failure_event(m, stmts, i, st, true);
+        return statement_error(m, stmts[i], i, stmts.size(), st, true);
+      }
+      test_pause();
+    }
+    HistoryRow row = base_row(m, stmts, true);
+    row.statements_applied = static_cast<int>(stmts.size());
+    row.duration_ms = ms_since(start);
+    if (dir_ == Direction::kDown) row.status = "reverted";
+    Status rec = dir_ == Direction::kUp ? s_.history->upsert(row) : s_.history->remove(m.version);
+    if (rec.ok()) rec = s_.history->event(dir_word(dir_), row);
+    if (rec.ok()) rec = s_.conn->execute("COMMIT");
+    if (!rec.ok()) {
+      (void)s_.conn->execute("ROLLBACK");
+      return rec;
+    }
+    step.duration_ms = row.duration_ms;
+    step.statements = static_cast<int>(stmts.size());
+    step.transactional = true;
+    return Status::Ok();
+  }
+
+  // Statement by statement outside a transaction block. Progress is recorded after every
+  // statement; statements that can run in a transaction commit together with their progress,
+  // so only the non-transactional ones (CREATE INDEX CONCURRENTLY, …) can be re-run on resume.
+  Status run_statements(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step) {
+    const Migration& m = *pick.migration;
+    auto start = Clock::now();
+    HistoryRow row = base_row(m, stmts, false);
+    if (pick.row) {  // resuming, or reverting an applied migration
+      row.applied_at = pick.row->applied_at;
+      if (pick.resume_from > 0 && pick.resume_from < static_cast<int>(stmts.size())) {
+        s_.log(fmt::format("resuming {} {} at statement {} of {}", dir_word(dir_), m.file, pick.resume_from + 1,
+                           stmts.size()));
+      }
+    }
+    row.status = "running";
+    row.statements_applied = pick.resume_from;
+    TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
+    if (!s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
+    if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute(timeouts(false)));
+    for (size_t i = static_cast<size_t>(pick.resume_from); i < stmts.size(); ++i) {
+      const Statement& st = stmts[i];
+      Status result;
+      for (int attempt = 0;; ++attempt) {
+        if (st.transactional) {
+          result = s_.conn->execute(s_.pg() ? "BEGIN;" + timeouts(true) : "BEGIN IMMEDIATE");
+          if (result.ok()) result = s_.conn->execute(st.sql);
+          if (result.ok()) {
+            row.statements_applied = static_cast<int>(i + 1);
+            result = s_.history->upsert(row);
+          }
+          if (result.ok()) result = s_.conn->execute("COMMIT");
+          if (!result.ok()) (void)s_.conn->execute("ROLLBACK");
+        } else {
+          if (!st.concurrent_index.empty() && s_.pg()) TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
+          result = s_.conn->execute(st.sql);
+          if (result.ok()) {
+            row.statements_applied = static_cast<int>(i + 1);
+            result = s_.history->upsert(row);
+          }
+        }
+        if (result.ok() || !result.is_lock_timeout() || attempt >= s_.options.lock_retries) break;
+        backoff(m, i, attempt, result);
+        ++step.retries;
+      }
+      if (!result.ok()) {
+        row.status = "failed";
+        row.statements_applied = static_cast<int>(i);
+        row.error = result.message();
+        row.failed_statement = st.sql;
+        row.duration_ms = ms_since(start);
+        (void)s_.history->upsert(row);
+        (void)s_.history->event(std::string(dir_word(dir_)) + "_failed", row);
+        return statement_error(m, st, i, stmts.size(), result, false);
+      }
+      test_pause();
+    }
+    row.duration_ms = ms_since(start);
+    row.status = dir_ == Direction::kUp ? "applied" : "reverted";
+    row.error.clear();
+    row.failed_statement.clear();
+    if (dir_ == Direction::kUp) {
+      row.applied_at = History::now();
+      TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
+    } else {
+      TANDEM_RETURN_IF_ERROR(s_.history->remove(m.version));
+    }
+    TANDEM_RETURN_IF_ERROR(s_.history->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
+    step.duration_ms = row.duration_ms;
+    step.statements = static_cast<int>(stmts.size());
+    step.transactional = false;
+    step.resumed = pick.resume_from > 0;
+    return Status::Ok();
+  }
+
+  void backoff(const Migration& m, size_t index, int attempt, const Status& why) {
+    long long d = std::min<long long>(10000, static_cast<long long>(s_.options.retry_base_ms) << std::min(attempt, 16));
+    std::uniform_int_distribution<long long> dist(d / 2, d);
+    long long wait = dist(rng_);
+    s_.log(fmt::format("{}: statement {} hit lock_timeout ({}); retry {}/{} in {} ms", m.file, index + 1,
+                       why.message(), attempt + 1, s_.options.lock_retries, wait));
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  }
+
+  std::string timeouts(bool local) const {
+    return fmt::format("SET {0}lock_timeout = '{1}ms'; SET {0}statement_timeout = '{2}ms';", local ? "LOCAL " : "",
+                       s_.options.lock_timeout_ms, s_.options.statement_timeout_ms);
+  }
+
+ private:
+  HistoryRow base_row(const Migration& m, const std::vector<Statement>& stmts, bool transactional) {
+    HistoryRow row;
+    row.version = m.version;
+    row.name = m.name;
+    row.checksum = m.checksum;
+    row.status = "applied";
+    row.direction = dir_word(dir_);
+    row.applied_at = History::now();
+    auto by = s_.history->applied_by();
+    row.applied_by = by.ok() ? *by : "";
+    row.transactional = transactional;
+    row.statements_total = static_cast<int>(stmts.size());
+    return row;
+  }
+
+  // An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind; building it again
+  // would fail with "already exists", and IF NOT EXISTS would silently keep the broken one.
+  Status drop_invalid_index(const std::string& name) {
+    TANDEM_ASSIGN_OR_RETURN(
+        db::Rows r, s_.conn->query("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
+                                   "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+                                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                   "WHERE c.relname = $1 AND NOT i.indisvalid "
+                                   "AND n.nspname = ANY (current_schemas(false))",
+                                   {name}));
+    for (size_t i = 0; i < r.size(); ++i) {
+      s_.log(fmt::format("dropping invalid index {} left by an interrupted build before building it again",
+                         r.text(i, 0)));
+      TANDEM_RETURN_IF_ERROR(s_.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + r.text(i, 0)));
+    }
+    return Status::Ok();
+  }
+
+  void record_failure_event(const Migration& m, const std::vector<Statement>& stmts, size_t index, const Status& st,
+                            bool transactional) {
+    HistoryRow row = base_row(m, stmts, transactional);
+    row.status = "failed";
+    row.statements_applied = 0;
+    row.error = st.message();
+    row.failed_statement = stmts[index].sql;
+    (void)s_.history->event(std::string(dir_word(dir_)) + "_failed", row,
+                            "rolled back: nothing of this migration was applied");
+  }
+
+  Status statement_error(const Migration& m, const Statement& st, size_t index, size_t total, const Status& err,
+                         bool transactional) {
+    int line = st.line, col = st.column;
+    if (err.position() > 0) {  // the server's error position inside the statement
+      for (int i = 0; i < err.position() - 1 && i < static_cast<int>(st.sql.size()); ++i) {
+        if (st.sql[i] == '\n') {
+          ++line;
+          col = 1;
+        } else {
+          ++col;
+        }
+      }
+    }
+    std::string msg = fmt::format("{}:{}:{}: statement {} of {} failed: {}\n  {}", m.path, line, col, index + 1, total,
+                                  err.message(), st.sql.substr(0, 300));
+    std::string hint;
+    std::string cmd = dir_word(dir_);
+    if (transactional) {
+      hint = fmt::format("the migration was rolled back, nothing of it was applied; fix the statement and run "
+                         "`tandem {}` again",
+                         cmd);
+    } else {
+      hint = fmt::format("statements 1 to {} are applied and recorded; fix the cause and run `tandem {} --resume` "
+                         "to continue from statement {}, or undo them by hand and run `tandem repair`",
+                         index, cmd, index + 1);
+    }
+    if (err.is_lock_timeout()) {
+      hint = fmt::format("the lock was still taken after {} retries: find the blocking session in pg_stat_activity, "
+                         "or retry later / raise --lock-retries. ",
+                         s_.options.lock_retries) +
+             hint;
+    }
+    if (!err.hint().empty()) hint = err.hint() + "; " + hint;
+    Status out = err.code() == Code::kInvalidInput ? Status::InvalidInput(msg, hint)
+                                                   : Status::Database(msg, err.sqlstate(), hint);
+    return out;
+  }
+
+  Session& s_;
+  Direction dir_;
+  std::mt19937 rng_;
+};
+
+Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOptions& up_opts,
+                        const DownOptions& down_opts, ApplyReport* partial) {
+  TANDEM_ASSIGN_OR_RETURN(auto session, Session::open(options, dir_word(dir), /*take_lock=*/true));
+  Session& s = *session;
+  PreparedSet prepared = prepare(options, s.backend());
+  ApplyReport report;
+  Runner runner(s, dir);
+  bool validated = false;
+  bool state_ready = false;
+  int attempt = 0;
+  int done = 0;
+  std::mt19937 rng(std::random_device{}());
+  bool resume = dir == Direction::kUp ? up_opts.resume : down_opts.resume;
+  std::vector<Pick> first_picks;
+  for (;;) {
+    // SQLite has no session locks: each step takes the write lock first (BEGIN IMMEDIATE),
+    // then reads the history, so two processes never pick the same migration.
+    if (!s.pg()) {
+      Status st = s.conn->execute("BEGIN IMMEDIATE");
+      if (!st.ok()) {
+        if (st.is_lock_timeout()) {
+          return Status::LockNotAcquired(
+              fmt::format("{} is locked by another writer; gave up after --lock-wait {} ms", s.conn->describe(),
+                          options.lock_wait_ms),
+              "wait for the other process to finish or raise --lock-wait");
+        }
+        return st;
+      }
+    }
+    auto rollback_sqlite = [&] {
+      if (!s.pg()) (void)s.conn->execute("ROLLBACK");
+    };
+    std::vector<HistoryRow> rows;
+    auto exists = s.history->exists();
+    if (!exists.ok()) {
+      rollback_sqlite();
+      return exists.status();
+    }
+    if (*exists) {
+      auto loaded = s.history->load();
+      if (!loaded.ok()) {
+        rollback_sqlite();
+        return loaded.status();
+      }
+      rows = std::move(loaded).value();
+    }
+    std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts)
+                                                    : select_down(prepared, rows, down_opts);
+    if (!validated) {
+      HistoryCheck check;
+      check.allow_out_of_order = options.allow_out_of_order;
+      if (resume) check.resuming = dir;
+      std::vector<Problem> problems = prepared.set.problems;
+      for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+      if (dir == Direction::kDown) {
+        for (Problem& p : check_down(prepared, rows, picks, down_opts)) problems.push_back(std::move(p));
+      }
+      if (!problems.empty()) {
+        rollback_sqlite();
+        return Status::InvalidInput(
+            fmt::format("{} problem{} found, nothing was changed:\n{}", problems.size(), problems.size() == 1 ? "" : "s",
+                        format_problems(problems)));
+      }
+      validated = true;
+      first_picks = picks;
+    }
+    // `down` reverts what was selected at the start; `up` re-reads what is pending each step.
+    bool finished = picks.empty() || (dir == Direction::kDown && done >= static_cast<int>(first_picks.size()));
+    if (finished) {
+      if (!s.pg()) TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+      report.current_version = current_version(rows);
+      break;
+    }
+    if (!state_ready) {
+      Status st = s.ensure_state();
+      if (!st.ok()) {
+        rollback_sqlite();
+        return st;
+      }
+      state_ready = true;
+    }
+    const Pick& pick = picks.front();
+    const Migration& m = *pick.migration;
+    const auto& stmts = dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
+    AppliedStep step{m.version, m.name, m.file, dir, 0, 0, true, 0, false};
+    bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
+    Status st = outside ? runner.run_statements(pick, stmts, step) : runner.run_transactional(pick, stmts, step);
+    if (!st.ok() && st.is_lock_timeout() && !outside && attempt < options.lock_retries) {
+      runner.backoff(m, 0, attempt, st);
+      ++attempt;
+      continue;  // the whole transaction was rolled back: redo the step
+    }
+    if (!st.ok() && st.is_lock_timeout() && !outside) {
+      st = Status::Database(fmt::format("{}: still blocked after {} lock_timeout retries: {}", m.path,
+                                        options.lock_retries, st.message()),
+                            st.sqlstate(),
+                            "find the session holding the lock (pg_stat_activity / pg_locks) and run "
+                            "`tandem " + std::string(dir_word(dir)) + "` again, or raise --lock-retries");
+    }
+    if (!st.ok()) {
+      if (partial) *partial = report;
+      return st;
+    }
+    step.retries += attempt;
+    attempt = 0;
+    ++done;
+    s.log(fmt::format("{} {} ({} statement{}, {} ms{})", dir == Direction::kUp ? "applied" : "reverted", m.file,
+                      step.statements, step.statements == 1 ? "" : "s", step.duration_ms,
+                      step.transactional ? "" : ", outside a transaction"));
+    report.steps.push_back(std::move(step));
+  }
+  return report;
+}
+
+}  // namespace
+
+Result<ApplyReport> up(const EngineOptions& options, const UpOptions& up_options, ApplyReport* partial) {
+  return run(options, Direction::kUp, up_options, DownOptions{}, partial);
+}
+
+Result<ApplyReport> down(const EngineOptions& options, const DownOptions& down_options, ApplyReport* partial) {
+  if (!down_options.to && down_options.steps < 1) {
+    return Status::InvalidInput("--steps must be at least 1", "pass --steps N with N >= 1, or --to VERSION");
+  }
+  return run(options, Direction::kDown, UpOptions{}, down_options, partial);
+}
+
+}  // namespace tandem

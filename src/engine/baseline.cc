@@ -1,0 +1,79 @@
+// baseline: adopt tandem on a database whose schema already matches some migrations.
+
+#include <fmt/format.h>
+
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+
+Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const std::string& version) {
+  if (version.empty() || version.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidInput(fmt::format("baseline version '{}' is not a number", version),
+                                "pass the version of the newest migration already reflected in the database");
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "baseline", /*take_lock=*/true));
+  PreparedSet prepared = prepare(options, s->backend());
+  if (!prepared.set.problems.empty()) {
+    return Status::InvalidInput(fmt::format("{} problem(s) found, nothing was changed:\n{}", prepared.set.problems.size(),
+                                            format_problems(prepared.set.problems)));
+  }
+  std::string v = canonical_version(version);
+  std::vector<const Migration*> covered;
+  for (const Migration& m : prepared.set.migrations) {
+    if (compare_versions(m.version, v) <= 0) covered.push_back(&m);
+  }
+  if (covered.empty()) {
+    return Status::InvalidInput(fmt::format("no migration file has a version <= {}", v),
+                                "baseline names the newest migration whose changes the database already has");
+  }
+  if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  if (exists) {
+    TANDEM_ASSIGN_OR_RETURN(auto rows, s->history->load());
+    if (!rows.empty()) {
+      if (!s->pg()) (void)s->conn->execute("ROLLBACK");
+      return Status::InvalidInput(
+          fmt::format("the history already has {} migration(s); baseline is only for a database tandem has "
+                      "never migrated",
+                      rows.size()),
+          "use `tandem up` to apply pending migrations, or `tandem repair` to fix the history");
+    }
+  }
+  if (s->pg()) {
+    TANDEM_RETURN_IF_ERROR(s->ensure_state());
+    TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN"));
+  } else {
+    TANDEM_RETURN_IF_ERROR(s->ensure_state());
+  }
+  std::vector<MigrationState> out;
+  auto body = [&]() -> Status {
+    TANDEM_ASSIGN_OR_RETURN(std::string by, s->history->applied_by());
+    for (const Migration* m : covered) {
+      HistoryRow row;
+      row.version = m->version;
+      row.name = m->name;
+      row.checksum = m->checksum;
+      row.status = "baseline";
+      row.applied_by = by;
+      row.statements_total = static_cast<int>(prepared.up.at(m->version).size());
+      TANDEM_RETURN_IF_ERROR(s->history->upsert(row));
+      TANDEM_RETURN_IF_ERROR(s->history->event("baseline", row, "marked as applied without running it"));
+      MigrationState st;
+      st.version = m->version;
+      st.name = m->name;
+      st.file = m->file;
+      st.state = "baseline";
+      out.push_back(std::move(st));
+    }
+    return s->conn->execute("COMMIT");
+  };
+  Status st = body();
+  if (!st.ok()) {
+    (void)s->conn->execute("ROLLBACK");
+    return st;
+  }
+  return out;
+}
+
+}  // namespace tandem

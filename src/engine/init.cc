@@ -1,0 +1,26 @@
+// init: the migrations folder and the history tables.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+
+Status init(const EngineOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()),
+                                "pass --dir with a writable folder");
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "init", /*take_lock=*/true));
+  if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
+  Status st = s->ensure_state();
+  if (!s->pg()) st = st.ok() ? s->conn->execute("COMMIT") : (s->conn->execute("ROLLBACK"), st);
+  return st;
+}
+
+}  // namespace tandem

@@ -1,0 +1,227 @@
+// Reading a migrations folder and parsing `-- tandem:up` / `-- tandem:down` files.
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include "tandem/migration.h"
+
+namespace tandem {
+namespace fs = std::filesystem;
+namespace {
+
+bool read_file(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char buf[16384];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return n == 0;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// True when the text holds anything but whitespace and `--` comments.
+bool has_code(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = trim(text.substr(pos, eol - pos));
+    if (!line.empty() && line.substr(0, 2) != "--") return true;
+    pos = eol + 1;
+  }
+  return false;
+}
+
+// A directive line: `-- tandem:up`, `-- migrate:down transaction:false`, `-- tandem:no-transaction`.
+struct Directive {
+  std::string word;  // "up", "down", "no-transaction", or an unknown word
+  std::string rest;
+};
+
+bool parse_directive(std::string_view line, Directive& d) {
+  line = trim(line);
+  if (line.substr(0, 2) != "--") return false;
+  line.remove_prefix(2);
+  line = trim(line);
+  std::string_view prefix;
+  if (line.substr(0, 7) == "tandem:") {
+    prefix = "tandem:";
+  } else if (line.substr(0, 8) == "migrate:") {
+    prefix = "migrate:";
+  } else {
+    return false;
+  }
+  line.remove_prefix(prefix.size());
+  size_t end = 0;
+  while (end < line.size() && line[end] != ' ' && line[end] != '\t') ++end;
+  d.word = std::string(line.substr(0, end));
+  d.rest = std::string(trim(line.substr(end)));
+  // dbmate's markers are only up/down; anything else after "migrate:" is not ours.
+  if (prefix == "migrate:" && d.word != "up" && d.word != "down") return false;
+  return !d.word.empty();
+}
+
+}  // namespace
+
+std::string canonical_version(std::string_view digits) {
+  size_t i = 0;
+  while (i + 1 < digits.size() && digits[i] == '0') ++i;
+  return std::string(digits.substr(i));
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+Migration parse_migration(const std::string& dir, const std::string& file, std::string_view content,
+                          std::vector<Problem>& problems) {
+  Migration m;
+  m.file = file;
+  m.path = (fs::path(dir) / file).string();
+  size_t us = file.find('_');
+  m.version = canonical_version(std::string_view(file).substr(0, us));
+  m.name = file.substr(us + 1, file.size() - us - 1 - 4);  // strip ".sql"
+  m.checksum = checksum(content);
+
+  auto problem = [&](std::string kind, int line, std::string msg, std::string hint) {
+    problems.push_back({std::move(kind), m.path, line, 0, std::move(msg), std::move(hint)});
+  };
+
+  Section* current = nullptr;
+  size_t section_start = 0;
+  auto close_section = [&](size_t end) {
+    if (current) current->sql = std::string(content.substr(section_start, end - section_start));
+  };
+  size_t pos = 0;
+  int line_no = 0;
+  bool saw_code_before_marker = false;
+  while (pos < content.size()) {
+    ++line_no;
+    size_t eol = content.find('\n', pos);
+    size_t next = eol == std::string_view::npos ? content.size() : eol + 1;
+    std::string_view line = content.substr(pos, next - pos);
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    Directive d;
+    if (parse_directive(line, d)) {
+      if (d.word == "up" || d.word == "down") {
+        Section& target = d.word == "up" ? m.up : m.down;
+        if (target.present) {
+          problem("duplicate_section", line_no, fmt::format("second `-- tandem:{}` marker", d.word),
+                  fmt::format("keep one `-- tandem:{}` section per file", d.word));
+        }
+        close_section(pos);
+        target.present = true;
+        target.first_line = line_no + 1;
+        current = &target;
+        section_start = next;
+        if (d.rest.find("transaction:false") != std::string::npos) {
+          m.no_transaction = true;
+          m.no_transaction_line = line_no;
+        }
+      } else if (d.word == "no-transaction") {
+        m.no_transaction = true;
+        m.no_transaction_line = line_no;
+      } else {
+        problem("unknown_directive", line_no, fmt::format("unknown directive `-- tandem:{}`", d.word),
+                "use -- tandem:up, -- tandem:down or -- tandem:no-transaction");
+      }
+    } else if (current == nullptr && !saw_code_before_marker && has_code(line)) {
+      saw_code_before_marker = true;
+      problem("code_before_up", line_no, "SQL before the `-- tandem:up` marker would never run",
+              "move it below `-- tandem:up` (or into `-- tandem:down`)");
+    }
+    pos = next;
+  }
+  close_section(content.size());
+  if (!m.up.present) {
+    problem("missing_up", 1, "no `-- tandem:up` section",
+            "add a line `-- tandem:up` above the statements that apply the change "
+            "(and `-- tandem:down` above those that revert it)");
+  } else if (!has_code(m.up.sql)) {
+    problem("empty_up", m.up.first_line - 1, "the `-- tandem:up` section has no statements",
+            "write the statements of the change below `-- tandem:up`, or delete the file");
+  }
+  return m;
+}
+
+MigrationSet load_migrations(const std::string& dir) {
+  MigrationSet set;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    set.problems.push_back({"missing_dir", dir, 0, 0, "migrations folder does not exist",
+                            "create it with `tandem init`, or pass --dir PATH"});
+    return set;
+  }
+  static const std::regex kName(R"(^([0-9]+)_([^/]+)\.sql$)");
+  static const std::regex kDeclarative(R"(^([0-9]+)_([^/]+)\.(ya?ml|json)$)");
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string file = entry.path().filename().string();
+    if (!entry.is_regular_file(ec) || file.empty() || file[0] == '.') continue;
+    files.push_back(std::move(file));
+  }
+  if (ec) {
+    set.problems.push_back({"unreadable_dir", dir, 0, 0, "cannot list folder: " + ec.message(), ""});
+  }
+  std::sort(files.begin(), files.end());
+  std::string content;
+  for (const std::string& file : files) {
+    std::string path = (fs::path(dir) / file).string();
+    bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
+    if (std::regex_match(file, kDeclarative)) {
+      set.problems.push_back({"unsupported_format", path, 0, 0,
+                              "declarative (.yaml/.json) migrations are not supported by this build",
+                              "write the change as a .sql migration"});
+      continue;
+    }
+    if (!is_sql) continue;  // README.md, .gitkeep, … are not migrations
+    if (!std::regex_match(file, kName)) {
+      set.problems.push_back({"bad_name", path, 0, 0,
+                              "file name does not start with a version and an underscore",
+                              "rename it to <version>_<name>.sql, e.g. 20261122093000_add_users.sql "
+                              "or 0001_add_users.sql"});
+      continue;
+    }
+    if (file.size() > 7 && (file.ends_with(".up.sql") || file.ends_with(".down.sql"))) {
+      set.problems.push_back({"split_file", path, 0, 0,
+                              "separate .up.sql/.down.sql files (golang-migrate style) are not read",
+                              "merge both into one <version>_<name>.sql with `-- tandem:up` and "
+                              "`-- tandem:down` sections"});
+      continue;
+    }
+    if (!read_file(path, content)) {
+      set.problems.push_back({"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
+      continue;
+    }
+    set.migrations.push_back(parse_migration(dir, file, content, set.problems));
+  }
+  std::stable_sort(set.migrations.begin(), set.migrations.end(), [](const Migration& a, const Migration& b) {
+    return compare_versions(a.version, b.version) < 0;
+  });
+  for (size_t i = 1; i < set.migrations.size(); ++i) {
+    const Migration& a = set.migrations[i - 1];
+    const Migration& b = set.migrations[i];
+    if (a.version == b.version) {
+      set.problems.push_back({"duplicate_version", b.path, 0, 0,
+                              fmt::format("version {} is also used by {}", b.version, a.file),
+                              "give one of them a new version number (tandem new NAME picks a free one)"});
+    }
+  }
+  return set;
+}
+
+}  // namespace tandem

@@ -1,0 +1,63 @@
+// plan: the statements up/down would run, computed exactly as they would, running nothing.
+
+#include "engine/selection.h"
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+#include <fmt/format.h>
+
+namespace tandem {
+namespace {
+
+Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Direction dir, const UpOptions& up_opts,
+                                           const DownOptions& down_opts) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "plan", /*take_lock=*/false));
+  PreparedSet prepared = prepare(options, s->backend());
+  std::vector<HistoryRow> rows;
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  if (exists) {
+    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+  }
+  std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts)
+                                                  : select_down(prepared, rows, down_opts);
+  HistoryCheck check;
+  check.allow_out_of_order = options.allow_out_of_order;
+  if (dir == Direction::kUp ? up_opts.resume : down_opts.resume) check.resuming = dir;
+  std::vector<Problem> problems = prepared.set.problems;
+  for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+  if (dir == Direction::kDown) {
+    for (Problem& p : check_down(prepared, rows, picks, down_opts)) problems.push_back(std::move(p));
+  }
+  if (!problems.empty()) {
+    return Status::InvalidInput(fmt::format("{} problem{} found; `{}` would refuse to run:\n{}", problems.size(),
+                                            problems.size() == 1 ? "" : "s", dir == Direction::kUp ? "up" : "down",
+                                            format_problems(problems)));
+  }
+  std::vector<PlannedMigration> out;
+  for (const Pick& p : picks) {
+    const Migration& m = *p.migration;
+    const auto& stmts = dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
+    PlannedMigration pm;
+    pm.version = m.version;
+    pm.name = m.name;
+    pm.file = m.file;
+    pm.direction = dir;
+    pm.transactional = !runs_outside_transaction(m, stmts) && !(p.row && !p.row->transactional);
+    pm.resume_from = p.resume_from;
+    pm.statements = stmts;
+    out.push_back(std::move(pm));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options, const UpOptions& up_options) {
+  return plan(options, Direction::kUp, up_options, DownOptions{});
+}
+
+Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options, const DownOptions& down_options) {
+  return plan(options, Direction::kDown, UpOptions{}, down_options);
+}
+
+}  // namespace tandem

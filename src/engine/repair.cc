@@ -1,0 +1,73 @@
+// repair: make the history agree with the folder after a human fixed things by hand.
+
+#include <fmt/format.h>
+
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+
+Result<std::vector<RepairAction>> repair(const EngineOptions& options) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "repair", /*take_lock=*/true));
+  MigrationSet set = load_migrations(options.dir);
+  // A misnamed or unreadable file would look like a missing one and lose its history row.
+  if (!set.problems.empty()) {
+    std::vector<Problem> blocking;
+    for (const Problem& p : set.problems) {
+      if (p.kind == "bad_name" || p.kind == "duplicate_version" || p.kind == "unreadable_file" ||
+          p.kind == "missing_dir" || p.kind == "unreadable_dir" || p.kind == "split_file" ||
+          p.kind == "unsupported_format") {
+        blocking.push_back(p);
+      }
+    }
+    if (!blocking.empty()) {
+      return Status::InvalidInput(
+          "the migrations folder has problems; repair would misread it, nothing was changed:\n" +
+          format_problems(blocking));
+    }
+  }
+  std::vector<RepairAction> actions;
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  if (!exists) return actions;
+  TANDEM_RETURN_IF_ERROR(s->conn->execute(s->pg() ? "BEGIN" : "BEGIN IMMEDIATE"));
+  auto body = [&]() -> Status {
+    TANDEM_ASSIGN_OR_RETURN(std::vector<HistoryRow> rows, s->history->load());
+    for (HistoryRow& r : rows) {
+      const Migration* m = nullptr;
+      for (const Migration& f : set.migrations) {
+        if (f.version == r.version) m = &f;
+      }
+      RepairAction a{r.version, r.name, "", ""};
+      if (r.status == "failed" || r.status == "running") {
+        a.action = "removed_failed";
+        a.detail = fmt::format("removed the {} {} record ({} of {} statements had run; they were not undone)",
+                               r.status, r.direction, r.statements_applied, r.statements_total);
+        TANDEM_RETURN_IF_ERROR(s->history->remove(r.version));
+      } else if (m == nullptr) {
+        a.action = "removed_missing";
+        a.detail = "removed the record of a migration whose file is gone (its changes stay in the database)";
+        TANDEM_RETURN_IF_ERROR(s->history->remove(r.version));
+      } else if (m->checksum != r.checksum) {
+        a.action = "updated_checksum";
+        a.detail = fmt::format("accepted the edited file: checksum {}… → {}…", r.checksum.substr(0, 12),
+                               m->checksum.substr(0, 12));
+        r.checksum = m->checksum;
+        TANDEM_RETURN_IF_ERROR(s->history->upsert(r));
+      } else {
+        continue;
+      }
+      TANDEM_ASSIGN_OR_RETURN(r.applied_by, s->history->applied_by());
+      TANDEM_RETURN_IF_ERROR(s->history->event("repair", r, a.action + ": " + a.detail));
+      actions.push_back(std::move(a));
+    }
+    return s->conn->execute("COMMIT");
+  };
+  Status st = body();
+  if (!st.ok()) {
+    (void)s->conn->execute("ROLLBACK");
+    return st;
+  }
+  return actions;
+}
+
+}  // namespace tandem

@@ -1,0 +1,145 @@
+// Opening an engine session; preparing the folder; checking it against the history.
+
+#include "engine/session.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <set>
+
+namespace tandem {
+
+const Migration* PreparedSet::find(const std::string& version) const {
+  for (const Migration& m : set.migrations) {
+    if (m.version == version) return &m;
+  }
+  return nullptr;
+}
+
+Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, const std::string& command,
+                                               bool take_lock) {
+  auto s = std::make_unique<Session>();
+  s->options = options;
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  db::ConnectOptions copts;
+  copts.application_name = fmt::format("tandem {} (pid {}@{})", command, getpid(), host);
+  copts.busy_timeout_ms = options.lock_wait_ms;
+  TANDEM_ASSIGN_OR_RETURN(s->conn, db::connect(options.db_url, copts));
+  if (s->pg()) {
+    std::string setup;
+    TANDEM_ASSIGN_OR_RETURN(db::Rows v, s->conn->query("SELECT current_setting('server_version_num')::int >= 140000"));
+    // If tandem is killed mid-statement, the server notices the dead client within a second
+    // and cancels the statement instead of holding its locks until it finishes.
+    if (v.text(0, 0) == "t") setup += "SET client_connection_check_interval = '1s';";
+    if (options.schema != "public") setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
+    if (!setup.empty()) TANDEM_RETURN_IF_ERROR(s->conn->execute(setup));
+  }
+  s->history = std::make_unique<History>(*s->conn);
+  if (take_lock) {
+    TANDEM_ASSIGN_OR_RETURN(s->lock, AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
+                                                           options.lock_wait_ms, options.log));
+  }
+  return s;
+}
+
+Status Session::ensure_state() {
+  TANDEM_RETURN_IF_ERROR(history->ensure());
+  if (pg() && options.schema != "public") {
+    TANDEM_RETURN_IF_ERROR(conn->execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", db::quote_ident(options.schema))));
+  }
+  return Status::Ok();
+}
+
+PreparedSet prepare(const EngineOptions& options, db::Backend backend) {
+  PreparedSet p;
+  p.set = load_migrations(options.dir);
+  for (const Migration& m : p.set.migrations) {
+    p.up[m.version] = split_statements(backend, m, Direction::kUp, p.set.problems);
+    p.down[m.version] = split_statements(backend, m, Direction::kDown, p.set.problems);
+  }
+  return p;
+}
+
+bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& statements) {
+  if (m.no_transaction) return true;
+  for (const Statement& s : statements) {
+    if (!s.transactional) return true;
+  }
+  return false;
+}
+
+std::string current_version(const std::vector<HistoryRow>& rows) {
+  std::string best;
+  for (const HistoryRow& r : rows) {
+    if (r.status != "applied" && r.status != "baseline") continue;
+    if (best.empty() || compare_versions(r.version, best) > 0) best = r.version;
+  }
+  return best;
+}
+
+std::vector<Problem> check_history(const PreparedSet& prepared, const std::vector<HistoryRow>& rows,
+                                   const HistoryCheck& check) {
+  std::vector<Problem> problems;
+  std::set<std::string> known;
+  std::string newest;
+  for (const HistoryRow& r : rows) {
+    known.insert(r.version);
+    if (newest.empty() || compare_versions(r.version, newest) > 0) newest = r.version;
+    const Migration* m = prepared.find(r.version);
+    bool failed = r.status == "failed" || r.status == "running";
+    bool resuming = failed && check.resuming && (r.direction == "up") == (*check.resuming == Direction::kUp);
+    if (m == nullptr) {
+      problems.push_back({"missing_file", "", 0, 0,
+                          fmt::format("migration {} ({}) is recorded as {} but its file is not in the folder",
+                                      r.version, r.name, r.status),
+                          "restore the file from version control, or run `tandem repair` to remove it from "
+                          "the history"});
+      continue;
+    }
+    if (failed && !resuming) {
+      std::string what = r.status == "running" ? "was interrupted" : "failed";
+      problems.push_back(
+          {"failed_migration", m->path, 0, 0,
+           fmt::format("{} {} {} after {} of {} statements{}", r.direction == "up" ? "applying" : "reverting",
+                       m->file, what, r.statements_applied, r.statements_total,
+                       r.error.empty() ? "" : ": " + r.error),
+           fmt::format("fix the cause and run `tandem {} --resume` to continue from statement {}, or undo "
+                       "the applied statements by hand and run `tandem repair`",
+                       r.direction, r.statements_applied + 1)});
+      continue;
+    }
+    if (!resuming && m->checksum != r.checksum) {
+      problems.push_back({"checksum_mismatch", m->path, 0, 0,
+                          fmt::format("file changed after it was applied (checksum {}… recorded, {}… now)",
+                                      r.checksum.substr(0, 12), m->checksum.substr(0, 12)),
+                          "restore the applied version (git checkout) and put the change in a new migration; "
+                          "if the edit changes nothing (a comment), run `tandem repair` to accept it"});
+    }
+  }
+  if (!check.allow_out_of_order && !newest.empty()) {
+    for (const Migration& m : prepared.set.migrations) {
+      if (known.count(m.version) || compare_versions(m.version, newest) >= 0) continue;
+      problems.push_back({"out_of_order", m.path, 0, 0,
+                          fmt::format("pending version {} is lower than the newest applied version {}",
+                                      m.version, newest),
+                          "give it a version above " + newest +
+                              " (rename the file), or apply it anyway with --allow-out-of-order"});
+    }
+  }
+  return problems;
+}
+
+std::string format_problems(const std::vector<Problem>& problems) {
+  std::string out;
+  for (const Problem& p : problems) {
+    std::string where = p.file;
+    if (p.line > 0) where += fmt::format(":{}", p.line);
+    if (p.line > 0 && p.column > 0) where += fmt::format(":{}", p.column);
+    out += fmt::format("{}{}{}\n", where, where.empty() ? "" : ": ", p.message);
+    if (!p.hint.empty()) out += fmt::format("  hint: {}\n", p.hint);
+  }
+  return out;
+}
+
+}  // namespace tandem

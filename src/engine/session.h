@@ -1,0 +1,63 @@
+#pragma once
+// What every engine command shares: the connection, the lock, the history, the migrations
+// folder split into statements, and the checks of the folder against the history.
+
+#include <map>
+#include <memory>
+
+#include "engine/advisory_lock.h"
+#include "engine/history.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+
+// A connected engine command. Session-level settings (search_path, dead-client detection)
+// are applied at open; the lock is taken only when asked.
+struct Session {
+  EngineOptions options;
+  std::unique_ptr<db::Connection> conn;
+  std::unique_ptr<AdvisoryLock> lock;
+  std::unique_ptr<History> history;
+
+  db::Backend backend() const { return conn->backend(); }
+  bool pg() const { return backend() == db::Backend::kPostgres; }
+  void log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+
+  // `command` names the process in pg_stat_activity ("tandem up (pid 123@host)").
+  static Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command,
+                                               bool take_lock);
+  // Creates the history tables and the managed schema if missing (call with the lock held).
+  Status ensure_state();
+};
+
+// The folder read and every section split for one backend.
+struct PreparedSet {
+  MigrationSet set;
+  std::map<std::string, std::vector<Statement>> up;    // by version
+  std::map<std::string, std::vector<Statement>> down;  // by version
+  const Migration* find(const std::string& version) const;
+};
+
+// Reads and splits the folder; every file and statement problem lands in set.problems.
+PreparedSet prepare(const EngineOptions& options, db::Backend backend);
+
+struct HistoryCheck {
+  bool allow_out_of_order = false;
+  // A failed/interrupted row in this direction is expected (the user asked to resume it).
+  std::optional<Direction> resuming;
+};
+
+// Problems of the folder against the history: changed or missing files, failed runs,
+// out-of-order pending versions.
+std::vector<Problem> check_history(const PreparedSet& prepared, const std::vector<HistoryRow>& rows,
+                                   const HistoryCheck& check);
+
+// Whether a migration must run statement by statement outside a transaction.
+bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& statements);
+
+// Highest applied version in `rows`, "" when none.
+std::string current_version(const std::vector<HistoryRow>& rows);
+
+}  // namespace tandem

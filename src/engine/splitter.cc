@@ -1,0 +1,204 @@
+// Splitting a section into statements with each database's own tokenizer, never by hand:
+// libpg_query's scanner (the real PostgreSQL lexer) and sqlite3_complete (SQLite's own).
+
+#include <fmt/format.h>
+#include <pg_query.h>
+#include <sqlite3.h>
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "tandem/migration.h"
+
+namespace tandem {
+namespace {
+
+// Offset of the first character that is not whitespace or part of a comment.
+size_t skip_space_and_comments(std::string_view s, size_t pos) {
+  while (pos < s.size()) {
+    if (std::isspace(static_cast<unsigned char>(s[pos]))) {
+      ++pos;
+    } else if (s.substr(pos, 2) == "--") {
+      size_t eol = s.find('\n', pos);
+      pos = eol == std::string_view::npos ? s.size() : eol + 1;
+    } else if (s.substr(pos, 2) == "/*") {
+      size_t end = s.find("*/", pos + 2);
+      pos = end == std::string_view::npos ? s.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
+std::string rtrim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+struct Locator {
+  const Section& section;
+  // 1-based line/column in the file of byte `offset` of the section.
+  void locate(size_t offset, int& line, int& column) const {
+    line = section.first_line;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset && i < section.sql.size(); ++i) {
+      if (section.sql[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    column = static_cast<int>(offset - line_start) + 1;
+  }
+};
+
+const char* kNoUserTransactions =
+    "tandem runs every migration in its own transaction, so BEGIN/COMMIT/ROLLBACK in the file "
+    "would end it early";
+const char* kNoUserTransactionsHint =
+    "remove the statement; for statements that cannot run in a transaction add "
+    "`-- tandem:no-transaction`, tandem detects the usual ones (CREATE INDEX CONCURRENTLY, VACUUM) "
+    "by itself";
+
+// Classifies a PostgreSQL statement from its parse tree.
+void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&, const Migration& m,
+                       std::vector<Problem>& problems) {
+  if (!tree.contains("stmts") || tree["stmts"].empty()) return;
+  const nlohmann::json& node = tree["stmts"][0]["stmt"];
+  if (!node.is_object() || node.empty()) return;
+  const std::string& type = node.begin().key();
+  const nlohmann::json& body = node.begin().value();
+  auto flag = [&](const char* key) { return body.contains(key) && body[key].is_boolean() && body[key].get<bool>(); };
+  if (type == "IndexStmt" && flag("concurrent")) {
+    st.transactional = false;
+    if (body.contains("idxname")) st.concurrent_index = body["idxname"].get<std::string>();
+  } else if (type == "DropStmt" && flag("concurrent")) {
+    st.transactional = false;
+  } else if (type == "ReindexStmt") {
+    std::string kind = body.value("kind", "");
+    if (kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM") st.transactional = false;
+    if (body.contains("params")) {
+      for (const auto& p : body["params"]) {
+        if (p.contains("DefElem") && p["DefElem"].value("defname", "") == "concurrently") {
+          st.transactional = false;
+        }
+      }
+    }
+  } else if (type == "VacuumStmt" && flag("is_vacuumcmd")) {
+    st.transactional = false;
+  } else if (type == "AlterSystemStmt" || type == "CreatedbStmt" || type == "DropdbStmt" ||
+             type == "CreateTableSpaceStmt" || type == "DropTableSpaceStmt" ||
+             type == "CreateSubscriptionStmt" || type == "DropSubscriptionStmt") {
+    st.transactional = false;
+  } else if (type == "TransactionStmt") {
+    problems.push_back({"user_transaction", m.path, st.line, st.column, kNoUserTransactions,
+                        kNoUserTransactionsHint});
+  }
+}
+
+void split_postgres(const Migration& m, const Section& sec, std::vector<Statement>& out,
+                    std::vector<Problem>& problems) {
+  Locator loc{sec};
+  PgQuerySplitResult split = pg_query_split_with_scanner(sec.sql.c_str());
+  if (split.error) {
+    Problem p{"syntax_error", m.path, 0, 0, fmt::format("cannot split statements: {}", split.error->message),
+              "check for an unterminated quote, dollar quote ($$) or comment"};
+    loc.locate(split.error->cursorpos > 0 ? split.error->cursorpos - 1 : 0, p.line, p.column);
+    problems.push_back(std::move(p));
+    pg_query_free_split_result(split);
+    return;
+  }
+  for (int i = 0; i < split.n_stmts; ++i) {
+    size_t begin = static_cast<size_t>(split.stmts[i]->stmt_location);
+    size_t end = begin + static_cast<size_t>(split.stmts[i]->stmt_len);
+    begin = skip_space_and_comments(sec.sql, begin);
+    if (begin >= end) continue;  // only comments
+    Statement st;
+    st.sql = rtrim(std::string_view(sec.sql).substr(begin, end - begin));
+    loc.locate(begin, st.line, st.column);
+    PgQueryParseResult parsed = pg_query_parse(st.sql.c_str());
+    if (parsed.error) {
+      Problem p{"syntax_error", m.path, st.line, st.column,
+                fmt::format("syntax error: {}", parsed.error->message),
+                "fix the statement; tandem checks every file with PostgreSQL's own parser before "
+                "running anything"};
+      if (parsed.error->cursorpos > 0) loc.locate(begin + parsed.error->cursorpos - 1, p.line, p.column);
+      problems.push_back(std::move(p));
+    } else {
+      nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
+      if (!tree.is_discarded()) classify_postgres(st, tree, loc, m, problems);
+    }
+    pg_query_free_parse_result(parsed);
+    out.push_back(std::move(st));
+  }
+  pg_query_free_split_result(split);
+}
+
+std::string first_keyword(std::string_view sql) {
+  std::string word;
+  for (char c : sql) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) break;
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return word;
+}
+
+void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_view text, size_t begin,
+                          std::vector<Statement>& out, std::vector<Problem>& problems) {
+  Statement st;
+  st.sql = rtrim(text);
+  loc.locate(begin, st.line, st.column);
+  std::string kw = first_keyword(st.sql);
+  if (kw == "VACUUM") st.transactional = false;
+  if (kw == "BEGIN" || kw == "COMMIT" || kw == "END" || kw == "ROLLBACK") {
+    problems.push_back({"user_transaction", m.path, st.line, st.column, kNoUserTransactions,
+                        kNoUserTransactionsHint});
+  }
+  out.push_back(std::move(st));
+}
+
+void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>& out,
+                  std::vector<Problem>& problems) {
+  Locator loc{sec};
+  const std::string& sql = sec.sql;
+  size_t start = 0;
+  std::string candidate;
+  for (size_t semi = sql.find(';'); semi != std::string::npos; semi = sql.find(';', semi + 1)) {
+    candidate.assign(sql, start, semi + 1 - start);
+    // sqlite3_complete is SQLite's own tokenizer deciding whether the text ends a statement:
+    // semicolons in strings, comments and CREATE TRIGGER … BEGIN … END bodies don't.
+    if (!sqlite3_complete(candidate.c_str())) continue;
+    size_t begin = skip_space_and_comments(sql, start);
+    if (begin <= semi) add_sqlite_statement(m, loc, std::string_view(sql).substr(begin, semi + 1 - begin), begin, out, problems);
+    start = semi + 1;
+  }
+  size_t begin = skip_space_and_comments(sql, start);
+  if (begin < sql.size()) {
+    candidate = sql.substr(begin) + "\n;";
+    if (sqlite3_complete(candidate.c_str())) {
+      add_sqlite_statement(m, loc, std::string_view(sql).substr(begin), begin, out, problems);
+    } else {
+      Problem p{"syntax_error", m.path, 0, 0, "statement is not terminated",
+                "check for an unterminated quote, comment or CREATE TRIGGER without END"};
+      loc.locate(begin, p.line, p.column);
+      problems.push_back(std::move(p));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Statement> split_statements(db::Backend backend, const Migration& m, Direction dir,
+                                        std::vector<Problem>& problems) {
+  const Section& sec = dir == Direction::kUp ? m.up : m.down;
+  std::vector<Statement> out;
+  if (!sec.present) return out;
+  if (backend == db::Backend::kPostgres) {
+    split_postgres(m, sec, out, problems);
+  } else {
+    split_sqlite(m, sec, out, problems);
+  }
+  return out;
+}
+
+}  // namespace tandem

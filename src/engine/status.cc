@@ -1,0 +1,96 @@
+// status: the folder and the history merged, without changing anything.
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+
+Result<StatusReport> status(const EngineOptions& options) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "status", /*take_lock=*/false));
+  StatusReport report;
+  report.database = s->conn->describe();
+  report.backend = s->pg() ? "postgres" : "sqlite";
+  report.dir = options.dir;
+  MigrationSet set = load_migrations(options.dir);
+  report.problems = set.problems;
+  std::vector<HistoryRow> rows;
+  TANDEM_ASSIGN_OR_RETURN(report.history_exists, s->history->exists());
+  if (report.history_exists) {
+    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+  }
+  if (s->pg()) {
+    TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
+  }
+  std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)> by_version(
+      [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
+  for (const HistoryRow& r : rows) by_version[r.version] = &r;
+  std::string newest = current_version(rows);
+  std::map<std::string, const Migration*, bool (*)(const std::string&, const std::string&)> files(
+      [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
+  for (const Migration& m : set.migrations) files.emplace(m.version, &m);
+
+  auto add_row = [&](const HistoryRow& r, const Migration* m) {
+    MigrationState st;
+    st.version = r.version;
+    st.name = r.name;
+    st.file = m ? m->file : "";
+    st.applied_at = r.applied_at;
+    st.duration_ms = r.duration_ms;
+    st.applied_by = r.applied_by;
+    st.checksum = m ? m->checksum : r.checksum;
+    st.transactional = r.transactional;
+    st.direction = r.direction;
+    st.statements_applied = r.statements_applied;
+    st.statements_total = r.statements_total;
+    st.error = r.error;
+    st.failed_statement = r.failed_statement;
+    if (r.status == "failed") {
+      st.state = "failed";
+    } else if (r.status == "running") {
+      // A run in progress holds the lock; a "running" row without a holder was killed.
+      st.state = report.lock_holder.empty() && s->pg() ? "interrupted" : (s->pg() ? "running" : "interrupted");
+    } else if (m == nullptr) {
+      st.state = "missing";
+    } else if (m->checksum != r.checksum) {
+      st.state = "changed";
+    } else {
+      st.state = r.status;  // applied | baseline
+    }
+    if (st.state == "failed" || st.state == "interrupted" || st.state == "running") ++report.failed;
+    else ++report.applied;
+    report.migrations.push_back(std::move(st));
+  };
+
+  auto hit = by_version.begin();
+  auto fit = files.begin();
+  while (hit != by_version.end() || fit != files.end()) {
+    int c = hit == by_version.end() ? 1 : fit == files.end() ? -1 : compare_versions(hit->first, fit->first);
+    if (c < 0) {
+      add_row(*hit->second, nullptr);
+      ++hit;
+    } else if (c == 0) {
+      add_row(*hit->second, fit->second);
+      ++hit;
+      ++fit;
+    } else {
+      const Migration& m = *fit->second;
+      MigrationState st;
+      st.version = m.version;
+      st.name = m.name;
+      st.file = m.file;
+      st.checksum = m.checksum;
+      st.state = !newest.empty() && compare_versions(m.version, newest) < 0 ? "out_of_order" : "pending";
+      ++report.pending;
+      report.migrations.push_back(std::move(st));
+      ++fit;
+    }
+  }
+  report.current_version = newest;
+  return report;
+}
+
+}  // namespace tandem

@@ -1,0 +1,23 @@
+// validate: every problem of the folder, and of the folder against the history; changes nothing.
+
+#include "engine/session.h"
+#include "tandem/engine.h"
+
+namespace tandem {
+
+Result<std::vector<Problem>> validate(const EngineOptions& options) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "validate", /*take_lock=*/false));
+  PreparedSet prepared = prepare(options, s->backend());
+  std::vector<HistoryRow> rows;
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  if (exists) {
+    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+  }
+  HistoryCheck check;
+  check.allow_out_of_order = options.allow_out_of_order;
+  std::vector<Problem> problems = prepared.set.problems;
+  for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+  return problems;
+}
+
+}  // namespace tandem

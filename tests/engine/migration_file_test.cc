@@ -1,0 +1,121 @@
+// Parsing migration files and folders.
+
+#include <gtest/gtest.h>
+
+#include "tandem/migration.h"
+#include "test_util.h"
+
+namespace tandem {
+namespace {
+
+using testing::TempDir;
+
+Migration parse(const std::string& content, std::vector<Problem>& problems, const std::string& file = "0001_x.sql") {
+  return parse_migration("m", file, content, problems);
+}
+
+TEST(MigrationFile, ParsesSectionsWithLineNumbers) {
+  std::vector<Problem> problems;
+  Migration m = parse("-- a comment\n-- tandem:up\nCREATE TABLE a (id int);\n\n-- tandem:down\nDROP TABLE a;\n", problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(m.version, "1");
+  EXPECT_EQ(m.name, "x");
+  EXPECT_EQ(m.path, "m/0001_x.sql");
+  ASSERT_TRUE(m.up.present);
+  EXPECT_EQ(m.up.first_line, 3);
+  EXPECT_EQ(m.up.sql, "CREATE TABLE a (id int);\n\n");
+  ASSERT_TRUE(m.down.present);
+  EXPECT_EQ(m.down.first_line, 6);
+  EXPECT_EQ(m.down.sql, "DROP TABLE a;\n");
+  EXPECT_FALSE(m.no_transaction);
+}
+
+TEST(MigrationFile, AcceptsDbmateMarkersAndTransactionFalse) {
+  std::vector<Problem> problems;
+  Migration m = parse("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n",
+                      problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_TRUE(m.up.present);
+  EXPECT_TRUE(m.down.present);
+  EXPECT_TRUE(m.no_transaction);
+}
+
+TEST(MigrationFile, NoTransactionDirective) {
+  std::vector<Problem> problems;
+  Migration m = parse("-- tandem:no-transaction\n-- tandem:up\nVACUUM;\n", problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_TRUE(m.no_transaction);
+  EXPECT_EQ(m.no_transaction_line, 1);
+}
+
+TEST(MigrationFile, ReportsMissingUpSection) {
+  std::vector<Problem> problems;
+  parse("CREATE TABLE a (id int);\n", problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].kind, "code_before_up");
+  EXPECT_EQ(problems[0].line, 1);
+  EXPECT_EQ(problems[1].kind, "missing_up");
+  EXPECT_NE(problems[1].hint.find("-- tandem:up"), std::string::npos);
+}
+
+TEST(MigrationFile, ReportsEmptyUpDuplicateSectionAndUnknownDirective) {
+  std::vector<Problem> problems;
+  parse("-- tandem:up\n-- only a comment\n-- tandem:down\nSELECT 1;\n-- tandem:down\n-- tandem:upp\n", problems);
+  std::vector<std::string> kinds;
+  for (auto& p : problems) kinds.push_back(p.kind + ":" + std::to_string(p.line));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"duplicate_section:5", "unknown_directive:6", "empty_up:1"}));
+}
+
+TEST(Checksum, IgnoresLineEndingsButNotContent) {
+  EXPECT_EQ(checksum("a\nb\n"), checksum("a\r\nb\r\n"));
+  EXPECT_EQ(checksum("a\nb\n"), checksum("a\rb\r"));
+  EXPECT_NE(checksum("a\nb\n"), checksum("a\nb \n"));
+  EXPECT_EQ(checksum(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Versions, CompareNumericallyAtAnyLength) {
+  EXPECT_EQ(canonical_version("0007"), "7");
+  EXPECT_EQ(canonical_version("0000"), "0");
+  EXPECT_LT(compare_versions("2", "10"), 0);
+  EXPECT_GT(compare_versions("20261122093000", "99"), 0);
+  EXPECT_EQ(compare_versions("12", "12"), 0);
+  EXPECT_LT(compare_versions("123456789012345678901", "123456789012345678902"), 0);
+}
+
+TEST(MigrationFolder, SortsNumericallyAndReportsBadNames) {
+  TempDir dir;
+  dir.write("10_ten.sql", "-- tandem:up\nSELECT 10;\n");
+  dir.write("2_two.sql", "-- tandem:up\nSELECT 2;\n");
+  dir.write("20261122093000_stamp.sql", "-- tandem:up\nSELECT 3;\n");
+  dir.write("README.md", "not a migration");
+  dir.write("add_users.sql", "-- tandem:up\nSELECT 1;\n");
+  dir.write("0003_three.up.sql", "SELECT 1;\n");
+  MigrationSet set = load_migrations(dir.path());
+  ASSERT_EQ(set.migrations.size(), 3u);
+  EXPECT_EQ(set.migrations[0].version, "2");
+  EXPECT_EQ(set.migrations[1].version, "10");
+  EXPECT_EQ(set.migrations[2].version, "20261122093000");
+  ASSERT_EQ(set.problems.size(), 2u);
+  EXPECT_EQ(set.problems[0].kind, "split_file");
+  EXPECT_EQ(set.problems[1].kind, "bad_name");
+  EXPECT_NE(set.problems[1].file.find("add_users.sql"), std::string::npos);
+}
+
+TEST(MigrationFolder, ReportsDuplicateVersions) {
+  TempDir dir;
+  dir.write("1_a.sql", "-- tandem:up\nSELECT 1;\n");
+  dir.write("0001_b.sql", "-- tandem:up\nSELECT 1;\n");
+  MigrationSet set = load_migrations(dir.path());
+  ASSERT_EQ(set.problems.size(), 1u);
+  EXPECT_EQ(set.problems[0].kind, "duplicate_version");
+  EXPECT_NE(set.problems[0].message.find("version 1"), std::string::npos);
+}
+
+TEST(MigrationFolder, MissingFolderIsAProblem) {
+  MigrationSet set = load_migrations("/nonexistent/tandem/migrations");
+  ASSERT_EQ(set.problems.size(), 1u);
+  EXPECT_EQ(set.problems[0].kind, "missing_dir");
+}
+
+}  // namespace
+}  // namespace tandem

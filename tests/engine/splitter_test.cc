@@ -1,0 +1,123 @@
+// Statement splitting by the databases' own tokenizers, and classification.
+
+#include <gtest/gtest.h>
+
+#include "tandem/migration.h"
+
+namespace tandem {
+namespace {
+
+std::vector<Statement> split(db::Backend b, const std::string& up, std::vector<Problem>& problems,
+                             bool* no_tx = nullptr) {
+  Migration m = parse_migration("m", "0001_x.sql", "-- tandem:up\n" + up, problems);
+  if (no_tx) *no_tx = m.no_transaction;
+  return split_statements(b, m, Direction::kUp, problems);
+}
+
+constexpr auto kPg = db::Backend::kPostgres;
+constexpr auto kLite = db::Backend::kSqlite;
+
+TEST(SplitPostgres, DollarQuotesCommentsAndQuotedSemicolons) {
+  std::vector<Problem> problems;
+  auto st = split(kPg,
+                  "CREATE FUNCTION f() RETURNS int AS $$ BEGIN PERFORM 1; RETURN 2; END $$ LANGUAGE plpgsql;\n"
+                  "-- a comment; with a semicolon\n"
+                  "INSERT INTO t VALUES ('a;b', E'it''s;');\n"
+                  "/* block; comment */ CREATE FUNCTION g() RETURNS text AS $body$ SELECT 'x;y' $body$ LANGUAGE sql;\n"
+                  "SELECT 1",
+                  problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(st.size(), 4u);
+  EXPECT_NE(st[0].sql.find("RETURN 2; END $$"), std::string::npos);
+  EXPECT_EQ(st[0].line, 2);
+  EXPECT_EQ(st[1].sql, "INSERT INTO t VALUES ('a;b', E'it''s;')");
+  EXPECT_EQ(st[1].line, 4);
+  EXPECT_NE(st[2].sql.find("$body$ SELECT 'x;y' $body$"), std::string::npos);
+  EXPECT_EQ(st[2].line, 5);
+  EXPECT_EQ(st[2].column, 22);
+  EXPECT_EQ(st[3].sql, "SELECT 1");
+  for (const auto& s : st) EXPECT_TRUE(s.transactional);
+}
+
+TEST(SplitPostgres, DetectsStatementsThatCannotRunInATransaction) {
+  std::vector<Problem> problems;
+  auto st = split(kPg,
+                  "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n"
+                  "DROP INDEX CONCURRENTLY old_idx;\n"
+                  "REINDEX INDEX CONCURRENTLY users_email_idx;\n"
+                  "VACUUM users;\n"
+                  "ALTER SYSTEM SET work_mem = '8MB';\n"
+                  "CREATE INDEX plain_idx ON users (id);\n"
+                  "ANALYZE users;\n",
+                  problems);
+  ASSERT_TRUE(problems.empty());
+  ASSERT_EQ(st.size(), 7u);
+  EXPECT_FALSE(st[0].transactional);
+  EXPECT_EQ(st[0].concurrent_index, "users_email_idx");
+  EXPECT_FALSE(st[1].transactional);
+  EXPECT_FALSE(st[2].transactional);
+  EXPECT_FALSE(st[3].transactional);
+  EXPECT_FALSE(st[4].transactional);
+  EXPECT_TRUE(st[5].transactional);
+  EXPECT_TRUE(st[6].transactional);
+}
+
+TEST(SplitPostgres, SyntaxErrorNamesLineAndColumn) {
+  std::vector<Problem> problems;
+  split(kPg, "CREATE TABLE a (id int);\nCREATE TABLE b (id int,, x int);\n", problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].kind, "syntax_error");
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_EQ(problems[0].column, 24);
+  EXPECT_NE(problems[0].message.find("syntax error"), std::string::npos);
+}
+
+TEST(SplitPostgres, UnterminatedDollarQuoteIsAProblem) {
+  std::vector<Problem> problems;
+  split(kPg, "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n", problems);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems[0].kind, "syntax_error");
+}
+
+TEST(SplitPostgres, UserTransactionControlIsRefused) {
+  std::vector<Problem> problems;
+  split(kPg, "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n", problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].kind, "user_transaction");
+  EXPECT_EQ(problems[0].line, 2);
+  EXPECT_EQ(problems[1].line, 4);
+}
+
+TEST(SplitSqlite, TriggerBodiesQuotesAndComments) {
+  std::vector<Problem> problems;
+  auto st = split(kLite,
+                  "CREATE TABLE t (a text); -- trailing; comment\n"
+                  "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+                  "  INSERT INTO log VALUES ('x;y');\n"
+                  "  UPDATE t SET a = 'z' WHERE a = ';';\n"
+                  "END;\n"
+                  "/* c; */ INSERT INTO t VALUES ('it''s; ok')",
+                  problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(st.size(), 3u);
+  EXPECT_EQ(st[0].sql, "CREATE TABLE t (a text);");
+  EXPECT_EQ(st[1].line, 3);
+  EXPECT_NE(st[1].sql.find("WHERE a = ';';\nEND;"), std::string::npos);
+  EXPECT_EQ(st[2].sql, "INSERT INTO t VALUES ('it''s; ok')");
+  EXPECT_EQ(st[2].line, 7);
+}
+
+TEST(SplitSqlite, VacuumRunsOutsideATransactionAndUnterminatedIsAProblem) {
+  std::vector<Problem> problems;
+  auto st = split(kLite, "VACUUM;\nCREATE TABLE a (b int);\n", problems);
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_FALSE(st[0].transactional);
+  EXPECT_TRUE(st[1].transactional);
+  split(kLite, "INSERT INTO a VALUES ('open;\n", problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].kind, "syntax_error");
+  EXPECT_EQ(problems[0].line, 2);
+}
+
+}  // namespace
+}  // namespace tandem
