@@ -1,0 +1,161 @@
+// The `tandem` binary end to end on both backends: output shapes, --json, exit codes.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace tandem {
+namespace {
+
+using nlohmann::json;
+using testing::Kind;
+using testing::TempDir;
+using testing::TestDb;
+
+class CliTest : public ::testing::TestWithParam<Kind> {
+ protected:
+  CliTest() : db_(GetParam()) {
+    dir_.write("0001_create_a.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n-- tandem:down\nDROP TABLE a;\n");
+    dir_.write("0002_create_b.sql", "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
+  }
+  testing::CmdResult run(std::vector<std::string> extra) {
+    std::vector<std::string> a = {"--db", db_.url(), "--dir", dir_.path()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return testing::run_tandem(a);
+  }
+  json run_json(std::vector<std::string> extra, int want_code = 0) {
+    auto r = run(extra);
+    EXPECT_EQ(r.code, want_code) << r.err;
+    json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r.out;
+    return j;
+  }
+  TempDir dir_;
+  TestDb db_;
+};
+
+TEST_P(CliTest, StatusJsonShapeAndExitCode) {
+  json s = run_json({"status", "--json"});
+  EXPECT_EQ(s["backend"], GetParam() == Kind::kPostgres ? "postgres" : "sqlite");
+  EXPECT_EQ(s["pending"], 2);
+  EXPECT_EQ(s["applied"], 0);
+  EXPECT_TRUE(s["current_version"].is_null());
+  ASSERT_EQ(s["migrations"].size(), 2u);
+  for (const char* key : {"version", "name", "file", "state", "applied_at", "checksum"}) {
+    EXPECT_TRUE(s["migrations"][0].contains(key)) << key;
+  }
+  EXPECT_EQ(s["migrations"][0]["state"], "pending");
+  EXPECT_TRUE(s["problems"].is_array());
+  EXPECT_EQ(run({"status", "--exit-code"}).code, 1);
+
+  json u = run_json({"up", "--json"});
+  ASSERT_EQ(u["migrations"].size(), 2u);
+  EXPECT_EQ(u["migrations"][0]["version"], "1");
+  EXPECT_EQ(u["migrations"][0]["direction"], "up");
+  EXPECT_EQ(u["migrations"][0]["transactional"], true);
+  EXPECT_EQ(u["current_version"], "2");
+
+  EXPECT_EQ(run({"status", "--exit-code"}).code, 0);
+  s = run_json({"status", "--json"});
+  EXPECT_EQ(s["migrations"][1]["state"], "applied");
+  EXPECT_FALSE(s["migrations"][1]["applied_at"].is_null());
+  auto text = run({"status"});
+  EXPECT_NE(text.out.find("version   2 (2 applied, 0 pending)"), std::string::npos) << text.out;
+}
+
+TEST_P(CliTest, PlanDownAndValidate) {
+  json p = run_json({"plan", "--json"});
+  ASSERT_EQ(p["migrations"].size(), 2u);
+  EXPECT_EQ(p["migrations"][0]["statements"][0]["line"], 2);
+  auto text = run({"up", "--dry-run"});
+  EXPECT_EQ(text.code, 0);
+  EXPECT_NE(text.out.find("-- up 0001_create_a.sql (one transaction)\nBEGIN;\nCREATE TABLE a"), std::string::npos) << text.out;
+  EXPECT_EQ(run({"status", "--json"}).out.find("\"applied\": 0") != std::string::npos, true);
+
+  EXPECT_EQ(run({"up", "-q"}).code, 0);
+  json d = run_json({"down", "--steps", "2", "--json"});
+  EXPECT_EQ(d["migrations"].size(), 2u);
+  EXPECT_EQ(d["migrations"][0]["direction"], "down");
+  EXPECT_EQ(d["migrations"][0]["version"], "2");
+
+  json v = run_json({"validate", "--json"});
+  EXPECT_EQ(v["valid"], true);
+  dir_.write("0003_bad.sql", "CREATE TABLE c (id int);\n");
+  v = run_json({"validate", "--json"}, 1);
+  EXPECT_EQ(v["valid"], false);
+  EXPECT_EQ(v["problems"][0]["kind"], "code_before_up");
+  EXPECT_EQ(v["problems"][0]["line"], 1);
+  auto refused = run({"up", "--json"});
+  EXPECT_EQ(refused.code, 2);
+  json err = json::parse(refused.out);
+  EXPECT_EQ(err["error"]["code"], 2);
+  EXPECT_NE(err["error"]["message"].get<std::string>().find("0003_bad.sql:1"), std::string::npos);
+  EXPECT_NE(refused.err.find("hint: add a line `-- tandem:up`"), std::string::npos) << refused.err;
+}
+
+TEST_P(CliTest, NewInitBaselineRepair) {
+  TempDir fresh;
+  auto r = testing::run_tandem({"--db", db_.url(), "--dir", fresh.path() + "/m", "init"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = testing::run_tandem({"--db", db_.url(), "--dir", fresh.path() + "/m", "new", "add users", "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_NE(j["file"].get<std::string>().find("_add_users.sql"), std::string::npos);
+
+  json b = run_json({"baseline", "1", "--json"});
+  ASSERT_EQ(b["baselined"].size(), 1u);
+  json rep = run_json({"repair", "--json"});
+  EXPECT_TRUE(rep["actions"].empty());
+  EXPECT_EQ(run({"baseline", "2"}).code, 2);
+}
+
+TEST_P(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(run({"up", "--to", "abc"}).code, 2);
+  EXPECT_EQ(run({"--lock-timeout", "soon", "up"}).code, 2);
+  EXPECT_EQ(run({"frobnicate"}).code, 2);
+  EXPECT_EQ(run({"down", "--to", "1", "--steps", "2"}).code, 2);
+  auto help = run({"up", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("Examples:"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CliTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
+
+TEST(Cli, DefaultsToDatabaseUrlThenSqliteFile) {
+  TempDir work;
+  work.write("migrations/0001_a.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n");
+  // $DATABASE_URL is used when --db is absent.
+  auto r = testing::run_tandem({"--dir", work.path() + "/migrations", "up"},
+                               {{"DATABASE_URL", "sqlite:" + work.path() + "/from-env.db"}});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(work.path() + "/from-env.db"));
+}
+
+TEST(Cli, PasswordsNeverPrinted) {
+  auto r = testing::run_tandem({"--db", "postgresql://app:s3cr3t-pw@127.0.0.1:1/app?connect_timeout=2", "status"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err.find("s3cr3t-pw"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("app:****@127.0.0.1"), std::string::npos) << r.err;
+  r = testing::run_tandem({"--db", "mysql://root:hunter2@db/x", "status"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+}
+
+TEST(Url, ParsesAndRedacts) {
+  EXPECT_EQ(db::parse_url("sqlite::memory:")->target, ":memory:");
+  EXPECT_EQ(db::parse_url("sqlite:///tmp/x.db")->target, "/tmp/x.db");
+  EXPECT_EQ(db::parse_url("sqlite:x.db")->backend, db::Backend::kSqlite);
+  EXPECT_EQ(db::parse_url("postgres://u@h/db")->backend, db::Backend::kPostgres);
+  EXPECT_EQ(db::parse_url("host=/tmp dbname=app")->backend, db::Backend::kPostgres);
+  EXPECT_FALSE(db::parse_url("mysql://x").ok());
+  EXPECT_EQ(db::redact_url("postgres://u:p@h:5/db?sslmode=require"), "postgres://u:****@h:5/db?sslmode=require");
+  EXPECT_EQ(db::redact_url("postgres://h/db?password=abc&sslmode=require"), "postgres://h/db?password=****&sslmode=require");
+  EXPECT_EQ(db::redact_url("host=h password='a b' dbname=x"), "host=h password=**** dbname=x");
+  EXPECT_EQ(db::quote_ident("we\"ird"), "\"we\"\"ird\"");
+}
+
+}  // namespace
+}  // namespace tandem
