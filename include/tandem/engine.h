@@ -23,6 +23,9 @@ struct EngineOptions {
   int lock_retries = 10;               // retries of a statement/transaction that hit lock_timeout
   int retry_base_ms = 250;             // first backoff; doubles per retry, with jitter
   bool allow_out_of_order = false;     // apply pending versions lower than the newest applied
+  // SQLite: commands that write switch a rollback-journal database to WAL (readers are not
+  // blocked while migrations commit). True keeps the database's journal mode as it is.
+  bool sqlite_keep_journal = false;
   // Receives progress and warnings (one line, no newline). Null: silent.
   std::function<void(const std::string&)> log;
 };
@@ -80,6 +83,9 @@ struct ApplyReport {
 struct UpOptions {
   std::optional<std::string> to;  // apply up to and including this version
   bool resume = false;            // continue a failed/interrupted non-transactional migration
+  // Run consecutive transactional migrations in one transaction: all of them or none
+  // (Flyway's `group`). Migrations that must run outside a transaction still run alone.
+  bool group = false;
 };
 
 struct DownOptions {

@@ -28,6 +28,7 @@ struct Globals {
   std::string statement_timeout = "0";
   int lock_retries = 10;
   bool allow_out_of_order = false;
+  bool sqlite_keep_journal = false;
 };
 
 int fail(const Globals& g, const Status& st) {
@@ -65,6 +66,7 @@ Result<EngineOptions> engine_options(const Globals& g) {
   if (g.lock_retries < 0) return Status::InvalidInput("--lock-retries must be >= 0");
   o.lock_retries = g.lock_retries;
   o.allow_out_of_order = g.allow_out_of_order;
+  o.sqlite_keep_journal = g.sqlite_keep_journal;
   if (!g.quiet) {
     o.log = [](const std::string& line) { std::cerr << line << "\n"; };
   }
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
   app.add_option("--lock-wait", g.lock_wait, "how long to wait for another tandem holding the migration lock")->capture_default_str();
   app.add_option("--lock-timeout", g.lock_timeout, "lock_timeout for every statement")->capture_default_str();
   app.add_option("--statement-timeout", g.statement_timeout, "statement_timeout for every statement (0 = none)")->capture_default_str();
+  app.add_flag("--sqlite-keep-journal", g.sqlite_keep_journal, "SQLite: keep a rollback-journal database as it is instead of switching it to WAL");
   app.add_option("--lock-retries", g.lock_retries, "retries after a lock_timeout, with exponential backoff and jitter")->capture_default_str();
 
   auto* init_cmd = app.add_subcommand("init", "create the migrations folder and the history tables");
@@ -116,6 +119,8 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--to", to, "apply up to and including this version");
   up_cmd->add_flag("--resume", resume, "continue a failed or interrupted migration from its failed statement");
   up_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order, "apply pending versions lower than the newest applied one");
+  bool group = false;
+  up_cmd->add_flag("--group", group, "apply all pending transactional migrations in one transaction: all or nothing");
   up_cmd->add_flag("--dry-run", dry_run, "print the plan instead of running it (same as `tandem plan`)");
   up_cmd->footer("Examples:\n  tandem up\n  tandem up --to 20261122093000\n  tandem up --resume   # after fixing a failed non-transactional migration");
 
@@ -186,6 +191,7 @@ int main(int argc, char** argv) {
     UpOptions u;
     if (!to.empty()) u.to = to;
     u.resume = resume;
+    u.group = group;
     return u;
   };
   auto down_options = [&] {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -36,12 +37,14 @@ class Runner {
  public:
   Runner(Session& s, Direction dir) : s_(s), dir_(dir), rng_(std::random_device{}()) {}
 
-  // One migration in one transaction. `in_txn`: SQLite step already opened BEGIN IMMEDIATE.
+  // One migration in one transaction (on SQLite the step has already opened BEGIN IMMEDIATE).
+  // `begin`/`commit` false: the migration joins/leaves open the transaction of an `up --group`.
   // Returns a lock-timeout Status unchanged so the caller can back off and retry the step.
-  Status run_transactional(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step) {
+  Status run_transactional(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step, bool begin,
+                           bool commit) {
     const Migration& m = *pick.migration;
     auto start = Clock::now();
-    if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
+    if (s_.pg() && begin) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
     for (size_t i = 0; i < stmts.size(); ++i) {
       Status st = s_.conn->execute(stmts[i].sql);
       if (!st.ok()) {
@@ -58,7 +61,7 @@ class Runner {
     if (dir_ == Direction::kDown) row.status = "reverted";
     Status rec = dir_ == Direction::kUp ? s_.history->upsert(row) : s_.history->remove(m.version);
     if (rec.ok()) rec = s_.history->event(dir_word(dir_), row);
-    if (rec.ok()) rec = s_.conn->execute("COMMIT");
+    if (rec.ok() && commit) rec = s_.conn->execute("COMMIT");
     if (!rec.ok()) {
       (void)s_.conn->execute("ROLLBACK");
       return rec;
@@ -245,6 +248,25 @@ class Runner {
   std::mt19937 rng_;
 };
 
+// Applies a successful step to the in-memory copy of the history.
+void remember(std::vector<HistoryRow>& rows, const Migration& m, Direction dir, bool transactional) {
+  auto it = std::lower_bound(rows.begin(), rows.end(), m.version, [](const HistoryRow& r, const std::string& v) {
+    return compare_versions(r.version, v) < 0;
+  });
+  bool found = it != rows.end() && it->version == m.version;
+  if (dir == Direction::kDown) {
+    if (found) rows.erase(it);
+    return;
+  }
+  if (!found) it = rows.insert(it, HistoryRow{});
+  it->version = m.version;
+  it->name = m.name;
+  it->checksum = m.checksum;
+  it->status = "applied";
+  it->direction = "up";
+  it->transactional = transactional;
+}
+
 Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOptions& up_opts,
                         const DownOptions& down_opts, ApplyReport* partial) {
   TANDEM_ASSIGN_OR_RETURN(auto session, Session::open(options, dir_word(dir), /*take_lock=*/true));
@@ -259,10 +281,17 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
   std::mt19937 rng(std::random_device{}());
   bool resume = dir == Direction::kUp ? up_opts.resume : down_opts.resume;
   std::vector<Pick> first_picks;
+  std::vector<HistoryRow> rows;
+  bool have_rows = false;
+  std::string data_version;
+  // `up --group`: consecutive transactional migrations share one transaction (all or nothing).
+  const bool group = dir == Direction::kUp && up_opts.group;
+  bool in_group = false;
+  size_t group_first_step = 0;
   for (;;) {
     // SQLite has no session locks: each step takes the write lock first (BEGIN IMMEDIATE),
     // then reads the history, so two processes never pick the same migration.
-    if (!s.pg()) {
+    if (!s.pg() && !in_group) {
       Status st = s.conn->execute("BEGIN IMMEDIATE");
       if (!st.ok()) {
         if (st.is_lock_timeout()) {
@@ -277,21 +306,38 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     auto rollback_sqlite = [&] {
       if (!s.pg()) (void)s.conn->execute("ROLLBACK");
     };
-    std::vector<HistoryRow> rows;
-    auto exists = s.history->exists();
-    if (!exists.ok()) {
-      rollback_sqlite();
-      return exists.status();
-    }
-    if (*exists) {
-      auto loaded = s.history->load();
-      if (!loaded.ok()) {
+    // The history is read once and then kept in memory: on PostgreSQL nobody else can change
+    // it while we hold the lock; on SQLite `PRAGMA data_version` tells whether another
+    // connection committed since our last step.
+    bool reload = !have_rows;
+    if (!s.pg() && !in_group) {
+      auto dv = s.conn->query("PRAGMA data_version");
+      if (!dv.ok()) {
         rollback_sqlite();
-        return loaded.status();
+        return dv.status();
       }
-      rows = std::move(loaded).value();
+      if (dv->text(0, 0) != data_version) reload = true;
+      data_version = dv->text(0, 0);
     }
-    std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts)
+    if (reload) {
+      rows.clear();
+      auto exists = s.history->exists();
+      if (!exists.ok()) {
+        rollback_sqlite();
+        return exists.status();
+      }
+      if (*exists) {
+        auto loaded = s.history->load();
+        if (!loaded.ok()) {
+          rollback_sqlite();
+          return loaded.status();
+        }
+        rows = std::move(loaded).value();
+      }
+      have_rows = true;
+    }
+    // After validation only the next migration is needed.
+    std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts, validated ? 1 : SIZE_MAX)
                                                     : select_down(prepared, rows, down_opts);
     if (!validated) {
       HistoryCheck check;
@@ -314,24 +360,63 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     // `down` reverts what was selected at the start; `up` re-reads what is pending each step.
     bool finished = picks.empty() || (dir == Direction::kDown && done >= static_cast<int>(first_picks.size()));
     if (finished) {
-      if (!s.pg()) TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+      if (!s.pg() || in_group) {
+        Status st = s.conn->execute("COMMIT");
+        if (!st.ok()) {
+          if (in_group) report.steps.resize(group_first_step);
+          if (partial) *partial = report;
+          return st;
+        }
+      }
       report.current_version = current_version(rows);
       break;
     }
     if (!state_ready) {
-      Status st = s.ensure_state();
-      if (!st.ok()) {
-        rollback_sqlite();
-        return st;
-      }
       state_ready = true;
+      if (!s.pg()) {
+        // Validation passed and we are about to write: only now may the file change. Switch
+        // to WAL (outside a transaction), commit the history tables on their own so a failing
+        // first migration can still record its failure event, then redo the step under a
+        // fresh write lock.
+        TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+        TANDEM_RETURN_IF_ERROR(s.use_wal_if_allowed());
+        TANDEM_RETURN_IF_ERROR(s.conn->execute("BEGIN IMMEDIATE"));
+        Status st = s.ensure_state();
+        st = st.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), st);
+        TANDEM_RETURN_IF_ERROR(st);
+        continue;
+      }
+      TANDEM_RETURN_IF_ERROR(s.ensure_state());
     }
     const Pick& pick = picks.front();
     const Migration& m = *pick.migration;
     const auto& stmts = dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
     AppliedStep step{m.version, m.name, m.file, dir, 0, 0, true, 0, false};
     bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
-    Status st = outside ? runner.run_statements(pick, stmts, step) : runner.run_transactional(pick, stmts, step);
+    if (outside && in_group) {  // close the group before a statement that cannot join it
+      TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+      in_group = false;
+      if (!s.pg()) TANDEM_RETURN_IF_ERROR(s.conn->execute("BEGIN IMMEDIATE"));
+    }
+    bool group_rolled_back = false;
+    Status st;
+    if (outside) {
+      st = runner.run_statements(pick, stmts, step);
+    } else {
+      if (group && !in_group) group_first_step = report.steps.size();
+      st = runner.run_transactional(pick, stmts, step, /*begin=*/!in_group, /*commit=*/!group);
+      if (group) {
+        in_group = st.ok();
+        group_rolled_back = !st.ok() && report.steps.size() > group_first_step;
+      }
+    }
+    if (group_rolled_back) {
+      // Everything since the group began was rolled back with it: forget it and re-read.
+      s.log(fmt::format("--group: rolled back the {} migration(s) applied before {} in this transaction",
+                        report.steps.size() - group_first_step, m.file));
+      report.steps.resize(group_first_step);
+      have_rows = false;
+    }
     if (!st.ok() && st.is_lock_timeout() && !outside && attempt < options.lock_retries) {
       runner.backoff(m, 0, attempt, st);
       ++attempt;
@@ -345,11 +430,16 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
                             "`tandem " + std::string(dir_word(dir)) + "` again, or raise --lock-retries");
     }
     if (!st.ok()) {
+      if (group && !outside) {
+        st = st.with_hint("--group: every migration of this group was rolled back with it, none of them is "
+                          "applied; " + st.hint());
+      }
       if (partial) *partial = report;
       return st;
     }
     step.retries += attempt;
     attempt = 0;
+    remember(rows, m, dir, step.transactional);
     ++done;
     s.log(fmt::format("{} {} ({} statement{}, {} ms{})", dir == Direction::kUp ? "applied" : "reverted", m.file,
                       step.statements, step.statements == 1 ? "" : "s", step.duration_ms,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 
 #include "tandem/migration.h"
@@ -122,12 +123,12 @@ Result<std::vector<HistoryRow>> History::load() {
     h.status = r.text(i, 3);
     h.direction = r.text(i, 4);
     h.applied_at = r.text(i, 5);
-    h.duration_ms = std::stoll("0" + r.text(i, 6));
+    h.duration_ms = std::strtoll(r.text(i, 6).c_str(), nullptr, 10);
     h.applied_by = r.text(i, 7);
     h.tandem_version = r.text(i, 8);
     h.transactional = r.text(i, 9) != "0";
-    h.statements_applied = std::stoi("0" + r.text(i, 10));
-    h.statements_total = std::stoi("0" + r.text(i, 11));
+    h.statements_applied = static_cast<int>(std::strtol(r.text(i, 10).c_str(), nullptr, 10));
+    h.statements_total = static_cast<int>(std::strtol(r.text(i, 11).c_str(), nullptr, 10));
     h.error = r.text(i, 12);
     h.failed_statement = r.text(i, 13);
     rows.push_back(std::move(h));

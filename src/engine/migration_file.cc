@@ -6,7 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
+#include <iterator>
+#include <thread>
 
 #include "tandem/migration.h"
 
@@ -73,6 +74,18 @@ bool parse_directive(std::string_view line, Directive& d) {
   return !d.word.empty();
 }
 
+std::string join(const std::string& dir, const std::string& file) {
+  return dir.empty() || dir.back() == '/' ? dir + file : dir + "/" + file;
+}
+
+// "<digits>_<name><ext>" with a non-empty name.
+bool versioned(std::string_view file, std::string_view ext) {
+  if (file.size() <= ext.size() || file.substr(file.size() - ext.size()) != ext) return false;
+  size_t digits = 0;
+  while (digits < file.size() && file[digits] >= '0' && file[digits] <= '9') ++digits;
+  return digits > 0 && digits < file.size() && file[digits] == '_' && digits + 1 < file.size() - ext.size();
+}
+
 }  // namespace
 
 std::string canonical_version(std::string_view digits) {
@@ -91,7 +104,7 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
                           std::vector<Problem>& problems) {
   Migration m;
   m.file = file;
-  m.path = (fs::path(dir) / file).string();
+  m.path = join(dir, file);
   size_t us = file.find('_');
   m.version = canonical_version(std::string_view(file).substr(0, us));
   m.name = file.substr(us + 1, file.size() - us - 1 - 4);  // strip ".sql"
@@ -158,6 +171,44 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
   return m;
 }
 
+// Reads files[begin, end) into `out`.
+static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin, size_t end,
+                       MigrationSet& out) {
+  out.migrations.reserve(end - begin);
+  std::string content;
+  for (size_t i = begin; i < end; ++i) {
+    const std::string& file = files[i];
+    std::string path = join(dir, file);
+    bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
+    if (versioned(file, ".yaml") || versioned(file, ".yml") || versioned(file, ".json")) {
+      out.problems.push_back({"unsupported_format", path, 0, 0,
+                              "declarative (.yaml/.json) migrations are not supported by this build",
+                              "write the change as a .sql migration"});
+      continue;
+    }
+    if (!is_sql) continue;  // README.md, .gitkeep, … are not migrations
+    if (!versioned(file, ".sql")) {
+      out.problems.push_back({"bad_name", path, 0, 0,
+                              "file name does not start with a version and an underscore",
+                              "rename it to <version>_<name>.sql, e.g. 20261122093000_add_users.sql "
+                              "or 0001_add_users.sql"});
+      continue;
+    }
+    if (file.size() > 7 && (file.ends_with(".up.sql") || file.ends_with(".down.sql"))) {
+      out.problems.push_back({"split_file", path, 0, 0,
+                              "separate .up.sql/.down.sql files (golang-migrate style) are not read",
+                              "merge both into one <version>_<name>.sql with `-- tandem:up` and "
+                              "`-- tandem:down` sections"});
+      continue;
+    }
+    if (!read_file(path, content)) {
+      out.problems.push_back({"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
+      continue;
+    }
+    out.migrations.push_back(parse_migration(dir, file, content, out.problems));
+  }
+}
+
 MigrationSet load_migrations(const std::string& dir) {
   MigrationSet set;
   std::error_code ec;
@@ -166,8 +217,6 @@ MigrationSet load_migrations(const std::string& dir) {
                             "create it with `tandem init`, or pass --dir PATH"});
     return set;
   }
-  static const std::regex kName(R"(^([0-9]+)_([^/]+)\.sql$)");
-  static const std::regex kDeclarative(R"(^([0-9]+)_([^/]+)\.(ya?ml|json)$)");
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string file = entry.path().filename().string();
@@ -178,40 +227,26 @@ MigrationSet load_migrations(const std::string& dir) {
     set.problems.push_back({"unreadable_dir", dir, 0, 0, "cannot list folder: " + ec.message(), ""});
   }
   std::sort(files.begin(), files.end());
-  std::string content;
-  for (const std::string& file : files) {
-    std::string path = (fs::path(dir) / file).string();
-    bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
-    if (std::regex_match(file, kDeclarative)) {
-      set.problems.push_back({"unsupported_format", path, 0, 0,
-                              "declarative (.yaml/.json) migrations are not supported by this build",
-                              "write the change as a .sql migration"});
-      continue;
-    }
-    if (!is_sql) continue;  // README.md, .gitkeep, … are not migrations
-    if (!std::regex_match(file, kName)) {
-      set.problems.push_back({"bad_name", path, 0, 0,
-                              "file name does not start with a version and an underscore",
-                              "rename it to <version>_<name>.sql, e.g. 20261122093000_add_users.sql "
-                              "or 0001_add_users.sql"});
-      continue;
-    }
-    if (file.size() > 7 && (file.ends_with(".up.sql") || file.ends_with(".down.sql"))) {
-      set.problems.push_back({"split_file", path, 0, 0,
-                              "separate .up.sql/.down.sql files (golang-migrate style) are not read",
-                              "merge both into one <version>_<name>.sql with `-- tandem:up` and "
-                              "`-- tandem:down` sections"});
-      continue;
-    }
-    if (!read_file(path, content)) {
-      set.problems.push_back({"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
-      continue;
-    }
-    set.migrations.push_back(parse_migration(dir, file, content, set.problems));
+  // Reading and hashing is independent per file: split it across two threads for big folders
+  // (`status` over 10,000 files is the target), keeping the sorted order when merging.
+  size_t half = files.size() >= 512 ? files.size() / 2 : files.size();
+  MigrationSet second;
+  std::thread worker;
+  if (half < files.size()) {
+    worker = std::thread([&] { read_files(dir, files, half, files.size(), second); });
   }
-  std::stable_sort(set.migrations.begin(), set.migrations.end(), [](const Migration& a, const Migration& b) {
-    return compare_versions(a.version, b.version) < 0;
-  });
+  read_files(dir, files, 0, half, set);
+  if (worker.joinable()) {
+    worker.join();
+    set.migrations.reserve(set.migrations.size() + second.migrations.size());
+    std::move(second.migrations.begin(), second.migrations.end(), std::back_inserter(set.migrations));
+    std::move(second.problems.begin(), second.problems.end(), std::back_inserter(set.problems));
+  }
+  auto by_version = [](const Migration& a, const Migration& b) { return compare_versions(a.version, b.version) < 0; };
+  // Zero-padded names are already in version order; only unpadded ones ("2_", "10_") need sorting.
+  if (!std::is_sorted(set.migrations.begin(), set.migrations.end(), by_version)) {
+    std::stable_sort(set.migrations.begin(), set.migrations.end(), by_version);
+  }
   for (size_t i = 1; i < set.migrations.size(); ++i) {
     const Migration& a = set.migrations[i - 1];
     const Migration& b = set.migrations[i];

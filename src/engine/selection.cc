@@ -4,22 +4,26 @@
 
 #include <fmt/format.h>
 
-#include <set>
 
 namespace tandem {
 
-std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows, const UpOptions& up) {
+std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows, const UpOptions& up,
+                            size_t limit) {
   std::vector<Pick> picks;
-  std::set<std::string> recorded;
-  for (const HistoryRow& r : rows) {
-    recorded.insert(r.version);
-    if (up.resume && r.direction == "up" && (r.status == "failed" || r.status == "running")) {
-      if (const Migration* m = prepared.find(r.version)) picks.push_back({m, &r, r.statements_applied});
+  if (up.resume) {
+    for (const HistoryRow& r : rows) {
+      if (r.direction == "up" && (r.status == "failed" || r.status == "running")) {
+        if (const Migration* m = prepared.find(r.version)) picks.push_back({m, &r, r.statements_applied});
+      }
     }
   }
   std::string to = up.to ? canonical_version(*up.to) : "";
+  // Files and rows are both sorted by version: one merge walk, no lookups.
+  size_t ri = 0;
   for (const Migration& m : prepared.set.migrations) {
-    if (recorded.count(m.version)) continue;
+    if (picks.size() >= limit) break;
+    while (ri < rows.size() && compare_versions(rows[ri].version, m.version) < 0) ++ri;
+    if (ri < rows.size() && rows[ri].version == m.version) continue;
     if (!to.empty() && compare_versions(m.version, to) > 0) break;
     picks.push_back({&m, nullptr, 0});
   }

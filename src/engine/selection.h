@@ -2,6 +2,8 @@
 // Which migrations `up` and `down` run next, in order. Shared by apply and plan so that
 // `plan` prints exactly what `up`/`down` would do.
 
+#include <cstdint>
+
 #include "engine/session.h"
 
 namespace tandem {
@@ -13,7 +15,9 @@ struct Pick {
 };
 
 // Pending migrations up to `to`, lowest first; a failed/interrupted `up` first when resuming.
-std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows, const UpOptions& up);
+// At most `limit` picks are returned.
+std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows, const UpOptions& up,
+                            size_t limit = SIZE_MAX);
 
 // Applied migrations above `to` (or the last `steps`), highest first; a failed/interrupted
 // `down` first when resuming. Baseline rows are a floor: never reverted.

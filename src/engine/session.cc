@@ -5,15 +5,15 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 namespace tandem {
 
 const Migration* PreparedSet::find(const std::string& version) const {
-  for (const Migration& m : set.migrations) {
-    if (m.version == version) return &m;
-  }
-  return nullptr;
+  auto it = std::lower_bound(set.migrations.begin(), set.migrations.end(), version,
+                             [](const Migration& m, const std::string& v) { return compare_versions(m.version, v) < 0; });
+  return it != set.migrations.end() && it->version == version ? &*it : nullptr;
 }
 
 Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, const std::string& command,
@@ -35,12 +35,31 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
     if (options.schema != "public") setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
     if (!setup.empty()) TANDEM_RETURN_IF_ERROR(s->conn->execute(setup));
   }
+  // Full durability on SQLite: every COMMIT is fsync'd, in any journal mode.
+  if (!s->pg() && take_lock) TANDEM_RETURN_IF_ERROR(s->conn->execute("PRAGMA synchronous = FULL"));
   s->history = std::make_unique<History>(*s->conn);
   if (take_lock) {
     TANDEM_ASSIGN_OR_RETURN(s->lock, AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
                                                            options.lock_wait_ms, options.log));
   }
   return s;
+}
+
+Status Session::use_wal_if_allowed() {
+  if (pg() || options.sqlite_keep_journal) return Status::Ok();
+  TANDEM_ASSIGN_OR_RETURN(db::Rows mode, conn->query("PRAGMA journal_mode"));
+  std::string m = mode.text(0, 0);
+  if (m == "delete" || m == "truncate" || m == "persist") {
+    // In a rollback-journal mode every commit blocks the application's readers and costs
+    // several fsyncs; WAL lets readers go on during a migration and commits with one fsync.
+    TANDEM_ASSIGN_OR_RETURN(db::Rows now, conn->query("PRAGMA journal_mode = WAL"));
+    if (now.text(0, 0) == "wal") {
+      log(fmt::format("{}: switched journal_mode from {} to wal (readers are not blocked during migrations); "
+                      "pass --sqlite-keep-journal to keep {}",
+                      conn->describe(), m, m));
+    }
+  }
+  return Status::Ok();
 }
 
 Status Session::ensure_state() {

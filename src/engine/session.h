@@ -28,6 +28,9 @@ struct Session {
   // `command` names the process in pg_stat_activity ("tandem up (pid 123@host)").
   static Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command,
                                                bool take_lock);
+  // SQLite: switch a rollback-journal database to WAL unless options.sqlite_keep_journal.
+  // Call outside a transaction, only once the command is sure to write.
+  Status use_wal_if_allowed();
   // Creates the history tables and the managed schema if missing (call with the lock held).
   Status ensure_state();
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <future>
 #include <map>
 
 #include "engine/session.h"
@@ -10,18 +11,20 @@
 namespace tandem {
 
 Result<StatusReport> status(const EngineOptions& options) {
+  // Read the folder while the database answers: on a 10,000-file project both take tens of ms.
+  std::future<MigrationSet> files_future = std::async(std::launch::async, load_migrations, options.dir);
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "status", /*take_lock=*/false));
   StatusReport report;
   report.database = s->conn->describe();
   report.backend = s->pg() ? "postgres" : "sqlite";
   report.dir = options.dir;
-  MigrationSet set = load_migrations(options.dir);
-  report.problems = set.problems;
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(report.history_exists, s->history->exists());
   if (report.history_exists) {
     TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
   }
+  MigrationSet set = files_future.get();
+  report.problems = set.problems;
   if (s->pg()) {
     TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
   }

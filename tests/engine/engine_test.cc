@@ -207,6 +207,49 @@ TEST_P(EngineTest, BadInputChangesNothing) {
   EXPECT_TRUE(table_exists("z"));
 }
 
+TEST_P(EngineTest, GroupAppliesAllOrNothing) {
+  write_basic();
+  dir_.write("0004_broken.sql", "-- tandem:up\nCREATE TABLE c (id integer);\nINSERT INTO nope VALUES (1);\n");
+  UpOptions grouped;
+  grouped.group = true;
+  auto r = up(opts_, grouped);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().hint().find("--group"), std::string::npos);
+  EXPECT_FALSE(table_exists("a"));
+  EXPECT_FALSE(table_exists("c"));
+  EXPECT_EQ(count(history()), 0);
+  EXPECT_EQ(db_.value("SELECT count(*) FROM " + events() + " WHERE action = 'up_failed'"), "1");
+  dir_.remove("0004_broken.sql");
+  // A statement that cannot run in a transaction closes the group and runs alone.
+  dir_.write("0004_vacuum.sql", db_.pg() ? "-- tandem:up\nVACUUM a;\n" : "-- tandem:up\nVACUUM;\n");
+  dir_.write("0005_d.sql", "-- tandem:up\nCREATE TABLE d (id integer);\n");
+  r = up(opts_, grouped);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->steps.size(), 5u);
+  EXPECT_FALSE(r->steps[3].transactional);
+  EXPECT_EQ(count("a"), 2);
+  EXPECT_TRUE(table_exists("d"));
+  EXPECT_EQ(count(history()), 5);
+  EXPECT_EQ(r->current_version, "5");
+}
+
+TEST_P(EngineTest, FirstRunWithBadInputChangesNothing) {
+  (void)db_.connect();  // the empty database exists before tandem runs
+  dir_.write("0001_ok.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n");
+  dir_.write("0002_bad.sql", "-- tandem:up\nCREATE TABLE b (id integer);\nBEGIN;\n");
+  std::string before = db_.snapshot();
+  auto r = up(opts_, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("0002_bad.sql:3:1"), std::string::npos) << r.status().message();
+  EXPECT_EQ(before, db_.snapshot());
+  // Read commands never write either.
+  EXPECT_TRUE(status(opts_).ok());
+  EXPECT_TRUE(validate(opts_).ok());
+  EXPECT_FALSE(plan_up(opts_, {}).ok());
+  EXPECT_EQ(before, db_.snapshot());
+}
+
+
 TEST_P(EngineTest, DownWithoutDownSectionIsRefused) {
   dir_.write("0001_a.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n");
   ASSERT_TRUE(up(opts_, {}).ok());
@@ -359,6 +402,25 @@ TEST_P(EngineTest, NumericOrderAcrossVersionStyles) {
   EXPECT_EQ(r->steps[0].version, "2");
   EXPECT_EQ(r->steps[1].version, "10");
   EXPECT_EQ(r->steps[2].version, "20261122093000");
+}
+
+// Journal modes are SQLite's own.
+TEST(SqliteEngine, SwitchesToWalUnlessAskedToKeepTheJournal) {
+  TempDir dir_;
+  TestDb db_(Kind::kSqlite);
+  EngineOptions opts_ = testing::options_for(db_, dir_);
+  dir_.write("0001_a.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n");
+  EngineOptions keep = opts_;
+  keep.sqlite_keep_journal = true;
+  ASSERT_TRUE(up(keep, {}).ok());
+  EXPECT_EQ(db_.value("PRAGMA journal_mode"), "delete");
+  dir_.write("0002_b.sql", "-- tandem:up\nCREATE TABLE b (id integer);\n");
+  std::vector<std::string> logs;
+  opts_.log = [&](const std::string& l) { logs.push_back(l); };
+  ASSERT_TRUE(up(opts_, {}).ok());
+  EXPECT_EQ(db_.value("PRAGMA journal_mode"), "wal");
+  ASSERT_FALSE(logs.empty());
+  EXPECT_NE(logs[0].find("switched journal_mode from delete to wal"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
