@@ -84,6 +84,8 @@ void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&
         }
       }
     }
+  } else if (type == "DiscardStmt" && body.value("target", "") == "DISCARD_ALL") {
+    st.transactional = false;
   } else if (type == "VacuumStmt" && flag("is_vacuumcmd")) {
     st.transactional = false;
   } else if (type == "AlterSystemStmt" || type == "CreatedbStmt" || type == "DropdbStmt" ||

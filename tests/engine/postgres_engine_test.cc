@@ -218,6 +218,15 @@ TEST_F(PostgresEngineTest, SchemaOptionRunsMigrationsInThatSchema) {
   EXPECT_EQ(db_.value("SELECT to_regclass('public.a') IS NULL"), "t");
 }
 
+TEST_F(PostgresEngineTest, MigrationThatDiscardsSessionStateDoesNotBreakHistoryWrites) {
+  dir_.write("0001_a.sql", "-- tandem:up\nCREATE TABLE a (id int);\n");
+  dir_.write("0002_discard.sql", "-- tandem:no-transaction\n-- tandem:up\nDISCARD ALL;\n");
+  dir_.write("0003_b.sql", "-- tandem:up\nCREATE TABLE b (id int);\n");
+  auto r = up(opts_, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(db_.value("SELECT count(*) FROM tandem.migrations WHERE status = 'applied'"), "3");
+}
+
 TEST_F(PostgresEngineTest, StatementTimeoutApplies) {
   dir_.write("0001_slow.sql", "-- tandem:up\nSELECT pg_sleep(2);\n");
   auto r = testing::run_tandem(args({"--statement-timeout", "200ms", "up"}));

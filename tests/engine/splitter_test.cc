@@ -48,10 +48,12 @@ TEST(SplitPostgres, DetectsStatementsThatCannotRunInATransaction) {
                   "VACUUM users;\n"
                   "ALTER SYSTEM SET work_mem = '8MB';\n"
                   "CREATE INDEX plain_idx ON users (id);\n"
-                  "ANALYZE users;\n",
+                  "ANALYZE users;\n"
+                  "DISCARD ALL;\n",
                   problems);
   ASSERT_TRUE(problems.empty());
-  ASSERT_EQ(st.size(), 7u);
+  ASSERT_EQ(st.size(), 8u);
+  EXPECT_FALSE(st[7].transactional);
   EXPECT_FALSE(st[0].transactional);
   EXPECT_EQ(st[0].concurrent_index, "users_email_idx");
   EXPECT_FALSE(st[1].transactional);

@@ -91,8 +91,27 @@ Result<Rows> PgConnection::query(std::string_view sql, const std::vector<Param>&
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0));
+  // Statements with parameters are prepared once per connection and reused: the history
+  // writes run once per migration, and parse/plan time would otherwise dominate them.
+  ResultPtr res;
+  for (int attempt = 0; !params.empty() && attempt < 2; ++attempt) {
+    auto it = prepared_.find(text);
+    if (it == prepared_.end()) {
+      std::string name = "tandem_" + std::to_string(next_prepared_++);
+      ResultPtr prep(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(values.size()), nullptr));
+      if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) return error_from_result(prep.get(), conn_);
+      it = prepared_.emplace(text, name).first;
+    }
+    res.reset(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                             nullptr, 0));
+    // A migration that ran DISCARD ALL / DEALLOCATE ALL dropped it: prepare it again once.
+    const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
+    if (state == nullptr || std::string_view(state) != "26000") break;
+    prepared_.clear();
+  }
+  if (params.empty()) {
+    res.reset(PQexecParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  }
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return error_from_result(res.get(), conn_);
   Rows rows;

@@ -3,6 +3,8 @@
 
 #include <libpq-fe.h>
 
+#include <unordered_map>
+
 #include "tandem/db.h"
 
 namespace tandem::db {
@@ -26,6 +28,8 @@ class PgConnection final : public Connection {
   PgConnection(PGconn* conn, std::string description);
   PGconn* conn_;
   std::string description_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text → prepared statement name
+  unsigned next_prepared_ = 0;
 };
 
 }  // namespace tandem::db

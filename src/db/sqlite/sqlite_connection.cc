@@ -14,7 +14,10 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 
 }  // namespace
 
-SqliteConnection::~SqliteConnection() { sqlite3_close_v2(db_); }
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
 
 Result<std::unique_ptr<Connection>> SqliteConnection::open(const std::string& path,
                                                            const ConnectOptions& options) {
@@ -68,34 +71,51 @@ Status SqliteConnection::execute(std::string_view sql) {
 }
 
 Result<Rows> SqliteConnection::query(std::string_view sql, const std::vector<Param>& params) {
+  // Prepared statements are cached per connection (the history writes run once per
+  // migration) and reset after every use, so none keeps a read transaction open.
+  std::string key(sql);
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-  StmtPtr stmt(raw);
-  if (rc != SQLITE_OK) return error(rc, sqlite3_error_offset(db_));
-  if (!stmt) return Rows{};
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    raw = it->second;
+  } else {
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+                                nullptr);
+    if (rc != SQLITE_OK) return error(rc, sqlite3_error_offset(db_));
+    if (raw == nullptr) return Rows{};
+    cache_.emplace(key, raw);
+  }
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  } reset{raw};
+  sqlite3_stmt* stmt_ptr = raw;
+  int rc = SQLITE_OK;
   for (size_t i = 0; i < params.size(); ++i) {
     // Parameters are written $1, $2 … as on PostgreSQL; SQLite numbers them by first use, so
     // look each one up by name.
     std::string name = fmt::format("${}", i + 1);
-    int idx = sqlite3_bind_parameter_index(stmt.get(), name.c_str());
+    int idx = sqlite3_bind_parameter_index(stmt_ptr, name.c_str());
     if (idx == 0) continue;
-    rc = params[i] ? sqlite3_bind_text(stmt.get(), idx, params[i]->data(),
-                                       static_cast<int>(params[i]->size()), SQLITE_TRANSIENT)
-                   : sqlite3_bind_null(stmt.get(), idx);
+    rc = params[i] ? sqlite3_bind_text(stmt_ptr, idx, params[i]->data(), static_cast<int>(params[i]->size()),
+                                       SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(stmt_ptr, idx);
     if (rc != SQLITE_OK) return error(rc);
   }
   Rows rows;
-  int ncols = sqlite3_column_count(stmt.get());
-  for (int c = 0; c < ncols; ++c) rows.columns.emplace_back(sqlite3_column_name(stmt.get(), c));
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+  int ncols = sqlite3_column_count(stmt_ptr);
+  for (int c = 0; c < ncols; ++c) rows.columns.emplace_back(sqlite3_column_name(stmt_ptr, c));
+  while ((rc = sqlite3_step(stmt_ptr)) == SQLITE_ROW) {
     auto& row = rows.rows.emplace_back();
     row.reserve(ncols);
     for (int c = 0; c < ncols; ++c) {
-      if (sqlite3_column_type(stmt.get(), c) == SQLITE_NULL) {
+      if (sqlite3_column_type(stmt_ptr, c) == SQLITE_NULL) {
         row.emplace_back(std::nullopt);
       } else {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), c));
-        row.emplace_back(std::string(text, sqlite3_column_bytes(stmt.get(), c)));
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_ptr, c));
+        row.emplace_back(std::string(text, sqlite3_column_bytes(stmt_ptr, c)));
       }
     }
   }

@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <unordered_map>
+
 #include "tandem/db.h"
 
 namespace tandem::db {
@@ -23,6 +25,7 @@ class SqliteConnection final : public Connection {
   Status error(int rc, int offset = -1) const;
   sqlite3* db_;
   std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;  // query() statements, by SQL text
 };
 
 }  // namespace tandem::db
