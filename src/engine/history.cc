@@ -22,15 +22,23 @@ History::History(db::Connection& conn) : conn_(conn), pg_(conn.backend() == db::
   meta_ = pg_ ? "tandem.meta" : "tandem_meta";
 }
 
-std::string History::now() {
-  auto t = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+namespace {
+
+// ISO-8601 UTC with milliseconds from milliseconds since the epoch.
+std::string iso_from_epoch_ms(long long ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms % 1000));
+}
+
+}  // namespace
+
+std::string History::now() {
+  auto t = std::chrono::system_clock::now();
+  return iso_from_epoch_ms(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 Result<std::string> History::applied_by() {
@@ -106,7 +114,9 @@ INSERT INTO {meta} (key, value) VALUES ('state_version', '1') ON CONFLICT (key) 
 }
 
 Result<std::vector<HistoryRow>> History::load() {
-  std::string at = pg_ ? "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "applied_at";
+  // PostgreSQL: epoch milliseconds, formatted here; to_char() on every row costs more than
+  // the rest of the query, and the text form of timestamptz depends on session settings.
+  std::string at = pg_ ? "round(date_part('epoch', applied_at) * 1000)::bigint" : "applied_at";
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,
       conn_.query(fmt::format("SELECT version, name, checksum, status, direction, {}, duration_ms, applied_by, "
@@ -116,25 +126,28 @@ Result<std::vector<HistoryRow>> History::load() {
   std::vector<HistoryRow> rows;
   rows.reserve(r.size());
   for (size_t i = 0; i < r.size(); ++i) {
+    auto& v = r.rows[i];
+    auto take = [&v](size_t col) { return v[col] ? std::move(*v[col]) : std::string(); };
     HistoryRow h;
-    h.version = r.text(i, 0);
-    h.name = r.text(i, 1);
-    h.checksum = r.text(i, 2);
-    h.status = r.text(i, 3);
-    h.direction = r.text(i, 4);
-    h.applied_at = r.text(i, 5);
-    h.duration_ms = std::strtoll(r.text(i, 6).c_str(), nullptr, 10);
-    h.applied_by = r.text(i, 7);
-    h.tandem_version = r.text(i, 8);
-    h.transactional = r.text(i, 9) != "0";
-    h.statements_applied = static_cast<int>(std::strtol(r.text(i, 10).c_str(), nullptr, 10));
-    h.statements_total = static_cast<int>(std::strtol(r.text(i, 11).c_str(), nullptr, 10));
-    h.error = r.text(i, 12);
-    h.failed_statement = r.text(i, 13);
+    h.version = take(0);
+    h.name = take(1);
+    h.checksum = take(2);
+    h.status = take(3);
+    h.direction = take(4);
+    h.applied_at = take(5);
+    if (pg_) h.applied_at = iso_from_epoch_ms(std::strtoll(h.applied_at.c_str(), nullptr, 10));
+    h.duration_ms = std::strtoll(take(6).c_str(), nullptr, 10);
+    h.applied_by = take(7);
+    h.tandem_version = take(8);
+    h.transactional = take(9) != "0";
+    h.statements_applied = static_cast<int>(std::strtol(take(10).c_str(), nullptr, 10));
+    h.statements_total = static_cast<int>(std::strtol(take(11).c_str(), nullptr, 10));
+    h.error = take(12);
+    h.failed_statement = take(13);
     rows.push_back(std::move(h));
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const HistoryRow& a, const HistoryRow& b) { return compare_versions(a.version, b.version) < 0; });
+  auto by_version = [](const HistoryRow& a, const HistoryRow& b) { return compare_versions(a.version, b.version) < 0; };
+  if (!std::is_sorted(rows.begin(), rows.end(), by_version)) std::sort(rows.begin(), rows.end(), by_version);
   return rows;
 }
 

@@ -18,11 +18,15 @@ namespace {
 bool read_file(const std::string& path, std::string& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  out.clear();
-  char buf[16384];
+  out.resize(65536);
+  size_t used = 0;
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(fd, out.data() + used, out.size() - used)) > 0) {
+    used += static_cast<size_t>(n);
+    if (used == out.size()) out.resize(out.size() * 2);
+  }
   ::close(fd);
+  out.resize(used);
   return n == 0;
 }
 
