@@ -52,7 +52,8 @@ std::string pg_url_for(const std::string& dbname) {
   const char* port = std::getenv("TANDEM_TEST_PG_PORT");
   if (!host || !port) {
     throw std::runtime_error(
-        "TANDEM_TEST_PG_HOST/PORT are not set: PostgreSQL tests need the server that scripts/test.sh starts "
+        "TANDEM_TEST_PG_HOST/PORT are not set: PostgreSQL tests need the server that "
+        "scripts/test.sh starts "
         "(they never skip)");
   }
   return std::string("postgresql://postgres@/") + dbname + "?host=" + host + "&port=" + port;
@@ -74,7 +75,8 @@ TestDb::TestDb(Kind kind) : kind_(kind) {
   name_ = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   auto admin = db::connect(pg_url_for("postgres"));
   must(admin.status(), "connect to the test server");
-  must((*admin)->execute("CREATE DATABASE " + name_ + " TEMPLATE template0"), "create test database");
+  must((*admin)->execute("CREATE DATABASE " + name_ + " TEMPLATE template0"),
+       "create test database");
   url_ = pg_url_for(name_);
 }
 
@@ -112,24 +114,32 @@ std::string TestDb::snapshot() const {
       out += "\n";
     }
   };
-  dump("SELECT n.nspname, c.relname, c.relkind, c.relfilenode, c.relnatts FROM pg_class c "
-       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
-       "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2");
-  dump("SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default "
-       "FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3");
+  dump(
+      "SELECT n.nspname, c.relname, c.relkind, c.relfilenode, c.relnatts FROM pg_class c "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', "
+      "'information_schema') "
+      "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2");
+  dump(
+      "SELECT table_schema, table_name, column_name, data_type, is_nullable, column_default "
+      "FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', "
+      "'information_schema') ORDER BY 1, 2, 3");
   dump("SELECT nspname FROM pg_namespace ORDER BY 1");
-  dump("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace NOT IN "
-       "(SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema')) ORDER BY 1");
+  dump(
+      "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace NOT IN "
+      "(SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema')) ORDER "
+      "BY 1");
   if (value("SELECT to_regclass('tandem.migrations') IS NOT NULL") == "t") {
     dump("SELECT to_jsonb(m)::text FROM tandem.migrations m ORDER BY version");
     dump("SELECT to_jsonb(e)::text FROM tandem.events e ORDER BY id");
   }
   // Row counts of user tables.
-  auto tables = c->query("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
-                         "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+  auto tables = c->query(
+      "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
+      "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
   must(tables.status(), "list tables");
   for (size_t i = 0; i < tables->size(); ++i) {
-    out += tables->text(i, 0) + " rows " + value("SELECT count(*) FROM " + tables->text(i, 0)) + "\n";
+    out +=
+        tables->text(i, 0) + " rows " + value("SELECT count(*) FROM " + tables->text(i, 0)) + "\n";
   }
   return out;
 }
@@ -145,7 +155,8 @@ EngineOptions options_for(const TestDb& db, const TempDir& dir) {
 
 namespace {
 
-std::vector<char*> make_argv(const std::vector<std::string>& args, std::vector<std::string>& storage) {
+std::vector<char*> make_argv(const std::vector<std::string>& args,
+                             std::vector<std::string>& storage) {
   storage.clear();
   storage.push_back(TANDEM_BINARY);
   for (const auto& a : args) storage.push_back(a);
@@ -155,14 +166,15 @@ std::vector<char*> make_argv(const std::vector<std::string>& args, std::vector<s
   return argv;
 }
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path,
-            const std::map<std::string, std::string>& env) {
+pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
+            const std::string& err_path, const std::map<std::string, std::string>& env) {
   std::vector<std::string> storage;
   std::vector<char*> argv = make_argv(args, storage);
   pid_t pid = fork();
   if (pid == 0) {
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = err_path == out_path ? out : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err =
+        err_path == out_path ? out : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int in = ::open("/dev/null", O_RDONLY);
     dup2(in, 0);
     dup2(out, 1);
@@ -185,7 +197,8 @@ int wait_exit(pid_t pid) {
   return -1;
 }
 
-CmdResult run_tandem(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+CmdResult run_tandem(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env) {
   TempDir tmp;
   std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
   pid_t pid = spawn(args, out, err, env);

@@ -66,7 +66,8 @@ struct CmdResult {
 };
 
 // Runs the built `tandem` binary with `args` and extra environment variables.
-CmdResult run_tandem(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+CmdResult run_tandem(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env = {});
 // Starts it without waiting; stdout/stderr go to `log_path`.
 pid_t spawn_tandem(const std::vector<std::string>& args, const std::string& log_path,
                    const std::map<std::string, std::string>& env = {});

@@ -65,7 +65,8 @@ class Connection {
 };
 
 // Opens a connection; the error names the redacted URL and what to check.
-Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectOptions& options = {});
+Result<std::unique_ptr<Connection>> connect(std::string_view url,
+                                            const ConnectOptions& options = {});
 
 // Quotes an identifier for either backend ("a""b").
 std::string quote_ident(std::string_view ident);

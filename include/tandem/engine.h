@@ -16,13 +16,13 @@ namespace tandem {
 struct EngineOptions {
   std::string db_url = "sqlite:tandem.db";
   std::string dir = "migrations";
-  std::string schema = "public";       // PostgreSQL schema the migrations run in (search_path)
-  int lock_wait_ms = 60000;            // how long to wait for another tandem's migration lock
-  int lock_timeout_ms = 2000;          // lock_timeout for every statement
-  int statement_timeout_ms = 0;        // statement_timeout for every statement (0 = none)
-  int lock_retries = 10;               // retries of a statement/transaction that hit lock_timeout
-  int retry_base_ms = 250;             // first backoff; doubles per retry, with jitter
-  bool allow_out_of_order = false;     // apply pending versions lower than the newest applied
+  std::string schema = "public";    // PostgreSQL schema the migrations run in (search_path)
+  int lock_wait_ms = 60000;         // how long to wait for another tandem's migration lock
+  int lock_timeout_ms = 2000;       // lock_timeout for every statement
+  int statement_timeout_ms = 0;     // statement_timeout for every statement (0 = none)
+  int lock_retries = 10;            // retries of a statement/transaction that hit lock_timeout
+  int retry_base_ms = 250;          // first backoff; doubles per retry, with jitter
+  bool allow_out_of_order = false;  // apply pending versions lower than the newest applied
   // SQLite: commands that write switch a rollback-journal database to WAL (readers are not
   // blocked while migrations commit). True keeps the database's journal mode as it is.
   bool sqlite_keep_journal = false;
@@ -35,7 +35,8 @@ struct MigrationState {
   std::string version;
   std::string name;
   std::string file;  // "" when the file is missing
-  // applied | pending | failed | running | interrupted | baseline | missing | changed | out_of_order
+  // applied | pending | failed | running | interrupted | baseline | missing | changed |
+  // out_of_order
   std::string state;
   std::string applied_at;  // ISO-8601 UTC, "" when never applied
   long long duration_ms = 0;
@@ -111,7 +112,8 @@ struct PlannedMigration {
 };
 
 // The exact statements `up`/`down` would run now, in order; runs nothing, changes nothing.
-Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options, const UpOptions& up_options);
+Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options,
+                                              const UpOptions& up_options);
 Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options,
                                                 const DownOptions& down_options);
 
@@ -130,7 +132,8 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options);
 
 // Marks every migration with version <= `version` as applied without running it, for
 // adopting tandem on an existing database. Refused when history is not empty.
-Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const std::string& version);
+Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
+                                             const std::string& version);
 
 // Creates the migrations folder and the history tables. Idempotent.
 Status init(const EngineOptions& options);

@@ -42,10 +42,10 @@ struct Statement {
 
 // A migration file as read from disk.
 struct Migration {
-  std::string version;  // canonical: leading digits without leading zeros ("0007" → "7")
-  std::string name;     // the part after "<version>_" without extension
-  std::string file;     // file name, e.g. "0007_add_email.sql"
-  std::string path;     // path as given by --dir joined with file
+  std::string version;   // canonical: leading digits without leading zeros ("0007" → "7")
+  std::string name;      // the part after "<version>_" without extension
+  std::string file;      // file name, e.g. "0007_add_email.sql"
+  std::string path;      // path as given by --dir joined with file
   std::string checksum;  // hex SHA-256 of the content with CRLF/CR normalised to LF
   Section up;
   Section down;

@@ -86,7 +86,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok());
   }
@@ -111,10 +111,10 @@ class Result {
 }  // namespace tandem
 
 // Returns early from the enclosing function when `expr` (a Status) is not ok.
-#define TANDEM_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::tandem::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                \
+#define TANDEM_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::tandem::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 #define TANDEM_CONCAT_INNER(a, b) a##b

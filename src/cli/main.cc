@@ -87,70 +87,105 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global flags work after the command too: `tandem status --json`
   app.set_version_flag("--version", std::string("tandem ") + TANDEM_VERSION);
   Globals g;
-  app.add_option("--db", g.db, "database URL: postgres://…, sqlite:PATH, sqlite::memory: (default: $DATABASE_URL, else sqlite:tandem.db)");
+  app.add_option("--db", g.db,
+                 "database URL: postgres://…, sqlite:PATH, sqlite::memory: (default: "
+                 "$DATABASE_URL, else sqlite:tandem.db)");
   app.add_option("--dir", g.dir, "migrations folder")->capture_default_str();
-  app.add_option("--schema", g.schema, "PostgreSQL schema migrations run in (search_path)")->capture_default_str();
+  app.add_option("--schema", g.schema, "PostgreSQL schema migrations run in (search_path)")
+      ->capture_default_str();
   app.add_flag("--json", g.json, "print one JSON document on stdout");
   app.add_flag("-v,--verbose", g.verbose, "print more detail");
   app.add_flag("-q,--quiet", g.quiet, "print only errors and results");
-  app.add_option("--lock-wait", g.lock_wait, "how long to wait for another tandem holding the migration lock")->capture_default_str();
-  app.add_option("--lock-timeout", g.lock_timeout, "lock_timeout for every statement")->capture_default_str();
-  app.add_option("--statement-timeout", g.statement_timeout, "statement_timeout for every statement (0 = none)")->capture_default_str();
-  app.add_flag("--sqlite-keep-journal", g.sqlite_keep_journal, "SQLite: keep a rollback-journal database as it is instead of switching it to WAL");
-  app.add_option("--lock-retries", g.lock_retries, "retries after a lock_timeout, with exponential backoff and jitter")->capture_default_str();
+  app.add_option("--lock-wait", g.lock_wait,
+                 "how long to wait for another tandem holding the migration lock")
+      ->capture_default_str();
+  app.add_option("--lock-timeout", g.lock_timeout, "lock_timeout for every statement")
+      ->capture_default_str();
+  app.add_option("--statement-timeout", g.statement_timeout,
+                 "statement_timeout for every statement (0 = none)")
+      ->capture_default_str();
+  app.add_flag("--sqlite-keep-journal", g.sqlite_keep_journal,
+               "SQLite: keep a rollback-journal database as it is instead of switching it to WAL");
+  app.add_option("--lock-retries", g.lock_retries,
+                 "retries after a lock_timeout, with exponential backoff and jitter")
+      ->capture_default_str();
 
-  auto* init_cmd = app.add_subcommand("init", "create the migrations folder and the history tables");
+  auto* init_cmd =
+      app.add_subcommand("init", "create the migrations folder and the history tables");
   init_cmd->footer("Example:\n  tandem --db postgres://app@localhost/app init");
 
   std::string new_name;
-  auto* new_cmd = app.add_subcommand("new", "write a new migration file with the next free version");
-  new_cmd->add_option("NAME", new_name, "what the migration does, e.g. add_users_email")->required();
-  new_cmd->footer("Example:\n  tandem new add_users_email   # migrations/20261122093000_add_users_email.sql");
+  auto* new_cmd =
+      app.add_subcommand("new", "write a new migration file with the next free version");
+  new_cmd->add_option("NAME", new_name, "what the migration does, e.g. add_users_email")
+      ->required();
+  new_cmd->footer(
+      "Example:\n  tandem new add_users_email   # migrations/20261122093000_add_users_email.sql");
 
   bool exit_code = false;
   auto* status_cmd = app.add_subcommand("status", "show applied, pending and failed migrations");
   status_cmd->add_flag("--exit-code", exit_code, "exit 1 when migrations are pending or failed");
-  status_cmd->footer("Example:\n  tandem status --json --exit-code   # in CI: fail when the database is behind");
+  status_cmd->footer(
+      "Example:\n  tandem status --json --exit-code   # in CI: fail when the database is behind");
 
   std::string to;
   bool resume = false;
   bool dry_run = false;
   auto* up_cmd = app.add_subcommand("up", "apply pending migrations, each in its own transaction");
   up_cmd->add_option("--to", to, "apply up to and including this version");
-  up_cmd->add_flag("--resume", resume, "continue a failed or interrupted migration from its failed statement");
-  up_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order, "apply pending versions lower than the newest applied one");
+  up_cmd->add_flag("--resume", resume,
+                   "continue a failed or interrupted migration from its failed statement");
+  up_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
+                   "apply pending versions lower than the newest applied one");
   bool group = false;
-  up_cmd->add_flag("--group", group, "apply all pending transactional migrations in one transaction: all or nothing");
-  up_cmd->add_flag("--dry-run", dry_run, "print the plan instead of running it (same as `tandem plan`)");
-  up_cmd->footer("Examples:\n  tandem up\n  tandem up --to 20261122093000\n  tandem up --resume   # after fixing a failed non-transactional migration");
+  up_cmd->add_flag("--group", group,
+                   "apply all pending transactional migrations in one transaction: all or nothing");
+  up_cmd->add_flag("--dry-run", dry_run,
+                   "print the plan instead of running it (same as `tandem plan`)");
+  up_cmd->footer(
+      "Examples:\n  tandem up\n  tandem up --to 20261122093000\n  tandem up --resume   # after "
+      "fixing a failed non-transactional migration");
 
   int steps = 1;
   bool plan_down = false;
-  auto* down_cmd = app.add_subcommand("down", "revert applied migrations (default: the newest one)");
-  auto* down_to = down_cmd->add_option("--to", to, "revert every migration above this version (0 = all)");
-  down_cmd->add_option("--steps", steps, "revert this many migrations")->excludes(down_to)->capture_default_str();
+  auto* down_cmd =
+      app.add_subcommand("down", "revert applied migrations (default: the newest one)");
+  auto* down_to =
+      down_cmd->add_option("--to", to, "revert every migration above this version (0 = all)");
+  down_cmd->add_option("--steps", steps, "revert this many migrations")
+      ->excludes(down_to)
+      ->capture_default_str();
   down_cmd->add_flag("--resume", resume, "continue a failed or interrupted revert");
   down_cmd->add_flag("--dry-run", dry_run, "print the plan instead of running it");
-  down_cmd->footer("Examples:\n  tandem down\n  tandem down --steps 3\n  tandem down --to 20261101000000");
+  down_cmd->footer(
+      "Examples:\n  tandem down\n  tandem down --steps 3\n  tandem down --to 20261101000000");
 
-  auto* plan_cmd = app.add_subcommand("plan", "print the exact SQL `up` (or `down`) would run; runs nothing");
+  auto* plan_cmd =
+      app.add_subcommand("plan", "print the exact SQL `up` (or `down`) would run; runs nothing");
   plan_cmd->add_flag("--down", plan_down, "plan a revert instead");
   auto* plan_to = plan_cmd->add_option("--to", to, "target version");
   plan_cmd->add_option("--steps", steps, "with --down: how many to revert")->excludes(plan_to);
   plan_cmd->add_flag("--resume", resume, "plan the continuation of a failed migration");
-  plan_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order, "include pending versions lower than the newest applied");
+  plan_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
+                     "include pending versions lower than the newest applied");
   plan_cmd->footer("Examples:\n  tandem plan\n  tandem plan --down --steps 2 --json");
 
-  auto* validate_cmd = app.add_subcommand("validate", "check every file, and the files against the history; changes nothing");
-  validate_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order, "accept pending versions lower than the newest applied");
+  auto* validate_cmd = app.add_subcommand(
+      "validate", "check every file, and the files against the history; changes nothing");
+  validate_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
+                         "accept pending versions lower than the newest applied");
   validate_cmd->footer("Example:\n  tandem validate --json   # exit 1 when something is wrong");
 
-  auto* repair_cmd = app.add_subcommand("repair", "remove failed/missing history rows and accept edited checksums");
+  auto* repair_cmd = app.add_subcommand(
+      "repair", "remove failed/missing history rows and accept edited checksums");
   repair_cmd->footer("Example:\n  tandem repair   # after cleaning up a failed migration by hand");
 
   std::string baseline_version;
-  auto* baseline_cmd = app.add_subcommand("baseline", "mark migrations up to VERSION as applied without running them");
-  baseline_cmd->add_option("VERSION", baseline_version, "newest migration the database already reflects")->required();
+  auto* baseline_cmd = app.add_subcommand(
+      "baseline", "mark migrations up to VERSION as applied without running them");
+  baseline_cmd
+      ->add_option("VERSION", baseline_version, "newest migration the database already reflects")
+      ->required();
   baseline_cmd->footer("Example:\n  tandem --db postgres://app@db/app baseline 0003");
 
   try {
@@ -168,22 +203,28 @@ int main(int argc, char** argv) {
   if (init_cmd->parsed()) {
     Status st = init(opts);
     if (!st.ok()) return fail(g, st);
-    if (g.json) print_json({{"dir", opts.dir}, {"initialized", true}});
-    else std::cout << fmt::format("ready: migrations folder {}, history tables created\n", opts.dir);
+    if (g.json)
+      print_json({{"dir", opts.dir}, {"initialized", true}});
+    else
+      std::cout << fmt::format("ready: migrations folder {}, history tables created\n", opts.dir);
     return 0;
   }
   if (new_cmd->parsed()) {
     auto path = new_migration(opts, new_name);
     if (!path.ok()) return fail(g, path.status());
-    if (g.json) print_json({{"file", *path}});
-    else std::cout << "created " << *path << "\n";
+    if (g.json)
+      print_json({{"file", *path}});
+    else
+      std::cout << "created " << *path << "\n";
     return 0;
   }
   if (status_cmd->parsed()) {
     auto r = status(opts);
     if (!r.ok()) return fail(g, r.status());
-    if (g.json) print_json(cli::to_json(*r));
-    else std::cout << cli::status_text(*r);
+    if (g.json)
+      print_json(cli::to_json(*r));
+    else
+      std::cout << cli::status_text(*r);
     if (exit_code && (r->pending > 0 || r->failed > 0 || !r->problems.empty())) return 1;
     return 0;
   }
@@ -203,28 +244,35 @@ int main(int argc, char** argv) {
   };
   for (const std::string* v : {&to}) {
     if (!v->empty() && v->find_first_not_of("0123456789") != std::string::npos) {
-      return fail(g, Status::InvalidInput(fmt::format("--to '{}' is not a version number", *v),
-                                          "pass the leading digits of a migration file, e.g. --to 0003"));
+      return fail(
+          g, Status::InvalidInput(fmt::format("--to '{}' is not a version number", *v),
+                                  "pass the leading digits of a migration file, e.g. --to 0003"));
     }
   }
   if (plan_cmd->parsed() || (up_cmd->parsed() && dry_run) || (down_cmd->parsed() && dry_run)) {
     bool is_down = plan_down || down_cmd->parsed();
-    auto r = is_down ? tandem::plan_down(opts, down_options()) : tandem::plan_up(opts, up_options());
+    auto r =
+        is_down ? tandem::plan_down(opts, down_options()) : tandem::plan_up(opts, up_options());
     if (!r.ok()) return fail(g, r.status());
-    if (g.json) print_json(cli::to_json(*r));
-    else std::cout << cli::plan_text(*r);
+    if (g.json)
+      print_json(cli::to_json(*r));
+    else
+      std::cout << cli::plan_text(*r);
     return 0;
   }
   if (up_cmd->parsed() || down_cmd->parsed()) {
     Direction dir = up_cmd->parsed() ? Direction::kUp : Direction::kDown;
     ApplyReport partial;
-    auto r = dir == Direction::kUp ? tandem::up(opts, up_options(), &partial) : tandem::down(opts, down_options(), &partial);
+    auto r = dir == Direction::kUp ? tandem::up(opts, up_options(), &partial)
+                                   : tandem::down(opts, down_options(), &partial);
     if (!r.ok()) {
       if (!partial.steps.empty() && !g.json) std::cout << cli::apply_text(partial, dir);
       return fail(g, r.status());
     }
-    if (g.json) print_json(cli::to_json(*r));
-    else std::cout << cli::apply_text(*r, dir);
+    if (g.json)
+      print_json(cli::to_json(*r));
+    else
+      std::cout << cli::apply_text(*r, dir);
     return 0;
   }
   if (validate_cmd->parsed()) {
@@ -247,13 +295,15 @@ int main(int argc, char** argv) {
     if (g.json) {
       json actions = json::array();
       for (const RepairAction& a : *r) {
-        actions.push_back({{"version", a.version}, {"name", a.name}, {"action", a.action}, {"detail", a.detail}});
+        actions.push_back(
+            {{"version", a.version}, {"name", a.name}, {"action", a.action}, {"detail", a.detail}});
       }
       print_json({{"actions", actions}});
     } else if (r->empty()) {
       std::cout << "nothing to repair\n";
     } else {
-      for (const RepairAction& a : *r) std::cout << fmt::format("{} {}: {}\n", a.version, a.name, a.detail);
+      for (const RepairAction& a : *r)
+        std::cout << fmt::format("{} {}: {}\n", a.version, a.name, a.detail);
     }
     return 0;
   }
@@ -262,10 +312,12 @@ int main(int argc, char** argv) {
     if (!r.ok()) return fail(g, r.status());
     if (g.json) {
       json rows = json::array();
-      for (const MigrationState& m : *r) rows.push_back({{"version", m.version}, {"name", m.name}, {"file", m.file}});
+      for (const MigrationState& m : *r)
+        rows.push_back({{"version", m.version}, {"name", m.name}, {"file", m.file}});
       print_json({{"baselined", rows}});
     } else {
-      std::cout << fmt::format("baselined {} migration(s) up to version {}\n", r->size(), r->back().version);
+      std::cout << fmt::format("baselined {} migration(s) up to version {}\n", r->size(),
+                               r->back().version);
     }
     return 0;
   }

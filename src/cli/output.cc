@@ -16,9 +16,8 @@ const char* dir_word(Direction d) { return d == Direction::kUp ? "up" : "down"; 
 }  // namespace
 
 json to_json(const Problem& p) {
-  return {{"kind", p.kind},       {"file", null_if_empty(p.file)},
-          {"line", p.line},       {"column", p.column},
-          {"message", p.message}, {"hint", null_if_empty(p.hint)}};
+  return {{"kind", p.kind},     {"file", null_if_empty(p.file)}, {"line", p.line},
+          {"column", p.column}, {"message", p.message},          {"hint", null_if_empty(p.hint)}};
 }
 
 json to_json(const Status& st) {
@@ -105,8 +104,9 @@ json to_json(const std::vector<PlannedMigration>& plan) {
 std::string status_text(const StatusReport& r) {
   std::string out;
   out += fmt::format("database  {}\nfolder    {}\n", r.database, r.dir);
-  out += fmt::format("version   {} ({} applied, {} pending{})\n", r.current_version.empty() ? "none" : r.current_version,
-                     r.applied, r.pending, r.failed ? fmt::format(", {} failed", r.failed) : "");
+  out += fmt::format("version   {} ({} applied, {} pending{})\n",
+                     r.current_version.empty() ? "none" : r.current_version, r.applied, r.pending,
+                     r.failed ? fmt::format(", {} failed", r.failed) : "");
   if (!r.lock_holder.empty()) out += fmt::format("lock      held by {}\n", r.lock_holder);
   if (r.migrations.empty()) {
     out += "\nno migrations yet: create one with `tandem new NAME`\n";
@@ -116,25 +116,34 @@ std::string status_text(const StatusReport& r) {
       vw = std::max(vw, m.version.size());
       nw = std::max(nw, m.name.size());
     }
-    out += fmt::format("\n  {:<{}}  {:<{}}  {:<12}  {}\n", "VERSION", vw, "NAME", nw, "STATE", "APPLIED AT");
+    out += fmt::format("\n  {:<{}}  {:<{}}  {:<12}  {}\n", "VERSION", vw, "NAME", nw, "STATE",
+                       "APPLIED AT");
     for (const MigrationState& m : r.migrations) {
-      out += fmt::format("  {:<{}}  {:<{}}  {:<12}  {}\n", m.version, vw, m.name, nw, m.state, m.applied_at);
+      out += fmt::format("  {:<{}}  {:<{}}  {:<12}  {}\n", m.version, vw, m.name, nw, m.state,
+                         m.applied_at);
       if (m.state == "failed" || m.state == "interrupted" || m.state == "running") {
-        out += fmt::format("      {} {} of {} statements {}{}\n", m.direction == "down" ? "reverting:" : "applying:",
-                           m.statements_applied, m.statements_total,
+        out += fmt::format("      {} {} of {} statements {}{}\n",
+                           m.direction == "down" ? "reverting:" : "applying:", m.statements_applied,
+                           m.statements_total,
                            m.state == "running" ? "done so far (in progress)" : "done",
                            m.error.empty() ? "" : "; error: " + m.error);
         if (m.state != "running") {
-          out += fmt::format("      next: fix the cause, then `tandem {} --resume` (continues at statement {}), or undo "
-                             "by hand and `tandem repair`\n",
-                             m.direction, m.statements_applied + 1);
+          out += fmt::format(
+              "      next: fix the cause, then `tandem {} --resume` (continues at statement {}), "
+              "or undo "
+              "by hand and `tandem repair`\n",
+              m.direction, m.statements_applied + 1);
         }
       } else if (m.state == "changed") {
-        out += "      the file was edited after it was applied: restore it, or `tandem repair` to accept it\n";
+        out +=
+            "      the file was edited after it was applied: restore it, or `tandem repair` to "
+            "accept it\n";
       } else if (m.state == "missing") {
         out += "      the file is gone: restore it, or `tandem repair` to forget it\n";
       } else if (m.state == "out_of_order") {
-        out += "      lower than the newest applied version: rename it, or `tandem up --allow-out-of-order`\n";
+        out +=
+            "      lower than the newest applied version: rename it, or `tandem up "
+            "--allow-out-of-order`\n";
       }
     }
   }
@@ -147,13 +156,15 @@ std::string status_text(const StatusReport& r) {
 
 std::string apply_text(const ApplyReport& r, Direction dir) {
   if (r.steps.empty()) {
-    return fmt::format("nothing to {}; current version {}\n", dir == Direction::kUp ? "apply" : "revert",
+    return fmt::format("nothing to {}; current version {}\n",
+                       dir == Direction::kUp ? "apply" : "revert",
                        r.current_version.empty() ? "none" : r.current_version);
   }
   long long total = 0;
   for (const AppliedStep& s : r.steps) total += s.duration_ms;
-  return fmt::format("{} {} migration{} in {} ms; current version {}\n", dir == Direction::kUp ? "applied" : "reverted",
-                     r.steps.size(), r.steps.size() == 1 ? "" : "s", total,
+  return fmt::format("{} {} migration{} in {} ms; current version {}\n",
+                     dir == Direction::kUp ? "applied" : "reverted", r.steps.size(),
+                     r.steps.size() == 1 ? "" : "s", total,
                      r.current_version.empty() ? "none" : r.current_version);
 }
 
@@ -161,8 +172,9 @@ std::string plan_text(const std::vector<PlannedMigration>& plan) {
   if (plan.empty()) return "-- nothing to run\n";
   std::string out;
   for (const PlannedMigration& m : plan) {
-    out += fmt::format("-- {} {} ({})\n", dir_word(m.direction), m.file,
-                       m.transactional ? "one transaction" : "outside a transaction, statement by statement");
+    out += fmt::format(
+        "-- {} {} ({})\n", dir_word(m.direction), m.file,
+        m.transactional ? "one transaction" : "outside a transaction, statement by statement");
     if (m.transactional) out += "BEGIN;\n";
     for (size_t i = 0; i < m.statements.size(); ++i) {
       if (static_cast<int>(i) < m.resume_from) {

@@ -19,9 +19,9 @@ class AdvisoryLock {
 
   // Polls pg_try_advisory_lock until it succeeds or `wait_ms` passes. On timeout the error
   // names the holder (pid, application_name, user, since when). For SQLite returns a no-op lock.
-  static Result<std::unique_ptr<AdvisoryLock>> acquire(const std::string& url, const std::string& app_name,
-                                                       int wait_ms,
-                                                       const std::function<void(const std::string&)>& log);
+  static Result<std::unique_ptr<AdvisoryLock>> acquire(
+      const std::string& url, const std::string& app_name, int wait_ms,
+      const std::function<void(const std::string&)>& log);
   ~AdvisoryLock();
 
   // Describes who holds the lock now, or "" when nobody does (read-only; PostgreSQL only).

@@ -40,8 +40,8 @@ class Runner {
   // One migration in one transaction (on SQLite the step has already opened BEGIN IMMEDIATE).
   // `begin`/`commit` false: the migration joins/leaves open the transaction of an `up --group`.
   // Returns a lock-timeout Status unchanged so the caller can back off and retry the step.
-  Status run_transactional(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step, bool begin,
-                           bool commit) {
+  Status run_transactional(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step,
+                           bool begin, bool commit) {
     const Migration& m = *pick.migration;
     auto start = Clock::now();
     if (s_.pg() && begin) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
@@ -82,14 +82,15 @@ class Runner {
     if (pick.row) {  // resuming, or reverting an applied migration
       row.applied_at = pick.row->applied_at;
       if (pick.resume_from > 0 && pick.resume_from < static_cast<int>(stmts.size())) {
-        s_.log(fmt::format("resuming {} {} at statement {} of {}", dir_word(dir_), m.file, pick.resume_from + 1,
-                           stmts.size()));
+        s_.log(fmt::format("resuming {} {} at statement {} of {}", dir_word(dir_), m.file,
+                           pick.resume_from + 1, stmts.size()));
       }
     }
     row.status = "running";
     row.statements_applied = pick.resume_from;
     TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
-    if (!s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
+    if (!s_.pg())
+      TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
     if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute(timeouts(false)));
     for (size_t i = static_cast<size_t>(pick.resume_from); i < stmts.size(); ++i) {
       const Statement& st = stmts[i];
@@ -105,7 +106,8 @@ class Runner {
           if (result.ok()) result = s_.conn->execute("COMMIT");
           if (!result.ok()) (void)s_.conn->execute("ROLLBACK");
         } else {
-          if (!st.concurrent_index.empty() && s_.pg()) TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
+          if (!st.concurrent_index.empty() && s_.pg())
+            TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
           result = s_.conn->execute(st.sql);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
@@ -138,7 +140,8 @@ class Runner {
     } else {
       TANDEM_RETURN_IF_ERROR(s_.history->remove(m.version));
     }
-    TANDEM_RETURN_IF_ERROR(s_.history->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
+    TANDEM_RETURN_IF_ERROR(
+        s_.history->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
     step.duration_ms = row.duration_ms;
     step.statements = static_cast<int>(stmts.size());
     step.transactional = false;
@@ -147,17 +150,19 @@ class Runner {
   }
 
   void backoff(const Migration& m, size_t index, int attempt, const Status& why) {
-    long long d = std::min<long long>(10000, static_cast<long long>(s_.options.retry_base_ms) << std::min(attempt, 16));
+    long long d = std::min<long long>(10000, static_cast<long long>(s_.options.retry_base_ms)
+                                                 << std::min(attempt, 16));
     std::uniform_int_distribution<long long> dist(d / 2, d);
     long long wait = dist(rng_);
-    s_.log(fmt::format("{}: statement {} hit lock_timeout ({}); retry {}/{} in {} ms", m.file, index + 1,
-                       why.message(), attempt + 1, s_.options.lock_retries, wait));
+    s_.log(fmt::format("{}: statement {} hit lock_timeout ({}); retry {}/{} in {} ms", m.file,
+                       index + 1, why.message(), attempt + 1, s_.options.lock_retries, wait));
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
   }
 
   std::string timeouts(bool local) const {
-    return fmt::format("SET {0}lock_timeout = '{1}ms'; SET {0}statement_timeout = '{2}ms';", local ? "LOCAL " : "",
-                       s_.options.lock_timeout_ms, s_.options.statement_timeout_ms);
+    return fmt::format("SET {0}lock_timeout = '{1}ms'; SET {0}statement_timeout = '{2}ms';",
+                       local ? "LOCAL " : "", s_.options.lock_timeout_ms,
+                       s_.options.statement_timeout_ms);
   }
 
  private:
@@ -180,22 +185,24 @@ class Runner {
   // would fail with "already exists", and IF NOT EXISTS would silently keep the broken one.
   Status drop_invalid_index(const std::string& name) {
     TANDEM_ASSIGN_OR_RETURN(
-        db::Rows r, s_.conn->query("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
-                                   "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-                                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                                   "WHERE c.relname = $1 AND NOT i.indisvalid "
-                                   "AND n.nspname = ANY (current_schemas(false))",
-                                   {name}));
+        db::Rows r,
+        s_.conn->query("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
+                       "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.relname = $1 AND NOT i.indisvalid "
+                       "AND n.nspname = ANY (current_schemas(false))",
+                       {name}));
     for (size_t i = 0; i < r.size(); ++i) {
-      s_.log(fmt::format("dropping invalid index {} left by an interrupted build before building it again",
-                         r.text(i, 0)));
+      s_.log(fmt::format(
+          "dropping invalid index {} left by an interrupted build before building it again",
+          r.text(i, 0)));
       TANDEM_RETURN_IF_ERROR(s_.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + r.text(i, 0)));
     }
     return Status::Ok();
   }
 
-  void record_failure_event(const Migration& m, const std::vector<Statement>& stmts, size_t index, const Status& st,
-                            bool transactional) {
+  void record_failure_event(const Migration& m, const std::vector<Statement>& stmts, size_t index,
+                            const Status& st, bool transactional) {
     HistoryRow row = base_row(m, stmts, transactional);
     row.status = "failed";
     row.statements_applied = 0;
@@ -205,8 +212,8 @@ class Runner {
                             "rolled back: nothing of this migration was applied");
   }
 
-  Status statement_error(const Migration& m, const Statement& st, size_t index, size_t total, const Status& err,
-                         bool transactional) {
+  Status statement_error(const Migration& m, const Statement& st, size_t index, size_t total,
+                         const Status& err, bool transactional) {
     int line = st.line, col = st.column;
     if (err.position() > 0) {  // the server's error position inside the statement
       for (int i = 0; i < err.position() - 1 && i < static_cast<int>(st.sql.size()); ++i) {
@@ -218,23 +225,27 @@ class Runner {
         }
       }
     }
-    std::string msg = fmt::format("{}:{}:{}: statement {} of {} failed: {}\n  {}", m.path, line, col, index + 1, total,
-                                  err.message(), st.sql.substr(0, 300));
+    std::string msg = fmt::format("{}:{}:{}: statement {} of {} failed: {}\n  {}", m.path, line,
+                                  col, index + 1, total, err.message(), st.sql.substr(0, 300));
     std::string hint;
     std::string cmd = dir_word(dir_);
     if (transactional) {
-      hint = fmt::format("the migration was rolled back, nothing of it was applied; fix the statement and run "
-                         "`tandem {}` again",
-                         cmd);
+      hint = fmt::format(
+          "the migration was rolled back, nothing of it was applied; fix the statement and run "
+          "`tandem {}` again",
+          cmd);
     } else {
-      hint = fmt::format("statements 1 to {} are applied and recorded; fix the cause and run `tandem {} --resume` "
-                         "to continue from statement {}, or undo them by hand and run `tandem repair`",
-                         index, cmd, index + 1);
+      hint = fmt::format(
+          "statements 1 to {} are applied and recorded; fix the cause and run `tandem {} --resume` "
+          "to continue from statement {}, or undo them by hand and run `tandem repair`",
+          index, cmd, index + 1);
     }
     if (err.is_lock_timeout()) {
-      hint = fmt::format("the lock was still taken after {} retries: find the blocking session in pg_stat_activity, "
-                         "or retry later / raise --lock-retries. ",
-                         s_.options.lock_retries) +
+      hint = fmt::format(
+                 "the lock was still taken after {} retries: find the blocking session in "
+                 "pg_stat_activity, "
+                 "or retry later / raise --lock-retries. ",
+                 s_.options.lock_retries) +
              hint;
     }
     if (!err.hint().empty()) hint = err.hint() + "; " + hint;
@@ -249,10 +260,11 @@ class Runner {
 };
 
 // Applies a successful step to the in-memory copy of the history.
-void remember(std::vector<HistoryRow>& rows, const Migration& m, Direction dir, bool transactional) {
-  auto it = std::lower_bound(rows.begin(), rows.end(), m.version, [](const HistoryRow& r, const std::string& v) {
-    return compare_versions(r.version, v) < 0;
-  });
+void remember(std::vector<HistoryRow>& rows, const Migration& m, Direction dir,
+              bool transactional) {
+  auto it = std::lower_bound(
+      rows.begin(), rows.end(), m.version,
+      [](const HistoryRow& r, const std::string& v) { return compare_versions(r.version, v) < 0; });
   bool found = it != rows.end() && it->version == m.version;
   if (dir == Direction::kDown) {
     if (found) rows.erase(it);
@@ -296,8 +308,8 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       if (!st.ok()) {
         if (st.is_lock_timeout()) {
           return Status::LockNotAcquired(
-              fmt::format("{} is locked by another writer; gave up after --lock-wait {} ms", s.conn->describe(),
-                          options.lock_wait_ms),
+              fmt::format("{} is locked by another writer; gave up after --lock-wait {} ms",
+                          s.conn->describe(), options.lock_wait_ms),
               "wait for the other process to finish or raise --lock-wait");
         }
         return st;
@@ -337,8 +349,9 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       have_rows = true;
     }
     // After validation only the next migration is needed.
-    std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts, validated ? 1 : SIZE_MAX)
-                                                    : select_down(prepared, rows, down_opts);
+    std::vector<Pick> picks = dir == Direction::kUp
+                                  ? select_up(prepared, rows, up_opts, validated ? 1 : SIZE_MAX)
+                                  : select_down(prepared, rows, down_opts);
     if (!validated) {
       HistoryCheck check;
       check.allow_out_of_order = options.allow_out_of_order;
@@ -346,19 +359,21 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       std::vector<Problem> problems = prepared.set.problems;
       for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
       if (dir == Direction::kDown) {
-        for (Problem& p : check_down(prepared, rows, picks, down_opts)) problems.push_back(std::move(p));
+        for (Problem& p : check_down(prepared, rows, picks, down_opts))
+          problems.push_back(std::move(p));
       }
       if (!problems.empty()) {
         rollback_sqlite();
-        return Status::InvalidInput(
-            fmt::format("{} problem{} found, nothing was changed:\n{}", problems.size(), problems.size() == 1 ? "" : "s",
-                        format_problems(problems)));
+        return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
+                                                problems.size(), problems.size() == 1 ? "" : "s",
+                                                format_problems(problems)));
       }
       validated = true;
       first_picks = picks;
     }
     // `down` reverts what was selected at the start; `up` re-reads what is pending each step.
-    bool finished = picks.empty() || (dir == Direction::kDown && done >= static_cast<int>(first_picks.size()));
+    bool finished =
+        picks.empty() || (dir == Direction::kDown && done >= static_cast<int>(first_picks.size()));
     if (finished) {
       if (!s.pg() || in_group) {
         Status st = s.conn->execute("COMMIT");
@@ -390,7 +405,8 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     }
     const Pick& pick = picks.front();
     const Migration& m = *pick.migration;
-    const auto& stmts = dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
+    const auto& stmts =
+        dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
     AppliedStep step{m.version, m.name, m.file, dir, 0, 0, true, 0, false};
     bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
     if (outside && in_group) {  // close the group before a statement that cannot join it
@@ -412,8 +428,9 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     }
     if (group_rolled_back) {
       // Everything since the group began was rolled back with it: forget it and re-read.
-      s.log(fmt::format("--group: rolled back the {} migration(s) applied before {} in this transaction",
-                        report.steps.size() - group_first_step, m.file));
+      s.log(fmt::format(
+          "--group: rolled back the {} migration(s) applied before {} in this transaction",
+          report.steps.size() - group_first_step, m.file));
       report.steps.resize(group_first_step);
       have_rows = false;
     }
@@ -423,16 +440,20 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       continue;  // the whole transaction was rolled back: redo the step
     }
     if (!st.ok() && st.is_lock_timeout() && !outside) {
-      st = Status::Database(fmt::format("{}: still blocked after {} lock_timeout retries: {}", m.path,
-                                        options.lock_retries, st.message()),
-                            st.sqlstate(),
-                            "find the session holding the lock (pg_stat_activity / pg_locks) and run "
-                            "`tandem " + std::string(dir_word(dir)) + "` again, or raise --lock-retries");
+      st = Status::Database(
+          fmt::format("{}: still blocked after {} lock_timeout retries: {}", m.path,
+                      options.lock_retries, st.message()),
+          st.sqlstate(),
+          "find the session holding the lock (pg_stat_activity / pg_locks) and run "
+          "`tandem " +
+              std::string(dir_word(dir)) + "` again, or raise --lock-retries");
     }
     if (!st.ok()) {
       if (group && !outside) {
-        st = st.with_hint("--group: every migration of this group was rolled back with it, none of them is "
-                          "applied; " + st.hint());
+        st = st.with_hint(
+            "--group: every migration of this group was rolled back with it, none of them is "
+            "applied; " +
+            st.hint());
       }
       if (partial) *partial = report;
       return st;
@@ -441,8 +462,9 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     attempt = 0;
     remember(rows, m, dir, step.transactional);
     ++done;
-    s.log(fmt::format("{} {} ({} statement{}, {} ms{})", dir == Direction::kUp ? "applied" : "reverted", m.file,
-                      step.statements, step.statements == 1 ? "" : "s", step.duration_ms,
+    s.log(fmt::format("{} {} ({} statement{}, {} ms{})",
+                      dir == Direction::kUp ? "applied" : "reverted", m.file, step.statements,
+                      step.statements == 1 ? "" : "s", step.duration_ms,
                       step.transactional ? "" : ", outside a transaction"));
     report.steps.push_back(std::move(step));
   }
@@ -451,13 +473,16 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
 
 }  // namespace
 
-Result<ApplyReport> up(const EngineOptions& options, const UpOptions& up_options, ApplyReport* partial) {
+Result<ApplyReport> up(const EngineOptions& options, const UpOptions& up_options,
+                       ApplyReport* partial) {
   return run(options, Direction::kUp, up_options, DownOptions{}, partial);
 }
 
-Result<ApplyReport> down(const EngineOptions& options, const DownOptions& down_options, ApplyReport* partial) {
+Result<ApplyReport> down(const EngineOptions& options, const DownOptions& down_options,
+                         ApplyReport* partial) {
   if (!down_options.to && down_options.steps < 1) {
-    return Status::InvalidInput("--steps must be at least 1", "pass --steps N with N >= 1, or --to VERSION");
+    return Status::InvalidInput("--steps must be at least 1",
+                                "pass --steps N with N >= 1, or --to VERSION");
   }
   return run(options, Direction::kDown, UpOptions{}, down_options, partial);
 }

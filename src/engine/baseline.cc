@@ -7,15 +7,18 @@
 
 namespace tandem {
 
-Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const std::string& version) {
+Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
+                                             const std::string& version) {
   if (version.empty() || version.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::InvalidInput(fmt::format("baseline version '{}' is not a number", version),
-                                "pass the version of the newest migration already reflected in the database");
+    return Status::InvalidInput(
+        fmt::format("baseline version '{}' is not a number", version),
+        "pass the version of the newest migration already reflected in the database");
   }
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "baseline", /*take_lock=*/true));
   PreparedSet prepared = prepare(options, s->backend());
   if (!prepared.set.problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem(s) found, nothing was changed:\n{}", prepared.set.problems.size(),
+    return Status::InvalidInput(fmt::format("{} problem(s) found, nothing was changed:\n{}",
+                                            prepared.set.problems.size(),
                                             format_problems(prepared.set.problems)));
   }
   std::string v = canonical_version(version);
@@ -24,8 +27,9 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
     if (compare_versions(m.version, v) <= 0) covered.push_back(&m);
   }
   if (covered.empty()) {
-    return Status::InvalidInput(fmt::format("no migration file has a version <= {}", v),
-                                "baseline names the newest migration whose changes the database already has");
+    return Status::InvalidInput(
+        fmt::format("no migration file has a version <= {}", v),
+        "baseline names the newest migration whose changes the database already has");
   }
   if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
@@ -34,9 +38,10 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
     if (!rows.empty()) {
       if (!s->pg()) (void)s->conn->execute("ROLLBACK");
       return Status::InvalidInput(
-          fmt::format("the history already has {} migration(s); baseline is only for a database tandem has "
-                      "never migrated",
-                      rows.size()),
+          fmt::format(
+              "the history already has {} migration(s); baseline is only for a database tandem has "
+              "never migrated",
+              rows.size()),
           "use `tandem up` to apply pending migrations, or `tandem repair` to fix the history");
     }
   }
@@ -58,7 +63,8 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
       row.applied_by = by;
       row.statements_total = static_cast<int>(prepared.up.at(m->version).size());
       TANDEM_RETURN_IF_ERROR(s->history->upsert(row));
-      TANDEM_RETURN_IF_ERROR(s->history->event("baseline", row, "marked as applied without running it"));
+      TANDEM_RETURN_IF_ERROR(
+          s->history->event("baseline", row, "marked as applied without running it"));
       MigrationState st;
       st.version = m->version;
       st.name = m->name;

@@ -16,7 +16,8 @@
 
 namespace tandem {
 
-History::History(db::Connection& conn) : conn_(conn), pg_(conn.backend() == db::Backend::kPostgres) {
+History::History(db::Connection& conn)
+    : conn_(conn), pg_(conn.backend() == db::Backend::kPostgres) {
   migrations_ = pg_ ? "tandem.migrations" : "tandem_migrations";
   events_ = pg_ ? "tandem.events" : "tandem_events";
   meta_ = pg_ ? "tandem.meta" : "tandem_meta";
@@ -38,7 +39,8 @@ std::string iso_from_epoch_ms(long long ms) {
 
 std::string History::now() {
   auto t = std::chrono::system_clock::now();
-  return iso_from_epoch_ms(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  return iso_from_epoch_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 Result<std::string> History::applied_by() {
@@ -58,8 +60,10 @@ Result<std::string> History::applied_by() {
 }
 
 Result<bool> History::exists() {
-  const char* sql = pg_ ? "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' AND tablename = 'migrations'"
-                        : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tandem_migrations'";
+  const char* sql =
+      pg_ ? "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' AND tablename = "
+            "'migrations'"
+          : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tandem_migrations'";
   TANDEM_ASSIGN_OR_RETURN(db::Rows r, conn_.query(sql));
   return !r.empty();
 }
@@ -68,7 +72,8 @@ Status History::ensure() {
   TANDEM_ASSIGN_OR_RETURN(bool present, exists());
   if (present) return Status::Ok();
   std::string ts = pg_ ? "timestamptz" : "text";
-  std::string id = pg_ ? "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+  std::string id =
+      pg_ ? "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
   std::string ddl;
   if (pg_) ddl += "CREATE SCHEMA IF NOT EXISTS tandem;\n";
   ddl += fmt::format(R"(
@@ -119,10 +124,11 @@ Result<std::vector<HistoryRow>> History::load() {
   std::string at = pg_ ? "round(date_part('epoch', applied_at) * 1000)::bigint" : "applied_at";
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,
-      conn_.query(fmt::format("SELECT version, name, checksum, status, direction, {}, duration_ms, applied_by, "
-                              "tandem_version, transactional, statements_applied, statements_total, error, "
-                              "failed_statement FROM {}",
-                              at, migrations_)));
+      conn_.query(fmt::format(
+          "SELECT version, name, checksum, status, direction, {}, duration_ms, applied_by, "
+          "tandem_version, transactional, statements_applied, statements_total, error, "
+          "failed_statement FROM {}",
+          at, migrations_)));
   std::vector<HistoryRow> rows;
   rows.reserve(r.size());
   for (size_t i = 0; i < r.size(); ++i) {
@@ -146,8 +152,11 @@ Result<std::vector<HistoryRow>> History::load() {
     h.failed_statement = take(13);
     rows.push_back(std::move(h));
   }
-  auto by_version = [](const HistoryRow& a, const HistoryRow& b) { return compare_versions(a.version, b.version) < 0; };
-  if (!std::is_sorted(rows.begin(), rows.end(), by_version)) std::sort(rows.begin(), rows.end(), by_version);
+  auto by_version = [](const HistoryRow& a, const HistoryRow& b) {
+    return compare_versions(a.version, b.version) < 0;
+  };
+  if (!std::is_sorted(rows.begin(), rows.end(), by_version))
+    std::sort(rows.begin(), rows.end(), by_version);
   return rows;
 }
 
@@ -157,38 +166,45 @@ db::Param opt(const std::string& s) { return s.empty() ? db::Param() : db::Param
 
 Status History::upsert(const HistoryRow& row) {
   std::string sql = fmt::format(
-      "INSERT INTO {} (version, name, checksum, status, direction, applied_at, duration_ms, applied_by, "
-      "tandem_version, transactional, statements_applied, statements_total, error, failed_statement) "
+      "INSERT INTO {} (version, name, checksum, status, direction, applied_at, duration_ms, "
+      "applied_by, "
+      "tandem_version, transactional, statements_applied, statements_total, error, "
+      "failed_statement) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
       "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
       "status = excluded.status, direction = excluded.direction, applied_at = excluded.applied_at, "
       "duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
       "tandem_version = excluded.tandem_version, transactional = excluded.transactional, "
-      "statements_applied = excluded.statements_applied, statements_total = excluded.statements_total, "
+      "statements_applied = excluded.statements_applied, statements_total = "
+      "excluded.statements_total, "
       "error = excluded.error, failed_statement = excluded.failed_statement",
       migrations_);
-  auto r = conn_.query(sql, {row.version, row.name, row.checksum, row.status, row.direction,
-                             row.applied_at.empty() ? now() : row.applied_at, std::to_string(row.duration_ms),
-                             row.applied_by, TANDEM_VERSION, row.transactional ? "1" : "0",
-                             std::to_string(row.statements_applied), std::to_string(row.statements_total),
-                             opt(row.error), opt(row.failed_statement)});
+  auto r = conn_.query(
+      sql, {row.version, row.name, row.checksum, row.status, row.direction,
+            row.applied_at.empty() ? now() : row.applied_at, std::to_string(row.duration_ms),
+            row.applied_by, TANDEM_VERSION, row.transactional ? "1" : "0",
+            std::to_string(row.statements_applied), std::to_string(row.statements_total),
+            opt(row.error), opt(row.failed_statement)});
   return r.status();
 }
 
 Status History::remove(const std::string& version) {
-  return conn_.query(fmt::format("DELETE FROM {} WHERE version = $1", migrations_), {version}).status();
+  return conn_.query(fmt::format("DELETE FROM {} WHERE version = $1", migrations_), {version})
+      .status();
 }
 
 Status History::event(const std::string& action, const HistoryRow& row, const std::string& detail) {
   std::string sql = fmt::format(
-      "INSERT INTO {} (at, action, version, name, checksum, status, duration_ms, applied_by, tandem_version, "
+      "INSERT INTO {} (at, action, version, name, checksum, status, duration_ms, applied_by, "
+      "tandem_version, "
       "statements_applied, statements_total, error, failed_statement, detail) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
       events_);
-  auto r = conn_.query(sql, {now(), action, opt(row.version), opt(row.name), opt(row.checksum), opt(row.status),
-                             std::to_string(row.duration_ms), row.applied_by, TANDEM_VERSION,
-                             std::to_string(row.statements_applied), std::to_string(row.statements_total),
-                             opt(row.error), opt(row.failed_statement), opt(detail)});
+  auto r = conn_.query(
+      sql, {now(), action, opt(row.version), opt(row.name), opt(row.checksum), opt(row.status),
+            std::to_string(row.duration_ms), row.applied_by, TANDEM_VERSION,
+            std::to_string(row.statements_applied), std::to_string(row.statements_total),
+            opt(row.error), opt(row.failed_statement), opt(detail)});
   return r.status();
 }
 

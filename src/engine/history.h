@@ -15,9 +15,9 @@ struct HistoryRow {
   std::string version;
   std::string name;
   std::string checksum;
-  std::string status;     // applied | failed | running | baseline
+  std::string status;            // applied | failed | running | baseline
   std::string direction = "up";  // direction of the last run: up | down
-  std::string applied_at;  // ISO-8601 UTC
+  std::string applied_at;        // ISO-8601 UTC
   long long duration_ms = 0;
   std::string applied_by;
   std::string tandem_version;

@@ -31,8 +31,10 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -49,7 +51,8 @@ bool has_code(std::string_view text) {
   return false;
 }
 
-// A directive line: `-- tandem:up`, `-- migrate:down transaction:false`, `-- tandem:no-transaction`.
+// A directive line: `-- tandem:up`, `-- migrate:down transaction:false`, `--
+// tandem:no-transaction`.
 struct Directive {
   std::string word;  // "up", "down", "no-transaction", or an unknown word
   std::string rest;
@@ -87,7 +90,8 @@ bool versioned(std::string_view file, std::string_view ext) {
   if (file.size() <= ext.size() || file.substr(file.size() - ext.size()) != ext) return false;
   size_t digits = 0;
   while (digits < file.size() && file[digits] >= '0' && file[digits] <= '9') ++digits;
-  return digits > 0 && digits < file.size() && file[digits] == '_' && digits + 1 < file.size() - ext.size();
+  return digits > 0 && digits < file.size() && file[digits] == '_' &&
+         digits + 1 < file.size() - ext.size();
 }
 
 }  // namespace
@@ -153,7 +157,8 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
         m.no_transaction = true;
         m.no_transaction_line = line_no;
       } else {
-        problem("unknown_directive", line_no, fmt::format("unknown directive `-- tandem:{}`", d.word),
+        problem("unknown_directive", line_no,
+                fmt::format("unknown directive `-- tandem:{}`", d.word),
                 "use -- tandem:up, -- tandem:down or -- tandem:no-transaction");
       }
     } else if (current == nullptr && !saw_code_before_marker && has_code(line)) {
@@ -176,8 +181,8 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
 }
 
 // Reads files[begin, end) into `out`.
-static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin, size_t end,
-                       MigrationSet& out) {
+static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin,
+                       size_t end, MigrationSet& out) {
   out.migrations.reserve(end - begin);
   std::string content;
   for (size_t i = begin; i < end; ++i) {
@@ -185,28 +190,31 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
     std::string path = join(dir, file);
     bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
     if (versioned(file, ".yaml") || versioned(file, ".yml") || versioned(file, ".json")) {
-      out.problems.push_back({"unsupported_format", path, 0, 0,
-                              "declarative (.yaml/.json) migrations are not supported by this build",
-                              "write the change as a .sql migration"});
+      out.problems.push_back(
+          {"unsupported_format", path, 0, 0,
+           "declarative (.yaml/.json) migrations are not supported by this build",
+           "write the change as a .sql migration"});
       continue;
     }
     if (!is_sql) continue;  // README.md, .gitkeep, … are not migrations
     if (!versioned(file, ".sql")) {
-      out.problems.push_back({"bad_name", path, 0, 0,
-                              "file name does not start with a version and an underscore",
-                              "rename it to <version>_<name>.sql, e.g. 20261122093000_add_users.sql "
-                              "or 0001_add_users.sql"});
+      out.problems.push_back(
+          {"bad_name", path, 0, 0, "file name does not start with a version and an underscore",
+           "rename it to <version>_<name>.sql, e.g. 20261122093000_add_users.sql "
+           "or 0001_add_users.sql"});
       continue;
     }
     if (file.size() > 7 && (file.ends_with(".up.sql") || file.ends_with(".down.sql"))) {
-      out.problems.push_back({"split_file", path, 0, 0,
-                              "separate .up.sql/.down.sql files (golang-migrate style) are not read",
-                              "merge both into one <version>_<name>.sql with `-- tandem:up` and "
-                              "`-- tandem:down` sections"});
+      out.problems.push_back(
+          {"split_file", path, 0, 0,
+           "separate .up.sql/.down.sql files (golang-migrate style) are not read",
+           "merge both into one <version>_<name>.sql with `-- tandem:up` and "
+           "`-- tandem:down` sections"});
       continue;
     }
     if (!read_file(path, content)) {
-      out.problems.push_back({"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
+      out.problems.push_back(
+          {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
       continue;
     }
     out.migrations.push_back(parse_migration(dir, file, content, out.problems));
@@ -228,7 +236,8 @@ MigrationSet load_migrations(const std::string& dir) {
     files.push_back(std::move(file));
   }
   if (ec) {
-    set.problems.push_back({"unreadable_dir", dir, 0, 0, "cannot list folder: " + ec.message(), ""});
+    set.problems.push_back(
+        {"unreadable_dir", dir, 0, 0, "cannot list folder: " + ec.message(), ""});
   }
   std::sort(files.begin(), files.end());
   // Reading and hashing is independent per file: split it across two threads for big folders
@@ -243,10 +252,13 @@ MigrationSet load_migrations(const std::string& dir) {
   if (worker.joinable()) {
     worker.join();
     set.migrations.reserve(set.migrations.size() + second.migrations.size());
-    std::move(second.migrations.begin(), second.migrations.end(), std::back_inserter(set.migrations));
+    std::move(second.migrations.begin(), second.migrations.end(),
+              std::back_inserter(set.migrations));
     std::move(second.problems.begin(), second.problems.end(), std::back_inserter(set.problems));
   }
-  auto by_version = [](const Migration& a, const Migration& b) { return compare_versions(a.version, b.version) < 0; };
+  auto by_version = [](const Migration& a, const Migration& b) {
+    return compare_versions(a.version, b.version) < 0;
+  };
   // Zero-padded names are already in version order; only unpadded ones ("2_", "10_") need sorting.
   if (!std::is_sorted(set.migrations.begin(), set.migrations.end(), by_version)) {
     std::stable_sort(set.migrations.begin(), set.migrations.end(), by_version);
@@ -255,9 +267,10 @@ MigrationSet load_migrations(const std::string& dir) {
     const Migration& a = set.migrations[i - 1];
     const Migration& b = set.migrations[i];
     if (a.version == b.version) {
-      set.problems.push_back({"duplicate_version", b.path, 0, 0,
-                              fmt::format("version {} is also used by {}", b.version, a.file),
-                              "give one of them a new version number (tandem new NAME picks a free one)"});
+      set.problems.push_back(
+          {"duplicate_version", b.path, 0, 0,
+           fmt::format("version {} is also used by {}", b.version, a.file),
+           "give one of them a new version number (tandem new NAME picks a free one)"});
     }
   }
   return set;

@@ -28,8 +28,10 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
   for (char c : raw_name) {
     char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
-    if (ok) name += l;
-    else if (!name.empty() && name.back() != '_') name += '_';
+    if (ok)
+      name += l;
+    else if (!name.empty() && name.back() != '_')
+      name += '_';
   }
   while (!name.empty() && name.back() == '_') name.pop_back();
   if (name.empty()) {
@@ -38,7 +40,8 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
   }
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()));
+  if (ec)
+    return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()));
   MigrationSet set = load_migrations(options.dir);
   std::string newest, newest_digits;
   for (const Migration& m : set.migrations) {
@@ -59,11 +62,13 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
     char buf[16];
     std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
     digits = buf;
-    if (!newest.empty() && compare_versions(canonical_version(digits), newest) <= 0) digits = increment(newest);
+    if (!newest.empty() && compare_versions(canonical_version(digits), newest) <= 0)
+      digits = increment(newest);
   }
   std::string path = (std::filesystem::path(options.dir) / (digits + "_" + name + ".sql")).string();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::InvalidInput(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+  if (fd < 0)
+    return Status::InvalidInput(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   std::string text = fmt::format(
       "-- {} — describe the change here.\n"
       "-- Statements run in one transaction; CREATE INDEX CONCURRENTLY and VACUUM are detected\n"

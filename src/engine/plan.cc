@@ -9,8 +9,8 @@
 namespace tandem {
 namespace {
 
-Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Direction dir, const UpOptions& up_opts,
-                                           const DownOptions& down_opts) {
+Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Direction dir,
+                                           const UpOptions& up_opts, const DownOptions& down_opts) {
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "plan", /*take_lock=*/false));
   PreparedSet prepared = prepare(options, s->backend());
   std::vector<HistoryRow> rows;
@@ -26,17 +26,20 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Directi
   std::vector<Problem> problems = prepared.set.problems;
   for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
   if (dir == Direction::kDown) {
-    for (Problem& p : check_down(prepared, rows, picks, down_opts)) problems.push_back(std::move(p));
+    for (Problem& p : check_down(prepared, rows, picks, down_opts))
+      problems.push_back(std::move(p));
   }
   if (!problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem{} found; `{}` would refuse to run:\n{}", problems.size(),
-                                            problems.size() == 1 ? "" : "s", dir == Direction::kUp ? "up" : "down",
+    return Status::InvalidInput(fmt::format("{} problem{} found; `{}` would refuse to run:\n{}",
+                                            problems.size(), problems.size() == 1 ? "" : "s",
+                                            dir == Direction::kUp ? "up" : "down",
                                             format_problems(problems)));
   }
   std::vector<PlannedMigration> out;
   for (const Pick& p : picks) {
     const Migration& m = *p.migration;
-    const auto& stmts = dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
+    const auto& stmts =
+        dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
     PlannedMigration pm;
     pm.version = m.version;
     pm.name = m.name;
@@ -52,11 +55,13 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Directi
 
 }  // namespace
 
-Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options, const UpOptions& up_options) {
+Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options,
+                                              const UpOptions& up_options) {
   return plan(options, Direction::kUp, up_options, DownOptions{});
 }
 
-Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options, const DownOptions& down_options) {
+Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options,
+                                                const DownOptions& down_options) {
   return plan(options, Direction::kDown, UpOptions{}, down_options);
 }
 

@@ -40,17 +40,20 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options) {
       RepairAction a{r.version, r.name, "", ""};
       if (r.status == "failed" || r.status == "running") {
         a.action = "removed_failed";
-        a.detail = fmt::format("removed the {} {} record ({} of {} statements had run; they were not undone)",
-                               r.status, r.direction, r.statements_applied, r.statements_total);
+        a.detail = fmt::format(
+            "removed the {} {} record ({} of {} statements had run; they were not undone)",
+            r.status, r.direction, r.statements_applied, r.statements_total);
         TANDEM_RETURN_IF_ERROR(s->history->remove(r.version));
       } else if (m == nullptr) {
         a.action = "removed_missing";
-        a.detail = "removed the record of a migration whose file is gone (its changes stay in the database)";
+        a.detail =
+            "removed the record of a migration whose file is gone (its changes stay in the "
+            "database)";
         TANDEM_RETURN_IF_ERROR(s->history->remove(r.version));
       } else if (m->checksum != r.checksum) {
         a.action = "updated_checksum";
-        a.detail = fmt::format("accepted the edited file: checksum {}… → {}…", r.checksum.substr(0, 12),
-                               m->checksum.substr(0, 12));
+        a.detail = fmt::format("accepted the edited file: checksum {}… → {}…",
+                               r.checksum.substr(0, 12), m->checksum.substr(0, 12));
         r.checksum = m->checksum;
         TANDEM_RETURN_IF_ERROR(s->history->upsert(r));
       } else {

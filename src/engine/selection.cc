@@ -4,16 +4,16 @@
 
 #include <fmt/format.h>
 
-
 namespace tandem {
 
-std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows, const UpOptions& up,
-                            size_t limit) {
+std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows,
+                            const UpOptions& up, size_t limit) {
   std::vector<Pick> picks;
   if (up.resume) {
     for (const HistoryRow& r : rows) {
       if (r.direction == "up" && (r.status == "failed" || r.status == "running")) {
-        if (const Migration* m = prepared.find(r.version)) picks.push_back({m, &r, r.statements_applied});
+        if (const Migration* m = prepared.find(r.version))
+          picks.push_back({m, &r, r.statements_applied});
       }
     }
   }
@@ -57,7 +57,8 @@ std::vector<Problem> check_down(const PreparedSet& prepared, const std::vector<H
     bool known = to == "0" || prepared.find(to) != nullptr;
     for (const HistoryRow& r : rows) known = known || r.version == to;
     if (!known) {
-      problems.push_back({"unknown_version", "", 0, 0, fmt::format("version {} is neither a file nor applied", to),
+      problems.push_back({"unknown_version", "", 0, 0,
+                          fmt::format("version {} is neither a file nor applied", to),
                           "pass a version from `tandem status`, or --to 0 to revert everything"});
     }
   }
@@ -65,10 +66,12 @@ std::vector<Problem> check_down(const PreparedSet& prepared, const std::vector<H
     if (p.migration == nullptr) continue;  // reported as missing_file
     auto it = prepared.down.find(p.migration->version);
     if (!p.migration->down.present || it == prepared.down.end() || it->second.empty()) {
-      problems.push_back({"missing_down", p.migration->path, p.migration->down.present ? p.migration->down.first_line - 1 : 0, 0,
-                          "cannot revert: the file has no `-- tandem:down` statements",
-                          "add a `-- tandem:down` section that undoes the change (write it even when it is "
-                          "only a DROP), or revert with a new forward migration"});
+      problems.push_back(
+          {"missing_down", p.migration->path,
+           p.migration->down.present ? p.migration->down.first_line - 1 : 0, 0,
+           "cannot revert: the file has no `-- tandem:down` statements",
+           "add a `-- tandem:down` section that undoes the change (write it even when it is "
+           "only a DROP), or revert with a new forward migration"});
     }
   }
   return problems;

@@ -16,8 +16,8 @@ struct Pick {
 
 // Pending migrations up to `to`, lowest first; a failed/interrupted `up` first when resuming.
 // At most `limit` picks are returned.
-std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows, const UpOptions& up,
-                            size_t limit = SIZE_MAX);
+std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<HistoryRow>& rows,
+                            const UpOptions& up, size_t limit = SIZE_MAX);
 
 // Applied migrations above `to` (or the last `steps`), highest first; a failed/interrupted
 // `down` first when resuming. Baseline rows are a floor: never reverted.

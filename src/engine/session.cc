@@ -11,13 +11,14 @@
 namespace tandem {
 
 const Migration* PreparedSet::find(const std::string& version) const {
-  auto it = std::lower_bound(set.migrations.begin(), set.migrations.end(), version,
-                             [](const Migration& m, const std::string& v) { return compare_versions(m.version, v) < 0; });
+  auto it = std::lower_bound(
+      set.migrations.begin(), set.migrations.end(), version,
+      [](const Migration& m, const std::string& v) { return compare_versions(m.version, v) < 0; });
   return it != set.migrations.end() && it->version == version ? &*it : nullptr;
 }
 
-Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, const std::string& command,
-                                               bool take_lock) {
+Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
+                                               const std::string& command, bool take_lock) {
   auto s = std::make_unique<Session>();
   s->options = options;
   char host[256] = "";
@@ -28,19 +29,22 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
   TANDEM_ASSIGN_OR_RETURN(s->conn, db::connect(options.db_url, copts));
   if (s->pg()) {
     std::string setup;
-    TANDEM_ASSIGN_OR_RETURN(db::Rows v, s->conn->query("SELECT current_setting('server_version_num')::int >= 140000"));
+    TANDEM_ASSIGN_OR_RETURN(
+        db::Rows v, s->conn->query("SELECT current_setting('server_version_num')::int >= 140000"));
     // If tandem is killed mid-statement, the server notices the dead client within a second
     // and cancels the statement instead of holding its locks until it finishes.
     if (v.text(0, 0) == "t") setup += "SET client_connection_check_interval = '1s';";
-    if (options.schema != "public") setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
+    if (options.schema != "public")
+      setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
     if (!setup.empty()) TANDEM_RETURN_IF_ERROR(s->conn->execute(setup));
   }
   // Full durability on SQLite: every COMMIT is fsync'd, in any journal mode.
   if (!s->pg() && take_lock) TANDEM_RETURN_IF_ERROR(s->conn->execute("PRAGMA synchronous = FULL"));
   s->history = std::make_unique<History>(*s->conn);
   if (take_lock) {
-    TANDEM_ASSIGN_OR_RETURN(s->lock, AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
-                                                           options.lock_wait_ms, options.log));
+    TANDEM_ASSIGN_OR_RETURN(s->lock,
+                            AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
+                                                  options.lock_wait_ms, options.log));
   }
   return s;
 }
@@ -54,9 +58,10 @@ Status Session::use_wal_if_allowed() {
     // several fsyncs; WAL lets readers go on during a migration and commits with one fsync.
     TANDEM_ASSIGN_OR_RETURN(db::Rows now, conn->query("PRAGMA journal_mode = WAL"));
     if (now.text(0, 0) == "wal") {
-      log(fmt::format("{}: switched journal_mode from {} to wal (readers are not blocked during migrations); "
-                      "pass --sqlite-keep-journal to keep {}",
-                      conn->describe(), m, m));
+      log(fmt::format(
+          "{}: switched journal_mode from {} to wal (readers are not blocked during migrations); "
+          "pass --sqlite-keep-journal to keep {}",
+          conn->describe(), m, m));
     }
   }
   return Status::Ok();
@@ -65,7 +70,8 @@ Status Session::use_wal_if_allowed() {
 Status Session::ensure_state() {
   TANDEM_RETURN_IF_ERROR(history->ensure());
   if (pg() && options.schema != "public") {
-    TANDEM_RETURN_IF_ERROR(conn->execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", db::quote_ident(options.schema))));
+    TANDEM_RETURN_IF_ERROR(conn->execute(
+        fmt::format("CREATE SCHEMA IF NOT EXISTS {}", db::quote_ident(options.schema))));
   }
   return Status::Ok();
 }
@@ -107,43 +113,49 @@ std::vector<Problem> check_history(const PreparedSet& prepared, const std::vecto
     if (newest.empty() || compare_versions(r.version, newest) > 0) newest = r.version;
     const Migration* m = prepared.find(r.version);
     bool failed = r.status == "failed" || r.status == "running";
-    bool resuming = failed && check.resuming && (r.direction == "up") == (*check.resuming == Direction::kUp);
+    bool resuming =
+        failed && check.resuming && (r.direction == "up") == (*check.resuming == Direction::kUp);
     if (m == nullptr) {
-      problems.push_back({"missing_file", "", 0, 0,
-                          fmt::format("migration {} ({}) is recorded as {} but its file is not in the folder",
-                                      r.version, r.name, r.status),
-                          "restore the file from version control, or run `tandem repair` to remove it from "
-                          "the history"});
+      problems.push_back(
+          {"missing_file", "", 0, 0,
+           fmt::format("migration {} ({}) is recorded as {} but its file is not in the folder",
+                       r.version, r.name, r.status),
+           "restore the file from version control, or run `tandem repair` to remove it from "
+           "the history"});
       continue;
     }
     if (failed && !resuming) {
       std::string what = r.status == "running" ? "was interrupted" : "failed";
       problems.push_back(
           {"failed_migration", m->path, 0, 0,
-           fmt::format("{} {} {} after {} of {} statements{}", r.direction == "up" ? "applying" : "reverting",
-                       m->file, what, r.statements_applied, r.statements_total,
+           fmt::format("{} {} {} after {} of {} statements{}",
+                       r.direction == "up" ? "applying" : "reverting", m->file, what,
+                       r.statements_applied, r.statements_total,
                        r.error.empty() ? "" : ": " + r.error),
-           fmt::format("fix the cause and run `tandem {} --resume` to continue from statement {}, or undo "
-                       "the applied statements by hand and run `tandem repair`",
-                       r.direction, r.statements_applied + 1)});
+           fmt::format(
+               "fix the cause and run `tandem {} --resume` to continue from statement {}, or undo "
+               "the applied statements by hand and run `tandem repair`",
+               r.direction, r.statements_applied + 1)});
       continue;
     }
     if (!resuming && m->checksum != r.checksum) {
-      problems.push_back({"checksum_mismatch", m->path, 0, 0,
-                          fmt::format("file changed after it was applied (checksum {}… recorded, {}… now)",
-                                      r.checksum.substr(0, 12), m->checksum.substr(0, 12)),
-                          "restore the applied version (git checkout) and put the change in a new migration; "
-                          "if the edit changes nothing (a comment), run `tandem repair` to accept it"});
+      problems.push_back(
+          {"checksum_mismatch", m->path, 0, 0,
+           fmt::format("file changed after it was applied (checksum {}… recorded, {}… now)",
+                       r.checksum.substr(0, 12), m->checksum.substr(0, 12)),
+           "restore the applied version (git checkout) and put the change in a new migration; "
+           "if the edit changes nothing (a comment), run `tandem repair` to accept it"});
     }
   }
   if (!check.allow_out_of_order && !newest.empty()) {
     for (const Migration& m : prepared.set.migrations) {
       if (known.count(m.version) || compare_versions(m.version, newest) >= 0) continue;
-      problems.push_back({"out_of_order", m.path, 0, 0,
-                          fmt::format("pending version {} is lower than the newest applied version {}",
-                                      m.version, newest),
-                          "give it a version above " + newest +
-                              " (rename the file), or apply it anyway with --allow-out-of-order"});
+      problems.push_back(
+          {"out_of_order", m.path, 0, 0,
+           fmt::format("pending version {} is lower than the newest applied version {}", m.version,
+                       newest),
+           "give it a version above " + newest +
+               " (rename the file), or apply it anyway with --allow-out-of-order"});
     }
   }
   return problems;

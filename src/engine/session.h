@@ -26,8 +26,8 @@ struct Session {
   }
 
   // `command` names the process in pg_stat_activity ("tandem up (pid 123@host)").
-  static Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command,
-                                               bool take_lock);
+  static Result<std::unique_ptr<Session>> open(const EngineOptions& options,
+                                               const std::string& command, bool take_lock);
   // SQLite: switch a rollback-journal database to WAL unless options.sqlite_keep_journal.
   // Call outside a transaction, only once the command is sure to write.
   Status use_wal_if_allowed();

@@ -61,14 +61,16 @@ const char* kNoUserTransactionsHint =
     "by itself";
 
 // Classifies a PostgreSQL statement from its parse tree.
-void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&, const Migration& m,
-                       std::vector<Problem>& problems) {
+void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&,
+                       const Migration& m, std::vector<Problem>& problems) {
   if (!tree.contains("stmts") || tree["stmts"].empty()) return;
   const nlohmann::json& node = tree["stmts"][0]["stmt"];
   if (!node.is_object() || node.empty()) return;
   const std::string& type = node.begin().key();
   const nlohmann::json& body = node.begin().value();
-  auto flag = [&](const char* key) { return body.contains(key) && body[key].is_boolean() && body[key].get<bool>(); };
+  auto flag = [&](const char* key) {
+    return body.contains(key) && body[key].is_boolean() && body[key].get<bool>();
+  };
   if (type == "IndexStmt" && flag("concurrent")) {
     st.transactional = false;
     if (body.contains("idxname")) st.concurrent_index = body["idxname"].get<std::string>();
@@ -76,7 +78,8 @@ void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&
     st.transactional = false;
   } else if (type == "ReindexStmt") {
     std::string kind = body.value("kind", "");
-    if (kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM") st.transactional = false;
+    if (kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM")
+      st.transactional = false;
     if (body.contains("params")) {
       for (const auto& p : body["params"]) {
         if (p.contains("DefElem") && p["DefElem"].value("defname", "") == "concurrently") {
@@ -103,7 +106,11 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
   Locator loc{sec};
   PgQuerySplitResult split = pg_query_split_with_scanner(sec.sql.c_str());
   if (split.error) {
-    Problem p{"syntax_error", m.path, 0, 0, fmt::format("cannot split statements: {}", split.error->message),
+    Problem p{"syntax_error",
+              m.path,
+              0,
+              0,
+              fmt::format("cannot split statements: {}", split.error->message),
               "check for an unterminated quote, dollar quote ($$) or comment"};
     loc.locate(split.error->cursorpos > 0 ? split.error->cursorpos - 1 : 0, p.line, p.column);
     problems.push_back(std::move(p));
@@ -120,14 +127,19 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     loc.locate(begin, st.line, st.column);
     PgQueryParseResult parsed = pg_query_parse(st.sql.c_str());
     if (parsed.error) {
-      Problem p{"syntax_error", m.path, st.line, st.column,
+      Problem p{"syntax_error",
+                m.path,
+                st.line,
+                st.column,
                 fmt::format("syntax error: {}", parsed.error->message),
                 "fix the statement; tandem checks every file with PostgreSQL's own parser before "
                 "running anything"};
-      if (parsed.error->cursorpos > 0) loc.locate(begin + parsed.error->cursorpos - 1, p.line, p.column);
+      if (parsed.error->cursorpos > 0)
+        loc.locate(begin + parsed.error->cursorpos - 1, p.line, p.column);
       problems.push_back(std::move(p));
     } else {
-      nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
+      nlohmann::json tree =
+          nlohmann::json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
       if (!tree.is_discarded()) classify_postgres(st, tree, loc, m, problems);
     }
     pg_query_free_parse_result(parsed);
@@ -145,8 +157,9 @@ std::string first_keyword(std::string_view sql) {
   return word;
 }
 
-void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_view text, size_t begin,
-                          std::vector<Statement>& out, std::vector<Problem>& problems) {
+void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_view text,
+                          size_t begin, std::vector<Statement>& out,
+                          std::vector<Problem>& problems) {
   Statement st;
   st.sql = rtrim(text);
   loc.locate(begin, st.line, st.column);
@@ -171,7 +184,9 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
     // semicolons in strings, comments and CREATE TRIGGER … BEGIN … END bodies don't.
     if (!sqlite3_complete(candidate.c_str())) continue;
     size_t begin = skip_space_and_comments(sql, start);
-    if (begin <= semi) add_sqlite_statement(m, loc, std::string_view(sql).substr(begin, semi + 1 - begin), begin, out, problems);
+    if (begin <= semi)
+      add_sqlite_statement(m, loc, std::string_view(sql).substr(begin, semi + 1 - begin), begin,
+                           out, problems);
     start = semi + 1;
   }
   size_t begin = skip_space_and_comments(sql, start);
@@ -180,7 +195,11 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
     if (sqlite3_complete(candidate.c_str())) {
       add_sqlite_statement(m, loc, std::string_view(sql).substr(begin), begin, out, problems);
     } else {
-      Problem p{"syntax_error", m.path, 0, 0, "statement is not terminated",
+      Problem p{"syntax_error",
+                m.path,
+                0,
+                0,
+                "statement is not terminated",
                 "check for an unterminated quote, comment or CREATE TRIGGER without END"};
       loc.locate(begin, p.line, p.column);
       problems.push_back(std::move(p));

@@ -12,7 +12,8 @@ namespace tandem {
 
 Result<StatusReport> status(const EngineOptions& options) {
   // Read the folder while the database answers: on a 10,000-file project both take tens of ms.
-  std::future<MigrationSet> files_future = std::async(std::launch::async, load_migrations, options.dir);
+  std::future<MigrationSet> files_future =
+      std::async(std::launch::async, load_migrations, options.dir);
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "status", /*take_lock=*/false));
   StatusReport report;
   report.database = s->conn->describe();
@@ -28,8 +29,9 @@ Result<StatusReport> status(const EngineOptions& options) {
   if (s->pg()) {
     TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
   }
-  std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)> by_version(
-      [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
+  std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)>
+      by_version(
+          [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
   for (const HistoryRow& r : rows) by_version[r.version] = &r;
   std::string newest = current_version(rows);
   std::map<std::string, const Migration*, bool (*)(const std::string&, const std::string&)> files(
@@ -55,7 +57,8 @@ Result<StatusReport> status(const EngineOptions& options) {
       st.state = "failed";
     } else if (r.status == "running") {
       // A run in progress holds the lock; a "running" row without a holder was killed.
-      st.state = report.lock_holder.empty() && s->pg() ? "interrupted" : (s->pg() ? "running" : "interrupted");
+      st.state = report.lock_holder.empty() && s->pg() ? "interrupted"
+                                                       : (s->pg() ? "running" : "interrupted");
     } else if (m == nullptr) {
       st.state = "missing";
     } else if (m->checksum != r.checksum) {
@@ -63,15 +66,19 @@ Result<StatusReport> status(const EngineOptions& options) {
     } else {
       st.state = r.status;  // applied | baseline
     }
-    if (st.state == "failed" || st.state == "interrupted" || st.state == "running") ++report.failed;
-    else ++report.applied;
+    if (st.state == "failed" || st.state == "interrupted" || st.state == "running")
+      ++report.failed;
+    else
+      ++report.applied;
     report.migrations.push_back(std::move(st));
   };
 
   auto hit = by_version.begin();
   auto fit = files.begin();
   while (hit != by_version.end() || fit != files.end()) {
-    int c = hit == by_version.end() ? 1 : fit == files.end() ? -1 : compare_versions(hit->first, fit->first);
+    int c = hit == by_version.end() ? 1
+            : fit == files.end()    ? -1
+                                    : compare_versions(hit->first, fit->first);
     if (c < 0) {
       add_row(*hit->second, nullptr);
       ++hit;
@@ -86,7 +93,8 @@ Result<StatusReport> status(const EngineOptions& options) {
       st.name = m.name;
       st.file = m.file;
       st.checksum = m.checksum;
-      st.state = !newest.empty() && compare_versions(m.version, newest) < 0 ? "out_of_order" : "pending";
+      st.state =
+          !newest.empty() && compare_versions(m.version, newest) < 0 ? "out_of_order" : "pending";
       ++report.pending;
       report.migrations.push_back(std::move(st));
       ++fit;

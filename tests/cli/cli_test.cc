@@ -18,8 +18,10 @@ using testing::TestDb;
 class CliTest : public ::testing::TestWithParam<Kind> {
  protected:
   CliTest() : db_(GetParam()) {
-    dir_.write("0001_create_a.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n-- tandem:down\nDROP TABLE a;\n");
-    dir_.write("0002_create_b.sql", "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
+    dir_.write("0001_create_a.sql",
+               "-- tandem:up\nCREATE TABLE a (id integer);\n-- tandem:down\nDROP TABLE a;\n");
+    dir_.write("0002_create_b.sql",
+               "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
   }
   testing::CmdResult run(std::vector<std::string> extra) {
     std::vector<std::string> a = {"--db", db_.url(), "--dir", dir_.path()};
@@ -72,7 +74,9 @@ TEST_P(CliTest, PlanDownAndValidate) {
   EXPECT_EQ(p["migrations"][0]["statements"][0]["line"], 2);
   auto text = run({"up", "--dry-run"});
   EXPECT_EQ(text.code, 0);
-  EXPECT_NE(text.out.find("-- up 0001_create_a.sql (one transaction)\nBEGIN;\nCREATE TABLE a"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("-- up 0001_create_a.sql (one transaction)\nBEGIN;\nCREATE TABLE a"),
+            std::string::npos)
+      << text.out;
   EXPECT_EQ(run({"status", "--json"}).out.find("\"applied\": 0") != std::string::npos, true);
 
   EXPECT_EQ(run({"up", "-q"}).code, 0);
@@ -100,7 +104,8 @@ TEST_P(CliTest, NewInitBaselineRepair) {
   TempDir fresh;
   auto r = testing::run_tandem({"--db", db_.url(), "--dir", fresh.path() + "/m", "init"});
   EXPECT_EQ(r.code, 0) << r.err;
-  r = testing::run_tandem({"--db", db_.url(), "--dir", fresh.path() + "/m", "new", "add users", "--json"});
+  r = testing::run_tandem(
+      {"--db", db_.url(), "--dir", fresh.path() + "/m", "new", "add users", "--json"});
   EXPECT_EQ(r.code, 0) << r.err;
   json j = json::parse(r.out);
   EXPECT_NE(j["file"].get<std::string>().find("_add_users.sql"), std::string::npos);
@@ -122,7 +127,8 @@ TEST_P(CliTest, UsageErrorsExitTwo) {
   EXPECT_NE(help.out.find("Examples:"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CliTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
+INSTANTIATE_TEST_SUITE_P(Backends, CliTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres),
+                         testing::kind_name);
 
 TEST(Cli, DefaultsToDatabaseUrlThenSqliteFile) {
   TempDir work;
@@ -135,7 +141,8 @@ TEST(Cli, DefaultsToDatabaseUrlThenSqliteFile) {
 }
 
 TEST(Cli, PasswordsNeverPrinted) {
-  auto r = testing::run_tandem({"--db", "postgresql://app:s3cr3t-pw@127.0.0.1:1/app?connect_timeout=2", "status"});
+  auto r = testing::run_tandem(
+      {"--db", "postgresql://app:s3cr3t-pw@127.0.0.1:1/app?connect_timeout=2", "status"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err.find("s3cr3t-pw"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("app:****@127.0.0.1"), std::string::npos) << r.err;
@@ -151,8 +158,10 @@ TEST(Url, ParsesAndRedacts) {
   EXPECT_EQ(db::parse_url("postgres://u@h/db")->backend, db::Backend::kPostgres);
   EXPECT_EQ(db::parse_url("host=/tmp dbname=app")->backend, db::Backend::kPostgres);
   EXPECT_FALSE(db::parse_url("mysql://x").ok());
-  EXPECT_EQ(db::redact_url("postgres://u:p@h:5/db?sslmode=require"), "postgres://u:****@h:5/db?sslmode=require");
-  EXPECT_EQ(db::redact_url("postgres://h/db?password=abc&sslmode=require"), "postgres://h/db?password=****&sslmode=require");
+  EXPECT_EQ(db::redact_url("postgres://u:p@h:5/db?sslmode=require"),
+            "postgres://u:****@h:5/db?sslmode=require");
+  EXPECT_EQ(db::redact_url("postgres://h/db?password=abc&sslmode=require"),
+            "postgres://h/db?password=****&sslmode=require");
   EXPECT_EQ(db::redact_url("host=h password='a b' dbname=x"), "host=h password=**** dbname=x");
   EXPECT_EQ(db::quote_ident("we\"ird"), "\"we\"\"ird\"");
 }

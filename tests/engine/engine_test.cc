@@ -16,16 +16,22 @@ class EngineTest : public ::testing::TestWithParam<Kind> {
   EngineTest() : db_(GetParam()), opts_(testing::options_for(db_, dir_)) {}
 
   void write_basic() {
-    dir_.write("0001_create_a.sql", "-- tandem:up\nCREATE TABLE a (id integer PRIMARY KEY, v text);\n-- tandem:down\nDROP TABLE a;\n");
+    dir_.write("0001_create_a.sql",
+               "-- tandem:up\nCREATE TABLE a (id integer PRIMARY KEY, v text);\n-- "
+               "tandem:down\nDROP TABLE a;\n");
     dir_.write("0002_fill_a.sql",
                "-- tandem:up\nINSERT INTO a VALUES (1, 'x;y');\nINSERT INTO a VALUES (2, 'z');\n"
                "-- tandem:down\nDELETE FROM a;\n");
-    dir_.write("0003_create_b.sql", "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
+    dir_.write("0003_create_b.sql",
+               "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
   }
-  int count(const std::string& table) { return std::stoi(db_.value("SELECT count(*) FROM " + table)); }
+  int count(const std::string& table) {
+    return std::stoi(db_.value("SELECT count(*) FROM " + table));
+  }
   bool table_exists(const std::string& t) {
-    return db_.pg() ? db_.value("SELECT to_regclass('" + t + "') IS NOT NULL") == "t"
-                    : db_.value("SELECT count(*) FROM sqlite_master WHERE name = '" + t + "'") == "1";
+    return db_.pg()
+               ? db_.value("SELECT to_regclass('" + t + "') IS NOT NULL") == "t"
+               : db_.value("SELECT count(*) FROM sqlite_master WHERE name = '" + t + "'") == "1";
   }
   std::string history() const { return db_.pg() ? "tandem.migrations" : "tandem_migrations"; }
   std::string events() const { return db_.pg() ? "tandem.events" : "tandem_events"; }
@@ -96,22 +102,28 @@ TEST_P(EngineTest, UpToAndDownStepsAndTo) {
 TEST_P(EngineTest, FailingTransactionalMigrationLeavesNoTrace) {
   write_basic();
   dir_.write("0004_broken.sql",
-             "-- tandem:up\nCREATE TABLE c (id integer);\nINSERT INTO c VALUES (1);\nINSERT INTO missing_table VALUES (1);\n");
+             "-- tandem:up\nCREATE TABLE c (id integer);\nINSERT INTO c VALUES (1);\nINSERT INTO "
+             "missing_table VALUES (1);\n");
   auto r = up(opts_, {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kDatabase);
-  EXPECT_NE(r.status().message().find("0004_broken.sql:4:"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("0004_broken.sql:4:"), std::string::npos)
+      << r.status().message();
   EXPECT_NE(r.status().message().find("statement 3 of 3"), std::string::npos);
   EXPECT_NE(r.status().hint().find("rolled back"), std::string::npos);
   EXPECT_FALSE(table_exists("c"));
   EXPECT_EQ(count(history()), 3);
-  EXPECT_EQ(db_.value("SELECT count(*) FROM " + events() + " WHERE action = 'up_failed' AND version = '4'"), "1");
+  EXPECT_EQ(db_.value("SELECT count(*) FROM " + events() +
+                      " WHERE action = 'up_failed' AND version = '4'"),
+            "1");
 }
 
 TEST_P(EngineTest, NonTransactionalFailureIsRecordedAndResumes) {
   dir_.write("0001_steps.sql",
-             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE s (id integer);\nINSERT INTO s VALUES (1);\n"
-             "INSERT INTO nope VALUES (1);\nCREATE TABLE t (id integer);\n-- tandem:down\nDROP TABLE t;\nDROP TABLE s;\n");
+             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE s (id integer);\nINSERT INTO s "
+             "VALUES (1);\n"
+             "INSERT INTO nope VALUES (1);\nCREATE TABLE t (id integer);\n-- tandem:down\nDROP "
+             "TABLE t;\nDROP TABLE s;\n");
   auto r = up(opts_, {});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().hint().find("--resume"), std::string::npos);
@@ -134,8 +146,10 @@ TEST_P(EngineTest, NonTransactionalFailureIsRecordedAndResumes) {
 
   // Fix the statement and resume: the first two statements are not run again.
   dir_.write("0001_steps.sql",
-             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE s (id integer);\nINSERT INTO s VALUES (1);\n"
-             "INSERT INTO s VALUES (2);\nCREATE TABLE t (id integer);\n-- tandem:down\nDROP TABLE t;\nDROP TABLE s;\n");
+             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE s (id integer);\nINSERT INTO s "
+             "VALUES (1);\n"
+             "INSERT INTO s VALUES (2);\nCREATE TABLE t (id integer);\n-- tandem:down\nDROP TABLE "
+             "t;\nDROP TABLE s;\n");
   UpOptions resume;
   resume.resume = true;
   r = up(opts_, resume);
@@ -145,7 +159,8 @@ TEST_P(EngineTest, NonTransactionalFailureIsRecordedAndResumes) {
   EXPECT_EQ(count("s"), 2);
   EXPECT_TRUE(table_exists("t"));
   EXPECT_EQ(db_.value("SELECT status FROM " + history()), "applied");
-  EXPECT_EQ(db_.value("SELECT checksum FROM " + history()), checksum(testing::read_file(dir_.path() + "/0001_steps.sql")));
+  EXPECT_EQ(db_.value("SELECT checksum FROM " + history()),
+            checksum(testing::read_file(dir_.path() + "/0001_steps.sql")));
 
   // Reverting a non-transactional migration goes statement by statement too.
   ASSERT_TRUE(down(opts_, {}).ok());
@@ -167,19 +182,43 @@ TEST_P(EngineTest, BadInputChangesNothing) {
   std::vector<Case> cases = {
       {"bad name", [&] { dir_.write("add_c.sql", "-- tandem:up\nCREATE TABLE c (id int);\n"); },
        [&] { dir_.remove("add_c.sql"); }, "rename it to <version>_<name>.sql"},
-      {"duplicate version", [&] { dir_.write("0004_c.sql", "-- tandem:up\nCREATE TABLE c (id int);\n"); dir_.write("4_d.sql", "-- tandem:up\nSELECT 1;\n"); },
-       [&] { dir_.remove("0004_c.sql"); dir_.remove("4_d.sql"); }, "version 4 is also used by"},
+      {"duplicate version",
+       [&] {
+         dir_.write("0004_c.sql", "-- tandem:up\nCREATE TABLE c (id int);\n");
+         dir_.write("4_d.sql", "-- tandem:up\nSELECT 1;\n");
+       },
+       [&] {
+         dir_.remove("0004_c.sql");
+         dir_.remove("4_d.sql");
+       },
+       "version 4 is also used by"},
       {"missing up", [&] { dir_.write("0004_c.sql", "CREATE TABLE c (id int);\n"); },
        [&] { dir_.remove("0004_c.sql"); }, "no `-- tandem:up` section"},
       {"checksum mismatch", [&] { dir_.write("0001_create_a.sql", f1 + "-- edited\n"); },
        [&] { dir_.write("0001_create_a.sql", f1); }, "file changed after it was applied"},
       {"missing file", [&] { dir_.remove("0001_create_a.sql"); },
        [&] { dir_.write("0001_create_a.sql", f1); }, "its file is not in the folder"},
-      {"out of order", [&] { dir_.write("0000_zero.sql", "-- tandem:up\nCREATE TABLE z (id int);\n"); dir_.write("0004_c.sql", "-- tandem:up\nCREATE TABLE c (id int);\n"); },
-       [&] { dir_.remove("0000_zero.sql"); dir_.remove("0004_c.sql"); }, "lower than the newest applied version"},
-      {"syntax error", [&] { dir_.write("0004_c.sql", "-- tandem:up\nCREATE TABLE c (id int);\nINSERT INTO c VALUES ('unterminated);\n"); },
+      {"out of order",
+       [&] {
+         dir_.write("0000_zero.sql", "-- tandem:up\nCREATE TABLE z (id int);\n");
+         dir_.write("0004_c.sql", "-- tandem:up\nCREATE TABLE c (id int);\n");
+       },
+       [&] {
+         dir_.remove("0000_zero.sql");
+         dir_.remove("0004_c.sql");
+       },
+       "lower than the newest applied version"},
+      {"syntax error",
+       [&] {
+         dir_.write(
+             "0004_c.sql",
+             "-- tandem:up\nCREATE TABLE c (id int);\nINSERT INTO c VALUES ('unterminated);\n");
+       },
        [&] { dir_.remove("0004_c.sql"); }, "0004_c.sql:3"},
-      {"user transaction", [&] { dir_.write("0004_c.sql", "-- tandem:up\nBEGIN;\nCREATE TABLE c (id int);\nCOMMIT;\n"); },
+      {"user transaction",
+       [&] {
+         dir_.write("0004_c.sql", "-- tandem:up\nBEGIN;\nCREATE TABLE c (id int);\nCOMMIT;\n");
+       },
        [&] { dir_.remove("0004_c.sql"); }, "BEGIN/COMMIT"},
   };
   for (const Case& c : cases) {
@@ -209,7 +248,8 @@ TEST_P(EngineTest, BadInputChangesNothing) {
 
 TEST_P(EngineTest, GroupAppliesAllOrNothing) {
   write_basic();
-  dir_.write("0004_broken.sql", "-- tandem:up\nCREATE TABLE c (id integer);\nINSERT INTO nope VALUES (1);\n");
+  dir_.write("0004_broken.sql",
+             "-- tandem:up\nCREATE TABLE c (id integer);\nINSERT INTO nope VALUES (1);\n");
   UpOptions grouped;
   grouped.group = true;
   auto r = up(opts_, grouped);
@@ -240,7 +280,8 @@ TEST_P(EngineTest, FirstRunWithBadInputChangesNothing) {
   std::string before = db_.snapshot();
   auto r = up(opts_, {});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("0002_bad.sql:3:1"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("0002_bad.sql:3:1"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(before, db_.snapshot());
   // Read commands never write either.
   EXPECT_TRUE(status(opts_).ok());
@@ -248,7 +289,6 @@ TEST_P(EngineTest, FirstRunWithBadInputChangesNothing) {
   EXPECT_FALSE(plan_up(opts_, {}).ok());
   EXPECT_EQ(before, db_.snapshot());
 }
-
 
 TEST_P(EngineTest, DownWithoutDownSectionIsRefused) {
   dir_.write("0001_a.sql", "-- tandem:up\nCREATE TABLE a (id integer);\n");
@@ -277,7 +317,8 @@ TEST_P(EngineTest, StatusShowsEveryState) {
   ASSERT_TRUE(st.ok()) << st.status().message();
   std::vector<std::string> states;
   for (const auto& m : st->migrations) states.push_back(m.version + ":" + m.state);
-  EXPECT_EQ(states, (std::vector<std::string>{"0:out_of_order", "1:applied", "2:changed", "3:missing", "9:pending"}));
+  EXPECT_EQ(states, (std::vector<std::string>{"0:out_of_order", "1:applied", "2:changed",
+                                              "3:missing", "9:pending"}));
   EXPECT_EQ(st->current_version, "3");
   EXPECT_EQ(st->applied, 3);
   EXPECT_EQ(st->pending, 2);
@@ -296,9 +337,12 @@ TEST_P(EngineTest, RepairAcceptsChecksumsAndForgetsMissingAndFailed) {
   std::string f2 = testing::read_file(dir_.path() + "/0002_fill_a.sql");
   dir_.write("0002_fill_a.sql", f2 + "-- a comment\n");
   dir_.remove("0003_create_b.sql");
-  dir_.write("0004_fail.sql", "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE f (id integer);\nSELECT * FROM nope;\n");
+  dir_.write("0004_fail.sql",
+             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE f (id integer);\nSELECT * FROM "
+             "nope;\n");
   ASSERT_FALSE(up(opts_, {}).ok());  // refused: problems
-  dir_.write("0003_create_b.sql", "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
+  dir_.write("0003_create_b.sql",
+             "-- tandem:up\nCREATE TABLE b (id integer);\n-- tandem:down\nDROP TABLE b;\n");
   dir_.write("0002_fill_a.sql", f2);
   ASSERT_FALSE(up(opts_, {}).ok());  // 0004 fails part-way
   EXPECT_EQ(db_.value("SELECT status FROM " + history() + " WHERE version = '4'"), "failed");
@@ -309,7 +353,8 @@ TEST_P(EngineTest, RepairAcceptsChecksumsAndForgetsMissingAndFailed) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   std::vector<std::string> actions;
   for (const auto& a : *r) actions.push_back(a.version + ":" + a.action);
-  EXPECT_EQ(actions, (std::vector<std::string>{"2:updated_checksum", "3:removed_missing", "4:removed_failed"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"2:updated_checksum", "3:removed_missing",
+                                               "4:removed_failed"}));
   EXPECT_EQ(db_.value("SELECT count(*) FROM " + events() + " WHERE action = 'repair'"), "3");
   auto v = validate(opts_);
   ASSERT_TRUE(v.ok());
@@ -384,7 +429,8 @@ TEST_P(EngineTest, InitAndNewFollowTheFolderNumbering) {
   EXPECT_TRUE(table_exists(db_.pg() ? "tandem.migrations" : "tandem_migrations"));
   auto p = new_migration(o, "Add Users Email!");
   ASSERT_TRUE(p.ok()) << p.status().message();
-  EXPECT_EQ(p->size(), o.dir.size() + 1 + 14 + 1 + 15 + 4);  // <dir>/<14-digit stamp>_add_users_email.sql
+  EXPECT_EQ(p->size(),
+            o.dir.size() + 1 + 14 + 1 + 15 + 4);  // <dir>/<14-digit stamp>_add_users_email.sql
   dir_.write("0007_x.sql", "-- tandem:up\nSELECT 1;\n");
   auto q = new_migration(opts_, "next one");
   ASSERT_TRUE(q.ok());
@@ -423,7 +469,8 @@ TEST(SqliteEngine, SwitchesToWalUnlessAskedToKeepTheJournal) {
   EXPECT_NE(logs[0].find("switched journal_mode from delete to wal"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
+INSTANTIATE_TEST_SUITE_P(Backends, EngineTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres),
+                         testing::kind_name);
 
 }  // namespace
 }  // namespace tandem

@@ -10,13 +10,16 @@ namespace {
 
 using testing::TempDir;
 
-Migration parse(const std::string& content, std::vector<Problem>& problems, const std::string& file = "0001_x.sql") {
+Migration parse(const std::string& content, std::vector<Problem>& problems,
+                const std::string& file = "0001_x.sql") {
   return parse_migration("m", file, content, problems);
 }
 
 TEST(MigrationFile, ParsesSectionsWithLineNumbers) {
   std::vector<Problem> problems;
-  Migration m = parse("-- a comment\n-- tandem:up\nCREATE TABLE a (id int);\n\n-- tandem:down\nDROP TABLE a;\n", problems);
+  Migration m = parse(
+      "-- a comment\n-- tandem:up\nCREATE TABLE a (id int);\n\n-- tandem:down\nDROP TABLE a;\n",
+      problems);
   EXPECT_TRUE(problems.empty());
   EXPECT_EQ(m.version, "1");
   EXPECT_EQ(m.name, "x");
@@ -32,8 +35,10 @@ TEST(MigrationFile, ParsesSectionsWithLineNumbers) {
 
 TEST(MigrationFile, AcceptsDbmateMarkersAndTransactionFalse) {
   std::vector<Problem> problems;
-  Migration m = parse("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n",
-                      problems);
+  Migration m = parse(
+      "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- "
+      "migrate:down\nDROP INDEX i;\n",
+      problems);
   EXPECT_TRUE(problems.empty());
   EXPECT_TRUE(m.up.present);
   EXPECT_TRUE(m.down.present);
@@ -60,10 +65,13 @@ TEST(MigrationFile, ReportsMissingUpSection) {
 
 TEST(MigrationFile, ReportsEmptyUpDuplicateSectionAndUnknownDirective) {
   std::vector<Problem> problems;
-  parse("-- tandem:up\n-- only a comment\n-- tandem:down\nSELECT 1;\n-- tandem:down\n-- tandem:upp\n", problems);
+  parse(
+      "-- tandem:up\n-- only a comment\n-- tandem:down\nSELECT 1;\n-- tandem:down\n-- tandem:upp\n",
+      problems);
   std::vector<std::string> kinds;
   for (auto& p : problems) kinds.push_back(p.kind + ":" + std::to_string(p.line));
-  EXPECT_EQ(kinds, (std::vector<std::string>{"duplicate_section:5", "unknown_directive:6", "empty_up:1"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"duplicate_section:5", "unknown_directive:6", "empty_up:1"}));
 }
 
 TEST(Checksum, IgnoresLineEndingsButNotContent) {

@@ -19,13 +19,15 @@ constexpr auto kLite = db::Backend::kSqlite;
 
 TEST(SplitPostgres, DollarQuotesCommentsAndQuotedSemicolons) {
   std::vector<Problem> problems;
-  auto st = split(kPg,
-                  "CREATE FUNCTION f() RETURNS int AS $$ BEGIN PERFORM 1; RETURN 2; END $$ LANGUAGE plpgsql;\n"
-                  "-- a comment; with a semicolon\n"
-                  "INSERT INTO t VALUES ('a;b', E'it''s;');\n"
-                  "/* block; comment */ CREATE FUNCTION g() RETURNS text AS $body$ SELECT 'x;y' $body$ LANGUAGE sql;\n"
-                  "SELECT 1",
-                  problems);
+  auto st = split(
+      kPg,
+      "CREATE FUNCTION f() RETURNS int AS $$ BEGIN PERFORM 1; RETURN 2; END $$ LANGUAGE plpgsql;\n"
+      "-- a comment; with a semicolon\n"
+      "INSERT INTO t VALUES ('a;b', E'it''s;');\n"
+      "/* block; comment */ CREATE FUNCTION g() RETURNS text AS $body$ SELECT 'x;y' $body$ "
+      "LANGUAGE sql;\n"
+      "SELECT 1",
+      problems);
   ASSERT_TRUE(problems.empty()) << problems[0].message;
   ASSERT_EQ(st.size(), 4u);
   EXPECT_NE(st[0].sql.find("RETURN 2; END $$"), std::string::npos);

@@ -19,11 +19,13 @@ Status error_from_result(PGresult* res, PGconn* conn) {
   std::string primary = field(PG_DIAG_MESSAGE_PRIMARY);
   if (primary.empty()) {
     primary = PQerrorMessage(conn);
-    while (!primary.empty() && (primary.back() == '\n' || primary.back() == ' ')) primary.pop_back();
+    while (!primary.empty() && (primary.back() == '\n' || primary.back() == ' '))
+      primary.pop_back();
   }
   std::string sqlstate = field(PG_DIAG_SQLSTATE);
   std::string msg = primary;
-  if (std::string detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty()) msg += " (" + detail + ")";
+  if (std::string detail = field(PG_DIAG_MESSAGE_DETAIL); !detail.empty())
+    msg += " (" + detail + ")";
   if (!sqlstate.empty()) msg += " [SQLSTATE " + sqlstate + "]";
   Status st = Status::Database(msg, sqlstate, field(PG_DIAG_MESSAGE_HINT));
   if (std::string pos = field(PG_DIAG_STATEMENT_POSITION); !pos.empty()) {
@@ -75,7 +77,8 @@ Status PgConnection::execute(std::string_view sql) {
   std::string text(sql);
   ResultPtr res(PQexec(conn_, text.c_str()));
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return Status::Ok();
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+    return Status::Ok();
   if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
     // COPY FROM STDIN cannot be fed from a migration file; drain and refuse.
     while ((res = ResultPtr(PQgetResult(conn_)))) {
@@ -98,12 +101,14 @@ Result<Rows> PgConnection::query(std::string_view sql, const std::vector<Param>&
     auto it = prepared_.find(text);
     if (it == prepared_.end()) {
       std::string name = "tandem_" + std::to_string(next_prepared_++);
-      ResultPtr prep(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(values.size()), nullptr));
-      if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) return error_from_result(prep.get(), conn_);
+      ResultPtr prep(
+          PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(values.size()), nullptr));
+      if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK)
+        return error_from_result(prep.get(), conn_);
       it = prepared_.emplace(text, name).first;
     }
-    res.reset(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                             nullptr, 0));
+    res.reset(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                             values.data(), nullptr, nullptr, 0));
     // A migration that ran DISCARD ALL / DEALLOCATE ALL dropped it: prepare it again once.
     const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
     if (state == nullptr || std::string_view(state) != "26000") break;
@@ -126,7 +131,8 @@ Result<Rows> PgConnection::query(std::string_view sql, const std::vector<Param>&
       if (PQgetisnull(res.get(), r, c)) {
         rows.rows[r].emplace_back(std::nullopt);
       } else {
-        rows.rows[r].emplace_back(std::string(PQgetvalue(res.get(), r, c), PQgetlength(res.get(), r, c)));
+        rows.rows[r].emplace_back(
+            std::string(PQgetvalue(res.get(), r, c), PQgetlength(res.get(), r, c)));
       }
     }
   }

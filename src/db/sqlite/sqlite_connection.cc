@@ -22,8 +22,9 @@ SqliteConnection::~SqliteConnection() {
 Result<std::unique_ptr<Connection>> SqliteConnection::open(const std::string& path,
                                                            const ConnectOptions& options) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string err = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -78,8 +79,8 @@ Result<Rows> SqliteConnection::query(std::string_view sql, const std::vector<Par
   if (auto it = cache_.find(key); it != cache_.end()) {
     raw = it->second;
   } else {
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                                nullptr);
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) return error(rc, sqlite3_error_offset(db_));
     if (raw == nullptr) return Rows{};
     cache_.emplace(key, raw);
@@ -99,8 +100,8 @@ Result<Rows> SqliteConnection::query(std::string_view sql, const std::vector<Par
     std::string name = fmt::format("${}", i + 1);
     int idx = sqlite3_bind_parameter_index(stmt_ptr, name.c_str());
     if (idx == 0) continue;
-    rc = params[i] ? sqlite3_bind_text(stmt_ptr, idx, params[i]->data(), static_cast<int>(params[i]->size()),
-                                       SQLITE_TRANSIENT)
+    rc = params[i] ? sqlite3_bind_text(stmt_ptr, idx, params[i]->data(),
+                                       static_cast<int>(params[i]->size()), SQLITE_TRANSIENT)
                    : sqlite3_bind_null(stmt_ptr, idx);
     if (rc != SQLITE_OK) return error(rc);
   }
