@@ -1,5 +1,6 @@
 // Engine behaviour on both backends: every test runs on SQLite and on the real PostgreSQL.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "test_util.h"
@@ -165,6 +166,36 @@ TEST_P(EngineTest, NonTransactionalFailureIsRecordedAndResumes) {
   // Reverting a non-transactional migration goes statement by statement too.
   ASSERT_TRUE(down(opts_, {}).ok());
   EXPECT_FALSE(table_exists("s"));
+  EXPECT_EQ(count(history()), 0);
+}
+
+TEST_P(EngineTest, FailedNonTransactionalRevertResumes) {
+  dir_.write("0001_two_tables.sql",
+             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE p (id integer);\nCREATE TABLE q "
+             "(id integer);\n"
+             "-- tandem:down\nDROP TABLE q;\nDROP TABLE nope;\nDROP TABLE p;\n");
+  ASSERT_TRUE(up(opts_, {}).ok());
+  auto d = down(opts_, {});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().hint().find("tandem down --resume"), std::string::npos) << d.status().hint();
+  EXPECT_FALSE(table_exists("q"));
+  EXPECT_TRUE(table_exists("p"));
+  EXPECT_EQ(
+      db_.value("SELECT status || ':' || direction || ':' || statements_applied FROM " + history()),
+      "failed:down:1");
+  // `up` refuses while a revert is half-done.
+  EXPECT_EQ(up(opts_, {}).status().code(), Code::kInvalidInput);
+  dir_.write("0001_two_tables.sql",
+             "-- tandem:no-transaction\n-- tandem:up\nCREATE TABLE p (id integer);\nCREATE TABLE q "
+             "(id integer);\n"
+             "-- tandem:down\nDROP TABLE q;\nDROP TABLE IF EXISTS nope;\nDROP TABLE p;\n");
+  DownOptions resume;
+  resume.resume = true;
+  d = down(opts_, resume);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->steps.size(), 1u);
+  EXPECT_TRUE(d->steps[0].resumed);
+  EXPECT_FALSE(table_exists("p"));
   EXPECT_EQ(count(history()), 0);
 }
 
@@ -448,6 +479,26 @@ TEST_P(EngineTest, NumericOrderAcrossVersionStyles) {
   EXPECT_EQ(r->steps[0].version, "2");
   EXPECT_EQ(r->steps[1].version, "10");
   EXPECT_EQ(r->steps[2].version, "20261122093000");
+}
+
+// Two processes racing on one SQLite file apply every migration exactly once.
+TEST(SqliteEngine, ConcurrentUpsApplyEveryMigrationOnce) {
+  TempDir dir;
+  TestDb db(Kind::kSqlite);
+  auto c = db.connect();
+  ASSERT_TRUE(c->execute("CREATE TABLE applied_log (version integer PRIMARY KEY)").ok());
+  for (int v = 1; v <= 20; ++v) {
+    dir.write(fmt::format("{:04d}_m.sql", v),
+              fmt::format("-- tandem:up\nINSERT INTO applied_log VALUES ({});\n", v));
+  }
+  TempDir logs;
+  std::vector<std::string> args = {"--db", db.url(), "--dir", dir.path(), "up"};
+  pid_t a = testing::spawn_tandem(args, logs.path() + "/a");
+  pid_t b = testing::spawn_tandem(args, logs.path() + "/b");
+  EXPECT_EQ(testing::wait_exit(a), 0) << testing::read_file(logs.path() + "/a");
+  EXPECT_EQ(testing::wait_exit(b), 0) << testing::read_file(logs.path() + "/b");
+  EXPECT_EQ(db.value("SELECT count(*) FROM applied_log"), "20");
+  EXPECT_EQ(db.value("SELECT count(*) FROM tandem_events WHERE action = 'up'"), "20");
 }
 
 // Journal modes are SQLite's own.
