@@ -28,6 +28,11 @@ struct EngineOptions {
   bool sqlite_keep_journal = false;
   // Receives progress and warnings (one line, no newline). Null: silent.
   std::function<void(const std::string&)> log;
+  // Log every statement before it runs.
+  bool verbose = false;
+  // Called after each migration applied or reverted by up/down: the step, how many of this
+  // run's migrations are done, and how many the run planned. Null: steps are logged instead.
+  std::function<void(const struct AppliedStep&, int done, int total)> on_step;
 };
 
 // One migration as `status` sees it: file and history merged.
@@ -79,6 +84,7 @@ struct AppliedStep {
 struct ApplyReport {
   std::vector<AppliedStep> steps;
   std::string current_version;
+  long long elapsed_ms = 0;  // wall time of the whole command, lock wait included
 };
 
 struct UpOptions {

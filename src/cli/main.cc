@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "tandem/engine.h"
 #include "tandem/version.h"
 
@@ -67,9 +68,7 @@ Result<EngineOptions> engine_options(const Globals& g) {
   o.lock_retries = g.lock_retries;
   o.allow_out_of_order = g.allow_out_of_order;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
-  if (!g.quiet) {
-    o.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  }
+  o.verbose = g.verbose;
   return o;
 }
 
@@ -198,6 +197,11 @@ int main(int argc, char** argv) {
   auto opts_or = engine_options(g);
   if (!opts_or.ok()) return fail(g, opts_or.status());
   EngineOptions opts = std::move(opts_or).value();
+  cli::Progress progress(g.quiet);
+  opts.log = [&progress](const std::string& line) { progress.log(line); };
+  opts.on_step = [&progress](const AppliedStep& s, int done, int total) {
+    progress.step(s, done, total);
+  };
   auto print_json = [](const json& j) { std::cout << j.dump(2) << "\n"; };
 
   if (init_cmd->parsed()) {
@@ -265,6 +269,7 @@ int main(int argc, char** argv) {
     ApplyReport partial;
     auto r = dir == Direction::kUp ? tandem::up(opts, up_options(), &partial)
                                    : tandem::down(opts, down_options(), &partial);
+    progress.finish();
     if (!r.ok()) {
       if (!partial.steps.empty() && !g.json) std::cout << cli::apply_text(partial, dir);
       return fail(g, r.status());

@@ -76,7 +76,9 @@ json to_json(const ApplyReport& r) {
                      {"retries", s.retries},
                      {"resumed", s.resumed}});
   }
-  return {{"migrations", steps}, {"current_version", null_if_empty(r.current_version)}};
+  return {{"migrations", steps},
+          {"current_version", null_if_empty(r.current_version)},
+          {"elapsed_ms", r.elapsed_ms}};
 }
 
 json to_json(const std::vector<PlannedMigration>& plan) {
@@ -160,11 +162,9 @@ std::string apply_text(const ApplyReport& r, Direction dir) {
                        dir == Direction::kUp ? "apply" : "revert",
                        r.current_version.empty() ? "none" : r.current_version);
   }
-  long long total = 0;
-  for (const AppliedStep& s : r.steps) total += s.duration_ms;
   return fmt::format("{} {} migration{} in {} ms; current version {}\n",
                      dir == Direction::kUp ? "applied" : "reverted", r.steps.size(),
-                     r.steps.size() == 1 ? "" : "s", total,
+                     r.steps.size() == 1 ? "" : "s", r.elapsed_ms,
                      r.current_version.empty() ? "none" : r.current_version);
 }
 

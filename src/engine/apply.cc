@@ -46,6 +46,7 @@ class Runner {
     auto start = Clock::now();
     if (s_.pg() && begin) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
     for (size_t i = 0; i < stmts.size(); ++i) {
+      trace(m, stmts, i);
       Status st = s_.conn->execute(stmts[i].sql);
       if (!st.ok()) {
         (void)s_.conn->execute("ROLLBACK");
@@ -94,6 +95,7 @@ class Runner {
     if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute(timeouts(false)));
     for (size_t i = static_cast<size_t>(pick.resume_from); i < stmts.size(); ++i) {
       const Statement& st = stmts[i];
+      trace(m, stmts, i);
       Status result;
       for (int attempt = 0;; ++attempt) {
         if (st.transactional) {
@@ -166,6 +168,14 @@ class Runner {
   }
 
  private:
+  void trace(const Migration& m, const std::vector<Statement>& stmts, size_t i) const {
+    if (!s_.options.verbose) return;
+    const std::string& sql = stmts[i].sql;
+    std::string first = sql.substr(0, std::min(sql.find('\n'), size_t{120}));
+    s_.log(fmt::format("{}:{}: statement {}/{}: {}{}", m.file, stmts[i].line, i + 1, stmts.size(),
+                       first, first.size() < sql.size() ? " …" : ""));
+  }
+
   HistoryRow base_row(const Migration& m, const std::vector<Statement>& stmts, bool transactional) {
     HistoryRow row;
     row.version = m.version;
@@ -281,6 +291,7 @@ void remember(std::vector<HistoryRow>& rows, const Migration& m, Direction dir,
 
 Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOptions& up_opts,
                         const DownOptions& down_opts, ApplyReport* partial) {
+  auto started = Clock::now();
   TANDEM_ASSIGN_OR_RETURN(auto session, Session::open(options, dir_word(dir), /*take_lock=*/true));
   Session& s = *session;
   PreparedSet prepared = prepare(options, s.backend());
@@ -384,6 +395,7 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
         }
       }
       report.current_version = current_version(rows);
+      report.elapsed_ms = ms_since(started);
       break;
     }
     if (!state_ready) {
@@ -462,11 +474,18 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     attempt = 0;
     remember(rows, m, dir, step.transactional);
     ++done;
-    s.log(fmt::format("{} {} ({} statement{}, {} ms{})",
-                      dir == Direction::kUp ? "applied" : "reverted", m.file, step.statements,
-                      step.statements == 1 ? "" : "s", step.duration_ms,
-                      step.transactional ? "" : ", outside a transaction"));
     report.steps.push_back(std::move(step));
+    if (options.on_step) {
+      int total =
+          std::max(static_cast<int>(first_picks.size()), static_cast<int>(report.steps.size()));
+      options.on_step(report.steps.back(), static_cast<int>(report.steps.size()), total);
+    } else {
+      const AppliedStep& st = report.steps.back();
+      s.log(fmt::format("{} {} ({} statement{}, {} ms{})",
+                        dir == Direction::kUp ? "applied" : "reverted", m.file, st.statements,
+                        st.statements == 1 ? "" : "s", st.duration_ms,
+                        st.transactional ? "" : ", outside a transaction"));
+    }
   }
   return report;
 }

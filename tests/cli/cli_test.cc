@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "test_util.h"
 
@@ -53,7 +54,22 @@ TEST_P(CliTest, StatusJsonShapeAndExitCode) {
   EXPECT_TRUE(s["problems"].is_array());
   EXPECT_EQ(run({"status", "--exit-code"}).code, 1);
 
-  json u = run_json({"up", "--json"});
+  auto raw = run({"up", "--json"});
+  ASSERT_EQ(raw.code, 0) << raw.err;
+  json u = json::parse(raw.out);
+  // Without a terminal, progress goes to stderr as JSON lines, one per migration.
+  std::vector<json> events;
+  std::istringstream lines(raw.err);
+  for (std::string line; std::getline(lines, line);) {
+    json e = json::parse(line, nullptr, false);
+    ASSERT_FALSE(e.is_discarded()) << "not a JSON line: " << line;
+    if (e["event"] == "migration") events.push_back(e);
+  }
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["done"], 2);
+  EXPECT_EQ(events[1]["total"], 2);
+  EXPECT_EQ(events[1]["file"], "0002_create_b.sql");
+  EXPECT_GE(u["elapsed_ms"].get<int>(), 0);
   ASSERT_EQ(u["migrations"].size(), 2u);
   EXPECT_EQ(u["migrations"][0]["version"], "1");
   EXPECT_EQ(u["migrations"][0]["direction"], "up");
