@@ -144,8 +144,10 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
 // Creates the migrations folder and the history tables. Idempotent.
 Status init(const EngineOptions& options);
 
-// Writes a new migration file with the next free version and returns its path.
-Result<std::string> new_migration(const EngineOptions& options, const std::string& name);
+// Writes a new migration file with the next free version and returns its path: SQL with
+// up/down sections, or with `yaml` a declarative (pgroll-format) template.
+Result<std::string> new_migration(const EngineOptions& options, const std::string& name,
+                                  bool yaml = false);
 
 // Formats problems for a person, one per line: "file:line:col: message\n  hint: …".
 std::string format_problems(const std::vector<Problem>& problems);

@@ -1,6 +1,7 @@
 #pragma once
 // Migration files: names, sections, checksums and statement splitting.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,11 @@
 #include "tandem/status.h"
 
 namespace tandem {
+
+namespace expand {
+class Operation;
+}
+using OperationList = std::vector<std::unique_ptr<expand::Operation>>;
 
 // Something wrong with the migrations folder or the history, located as exactly as possible.
 struct Problem {
@@ -51,6 +57,8 @@ struct Migration {
   Section down;
   bool no_transaction = false;  // `-- tandem:no-transaction` or dbmate `transaction:false`
   int no_transaction_line = 0;
+  // Declarative (.yaml/.yml/.json) migrations: the parsed operations; null for SQL files.
+  std::shared_ptr<const OperationList> operations;
 };
 
 enum class Direction { kUp, kDown };

@@ -118,6 +118,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("new", "write a new migration file with the next free version");
   new_cmd->add_option("NAME", new_name, "what the migration does, e.g. add_users_email")
       ->required();
+  bool new_yaml = false;
+  new_cmd->add_flag("--yaml", new_yaml,
+                    "write a declarative migration (pgroll's operation format)");
   new_cmd->footer(
       "Example:\n  tandem new add_users_email   # migrations/20261122093000_add_users_email.sql");
 
@@ -214,7 +217,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (new_cmd->parsed()) {
-    auto path = new_migration(opts, new_name);
+    auto path = new_migration(opts, new_name, new_yaml);
     if (!path.ok()) return fail(g, path.status());
     if (g.json)
       print_json({{"file", *path}});

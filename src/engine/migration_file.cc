@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <thread>
 
+#include "tandem/expand.h"
 #include "tandem/migration.h"
 
 namespace tandem {
@@ -180,6 +182,23 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
   return m;
 }
 
+// A pgroll-format migration: sections stand for the operations' generated SQL.
+static Migration parse_declarative(const std::string& dir, const std::string& file, size_t ext_len,
+                                   const std::string& content, std::vector<Problem>& problems) {
+  Migration m;
+  m.file = file;
+  m.path = join(dir, file);
+  size_t us = file.find('_');
+  m.version = canonical_version(std::string_view(file).substr(0, us));
+  m.name = file.substr(us + 1, file.size() - us - 1 - ext_len);
+  m.checksum = checksum(content);
+  m.up.present = m.down.present = true;
+  m.up.first_line = m.down.first_line = 1;
+  auto ops = expand::parse_operations(m.path, content, problems);
+  m.operations = std::make_shared<const OperationList>(std::move(ops));
+  return m;
+}
+
 // Reads files[begin, end) into `out`.
 static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin,
                        size_t end, MigrationSet& out) {
@@ -189,13 +208,20 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
     const std::string& file = files[i];
     std::string path = join(dir, file);
     bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
-    if (versioned(file, ".yaml") || versioned(file, ".yml") || versioned(file, ".json")) {
-      out.problems.push_back(
-          {"unsupported_format", path, 0, 0,
-           "declarative (.yaml/.json) migrations are not supported by this build",
-           "write the change as a .sql migration"});
-      continue;
+    bool declarative = false;
+    for (const char* ext : {".yaml", ".yml", ".json"}) {
+      if (!versioned(file, ext)) continue;
+      declarative = true;
+      if (!read_file(path, content)) {
+        out.problems.push_back(
+            {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
+      } else {
+        out.migrations.push_back(
+            parse_declarative(dir, file, std::strlen(ext), content, out.problems));
+      }
+      break;
     }
+    if (declarative) continue;
     if (!is_sql) continue;  // README.md, .gitkeep, … are not migrations
     if (!versioned(file, ".sql")) {
       out.problems.push_back(

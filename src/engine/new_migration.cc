@@ -23,7 +23,8 @@ std::string increment(std::string v) {
 
 }  // namespace
 
-Result<std::string> new_migration(const EngineOptions& options, const std::string& raw_name) {
+Result<std::string> new_migration(const EngineOptions& options, const std::string& raw_name,
+                                  bool yaml) {
   std::string name;
   for (char c : raw_name) {
     char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -65,17 +66,27 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
     if (!newest.empty() && compare_versions(canonical_version(digits), newest) <= 0)
       digits = increment(newest);
   }
-  std::string path = (std::filesystem::path(options.dir) / (digits + "_" + name + ".sql")).string();
+  std::string path =
+      (std::filesystem::path(options.dir) / (digits + "_" + name + (yaml ? ".yaml" : ".sql")))
+          .string();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     return Status::InvalidInput(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
-  std::string text = fmt::format(
-      "-- {} — describe the change here.\n"
-      "-- Statements run in one transaction; CREATE INDEX CONCURRENTLY and VACUUM are detected\n"
-      "-- and run outside one, with progress recorded per statement.\n"
-      "-- tandem:up\n\n"
-      "-- tandem:down\n\n",
-      name);
+  std::string text = yaml ? fmt::format(
+                                "# {} — operations in pgroll's format; see docs/declarative.md.\n"
+                                "operations:\n"
+                                "  - add_column:\n"
+                                "      table: TABLE\n"
+                                "      column: {{ name: COLUMN, type: text, nullable: true }}\n",
+                                name)
+                          : fmt::format(
+                                "-- {} — describe the change here.\n"
+                                "-- Statements run in one transaction; CREATE INDEX CONCURRENTLY "
+                                "and VACUUM are detected\n"
+                                "-- and run outside one, with progress recorded per statement.\n"
+                                "-- tandem:up\n\n"
+                                "-- tandem:down\n\n",
+                                name);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
   if (!ok) return Status::InvalidInput(fmt::format("cannot write {}", path));

@@ -64,6 +64,14 @@ std::vector<Problem> check_down(const PreparedSet& prepared, const std::vector<H
   }
   for (const Pick& p : picks) {
     if (p.migration == nullptr) continue;  // reported as missing_file
+    if (auto why = prepared.down_unavailable.find(p.migration->version);
+        why != prepared.down_unavailable.end()) {
+      Problem problem = why->second;
+      problem.kind = "missing_down";
+      problem.message = "cannot revert: " + problem.message;
+      problems.push_back(std::move(problem));
+      continue;
+    }
     auto it = prepared.down.find(p.migration->version);
     if (!p.migration->down.present || it == prepared.down.end() || it->second.empty()) {
       problems.push_back(

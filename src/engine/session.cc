@@ -2,6 +2,8 @@
 
 #include "engine/session.h"
 
+#include "tandem/expand.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -80,6 +82,17 @@ PreparedSet prepare(const EngineOptions& options, db::Backend backend) {
   PreparedSet p;
   p.set = load_migrations(options.dir);
   for (const Migration& m : p.set.migrations) {
+    if (m.operations) {
+      p.up[m.version] = expand::direct_statements(backend, m, Direction::kUp, p.set.problems);
+      // A declarative migration that cannot be reverted is a problem only for `down`.
+      std::vector<Problem> down_problems;
+      p.down[m.version] = expand::direct_statements(backend, m, Direction::kDown, down_problems);
+      if (!down_problems.empty()) {
+        p.down_unavailable[m.version] = down_problems.front();
+        p.down[m.version].clear();
+      }
+      continue;
+    }
     p.up[m.version] = split_statements(backend, m, Direction::kUp, p.set.problems);
     p.down[m.version] = split_statements(backend, m, Direction::kDown, p.set.problems);
   }

@@ -40,6 +40,8 @@ struct PreparedSet {
   MigrationSet set;
   std::map<std::string, std::vector<Statement>> up;    // by version
   std::map<std::string, std::vector<Statement>> down;  // by version
+  // Declarative migrations whose operations cannot be reverted, with the reason.
+  std::map<std::string, Problem> down_unavailable;
   const Migration* find(const std::string& version) const;
 };
 

@@ -1,0 +1,80 @@
+#pragma once
+// Declarative migrations: a list of operations in pgroll's file format (.yaml/.yml/.json).
+// This release runs them in *direct mode* — the operations' DDL in one transaction — on SQLite
+// and PostgreSQL. Two live schema versions (start/complete/rollback) build on the same
+// operations; see docs/declarative.md for what exists today.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tandem/db.h"
+#include "tandem/migration.h"
+
+namespace tandem::expand {
+
+struct CheckSpec {
+  std::string name;
+  std::string constraint;
+};
+
+struct ReferenceSpec {
+  std::string name;
+  std::string table;
+  std::string column;
+  std::string on_delete = "NO ACTION";
+};
+
+// A column as pgroll writes it. As in pgroll, a column is NOT NULL unless `nullable: true`.
+struct ColumnSpec {
+  std::string name;
+  std::string type;
+  bool nullable = false;
+  bool pk = false;
+  bool unique = false;
+  std::optional<std::string> default_sql;
+  std::optional<CheckSpec> check;
+  std::optional<ReferenceSpec> references;
+  int line = 0;
+};
+
+// The statements one operation runs in direct mode.
+struct OperationSql {
+  std::vector<std::string> statements;
+  // False when a statement cannot run in a transaction (CREATE INDEX CONCURRENTLY).
+  bool transactional = true;
+  // The index a CREATE INDEX CONCURRENTLY builds, so a retry can drop an invalid leftover.
+  std::string concurrent_index = {};
+};
+
+// One operation of a declarative migration. Each kind lives in its own file under src/expand/.
+class Operation {
+ public:
+  virtual ~Operation() = default;
+  // The pgroll name of the operation ("add_column").
+  virtual std::string kind() const = 0;
+  // Direct mode: the DDL that applies the operation on `backend`.
+  virtual Result<OperationSql> up(db::Backend backend) const = 0;
+  // Direct mode: the DDL that reverts it, or an error saying why it cannot be reverted.
+  virtual Result<OperationSql> down(db::Backend backend) const = 0;
+  int line() const { return line_; }
+  void set_line(int line) { line_ = line; }
+
+ private:
+  int line_ = 0;
+};
+
+// Parses a pgroll-format migration. Every problem (unknown operation, missing or unknown
+// field, wrong type) is reported with the file's line; operations are returned only when
+// there are none.
+std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path,
+                                                         const std::string& content,
+                                                         std::vector<Problem>& problems);
+
+// Direct-mode statements of a whole declarative migration for `dir`, in order (down reverts
+// the operations in reverse). Problems are reported against `m.path` and the operation's line.
+std::vector<Statement> direct_statements(db::Backend backend, const Migration& m, Direction dir,
+                                         std::vector<Problem>& problems);
+
+}  // namespace tandem::expand

@@ -1,0 +1,113 @@
+// Reading pgroll-format files and turning their operations into direct-mode statements.
+// The registry below is the only place that names operations.
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+
+const std::vector<OperationKind>& operation_kinds() {
+  static const std::vector<OperationKind> kinds = {
+      {"create_table", parse_create_table},
+      {"drop_table", parse_drop_table},
+      {"rename_table", parse_rename_table},
+      {"add_column", parse_add_column},
+      {"drop_column", parse_drop_column},
+      {"alter_column", parse_alter_column},
+      {"create_index", parse_create_index},
+      {"drop_index", parse_drop_index},
+      {"sql", parse_raw_sql},
+  };
+  return kinds;
+}
+
+std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path,
+                                                         const std::string& content,
+                                                         std::vector<Problem>& problems) {
+  std::vector<std::unique_ptr<Operation>> ops;
+  size_t before = problems.size();
+  auto problem = [&](int line, std::string msg, std::string hint) {
+    problems.push_back({"bad_operation", path, line, 0, std::move(msg), std::move(hint)});
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(content);
+  } catch (const YAML::ParserException& e) {
+    problems.push_back(
+        {"syntax_error", path, e.mark.line + 1, e.mark.column + 1, "cannot parse: " + e.msg,
+         "check the indentation and quoting (YAML) or the commas and braces (JSON)"});
+    return ops;
+  }
+  if (!root.IsMap() || !root["operations"]) {
+    problem(1, "a declarative migration is an object with an `operations:` list",
+            "write `operations:` followed by a list such as `- add_column: {…}`");
+    return ops;
+  }
+  for (const auto& kv : root) {
+    std::string key = kv.first.as<std::string>();
+    if (key != "operations" && key != "name") {
+      problem(kv.first.Mark().line + 1, fmt::format("unknown top-level field `{}`", key),
+              "a migration has `operations:` (and optionally `name:`)");
+    }
+  }
+  YAML::Node list = root["operations"];
+  if (!list.IsSequence() || list.size() == 0) {
+    problem(list.Mark().line + 1, "`operations` must be a non-empty list", "");
+    return ops;
+  }
+  for (const auto& item : list) {
+    int line = item.Mark().line + 1;
+    if (!item.IsMap() || item.size() != 1) {
+      problem(line, "each operation is an object with exactly one key, the operation's name",
+              "e.g. `- add_column: {table: users, column: {name: email, type: text}}`");
+      continue;
+    }
+    std::string name = item.begin()->first.as<std::string>();
+    const OperationKind* kind = nullptr;
+    std::string known;
+    for (const OperationKind& k : operation_kinds()) {
+      if (name == k.name) kind = &k;
+      known += (known.empty() ? "" : ", ") + std::string(k.name);
+    }
+    if (kind == nullptr) {
+      problem(line, fmt::format("unknown operation `{}`", name), "this build knows: " + known);
+      continue;
+    }
+    Fields fields(item.begin()->second, name, path, problems);
+    std::unique_ptr<Operation> op = kind->parse(fields);
+    op->set_line(line);
+    ops.push_back(std::move(op));
+  }
+  if (problems.size() != before) ops.clear();
+  return ops;
+}
+
+std::vector<Statement> direct_statements(db::Backend backend, const Migration& m, Direction dir,
+                                         std::vector<Problem>& problems) {
+  std::vector<Statement> out;
+  if (!m.operations) return out;
+  const OperationList& ops = *m.operations;
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const Operation& op = *ops[dir == Direction::kUp ? k : ops.size() - 1 - k];
+    Result<OperationSql> sql = dir == Direction::kUp ? op.up(backend) : op.down(backend);
+    if (!sql.ok()) {
+      problems.push_back({dir == Direction::kUp ? "bad_operation" : "irreversible", m.path,
+                          op.line(), 0, sql.status().message(), sql.status().hint()});
+      continue;
+    }
+    for (std::string& text : sql->statements) {
+      Statement st;
+      st.sql = std::move(text);
+      st.line = op.line();
+      st.column = 1;
+      st.transactional = sql->transactional;
+      st.concurrent_index = sql->concurrent_index;
+      out.push_back(std::move(st));
+    }
+  }
+  return out;
+}
+
+}  // namespace tandem::expand

@@ -1,0 +1,69 @@
+// create_index. Direct mode: CREATE INDEX CONCURRENTLY on PostgreSQL (outside a transaction,
+// so writes go on while it builds), CREATE INDEX on SQLite; reverted by DROP INDEX.
+
+#include <fmt/format.h>
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+namespace {
+
+class CreateIndex final : public Operation {
+ public:
+  std::string name, table, method, predicate, storage;
+  std::vector<std::string> columns;
+  bool unique = false;
+
+  std::string kind() const override { return "create_index"; }
+  Result<OperationSql> up(db::Backend backend) const override {
+    std::string cols;
+    for (const auto& c : columns) cols += (cols.empty() ? "" : ", ") + db::quote_ident(c);
+    bool pg = backend == db::Backend::kPostgres;
+    if (!pg && ((!method.empty() && method != "btree") || !storage.empty())) {
+      return Status::InvalidInput(
+          fmt::format("create_index {}: SQLite has only btree indexes and no storage "
+                      "parameters",
+                      name),
+          "drop `method`/`storage_parameters` for SQLite");
+    }
+    std::string sql =
+        fmt::format("CREATE {}INDEX {}{} ON {}", unique ? "UNIQUE " : "", pg ? "CONCURRENTLY " : "",
+                    db::quote_ident(name), db::quote_ident(table));
+    if (pg && !method.empty()) sql += " USING " + method;
+    sql += " (" + cols + ")";
+    if (!storage.empty()) sql += " WITH (" + storage + ")";
+    if (!predicate.empty()) sql += " WHERE " + predicate;
+    return OperationSql{{sql}, !pg, pg ? name : ""};
+  }
+  Result<OperationSql> down(db::Backend backend) const override {
+    bool pg = backend == db::Backend::kPostgres;
+    return OperationSql{
+        {fmt::format("DROP INDEX {}{}", pg ? "CONCURRENTLY " : "", db::quote_ident(name))}, !pg};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> parse_create_index(Fields& f) {
+  auto op = std::make_unique<CreateIndex>();
+  op->name = f.str("name");
+  op->table = f.str("table");
+  op->columns = f.str_list("columns");
+  op->unique = f.boolean("unique", false);
+  op->method = f.opt_str("method").value_or("");
+  op->predicate = f.opt_str("predicate").value_or("");
+  op->storage = f.opt_str("storage_parameters").value_or("");
+  static const char* kMethods[] = {"btree", "hash", "gist", "spgist", "gin", "brin"};
+  bool known = op->method.empty();
+  for (const char* m : kMethods) known = known || op->method == m;
+  if (!known) {
+    f.problem(f.line_of("method"),
+              fmt::format("index method '{}' is not one of btree, hash, gist, spgist, gin, brin",
+                          op->method),
+              "");
+  }
+  f.finish();
+  return op;
+}
+
+}  // namespace tandem::expand

@@ -1,0 +1,51 @@
+// create_table: a new table. Direct mode: CREATE TABLE; reverted by DROP TABLE.
+
+#include <fmt/format.h>
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+namespace {
+
+class CreateTable final : public Operation {
+ public:
+  std::string name;
+  std::vector<ColumnSpec> columns;
+
+  std::string kind() const override { return "create_table"; }
+  Result<OperationSql> up(db::Backend) const override {
+    std::string defs;
+    std::string pk;
+    for (const ColumnSpec& c : columns) {
+      defs += (defs.empty() ? "\n  " : ",\n  ") + column_sql(c);
+      if (c.pk) pk += (pk.empty() ? "" : ", ") + db::quote_ident(c.name);
+    }
+    if (!pk.empty()) defs += ",\n  PRIMARY KEY (" + pk + ")";
+    return OperationSql{{fmt::format("CREATE TABLE {} ({}\n)", db::quote_ident(name), defs)}, true};
+  }
+  Result<OperationSql> down(db::Backend) const override {
+    return OperationSql{{"DROP TABLE " + db::quote_ident(name)}, true};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> parse_create_table(Fields& f) {
+  auto op = std::make_unique<CreateTable>();
+  op->name = f.str("name");
+  (void)f.opt_str("comment");
+  YAML::Node cols = f.node("columns", true);
+  if (cols && (!cols.IsSequence() || cols.size() == 0)) {
+    f.problem(cols.Mark().line + 1, "`create_table.columns` must be a non-empty list of columns",
+              "");
+  } else if (cols) {
+    for (const auto& c : cols) {
+      Fields cf = f.sub(c, "column");
+      op->columns.push_back(parse_column(cf));
+    }
+  }
+  f.finish();
+  return op;
+}
+
+}  // namespace tandem::expand

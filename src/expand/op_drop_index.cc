@@ -1,0 +1,33 @@
+// drop_index. Direct mode: DROP INDEX CONCURRENTLY on PostgreSQL; not revertible (the
+// definition is not in the file).
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+namespace {
+
+class DropIndex final : public Operation {
+ public:
+  std::string name;
+  std::string kind() const override { return "drop_index"; }
+  Result<OperationSql> up(db::Backend backend) const override {
+    bool pg = backend == db::Backend::kPostgres;
+    return OperationSql{
+        {std::string("DROP INDEX ") + (pg ? "CONCURRENTLY " : "") + db::quote_ident(name)}, !pg};
+  }
+  Result<OperationSql> down(db::Backend) const override {
+    return irreversible("drop_index " + name +
+                        " cannot be reverted: the file does not hold the index definition");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> parse_drop_index(Fields& f) {
+  auto op = std::make_unique<DropIndex>();
+  op->name = f.str("name");
+  f.finish();
+  return op;
+}
+
+}  // namespace tandem::expand

@@ -1,0 +1,42 @@
+#pragma once
+// The operation registry and what operations share (column specs and their SQL).
+
+#include <memory>
+#include <vector>
+
+#include "expand/fields.h"
+#include "tandem/expand.h"
+
+namespace tandem::expand {
+
+using Parser = std::unique_ptr<Operation> (*)(Fields& fields);
+
+struct OperationKind {
+  const char* name;
+  Parser parse;
+};
+
+// Every operation this build knows, by pgroll name.
+const std::vector<OperationKind>& operation_kinds();
+
+// One parser per operation file.
+std::unique_ptr<Operation> parse_create_table(Fields& f);
+std::unique_ptr<Operation> parse_drop_table(Fields& f);
+std::unique_ptr<Operation> parse_rename_table(Fields& f);
+std::unique_ptr<Operation> parse_add_column(Fields& f);
+std::unique_ptr<Operation> parse_drop_column(Fields& f);
+std::unique_ptr<Operation> parse_alter_column(Fields& f);
+std::unique_ptr<Operation> parse_create_index(Fields& f);
+std::unique_ptr<Operation> parse_drop_index(Fields& f);
+std::unique_ptr<Operation> parse_raw_sql(Fields& f);
+
+// Reads a pgroll column object.
+ColumnSpec parse_column(Fields& f);
+// `"name" type [NOT NULL] [DEFAULT …] [UNIQUE] [CONSTRAINT … CHECK (…)] [CONSTRAINT … REFERENCES
+// …]`. Primary keys are a table constraint (create_table) and not part of this.
+std::string column_sql(const ColumnSpec& c);
+
+// An operation that direct mode cannot revert, with the reason and what to do instead.
+Status irreversible(const std::string& why);
+
+}  // namespace tandem::expand

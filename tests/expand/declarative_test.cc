@@ -1,0 +1,185 @@
+// Declarative (pgroll-format) migrations: parsing and direct mode on both backends.
+
+#include <gtest/gtest.h>
+
+#include "tandem/expand.h"
+#include "test_util.h"
+
+namespace tandem {
+namespace {
+
+using testing::Kind;
+using testing::TempDir;
+using testing::TestDb;
+
+std::vector<Problem> parse_problems(const std::string& yaml) {
+  std::vector<Problem> problems;
+  expand::parse_operations("m/0001_x.yaml", yaml, problems);
+  return problems;
+}
+
+TEST(DeclarativeParse, ReadsPgrollOperations) {
+  std::vector<Problem> problems;
+  auto ops = expand::parse_operations("m/0001_x.yaml",
+                                      "operations:\n"
+                                      "  - create_table:\n"
+                                      "      name: users\n"
+                                      "      columns:\n"
+                                      "        - {name: id, type: bigint, pk: true}\n"
+                                      "        - {name: email, type: text, unique: true}\n"
+                                      "  - add_column:\n"
+                                      "      table: users\n"
+                                      "      column: {name: note, type: text, nullable: true}\n",
+                                      problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0]->kind(), "create_table");
+  EXPECT_EQ(ops[0]->line(), 2);
+  EXPECT_EQ(ops[1]->line(), 7);
+  auto sql = ops[0]->up(db::Backend::kPostgres);
+  ASSERT_TRUE(sql.ok());
+  EXPECT_EQ(
+      sql->statements[0],
+      "CREATE TABLE \"users\" (\n  \"id\" bigint NOT NULL,\n  \"email\" text NOT NULL UNIQUE,\n"
+      "  PRIMARY KEY (\"id\")\n)");
+}
+
+TEST(DeclarativeParse, JsonIsAcceptedToo) {
+  std::vector<Problem> problems;
+  auto ops = expand::parse_operations(
+      "m/0001_x.json",
+      R"({"operations": [{"drop_index": {"name": "old_idx"}}, {"rename_table": {"from": "a", "to": "b"}}]})",
+      problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[1]->up(db::Backend::kSqlite)->statements[0], "ALTER TABLE \"a\" RENAME TO \"b\"");
+}
+
+TEST(DeclarativeParse, ProblemsNameTheLine) {
+  auto p = parse_problems("operations:\n  - add_colum:\n      table: t\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].line, 2);
+  EXPECT_NE(p[0].message.find("unknown operation `add_colum`"), std::string::npos);
+  EXPECT_NE(p[0].hint.find("add_column"), std::string::npos);
+
+  p = parse_problems(
+      "operations:\n  - add_column:\n      table: t\n      column: {name: c, type: text, nulable: "
+      "true}\n");
+  ASSERT_EQ(p.size(), 2u);  // the typo, and NOT NULL without default or up
+  EXPECT_EQ(p[0].line, 4);
+  EXPECT_NE(p[0].message.find("has no field `nulable`"), std::string::npos);
+  EXPECT_NE(p[1].message.find("needs `up`"), std::string::npos);
+
+  p = parse_problems("operations:\n  - create_index:\n      name: i\n      table: t\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].message.find("needs the field `columns`"), std::string::npos);
+
+  p = parse_problems(
+      "operations:\n  - alter_column:\n      table: t\n      column: c\n      type: bigint\n      "
+      "up: c\n      down: c\n");
+  ASSERT_FALSE(p.empty());
+  EXPECT_EQ(p[0].line, 5);
+  EXPECT_NE(p[0].message.find("not supported by this build yet"), std::string::npos);
+
+  p = parse_problems("operations: [\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].kind, "syntax_error");
+
+  p = parse_problems("steps:\n  - sql: {up: SELECT 1}\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].message.find("`operations:`"), std::string::npos);
+}
+
+class DeclarativeTest : public ::testing::TestWithParam<Kind> {
+ protected:
+  DeclarativeTest() : db_(GetParam()), opts_(testing::options_for(db_, dir_)) {}
+  bool has_column(const std::string& table, const std::string& column) {
+    return db_.pg()
+               ? db_.value("SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                           table + "' AND column_name = '" + column + "'") == "1"
+               : db_.value("SELECT count(*) FROM pragma_table_info('" + table +
+                           "') WHERE name = '" + column + "'") == "1";
+  }
+  TempDir dir_;
+  TestDb db_;
+  EngineOptions opts_;
+};
+
+TEST_P(DeclarativeTest, UpAndDownInDirectMode) {
+  dir_.write("0001_users.yaml",
+             "operations:\n"
+             "  - create_table:\n"
+             "      name: users\n"
+             "      columns:\n"
+             "        - {name: id, type: bigint, pk: true}\n"
+             "        - {name: email, type: text}\n"
+             "        - {name: bio, type: text, nullable: true}\n");
+  dir_.write("0002_sql.sql",
+             "-- tandem:up\nINSERT INTO users (id, email) VALUES (1, 'Ada@X'), (2, 'Grace@X');\n"
+             "-- tandem:down\nDELETE FROM users;\n");
+  dir_.write("0003_more.json",
+             R"json({"operations": [
+  {"add_column": {"table": "users", "column": {"name": "currency", "type": "text", "default": "'USD'"}}},
+  {"add_column": {"table": "users", "column": {"name": "email_lower", "type": "text", "nullable": true}, "up": "lower(email)"}},
+  {"create_index": {"name": "users_email_lower_idx", "table": "users", "columns": ["email_lower"], "unique": true}},
+  {"alter_column": {"table": "users", "column": "bio", "name": "about"}}
+]})json");
+  auto r = up(opts_, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->steps.size(), 3u);
+  EXPECT_EQ(r->steps[2].transactional, !db_.pg());  // CREATE INDEX CONCURRENTLY on PostgreSQL
+  EXPECT_EQ(db_.value("SELECT email_lower FROM users WHERE id = 2"), "grace@x");
+  EXPECT_EQ(db_.value("SELECT currency FROM users WHERE id = 1"), "USD");
+  EXPECT_TRUE(has_column("users", "about"));
+  EXPECT_FALSE(has_column("users", "bio"));
+  auto dup =
+      db_.connect()->execute("INSERT INTO users (id, email, email_lower) VALUES (3, 'x', 'ada@x')");
+  EXPECT_FALSE(dup.ok());  // the unique index holds
+
+  DownOptions all;
+  all.to = "0";
+  auto d = down(opts_, all);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->steps.size(), 3u);
+  EXPECT_EQ(db_.value(db_.pg() ? "SELECT to_regclass('users') IS NULL"
+                               : "SELECT count(*) = 0 FROM sqlite_master WHERE name = 'users'"),
+            db_.pg() ? "t" : "1");
+}
+
+TEST_P(DeclarativeTest, IrreversibleOperationsRefuseDownOnly) {
+  dir_.write("0001_t.yaml",
+             "operations:\n  - create_table:\n      name: t\n      columns:\n        - {name: id, "
+             "type: integer, pk: true}\n"
+             "        - {name: old, type: text, nullable: true}\n");
+  dir_.write("0002_drop.yaml",
+             "operations:\n  - drop_column:\n      table: t\n      column: old\n");
+  ASSERT_TRUE(up(opts_, {}).ok());
+  EXPECT_FALSE(has_column("t", "old"));
+  std::string before = db_.snapshot();
+  auto d = down(opts_, {});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("0002_drop.yaml:2"), std::string::npos)
+      << d.status().message();
+  EXPECT_NE(d.status().message().find("cannot be reverted in direct mode"), std::string::npos);
+  EXPECT_EQ(before, db_.snapshot());
+}
+
+TEST_P(DeclarativeTest, BadFileChangesNothing) {
+  dir_.write(
+      "0001_ok.yaml",
+      "operations:\n  - sql:\n      up: CREATE TABLE a (id integer)\n      down: DROP TABLE a\n");
+  dir_.write("0002_bad.yaml", "operations:\n  - create_table:\n      name: b\n      columns: []\n");
+  (void)db_.connect();
+  std::string before = db_.snapshot();
+  auto r = up(opts_, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("0002_bad.yaml:4"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(before, db_.snapshot());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DeclarativeTest,
+                         ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
+
+}  // namespace
+}  // namespace tandem
