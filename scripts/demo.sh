@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build -DTANDEM_TESTS=OFF >/dev/null
-cmake --build build -j "$(nproc)" --target tandem
+cmake -S . -B build-demo -DTANDEM_TESTS=OFF >/dev/null
+cmake --build build-demo -j "$(nproc)" --target tandem
 DB="${1:-demo.db}"
-./build/tandem --db "sqlite:$DB" --dir examples/migrations up
-./build/tandem --db "sqlite:$DB" --dir examples/migrations status
+./build-demo/tandem --db "sqlite:$DB" --dir examples/migrations up
+./build-demo/tandem --db "sqlite:$DB" --dir examples/migrations status

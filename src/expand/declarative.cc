@@ -18,6 +18,9 @@ const std::vector<OperationKind>& operation_kinds() {
       {"alter_column", parse_alter_column},
       {"create_index", parse_create_index},
       {"drop_index", parse_drop_index},
+      {"create_constraint", parse_create_constraint},
+      {"drop_constraint", parse_drop_constraint},
+      {"rename_constraint", parse_rename_constraint},
       {"sql", parse_raw_sql},
   };
   return kinds;

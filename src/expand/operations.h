@@ -29,6 +29,9 @@ std::unique_ptr<Operation> parse_alter_column(Fields& f);
 std::unique_ptr<Operation> parse_create_index(Fields& f);
 std::unique_ptr<Operation> parse_drop_index(Fields& f);
 std::unique_ptr<Operation> parse_raw_sql(Fields& f);
+std::unique_ptr<Operation> parse_create_constraint(Fields& f);
+std::unique_ptr<Operation> parse_drop_constraint(Fields& f);
+std::unique_ptr<Operation> parse_rename_constraint(Fields& f);
 
 // Reads a pgroll column object.
 ColumnSpec parse_column(Fields& f);

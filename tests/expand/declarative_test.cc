@@ -178,6 +178,67 @@ TEST_P(DeclarativeTest, BadFileChangesNothing) {
   EXPECT_EQ(before, db_.snapshot());
 }
 
+TEST_P(DeclarativeTest, Constraints) {
+  dir_.write("0001_tables.sql",
+             "-- tandem:up\nCREATE TABLE customers (id integer PRIMARY KEY);\n"
+             "CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, code text, total "
+             "integer);\n"
+             "INSERT INTO customers VALUES (1);\nINSERT INTO orders VALUES (1, 1, 'a', 5), (2, 1, "
+             "'b', 7);\n"
+             "-- tandem:down\nDROP TABLE orders;\nDROP TABLE customers;\n");
+  dir_.write(
+      "0002_unique.yaml",
+      "operations:\n  - create_constraint:\n      table: orders\n      name: orders_code_key\n"
+      "      type: unique\n      columns: [code]\n      up: {code: code}\n      down: {code: "
+      "code}\n");
+  auto r = up(opts_, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto c = db_.connect();
+  EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());
+  if (!db_.pg()) {
+    // SQLite has no ADD CONSTRAINT: check and foreign key are refused before anything runs.
+    dir_.write("0003_check.yaml",
+               "operations:\n  - create_constraint:\n      table: orders\n      name: "
+               "orders_total_positive\n"
+               "      type: check\n      columns: [total]\n      check: total > 0\n");
+    std::string before = db_.snapshot();
+    auto refused = up(opts_, {});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("SQLite cannot add a check constraint"),
+              std::string::npos);
+    EXPECT_EQ(before, db_.snapshot());
+    dir_.remove("0003_check.yaml");
+    ASSERT_TRUE(down(opts_, {}).ok());
+    EXPECT_TRUE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());
+    return;
+  }
+  dir_.write(
+      "0003_more.yaml",
+      "operations:\n"
+      "  - create_constraint:\n      table: orders\n      name: orders_total_positive\n"
+      "      type: check\n      columns: [total]\n      check: total > 0\n"
+      "  - create_constraint:\n      table: orders\n      name: orders_customer_fk\n"
+      "      type: foreign_key\n      columns: [customer_id]\n"
+      "      references: {table: customers, columns: [id], on_delete: CASCADE}\n"
+      "  - rename_constraint: {table: orders, from: orders_code_key, to: orders_code_unique}\n");
+  r = up(opts_, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->steps[0].transactional);  // NOT VALID and VALIDATE in separate transactions
+  EXPECT_EQ(db_.value("SELECT string_agg(conname || ':' || convalidated, ',' ORDER BY conname) "
+                      "FROM pg_constraint "
+                      "WHERE conrelid = 'orders'::regclass AND contype <> 'p'"),
+            "orders_code_unique:true,orders_customer_fk:true,orders_total_positive:true");
+  EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
+  EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (4, 9, 'z', 1)").ok());
+  DownOptions two;
+  two.steps = 2;
+  auto d = down(opts_, two);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(db_.value("SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND "
+                      "contype <> 'p'"),
+            "0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DeclarativeTest,
                          ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
 

@@ -1,0 +1,43 @@
+// drop_constraint. PostgreSQL direct mode: DROP CONSTRAINT (a brief lock, no scan); not
+// revertible (the definition is not in the file). SQLite cannot drop constraints.
+
+#include <fmt/format.h>
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+namespace {
+
+class DropConstraint final : public Operation {
+ public:
+  std::string table, name;
+  std::string kind() const override { return "drop_constraint"; }
+  Result<OperationSql> up(db::Backend backend) const override {
+    if (backend == db::Backend::kSqlite) {
+      return Status::InvalidInput(
+          fmt::format("drop_constraint {}: SQLite cannot drop a constraint", name),
+          "write the table rebuild as a .sql migration");
+    }
+    return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
+                                     db::quote_ident(name))},
+                        true};
+  }
+  Result<OperationSql> down(db::Backend) const override {
+    return irreversible("drop_constraint " + name +
+                        " cannot be reverted: the file does not hold its definition");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> parse_drop_constraint(Fields& f) {
+  auto op = std::make_unique<DropConstraint>();
+  op->table = f.str("table");
+  op->name = f.str("name");
+  (void)f.node("up", false);
+  (void)f.node("down", false);
+  f.finish();
+  return op;
+}
+
+}  // namespace tandem::expand

@@ -1,0 +1,45 @@
+// rename_constraint. PostgreSQL: RENAME CONSTRAINT (catalog only); reverted by renaming back.
+
+#include <fmt/format.h>
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+namespace {
+
+class RenameConstraint final : public Operation {
+ public:
+  std::string table, from, to;
+  std::string kind() const override { return "rename_constraint"; }
+  Result<OperationSql> up(db::Backend backend) const override { return rename(backend, from, to); }
+  Result<OperationSql> down(db::Backend backend) const override {
+    return rename(backend, to, from);
+  }
+
+ private:
+  Result<OperationSql> rename(db::Backend backend, const std::string& a,
+                              const std::string& b) const {
+    if (backend == db::Backend::kSqlite) {
+      return Status::InvalidInput(
+          fmt::format("rename_constraint {}: SQLite cannot rename a constraint", from),
+          "write the table rebuild as a .sql migration");
+    }
+    return OperationSql{
+        {fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", db::quote_ident(table),
+                     db::quote_ident(a), db::quote_ident(b))},
+        true};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> parse_rename_constraint(Fields& f) {
+  auto op = std::make_unique<RenameConstraint>();
+  op->table = f.str("table");
+  op->from = f.str("from");
+  op->to = f.str("to");
+  f.finish();
+  return op;
+}
+
+}  // namespace tandem::expand
