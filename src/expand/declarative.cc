@@ -21,6 +21,7 @@ const std::vector<OperationKind>& operation_kinds() {
       {"create_constraint", parse_create_constraint},
       {"drop_constraint", parse_drop_constraint},
       {"rename_constraint", parse_rename_constraint},
+      {"alter_enum", parse_alter_enum},
       {"sql", parse_raw_sql},
   };
   return kinds;

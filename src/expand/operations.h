@@ -32,6 +32,7 @@ std::unique_ptr<Operation> parse_raw_sql(Fields& f);
 std::unique_ptr<Operation> parse_create_constraint(Fields& f);
 std::unique_ptr<Operation> parse_drop_constraint(Fields& f);
 std::unique_ptr<Operation> parse_rename_constraint(Fields& f);
+std::unique_ptr<Operation> parse_alter_enum(Fields& f);
 
 // Reads a pgroll column object.
 ColumnSpec parse_column(Fields& f);

@@ -239,6 +239,54 @@ TEST_P(DeclarativeTest, Constraints) {
             "0");
 }
 
+TEST_P(DeclarativeTest, AlterColumnNullabilityDefaultAndEnums) {
+  dir_.write("0001_t.sql",
+             "-- tandem:up\nCREATE TABLE t (id integer PRIMARY KEY, note text);\n"
+             "INSERT INTO t VALUES (1, 'a'), (2, NULL);\n-- tandem:down\nDROP TABLE t;\n");
+  dir_.write(
+      "0002_not_null.yaml",
+      "operations:\n  - alter_column:\n      table: t\n      column: note\n      nullable: false\n"
+      "      up: \"coalesce(note, 'none')\"\n      down: note\n"
+      "  - alter_column: {table: t, column: note, default: \"'n/a'\"}\n");
+  if (!db_.pg()) {
+    (void)db_.connect();  // the database file exists before tandem runs
+    std::string before = db_.snapshot();
+    auto refused = up(opts_, {});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("SQLite cannot change a column's nullability"),
+              std::string::npos);
+    EXPECT_EQ(before, db_.snapshot());
+    return;
+  }
+  auto r = up(opts_, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 2"), "none");
+  EXPECT_EQ(db_.value("SELECT is_nullable FROM information_schema.columns WHERE table_name = 't' "
+                      "AND column_name = 'note'"),
+            "NO");
+  EXPECT_EQ(
+      db_.value(
+          "SELECT count(*) FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c'"),
+      "0");
+  auto c = db_.connect();
+  ASSERT_TRUE(c->execute("INSERT INTO t (id) VALUES (3)").ok());
+  EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 3"), "n/a");
+
+  ASSERT_TRUE(c->execute("CREATE TYPE order_status AS ENUM ('paid', 'canceled')").ok());
+  dir_.write("0003_enum.yaml",
+             "operations:\n  - alter_enum: {name: order_status, add_value: shipped, after: paid}\n"
+             "  - alter_enum:\n      name: order_status\n      rename_value: {from: canceled, to: "
+             "cancelled}\n");
+  r = up(opts_, {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(db_.value("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum "
+                      "WHERE enumtypid = 'order_status'::regtype"),
+            "paid,shipped,cancelled");
+  auto d = down(opts_, {});
+  ASSERT_FALSE(d.ok());  // an added enum value cannot be removed
+  EXPECT_NE(d.status().message().find("cannot remove an enum value"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DeclarativeTest,
                          ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
 

@@ -1,0 +1,84 @@
+// alter_enum (beyond pgroll, which has no enum support): add a value or rename one.
+//   - alter_enum: {name: order_status, add_value: shipped, after: paid}
+//   - alter_enum: {name: order_status, rename_value: {from: canceled, to: cancelled}}
+// PostgreSQL only. ADD VALUE runs in its own transaction (a value added inside a transaction
+// cannot be used until it commits); it cannot be reverted, since PostgreSQL cannot drop an
+// enum value. RENAME VALUE is reverted by renaming back.
+
+#include <fmt/format.h>
+
+#include "expand/operations.h"
+
+namespace tandem::expand {
+namespace {
+
+std::string literal(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
+class AlterEnum final : public Operation {
+ public:
+  std::string type;
+  std::optional<std::string> add, before, after;
+  std::string from, to;
+
+  std::string kind() const override { return "alter_enum"; }
+  Result<OperationSql> up(db::Backend backend) const override {
+    if (backend == db::Backend::kSqlite) {
+      return Status::InvalidInput(fmt::format("alter_enum {}: SQLite has no enum types", type),
+                                  "use a CHECK constraint on a text column there");
+    }
+    if (add) {
+      std::string sql = fmt::format("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}",
+                                    db::quote_ident(type), literal(*add));
+      if (before) sql += " BEFORE " + literal(*before);
+      if (after) sql += " AFTER " + literal(*after);
+      return OperationSql{{sql}, false};
+    }
+    return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
+                                     literal(from), literal(to))},
+                        true};
+  }
+  Result<OperationSql> down(db::Backend backend) const override {
+    if (add)
+      return irreversible(
+          fmt::format("alter_enum {}: PostgreSQL cannot remove an enum value", type));
+    if (backend == db::Backend::kSqlite) return irreversible("SQLite has no enum types");
+    return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
+                                     literal(to), literal(from))},
+                        true};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Operation> parse_alter_enum(Fields& f) {
+  auto op = std::make_unique<AlterEnum>();
+  op->type = f.str("name");
+  op->add = f.opt_str("add_value");
+  op->before = f.opt_str("before");
+  op->after = f.opt_str("after");
+  YAML::Node rename = f.node("rename_value", false);
+  if (rename) {
+    Fields rf = f.sub(rename, "rename_value");
+    op->from = rf.str("from");
+    op->to = rf.str("to");
+    rf.finish();
+  }
+  if (op->add.has_value() == static_cast<bool>(rename)) {
+    f.problem(f.line(), "alter_enum needs exactly one of `add_value` or `rename_value`",
+              "write one alter_enum per change");
+  }
+  if (op->before && op->after)
+    f.problem(f.line_of("after"), "give `before` or `after`, not both", "");
+  if ((op->before || op->after) && !op->add) {
+    f.problem(f.line_of(op->before ? "before" : "after"),
+              "`before`/`after` position an added value", "");
+  }
+  f.finish();
+  return op;
+}
+
+}  // namespace tandem::expand
