@@ -144,6 +144,8 @@ class Runner {
     }
     TANDEM_RETURN_IF_ERROR(
         s_.history->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
+    if (s_.pg() && !s_.session_setup.empty())
+      TANDEM_RETURN_IF_ERROR(s_.conn->execute(s_.session_setup));
     step.duration_ms = row.duration_ms;
     step.statements = static_cast<int>(stmts.size());
     step.transactional = false;

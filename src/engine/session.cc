@@ -38,6 +38,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
     if (v.text(0, 0) == "t") setup += "SET client_connection_check_interval = '1s';";
     if (options.schema != "public")
       setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
+    s->session_setup = setup;
     if (!setup.empty()) TANDEM_RETURN_IF_ERROR(s->conn->execute(setup));
   }
   // Full durability on SQLite: every COMMIT is fsync'd, in any journal mode.

@@ -18,6 +18,9 @@ struct Session {
   std::unique_ptr<db::Connection> conn;
   std::unique_ptr<AdvisoryLock> lock;
   std::unique_ptr<History> history;
+  // PostgreSQL session settings tandem relies on (search_path for --schema, dead-client
+  // detection); re-applied after a non-transactional migration, which may have run DISCARD ALL.
+  std::string session_setup;
 
   db::Backend backend() const { return conn->backend(); }
   bool pg() const { return backend() == db::Backend::kPostgres; }

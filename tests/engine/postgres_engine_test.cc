@@ -258,9 +258,14 @@ TEST_F(PostgresEngineTest, MigrationThatDiscardsSessionStateDoesNotBreakHistoryW
   dir_.write("0001_a.sql", "-- tandem:up\nCREATE TABLE a (id int);\n");
   dir_.write("0002_discard.sql", "-- tandem:no-transaction\n-- tandem:up\nDISCARD ALL;\n");
   dir_.write("0003_b.sql", "-- tandem:up\nCREATE TABLE b (id int);\n");
+  opts_.schema = "app";
   auto r = up(opts_, {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(db_.value("SELECT count(*) FROM tandem.migrations WHERE status = 'applied'"), "3");
+  // search_path (--schema) was restored after DISCARD ALL: b lands in app, like a.
+  EXPECT_EQ(
+      db_.value("SELECT to_regclass('app.b') IS NOT NULL AND to_regclass('app.a') IS NOT NULL"),
+      "t");
 }
 
 TEST_F(PostgresEngineTest, StatementTimeoutApplies) {
