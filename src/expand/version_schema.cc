@@ -1,0 +1,59 @@
+#include "expand/version_schema.h"
+
+#include <fmt/format.h>
+
+namespace tandem::expand {
+
+std::string version_schema_name(const std::string& schema, const std::string& version) {
+  return schema + "_" + version;
+}
+
+Result<std::vector<TableView>> read_table_views(db::Connection& conn, const std::string& schema) {
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r,
+                          conn.query("SELECT c.relname, a.attname FROM pg_catalog.pg_class c "
+                                     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                     "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+                                     "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND "
+                                     "a.attnum > 0 AND NOT a.attisdropped "
+                                     "AND left(a.attname, length($2)) <> $2 "
+                                     "ORDER BY c.relname, a.attnum",
+                                     {schema, std::string(kShadowPrefix)}));
+  std::vector<TableView> out;
+  for (size_t i = 0; i < r.size(); ++i) {
+    std::string table = r.text(i, 0);
+    if (out.empty() || out.back().physical != table) out.push_back({table, table, {}});
+    out.back().columns.push_back({r.text(i, 1), r.text(i, 1)});
+  }
+  return out;
+}
+
+Status create_version_schema(db::Connection& conn, const std::string& schema,
+                             const std::string& version, const std::vector<TableView>& tables) {
+  std::string vs = db::quote_ident(version_schema_name(schema, version));
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows v, conn.query("SELECT current_setting('server_version_num')::int >= 150000"));
+  // security_invoker (PostgreSQL 15+): the view checks the querying role's privileges and row
+  // security, exactly as a query on the table would.
+  std::string with = v.text(0, 0) == "t" ? " WITH (security_invoker = true)" : "";
+  std::string sql = fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", vs);
+  for (const TableView& t : tables) {
+    std::string cols;
+    for (const ViewColumn& c : t.columns) {
+      cols += (cols.empty() ? "" : ", ") + db::quote_ident(c.source);
+      if (c.source != c.name) cols += " AS " + db::quote_ident(c.name);
+    }
+    // DROP + CREATE rather than CREATE OR REPLACE: a version may show fewer or renamed columns.
+    sql += fmt::format("DROP VIEW IF EXISTS {}.{};\nCREATE VIEW {}.{}{} AS SELECT {} FROM {}.{};\n",
+                       vs, db::quote_ident(t.name), vs, db::quote_ident(t.name), with, cols,
+                       db::quote_ident(schema), db::quote_ident(t.physical));
+  }
+  return conn.execute("BEGIN;\n" + sql + "COMMIT;");
+}
+
+Status drop_version_schema(db::Connection& conn, const std::string& schema,
+                           const std::string& version) {
+  return conn.execute(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE",
+                                  db::quote_ident(version_schema_name(schema, version))));
+}
+
+}  // namespace tandem::expand

@@ -1,0 +1,45 @@
+#pragma once
+// Version schemas: `<schema>_<version>` holds one view per table showing the table as that
+// version of the application sees it. Apps choose their version by search_path. Simple views
+// are auto-updatable, so reads and writes both go through them. Building block of two-version
+// (start/complete) migrations.
+
+#include <string>
+#include <vector>
+
+#include "tandem/db.h"
+#include "tandem/status.h"
+
+namespace tandem::expand {
+
+// Physical columns tandem adds during a migration start with this prefix; views hide them.
+inline constexpr const char* kShadowPrefix = "_tandem_";
+
+struct ViewColumn {
+  std::string name;    // as the version sees it
+  std::string source;  // the physical column it reads and writes
+};
+
+struct TableView {
+  std::string name;      // the table's name in the version
+  std::string physical;  // the table's physical name in the managed schema
+  std::vector<ViewColumn> columns;
+};
+
+// "public" + "0007" → "public_0007".
+std::string version_schema_name(const std::string& schema, const std::string& version);
+
+// The ordinary tables of `schema` as they are now: every column except dropped ones and
+// tandem's shadow columns, in column order.
+Result<std::vector<TableView>> read_table_views(db::Connection& conn, const std::string& schema);
+
+// Creates `<schema>_<version>` with one view per table (replacing views that exist), so
+// re-running after a crash converges. PostgreSQL only.
+Status create_version_schema(db::Connection& conn, const std::string& schema,
+                             const std::string& version, const std::vector<TableView>& tables);
+
+// Drops `<schema>_<version>` and its views, if present.
+Status drop_version_schema(db::Connection& conn, const std::string& schema,
+                           const std::string& version);
+
+}  // namespace tandem::expand
