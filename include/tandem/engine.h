@@ -66,6 +66,8 @@ struct StatusReport {
   bool history_exists = false;
   // PostgreSQL: who holds the migration lock right now ("" when free).
   std::string lock_holder;
+  // PostgreSQL: the migration `tandem start` made active ("version:step"), "" when none.
+  std::string active_migration;
 };
 
 // Status never changes the database.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tandem/db.h"
+#include "tandem/engine.h"
 #include "tandem/migration.h"
 
 namespace tandem::expand {
@@ -48,6 +49,14 @@ struct OperationSql {
   std::string concurrent_index = {};
 };
 
+// What an operation does in two-version mode (start/complete/rollback). Statements must be
+// safe to re-run after a crash: rollback uses IF EXISTS forms.
+struct TwoVersionSql {
+  OperationSql start;     // additive physical changes, made while both versions are live
+  OperationSql complete;  // destructive changes, once the old version is gone
+  OperationSql rollback;  // undoes `start`
+};
+
 // One operation of a declarative migration. Each kind lives in its own file under src/expand/.
 class Operation {
  public:
@@ -58,6 +67,8 @@ class Operation {
   virtual Result<OperationSql> up(db::Backend backend) const = 0;
   // Direct mode: the DDL that reverts it, or an error saying why it cannot be reverted.
   virtual Result<OperationSql> down(db::Backend backend) const = 0;
+  // Two-version mode on PostgreSQL, or an error saying the operation does not support it yet.
+  virtual Result<TwoVersionSql> two_version() const;
   int line() const { return line_; }
   void set_line(int line) { line_ = line; }
 
@@ -76,5 +87,24 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
 // the operations in reverse). Problems are reported against `m.path` and the operation's line.
 std::vector<Statement> direct_statements(db::Backend backend, const Migration& m, Direction dir,
                                          std::vector<Problem>& problems);
+
+struct LifecycleReport {
+  std::string version, name, file;
+  std::string step;        // started | completed | rolled_back
+  std::string old_schema;  // the previous version's schema
+  std::string new_schema;  // the new version's schema
+  long long elapsed_ms = 0;
+};
+
+// `tandem start [VERSION]`: expands the next pending declarative migration (or VERSION) on
+// PostgreSQL — additive physical changes, the previous version's schema kept (created from the
+// current tables if missing) and the new version's schema of views — so old and new
+// applications run side by side. Re-running after a crash continues where it stopped.
+Result<LifecycleReport> start(const EngineOptions& options,
+                              const std::optional<std::string>& version);
+// `tandem complete`: contracts the active migration and records it as applied.
+Result<LifecycleReport> complete(const EngineOptions& options);
+// `tandem rollback`: undoes the active migration's start; rows written meanwhile stay.
+Result<LifecycleReport> rollback(const EngineOptions& options);
 
 }  // namespace tandem::expand

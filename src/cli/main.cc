@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "tandem/engine.h"
+#include "tandem/expand.h"
 #include "tandem/version.h"
 
 namespace {
@@ -172,6 +173,22 @@ int main(int argc, char** argv) {
                      "include pending versions lower than the newest applied");
   plan_cmd->footer("Examples:\n  tandem plan\n  tandem plan --down --steps 2 --json");
 
+  std::string start_version;
+  auto* start_cmd = app.add_subcommand(
+      "start",
+      "expand: make a declarative migration live next to the current version (PostgreSQL)");
+  start_cmd->add_option("VERSION", start_version,
+                        "the migration to start (default: the next pending one)");
+  start_cmd->footer(
+      "Example:\n  tandem --db postgres://app@db/app start   # then deploy the new app with "
+      "search_path=public_<version>");
+  auto* complete_cmd = app.add_subcommand(
+      "complete", "contract: finish the active migration; the old version's schema goes away");
+  complete_cmd->footer("Example:\n  tandem complete   # once no old application instance is left");
+  auto* rollback_cmd = app.add_subcommand(
+      "rollback", "undo the active migration's start; rows written meanwhile stay");
+  rollback_cmd->footer("Example:\n  tandem rollback");
+
   auto* validate_cmd = app.add_subcommand(
       "validate", "check every file, and the files against the history; changes nothing");
   validate_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
@@ -281,6 +298,33 @@ int main(int argc, char** argv) {
       print_json(cli::to_json(*r));
     else
       std::cout << cli::apply_text(*r, dir);
+    return 0;
+  }
+  if (start_cmd->parsed() || complete_cmd->parsed() || rollback_cmd->parsed()) {
+    std::optional<std::string> version;
+    if (!start_version.empty()) version = start_version;
+    auto r = start_cmd->parsed()      ? expand::start(opts, version)
+             : complete_cmd->parsed() ? expand::complete(opts)
+                                      : expand::rollback(opts);
+    if (!r.ok()) return fail(g, r.status());
+    if (g.json) {
+      print_json({{"version", r->version},
+                  {"name", r->name},
+                  {"file", r->file},
+                  {"step", r->step},
+                  {"old_schema", r->old_schema},
+                  {"new_schema", r->new_schema},
+                  {"elapsed_ms", r->elapsed_ms}});
+    } else if (r->step == "started") {
+      std::cout << fmt::format(
+          "started {}: the old version reads and writes through schema {}, the new one "
+          "through {}\n",
+          r->file, r->old_schema, r->new_schema);
+    } else {
+      std::cout << fmt::format("{} {} in {} ms\n",
+                               r->step == "completed" ? "completed" : "rolled back", r->file,
+                               r->elapsed_ms);
+    }
     return 0;
   }
   if (validate_cmd->parsed()) {

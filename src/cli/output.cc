@@ -59,6 +59,7 @@ json to_json(const StatusReport& r) {
           {"pending", r.pending},
           {"failed", r.failed},
           {"lock_holder", null_if_empty(r.lock_holder)},
+          {"active_migration", null_if_empty(r.active_migration)},
           {"migrations", migrations},
           {"problems", problems}};
 }
@@ -110,6 +111,10 @@ std::string status_text(const StatusReport& r) {
                      r.current_version.empty() ? "none" : r.current_version, r.applied, r.pending,
                      r.failed ? fmt::format(", {} failed", r.failed) : "");
   if (!r.lock_holder.empty()) out += fmt::format("lock      held by {}\n", r.lock_holder);
+  if (!r.active_migration.empty()) {
+    out += fmt::format("active    {} — two versions live; `tandem complete` or `tandem rollback`\n",
+                       r.active_migration);
+  }
   if (r.migrations.empty()) {
     out += "\nno migrations yet: create one with `tandem new NAME`\n";
   } else {

@@ -370,6 +370,19 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       check.allow_out_of_order = options.allow_out_of_order;
       if (resume) check.resuming = dir;
       std::vector<Problem> problems = prepared.set.problems;
+      auto active = s.history->active_migration();
+      if (!active.ok()) {
+        rollback_sqlite();
+        return active.status();
+      }
+      if (!active->empty()) {
+        problems.push_back(
+            {"active_migration", "", 0, 0,
+             fmt::format("migration {} is {} (two live versions)",
+                         active->substr(0, active->find(':')),
+                         active->substr(active->find(':') + 1)),
+             "finish it with `tandem complete` or undo it with `tandem rollback` first"});
+      }
       for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
       if (dir == Direction::kDown) {
         for (Problem& p : check_down(prepared, rows, picks, down_opts))

@@ -59,6 +59,16 @@ Result<std::string> History::applied_by() {
   return applied_by_;
 }
 
+Result<std::string> History::active_migration() {
+  if (!pg_) return std::string();
+  TANDEM_ASSIGN_OR_RETURN(db::Rows t,
+                          conn_.query("SELECT to_regclass('tandem.active') IS NOT NULL"));
+  if (t.text(0, 0) != "t") return std::string();
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r,
+                          conn_.query("SELECT version || ':' || step FROM tandem.active"));
+  return r.empty() ? std::string() : r.text(0, 0);
+}
+
 Result<bool> History::exists() {
   const char* sql =
       pg_ ? "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' AND tablename = "

@@ -48,6 +48,8 @@ class History {
 
   // Current time as ISO-8601 UTC with milliseconds.
   static std::string now();
+  // The declarative migration `tandem start` made active ("version:step"), or "" (PostgreSQL).
+  Result<std::string> active_migration();
   // Who is applying: the database user (PostgreSQL) or the OS user (SQLite).
   Result<std::string> applied_by();
 

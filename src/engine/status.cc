@@ -28,6 +28,7 @@ Result<StatusReport> status(const EngineOptions& options) {
   report.problems = set.problems;
   if (s->pg()) {
     TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
+    TANDEM_ASSIGN_OR_RETURN(report.active_migration, s->history->active_migration());
   }
   std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)>
       by_version(
@@ -95,6 +96,11 @@ Result<StatusReport> status(const EngineOptions& options) {
       st.checksum = m.checksum;
       st.state =
           !newest.empty() && compare_versions(m.version, newest) < 0 ? "out_of_order" : "pending";
+      const std::string& active = report.active_migration;
+      if (!active.empty() && active.substr(0, active.find(':')) == m.version) {
+        st.state =
+            active.substr(active.find(':') + 1);  // starting | started | completing | rolling_back
+      }
       ++report.pending;
       report.migrations.push_back(std::move(st));
       ++fit;

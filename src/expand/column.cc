@@ -67,3 +67,12 @@ Status irreversible(const std::string& why) {
 }
 
 }  // namespace tandem::expand
+
+namespace tandem::expand {
+
+Result<TwoVersionSql> Operation::two_version() const {
+  return Status::InvalidInput(kind() + " is not supported by `tandem start` yet",
+                              "apply this migration with `tandem up` (direct mode)");
+}
+
+}  // namespace tandem::expand

@@ -50,6 +50,23 @@ class AddColumn final : public Operation {
                                      db::quote_ident(column.name))},
                         true};
   }
+  // The old version's views do not list the column; its writes get the default (or NULL).
+  Result<TwoVersionSql> two_version() const override {
+    if (up_sql || (!column.nullable && !column.default_sql)) {
+      return Status::InvalidInput(
+          fmt::format(
+              "add_column {}.{} with `up` or NOT NULL without a default needs dual-write triggers, "
+              "not in this build yet",
+              table, column.name),
+          "give the column a default or nullable: true, or apply it with `tandem up`");
+    }
+    std::string t = db::quote_ident(table);
+    return TwoVersionSql{
+        {{fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", t, column_sql(column))}, true},
+        {},
+        {{fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", t, db::quote_ident(column.name))},
+         true}};
+  }
 };
 
 }  // namespace

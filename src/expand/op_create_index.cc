@@ -35,6 +35,11 @@ class CreateIndex final : public Operation {
     if (!predicate.empty()) sql += " WHERE " + predicate;
     return OperationSql{{sql}, !pg, pg ? name : ""};
   }
+  Result<TwoVersionSql> two_version() const override {
+    TANDEM_ASSIGN_OR_RETURN(OperationSql build, up(db::Backend::kPostgres));
+    return TwoVersionSql{
+        build, {}, {{"DROP INDEX CONCURRENTLY IF EXISTS " + db::quote_ident(name)}, false}};
+  }
   Result<OperationSql> down(db::Backend backend) const override {
     bool pg = backend == db::Backend::kPostgres;
     return OperationSql{

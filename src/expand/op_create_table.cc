@@ -26,6 +26,11 @@ class CreateTable final : public Operation {
   Result<OperationSql> down(db::Backend) const override {
     return OperationSql{{"DROP TABLE " + db::quote_ident(name)}, true};
   }
+  // A new table is invisible to the old version (its schema has no view of it).
+  Result<TwoVersionSql> two_version() const override {
+    TANDEM_ASSIGN_OR_RETURN(OperationSql create, up(db::Backend::kPostgres));
+    return TwoVersionSql{create, {}, {{"DROP TABLE IF EXISTS " + db::quote_ident(name)}, true}};
+  }
 };
 
 }  // namespace

@@ -1,0 +1,385 @@
+// start / complete / rollback: a declarative migration with two live schema versions.
+//
+// State lives in tandem.active (one row while a migration is active): which migration, the
+// previous version, whether start created the previous version's schema, the phase
+// (starting | started | completing | rolling_back) and how many statements of that phase ran.
+// Each transaction-safe statement commits together with that counter, so a killed tandem
+// re-runs nothing twice; the rest (CREATE INDEX CONCURRENTLY, IF EXISTS drops) are idempotent.
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "engine/selection.h"
+#include "engine/session.h"
+#include "expand/version_schema.h"
+#include "tandem/expand.h"
+
+namespace tandem::expand {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* kActiveDdl =
+    "CREATE TABLE IF NOT EXISTS tandem.active (version text PRIMARY KEY, name text NOT NULL, file "
+    "text NOT NULL, "
+    "checksum text NOT NULL, previous text NOT NULL, created_previous boolean NOT NULL, step text "
+    "NOT NULL, "
+    "statements_done integer NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now())";
+
+// Test hook: TANDEM_TEST_CRASH_AT=<point> makes the process die at that point as if killed
+// (no cleanup, no unlock), so tests can prove every step converges when re-run.
+void crash_point(const std::string& point) {
+  static const char* at = std::getenv("TANDEM_TEST_CRASH_AT");
+  if (at != nullptr && point == at) std::_Exit(137);
+}
+
+struct Active {
+  std::string version, name, file, checksum, previous, step;
+  bool created_previous = false;
+  int done = 0;
+};
+
+Result<std::optional<Active>> load_active(db::Connection& conn) {
+  TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
+                          conn.query("SELECT to_regclass('tandem.active') IS NOT NULL"));
+  if (exists.text(0, 0) != "t") return std::optional<Active>();
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r,
+                          conn.query("SELECT version, name, file, checksum, previous, step, "
+                                     "created_previous, statements_done FROM tandem.active"));
+  if (r.empty()) return std::optional<Active>();
+  Active a{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.text(0, 4), r.text(0, 5)};
+  a.created_previous = r.text(0, 6) == "t";
+  a.done = std::stoi(r.text(0, 7));
+  return std::optional<Active>(a);
+}
+
+Status set_step(db::Connection& conn, const std::string& step) {
+  return conn
+      .query("UPDATE tandem.active SET step = $1, statements_done = 0 WHERE step <> $1", {step})
+      .status();
+}
+
+// Opens a locked PostgreSQL session; SQLite has no version schemas.
+Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
+  if (url.backend != db::Backend::kPostgres) {
+    return Status::InvalidInput(
+        fmt::format("`tandem {}` needs PostgreSQL: two live schema versions are built from schemas "
+                    "and views",
+                    command),
+        "on SQLite, apply declarative migrations with `tandem up` (direct mode)");
+  }
+  return Session::open(options, command, /*take_lock=*/true);
+}
+
+// The statements of one phase of every operation, in the order the phase runs them.
+Result<std::vector<Statement>> phase_statements(const Migration& m, const std::string& phase) {
+  std::vector<Statement> out;
+  const OperationList& ops = *m.operations;
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const Operation& op = *ops[phase == "rollback" ? ops.size() - 1 - k : k];
+    TANDEM_ASSIGN_OR_RETURN(TwoVersionSql tv, op.two_version());
+    const OperationSql& sql = phase == "start"      ? tv.start
+                              : phase == "complete" ? tv.complete
+                                                    : tv.rollback;
+    for (const std::string& text : sql.statements) {
+      Statement st;
+      st.sql = text;
+      st.line = op.line();
+      st.transactional = sql.transactional;
+      st.concurrent_index = sql.concurrent_index;
+      out.push_back(std::move(st));
+    }
+  }
+  return out;
+}
+
+// Runs stmts[from…]; transaction-safe statements commit with the progress counter; a
+// lock_timeout is retried with backoff, so no statement queues traffic for longer than that.
+Status run_phase(Session& s, const Migration& m, const std::vector<Statement>& stmts, int from,
+                 const std::string& phase) {
+  std::mt19937 rng(std::random_device{}());
+  const EngineOptions& o = s.options;
+  TANDEM_RETURN_IF_ERROR(
+      s.conn->execute(fmt::format("SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
+                                  o.lock_timeout_ms, o.statement_timeout_ms)));
+  for (size_t i = static_cast<size_t>(from); i < stmts.size(); ++i) {
+    const Statement& st = stmts[i];
+    Status result;
+    for (int attempt = 0;; ++attempt) {
+      if (st.transactional) {
+        result = s.conn->execute("BEGIN");
+        if (result.ok()) result = s.conn->execute(st.sql);
+        if (result.ok()) {
+          result =
+              s.conn
+                  ->query("UPDATE tandem.active SET statements_done = $1", {std::to_string(i + 1)})
+                  .status();
+        }
+        result = result.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), result);
+      } else {
+        if (!st.concurrent_index.empty()) {
+          // A build killed part-way leaves an INVALID index: drop it; a finished one is kept.
+          TANDEM_ASSIGN_OR_RETURN(
+              db::Rows idx,
+              s.conn->query("SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid "
+                            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 "
+                            "AND n.nspname = $2",
+                            {st.concurrent_index, o.schema}));
+          if (!idx.empty() && idx.text(0, 1) == "t") {
+            result = Status::Ok();
+          } else {
+            if (!idx.empty())
+              TANDEM_RETURN_IF_ERROR(
+                  s.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + idx.text(0, 0)));
+            result = s.conn->execute(st.sql);
+          }
+        } else {
+          result = s.conn->execute(st.sql);
+        }
+        if (result.ok()) {
+          result =
+              s.conn
+                  ->query("UPDATE tandem.active SET statements_done = $1", {std::to_string(i + 1)})
+                  .status();
+        }
+      }
+      if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
+      long long d = std::min<long long>(10000, static_cast<long long>(o.retry_base_ms)
+                                                   << std::min(attempt, 16));
+      long long wait = std::uniform_int_distribution<long long>(d / 2, d)(rng);
+      s.log(fmt::format("{}:{}: hit lock_timeout; retry {}/{} in {} ms", m.file, st.line,
+                        attempt + 1, o.lock_retries, wait));
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    }
+    if (result.ok()) crash_point(fmt::format("{}:statement:{}", phase, i + 1));
+    if (!result.ok()) {
+      return result.with_context(fmt::format("{}:{}: ", m.path, st.line))
+          .with_hint(
+              "fix the cause and run the same command again: it continues at this statement; or "
+              "run "
+              "`tandem rollback`");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<bool> schema_exists(db::Connection& conn, const std::string& name) {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn.query("SELECT count(*) FROM pg_namespace WHERE nspname = $1", {name}));
+  return r.text(0, 0) != "0";
+}
+
+HistoryRow row_for(const Migration& m, const std::string& status, const std::string& by) {
+  HistoryRow row;
+  row.version = m.version;
+  row.name = m.name;
+  row.checksum = m.checksum;
+  row.status = status;
+  row.applied_by = by;
+  return row;
+}
+
+long long ms_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+// The active migration's file, unchanged since start, and its `phase` statements; moves the
+// active row to `step` (keeping its progress when it is already there).
+Result<std::vector<Statement>> enter_phase(Session& s, const Active& active,
+                                           const PreparedSet& prepared, const std::string& phase,
+                                           const std::string& step, const Migration*& m) {
+  m = prepared.find(active.version);
+  if (m == nullptr || m->checksum != active.checksum) {
+    return Status::InvalidInput(
+        fmt::format("{} changed or disappeared since `tandem start`", active.file),
+        "restore the file as it was started, then run `tandem complete` or `tandem rollback`");
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto stmts, phase_statements(*m, phase));
+  TANDEM_RETURN_IF_ERROR(set_step(*s.conn, step));
+  return stmts;
+}
+
+}  // namespace
+
+Result<LifecycleReport> start(const EngineOptions& options,
+                              const std::optional<std::string>& version) {
+  auto t0 = Clock::now();
+  TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "start"));
+  Session& s = *session;
+  PreparedSet prepared = prepare(options, s.backend());
+  std::vector<HistoryRow> rows;
+  TANDEM_ASSIGN_OR_RETURN(bool have_history, s.history->exists());
+  if (have_history) {
+    TANDEM_ASSIGN_OR_RETURN(rows, s.history->load());
+  }
+  std::vector<Problem> problems = prepared.set.problems;
+  for (Problem& p :
+       check_history(prepared, rows, HistoryCheck{options.allow_out_of_order, std::nullopt})) {
+    problems.push_back(std::move(p));
+  }
+  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  const Migration* m = nullptr;
+  if (active) {
+    if (active->step != "starting" || (version && canonical_version(*version) != active->version)) {
+      return Status::InvalidInput(fmt::format("migration {} ({}) is already {}", active->version,
+                                              active->file, active->step),
+                                  "finish it first: `tandem complete` (or `tandem rollback`)");
+    }
+    m = prepared.find(active->version);
+  } else {
+    std::vector<Pick> pending = select_up(prepared, rows, UpOptions{}, SIZE_MAX);
+    for (const Pick& p : pending) {
+      if (!version || p.migration->version == canonical_version(*version)) {
+        m = p.migration;
+        break;
+      }
+    }
+    if (m == nullptr) {
+      return Status::InvalidInput(
+          version ? fmt::format("version {} is not a pending migration", *version)
+                  : std::string("no pending migration to start"),
+          "see `tandem status`");
+    }
+  }
+  if (m == nullptr || !m->operations) {
+    return Status::InvalidInput(
+        fmt::format("{} is not a declarative migration", m ? m->file : "the active migration"),
+        "`tandem start` runs .yaml/.json migrations; apply .sql ones with `tandem up`");
+  }
+  auto stmts = phase_statements(*m, "start");
+  if (!stmts.ok())
+    problems.push_back(
+        {"not_two_version", m->path, 0, 0, stmts.status().message(), stmts.status().hint()});
+  for (const char* phase : {"complete", "rollback"}) {
+    auto other = phase_statements(*m, phase);
+    if (!other.ok() && stmts.ok())
+      problems.push_back({"not_two_version", m->path, 0, 0, other.status().message(), ""});
+  }
+  if (!problems.empty()) {
+    return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
+                                            problems.size(), problems.size() == 1 ? "" : "s",
+                                            format_problems(problems)));
+  }
+  TANDEM_RETURN_IF_ERROR(s.ensure_state());
+  TANDEM_RETURN_IF_ERROR(s.conn->execute(kActiveDdl));
+  std::string previous = current_version(rows);
+  if (previous.empty()) previous = "0";
+  if (!active) {
+    TANDEM_ASSIGN_OR_RETURN(bool prev_exists,
+                            schema_exists(*s.conn, version_schema_name(options.schema, previous)));
+    TANDEM_RETURN_IF_ERROR(
+        s.conn
+            ->query("INSERT INTO tandem.active (version, name, file, checksum, previous, "
+                    "created_previous, step) VALUES ($1, $2, $3, $4, $5, $6, 'starting')",
+                    {m->version, m->name, m->file, m->checksum, previous, prev_exists ? "f" : "t"})
+            .status());
+    active =
+        Active{m->version, m->name, m->file, m->checksum, previous, "starting", !prev_exists, 0};
+    crash_point("start:registered");
+  }
+  // The previous version's schema: its views list today's columns only, so the old
+  // application keeps seeing the tables exactly as before.
+  std::string old_schema = version_schema_name(options.schema, active->previous);
+  TANDEM_ASSIGN_OR_RETURN(bool old_exists, schema_exists(*s.conn, old_schema));
+  if (!old_exists) {
+    TANDEM_ASSIGN_OR_RETURN(auto before, read_table_views(*s.conn, options.schema));
+    TANDEM_RETURN_IF_ERROR(
+        create_version_schema(*s.conn, options.schema, active->previous, before));
+    crash_point("start:old-schema");
+  }
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, *stmts, active->done, "start"));
+  TANDEM_ASSIGN_OR_RETURN(auto after, read_table_views(*s.conn, options.schema));
+  TANDEM_RETURN_IF_ERROR(create_version_schema(*s.conn, options.schema, m->version, after));
+  crash_point("start:new-schema");
+  TANDEM_RETURN_IF_ERROR(set_step(*s.conn, "started"));
+  TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
+  TANDEM_RETURN_IF_ERROR(s.history->event("start", row_for(*m, "started", by)));
+  return LifecycleReport{m->version,  m->name,    m->file,
+                         "started",   old_schema, version_schema_name(options.schema, m->version),
+                         ms_since(t0)};
+}
+
+Result<LifecycleReport> complete(const EngineOptions& options) {
+  auto t0 = Clock::now();
+  TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "complete"));
+  Session& s = *session;
+  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  if (!active || (active->step != "started" && active->step != "completing")) {
+    return Status::InvalidInput(
+        active ? fmt::format("migration {} is {}, not started", active->version, active->step)
+               : std::string("no migration is active"),
+        active && active->step == "starting" ? "run `tandem start` again to finish starting it"
+                                             : "start one with `tandem start`");
+  }
+  PreparedSet prepared = prepare(options, s.backend());
+  const Migration* m = nullptr;
+  TANDEM_ASSIGN_OR_RETURN(auto stmts,
+                          enter_phase(s, *active, prepared, "complete", "completing", m));
+  TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
+  // The old version is gone: drop its schema (its views may depend on what complete removes);
+  // the new version's schema stays for its applications.
+  TANDEM_RETURN_IF_ERROR(drop_version_schema(*s.conn, options.schema, active->previous));
+  crash_point("complete:old-schema-dropped");
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "complete"));
+  TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
+  HistoryRow row = row_for(*m, "applied", by);
+  row.transactional = false;
+  row.statements_total = row.statements_applied = static_cast<int>(stmts.size());
+  row.duration_ms = ms_since(t0);
+  TANDEM_RETURN_IF_ERROR(s.conn->execute("BEGIN"));
+  Status st = s.history->upsert(row);
+  if (st.ok()) st = s.history->event("complete", row);
+  if (st.ok()) st = s.conn->execute("DELETE FROM tandem.active");
+  st = st.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), st);
+  TANDEM_RETURN_IF_ERROR(st);
+  return LifecycleReport{m->version,
+                         m->name,
+                         m->file,
+                         "completed",
+                         version_schema_name(options.schema, active->previous),
+                         version_schema_name(options.schema, m->version),
+                         ms_since(t0)};
+}
+
+Result<LifecycleReport> rollback(const EngineOptions& options) {
+  auto t0 = Clock::now();
+  TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "rollback"));
+  Session& s = *session;
+  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  if (!active) return Status::InvalidInput("no migration is active", "see `tandem status`");
+  if (active->step == "completing") {
+    return Status::InvalidInput(
+        fmt::format("migration {} is part-way through complete", active->version),
+        "run `tandem complete` again to finish it");
+  }
+  PreparedSet prepared = prepare(options, s.backend());
+  const Migration* m = nullptr;
+  TANDEM_ASSIGN_OR_RETURN(auto stmts,
+                          enter_phase(s, *active, prepared, "rollback", "rolling_back", m));
+  TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
+  // The new version's views depend on what start added: drop them before undoing it.
+  TANDEM_RETURN_IF_ERROR(drop_version_schema(*s.conn, options.schema, m->version));
+  crash_point("rollback:new-schema-dropped");
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "rollback"));
+  if (active->created_previous)
+    TANDEM_RETURN_IF_ERROR(drop_version_schema(*s.conn, options.schema, active->previous));
+  crash_point("rollback:schemas-dropped");
+  TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
+  TANDEM_RETURN_IF_ERROR(s.history->event("rollback", row_for(*m, "rolled_back", by)));
+  TANDEM_RETURN_IF_ERROR(s.conn->execute("DELETE FROM tandem.active"));
+  return LifecycleReport{m->version,
+                         m->name,
+                         m->file,
+                         "rolled_back",
+                         version_schema_name(options.schema, active->previous),
+                         version_schema_name(options.schema, m->version),
+                         ms_since(t0)};
+}
+
+}  // namespace tandem::expand

@@ -1,0 +1,181 @@
+// start / complete / rollback on the real PostgreSQL: two live versions of additive changes.
+
+#include <gtest/gtest.h>
+
+#include "tandem/expand.h"
+#include "test_util.h"
+
+namespace tandem {
+namespace {
+
+using testing::Kind;
+using testing::TempDir;
+using testing::TestDb;
+
+// Everything in the catalog outside tandem's own schema, for "identical after rollback".
+std::string catalog(const TestDb& db) {
+  return db.value(
+      "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+      "SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS x FROM pg_class c "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', "
+      "'information_schema', "
+      "'tandem') AND n.nspname NOT LIKE 'pg_toast%' "
+      "UNION ALL SELECT table_schema || '.' || table_name || '.' || column_name || ':' || "
+      "data_type || ':' || "
+      "coalesce(column_default, '') FROM information_schema.columns WHERE table_schema NOT IN "
+      "('pg_catalog', "
+      "'information_schema', 'tandem') "
+      "UNION ALL SELECT 'schema ' || nspname FROM pg_namespace) s");
+}
+
+// A new table, a column with a default and an index: additive changes both versions share.
+const char* kExpand =
+    "operations:\n"
+    "  - create_table:\n      name: audit\n      columns:\n        - {name: id, type: bigint, pk: "
+    "true}\n"
+    "  - add_column:\n      table: users\n      column: {name: locale, type: text, default: "
+    "\"'en'\"}\n"
+    "  - create_index: {name: users_locale_idx, table: users, columns: [locale]}\n";
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  LifecycleTest() : db_(Kind::kPostgres), opts_(testing::options_for(db_, dir_)) {
+    dir_.write("0001_base.sql",
+               "-- tandem:up\nCREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);\n"
+               "INSERT INTO users VALUES (1, 'a@x');\n-- tandem:down\nDROP TABLE users;\n");
+  }
+  std::string in_version(const std::string& schema, const std::string& sql) {
+    auto c = db_.connect();
+    EXPECT_TRUE(c->execute("SET search_path = " + schema).ok());
+    auto r = c->query(sql);
+    if (!r.ok()) return "ERROR: " + r.status().message();
+    return r->empty() || r->columns.empty() ? "" : r->text(0, 0);
+  }
+  TempDir dir_;
+  TestDb db_;
+  EngineOptions opts_;
+};
+
+TEST_F(LifecycleTest, AdditiveChangesLiveSideBySideThenRollbackThenComplete) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_expand.yaml", kExpand);
+  std::string before = catalog(db_);
+
+  auto s = expand::start(opts_, std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->old_schema, "public_1");
+  EXPECT_EQ(s->new_schema, "public_2");
+  // Both versions read and write at the same time, each seeing its own shape.
+  EXPECT_EQ(in_version("public_1", "INSERT INTO users VALUES (2, 'b@x') RETURNING id"), "2");
+  EXPECT_EQ(
+      in_version("public_2", "INSERT INTO users (id, email) VALUES (3, 'c@x') RETURNING locale"),
+      "en");
+  EXPECT_EQ(in_version("public_2", "SELECT locale FROM users WHERE id = 2"), "en");
+  EXPECT_EQ(in_version("public_1", "SELECT email FROM users WHERE id = 3"), "c@x");
+  EXPECT_NE(in_version("public_1", "SELECT locale FROM users").find("ERROR"), std::string::npos);
+  EXPECT_NE(in_version("public_1", "SELECT * FROM audit").find("ERROR"), std::string::npos);
+  EXPECT_EQ(in_version("\"$user\", public_2", "SELECT count(*) FROM audit"), "0");
+
+  auto st = status(opts_);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->active_migration, "2:started");
+  EXPECT_EQ(st->migrations[1].state, "started");
+  auto refused = up(opts_, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("tandem complete"), std::string::npos);
+  EXPECT_FALSE(expand::start(opts_, std::nullopt).ok());
+
+  auto rb = expand::rollback(opts_);
+  ASSERT_TRUE(rb.ok()) << rb.status().message();
+  EXPECT_EQ(catalog(db_), before);
+  EXPECT_EQ(db_.value("SELECT string_agg(id::text, ',' ORDER BY id) FROM users"),
+            "1,2,3");  // nothing lost
+
+  ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
+  auto done = expand::complete(opts_);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(db_.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_1'"), "0");
+  EXPECT_EQ(in_version("public_2", "SELECT locale FROM users WHERE id = 1"), "en");
+  EXPECT_EQ(
+      db_.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_locale_idx'::regclass"),
+      "t");
+  EXPECT_EQ(db_.value("SELECT status FROM tandem.migrations WHERE version = '2'"), "applied");
+  EXPECT_EQ(
+      db_.value(
+          "SELECT string_agg(action, ',' ORDER BY id) FROM tandem.events WHERE version = '2'"),
+      "start,rollback,start,complete");
+  EXPECT_FALSE(expand::complete(opts_).ok());  // nothing active any more
+}
+
+// Kill tandem (as SIGKILL would: no cleanup, no unlock) at every step of start, rollback and
+// complete; running the same command again converges.
+TEST_F(LifecycleTest, CrashAtEveryStepConverges) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_expand.yaml", kExpand);
+  std::string before = catalog(db_);
+  auto run = [&](const std::string& command, const std::string& crash_at) {
+    return testing::run_tandem(
+        {"--db", db_.url(), "--dir", dir_.path(), "-q", command},
+        crash_at.empty() ? std::map<std::string, std::string>{}
+                         : std::map<std::string, std::string>{{"TANDEM_TEST_CRASH_AT", crash_at}});
+  };
+  std::string after_start;
+  for (const char* point : {"start:registered", "start:old-schema", "start:statement:1",
+                            "start:statement:2", "start:statement:3", "start:new-schema"}) {
+    SCOPED_TRACE(point);
+    auto crashed = run("start", point);
+    EXPECT_EQ(crashed.code, 137) << crashed.err;
+    auto st = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "status", "--json"});
+    EXPECT_NE(st.out.find("\"active_migration\": \"2:starting\""), std::string::npos) << st.out;
+    auto again = run("start", "");
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_EQ(in_version("public_2", "SELECT count(*) FROM audit"), "0");
+    EXPECT_EQ(
+        db_.value(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_locale_idx'::regclass"),
+        "t");
+    if (after_start.empty()) after_start = catalog(db_);
+    EXPECT_EQ(catalog(db_), after_start);  // every path ends in the same place
+    // Roll back through a crash as well.
+    for (const char* rb :
+         {"rollback:new-schema-dropped", "rollback:statement:1", "rollback:schemas-dropped"}) {
+      SCOPED_TRACE(rb);
+      EXPECT_EQ(run("rollback", rb).code, 137);
+      auto done = run("rollback", "");
+      ASSERT_EQ(done.code, 0) << done.err;
+      EXPECT_EQ(catalog(db_), before);
+      ASSERT_EQ(run("start", "").code, 0);
+    }
+    ASSERT_EQ(run("rollback", "").code, 0);
+    EXPECT_EQ(catalog(db_), before);
+  }
+  ASSERT_EQ(run("start", "").code, 0);
+  EXPECT_EQ(run("complete", "complete:old-schema-dropped").code, 137);
+  auto done = run("complete", "");
+  ASSERT_EQ(done.code, 0) << done.err;
+  EXPECT_EQ(db_.value("SELECT status FROM tandem.migrations WHERE version = '2'"), "applied");
+  EXPECT_EQ(db_.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_1'"), "0");
+  EXPECT_EQ(in_version("public_2", "SELECT locale FROM users WHERE id = 1"), "en");
+}
+
+TEST_F(LifecycleTest, UnsupportedOperationsAndSqliteAreRefusedWithoutChanges) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_drop.yaml", "operations:\n  - drop_column: {table: users, column: email}\n");
+  std::string before = catalog(db_);
+  auto s = expand::start(opts_, std::nullopt);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("drop_column is not supported by `tandem start` yet"),
+            std::string::npos)
+      << s.status().message();
+  EXPECT_EQ(catalog(db_), before);
+
+  TempDir other;
+  EngineOptions lite = opts_;
+  lite.db_url = "sqlite:" + other.path() + "/x.db";
+  auto l = expand::start(lite, std::nullopt);
+  ASSERT_FALSE(l.ok());
+  EXPECT_NE(l.status().message().find("needs PostgreSQL"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem
