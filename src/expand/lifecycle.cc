@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -73,7 +74,12 @@ Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::s
                     command),
         "on SQLite, apply declarative migrations with `tandem up` (direct mode)");
   }
-  return Session::open(options, command, /*take_lock=*/true);
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, command, /*take_lock=*/true));
+  // Every statement of start/complete/rollback, view DDL included, waits at most lock_timeout.
+  TANDEM_RETURN_IF_ERROR(
+      s->conn->execute(fmt::format("SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
+                                   options.lock_timeout_ms, options.statement_timeout_ms)));
+  return s;
 }
 
 // The statements of one phase of every operation, in the order the phase runs them.
@@ -96,6 +102,27 @@ Result<std::vector<Statement>> phase_statements(const Migration& m, const std::s
     }
   }
   return out;
+}
+
+// Waits before retry `attempt` of something that hit lock_timeout: exponential, with jitter.
+void backoff(const Session& s, const std::string& what, int attempt, std::mt19937& rng) {
+  const EngineOptions& o = s.options;
+  long long d =
+      std::min<long long>(10000, static_cast<long long>(o.retry_base_ms) << std::min(attempt, 16));
+  long long wait = std::uniform_int_distribution<long long>(d / 2, d)(rng);
+  s.log(fmt::format("{}: hit lock_timeout; retry {}/{} in {} ms", what, attempt + 1, o.lock_retries,
+                    wait));
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+}
+
+// Runs `fn` (view DDL) again after a lock_timeout, like the operations' statements.
+Status with_lock_retries(Session& s, const std::string& what, const std::function<Status()>& fn) {
+  std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0;; ++attempt) {
+    Status st = fn();
+    if (st.ok() || !st.is_lock_timeout() || attempt >= s.options.lock_retries) return st;
+    backoff(s, what, attempt, rng);
+  }
 }
 
 // Runs stmts[from…]; transaction-safe statements commit with the progress counter; a
@@ -150,12 +177,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Statement>& s
         }
       }
       if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
-      long long d = std::min<long long>(10000, static_cast<long long>(o.retry_base_ms)
-                                                   << std::min(attempt, 16));
-      long long wait = std::uniform_int_distribution<long long>(d / 2, d)(rng);
-      s.log(fmt::format("{}:{}: hit lock_timeout; retry {}/{} in {} ms", m.file, st.line,
-                        attempt + 1, o.lock_retries, wait));
-      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      backoff(s, fmt::format("{}:{}", m.file, st.line), attempt, rng);
     }
     if (result.ok()) crash_point(fmt::format("{}:statement:{}", phase, i + 1));
     if (!result.ok()) {
@@ -289,13 +311,16 @@ Result<LifecycleReport> start(const EngineOptions& options,
   TANDEM_ASSIGN_OR_RETURN(bool old_exists, schema_exists(*s.conn, old_schema));
   if (!old_exists) {
     TANDEM_ASSIGN_OR_RETURN(auto before, read_table_views(*s.conn, options.schema));
-    TANDEM_RETURN_IF_ERROR(
-        create_version_schema(*s.conn, options.schema, active->previous, before));
+    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
+      return create_version_schema(*s.conn, options.schema, active->previous, before);
+    }));
     crash_point("start:old-schema");
   }
   TANDEM_RETURN_IF_ERROR(run_phase(s, *m, *stmts, active->done, "start"));
   TANDEM_ASSIGN_OR_RETURN(auto after, read_table_views(*s.conn, options.schema));
-  TANDEM_RETURN_IF_ERROR(create_version_schema(*s.conn, options.schema, m->version, after));
+  TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "new version schema", [&] {
+    return create_version_schema(*s.conn, options.schema, m->version, after);
+  }));
   crash_point("start:new-schema");
   TANDEM_RETURN_IF_ERROR(set_step(*s.conn, "started"));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
@@ -324,7 +349,9 @@ Result<LifecycleReport> complete(const EngineOptions& options) {
   TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
   // The old version is gone: drop its schema (its views may depend on what complete removes);
   // the new version's schema stays for its applications.
-  TANDEM_RETURN_IF_ERROR(drop_version_schema(*s.conn, options.schema, active->previous));
+  TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
+    return drop_version_schema(*s.conn, options.schema, active->previous);
+  }));
   crash_point("complete:old-schema-dropped");
   TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "complete"));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
@@ -364,11 +391,15 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
                           enter_phase(s, *active, prepared, "rollback", "rolling_back", m));
   TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
   // The new version's views depend on what start added: drop them before undoing it.
-  TANDEM_RETURN_IF_ERROR(drop_version_schema(*s.conn, options.schema, m->version));
+  TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "new version schema", [&] {
+    return drop_version_schema(*s.conn, options.schema, m->version);
+  }));
   crash_point("rollback:new-schema-dropped");
   TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "rollback"));
   if (active->created_previous)
-    TANDEM_RETURN_IF_ERROR(drop_version_schema(*s.conn, options.schema, active->previous));
+    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
+      return drop_version_schema(*s.conn, options.schema, active->previous);
+    }));
   crash_point("rollback:schemas-dropped");
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
   TANDEM_RETURN_IF_ERROR(s.history->event("rollback", row_for(*m, "rolled_back", by)));

@@ -47,7 +47,11 @@ Status create_version_schema(db::Connection& conn, const std::string& schema,
                        vs, db::quote_ident(t.name), vs, db::quote_ident(t.name), with, cols,
                        db::quote_ident(schema), db::quote_ident(t.physical));
   }
-  return conn.execute("BEGIN;\n" + sql + "COMMIT;");
+  Status st = conn.execute("BEGIN;\n" + sql + "COMMIT;");
+  // A failed statement leaves the explicit transaction open and aborted: end it, so the caller
+  // can retry (lock_timeout) or report on a usable session.
+  if (!st.ok()) (void)conn.execute("ROLLBACK");
+  return st;
 }
 
 Status drop_version_schema(db::Connection& conn, const std::string& schema,

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tandem/expand.h"
 #include "test_util.h"
 
@@ -156,6 +159,25 @@ TEST_F(LifecycleTest, CrashAtEveryStepConverges) {
   EXPECT_EQ(db_.value("SELECT status FROM tandem.migrations WHERE version = '2'"), "applied");
   EXPECT_EQ(db_.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_1'"), "0");
   EXPECT_EQ(in_version("public_2", "SELECT locale FROM users WHERE id = 1"), "en");
+}
+
+// A long transaction holding a lock never makes start queue traffic for longer than
+// lock_timeout: every step, view DDL included, gives up and retries.
+TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_expand.yaml", kExpand);
+  auto blocker = db_.connect();
+  ASSERT_TRUE(blocker->execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    (void)blocker->execute("COMMIT");
+  });
+  auto r = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "--lock-timeout", "100ms",
+                                "--lock-retries", "20", "start"});
+  release.join();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("hit lock_timeout"), std::string::npos) << r.err;
+  EXPECT_EQ(in_version("public_2", "SELECT count(*) FROM audit"), "0");
 }
 
 TEST_F(LifecycleTest, UnsupportedOperationsAndSqliteAreRefusedWithoutChanges) {
