@@ -254,6 +254,11 @@ Result<LifecycleReport> start(const EngineOptions& options,
                                   "finish it first: `tandem complete` (or `tandem rollback`)");
     }
     m = prepared.find(active->version);
+    if (m != nullptr && m->checksum != active->checksum) {
+      return Status::InvalidInput(
+          fmt::format("{} changed since its start began", active->file),
+          "restore the file as it was, run `tandem start` again, or `tandem rollback`");
+    }
   } else {
     std::vector<Pick> pending = select_up(prepared, rows, UpOptions{}, SIZE_MAX);
     for (const Pick& p : pending) {
