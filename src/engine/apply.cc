@@ -17,10 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-long long ms_since(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
-
 const char* dir_word(Direction d) { return d == Direction::kUp ? "up" : "down"; }
 
 // Test hook: TANDEM_TEST_SLEEP_AFTER_STATEMENT=<ms> sleeps after every migration statement so
@@ -35,7 +31,7 @@ void test_pause() {
 
 class Runner {
  public:
-  Runner(Session& s, Direction dir) : s_(s), dir_(dir), rng_(std::random_device{}()) {}
+  Runner(Session& s, Direction dir) : s_(s), dir_(dir) {}
 
   // One migration in one transaction (on SQLite the step has already opened BEGIN IMMEDIATE).
   // `begin`/`commit` false: the migration joins/leaves open the transaction of an `up --group`.
@@ -154,20 +150,11 @@ class Runner {
   }
 
   void backoff(const Migration& m, size_t index, int attempt, const Status& why) {
-    long long d = std::min<long long>(10000, static_cast<long long>(s_.options.retry_base_ms)
-                                                 << std::min(attempt, 16));
-    std::uniform_int_distribution<long long> dist(d / 2, d);
-    long long wait = dist(rng_);
-    s_.log(fmt::format("{}: statement {} hit lock_timeout ({}); retry {}/{} in {} ms", m.file,
-                       index + 1, why.message(), attempt + 1, s_.options.lock_retries, wait));
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    s_.wait_before_retry(fmt::format("{}: statement {}", m.file, index + 1), attempt,
+                         why.message());
   }
 
-  std::string timeouts(bool local) const {
-    return fmt::format("SET {0}lock_timeout = '{1}ms'; SET {0}statement_timeout = '{2}ms';",
-                       local ? "LOCAL " : "", s_.options.lock_timeout_ms,
-                       s_.options.statement_timeout_ms);
-  }
+  std::string timeouts(bool local) const { return s_.timeouts_sql(local); }
 
  private:
   void trace(const Migration& m, const std::vector<Statement>& stmts, size_t i) const {
@@ -268,7 +255,6 @@ class Runner {
 
   Session& s_;
   Direction dir_;
-  std::mt19937 rng_;
 };
 
 // Applies a successful step to the in-memory copy of the history.
@@ -303,7 +289,6 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
   bool state_ready = false;
   int attempt = 0;
   int done = 0;
-  std::mt19937 rng(std::random_device{}());
   bool resume = dir == Direction::kUp ? up_opts.resume : down_opts.resume;
   std::vector<Pick> first_picks;
   std::vector<HistoryRow> rows;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 namespace tandem {
 
@@ -50,6 +51,21 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
                                                   options.lock_wait_ms, options.log));
   }
   return s;
+}
+
+std::string Session::timeouts_sql(bool local) const {
+  return fmt::format("SET {0}lock_timeout = '{1}ms'; SET {0}statement_timeout = '{2}ms';",
+                     local ? "LOCAL " : "", options.lock_timeout_ms, options.statement_timeout_ms);
+}
+
+void Session::wait_before_retry(const std::string& what, int attempt, const std::string& detail) {
+  long long cap = std::min<long long>(10000, static_cast<long long>(options.retry_base_ms)
+                                                 << std::min(attempt, 16));
+  long long wait = std::uniform_int_distribution<long long>(cap / 2, cap)(rng);
+  log(fmt::format("{} hit lock_timeout{}; retry {}/{} in {} ms", what,
+                  detail.empty() ? "" : " (" + detail + ")", attempt + 1, options.lock_retries,
+                  wait));
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait));
 }
 
 Status Session::use_wal_if_allowed() {

@@ -2,8 +2,10 @@
 // What every engine command shares: the connection, the lock, the history, the migrations
 // folder split into statements, and the checks of the folder against the history.
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <random>
 
 #include "engine/advisory_lock.h"
 #include "engine/history.h"
@@ -18,6 +20,7 @@ struct Session {
   std::unique_ptr<db::Connection> conn;
   std::unique_ptr<AdvisoryLock> lock;
   std::unique_ptr<History> history;
+  std::mt19937 rng{std::random_device{}()};
   // PostgreSQL session settings tandem relies on (search_path for --schema, dead-client
   // detection); re-applied after a non-transactional migration, which may have run DISCARD ALL.
   std::string session_setup;
@@ -31,12 +34,25 @@ struct Session {
   // `command` names the process in pg_stat_activity ("tandem up (pid 123@host)").
   static Result<std::unique_ptr<Session>> open(const EngineOptions& options,
                                                const std::string& command, bool take_lock);
+  // `SET [LOCAL] lock_timeout …; SET [LOCAL] statement_timeout …;` from the options.
+  std::string timeouts_sql(bool local) const;
+  // Sleeps before retry `attempt` of `what`, which hit lock_timeout: exponential backoff from
+  // options.retry_base_ms, capped at 10 s, with jitter; logs it with `detail`.
+  void wait_before_retry(const std::string& what, int attempt, const std::string& detail = {});
+
   // SQLite: switch a rollback-journal database to WAL unless options.sqlite_keep_journal.
   // Call outside a transaction, only once the command is sure to write.
   Status use_wal_if_allowed();
   // Creates the history tables and the managed schema if missing (call with the lock held).
   Status ensure_state();
 };
+
+// Milliseconds since `start` on the steady clock.
+inline long long ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
 
 // The folder read and every section split for one backend.
 struct PreparedSet {

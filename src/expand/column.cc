@@ -59,6 +59,18 @@ std::string column_sql(const ColumnSpec& c) {
   return sql;
 }
 
+std::string sql_literal(const std::string& text) {
+  std::string out = "'";
+  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
+std::string ident_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + db::quote_ident(n);
+  return out;
+}
+
 Status irreversible(const std::string& why) {
   return Status::InvalidInput(
       why,

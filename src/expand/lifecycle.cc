@@ -76,9 +76,7 @@ Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::s
   }
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, command, /*take_lock=*/true));
   // Every statement of start/complete/rollback, view DDL included, waits at most lock_timeout.
-  TANDEM_RETURN_IF_ERROR(
-      s->conn->execute(fmt::format("SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
-                                   options.lock_timeout_ms, options.statement_timeout_ms)));
+  TANDEM_RETURN_IF_ERROR(s->conn->execute(s->timeouts_sql(/*local=*/false)));
   return s;
 }
 
@@ -104,24 +102,12 @@ Result<std::vector<Statement>> phase_statements(const Migration& m, const std::s
   return out;
 }
 
-// Waits before retry `attempt` of something that hit lock_timeout: exponential, with jitter.
-void backoff(const Session& s, const std::string& what, int attempt, std::mt19937& rng) {
-  const EngineOptions& o = s.options;
-  long long d =
-      std::min<long long>(10000, static_cast<long long>(o.retry_base_ms) << std::min(attempt, 16));
-  long long wait = std::uniform_int_distribution<long long>(d / 2, d)(rng);
-  s.log(fmt::format("{}: hit lock_timeout; retry {}/{} in {} ms", what, attempt + 1, o.lock_retries,
-                    wait));
-  std::this_thread::sleep_for(std::chrono::milliseconds(wait));
-}
-
 // Runs `fn` (view DDL) again after a lock_timeout, like the operations' statements.
 Status with_lock_retries(Session& s, const std::string& what, const std::function<Status()>& fn) {
-  std::mt19937 rng(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
     Status st = fn();
     if (st.ok() || !st.is_lock_timeout() || attempt >= s.options.lock_retries) return st;
-    backoff(s, what, attempt, rng);
+    s.wait_before_retry(what + ":", attempt);
   }
 }
 
@@ -129,11 +115,7 @@ Status with_lock_retries(Session& s, const std::string& what, const std::functio
 // lock_timeout is retried with backoff, so no statement queues traffic for longer than that.
 Status run_phase(Session& s, const Migration& m, const std::vector<Statement>& stmts, int from,
                  const std::string& phase) {
-  std::mt19937 rng(std::random_device{}());
   const EngineOptions& o = s.options;
-  TANDEM_RETURN_IF_ERROR(
-      s.conn->execute(fmt::format("SET lock_timeout = '{}ms'; SET statement_timeout = '{}ms'",
-                                  o.lock_timeout_ms, o.statement_timeout_ms)));
   for (size_t i = static_cast<size_t>(from); i < stmts.size(); ++i) {
     const Statement& st = stmts[i];
     Status result;
@@ -177,7 +159,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Statement>& s
         }
       }
       if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
-      backoff(s, fmt::format("{}:{}", m.file, st.line), attempt, rng);
+      s.wait_before_retry(fmt::format("{}:{}:", m.file, st.line), attempt);
     }
     if (result.ok()) crash_point(fmt::format("{}:statement:{}", phase, i + 1));
     if (!result.ok()) {
@@ -205,10 +187,6 @@ HistoryRow row_for(const Migration& m, const std::string& status, const std::str
   row.status = status;
   row.applied_by = by;
   return row;
-}
-
-long long ms_since(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
 // The active migration's file, unchanged since start, and its `phase` statements; moves the

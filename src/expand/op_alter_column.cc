@@ -92,11 +92,6 @@ class AlterColumn final : public Operation {
   std::string helper_check() const {
     return fmt::format("{}_{}_not_null", table, column).substr(0, 63);
   }
-  static std::string sql_literal(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-    return out + "'";
-  }
 };
 
 }  // namespace

@@ -12,12 +12,6 @@
 namespace tandem::expand {
 namespace {
 
-std::string literal(const std::string& s) {
-  std::string out = "'";
-  for (char ch : s) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out + "'";
-}
-
 class AlterEnum final : public Operation {
  public:
   std::string type;
@@ -32,13 +26,13 @@ class AlterEnum final : public Operation {
     }
     if (add) {
       std::string sql = fmt::format("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}",
-                                    db::quote_ident(type), literal(*add));
-      if (before) sql += " BEFORE " + literal(*before);
-      if (after) sql += " AFTER " + literal(*after);
+                                    db::quote_ident(type), sql_literal(*add));
+      if (before) sql += " BEFORE " + sql_literal(*before);
+      if (after) sql += " AFTER " + sql_literal(*after);
       return OperationSql{{sql}, false};
     }
     return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
-                                     literal(from), literal(to))},
+                                     sql_literal(from), sql_literal(to))},
                         true};
   }
   Result<OperationSql> down(db::Backend backend) const override {
@@ -47,7 +41,7 @@ class AlterEnum final : public Operation {
           fmt::format("alter_enum {}: PostgreSQL cannot remove an enum value", type));
     if (backend == db::Backend::kSqlite) return irreversible("SQLite has no enum types");
     return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
-                                     literal(to), literal(from))},
+                                     sql_literal(to), sql_literal(from))},
                         true};
   }
 };

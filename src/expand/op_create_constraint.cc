@@ -13,12 +13,6 @@
 namespace tandem::expand {
 namespace {
 
-std::string ident_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + db::quote_ident(n);
-  return out;
-}
-
 class CreateConstraint final : public Operation {
  public:
   std::string table, name, type, check;

@@ -16,8 +16,7 @@ class CreateIndex final : public Operation {
 
   std::string kind() const override { return "create_index"; }
   Result<OperationSql> up(db::Backend backend) const override {
-    std::string cols;
-    for (const auto& c : columns) cols += (cols.empty() ? "" : ", ") + db::quote_ident(c);
+    std::string cols = ident_list(columns);
     bool pg = backend == db::Backend::kPostgres;
     if (!pg && ((!method.empty() && method != "btree") || !storage.empty())) {
       return Status::InvalidInput(

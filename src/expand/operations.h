@@ -40,6 +40,11 @@ ColumnSpec parse_column(Fields& f);
 // …]`. Primary keys are a table constraint (create_table) and not part of this.
 std::string column_sql(const ColumnSpec& c);
 
+// A SQL string literal ('it''s').
+std::string sql_literal(const std::string& text);
+// "a", "b" — quoted identifiers joined by commas.
+std::string ident_list(const std::vector<std::string>& names);
+
 // An operation that direct mode cannot revert, with the reason and what to do instead.
 Status irreversible(const std::string& why);
 
