@@ -30,6 +30,10 @@ struct EngineOptions {
   std::function<void(const std::string&)> log;
   // Log every statement before it runs.
   bool verbose = false;
+  // Backfills (tandem start): each batch aims to take this long; batch size adapts.
+  int backfill_target_ms = 100;
+  int backfill_min_rows = 10;
+  int backfill_max_rows = 50000;
   // Called after each migration applied or reverted by up/down: the step, how many of this
   // run's migrations are done, and how many the run planned. Null: steps are logged instead.
   std::function<void(const struct AppliedStep&, int done, int total)> on_step;

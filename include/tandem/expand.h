@@ -52,10 +52,14 @@ struct OperationSql {
 // What an operation does in two-version mode (start/complete/rollback). Statements must be
 // safe to re-run after a crash: rollback uses IF EXISTS forms.
 struct TwoVersionSql {
-  OperationSql start;     // additive physical changes, made while both versions are live
-  OperationSql complete;  // destructive changes, once the old version is gone
-  OperationSql rollback;  // undoes `start`
+  OperationSql start;           // additive physical changes, made while both versions are live
+  OperationSql after_backfill;  // what needs the shadow columns filled: VALIDATE, unique indexes
+  OperationSql complete;        // destructive changes, once the old version is gone
+  OperationSql finish;          // after every operation's `complete`: table renames
+  OperationSql rollback;        // undoes `start`
 };
+
+class TwoVersionModel;
 
 // One operation of a declarative migration. Each kind lives in its own file under src/expand/.
 class Operation {
@@ -67,8 +71,10 @@ class Operation {
   virtual Result<OperationSql> up(db::Backend backend) const = 0;
   // Direct mode: the DDL that reverts it, or an error saying why it cannot be reverted.
   virtual Result<OperationSql> down(db::Backend backend) const = 0;
-  // Two-version mode on PostgreSQL, or an error saying the operation does not support it yet.
-  virtual Result<TwoVersionSql> two_version() const;
+  // Two-version mode on PostgreSQL: the statements of each phase, given the new version's
+  // tables as the earlier operations left them in `model` — which this operation then updates
+  // (views, dual writes). Unknown tables/columns and unsupported forms are errors.
+  virtual Result<TwoVersionSql> two_version(TwoVersionModel& model) const;
   int line() const { return line_; }
   void set_line(int line) { line_ = line; }
 

@@ -16,31 +16,35 @@ ColumnSpec parse_column(Fields& f) {
   c.unique = f.boolean("unique", false);
   c.default_sql = f.opt_str("default");
   (void)f.opt_str("comment");
-  if (YAML::Node n = f.node("check", false)) {
-    Fields cf = f.sub(n, "check");
-    c.check = CheckSpec{cf.str("name"), cf.str("constraint")};
-    cf.finish();
-  }
-  if (YAML::Node n = f.node("references", false)) {
-    Fields rf = f.sub(n, "references");
-    ReferenceSpec r{rf.str("name"), rf.str("table"), rf.str("column"), "NO ACTION"};
-    if (auto od = rf.opt_str("on_delete")) {
-      static const char* kActions[] = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
-                                       "SET DEFAULT"};
-      bool known = false;
-      for (const char* a : kActions) known = known || *od == a;
-      if (!known) {
-        rf.problem(rf.line_of("on_delete"),
-                   fmt::format("on_delete '{}' is not a foreign key action", *od),
-                   "use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT");
-      }
-      r.on_delete = *od;
-    }
-    rf.finish();
-    c.references = r;
-  }
+  if (YAML::Node n = f.node("check", false)) c.check = parse_check(f, n);
+  if (YAML::Node n = f.node("references", false)) c.references = parse_references(f, n);
   f.finish();
   return c;
+}
+
+CheckSpec parse_check(Fields& f, const YAML::Node& n) {
+  Fields cf = f.sub(n, "check");
+  CheckSpec c{cf.str("name"), cf.str("constraint")};
+  cf.finish();
+  return c;
+}
+
+ReferenceSpec parse_references(Fields& f, const YAML::Node& n) {
+  Fields rf = f.sub(n, "references");
+  ReferenceSpec r{rf.str("name"), rf.str("table"), rf.str("column"), "NO ACTION"};
+  if (auto od = rf.opt_str("on_delete")) {
+    static const char* kActions[] = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"};
+    bool known = false;
+    for (const char* a : kActions) known = known || *od == a;
+    if (!known) {
+      rf.problem(rf.line_of("on_delete"),
+                 fmt::format("on_delete '{}' is not a foreign key action", *od),
+                 "use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT");
+    }
+    r.on_delete = *od;
+  }
+  rf.finish();
+  return r;
 }
 
 std::string column_sql(const ColumnSpec& c) {
@@ -82,7 +86,7 @@ Status irreversible(const std::string& why) {
 
 namespace tandem::expand {
 
-Result<TwoVersionSql> Operation::two_version() const {
+Result<TwoVersionSql> Operation::two_version(TwoVersionModel&) const {
   return Status::InvalidInput(kind() + " is not supported by `tandem start` yet",
                               "apply this migration with `tandem up` (direct mode)");
 }

@@ -16,6 +16,9 @@
 
 #include "engine/selection.h"
 #include "engine/session.h"
+#include "expand/backfill.h"
+#include "expand/catalog.h"
+#include "expand/plan.h"
 #include "expand/version_schema.h"
 #include "tandem/expand.h"
 
@@ -29,7 +32,11 @@ const char* kActiveDdl =
     "text NOT NULL, "
     "checksum text NOT NULL, previous text NOT NULL, created_previous boolean NOT NULL, step text "
     "NOT NULL, "
-    "statements_done integer NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now())";
+    "statements_done integer NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(), "
+    "base text, backfill text);\n"
+    // base: the catalog snapshot start planned from; backfill: the running backfill's last key.
+    "ALTER TABLE tandem.active ADD COLUMN IF NOT EXISTS base text, "
+    "ADD COLUMN IF NOT EXISTS backfill text";
 
 // Test hook: TANDEM_TEST_CRASH_AT=<point> makes the process die at that point as if killed
 // (no cleanup, no unlock), so tests can prove every step converges when re-run.
@@ -42,25 +49,40 @@ struct Active {
   std::string version, name, file, checksum, previous, step;
   bool created_previous = false;
   int done = 0;
+  std::string base, backfill;
 };
 
 Result<std::optional<Active>> load_active(db::Connection& conn) {
   TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
                           conn.query("SELECT to_regclass('tandem.active') IS NOT NULL"));
   if (exists.text(0, 0) != "t") return std::optional<Active>();
+  // Added after the first release of start/complete.
+  TANDEM_RETURN_IF_ERROR(conn.execute(
+      "ALTER TABLE tandem.active ADD COLUMN IF NOT EXISTS base text, ADD COLUMN IF NOT EXISTS "
+      "backfill text"));
   TANDEM_ASSIGN_OR_RETURN(db::Rows r,
                           conn.query("SELECT version, name, file, checksum, previous, step, "
-                                     "created_previous, statements_done FROM tandem.active"));
+                                     "created_previous, statements_done, base, backfill "
+                                     "FROM tandem.active"));
   if (r.empty()) return std::optional<Active>();
-  Active a{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), r.text(0, 4), r.text(0, 5)};
+  Active a{r.text(0, 0), r.text(0, 1),
+           r.text(0, 2), r.text(0, 3),
+           r.text(0, 4), r.text(0, 5),
+           false,        0,
+           "",           ""};
   a.created_previous = r.text(0, 6) == "t";
   a.done = std::stoi(r.text(0, 7));
+  a.base = r.text(0, 8);
+  a.backfill = r.text(0, 9);
   return std::optional<Active>(a);
 }
 
 Status set_step(db::Connection& conn, const std::string& step) {
   return conn
-      .query("UPDATE tandem.active SET step = $1, statements_done = 0 WHERE step <> $1", {step})
+      .query(
+          "UPDATE tandem.active SET step = $1, statements_done = 0, backfill = NULL "
+          "WHERE step <> $1",
+          {step})
       .status();
 }
 
@@ -80,26 +102,11 @@ Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::s
   return s;
 }
 
-// The statements of one phase of every operation, in the order the phase runs them.
-Result<std::vector<Statement>> phase_statements(const Migration& m, const std::string& phase) {
-  std::vector<Statement> out;
-  const OperationList& ops = *m.operations;
-  for (size_t k = 0; k < ops.size(); ++k) {
-    const Operation& op = *ops[phase == "rollback" ? ops.size() - 1 - k : k];
-    TANDEM_ASSIGN_OR_RETURN(TwoVersionSql tv, op.two_version());
-    const OperationSql& sql = phase == "start"      ? tv.start
-                              : phase == "complete" ? tv.complete
-                                                    : tv.rollback;
-    for (const std::string& text : sql.statements) {
-      Statement st;
-      st.sql = text;
-      st.line = op.line();
-      st.transactional = sql.transactional;
-      st.concurrent_index = sql.concurrent_index;
-      out.push_back(std::move(st));
-    }
-  }
-  return out;
+// The plan of `m` from the catalog snapshot `base` (JSON) taken when its start began.
+Result<TwoVersionPlan> plan_for(const EngineOptions& options, const Migration& m,
+                                const std::string& previous, const std::string& base) {
+  TANDEM_ASSIGN_OR_RETURN(Catalog catalog, catalog_from_json(base));
+  return plan_two_version(m, options.schema, previous, catalog);
 }
 
 // Runs `fn` (view DDL) again after a lock_timeout, like the operations' statements.
@@ -111,52 +118,65 @@ Status with_lock_retries(Session& s, const std::string& what, const std::functio
   }
 }
 
-// Runs stmts[from…]; transaction-safe statements commit with the progress counter; a
-// lock_timeout is retried with backoff, so no statement queues traffic for longer than that.
-Status run_phase(Session& s, const Migration& m, const std::vector<Statement>& stmts, int from,
-                 const std::string& phase) {
+// Drops an INVALID index left by a killed CREATE INDEX CONCURRENTLY; true when a valid one
+// already exists (the build finished before the crash).
+Result<bool> index_built(Session& s, const std::string& index) {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows idx, s.conn->query("SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid "
+                                  "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                                  "c.relname = $1 AND n.nspname = $2",
+                                  {index, s.options.schema}));
+  if (idx.empty()) return false;
+  if (idx.text(0, 1) == "t") return true;
+  TANDEM_RETURN_IF_ERROR(s.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + idx.text(0, 0)));
+  return false;
+}
+
+Status mark_done(Session& s, size_t count) {
+  return s.conn
+      ->query("UPDATE tandem.active SET statements_done = $1, backfill = NULL",
+              {std::to_string(count)})
+      .status();
+}
+
+// Runs steps[from…]; transaction-safe statements commit together with the progress counter;
+// a lock_timeout is retried with backoff, so no statement queues traffic for longer than
+// that. A backfill continues from its checkpoint.
+Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps, int from,
+                 const std::string& phase, const std::string& backfill_from) {
   const EngineOptions& o = s.options;
-  for (size_t i = static_cast<size_t>(from); i < stmts.size(); ++i) {
-    const Statement& st = stmts[i];
+  for (size_t i = static_cast<size_t>(from); i < steps.size(); ++i) {
+    const Step& st = steps[i];
+    if (o.verbose) s.log(fmt::format("{}:{}: {}", m.file, st.line, st.sql));
     Status result;
-    for (int attempt = 0;; ++attempt) {
+    if (!st.backfill_table.empty()) {
+      auto stats = run_backfill(
+          s, o.schema, st, static_cast<int>(i) == from ? backfill_from : "",
+          [&](const std::string& key) {
+            crash_point(phase + ":backfill-batch");
+            return s.conn->query("UPDATE tandem.active SET backfill = $1", {key}).status();
+          });
+      result = stats.status();
+      if (stats.ok()) {
+        s.log(fmt::format("backfilled {} rows of {} in {} ms ({} batches)", stats->rows,
+                          st.backfill_table, stats->elapsed_ms, stats->batches));
+        result = mark_done(s, i + 1);
+      }
+    }
+    for (int attempt = 0; st.backfill_table.empty(); ++attempt) {
       if (st.transactional) {
         result = s.conn->execute("BEGIN");
         if (result.ok()) result = s.conn->execute(st.sql);
-        if (result.ok()) {
-          result =
-              s.conn
-                  ->query("UPDATE tandem.active SET statements_done = $1", {std::to_string(i + 1)})
-                  .status();
-        }
+        if (result.ok()) result = mark_done(s, i + 1);
         result = result.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), result);
       } else {
+        bool built = false;
         if (!st.concurrent_index.empty()) {
-          // A build killed part-way leaves an INVALID index: drop it; a finished one is kept.
-          TANDEM_ASSIGN_OR_RETURN(
-              db::Rows idx,
-              s.conn->query("SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid "
-                            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 "
-                            "AND n.nspname = $2",
-                            {st.concurrent_index, o.schema}));
-          if (!idx.empty() && idx.text(0, 1) == "t") {
-            result = Status::Ok();
-          } else {
-            if (!idx.empty())
-              TANDEM_RETURN_IF_ERROR(
-                  s.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + idx.text(0, 0)));
-            result = s.conn->execute(st.sql);
-          }
-        } else {
-          result = s.conn->execute(st.sql);
+          TANDEM_ASSIGN_OR_RETURN(built, index_built(s, st.concurrent_index));
         }
-        if (result.ok()) {
-          result =
-              s.conn
-                  ->query("UPDATE tandem.active SET statements_done = $1", {std::to_string(i + 1)})
-                  .status();
-        }
+        result = built ? Status::Ok() : s.conn->execute(st.sql);
+        if (result.ok()) result = mark_done(s, i + 1);
       }
       if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
       s.wait_before_retry(fmt::format("{}:{}:", m.file, st.line), attempt);
@@ -165,8 +185,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Statement>& s
     if (!result.ok()) {
       return result.with_context(fmt::format("{}:{}: ", m.path, st.line))
           .with_hint(
-              "fix the cause and run the same command again: it continues at this statement; or "
-              "run "
+              "fix the cause and run the same command again: it continues at this step; or run "
               "`tandem rollback`");
     }
   }
@@ -189,20 +208,24 @@ HistoryRow row_for(const Migration& m, const std::string& status, const std::str
   return row;
 }
 
-// The active migration's file, unchanged since start, and its `phase` statements; moves the
-// active row to `step` (keeping its progress when it is already there).
-Result<std::vector<Statement>> enter_phase(Session& s, const Active& active,
-                                           const PreparedSet& prepared, const std::string& phase,
-                                           const std::string& step, const Migration*& m) {
+// The active migration's file, unchanged since start, and its plan; moves the active row to
+// `step` (keeping its progress when it is already there).
+Result<TwoVersionPlan> enter_phase(Session& s, const Active& active, const PreparedSet& prepared,
+                                   const std::string& step, const Migration*& m) {
   m = prepared.find(active.version);
   if (m == nullptr || m->checksum != active.checksum) {
     return Status::InvalidInput(
         fmt::format("{} changed or disappeared since `tandem start`", active.file),
         "restore the file as it was started, then run `tandem complete` or `tandem rollback`");
   }
-  TANDEM_ASSIGN_OR_RETURN(auto stmts, phase_statements(*m, phase));
+  std::string base = active.base;
+  if (base.empty()) {  // started by an older tandem, which kept no snapshot
+    TANDEM_ASSIGN_OR_RETURN(Catalog now, read_catalog(*s.conn, s.options.schema));
+    base = to_json(now);
+  }
+  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan, plan_for(s.options, *m, active.previous, base));
   TANDEM_RETURN_IF_ERROR(set_step(*s.conn, step));
-  return stmts;
+  return plan;
 }
 
 }  // namespace
@@ -257,14 +280,21 @@ Result<LifecycleReport> start(const EngineOptions& options,
         fmt::format("{} is not a declarative migration", m ? m->file : "the active migration"),
         "`tandem start` runs .yaml/.json migrations; apply .sql ones with `tandem up`");
   }
-  auto stmts = phase_statements(*m, "start");
-  if (!stmts.ok())
-    problems.push_back(
-        {"not_two_version", m->path, 0, 0, stmts.status().message(), stmts.status().hint()});
-  for (const char* phase : {"complete", "rollback"}) {
-    auto other = phase_statements(*m, phase);
-    if (!other.ok() && stmts.ok())
-      problems.push_back({"not_two_version", m->path, 0, 0, other.status().message(), ""});
+  std::string previous = active ? active->previous : current_version(rows);
+  if (previous.empty()) previous = "0";
+  // Plan from the catalog as it was before the first attempt: every re-run plans the same steps.
+  std::string base = active ? active->base : "";
+  if (base.empty()) {
+    // Reading index and constraint definitions waits on a table's ACCESS EXCLUSIVE lock.
+    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "reading the catalog", [&]() -> Status {
+      auto now = read_catalog(*s.conn, options.schema);
+      if (now.ok()) base = to_json(*now);
+      return now.status();
+    }));
+  }
+  auto plan = plan_for(options, *m, previous, base);
+  if (!plan.ok()) {
+    problems.push_back({"two_version", "", 0, 0, plan.status().message(), plan.status().hint()});
   }
   if (!problems.empty()) {
     return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
@@ -273,19 +303,18 @@ Result<LifecycleReport> start(const EngineOptions& options,
   }
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_RETURN_IF_ERROR(s.conn->execute(kActiveDdl));
-  std::string previous = current_version(rows);
-  if (previous.empty()) previous = "0";
   if (!active) {
     TANDEM_ASSIGN_OR_RETURN(bool prev_exists,
                             schema_exists(*s.conn, version_schema_name(options.schema, previous)));
     TANDEM_RETURN_IF_ERROR(
         s.conn
             ->query("INSERT INTO tandem.active (version, name, file, checksum, previous, "
-                    "created_previous, step) VALUES ($1, $2, $3, $4, $5, $6, 'starting')",
-                    {m->version, m->name, m->file, m->checksum, previous, prev_exists ? "f" : "t"})
+                    "created_previous, step, base) VALUES ($1, $2, $3, $4, $5, $6, 'starting', $7)",
+                    {m->version, m->name, m->file, m->checksum, previous, prev_exists ? "f" : "t",
+                     base})
             .status());
-    active =
-        Active{m->version, m->name, m->file, m->checksum, previous, "starting", !prev_exists, 0};
+    active = Active{m->version, m->name,      m->file, m->checksum, previous,
+                    "starting", !prev_exists, 0,       base,        ""};
     crash_point("start:registered");
   }
   // The previous version's schema: its views list today's columns only, so the old
@@ -293,16 +322,14 @@ Result<LifecycleReport> start(const EngineOptions& options,
   std::string old_schema = version_schema_name(options.schema, active->previous);
   TANDEM_ASSIGN_OR_RETURN(bool old_exists, schema_exists(*s.conn, old_schema));
   if (!old_exists) {
-    TANDEM_ASSIGN_OR_RETURN(auto before, read_table_views(*s.conn, options.schema));
     TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
-      return create_version_schema(*s.conn, options.schema, active->previous, before);
+      return create_version_schema(*s.conn, options.schema, active->previous, plan->old_views);
     }));
     crash_point("start:old-schema");
   }
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, *stmts, active->done, "start"));
-  TANDEM_ASSIGN_OR_RETURN(auto after, read_table_views(*s.conn, options.schema));
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, plan->start, active->done, "start", active->backfill));
   TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "new version schema", [&] {
-    return create_version_schema(*s.conn, options.schema, m->version, after);
+    return create_version_schema(*s.conn, options.schema, m->version, plan->new_views);
   }));
   crash_point("start:new-schema");
   TANDEM_RETURN_IF_ERROR(set_step(*s.conn, "started"));
@@ -327,8 +354,8 @@ Result<LifecycleReport> complete(const EngineOptions& options) {
   }
   PreparedSet prepared = prepare(options, s.backend());
   const Migration* m = nullptr;
-  TANDEM_ASSIGN_OR_RETURN(auto stmts,
-                          enter_phase(s, *active, prepared, "complete", "completing", m));
+  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan, enter_phase(s, *active, prepared, "completing", m));
+  const std::vector<Step>& stmts = plan.complete;
   TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
   // The old version is gone: drop its schema (its views may depend on what complete removes);
   // the new version's schema stays for its applications.
@@ -336,7 +363,7 @@ Result<LifecycleReport> complete(const EngineOptions& options) {
     return drop_version_schema(*s.conn, options.schema, active->previous);
   }));
   crash_point("complete:old-schema-dropped");
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "complete"));
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "complete", ""));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
   HistoryRow row = row_for(*m, "applied", by);
   row.transactional = false;
@@ -370,15 +397,16 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
   }
   PreparedSet prepared = prepare(options, s.backend());
   const Migration* m = nullptr;
-  TANDEM_ASSIGN_OR_RETURN(auto stmts,
-                          enter_phase(s, *active, prepared, "rollback", "rolling_back", m));
+  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
+                          enter_phase(s, *active, prepared, "rolling_back", m));
+  const std::vector<Step>& stmts = plan.rollback;
   TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
   // The new version's views depend on what start added: drop them before undoing it.
   TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "new version schema", [&] {
     return drop_version_schema(*s.conn, options.schema, m->version);
   }));
   crash_point("rollback:new-schema-dropped");
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "rollback"));
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "rollback", ""));
   if (active->created_previous)
     TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
       return drop_version_schema(*s.conn, options.schema, active->previous);

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include "expand/expr.h"
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -50,22 +52,68 @@ class AddColumn final : public Operation {
                                      db::quote_ident(column.name))},
                         true};
   }
-  // The old version's views do not list the column; its writes get the default (or NULL).
-  Result<TwoVersionSql> two_version() const override {
-    if (up_sql || (!column.nullable && !column.default_sql)) {
-      return Status::InvalidInput(
-          fmt::format(
-              "add_column {}.{} with `up` or NOT NULL without a default needs dual-write triggers, "
-              "not in this build yet",
-              table, column.name),
-          "give the column a default or nullable: true, or apply it with `tandem up`");
+  // The old version's views do not list the column: its inserts get the default, or `up`
+  // computed from the old columns by the dual-write trigger, which also backfills existing rows.
+  // Constraints are added without long locks: CHECK and FOREIGN KEY NOT VALID, then VALIDATE
+  // after the backfill; NOT NULL through a validated CHECK (col IS NOT NULL), made a real NOT
+  // NULL at complete; UNIQUE as an index built concurrently, attached at complete.
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    std::string op = fmt::format("add_column {}.{}", table, column.name);
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, op));
+    if (m.column(*t, column.name, op).ok()) {
+      return Status::InvalidInput(op + ": the column already exists", "pick another name");
     }
-    std::string t = db::quote_ident(table);
-    return TwoVersionSql{
-        {{fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", t, column_sql(column))}, true},
-        {},
-        {{fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", t, db::quote_ident(column.name))},
-         true}};
+    TANDEM_RETURN_IF_ERROR(m.claim(t->physical, column.name, op));
+    std::string phys = t->physical;
+    std::string tq = db::quote_ident(phys), c = db::quote_ident(column.name);
+    ColumnSpec plain = column;
+    plain.unique = false;
+    plain.check.reset();
+    plain.references.reset();
+    bool helper = !column.nullable && (up_sql || !column.default_sql);
+    if (helper) plain.nullable = true;
+    TwoVersionSql out;
+    out.start.statements.push_back(
+        fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", tq, column_sql(plain)));
+    std::string check_name = not_null_check();
+    if (column.check) {
+      auto sources = column_sources(*t);
+      sources[column.name] = column.name;
+      TANDEM_ASSIGN_OR_RETURN(std::string expr,
+                              rewrite_column_refs(column.check->constraint, sources));
+      add_validated(out, phys, column.check->name, "CHECK (" + expr + ")");
+    }
+    if (column.references) {
+      TANDEM_ASSIGN_OR_RETURN(std::string fk,
+                              foreign_key_sql(m, column.name, *column.references, op));
+      add_validated(out, phys, column.references->name, fk);
+    }
+    if (helper) add_validated(out, phys, check_name, fmt::format("CHECK ({} IS NOT NULL)", c));
+    std::string finish;
+    if (column.unique) {
+      std::string idx = db::quote_ident(fmt::format("{}_{}_key", phys, column.name).substr(0, 63));
+      out.after_backfill.transactional = false;
+      out.after_backfill.statements.push_back(
+          fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", idx, tq, c));
+      finish +=
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};\n", tq, idx, idx);
+    }
+    if (helper) {
+      finish += fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\n", tq, c);
+      finish += fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", tq, db::quote_ident(check_name));
+    }
+    if (!finish.empty()) out.complete = {{finish}, true};
+    out.rollback = {{fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", tq, c)}, true};
+    t->columns.push_back({column.name, column.name});
+    if (up_sql) {
+      TANDEM_RETURN_IF_ERROR(m.add_dual_write({phys, "", column.name, *up_sql, "", {}, {}}, op));
+    }
+    return out;
+  }
+
+ private:
+  std::string not_null_check() const {
+    return fmt::format("{}_{}_not_null", table, column.name).substr(0, 63);
   }
 };
 
@@ -75,6 +123,10 @@ std::unique_ptr<Operation> parse_add_column(Fields& f) {
   auto op = std::make_unique<AddColumn>();
   op->table = f.str("table");
   op->up_sql = f.opt_str("up");
+  if (op->up_sql) {
+    Status st = check_expression(*op->up_sql);
+    if (!st.ok()) f.problem(f.line_of("up"), st.message(), st.hint());
+  }
   if (YAML::Node n = f.node("column", true)) {
     Fields cf = f.sub(n, "column");
     op->column = parse_column(cf);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -34,6 +35,14 @@ class AlterEnum final : public Operation {
     return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
                                      sql_literal(from), sql_literal(to))},
                         true};
+  }
+  // ADD VALUE at start (both versions may then see the value; PostgreSQL cannot drop it again,
+  // so rollback leaves it); RENAME VALUE at complete, when the old version is gone.
+  Result<TwoVersionSql> two_version(TwoVersionModel&) const override {
+    TANDEM_ASSIGN_OR_RETURN(OperationSql sql, up(db::Backend::kPostgres));
+    TwoVersionSql out;
+    (add ? out.start : out.complete) = sql;
+    return out;
   }
   Result<OperationSql> down(db::Backend backend) const override {
     if (add)

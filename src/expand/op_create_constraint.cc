@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "expand/expr.h"
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -19,6 +21,7 @@ class CreateConstraint final : public Operation {
   std::vector<std::string> columns;
   std::string ref_table, on_delete = "NO ACTION";
   std::vector<std::string> ref_columns;
+  bool rewrites = false;  // per-column `up`/`down` given
 
   std::string kind() const override { return "create_constraint"; }
   Result<OperationSql> up(db::Backend backend) const override {
@@ -51,6 +54,53 @@ class CreateConstraint final : public Operation {
                   on_delete);
     return OperationSql{{add, fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t, n)}, false};
   }
+  // Two-version mode: the constraint holds for both versions from start — CHECK and FOREIGN
+  // KEY NOT VALID then VALIDATE, UNIQUE as an index built concurrently (attached as the
+  // constraint at complete). Rows the old version writes must satisfy it.
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    std::string op = "create_constraint " + name;
+    if (rewrites) {
+      return Status::InvalidInput(
+          op + ": per-column `up`/`down` (rewriting values through shadow columns) are not "
+               "supported by this build",
+          "remove `up`/`down`: the constraint is then added NOT VALID and validated, and the old "
+          "version's writes must already satisfy it");
+    }
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, op));
+    std::vector<std::string> cols;
+    for (const std::string& c : columns) {
+      TANDEM_ASSIGN_OR_RETURN(ViewColumn * col, m.column(*t, c, op));
+      cols.push_back(col->source);
+    }
+    std::string tq = db::quote_ident(t->physical), n = db::quote_ident(name);
+    TwoVersionSql out;
+    if (type == "unique") {
+      out.after_backfill = {
+          {fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", n, tq, ident_list(cols))},
+          false};
+      out.complete = {
+          {fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq, n, n)}, true};
+      out.rollback = {{"DROP INDEX CONCURRENTLY IF EXISTS " + n}, false};
+      return out;
+    }
+    if (type == "check") {
+      TANDEM_ASSIGN_OR_RETURN(std::string expr, rewrite_column_refs(check, column_sources(*t)));
+      add_validated(out, t->physical, name, "CHECK (" + expr + ")");
+    } else {
+      TANDEM_ASSIGN_OR_RETURN(TableView * rt, m.table(ref_table, op + ": references"));
+      std::vector<std::string> rcols;
+      for (const std::string& c : ref_columns) {
+        TANDEM_ASSIGN_OR_RETURN(ViewColumn * col, m.column(*rt, c, op + ": references"));
+        rcols.push_back(col->source);
+      }
+      add_validated(
+          out, t->physical, name,
+          fmt::format("FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}", ident_list(cols),
+                      db::quote_ident(rt->physical), ident_list(rcols), on_delete));
+    }
+    out.rollback = {{fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", tq, n)}, true};
+    return out;
+  }
   Result<OperationSql> down(db::Backend backend) const override {
     if (backend == db::Backend::kSqlite)
       return OperationSql{{"DROP INDEX " + db::quote_ident(name)}, true};
@@ -69,10 +119,12 @@ std::unique_ptr<Operation> parse_create_constraint(Fields& f) {
   op->type = f.str("type");
   op->columns = f.str_list("columns");
   // up/down are the per-column rewrites two-version mode uses; direct mode does not need them.
-  (void)f.node("up", false);
-  (void)f.node("down", false);
+  op->rewrites = static_cast<bool>(f.node("up", false));
+  op->rewrites = static_cast<bool>(f.node("down", false)) || op->rewrites;
   if (op->type == "check") {
     op->check = f.str("check");
+    Status st = check_expression(op->check);
+    if (!st.ok()) f.problem(f.line_of("check"), st.message(), st.hint());
   } else if (op->type == "foreign_key") {
     if (YAML::Node n = f.node("references", true)) {
       Fields rf = f.sub(n, "references");

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include "expand/expr.h"
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -34,10 +36,24 @@ class CreateIndex final : public Operation {
     if (!predicate.empty()) sql += " WHERE " + predicate;
     return OperationSql{{sql}, !pg, pg ? name : ""};
   }
-  Result<TwoVersionSql> two_version() const override {
-    TANDEM_ASSIGN_OR_RETURN(OperationSql build, up(db::Backend::kPostgres));
-    return TwoVersionSql{
-        build, {}, {{"DROP INDEX CONCURRENTLY IF EXISTS " + db::quote_ident(name)}, false}};
+  // Built CONCURRENTLY at start on the physical columns the new version's names map to.
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, kind() + " " + name));
+    CreateIndex physical = *this;
+    physical.table = t->physical;
+    for (std::string& c : physical.columns) {
+      TANDEM_ASSIGN_OR_RETURN(ViewColumn * col, m.column(*t, c, kind() + " " + name));
+      c = col->source;
+    }
+    if (!predicate.empty()) {
+      TANDEM_ASSIGN_OR_RETURN(physical.predicate,
+                              rewrite_column_refs(predicate, column_sources(*t)));
+    }
+    TANDEM_ASSIGN_OR_RETURN(OperationSql build, physical.up(db::Backend::kPostgres));
+    TwoVersionSql out;
+    out.start = build;
+    out.rollback = {{"DROP INDEX CONCURRENTLY IF EXISTS " + db::quote_ident(name)}, false};
+    return out;
   }
   Result<OperationSql> down(db::Backend backend) const override {
     bool pg = backend == db::Backend::kPostgres;

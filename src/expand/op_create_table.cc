@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -27,9 +28,19 @@ class CreateTable final : public Operation {
     return OperationSql{{"DROP TABLE " + db::quote_ident(name)}, true};
   }
   // A new table is invisible to the old version (its schema has no view of it).
-  Result<TwoVersionSql> two_version() const override {
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    if (m.table(name, kind()).ok() || m.existing(name)) {
+      return Status::InvalidInput(fmt::format("create_table: table \"{}\" already exists", name),
+                                  "pick another name, or drop the table in an earlier migration");
+    }
     TANDEM_ASSIGN_OR_RETURN(OperationSql create, up(db::Backend::kPostgres));
-    return TwoVersionSql{create, {}, {{"DROP TABLE IF EXISTS " + db::quote_ident(name)}, true}};
+    TableView view{name, name, {}};
+    for (const ColumnSpec& c : columns) view.columns.push_back({c.name, c.name});
+    m.after.push_back(std::move(view));
+    TwoVersionSql out;
+    out.start = create;
+    out.rollback = {{"DROP TABLE IF EXISTS " + db::quote_ident(name)}, true};
+    return out;
   }
 };
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -25,6 +26,16 @@ class DropConstraint final : public Operation {
   Result<OperationSql> down(db::Backend) const override {
     return irreversible("drop_constraint " + name +
                         " cannot be reverted: the file does not hold its definition");
+  }
+  // The constraint keeps holding for both versions until complete drops it: stricter for the
+  // new version meanwhile, never lossy. (pgroll's `up`/`down` are accepted and not needed.)
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, kind()));
+    TwoVersionSql out;
+    out.complete = {{fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                                 db::quote_ident(t->physical), db::quote_ident(name))},
+                    true};
+    return out;
   }
 };
 

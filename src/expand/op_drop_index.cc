@@ -2,6 +2,7 @@
 // definition is not in the file).
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -18,6 +19,12 @@ class DropIndex final : public Operation {
   Result<OperationSql> down(db::Backend) const override {
     return irreversible("drop_index " + name +
                         " cannot be reverted: the file does not hold the index definition");
+  }
+  // The old version may rely on the index: it goes at complete.
+  Result<TwoVersionSql> two_version(TwoVersionModel&) const override {
+    TwoVersionSql out;
+    out.complete = {{"DROP INDEX CONCURRENTLY IF EXISTS " + db::quote_ident(name)}, false};
+    return out;
   }
 };
 

@@ -1,6 +1,7 @@
 // drop_table. Direct mode: DROP TABLE; cannot be reverted (the data is gone).
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -15,6 +16,16 @@ class DropTable final : public Operation {
   Result<OperationSql> down(db::Backend) const override {
     return irreversible("drop_table " + name +
                         " cannot be reverted in direct mode: its rows are gone");
+  }
+  // The new version no longer sees the table; the old one keeps using it until complete.
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(name, kind()));
+    TANDEM_RETURN_IF_ERROR(m.claim(t->physical, "", kind() + " " + name));
+    std::string physical = t->physical;
+    std::erase_if(m.after, [&](const TableView& v) { return v.physical == physical; });
+    TwoVersionSql out;
+    out.complete = {{"DROP TABLE IF EXISTS " + db::quote_ident(physical)}, true};
+    return out;
   }
 };
 

@@ -1,6 +1,7 @@
 // sql: the escape hatch — raw `up` and `down` SQL, run as written.
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -9,11 +10,30 @@ class RawSql final : public Operation {
  public:
   std::string up_sql;
   std::optional<std::string> down_sql;
+  bool on_complete = false;
   std::string kind() const override { return "sql"; }
   Result<OperationSql> up(db::Backend) const override { return OperationSql{{up_sql}, true}; }
   Result<OperationSql> down(db::Backend) const override {
     if (!down_sql || down_sql->empty()) return irreversible("this sql operation has no `down`");
     return OperationSql{{*down_sql}, true};
+  }
+  // `up` at start (or at complete with onComplete: true), `down` at rollback. Views of the new
+  // version are built from the tables after start, so raw DDL the new version should see
+  // belongs in a typed operation.
+  Result<TwoVersionSql> two_version(TwoVersionModel&) const override {
+    TwoVersionSql out;
+    if (on_complete) {
+      out.complete = {{up_sql}, true};
+      return out;
+    }
+    if (!down_sql || down_sql->empty()) {
+      return Status::InvalidInput(
+          "sql: an operation without `down` cannot be rolled back after `tandem start`",
+          "add `down`, set `onComplete: true`, or apply the migration with `tandem up`");
+    }
+    out.start = {{up_sql}, true};
+    out.rollback = {{*down_sql}, true};
+    return out;
   }
 };
 
@@ -23,7 +43,7 @@ std::unique_ptr<Operation> parse_raw_sql(Fields& f) {
   auto op = std::make_unique<RawSql>();
   op->up_sql = f.str("up");
   op->down_sql = f.opt_str("down");
-  (void)f.boolean("onComplete", false);
+  op->on_complete = f.boolean("onComplete", false);
   f.finish();
   return op;
 }

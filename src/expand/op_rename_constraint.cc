@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -14,6 +15,17 @@ class RenameConstraint final : public Operation {
   Result<OperationSql> up(db::Backend backend) const override { return rename(backend, from, to); }
   Result<OperationSql> down(db::Backend backend) const override {
     return rename(backend, to, from);
+  }
+
+  // A catalog-only change, made at complete.
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, kind()));
+    TwoVersionSql out;
+    out.complete = {
+        {fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", db::quote_ident(t->physical),
+                     db::quote_ident(from), db::quote_ident(to))},
+        true};
+    return out;
   }
 
  private:

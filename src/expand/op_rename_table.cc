@@ -1,6 +1,7 @@
 // rename_table. Direct mode: ALTER TABLE … RENAME TO; reverted by renaming back.
 
 #include "expand/operations.h"
+#include "expand/two_version.h"
 
 namespace tandem::expand {
 namespace {
@@ -16,6 +17,21 @@ class RenameTable final : public Operation {
   Result<OperationSql> down(db::Backend) const override {
     return OperationSql{
         {"ALTER TABLE " + db::quote_ident(to) + " RENAME TO " + db::quote_ident(from)}, true};
+  }
+  // The new version sees the table under its new name (a view); the table itself is renamed
+  // at complete, after every other operation's complete (they use its physical name).
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(from, kind()));
+    if (m.table(to, kind()).ok()) {
+      return Status::InvalidInput("rename_table: table \"" + to + "\" already exists",
+                                  "pick another name");
+    }
+    t->name = to;
+    TwoVersionSql out;
+    out.finish = {
+        {"ALTER TABLE " + db::quote_ident(t->physical) + " RENAME TO " + db::quote_ident(to)},
+        true};
+    return out;
   }
 };
 

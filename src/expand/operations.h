@@ -23,6 +23,7 @@ const std::vector<OperationKind>& operation_kinds();
 std::unique_ptr<Operation> parse_create_table(Fields& f);
 std::unique_ptr<Operation> parse_drop_table(Fields& f);
 std::unique_ptr<Operation> parse_rename_table(Fields& f);
+std::unique_ptr<Operation> parse_rename_column(Fields& f);
 std::unique_ptr<Operation> parse_add_column(Fields& f);
 std::unique_ptr<Operation> parse_drop_column(Fields& f);
 std::unique_ptr<Operation> parse_alter_column(Fields& f);
@@ -36,6 +37,9 @@ std::unique_ptr<Operation> parse_alter_enum(Fields& f);
 
 // Reads a pgroll column object.
 ColumnSpec parse_column(Fields& f);
+// `check: {name, constraint}` and `references: {name, table, column, on_delete}`.
+CheckSpec parse_check(Fields& f, const YAML::Node& n);
+ReferenceSpec parse_references(Fields& f, const YAML::Node& n);
 // `"name" type [NOT NULL] [DEFAULT …] [UNIQUE] [CONSTRAINT … CHECK (…)] [CONSTRAINT … REFERENCES
 // …]`. Primary keys are a table constraint (create_table) and not part of this.
 std::string column_sql(const ColumnSpec& c);

@@ -2,10 +2,22 @@
 
 #include <fmt/format.h>
 
+#include "expand/catalog.h"
+
 namespace tandem::expand {
 
 std::string version_schema_name(const std::string& schema, const std::string& version) {
   return schema + "_" + version;
+}
+
+std::vector<TableView> views_of(const Catalog& catalog) {
+  std::vector<TableView> out;
+  for (const TableInfo& t : catalog.tables) {
+    TableView v{t.name, t.name, {}};
+    for (const ColumnInfo& c : t.columns) v.columns.push_back({c.name, c.name});
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 Result<std::vector<TableView>> read_table_views(db::Connection& conn, const std::string& schema) {
@@ -43,9 +55,15 @@ Status create_version_schema(db::Connection& conn, const std::string& schema,
       if (c.source != c.name) cols += " AS " + db::quote_ident(c.name);
     }
     // DROP + CREATE rather than CREATE OR REPLACE: a version may show fewer or renamed columns.
-    sql += fmt::format("DROP VIEW IF EXISTS {}.{};\nCREATE VIEW {}.{}{} AS SELECT {} FROM {}.{};\n",
-                       vs, db::quote_ident(t.name), vs, db::quote_ident(t.name), with, cols,
-                       db::quote_ident(schema), db::quote_ident(t.physical));
+    std::string view = vs + "." + db::quote_ident(t.name);
+    sql += fmt::format("DROP VIEW IF EXISTS {};\nCREATE VIEW {}{} AS SELECT {} FROM {}.{};\n", view,
+                       view, with, cols, db::quote_ident(schema), db::quote_ident(t.physical));
+    for (const ViewColumn& c : t.columns) {
+      if (c.view_default) {
+        sql += fmt::format("ALTER VIEW {} ALTER COLUMN {} SET DEFAULT {};\n", view,
+                           db::quote_ident(c.name), *c.view_default);
+      }
+    }
   }
   Status st = conn.execute("BEGIN;\n" + sql + "COMMIT;");
   // A failed statement leaves the explicit transaction open and aborted: end it, so the caller

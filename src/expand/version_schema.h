@@ -4,6 +4,7 @@
 // are auto-updatable, so reads and writes both go through them. Building block of two-version
 // (start/complete) migrations.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ inline constexpr const char* kShadowPrefix = "_tandem_";
 struct ViewColumn {
   std::string name;    // as the version sees it
   std::string source;  // the physical column it reads and writes
+  // A default for inserts through this version only (`ALTER VIEW … SET DEFAULT`); without it
+  // the table's default applies.
+  std::optional<std::string> view_default = std::nullopt;
 };
 
 struct TableView {
@@ -28,6 +32,11 @@ struct TableView {
 
 // "public" + "0007" → "public_0007".
 std::string version_schema_name(const std::string& schema, const std::string& version);
+
+struct Catalog;
+
+// One view per table of `catalog`, showing every column as it is.
+std::vector<TableView> views_of(const Catalog& catalog);
 
 // The ordinary tables of `schema` as they are now: every column except dropped ones and
 // tandem's shadow columns, in column order.

@@ -76,10 +76,10 @@ TEST(DeclarativeParse, ProblemsNameTheLine) {
 
   p = parse_problems(
       "operations:\n  - alter_column:\n      table: t\n      column: c\n      type: bigint\n      "
-      "up: c\n      down: c\n");
-  ASSERT_FALSE(p.empty());
-  EXPECT_EQ(p[0].line, 5);
-  EXPECT_NE(p[0].message.find("not supported by this build yet"), std::string::npos);
+      "up: c +\n      down: c\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].line, 6);
+  EXPECT_NE(p[0].message.find("invalid SQL expression `c +`"), std::string::npos) << p[0].message;
 
   p = parse_problems("operations: [\n");
   ASSERT_EQ(p.size(), 1u);

@@ -182,14 +182,34 @@ TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
 
 TEST_F(LifecycleTest, UnsupportedOperationsAndSqliteAreRefusedWithoutChanges) {
   ASSERT_TRUE(up(opts_, {}).ok());
-  dir_.write("0002_drop.yaml", "operations:\n  - drop_column: {table: users, column: email}\n");
   std::string before = catalog(db_);
-  auto s = expand::start(opts_, std::nullopt);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("drop_column is not supported by `tandem start` yet"),
-            std::string::npos)
-      << s.status().message();
-  EXPECT_EQ(catalog(db_), before);
+  // Each is refused with a message naming the operation, before anything changes.
+  const std::pair<const char*, const char*> cases[] = {
+      {"  - drop_column: {table: users, column: email}\n", "NOT NULL without a default"},
+      {"  - drop_column: {table: nope, column: email}\n", "table \"nope\" does not exist"},
+      {"  - alter_column: {table: users, column: emial, nullable: true}\n",
+       "column \"emial\" does not exist"},
+      {"  - alter_column: {table: users, column: email, type: bigint}\n", "needs both `up`"},
+      {"  - alter_column: {table: users, column: id, type: bigint, up: id, down: id}\n",
+       "primary key"},
+      {"  - rename_column: {table: users, from: email, to: mail}\n  - drop_column: {table: "
+       "users, column: mail, down: \"'x'\"}\n",
+       "already changed by an earlier operation"},
+      {"  - create_constraint: {table: users, name: c, type: check, columns: [email], check: "
+       "\"email <> ''\", up: {email: email}, down: {email: email}}\n",
+       "not supported by this build"},
+      {"  - sql: {up: SELECT 1}\n", "without `down` cannot be rolled back"},
+  };
+  for (const auto& [ops, message] : cases) {
+    SCOPED_TRACE(ops);
+    dir_.write("0002_bad.yaml", std::string("operations:\n") + ops);
+    auto s = expand::start(opts_, std::nullopt);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.status().message().find(message), std::string::npos) << s.status().message();
+    EXPECT_NE(s.status().message().find("0002_bad.yaml:"), std::string::npos)
+        << s.status().message();
+    EXPECT_EQ(catalog(db_), before);
+  }
 
   TempDir other;
   EngineOptions lite = opts_;

@@ -1,0 +1,82 @@
+#include "expand/plan.h"
+
+#include <fmt/format.h>
+
+#include "expand/expr.h"
+
+namespace tandem::expand {
+namespace {
+
+void add(std::vector<Step>& out, const OperationSql& sql, int line) {
+  for (const std::string& text : sql.statements) {
+    Step st;
+    st.sql = text;
+    st.line = line;
+    st.transactional = sql.transactional;
+    if (!sql.transactional) st.concurrent_index = concurrent_index_name(text);
+    out.push_back(std::move(st));
+  }
+}
+
+}  // namespace
+
+Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
+                                        const std::string& old_version, const Catalog& base) {
+  TwoVersionModel model(schema, old_version, m.version, base);
+  const OperationList& ops = *m.operations;
+  std::vector<TwoVersionSql> sql;
+  for (const auto& op : ops) {
+    auto tv = op->two_version(model);
+    if (!tv.ok()) return tv.status().with_context(fmt::format("{}:{}: ", m.path, op->line()));
+    sql.push_back(std::move(*tv));
+  }
+  TwoVersionPlan plan;
+  plan.old_views = views_of(base);
+  plan.new_views = model.after;
+  std::vector<std::string> tables = dual_write_tables(model);
+  // start: additive changes, dual-write triggers, backfills, then what needs filled columns.
+  for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].start, ops[i]->line());
+  for (const std::string& t : tables) {
+    plan.start.push_back({dual_write_create_sql(model, t), 0, true, "", "", {}, ""});
+  }
+  for (const std::string& t : tables) {
+    const TableInfo* info = base.table(t);
+    if (info == nullptr) continue;  // created by this migration: no rows yet
+    std::string set;
+    for (const DualWrite& dw : model.dual_writes) {
+      if (dw.table != t || dw.new_column.empty() || dw.up.empty()) continue;
+      set += fmt::format("{}{} = ({})", set.empty() ? "" : ", ", db::quote_ident(dw.new_column),
+                         dw.up);
+    }
+    if (set.empty()) continue;
+    std::vector<std::string> key = info->row_key();
+    if (key.empty()) {
+      return Status::InvalidInput(
+          fmt::format("{}: table \"{}\" has no primary key and no unique index on NOT NULL "
+                      "columns, so its rows cannot be backfilled in batches",
+                      m.path, t),
+          "add a primary key (or a unique NOT NULL column with create_constraint) in an earlier "
+          "migration");
+    }
+    Step st;
+    st.backfill_table = t;
+    st.key = key;
+    st.set = set;
+    st.sql = fmt::format("backfill {}", t);
+    st.transactional = false;
+    plan.start.push_back(std::move(st));
+  }
+  for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].after_backfill, ops[i]->line());
+  // complete: triggers off, destructive changes, table renames last.
+  for (const std::string& t : tables)
+    plan.complete.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, ""});
+  for (size_t i = 0; i < ops.size(); ++i) add(plan.complete, sql[i].complete, ops[i]->line());
+  for (size_t i = 0; i < ops.size(); ++i) add(plan.complete, sql[i].finish, ops[i]->line());
+  // rollback: triggers off, then every operation's start undone in reverse.
+  for (const std::string& t : tables)
+    plan.rollback.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, ""});
+  for (size_t i = ops.size(); i-- > 0;) add(plan.rollback, sql[i].rollback, ops[i]->line());
+  return plan;
+}
+
+}  // namespace tandem::expand

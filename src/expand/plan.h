@@ -1,0 +1,35 @@
+#pragma once
+// The statements of start, complete and rollback for one declarative migration, planned from
+// the catalog snapshot taken when its start began.
+
+#include <string>
+#include <vector>
+
+#include "expand/two_version.h"
+
+namespace tandem::expand {
+
+// One step of a phase: a statement, or a batched backfill of a table's shadow columns.
+struct Step {
+  std::string sql;
+  int line = 0;
+  bool transactional = true;
+  std::string concurrent_index;  // CREATE INDEX CONCURRENTLY: drop an invalid leftover first
+  // Backfill: fills `set` ("col" = (expr), …) on every row of `table`, paging by `key`.
+  std::string backfill_table;
+  std::vector<std::string> key;
+  std::string set;
+};
+
+struct TwoVersionPlan {
+  std::vector<Step> start, complete, rollback;
+  std::vector<TableView> new_views;  // the new version's schema
+  std::vector<TableView> old_views;  // the old version's schema, when start creates it
+};
+
+// Plans `m` (declarative) with the old version `base`. Errors name the operation and say
+// what to change; nothing touches the database.
+Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
+                                        const std::string& old_version, const Catalog& base);
+
+}  // namespace tandem::expand

@@ -1,0 +1,202 @@
+#include "expand/two_version.h"
+
+#include <fmt/format.h>
+
+#include "expand/expr.h"
+#include "expand/operations.h"
+
+namespace tandem::expand {
+
+TwoVersionModel::TwoVersionModel(std::string schema_name, std::string old_v, std::string new_v,
+                                 Catalog catalog)
+    : schema(std::move(schema_name)),
+      old_version(std::move(old_v)),
+      new_version(std::move(new_v)),
+      base(std::move(catalog)),
+      after(views_of(base)) {}
+
+Result<TableView*> TwoVersionModel::table(const std::string& name, const std::string& op) {
+  for (TableView& t : after)
+    if (t.name == name) return &t;
+  return Status::InvalidInput(
+      fmt::format("{}: table \"{}\" does not exist in schema \"{}\"", op, name, schema),
+      "check the name (operations earlier in the file may have renamed or dropped it)");
+}
+
+Result<ViewColumn*> TwoVersionModel::column(TableView& t, const std::string& name,
+                                            const std::string& op) {
+  for (ViewColumn& c : t.columns)
+    if (c.name == name) return &c;
+  return Status::InvalidInput(
+      fmt::format("{}: column \"{}\" does not exist in table \"{}\"", op, name, t.name),
+      "check the name (operations earlier in the file may have renamed or dropped it)");
+}
+
+Status TwoVersionModel::claim(const std::string& table, const std::string& column,
+                              const std::string& op) {
+  std::string key = table + "." + column;
+  if (!claimed_.insert(key).second || claimed_.count(table + ".")) {
+    return Status::InvalidInput(
+        fmt::format("{}: {} is already changed by an earlier operation of this migration", op,
+                    column.empty() ? table : key),
+        "with two live versions each column (and each renamed or dropped table) can change once "
+        "per migration: move this operation into the next migration");
+  }
+  return Status::Ok();
+}
+
+Status TwoVersionModel::add_dual_write(DualWrite dw, const std::string& op) {
+  // Expressions name columns as their version sees them; the trigger reads physical ones.
+  if (!dw.up.empty()) {
+    auto refs = column_refs(dw.up);
+    if (!refs.ok()) return refs.status().with_context(op + ": `up`: ");
+    dw.up_refs = *refs;  // the old version sees physical names
+  }
+  if (!dw.down.empty()) {
+    auto refs = column_refs(dw.down);
+    if (!refs.ok()) return refs.status().with_context(op + ": `down`: ");
+    for (const TableView& t : after) {
+      if (t.physical != dw.table) continue;
+      for (const ViewColumn& c : t.columns)
+        if (refs->count(c.name)) dw.down_refs.insert(c.source);
+    }
+  }
+  dual_writes.push_back(std::move(dw));
+  return Status::Ok();
+}
+
+std::map<std::string, std::string> column_sources(const TableView& t) {
+  std::map<std::string, std::string> out;
+  for (const ViewColumn& c : t.columns) out[c.name] = c.source;
+  return out;
+}
+
+std::string shadow_name(const std::string& column) {
+  return (std::string(kShadowPrefix) + "new_" + column).substr(0, 63);
+}
+
+std::string qualified(const std::string& schema, const std::string& name) {
+  return db::quote_ident(schema) + "." + db::quote_ident(name);
+}
+
+void add_validated(TwoVersionSql& out, const std::string& table, const std::string& name,
+                   const std::string& body) {
+  std::string t = db::quote_ident(table), n = db::quote_ident(name);
+  out.start.statements.push_back(
+      fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID", t, n, body));
+  out.after_backfill.transactional = false;
+  out.after_backfill.statements.push_back(
+      fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t, n));
+}
+
+Result<std::string> foreign_key_sql(TwoVersionModel& m, const std::string& column,
+                                    const ReferenceSpec& ref, const std::string& op) {
+  TANDEM_ASSIGN_OR_RETURN(TableView * rt, m.table(ref.table, op + ": references"));
+  TANDEM_ASSIGN_OR_RETURN(ViewColumn * rc, m.column(*rt, ref.column, op + ": references"));
+  return fmt::format("FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}", db::quote_ident(column),
+                     db::quote_ident(rt->physical), db::quote_ident(rc->source), ref.on_delete);
+}
+
+std::vector<std::string> dual_write_tables(const TwoVersionModel& model) {
+  std::vector<std::string> out;
+  for (const DualWrite& dw : model.dual_writes) {
+    bool seen = false;
+    for (const std::string& t : out) seen = seen || t == dw.table;
+    if (!seen) out.push_back(dw.table);
+  }
+  return out;
+}
+
+namespace {
+
+std::string function_name(const std::string& schema, const std::string& table) {
+  return qualified("tandem", ("dual_write_" + schema + "_" + table).substr(0, 63));
+}
+
+// `DECLARE "name" <table>."<source>"%TYPE := NEW."<source>";` for every column of a version,
+// so `up`/`down` read the row by the names that version uses.
+std::string declare_columns(const std::string& table_ref, const std::vector<ViewColumn>& cols) {
+  std::string out = "    DECLARE\n";
+  for (const ViewColumn& c : cols) {
+    out += fmt::format("      {} {}.{}%TYPE := NEW.{};\n", db::quote_ident(c.name), table_ref,
+                       db::quote_ident(c.source), db::quote_ident(c.source));
+  }
+  return out;
+}
+
+// `TG_OP = 'INSERT' OR ROW(NEW.a, …) IS DISTINCT FROM ROW(OLD.a, …)`: recompute only when the
+// columns an expression reads were written, so an update through the old version of an
+// unrelated column keeps what the new version wrote.
+std::string changed(const std::set<std::string>& refs) {
+  if (refs.empty()) return "TG_OP = 'INSERT'";
+  std::string n, o;
+  for (const std::string& r : refs) {
+    n += (n.empty() ? "" : ", ") + ("NEW." + db::quote_ident(r));
+    o += (o.empty() ? "" : ", ") + ("OLD." + db::quote_ident(r));
+  }
+  return fmt::format("TG_OP = 'INSERT' OR ROW({}) IS DISTINCT FROM ROW({})", n, o);
+}
+
+}  // namespace
+
+std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& table) {
+  std::string table_ref = qualified(m.schema, table);
+  std::vector<ViewColumn> old_cols, new_cols;
+  if (const TableInfo* t = m.base.table(table)) {
+    for (const ColumnInfo& c : t->columns) old_cols.push_back({c.name, c.name});
+  }
+  for (const TableView& v : m.after)
+    if (v.physical == table) new_cols = v.columns;
+  std::string to_old, to_new;
+  for (const DualWrite& dw : m.dual_writes) {
+    if (dw.table != table) continue;
+    if (!dw.old_column.empty() && !dw.down.empty()) {
+      to_old += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n", changed(dw.down_refs),
+                            db::quote_ident(dw.old_column), dw.down);
+    }
+    if (!dw.new_column.empty() && !dw.up.empty()) {
+      to_new += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n", changed(dw.up_refs),
+                            db::quote_ident(dw.new_column), dw.up);
+    }
+  }
+  std::string new_schema = version_schema_name(m.schema, m.new_version);
+  std::string old_schema = version_schema_name(m.schema, m.old_version);
+  // Which version wrote: the session setting tandem.version when set, else whichever version
+  // schema comes first in the effective search_path (current_schemas resolves "$user" and
+  // skips missing schemas, so the exact text of search_path does not matter). Anything else
+  // — tandem's own backfill, a direct write to the table — counts as the old version.
+  std::string body = fmt::format(
+      "CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\n"
+      "#variable_conflict use_column\n"
+      "DECLARE\n"
+      "  v text := current_setting('tandem.version', true);\n"
+      "BEGIN\n"
+      "  IF CASE WHEN coalesce(v, '') <> '' THEN v IN ({nv}, {ns})\n"
+      "     ELSE coalesce(array_position(current_schemas(false), {ns}::name), 2147483647) <\n"
+      "          coalesce(array_position(current_schemas(false), {os}::name), 2147483647) END "
+      "THEN\n"
+      "{decl_new}    BEGIN\n{to_old}      NULL;\n    END;\n"
+      "  ELSE\n"
+      "{decl_old}    BEGIN\n{to_new}      NULL;\n    END;\n"
+      "  END IF;\n"
+      "  RETURN NEW;\n"
+      "END\n"
+      "$tandem$;\n"
+      "DROP TRIGGER IF EXISTS _tandem_dual_write ON {table};\n"
+      "CREATE TRIGGER _tandem_dual_write BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
+      "EXECUTE FUNCTION {fn}()",
+      fmt::arg("fn", function_name(m.schema, table)), fmt::arg("table", table_ref),
+      fmt::arg("nv", sql_literal(m.new_version)), fmt::arg("ns", sql_literal(new_schema)),
+      fmt::arg("os", sql_literal(old_schema)),
+      fmt::arg("decl_new", declare_columns(table_ref, new_cols)), fmt::arg("to_old", to_old),
+      fmt::arg("decl_old", declare_columns(table_ref, old_cols)), fmt::arg("to_new", to_new));
+  return body;
+}
+
+std::string dual_write_drop_sql(const std::string& schema, const std::string& table) {
+  return fmt::format(
+      "DROP TRIGGER IF EXISTS _tandem_dual_write ON {};\nDROP FUNCTION IF EXISTS {}()",
+      qualified(schema, table), function_name(schema, table));
+}
+
+}  // namespace tandem::expand
