@@ -105,7 +105,12 @@ PreparedSet prepare(const EngineOptions& options, db::Backend backend) {
   p.set = load_migrations(options.dir);
   for (const Migration& m : p.set.migrations) {
     if (m.operations) {
-      p.up[m.version] = expand::direct_statements(backend, m, Direction::kUp, p.set.problems);
+      // On PostgreSQL `up` runs a declarative migration as start + complete, planned against
+      // the catalog when it is reached; direct mode is SQLite's.
+      std::vector<Problem> pg_ignored;
+      p.up[m.version] = expand::direct_statements(
+          backend, m, Direction::kUp,
+          backend == db::Backend::kPostgres ? pg_ignored : p.set.problems);
       // A declarative migration that cannot be reverted is a problem only for `down`.
       std::vector<Problem> down_problems;
       p.down[m.version] = expand::direct_statements(backend, m, Direction::kDown, down_problems);

@@ -12,10 +12,29 @@ void add(std::vector<Step>& out, const OperationSql& sql, int line) {
     Step st;
     st.sql = text;
     st.line = line;
-    st.transactional = sql.transactional;
-    if (!sql.transactional) st.concurrent_index = concurrent_index_name(text);
+    // Only CONCURRENTLY statements must run outside a transaction; the rest commit together
+    // with the progress counter, so a re-run never repeats them.
+    st.transactional = sql.transactional || text.find(" CONCURRENTLY ") == std::string::npos;
+    if (!st.transactional) st.concurrent_index = concurrent_index_name(text);
     out.push_back(std::move(st));
   }
+}
+
+// Complete and rollback remove what the dual-write triggers maintain: the triggers and every
+// transaction-safe change go in one transaction, so no write ever sees a column half gone;
+// CONCURRENTLY statements follow.
+std::vector<Step> one_transaction(const std::vector<Step>& steps) {
+  std::vector<Step> out(1);
+  for (const Step& st : steps) {
+    if (!st.transactional) {
+      out.push_back(st);
+      continue;
+    }
+    out[0].sql += (out[0].sql.empty() ? "" : ";\n") + st.sql;
+    if (out[0].line == 0) out[0].line = st.line;
+  }
+  if (out[0].sql.empty()) out.erase(out.begin());
+  return out;
 }
 
 }  // namespace
@@ -76,6 +95,8 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
   for (const std::string& t : tables)
     plan.rollback.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, ""});
   for (size_t i = ops.size(); i-- > 0;) add(plan.rollback, sql[i].rollback, ops[i]->line());
+  plan.complete = one_transaction(plan.complete);
+  plan.rollback = one_transaction(plan.rollback);
   return plan;
 }
 

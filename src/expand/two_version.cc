@@ -82,9 +82,10 @@ std::string qualified(const std::string& schema, const std::string& name) {
 void add_validated(TwoVersionSql& out, const std::string& table, const std::string& name,
                    const std::string& body) {
   std::string t = db::quote_ident(table), n = db::quote_ident(name);
-  out.start.statements.push_back(
-      fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID", t, n, body));
+  // After the dual-write triggers and the backfill: from then on every write satisfies it.
   out.after_backfill.transactional = false;
+  out.after_backfill.statements.push_back(
+      fmt::format("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID", t, n, body));
   out.after_backfill.statements.push_back(
       fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", t, n));
 }
@@ -124,17 +125,17 @@ std::string declare_columns(const std::string& table_ref, const std::vector<View
   return out;
 }
 
-// `TG_OP = 'INSERT' OR ROW(NEW.a, …) IS DISTINCT FROM ROW(OLD.a, …)`: recompute only when the
-// columns an expression reads were written, so an update through the old version of an
-// unrelated column keeps what the new version wrote.
+// `TG_OP = 'INSERT' OR NEW.a::text IS DISTINCT FROM OLD.a::text OR …`: recompute only when
+// the columns an expression reads were written, so an update through the old version of an
+// unrelated column keeps what the new version wrote. Compared as text: some types (point,
+// json) have no equality operator.
 std::string changed(const std::set<std::string>& refs) {
-  if (refs.empty()) return "TG_OP = 'INSERT'";
-  std::string n, o;
+  std::string out = "TG_OP = 'INSERT'";
   for (const std::string& r : refs) {
-    n += (n.empty() ? "" : ", ") + ("NEW." + db::quote_ident(r));
-    o += (o.empty() ? "" : ", ") + ("OLD." + db::quote_ident(r));
+    std::string c = db::quote_ident(r);
+    out += fmt::format(" OR NEW.{}::text IS DISTINCT FROM OLD.{}::text", c, c);
   }
-  return fmt::format("TG_OP = 'INSERT' OR ROW({}) IS DISTINCT FROM ROW({})", n, o);
+  return out;
 }
 
 }  // namespace
@@ -171,9 +172,9 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
       "DECLARE\n"
       "  v text := current_setting('tandem.version', true);\n"
       "BEGIN\n"
-      "  IF CASE WHEN coalesce(v, '') <> '' THEN v IN ({nv}, {ns})\n"
-      "     ELSE coalesce(array_position(current_schemas(false), {ns}::name), 2147483647) <\n"
-      "          coalesce(array_position(current_schemas(false), {os}::name), 2147483647) END "
+      "  IF (CASE WHEN coalesce(v, '') <> '' THEN v IN ({nv}, {ns})\n"
+      "      ELSE coalesce(array_position(current_schemas(false), {ns}::name), 2147483647) <\n"
+      "           coalesce(array_position(current_schemas(false), {os}::name), 2147483647) END) "
       "THEN\n"
       "{decl_new}    BEGIN\n{to_old}      NULL;\n    END;\n"
       "  ELSE\n"

@@ -62,8 +62,9 @@ std::string shadow_name(const std::string& column);
 // `"schema"."name"`.
 std::string qualified(const std::string& schema, const std::string& name);
 
-// Adds constraint `name` (`body`: "CHECK (…)", "FOREIGN KEY …") to `table` NOT VALID at start
-// — a brief lock, no scan — and VALIDATEs it once shadow columns are filled (writes go on).
+// Adds constraint `name` (`body`: "CHECK (…)", "FOREIGN KEY …") to `table` once the dual-write
+// triggers run and the backfill is done: NOT VALID (a brief lock, no scan), then VALIDATE in its
+// own transaction (a scan that lets writes go on).
 void add_validated(TwoVersionSql& out, const std::string& table, const std::string& name,
                    const std::string& body);
 
