@@ -10,6 +10,8 @@
 
 #include "engine/selection.h"
 #include "engine/session.h"
+#include "expand/lifecycle.h"
+#include "expand/version_schema.h"
 #include "tandem/engine.h"
 
 namespace tandem {
@@ -420,6 +422,43 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     const auto& stmts =
         dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
     AppliedStep step{m.version, m.name, m.file, dir, 0, 0, true, 0, false};
+    if (dir == Direction::kUp && s.pg() && m.operations) {
+      // A declarative migration on PostgreSQL: start + complete, so the same steps (shadow
+      // columns, dual-write triggers, batched backfill, NOT VALID + VALIDATE) keep locks short
+      // even when nobody runs two versions side by side.
+      if (in_group) {
+        TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+        in_group = false;
+      }
+      auto t = std::chrono::steady_clock::now();
+      auto started = expand::start_in(s, m.version);
+      Status st = started.status();
+      if (st.ok()) st = expand::complete_in(s).status();
+      if (!st.ok()) {
+        if (partial) *partial = report;
+        return st.with_hint(st.hint().empty() ? "see `tandem status`" : st.hint());
+      }
+      step.duration_ms = ms_since(t);
+      step.transactional = false;
+      remember(rows, m, dir, false);
+      ++done;
+      report.steps.push_back(std::move(step));
+      if (options.on_step) {
+        int total =
+            std::max(static_cast<int>(first_picks.size()), static_cast<int>(report.steps.size()));
+        options.on_step(report.steps.back(), static_cast<int>(report.steps.size()), total);
+      } else {
+        s.log(fmt::format("applied {} (start + complete, {} ms)", m.file,
+                          report.steps.back().duration_ms));
+      }
+      continue;
+    }
+    if (dir == Direction::kDown && s.pg()) {
+      // The version's schema (from start/complete) has views over what `down` removes.
+      TANDEM_RETURN_IF_ERROR(s.conn->execute(
+          "DROP SCHEMA IF EXISTS " +
+          db::quote_ident(expand::version_schema_name(options.schema, m.version)) + " CASCADE"));
+    }
     bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
     if (outside && in_group) {  // close the group before a statement that cannot join it
       TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));

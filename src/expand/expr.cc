@@ -92,6 +92,11 @@ Result<std::string> rewrite_column_refs(const std::string& expr,
   return out;
 }
 
+bool has_subquery(const std::string& expr) {
+  auto tree = parse(expr);
+  return tree.ok() && tree->dump().find("\"SubLink\"") != std::string::npos;
+}
+
 std::string concurrent_index_name(const std::string& sql) {
   PgQueryParseResult r = pg_query_parse(sql.c_str());
   std::string name;

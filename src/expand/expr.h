@@ -24,6 +24,9 @@ Result<std::string> rewrite_column_refs(const std::string& expr,
 // The index a `CREATE INDEX CONCURRENTLY` statement builds, or "" for any other statement.
 std::string concurrent_index_name(const std::string& sql);
 
+// True when `expr` holds a subquery (whose column names belong to other tables).
+bool has_subquery(const std::string& expr);
+
 // The unqualified column names `expr` refers to (case-folded).
 Result<std::set<std::string>> column_refs(const std::string& expr);
 

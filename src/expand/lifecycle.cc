@@ -18,6 +18,7 @@
 #include "engine/session.h"
 #include "expand/backfill.h"
 #include "expand/catalog.h"
+#include "expand/lifecycle.h"
 #include "expand/plan.h"
 #include "expand/version_schema.h"
 #include "tandem/expand.h"
@@ -232,9 +233,14 @@ Result<TwoVersionPlan> enter_phase(Session& s, const Active& active, const Prepa
 
 Result<LifecycleReport> start(const EngineOptions& options,
                               const std::optional<std::string>& version) {
-  auto t0 = Clock::now();
   TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "start"));
-  Session& s = *session;
+  return start_in(*session, version);
+}
+
+Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version) {
+  auto t0 = Clock::now();
+  const EngineOptions& options = s.options;
+  TANDEM_RETURN_IF_ERROR(s.conn->execute(s.timeouts_sql(/*local=*/false)));
   PreparedSet prepared = prepare(options, s.backend());
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool have_history, s.history->exists());
@@ -341,9 +347,14 @@ Result<LifecycleReport> start(const EngineOptions& options,
 }
 
 Result<LifecycleReport> complete(const EngineOptions& options) {
-  auto t0 = Clock::now();
   TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "complete"));
-  Session& s = *session;
+  return complete_in(*session);
+}
+
+Result<LifecycleReport> complete_in(Session& s) {
+  auto t0 = Clock::now();
+  const EngineOptions& options = s.options;
+  TANDEM_RETURN_IF_ERROR(s.conn->execute(s.timeouts_sql(/*local=*/false)));
   TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
   if (!active || (active->step != "started" && active->step != "completing")) {
     return Status::InvalidInput(
@@ -359,9 +370,17 @@ Result<LifecycleReport> complete(const EngineOptions& options) {
   TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
   // The old version is gone: drop its schema (its views may depend on what complete removes);
   // the new version's schema stays for its applications.
-  TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
-    return drop_version_schema(*s.conn, options.schema, active->previous);
-  }));
+  // So are the schemas of any older version still around (their views would otherwise block
+  // what complete drops, and show columns that no longer mean what they did).
+  TANDEM_ASSIGN_OR_RETURN(std::vector<HistoryRow> applied, s.history->load());
+  std::vector<std::string> old_versions = {active->previous};
+  for (const HistoryRow& r : applied)
+    if (compare_versions(r.version, m->version) < 0) old_versions.push_back(r.version);
+  for (const std::string& v : old_versions) {
+    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
+      return drop_version_schema(*s.conn, options.schema, v);
+    }));
+  }
   crash_point("complete:old-schema-dropped");
   TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "complete", ""));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());

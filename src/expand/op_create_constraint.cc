@@ -8,9 +8,11 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "expand/expr.h"
 #include "expand/operations.h"
-#include "expand/two_version.h"
+#include "expand/shadow.h"
 
 namespace tandem::expand {
 namespace {
@@ -22,6 +24,7 @@ class CreateConstraint final : public Operation {
   std::string ref_table, on_delete = "NO ACTION";
   std::vector<std::string> ref_columns;
   bool rewrites = false;  // per-column `up`/`down` given
+  std::map<std::string, std::string> up_sql, down_sql;
 
   std::string kind() const override { return "create_constraint"; }
   Result<OperationSql> up(db::Backend backend) const override {
@@ -59,28 +62,32 @@ class CreateConstraint final : public Operation {
   // constraint at complete). Rows the old version writes must satisfy it.
   Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
     std::string op = "create_constraint " + name;
-    if (rewrites) {
-      return Status::InvalidInput(
-          op + ": per-column `up`/`down` (rewriting values through shadow columns) are not "
-               "supported by this build",
-          "remove `up`/`down`: the constraint is then added NOT VALID and validated, and the old "
-          "version's writes must already satisfy it");
-    }
     TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, op));
+    TwoVersionSql out;
     std::vector<std::string> cols;
     for (const std::string& c : columns) {
       TANDEM_ASSIGN_OR_RETURN(ViewColumn * col, m.column(*t, c, op));
+      if (rewrites) {
+        // pgroll's form: the constraint goes on shadow columns the new version sees; `up`
+        // rewrites the old version's values so they satisfy it, `down` maps them back.
+        ShadowChange x;
+        x.op = op;
+        x.table = table;
+        x.column = c;
+        if (up_sql.count(c)) x.up = up_sql.at(c);
+        if (down_sql.count(c)) x.down = down_sql.at(c);
+        TANDEM_RETURN_IF_ERROR(shadow_column(m, t, col, x, out).status());
+      }
       cols.push_back(col->source);
     }
     std::string tq = db::quote_ident(t->physical), n = db::quote_ident(name);
-    TwoVersionSql out;
     if (type == "unique") {
-      out.after_backfill = {
-          {fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", n, tq, ident_list(cols))},
-          false};
-      out.complete = {
-          {fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq, n, n)}, true};
-      out.rollback = {{"DROP INDEX CONCURRENTLY IF EXISTS " + n}, false};
+      out.after_backfill.transactional = false;
+      out.after_backfill.statements.push_back(
+          fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", n, tq, ident_list(cols)));
+      out.complete.statements.push_back(
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq, n, n));
+      if (!rewrites) out.rollback = {{"DROP INDEX CONCURRENTLY IF EXISTS " + n}, false};
       return out;
     }
     if (type == "check") {
@@ -98,7 +105,9 @@ class CreateConstraint final : public Operation {
           fmt::format("FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}", ident_list(cols),
                       db::quote_ident(rt->physical), ident_list(rcols), on_delete));
     }
-    out.rollback = {{fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", tq, n)}, true};
+    if (!rewrites) {
+      out.rollback = {{fmt::format("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", tq, n)}, true};
+    }
     return out;
   }
   Result<OperationSql> down(db::Backend backend) const override {
@@ -119,8 +128,23 @@ std::unique_ptr<Operation> parse_create_constraint(Fields& f) {
   op->type = f.str("type");
   op->columns = f.str_list("columns");
   // up/down are the per-column rewrites two-version mode uses; direct mode does not need them.
-  op->rewrites = static_cast<bool>(f.node("up", false));
-  op->rewrites = static_cast<bool>(f.node("down", false)) || op->rewrites;
+  for (const char* key : {"up", "down"}) {
+    YAML::Node n = f.node(key, false);
+    if (!n) continue;
+    op->rewrites = true;
+    if (!n.IsMap()) {
+      f.problem(f.line_of(key),
+                std::string("`") + key + "` must map each column to a SQL expression",
+                "e.g. up: {code: \"coalesce(code, id::text)\"}");
+      continue;
+    }
+    for (const auto& kv : n) {
+      std::string col = kv.first.as<std::string>(), expr = kv.second.as<std::string>("");
+      Status st = check_expression(expr);
+      if (!st.ok()) f.problem(kv.second.Mark().line + 1, st.message(), st.hint());
+      (std::string(key) == "up" ? op->up_sql : op->down_sql)[col] = expr;
+    }
+  }
   if (op->type == "check") {
     op->check = f.str("check");
     Status st = check_expression(op->check);

@@ -35,7 +35,8 @@ Result<ViewColumn*> TwoVersionModel::column(TableView& t, const std::string& nam
 Status TwoVersionModel::claim(const std::string& table, const std::string& column,
                               const std::string& op) {
   std::string key = table + "." + column;
-  if (!claimed_.insert(key).second || claimed_.count(table + ".")) {
+  bool shadowed = column.rfind(kShadowPrefix, 0) == 0;
+  if (shadowed || !claimed_.insert(key).second || claimed_.count(table + ".")) {
     return Status::InvalidInput(
         fmt::format("{}: {} is already changed by an earlier operation of this migration", op,
                     column.empty() ? table : key),
@@ -47,19 +48,42 @@ Status TwoVersionModel::claim(const std::string& table, const std::string& colum
 
 Status TwoVersionModel::add_dual_write(DualWrite dw, const std::string& op) {
   // Expressions name columns as their version sees them; the trigger reads physical ones.
+  // A name neither version has is a typo (unless a subquery reads other tables).
+  auto unknown = [&](const std::set<std::string>& refs, const std::set<std::string>& known,
+                     const std::string& expr, const char* which) -> Status {
+    if (has_subquery(expr)) return Status::Ok();
+    for (const std::string& r : refs) {
+      if (!known.count(r)) {
+        return Status::InvalidInput(
+            fmt::format("{}: `{}` reads column \"{}\", which the {} version of table {} does not "
+                        "have",
+                        op, expr, r, which, dw.table),
+            "`up` is written over the old version's columns, `down` over the new version's");
+      }
+    }
+    return Status::Ok();
+  };
   if (!dw.up.empty()) {
     auto refs = column_refs(dw.up);
     if (!refs.ok()) return refs.status().with_context(op + ": `up`: ");
+    std::set<std::string> known;
+    if (const TableInfo* t = base.table(dw.table))
+      for (const ColumnInfo& c : t->columns) known.insert(c.name);
+    TANDEM_RETURN_IF_ERROR(unknown(*refs, known, dw.up, "old"));
     dw.up_refs = *refs;  // the old version sees physical names
   }
   if (!dw.down.empty()) {
     auto refs = column_refs(dw.down);
     if (!refs.ok()) return refs.status().with_context(op + ": `down`: ");
+    std::set<std::string> known;
     for (const TableView& t : after) {
       if (t.physical != dw.table) continue;
-      for (const ViewColumn& c : t.columns)
+      for (const ViewColumn& c : t.columns) {
+        known.insert(c.name);
         if (refs->count(c.name)) dw.down_refs.insert(c.source);
+      }
     }
+    TANDEM_RETURN_IF_ERROR(unknown(*refs, known, dw.down, "new"));
   }
   dual_writes.push_back(std::move(dw));
   return Status::Ok();

@@ -94,11 +94,12 @@ class DeclarativeTest : public ::testing::TestWithParam<Kind> {
  protected:
   DeclarativeTest() : db_(GetParam()), opts_(testing::options_for(db_, dir_)) {}
   bool has_column(const std::string& table, const std::string& column) {
-    return db_.pg()
-               ? db_.value("SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
-                           table + "' AND column_name = '" + column + "'") == "1"
-               : db_.value("SELECT count(*) FROM pragma_table_info('" + table +
-                           "') WHERE name = '" + column + "'") == "1";
+    return db_.pg() ? db_.value(
+                          "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                          "'public' AND table_name = '" +
+                          table + "' AND column_name = '" + column + "'") == "1"
+                    : db_.value("SELECT count(*) FROM pragma_table_info('" + table +
+                                "') WHERE name = '" + column + "'") == "1";
   }
   TempDir dir_;
   TestDb db_;

@@ -195,9 +195,12 @@ TEST_F(LifecycleTest, UnsupportedOperationsAndSqliteAreRefusedWithoutChanges) {
       {"  - rename_column: {table: users, from: email, to: mail}\n  - drop_column: {table: "
        "users, column: mail, down: \"'x'\"}\n",
        "already changed by an earlier operation"},
+      {"  - add_column: {table: users, up: \"lower(\", column: {name: e2, type: text, nullable: "
+       "true}}\n",
+       "invalid SQL expression `lower(`"},
       {"  - create_constraint: {table: users, name: c, type: check, columns: [email], check: "
-       "\"email <> ''\", up: {email: email}, down: {email: email}}\n",
-       "not supported by this build"},
+       "\"email <> ''\", up: {email: email}, down: {email: emial}}\n",
+       "reads column \"emial\", which the new version"},
       {"  - sql: {up: SELECT 1}\n", "without `down` cannot be rolled back"},
   };
   for (const auto& [ops, message] : cases) {
