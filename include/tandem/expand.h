@@ -113,4 +113,17 @@ Result<LifecycleReport> complete(const EngineOptions& options);
 // `tandem rollback`: undoes the active migration's start; rows written meanwhile stay.
 Result<LifecycleReport> rollback(const EngineOptions& options);
 
+struct VersionSchema {
+  std::string version;  // "" for the schema itself (nothing applied through start/complete yet)
+  std::string schema;   // what the application puts first on its search_path
+  std::string dsn;      // --db with `options=-c search_path=…` added (password shown as ****)
+  std::string state;    // latest | started (the new version of an active migration) | old
+};
+
+// `tandem version-schema [VERSION]`: the schema an application of VERSION uses — by default
+// the newest version (an active migration's new version once started). Errors when the
+// schema does not exist, saying which versions have one.
+Result<VersionSchema> version_schema(const EngineOptions& options,
+                                     const std::optional<std::string>& version);
+
 }  // namespace tandem::expand

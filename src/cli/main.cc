@@ -189,6 +189,19 @@ int main(int argc, char** argv) {
       "rollback", "undo the active migration's start; rows written meanwhile stay");
   rollback_cmd->footer("Example:\n  tandem rollback");
 
+  std::string vs_version;
+  bool vs_dsn = false;
+  auto* vs_cmd = app.add_subcommand(
+      "version-schema", "print the schema an application version puts on its search_path");
+  vs_cmd->add_option("VERSION", vs_version,
+                     "the application's migration version (default: the newest live one)");
+  vs_cmd->add_flag("--dsn", vs_dsn,
+                   "print --db with options=-c search_path=<schema> (the password as ****)");
+  vs_cmd->footer(
+      "Examples:\n  tandem version-schema          # public_0007\n"
+      "  export DATABASE_URL=\"$(tandem version-schema --dsn 0007)\"   # then put the password "
+      "back, or use PGPASSWORD");
+
   auto* validate_cmd = app.add_subcommand(
       "validate", "check every file, and the files against the history; changes nothing");
   validate_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
@@ -324,6 +337,22 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("{} {} in {} ms\n",
                                r->step == "completed" ? "completed" : "rolled back", r->file,
                                r->elapsed_ms);
+    }
+    return 0;
+  }
+  if (vs_cmd->parsed()) {
+    std::optional<std::string> version;
+    if (!vs_version.empty()) version = vs_version;
+    auto r = expand::version_schema(opts, version);
+    if (!r.ok()) return fail(g, r.status());
+    if (g.json) {
+      print_json({{"version", r->version},
+                  {"schema", r->schema},
+                  {"dsn", r->dsn},
+                  {"state", r->state},
+                  {"search_path", r->schema}});
+    } else {
+      std::cout << (vs_dsn ? r->dsn : r->schema) << "\n";
     }
     return 0;
   }

@@ -79,6 +79,20 @@ TEST_F(LifecycleTest, AdditiveChangesLiveSideBySideThenRollbackThenComplete) {
   EXPECT_NE(in_version("public_1", "SELECT * FROM audit").find("ERROR"), std::string::npos);
   EXPECT_EQ(in_version("\"$user\", public_2", "SELECT count(*) FROM audit"), "0");
 
+  // version-schema: what each application puts on its search_path, and a URL that does it.
+  auto vs = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "version-schema"});
+  EXPECT_EQ(vs.out, "public_2\n") << vs.err;
+  vs = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "version-schema", "1"});
+  EXPECT_EQ(vs.out, "public_1\n") << vs.err;
+  vs = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "version-schema", "7"});
+  EXPECT_EQ(vs.code, 2);
+  EXPECT_NE(vs.err.find("versions with a schema: 2, 1"), std::string::npos) << vs.err;
+  vs = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "version-schema", "--dsn"});
+  ASSERT_EQ(vs.code, 0) << vs.err;
+  auto app = db::connect(vs.out.substr(0, vs.out.size() - 1), {});
+  ASSERT_TRUE(app.ok()) << app.status().message();
+  EXPECT_EQ((*app)->query("SELECT locale FROM users WHERE id = 3")->text(0, 0), "en");
+
   auto st = status(opts_);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->active_migration, "2:started");

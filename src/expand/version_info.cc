@@ -1,0 +1,86 @@
+// `tandem version-schema`: which schema an application version puts on its search_path.
+
+#include <fmt/format.h>
+
+#include "engine/session.h"
+#include "expand/version_schema.h"
+#include "tandem/expand.h"
+
+namespace tandem::expand {
+namespace {
+
+// Percent-encodes what a URL query value cannot hold as is.
+std::string url_encode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string with_search_path(const std::string& url, const std::string& schema) {
+  std::string opt = "-c search_path=" + schema;
+  if (url.find("://") != std::string::npos) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=" + url_encode(opt);
+  }
+  return url + " options='" + opt + "'";  // a libpq key=value string
+}
+
+}  // namespace
+
+Result<VersionSchema> version_schema(const EngineOptions& options,
+                                     const std::optional<std::string>& version) {
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
+  if (url.backend != db::Backend::kPostgres) {
+    return Status::InvalidInput("version schemas exist on PostgreSQL only",
+                                "on SQLite applications use the tables directly");
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "version-schema", /*take_lock=*/false));
+  // Every version schema of the managed schema, newest first.
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r,
+                          s->conn->query("SELECT substr(nspname, length($1) + 2) FROM pg_namespace "
+                                         "WHERE left(nspname, length($1) + 1) = $1 || '_' "
+                                         "AND substr(nspname, length($1) + 2) ~ '^[0-9][0-9._]*$'",
+                                         {options.schema}));
+  std::vector<std::string> versions;
+  for (size_t i = 0; i < r.size(); ++i) versions.push_back(r.text(i, 0));
+  std::sort(versions.begin(), versions.end(),
+            [](const std::string& a, const std::string& b) { return compare_versions(a, b) > 0; });
+  TANDEM_ASSIGN_OR_RETURN(std::string active, s->history->active_migration());
+  std::string active_version = active.substr(0, active.find(':'));
+  bool started = !active.empty() && active.substr(active.find(':') + 1) != "starting";
+  VersionSchema out;
+  if (version) {
+    out.version = canonical_version(*version);
+  } else {
+    for (const std::string& v : versions) {
+      if (v == active_version && !started) continue;  // not live yet
+      out.version = v;
+      break;
+    }
+  }
+  bool exists = std::find(versions.begin(), versions.end(), out.version) != versions.end();
+  if (out.version.empty() || !exists) {
+    std::string have;
+    for (const std::string& v : versions) have += (have.empty() ? "" : ", ") + v;
+    return Status::InvalidInput(
+        version ? fmt::format("version {} has no schema", out.version)
+                : std::string("no version schema exists yet"),
+        have.empty() ? "version schemas are made by `tandem start` (and `tandem up` of a "
+                       "declarative migration); until then use the schema " +
+                           options.schema + " itself"
+                     : "versions with a schema: " + have);
+  }
+  out.schema = version_schema_name(options.schema, out.version);
+  out.state = started && out.version == active_version ? "started"
+              : out.version == versions.front()        ? "latest"
+                                                       : "old";
+  out.dsn = db::redact_url(with_search_path(options.db_url, out.schema));
+  return out;
+}
+
+}  // namespace tandem::expand
