@@ -99,6 +99,29 @@ std::string TestDb::value(const std::string& sql) const {
   return r->empty() || r->columns.empty() ? "" : r->text(0, 0);
 }
 
+std::string TestDb::catalog() const {
+  return value(
+      "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+      "SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS x FROM pg_class c "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', "
+      "'information_schema', 'tandem') AND n.nspname NOT LIKE 'pg_toast%' "
+      "UNION ALL SELECT table_schema || '.' || table_name || '.' || column_name || ':' || "
+      "data_type || ':' || is_nullable || ':' || coalesce(column_default, '') "
+      "FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', "
+      "'information_schema', 'tandem') "
+      "UNION ALL SELECT 'constraint ' || conrelid::regclass::text || '.' || conname || ' ' || "
+      "pg_get_constraintdef(oid) || ' ' || convalidated FROM pg_constraint WHERE conrelid <> 0 "
+      "AND connamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', "
+      "'tandem')) "
+      "UNION ALL SELECT 'trigger ' || tgrelid::regclass::text || '.' || tgname FROM pg_trigger "
+      "WHERE NOT tgisinternal "
+      "UNION ALL SELECT 'index ' || indexrelid::regclass::text || ' ' || "
+      "pg_get_indexdef(indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "WHERE c.relnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN "
+      "('pg_catalog', 'pg_toast', 'tandem')) "
+      "UNION ALL SELECT 'schema ' || nspname FROM pg_namespace) s");
+}
+
 std::string TestDb::snapshot() const {
   if (kind_ == Kind::kSqlite) {
     std::string path = url_.substr(7);

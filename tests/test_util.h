@@ -48,6 +48,9 @@ class TestDb {
   // Everything a refused command must leave unchanged: for SQLite the database file's bytes;
   // for PostgreSQL the catalog of user schemas, the history tables and user table row counts.
   std::string snapshot() const;
+  // PostgreSQL: every relation, column (type, NOT NULL, default), constraint, user trigger and
+  // schema outside pg_catalog/tandem — for "identical after rollback".
+  std::string catalog() const;
 
  private:
   Kind kind_;

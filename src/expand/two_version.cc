@@ -36,7 +36,7 @@ Status TwoVersionModel::claim(const std::string& table, const std::string& colum
                               const std::string& op) {
   std::string key = table + "." + column;
   bool shadowed = column.rfind(kShadowPrefix, 0) == 0;
-  if (shadowed || !claimed_.insert(key).second || claimed_.count(table + ".")) {
+  if (shadowed || claimed_.count(table + ".") || !claimed_.insert(key).second) {
     return Status::InvalidInput(
         fmt::format("{}: {} is already changed by an earlier operation of this migration", op,
                     column.empty() ? table : key),

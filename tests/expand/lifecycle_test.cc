@@ -15,21 +15,7 @@ using testing::Kind;
 using testing::TempDir;
 using testing::TestDb;
 
-// Everything in the catalog outside tandem's own schema, for "identical after rollback".
-std::string catalog(const TestDb& db) {
-  return db.value(
-      "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
-      "SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text AS x FROM pg_class c "
-      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', "
-      "'information_schema', "
-      "'tandem') AND n.nspname NOT LIKE 'pg_toast%' "
-      "UNION ALL SELECT table_schema || '.' || table_name || '.' || column_name || ':' || "
-      "data_type || ':' || "
-      "coalesce(column_default, '') FROM information_schema.columns WHERE table_schema NOT IN "
-      "('pg_catalog', "
-      "'information_schema', 'tandem') "
-      "UNION ALL SELECT 'schema ' || nspname FROM pg_namespace) s");
-}
+std::string catalog(const TestDb& db) { return db.catalog(); }
 
 // A new table, a column with a default and an index: additive changes both versions share.
 const char* kExpand =
