@@ -31,6 +31,8 @@ struct Globals {
   int lock_retries = 10;
   bool allow_out_of_order = false;
   bool sqlite_keep_journal = false;
+  std::string batch_target = "100ms";
+  int batch_max = 50000;
 };
 
 int fail(const Globals& g, const Status& st) {
@@ -56,7 +58,8 @@ Result<EngineOptions> engine_options(const Globals& g) {
     int& out;
   } durations[] = {{"--lock-wait", g.lock_wait, o.lock_wait_ms},
                    {"--lock-timeout", g.lock_timeout, o.lock_timeout_ms},
-                   {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms}};
+                   {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms},
+                   {"--batch-target", g.batch_target, o.backfill_target_ms}};
   for (auto& d : durations) {
     long long ms = cli::parse_duration_ms(d.text);
     if (ms < 0 || ms > 2147483647) {
@@ -67,6 +70,12 @@ Result<EngineOptions> engine_options(const Globals& g) {
   }
   if (g.lock_retries < 0) return Status::InvalidInput("--lock-retries must be >= 0");
   o.lock_retries = g.lock_retries;
+  if (g.batch_max < o.backfill_min_rows) {
+    return Status::InvalidInput(fmt::format("--batch-max must be at least {}", o.backfill_min_rows),
+                                "");
+  }
+  o.backfill_max_rows = g.batch_max;
+  if (o.backfill_target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
   o.allow_out_of_order = g.allow_out_of_order;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
@@ -108,6 +117,11 @@ int main(int argc, char** argv) {
                "SQLite: keep a rollback-journal database as it is instead of switching it to WAL");
   app.add_option("--lock-retries", g.lock_retries,
                  "retries after a lock_timeout, with exponential backoff and jitter")
+      ->capture_default_str();
+  app.add_option("--batch-target", g.batch_target,
+                 "backfills: how long each batch should take; the batch size adapts")
+      ->capture_default_str();
+  app.add_option("--batch-max", g.batch_max, "backfills: the largest batch, in rows")
       ->capture_default_str();
 
   auto* init_cmd =

@@ -154,8 +154,8 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
     if (!st.backfill_table.empty()) {
       auto stats = run_backfill(
           s, o.schema, st, static_cast<int>(i) == from ? backfill_from : "",
-          [&](const std::string& key) {
-            crash_point(phase + ":backfill-batch");
+          [&, batch = 0](const std::string& key) mutable {
+            crash_point(fmt::format("{}:backfill-batch:{}", phase, ++batch));
             return s.conn->query("UPDATE tandem.active SET backfill = $1", {key}).status();
           });
       result = stats.status();

@@ -161,6 +161,70 @@ TEST_F(LifecycleTest, CrashAtEveryStepConverges) {
   EXPECT_EQ(in_version("public_2", "SELECT locale FROM users WHERE id = 1"), "en");
 }
 
+// The same for a migration with shadow columns, dual-write triggers and a batched backfill:
+// kill it at every step (and inside the backfill); re-running converges, and every row ends up
+// with the right value.
+TEST_F(LifecycleTest, CrashAtEveryStepOfABackfillingMigrationConverges) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  ASSERT_TRUE(db_.connect()
+                  ->execute("INSERT INTO users SELECT g, 'User' || g || '@X' FROM "
+                            "generate_series(2, 400) g")
+                  .ok());
+  dir_.write("0002_shadow.yaml",
+             "operations:\n"
+             "  - alter_column:\n      table: users\n      column: email\n      type: "
+             "varchar(100)\n      up: lower(email)\n      down: email\n"
+             "  - add_column:\n      table: users\n      up: length(email)\n      column: {name: "
+             "email_len, type: int, unique: false}\n");
+  std::string before = catalog(db_);
+  auto run = [&](const std::string& command, const std::string& crash_at) {
+    return testing::run_tandem(
+        {"--db", db_.url(), "--dir", dir_.path(), "-q", "--batch-max", "50", command},
+        crash_at.empty() ? std::map<std::string, std::string>{}
+                         : std::map<std::string, std::string>{{"TANDEM_TEST_CRASH_AT", crash_at}});
+  };
+  auto correct = [&] {
+    EXPECT_EQ(in_version("public_2",
+                         "SELECT count(*) FROM users WHERE email IS DISTINCT FROM "
+                         "lower(email) OR email_len IS DISTINCT FROM length(email)"),
+              "0");
+    EXPECT_EQ(in_version("public_2", "SELECT count(*) FROM users"), "400");
+  };
+  std::vector<std::string> points = {"start:registered", "start:old-schema",
+                                     "start:backfill-batch:3"};
+  for (int i = 1; i < 20; ++i) points.push_back("start:statement:" + std::to_string(i));
+  bool started = false;
+  int crashes = 0;
+  for (const std::string& point : points) {
+    SCOPED_TRACE(point);
+    auto crashed = run("start", point);
+    started = crashed.code == 0;
+    if (started) break;  // past the last step
+    ++crashes;
+    ASSERT_EQ(crashed.code, 137) << crashed.err;
+    auto again = run("start", "");
+    ASSERT_EQ(again.code, 0) << again.err;
+    correct();
+    auto rb = run("rollback", point == "start:statement:2" ? "rollback:statement:1" : "");
+    if (rb.code == 137) rb = run("rollback", "");
+    ASSERT_EQ(rb.code, 0) << rb.err;
+    EXPECT_EQ(catalog(db_), before);
+  }
+  EXPECT_GT(crashes, 8);  // registered, schemas, backfill, every statement
+  ASSERT_TRUE(started);
+  correct();
+  EXPECT_EQ(run("complete", "complete:statement:1").code, 137);
+  EXPECT_EQ(in_version("public_2", "SELECT count(*) FROM users"), "400");  // nothing half-done
+  auto done = run("complete", "");
+  ASSERT_EQ(done.code, 0) << done.err;
+  EXPECT_EQ(db_.value("SELECT count(*) FROM users WHERE email <> lower(email) OR email_len <> "
+                      "length(email)"),
+            "0");
+  EXPECT_EQ(db_.value("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid "
+                      "= 'users'::regclass AND attname = 'email'"),
+            "character varying(100)");
+}
+
 // A long transaction holding a lock never makes start queue traffic for longer than
 // lock_timeout: every step, view DDL included, gives up and retries.
 TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
