@@ -72,6 +72,8 @@ struct StatusReport {
   std::string lock_holder;
   // PostgreSQL: the migration `tandem start` made active ("version:step"), "" when none.
   std::string active_migration;
+  // The active migration's version schemas: the old version's and the new version's.
+  std::string active_old_schema, active_new_schema;
 };
 
 // Status never changes the database.

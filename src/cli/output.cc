@@ -60,6 +60,8 @@ json to_json(const StatusReport& r) {
           {"failed", r.failed},
           {"lock_holder", null_if_empty(r.lock_holder)},
           {"active_migration", null_if_empty(r.active_migration)},
+          {"active_old_schema", null_if_empty(r.active_old_schema)},
+          {"active_new_schema", null_if_empty(r.active_new_schema)},
           {"migrations", migrations},
           {"problems", problems}};
 }
@@ -112,8 +114,10 @@ std::string status_text(const StatusReport& r) {
                      r.failed ? fmt::format(", {} failed", r.failed) : "");
   if (!r.lock_holder.empty()) out += fmt::format("lock      held by {}\n", r.lock_holder);
   if (!r.active_migration.empty()) {
-    out += fmt::format("active    {} — two versions live; `tandem complete` or `tandem rollback`\n",
-                       r.active_migration);
+    out += fmt::format(
+        "active    {} — old version on schema {}, new version on {}; `tandem complete` or "
+        "`tandem rollback`\n",
+        r.active_migration, r.active_old_schema, r.active_new_schema);
   }
   if (r.migrations.empty()) {
     out += "\nno migrations yet: create one with `tandem new NAME`\n";

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "engine/session.h"
+#include "expand/version_schema.h"
 #include "tandem/engine.h"
 
 namespace tandem {
@@ -29,6 +30,14 @@ Result<StatusReport> status(const EngineOptions& options) {
   if (s->pg()) {
     TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
     TANDEM_ASSIGN_OR_RETURN(report.active_migration, s->history->active_migration());
+    if (!report.active_migration.empty()) {
+      TANDEM_ASSIGN_OR_RETURN(db::Rows a,
+                              s->conn->query("SELECT previous, version FROM tandem.active"));
+      if (!a.empty()) {
+        report.active_old_schema = expand::version_schema_name(options.schema, a.text(0, 0));
+        report.active_new_schema = expand::version_schema_name(options.schema, a.text(0, 1));
+      }
+    }
   }
   std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)>
       by_version(

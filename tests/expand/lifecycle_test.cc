@@ -82,6 +82,8 @@ TEST_F(LifecycleTest, AdditiveChangesLiveSideBySideThenRollbackThenComplete) {
   auto st = status(opts_);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->active_migration, "2:started");
+  EXPECT_EQ(st->active_old_schema, "public_1");
+  EXPECT_EQ(st->active_new_schema, "public_2");
   EXPECT_EQ(st->migrations[1].state, "started");
   auto refused = up(opts_, {});
   ASSERT_FALSE(refused.ok());
