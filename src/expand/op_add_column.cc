@@ -106,7 +106,7 @@ class AddColumn final : public Operation {
     out.rollback = {{fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", tq, c)}, true};
     t->columns.push_back({column.name, column.name});
     if (up_sql) {
-      TANDEM_RETURN_IF_ERROR(m.add_dual_write({phys, "", column.name, *up_sql, "", {}, {}}, op));
+      TANDEM_RETURN_IF_ERROR(m.add_dual_write({phys, "", column.name, *up_sql, ""}, op));
     }
     return out;
   }

@@ -42,8 +42,7 @@ class DropColumn final : public Operation {
     }
     std::erase_if(t->columns, [&](const ViewColumn& v) { return v.source == source; });
     if (down_sql) {
-      TANDEM_RETURN_IF_ERROR(
-          m.add_dual_write({t->physical, source, "", "", *down_sql, {}, {}}, op));
+      TANDEM_RETURN_IF_ERROR(m.add_dual_write({t->physical, source, "", "", *down_sql}, op));
     }
     TwoVersionSql out;
     out.complete = {{fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}",

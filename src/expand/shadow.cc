@@ -173,7 +173,7 @@ Result<std::string> shadow_column(TwoVersionModel& m, TableView* t, ViewColumn* 
   c->source = shadow;
   std::string up = x.up.value_or(db::quote_ident(old_col));
   std::string down = x.down.value_or(db::quote_ident(final_name));
-  TANDEM_RETURN_IF_ERROR(m.add_dual_write({t->physical, old_col, shadow, up, down, {}, {}}, op));
+  TANDEM_RETURN_IF_ERROR(m.add_dual_write({t->physical, old_col, shadow, up, down}, op));
   return shadow;
 }
 

@@ -46,7 +46,13 @@ Status TwoVersionModel::claim(const std::string& table, const std::string& colum
   return Status::Ok();
 }
 
-Status TwoVersionModel::add_dual_write(DualWrite dw, const std::string& op) {
+Status TwoVersionModel::add_dual_write(const DualWriteSpec& spec, const std::string& op) {
+  DualWrite dw;
+  dw.table = spec.table;
+  dw.old_column = spec.old_column;
+  dw.new_column = spec.new_column;
+  dw.up = spec.up;
+  dw.down = spec.down;
   // Expressions name columns as their version sees them; the trigger reads physical ones.
   // A name neither version has is a typo (unless a subquery reads other tables).
   auto unknown = [&](const std::set<std::string>& refs, const std::set<std::string>& known,
@@ -71,6 +77,8 @@ Status TwoVersionModel::add_dual_write(DualWrite dw, const std::string& op) {
       for (const ColumnInfo& c : t->columns) known.insert(c.name);
     TANDEM_RETURN_IF_ERROR(unknown(*refs, known, dw.up, "old"));
     dw.up_refs = *refs;  // the old version sees physical names
+    dw.up_names = *refs;
+    dw.up_all = has_subquery(dw.up);
   }
   if (!dw.down.empty()) {
     auto refs = column_refs(dw.down);
@@ -84,6 +92,8 @@ Status TwoVersionModel::add_dual_write(DualWrite dw, const std::string& op) {
       }
     }
     TANDEM_RETURN_IF_ERROR(unknown(*refs, known, dw.down, "new"));
+    dw.down_names = *refs;
+    dw.down_all = has_subquery(dw.down);
   }
   dual_writes.push_back(std::move(dw));
   return Status::Ok();
@@ -138,11 +148,14 @@ std::string function_name(const std::string& schema, const std::string& table) {
   return qualified("tandem", ("dual_write_" + schema + "_" + table).substr(0, 63));
 }
 
-// `DECLARE "name" <table>."<source>"%TYPE := NEW."<source>";` for every column of a version,
-// so `up`/`down` read the row by the names that version uses.
-std::string declare_columns(const std::string& table_ref, const std::vector<ViewColumn>& cols) {
+// `DECLARE "name" <table>."<source>"%TYPE := NEW."<source>";` for the columns of a version
+// the expressions read (all of them when `all`), so `up`/`down` read the row by the names that
+// version uses.
+std::string declare_columns(const std::string& table_ref, const std::vector<ViewColumn>& cols,
+                            const std::set<std::string>& names, bool all) {
   std::string out = "    DECLARE\n";
   for (const ViewColumn& c : cols) {
+    if (!all && !names.count(c.name)) continue;
     out += fmt::format("      {} {}.{}%TYPE := NEW.{};\n", db::quote_ident(c.name), table_ref,
                        db::quote_ident(c.source), db::quote_ident(c.source));
   }
@@ -153,11 +166,30 @@ std::string declare_columns(const std::string& table_ref, const std::vector<View
 // the columns an expression reads were written, so an update through the old version of an
 // unrelated column keeps what the new version wrote. Compared as text: some types (point,
 // json) have no equality operator.
-std::string changed(const std::set<std::string>& refs) {
+// Types known to have an equality operator are compared as they are (cheaper).
+std::string changed(const std::set<std::string>& refs, const TableInfo* table) {
+  static const std::set<std::string> kComparable = {"smallint",
+                                                    "integer",
+                                                    "bigint",
+                                                    "text",
+                                                    "boolean",
+                                                    "numeric",
+                                                    "date",
+                                                    "uuid",
+                                                    "jsonb",
+                                                    "real",
+                                                    "double precision",
+                                                    "timestamp with time zone",
+                                                    "timestamp without time zone",
+                                                    "bytea"};
   std::string out = "TG_OP = 'INSERT'";
   for (const std::string& r : refs) {
     std::string c = db::quote_ident(r);
-    out += fmt::format(" OR NEW.{}::text IS DISTINCT FROM OLD.{}::text", c, c);
+    const ColumnInfo* info = table ? table->column(r) : nullptr;
+    bool direct =
+        info && (kComparable.count(info->type) || info->type.rfind("character varying", 0) == 0);
+    out += direct ? fmt::format(" OR NEW.{} IS DISTINCT FROM OLD.{}", c, c)
+                  : fmt::format(" OR NEW.{}::text IS DISTINCT FROM OLD.{}::text", c, c);
   }
   return out;
 }
@@ -173,15 +205,22 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
   for (const TableView& v : m.after)
     if (v.physical == table) new_cols = v.columns;
   std::string to_old, to_new;
+  std::set<std::string> old_names, new_names;
+  bool old_all = false, new_all = false;
+  const TableInfo* base = m.base.table(table);
   for (const DualWrite& dw : m.dual_writes) {
     if (dw.table != table) continue;
     if (!dw.old_column.empty() && !dw.down.empty()) {
-      to_old += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n", changed(dw.down_refs),
-                            db::quote_ident(dw.old_column), dw.down);
+      to_old += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n",
+                            changed(dw.down_refs, base), db::quote_ident(dw.old_column), dw.down);
+      new_names.insert(dw.down_names.begin(), dw.down_names.end());
+      new_all = new_all || dw.down_all;
     }
     if (!dw.new_column.empty() && !dw.up.empty()) {
-      to_new += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n", changed(dw.up_refs),
+      to_new += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n", changed(dw.up_refs, base),
                             db::quote_ident(dw.new_column), dw.up);
+      old_names.insert(dw.up_names.begin(), dw.up_names.end());
+      old_all = old_all || dw.up_all;
     }
   }
   std::string new_schema = version_schema_name(m.schema, m.new_version);
@@ -195,11 +234,17 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
       "#variable_conflict use_column\n"
       "DECLARE\n"
       "  v text := current_setting('tandem.version', true);\n"
+      "  cs name[];\n"
+      "  is_new boolean;\n"
       "BEGIN\n"
-      "  IF (CASE WHEN coalesce(v, '') <> '' THEN v IN ({nv}, {ns})\n"
-      "      ELSE coalesce(array_position(current_schemas(false), {ns}::name), 2147483647) <\n"
-      "           coalesce(array_position(current_schemas(false), {os}::name), 2147483647) END) "
-      "THEN\n"
+      "  IF coalesce(v, '') <> '' THEN\n"
+      "    is_new := v IN ({nv}, {ns});\n"
+      "  ELSE\n"
+      "    cs := current_schemas(false);\n"
+      "    is_new := coalesce(array_position(cs, {ns}::name), 2147483647) <\n"
+      "              coalesce(array_position(cs, {os}::name), 2147483647);\n"
+      "  END IF;\n"
+      "  IF is_new THEN\n"
       "{decl_new}    BEGIN\n{to_old}      NULL;\n    END;\n"
       "  ELSE\n"
       "{decl_old}    BEGIN\n{to_new}      NULL;\n    END;\n"
@@ -213,8 +258,10 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
       fmt::arg("fn", function_name(m.schema, table)), fmt::arg("table", table_ref),
       fmt::arg("nv", sql_literal(m.new_version)), fmt::arg("ns", sql_literal(new_schema)),
       fmt::arg("os", sql_literal(old_schema)),
-      fmt::arg("decl_new", declare_columns(table_ref, new_cols)), fmt::arg("to_old", to_old),
-      fmt::arg("decl_old", declare_columns(table_ref, old_cols)), fmt::arg("to_new", to_new));
+      fmt::arg("decl_new", declare_columns(table_ref, new_cols, new_names, new_all)),
+      fmt::arg("to_old", to_old),
+      fmt::arg("decl_old", declare_columns(table_ref, old_cols, old_names, old_all)),
+      fmt::arg("to_new", to_new));
   return body;
 }
 

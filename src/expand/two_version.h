@@ -25,6 +25,14 @@ struct DualWrite {
   std::string up, down;             // "" when that direction has nothing to write
   std::set<std::string> up_refs;    // physical columns `up` reads
   std::set<std::string> down_refs;  // physical columns `down` reads
+  // The names each expression uses; every column of its version when it has a subquery.
+  std::set<std::string> up_names, down_names;
+  bool up_all = false, down_all = false;
+};
+
+// What an operation asks for; see DualWrite.
+struct DualWriteSpec {
+  std::string table, old_column, new_column, up, down;
 };
 
 class TwoVersionModel {
@@ -46,8 +54,8 @@ class TwoVersionModel {
   Status claim(const std::string& table, const std::string& column, const std::string& op);
   // The catalog entry of a physical table that existed before start; nullptr for new tables.
   const TableInfo* existing(const std::string& physical) const { return base.table(physical); }
-  // Adds a dual write, resolving the columns its expressions read.
-  Status add_dual_write(DualWrite dw, const std::string& op);
+  // Adds a dual write, checking and resolving the columns its expressions read.
+  Status add_dual_write(const DualWriteSpec& spec, const std::string& op);
 
  private:
   std::set<std::string> claimed_;
