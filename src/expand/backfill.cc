@@ -11,30 +11,34 @@
 namespace tandem::expand {
 namespace {
 
-// WITH batch AS (the next `limit` keys after the checkpoint), done AS (the UPDATE of those
-// rows) SELECT the row count and the batch's last key.
-std::string batch_sql(const std::string& table, const std::vector<std::string>& key,
-                      const std::string& set, bool after) {
-  std::string cols, aliases, order_desc, match_l, match_r, params;
-  for (size_t i = 0; i < key.size(); ++i) {
-    std::string k = db::quote_ident(key[i]), a = fmt::format("_tandem_k{}", i);
-    std::string sep = i == 0 ? "" : ", ";
-    cols += sep + k + " AS " + a;
-    aliases += sep + k;
-    order_desc += sep + a + " DESC";
-    match_l += sep + table + "." + k;
-    match_r += sep + "batch." + a;
-    params += sep + fmt::format("${}", i + 1);
+// Keyset batches by key ranges, so each statement is an index range scan whatever plan the
+// server caches: the batch's last key is found first (OFFSET size-1 past the checkpoint), then
+// the rows in (checkpoint, last] are updated.
+struct BatchSql {
+  std::string bound, update, update_to_end;
+};
+
+BatchSql batch_sql(const std::string& table, const std::vector<std::string>& key,
+                   const std::string& set, bool after) {
+  std::string cols, texts, lower, upper_params, lower_params;
+  size_t n = key.size();
+  for (size_t i = 0; i < n; ++i) {
+    std::string k = db::quote_ident(key[i]), sep = i == 0 ? "" : ", ";
+    cols += sep + k;
+    texts += sep + k + "::text";
+    lower_params += sep + fmt::format("${}", i + 1);
+    upper_params += sep + fmt::format("${}", i + 1 + (after ? n : 0));
   }
-  std::string where = after ? fmt::format(" WHERE ({}) > ({})", aliases, params) : "";
-  return fmt::format(
-      "WITH batch AS (SELECT {cols} FROM {t}{where} ORDER BY {order} LIMIT ${n}), "
-      "done AS (UPDATE {t} SET {set} FROM batch WHERE ({ml}) = ({mr}) RETURNING 1), "
-      "last AS (SELECT * FROM batch ORDER BY {desc} LIMIT 1) "
-      "SELECT (SELECT count(*) FROM done), last.* FROM last",
-      fmt::arg("cols", cols), fmt::arg("t", table), fmt::arg("where", where),
-      fmt::arg("order", aliases), fmt::arg("n", after ? key.size() + 1 : 1), fmt::arg("set", set),
-      fmt::arg("ml", match_l), fmt::arg("mr", match_r), fmt::arg("desc", order_desc));
+  std::string from = after ? fmt::format("({}) > ({})", cols, lower_params) : "true";
+  BatchSql out;
+  out.bound = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ${}", texts, table,
+                          from, cols, after ? n + 1 : 1);
+  std::string upd =
+      "WITH done AS (UPDATE {} SET {} WHERE {}{} RETURNING 1) SELECT count(*) FROM done";
+  out.update = fmt::format(fmt::runtime(upd), table, set, from,
+                           fmt::format(" AND ({}) <= ({})", cols, upper_params));
+  out.update_to_end = fmt::format(fmt::runtime(upd), table, set, from, "");
+  return out;
 }
 
 }  // namespace
@@ -51,23 +55,29 @@ Result<BackfillStats> run_backfill(Session& s, const std::string& schema, const 
   auto t0 = Clock::now(), logged = t0;
   long long size = std::clamp(1000, o.backfill_min_rows, o.backfill_max_rows);
   for (;;) {
-    std::vector<db::Param> params(last.begin(), last.end());
-    params.push_back(std::to_string(size));
-    std::string sql = batch_sql(table, step.key, step.set, !last.empty());
-    db::Rows rows;
+    BatchSql sql = batch_sql(table, step.key, step.set, !last.empty());
+    std::vector<db::Param> bound_params(last.begin(), last.end());
+    bound_params.push_back(std::to_string(size - 1));
+    std::vector<std::string> upper;
+    long long n = 0;
     Status result;
     auto b0 = Clock::now();
     for (int attempt = 0;; ++attempt) {
       result = s.conn->execute("BEGIN");
       if (result.ok()) {
-        auto r = s.conn->query(sql, params);
-        result = r.status();
-        if (r.ok()) {
-          rows = std::move(*r);
-          if (!rows.empty()) {
-            std::vector<std::string> key;
-            for (size_t i = 1; i < rows.columns.size(); ++i) key.push_back(rows.text(0, i));
-            result = checkpoint(nlohmann::json(key).dump());
+        auto bound = s.conn->query(sql.bound, bound_params);
+        result = bound.status();
+        if (bound.ok()) {
+          upper.clear();
+          for (size_t i = 0; !bound->empty() && i < bound->columns.size(); ++i)
+            upper.push_back(bound->text(0, i));
+          std::vector<db::Param> params(last.begin(), last.end());
+          params.insert(params.end(), upper.begin(), upper.end());
+          auto r = s.conn->query(upper.empty() ? sql.update_to_end : sql.update, params);
+          result = r.status();
+          if (r.ok()) {
+            n = std::stoll(r->text(0, 0));
+            if (!upper.empty()) result = checkpoint(nlohmann::json(upper).dump());
           }
         }
       }
@@ -80,12 +90,10 @@ Result<BackfillStats> run_backfill(Session& s, const std::string& schema, const 
           last.empty() ? "the first rows" : "rows after key " + nlohmann::json(last).dump();
       return result.with_context(fmt::format("backfill of {} ({}): ", step.backfill_table, at));
     }
-    if (rows.empty()) break;
-    long long n = std::stoll(rows.text(0, 0));
     stats.rows += n;
     ++stats.batches;
-    last.clear();
-    for (size_t i = 1; i < rows.columns.size(); ++i) last.push_back(rows.text(0, i));
+    if (upper.empty()) break;  // the last batch ran to the end of the table
+    last = upper;
     // Grow by at most 1.5× while well under the target; halve (or more) when far over it.
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - b0).count();
     if (ms < o.backfill_target_ms * 0.5) {
