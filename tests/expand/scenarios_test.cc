@@ -321,5 +321,55 @@ TEST_F(ScenarioTest, TripsPickupPointWithOldAndNewWriters) {
             "t");
 }
 
+// The split recipe of docs/declarative.md: one column into two, with writers on both versions.
+TEST_F(ScenarioTest, SplitOneColumnIntoTwo) {
+  dir_.write("0001_people.sql",
+             "-- tandem:up\nCREATE TABLE people (id bigserial PRIMARY KEY, full_name text NOT "
+             "NULL);\nINSERT INTO people (full_name) SELECT 'Ada' || g || ' Lovelace' FROM "
+             "generate_series(1, 500) g;\n-- tandem:down\nDROP TABLE people;\n");
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_split_name.yaml",
+             "operations:\n"
+             "  - add_column:\n      table: people\n      column: {name: first_name, type: "
+             "text, nullable: true}\n      up: split_part(full_name, ' ', 1)\n"
+             "  - add_column:\n      table: people\n      column: {name: last_name, type: text, "
+             "nullable: true}\n      up: substr(full_name, length(split_part(full_name, ' ', 1)) "
+             "+ 2)\n"
+             "  - drop_column:\n      table: people\n      column: full_name\n      down: "
+             "concat_ws(' ', first_name, last_name)\n");
+  Expected expected;
+  Writer old_app(db_, "public_1, public", [&](db::Connection& c, int i) {
+    std::string name = "Old" + std::to_string(i) + " Writer Jr";
+    auto r = c.query("INSERT INTO people (full_name) VALUES ($1) RETURNING id", {name});
+    if (r.ok()) expected.set(r->text(0, 0), name);
+    return r.status();
+  });
+  auto s = expand::start(opts_, std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  Writer new_app(db_, "public_2", [&](db::Connection& c, int i) {
+    std::string first = "New" + std::to_string(i);
+    auto r = c.query(
+        "INSERT INTO people (first_name, last_name) VALUES ($1, 'Writer') RETURNING id", {first});
+    if (r.ok()) expected.set(r->text(0, 0), first + " Writer");
+    return r.status();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(db_.value("SELECT count(*) FROM public_1.people o JOIN public_2.people n USING (id) "
+                      "WHERE o.full_name <> concat_ws(' ', n.first_name, n.last_name)"),
+            "0");
+  old_app.stop();
+  ASSERT_TRUE(expand::complete(opts_).ok());
+  new_app.stop();
+  EXPECT_EQ(old_app.failures(), 0) << old_app.error();
+  EXPECT_EQ(new_app.failures(), 0) << new_app.error();
+  auto actual = rows(db_, "SELECT id::text, concat_ws(' ', first_name, last_name) FROM people");
+  for (const auto& [id, v] : expected.all()) EXPECT_EQ(actual[id], v) << "row " << id;
+  EXPECT_EQ(db_.value("SELECT first_name || '|' || last_name FROM people WHERE id = 1"),
+            "Ada1|Lovelace");
+  EXPECT_EQ(db_.value("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE "
+                      "attrelid = 'people'::regclass AND attnum > 0 AND NOT attisdropped"),
+            "id,first_name,last_name");
+}
+
 }  // namespace
 }  // namespace tandem
