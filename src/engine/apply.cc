@@ -11,11 +11,19 @@
 #include "engine/selection.h"
 #include "engine/session.h"
 #include "expand/lifecycle.h"
+#include "expand/sqlite_rebuild.h"
 #include "expand/version_schema.h"
 #include "tandem/engine.h"
 
 namespace tandem {
 namespace {
+
+// One statement of a migration: SQL as written, or a SQLite table rebuild a declarative
+// operation asked for.
+Status execute_statement(Session& s, const std::string& sql) {
+  if (expand::is_sqlite_rebuild(sql)) return expand::run_sqlite_rebuild(*s.conn, sql);
+  return s.conn->execute(sql);
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -45,7 +53,7 @@ class Runner {
     if (s_.pg() && begin) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
     for (size_t i = 0; i < stmts.size(); ++i) {
       trace(m, stmts, i);
-      Status st = s_.conn->execute(stmts[i].sql);
+      Status st = execute_statement(s_, stmts[i].sql);
       if (!st.ok()) {
         (void)s_.conn->execute("ROLLBACK");
         if (st.is_lock_timeout()) return st;
@@ -98,7 +106,7 @@ class Runner {
       for (int attempt = 0;; ++attempt) {
         if (st.transactional) {
           result = s_.conn->execute(s_.pg() ? "BEGIN;" + timeouts(true) : "BEGIN IMMEDIATE");
-          if (result.ok()) result = s_.conn->execute(st.sql);
+          if (result.ok()) result = execute_statement(s_, st.sql);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
             result = s_.history->upsert(row);
@@ -108,7 +116,7 @@ class Runner {
         } else {
           if (!st.concurrent_index.empty() && s_.pg())
             TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
-          result = s_.conn->execute(st.sql);
+          result = execute_statement(s_, st.sql);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
             result = s_.history->upsert(row);

@@ -25,7 +25,8 @@ BatchSql batch_sql(const std::string& table, const std::vector<std::string>& key
   for (size_t i = 0; i < n; ++i) {
     std::string k = db::quote_ident(key[i]), sep = i == 0 ? "" : ", ";
     cols += sep + k;
-    texts += sep + k + "::text";
+    texts += sep + k + fmt::format("::text AS _tandem_k{}", i);  // not named like the key:
+    // ORDER BY "id" must sort by the column, not by this text
     lower_params += sep + fmt::format("${}", i + 1);
     upper_params += sep + fmt::format("${}", i + 1 + (after ? n : 0));
   }

@@ -5,6 +5,7 @@
 
 #include "expand/expr.h"
 #include "expand/operations.h"
+#include "expand/sqlite_rebuild.h"
 #include "expand/two_version.h"
 
 namespace tandem::expand {
@@ -20,30 +21,31 @@ class AddColumn final : public Operation {
   Result<OperationSql> up(db::Backend backend) const override {
     std::string t = db::quote_ident(table), c = db::quote_ident(column.name);
     bool sqlite = backend == db::Backend::kSqlite;
-    if (sqlite && column.unique) {
-      return Status::InvalidInput(
-          fmt::format("add_column {}.{}: SQLite cannot add a UNIQUE column", table, column.name),
-          "add the column, then a create_index with unique: true");
-    }
-    if (!up_sql)
-      return OperationSql{{fmt::format("ALTER TABLE {} ADD COLUMN {}", t, column_sql(column))},
-                          true};
     // Existing rows get `up`: add the column without NOT NULL, fill it, then enforce it.
-    ColumnSpec relaxed = column;
-    relaxed.nullable = true;
-    if (sqlite && !column.nullable && !column.default_sql) {
-      return Status::InvalidInput(
-          fmt::format("add_column {}.{}: SQLite cannot make a column NOT NULL after filling it",
-                      table, column.name),
-          "give the column a default (it stays NOT NULL), or nullable: true");
-    }
-    if (sqlite)
-      relaxed.nullable = column.nullable;  // with a default SQLite can add it NOT NULL at once
+    // SQLite cannot add a UNIQUE column (a unique index follows) nor make a column NOT NULL
+    // afterwards (a table rebuild does).
+    ColumnSpec add = column;
+    if (sqlite) add.unique = false;
+    bool fill_then_enforce = up_sql && !column.nullable && !(sqlite && column.default_sql);
+    if (fill_then_enforce) add.nullable = true;
     OperationSql out;
-    out.statements.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {}", t, column_sql(relaxed)));
-    out.statements.push_back(fmt::format("UPDATE {} SET {} = ({})", t, c, *up_sql));
-    if (!sqlite && !column.nullable) {
+    out.statements.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {}", t, column_sql(add)));
+    if (up_sql) out.statements.push_back(fmt::format("UPDATE {} SET {} = ({})", t, c, *up_sql));
+    if (fill_then_enforce && !sqlite) {
       out.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t, c));
+    } else if (fill_then_enforce) {
+      RebuildSpec spec;
+      spec.table = table;
+      RebuildColumn rc;
+      rc.name = column.name;
+      rc.not_null = true;
+      spec.columns.push_back(rc);
+      out.statements.push_back(sqlite_rebuild_statement(spec));
+    }
+    if (sqlite && column.unique) {
+      out.statements.push_back(
+          fmt::format("CREATE UNIQUE INDEX {} ON {} ({})",
+                      db::quote_ident(fmt::format("{}_{}_key", table, column.name)), t, c));
     }
     return out;
   }

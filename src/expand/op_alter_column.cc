@@ -17,6 +17,7 @@
 #include "expand/expr.h"
 #include "expand/operations.h"
 #include "expand/shadow.h"
+#include "expand/sqlite_rebuild.h"
 
 namespace tandem::expand {
 namespace {
@@ -40,22 +41,15 @@ class AlterColumn final : public Operation {
 
   Result<OperationSql> up(db::Backend backend) const override {
     std::string t = db::quote_ident(table), c = db::quote_ident(column);
+    if (backend == db::Backend::kSqlite) return sqlite_up();
     if (type || check || unique_name || references) {
       return Status::InvalidInput(
           fmt::format("alter_column {}.{}: type, check, unique and references changes need two "
                       "live versions",
                       table, column),
-          backend == db::Backend::kSqlite ? "on SQLite write the table rebuild as a .sql migration"
-                                          : "run it with `tandem start` and `tandem complete`");
+          "run it with `tandem start` and `tandem complete` (or `tandem up`)");
     }
     if (new_name && !nullable && !has_default && !comment) return rename(column, *new_name);
-    if (backend == db::Backend::kSqlite) {
-      return Status::InvalidInput(
-          fmt::format(
-              "alter_column {}.{}: SQLite cannot change a column's nullability, default or comment",
-              table, column),
-          "write the table rebuild as a .sql migration");
-    }
     OperationSql out;
     out.transactional = false;  // every statement in its own transaction, progress recorded
     if (nullable && !*nullable) {
@@ -89,13 +83,22 @@ class AlterColumn final : public Operation {
   }
 
   Result<OperationSql> down(db::Backend backend) const override {
-    if (new_name && !nullable && !has_default && !comment) return rename(*new_name, column);
-    if (has_default || comment || new_name) {
+    bool rename_only = new_name && !nullable && !has_default && !comment && !needs_shadow();
+    if (rename_only) return rename(*new_name, column);
+    if (has_default || comment || new_name || type || check || unique_name || references) {
       return irreversible(fmt::format(
-          "alter_column {}.{}: the previous default/comment is not in the file", table, column));
+          "alter_column {}.{}: the previous definition is not in the file", table, column));
     }
-    if (backend == db::Backend::kSqlite) return irreversible("SQLite cannot change nullability");
     std::string t = db::quote_ident(table), c = db::quote_ident(column);
+    if (nullable && !*nullable && backend == db::Backend::kSqlite) {
+      RebuildSpec spec;
+      spec.table = table;
+      RebuildColumn rc;
+      rc.name = column;
+      rc.not_null = false;
+      spec.columns.push_back(rc);
+      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
+    }
     if (nullable && !*nullable)
       return OperationSql{{fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", t, c)},
                           true};
@@ -145,6 +148,51 @@ class AlterColumn final : public Operation {
   }
 
  private:
+  // SQLite: RENAME COLUMN, then one table rebuild for type, NOT NULL, default, check and
+  // references (rows copied with `up`), and a unique index. SQLite keeps no column comments.
+  Result<OperationSql> sqlite_up() const {
+    OperationSql out;
+    std::string col = column;
+    if (new_name) {
+      TANDEM_ASSIGN_OR_RETURN(OperationSql r, rename(column, *new_name));
+      out.statements = r.statements;
+      col = *new_name;
+    }
+    RebuildSpec spec;
+    spec.table = table;
+    if (type || nullable || has_default || up_sql) {
+      RebuildColumn rc;
+      rc.name = col;
+      rc.type = type;
+      if (nullable) rc.not_null = !*nullable;
+      rc.set_default = has_default;
+      rc.default_sql = default_sql;
+      if (up_sql) {
+        // `up` reads the old version's names; after the rename the column has the new one.
+        TANDEM_ASSIGN_OR_RETURN(std::string fill, rewrite_column_refs(*up_sql, {{column, col}}));
+        rc.fill = fill;
+        rc.fill_nulls_only = !type;  // a nullability change fills only the missing values
+      }
+      spec.columns.push_back(rc);
+    }
+    if (check) spec.add_checks.emplace_back(check->name, check->constraint);
+    if (references) {
+      spec.add_foreign_keys.push_back({references->name,
+                                       {col},
+                                       references->table,
+                                       {references->column},
+                                       references->on_delete});
+    }
+    if (!spec.columns.empty() || !spec.add_checks.empty() || !spec.add_foreign_keys.empty())
+      out.statements.push_back(sqlite_rebuild_statement(spec));
+    if (unique_name) {
+      out.statements.push_back(fmt::format("CREATE UNIQUE INDEX {} ON {} ({})",
+                                           db::quote_ident(*unique_name), db::quote_ident(table),
+                                           db::quote_ident(col)));
+    }
+    return out;
+  }
+
   Result<OperationSql> rename(const std::string& from, const std::string& to) const {
     return OperationSql{
         {fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", db::quote_ident(table),

@@ -3,8 +3,8 @@
 // added NOT VALID (a brief lock, no scan) and validated in a separate transaction (a scan
 // that lets writes go on); UNIQUE is built CONCURRENTLY as an index and then attached with
 // ADD CONSTRAINT … USING INDEX. Every statement runs in its own transaction, with progress.
-// SQLite has no ADD CONSTRAINT: unique becomes a unique index; check/foreign_key need a table
-// rebuild, which this build does not do yet.
+// SQLite has no ADD CONSTRAINT: unique becomes a unique index; check and foreign_key rebuild
+// the table with the constraint (sqlite_rebuild.h), in the migration's transaction.
 
 #include <fmt/format.h>
 
@@ -13,6 +13,7 @@
 #include "expand/expr.h"
 #include "expand/operations.h"
 #include "expand/shadow.h"
+#include "expand/sqlite_rebuild.h"
 
 namespace tandem::expand {
 namespace {
@@ -34,11 +35,15 @@ class CreateConstraint final : public Operation {
         return OperationSql{
             {fmt::format("CREATE UNIQUE INDEX {} ON {} ({})", n, t, ident_list(columns))}, true};
       }
-      return Status::InvalidInput(
-          fmt::format(
-              "create_constraint {}: SQLite cannot add a {} constraint to an existing table", name,
-              type),
-          "declare it in create_table, or write the table rebuild as a .sql migration");
+      // SQLite cannot add a constraint to a table: rebuild it with the constraint.
+      RebuildSpec spec;
+      spec.table = table;
+      if (type == "check") {
+        spec.add_checks.emplace_back(name, check);
+      } else {
+        spec.add_foreign_keys.push_back({name, columns, ref_table, ref_columns, on_delete});
+      }
+      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
     }
     if (type == "unique") {
       return OperationSql{
@@ -111,8 +116,13 @@ class CreateConstraint final : public Operation {
     return out;
   }
   Result<OperationSql> down(db::Backend backend) const override {
-    if (backend == db::Backend::kSqlite)
-      return OperationSql{{"DROP INDEX " + db::quote_ident(name)}, true};
+    if (backend == db::Backend::kSqlite) {
+      if (type == "unique") return OperationSql{{"DROP INDEX " + db::quote_ident(name)}, true};
+      RebuildSpec spec;
+      spec.table = table;
+      spec.drop_constraints = {name};
+      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
+    }
     return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
                                      db::quote_ident(name))},
                         true};

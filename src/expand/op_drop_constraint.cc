@@ -1,9 +1,10 @@
 // drop_constraint. PostgreSQL direct mode: DROP CONSTRAINT (a brief lock, no scan); not
-// revertible (the definition is not in the file). SQLite cannot drop constraints.
+// revertible (the definition is not in the file). SQLite: a table rebuild without it.
 
 #include <fmt/format.h>
 
 #include "expand/operations.h"
+#include "expand/sqlite_rebuild.h"
 #include "expand/two_version.h"
 
 namespace tandem::expand {
@@ -15,9 +16,10 @@ class DropConstraint final : public Operation {
   std::string kind() const override { return "drop_constraint"; }
   Result<OperationSql> up(db::Backend backend) const override {
     if (backend == db::Backend::kSqlite) {
-      return Status::InvalidInput(
-          fmt::format("drop_constraint {}: SQLite cannot drop a constraint", name),
-          "write the table rebuild as a .sql migration");
+      RebuildSpec spec;  // a table rebuild without it
+      spec.table = table;
+      spec.drop_constraints = {name};
+      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
     }
     return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
                                      db::quote_ident(name))},

@@ -1,5 +1,6 @@
 // Declarative (pgroll-format) migrations: parsing and direct mode on both backends.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tandem/expand.h"
@@ -197,20 +198,35 @@ TEST_P(DeclarativeTest, Constraints) {
   auto c = db_.connect();
   EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());
   if (!db_.pg()) {
-    // SQLite has no ADD CONSTRAINT: check and foreign key are refused before anything runs.
-    dir_.write("0003_check.yaml",
-               "operations:\n  - create_constraint:\n      table: orders\n      name: "
-               "orders_total_positive\n"
-               "      type: check\n      columns: [total]\n      check: total > 0\n");
+    // SQLite has no ADD CONSTRAINT: the table is rebuilt with the constraint, rows copied and
+    // checked — a row that violates it fails the migration and changes nothing.
+    const char* check =
+        "operations:\n  - create_constraint:\n      table: orders\n      name: "
+        "orders_total_positive\n      type: check\n      columns: [total]\n      check: total > "
+        "{}\n"
+        "  - create_constraint:\n      table: orders\n      name: orders_customer_fk\n"
+        "      type: foreign_key\n      columns: [customer_id]\n"
+        "      references: {{table: customers, columns: [id], on_delete: CASCADE}}\n";
+    dir_.write("0003_check.yaml", fmt::format(fmt::runtime(check), 6));
     std::string before = db_.snapshot();
     auto refused = up(opts_, {});
     ASSERT_FALSE(refused.ok());
-    EXPECT_NE(refused.status().message().find("SQLite cannot add a check constraint"),
-              std::string::npos);
+    EXPECT_NE(refused.status().message().find("CHECK constraint failed"), std::string::npos)
+        << refused.status().message();
     EXPECT_EQ(before, db_.snapshot());
-    dir_.remove("0003_check.yaml");
-    ASSERT_TRUE(down(opts_, {}).ok());
-    EXPECT_TRUE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());
+    dir_.write("0003_check.yaml", fmt::format(fmt::runtime(check), 0));
+    ASSERT_TRUE(repair(opts_).ok());
+    auto applied = up(opts_, {});
+    ASSERT_TRUE(applied.ok()) << applied.status().message();
+    EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
+    EXPECT_EQ(db_.value("SELECT \"table\" || '.' || \"to\" || ' ' || on_delete FROM "
+                        "pragma_foreign_key_list('orders')"),
+              "customers.id CASCADE");
+    EXPECT_EQ(db_.value("SELECT count(*) FROM orders"), "2");                   // every row copied
+    EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());  // unique kept
+    ASSERT_TRUE(down(opts_, {}).ok());  // rebuilt without both constraints
+    EXPECT_TRUE(c->execute("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
+    EXPECT_EQ(db_.value("SELECT count(*) FROM pragma_foreign_key_list('orders')"), "0");
     return;
   }
   dir_.write(
@@ -250,13 +266,18 @@ TEST_P(DeclarativeTest, AlterColumnNullabilityDefaultAndEnums) {
       "      up: \"coalesce(note, 'none')\"\n      down: note\n"
       "  - alter_column: {table: t, column: note, default: \"'n/a'\"}\n");
   if (!db_.pg()) {
-    (void)db_.connect();  // the database file exists before tandem runs
-    std::string before = db_.snapshot();
-    auto refused = up(opts_, {});
-    ASSERT_FALSE(refused.ok());
-    EXPECT_NE(refused.status().message().find("SQLite cannot change a column's nullability"),
-              std::string::npos);
-    EXPECT_EQ(before, db_.snapshot());
+    // SQLite: a table rebuild makes the column NOT NULL (NULLs filled with `up`) with a default.
+    auto r = up(opts_, {});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 2"), "none");
+    EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 1"), "a");
+    EXPECT_EQ(db_.value("SELECT \"notnull\" || ' ' || dflt_value FROM pragma_table_info('t') "
+                        "WHERE name = 'note'"),
+              "1 'n/a'");
+    auto c = db_.connect();
+    ASSERT_TRUE(c->execute("INSERT INTO t (id) VALUES (3)").ok());
+    EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 3"), "n/a");
+    EXPECT_FALSE(c->execute("INSERT INTO t (id, note) VALUES (4, NULL)").ok());
     return;
   }
   auto r = up(opts_, {});
