@@ -308,6 +308,26 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
   const bool group = dir == Direction::kUp && up_opts.group;
   bool in_group = false;
   size_t group_first_step = 0;
+  // A migration is done: remember it, report it (how = "start + complete" for a declarative
+  // migration on PostgreSQL).
+  auto record_step = [&](const Migration& m, AppliedStep step, const std::string& how) {
+    remember(rows, m, dir, step.transactional);
+    ++done;
+    report.steps.push_back(std::move(step));
+    const AppliedStep& st = report.steps.back();
+    if (options.on_step) {
+      int total =
+          std::max(static_cast<int>(first_picks.size()), static_cast<int>(report.steps.size()));
+      options.on_step(st, static_cast<int>(report.steps.size()), total);
+    } else if (!how.empty()) {
+      s.log(fmt::format("applied {} ({}, {} ms)", m.file, how, st.duration_ms));
+    } else {
+      s.log(fmt::format("{} {} ({} statement{}, {} ms{})",
+                        dir == Direction::kUp ? "applied" : "reverted", m.file, st.statements,
+                        st.statements == 1 ? "" : "s", st.duration_ms,
+                        st.transactional ? "" : ", outside a transaction"));
+    }
+  };
   for (;;) {
     // SQLite has no session locks: each step takes the write lock first (BEGIN IMMEDIATE),
     // then reads the history, so two processes never pick the same migration.
@@ -448,17 +468,7 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       }
       step.duration_ms = ms_since(t);
       step.transactional = false;
-      remember(rows, m, dir, false);
-      ++done;
-      report.steps.push_back(std::move(step));
-      if (options.on_step) {
-        int total =
-            std::max(static_cast<int>(first_picks.size()), static_cast<int>(report.steps.size()));
-        options.on_step(report.steps.back(), static_cast<int>(report.steps.size()), total);
-      } else {
-        s.log(fmt::format("applied {} (start + complete, {} ms)", m.file,
-                          report.steps.back().duration_ms));
-      }
+      record_step(m, std::move(step), "start + complete");
       continue;
     }
     if (dir == Direction::kDown && s.pg()) {
@@ -519,20 +529,7 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     }
     step.retries += attempt;
     attempt = 0;
-    remember(rows, m, dir, step.transactional);
-    ++done;
-    report.steps.push_back(std::move(step));
-    if (options.on_step) {
-      int total =
-          std::max(static_cast<int>(first_picks.size()), static_cast<int>(report.steps.size()));
-      options.on_step(report.steps.back(), static_cast<int>(report.steps.size()), total);
-    } else {
-      const AppliedStep& st = report.steps.back();
-      s.log(fmt::format("{} {} ({} statement{}, {} ms{})",
-                        dir == Direction::kUp ? "applied" : "reverted", m.file, st.statements,
-                        st.statements == 1 ? "" : "s", st.duration_ms,
-                        st.transactional ? "" : ", outside a transaction"));
-    }
+    record_step(m, std::move(step), "");
   }
   return report;
 }
