@@ -182,8 +182,17 @@ std::string rewrite_column(const std::vector<Token>& t, const RebuildColumn& c,
   if (c.not_null) not_null = *c.not_null;
   if (c.set_default) def = c.default_sql;
   if (not_null) out += " NOT NULL";
-  if (def) out += " DEFAULT " + (def->front() == '(' ? *def : "(" + *def + ")");
-  if (!kept.empty()) out += " " + join(kept);
+  if (def && !def->empty()) {
+    out += " DEFAULT ";
+    bool wrapped = def->front() == '(';
+    if (!wrapped) out += '(';
+    out += *def;
+    if (!wrapped) out += ')';
+  }
+  if (!kept.empty()) {
+    out += ' ';
+    out += join(kept);
+  }
   return out;
 }
 
