@@ -67,6 +67,13 @@ Status check_expression(const std::string& expr) { return parse(expr).status(); 
 
 Result<std::string> rewrite_column_refs(const std::string& expr,
                                         const std::map<std::string, std::string>& renames) {
+  std::map<std::string, std::string> quoted;
+  for (const auto& [from, to] : renames) quoted[from] = db::quote_ident(to);
+  return substitute_column_refs(expr, quoted);
+}
+
+Result<std::string> substitute_column_refs(const std::string& expr,
+                                           const std::map<std::string, std::string>& renames) {
   TANDEM_ASSIGN_OR_RETURN(nlohmann::json tree, parse(expr));
   std::vector<Ref> refs;
   collect_refs(tree, refs);
@@ -87,7 +94,7 @@ Result<std::string> rewrite_column_refs(const std::string& expr,
       }
       len = end + 1 - at;
     }
-    out.replace(at, len, db::quote_ident(it->second));
+    out.replace(at, len, it->second);
   }
   return out;
 }

@@ -21,6 +21,11 @@ Status check_expression(const std::string& expr);
 Result<std::string> rewrite_column_refs(const std::string& expr,
                                         const std::map<std::string, std::string>& renames);
 
+// `expr` with every unqualified reference to a column in `replacements` replaced by the given
+// SQL text as it is ("balance" → NEW."balance").
+Result<std::string> substitute_column_refs(const std::string& expr,
+                                           const std::map<std::string, std::string>& replacements);
+
 // The index a `CREATE INDEX CONCURRENTLY` statement builds, or "" for any other statement.
 std::string concurrent_index_name(const std::string& sql);
 

@@ -77,7 +77,6 @@ Status TwoVersionModel::add_dual_write(const DualWriteSpec& spec, const std::str
       for (const ColumnInfo& c : t->columns) known.insert(c.name);
     TANDEM_RETURN_IF_ERROR(unknown(*refs, known, dw.up, "old"));
     dw.up_refs = *refs;  // the old version sees physical names
-    dw.up_names = *refs;
     dw.up_all = has_subquery(dw.up);
   }
   if (!dw.down.empty()) {
@@ -92,7 +91,6 @@ Status TwoVersionModel::add_dual_write(const DualWriteSpec& spec, const std::str
       }
     }
     TANDEM_RETURN_IF_ERROR(unknown(*refs, known, dw.down, "new"));
-    dw.down_names = *refs;
     dw.down_all = has_subquery(dw.down);
   }
   dual_writes.push_back(std::move(dw));
@@ -196,58 +194,74 @@ std::string changed(const std::set<std::string>& refs, const TableInfo* table) {
 
 }  // namespace
 
+namespace {
+
+// One assignment of the trigger: `IF <changed> THEN NEW."target" := (expr); END IF;`, the
+// expression reading the row as the writing version sees it. Without a subquery its column
+// names become NEW."<physical>" (cheapest: no variables); with one (whose names may belong to
+// other tables) the version's columns are declared as variables in a block around it.
+std::string assignment(const std::string& target, const std::string& expr,
+                       const std::set<std::string>& refs, bool subquery,
+                       const std::vector<ViewColumn>& cols, const std::string& table_ref,
+                       const TableInfo* base) {
+  std::string set = fmt::format("IF {} THEN NEW.{} := ({}); END IF;", changed(refs, base),
+                                db::quote_ident(target), expr);
+  if (!subquery) {
+    std::map<std::string, std::string> to_new;
+    for (const ViewColumn& c : cols) to_new[c.name] = "NEW." + db::quote_ident(c.source);
+    auto rewritten = substitute_column_refs(expr, to_new);
+    if (rewritten.ok()) {
+      return fmt::format("    IF {} THEN NEW.{} := ({}); END IF;\n", changed(refs, base),
+                         db::quote_ident(target), *rewritten);
+    }
+  }
+  return "    " + declare_columns(table_ref, cols, {}, true) + "    BEGIN\n      " + set +
+         "\n    END;\n";
+}
+
+}  // namespace
+
 std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& table) {
   std::string table_ref = qualified(m.schema, table);
   std::vector<ViewColumn> old_cols, new_cols;
-  if (const TableInfo* t = m.base.table(table)) {
-    for (const ColumnInfo& c : t->columns) old_cols.push_back({c.name, c.name});
+  const TableInfo* base = m.base.table(table);
+  if (base) {
+    for (const ColumnInfo& c : base->columns) old_cols.push_back({c.name, c.name});
   }
   for (const TableView& v : m.after)
     if (v.physical == table) new_cols = v.columns;
   std::string to_old, to_new;
-  std::set<std::string> old_names, new_names;
-  bool old_all = false, new_all = false;
-  const TableInfo* base = m.base.table(table);
   for (const DualWrite& dw : m.dual_writes) {
     if (dw.table != table) continue;
     if (!dw.old_column.empty() && !dw.down.empty()) {
-      to_old += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n",
-                            changed(dw.down_refs, base), db::quote_ident(dw.old_column), dw.down);
-      new_names.insert(dw.down_names.begin(), dw.down_names.end());
-      new_all = new_all || dw.down_all;
+      to_old +=
+          assignment(dw.old_column, dw.down, dw.down_refs, dw.down_all, new_cols, table_ref, base);
     }
     if (!dw.new_column.empty() && !dw.up.empty()) {
-      to_new += fmt::format("      IF {} THEN NEW.{} := ({}); END IF;\n", changed(dw.up_refs, base),
-                            db::quote_ident(dw.new_column), dw.up);
-      old_names.insert(dw.up_names.begin(), dw.up_names.end());
-      old_all = old_all || dw.up_all;
+      to_new += assignment(dw.new_column, dw.up, dw.up_refs, dw.up_all, old_cols, table_ref, base);
     }
   }
+  if (to_old.empty()) to_old = "    NULL;\n";
+  if (to_new.empty()) to_new = "    NULL;\n";
   std::string new_schema = version_schema_name(m.schema, m.new_version);
   std::string old_schema = version_schema_name(m.schema, m.old_version);
-  // Which version wrote: the session setting tandem.version when set, else whichever version
-  // schema comes first in the effective search_path (current_schemas resolves "$user" and
-  // skips missing schemas, so the exact text of search_path does not matter). Anything else
-  // — tandem's own backfill, a direct write to the table — counts as the old version.
-  std::string body = fmt::format(
+  // Which version wrote, in one expression (each plpgsql statement costs per row): the session
+  // setting tandem.version when set; else, when the search_path text does not even mention the
+  // new version's schema, the old version (the fast path of every old-version write and of the
+  // backfill); else whichever version schema comes first in the *effective* search path
+  // (current_schemas resolves "$user" and skips missing schemas, so the exact text of
+  // search_path does not matter). Writes straight to the table count as the old version.
+  return fmt::format(
       "CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\n"
       "#variable_conflict use_column\n"
-      "DECLARE\n"
-      "  v text := current_setting('tandem.version', true);\n"
-      "  cs name[];\n"
-      "  is_new boolean;\n"
       "BEGIN\n"
-      "  IF coalesce(v, '') <> '' THEN\n"
-      "    is_new := v IN ({nv}, {ns});\n"
-      "  ELSE\n"
-      "    cs := current_schemas(false);\n"
-      "    is_new := coalesce(array_position(cs, {ns}::name), 2147483647) <\n"
-      "              coalesce(array_position(cs, {os}::name), 2147483647);\n"
-      "  END IF;\n"
-      "  IF is_new THEN\n"
-      "{decl_new}    BEGIN\n{to_old}      NULL;\n    END;\n"
-      "  ELSE\n"
-      "{decl_old}    BEGIN\n{to_new}      NULL;\n    END;\n"
+      "  IF (CASE WHEN coalesce(current_setting('tandem.version', true), '') <> ''\n"
+      "        THEN current_setting('tandem.version', true) IN ({nv}, {ns})\n"
+      "      WHEN position({ns} in current_setting('search_path')) = 0 THEN false\n"
+      "      ELSE coalesce(array_position(current_schemas(false), {ns}::name), 2147483647) <\n"
+      "           coalesce(array_position(current_schemas(false), {os}::name), 2147483647) END)\n"
+      "  THEN\n{to_old}"
+      "  ELSE\n{to_new}"
       "  END IF;\n"
       "  RETURN NEW;\n"
       "END\n"
@@ -257,12 +271,8 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
       "EXECUTE FUNCTION {fn}()",
       fmt::arg("fn", function_name(m.schema, table)), fmt::arg("table", table_ref),
       fmt::arg("nv", sql_literal(m.new_version)), fmt::arg("ns", sql_literal(new_schema)),
-      fmt::arg("os", sql_literal(old_schema)),
-      fmt::arg("decl_new", declare_columns(table_ref, new_cols, new_names, new_all)),
-      fmt::arg("to_old", to_old),
-      fmt::arg("decl_old", declare_columns(table_ref, old_cols, old_names, old_all)),
+      fmt::arg("os", sql_literal(old_schema)), fmt::arg("to_old", to_old),
       fmt::arg("to_new", to_new));
-  return body;
 }
 
 std::string dual_write_drop_sql(const std::string& schema, const std::string& table) {

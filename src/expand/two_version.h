@@ -25,8 +25,7 @@ struct DualWrite {
   std::string up, down;             // "" when that direction has nothing to write
   std::set<std::string> up_refs;    // physical columns `up` reads
   std::set<std::string> down_refs;  // physical columns `down` reads
-  // The names each expression uses; every column of its version when it has a subquery.
-  std::set<std::string> up_names, down_names;
+  // The expression has a subquery: its names may belong to other tables.
   bool up_all = false, down_all = false;
 };
 

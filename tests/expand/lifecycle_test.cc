@@ -227,6 +227,41 @@ TEST_F(LifecycleTest, CrashAtEveryStepOfABackfillingMigrationConverges) {
             "character varying(100)");
 }
 
+// Backfills page through the primary key, else a unique index on NOT NULL columns; a table
+// with neither is refused before anything changes, saying what to add (pgroll #636).
+TEST_F(LifecycleTest, TablesWithoutPrimaryKeyUseAUniqueNotNullKey) {
+  dir_.write("0001_base.sql",
+             "-- tandem:up\nCREATE TABLE keyed (code text NOT NULL, n int);\n"
+             "CREATE UNIQUE INDEX keyed_code ON keyed (code);\n"
+             "CREATE TABLE loose (n int);\n"
+             "INSERT INTO keyed SELECT 'c' || g, g FROM generate_series(1, 300) g;\n"
+             "INSERT INTO loose VALUES (1);\n-- tandem:down\nDROP TABLE keyed, loose;\n");
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_loose.yaml",
+             "operations:\n  - alter_column: {table: loose, column: n, type: bigint, up: "
+             "n::bigint, down: n::int}\n");
+  std::string before = catalog(db_);
+  auto refused = expand::start(opts_, std::nullopt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("table \"loose\" has no primary key and no unique "
+                                            "index on NOT NULL columns"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("hint: add a primary key"), std::string::npos);
+  EXPECT_EQ(catalog(db_), before);
+
+  dir_.write("0002_loose.yaml",
+             "operations:\n  - alter_column: {table: keyed, column: n, type: bigint, up: "
+             "n::bigint * 10, down: (n / 10)::int}\n");
+  EngineOptions small = opts_;
+  small.backfill_max_rows = 40;
+  auto s = expand::start(small, std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(
+      in_version("public_2", "SELECT count(*) FROM keyed WHERE n = substr(code, 2)::int * 10"),
+      "300");
+}
+
 // A long transaction holding a lock never makes start queue traffic for longer than
 // lock_timeout: every step, view DDL included, gives up and retries.
 TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
