@@ -262,6 +262,37 @@ TEST_F(LifecycleTest, TablesWithoutPrimaryKeyUseAUniqueNotNullKey) {
       "300");
 }
 
+// Which version wrote does not depend on the text of search_path, and the session setting
+// tandem.version overrides it — for connections that cannot set a search_path (poolers) and use
+// schema-qualified names instead.
+TEST_F(LifecycleTest, VersionDetectionBySearchPathOrSessionSetting) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_mail.yaml",
+             "operations:\n  - alter_column:\n      table: users\n      column: email\n      "
+             "name: mail\n      type: text\n      up: upper(email)\n      down: lower(mail)\n");
+  ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
+  auto write = [&](const std::string& setup, int id) {
+    auto c = db_.connect();
+    EXPECT_TRUE(c->execute(setup).ok()) << setup;
+    auto r = c->query("INSERT INTO public_2.users (id, mail) VALUES ($1, 'MiXeD')",
+                      {std::to_string(id)});
+    EXPECT_TRUE(r.ok()) << setup << ": " << r.status().message();
+    return db_.value("SELECT email FROM public_1.users WHERE id = " + std::to_string(id));
+  };
+  // The new version wrote: the old column gets down(mail).
+  EXPECT_EQ(write("SET search_path = public_2, public", 10), "mixed");
+  EXPECT_EQ(write("SET search_path = \"$user\", public_2", 11), "mixed");
+  EXPECT_EQ(write("SET search_path = nonexistent, public_2, public_1", 12), "mixed");
+  EXPECT_EQ(write("SET tandem.version = '2'", 13), "mixed");
+  EXPECT_EQ(write("SET tandem.version = 'public_2'", 14), "mixed");
+  // An old-version write through the same view gets up(email) in the new column instead.
+  auto old = db_.connect();
+  ASSERT_TRUE(old->execute("SET search_path = public_1").ok());
+  ASSERT_TRUE(old->execute("INSERT INTO users (id, email) VALUES (15, 'low')").ok());
+  EXPECT_EQ(in_version("public_2", "SELECT mail FROM users WHERE id = 15"), "LOW");
+  EXPECT_EQ(in_version("public_2", "SELECT mail FROM users WHERE id = 13"), "MiXeD");
+}
+
 // A long transaction holding a lock never makes start queue traffic for longer than
 // lock_timeout: every step, view DDL included, gives up and retries.
 TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
