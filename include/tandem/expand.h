@@ -51,8 +51,16 @@ struct OperationSql {
 
 // What an operation does in two-version mode (start/complete/rollback). Statements must be
 // safe to re-run after a crash: rollback uses IF EXISTS forms.
+// A batched data change of one table: `UPDATE table SET set WHERE where`, in key-range batches.
+struct BatchedUpdate {
+  std::string table;  // physical
+  std::string set;    // "col" = (expr), … over physical names
+  std::string where;  // "" for every row
+};
+
 struct TwoVersionSql {
   OperationSql start;           // additive physical changes, made while both versions are live
+  std::vector<BatchedUpdate> updates;  // data changes, run after the dual-write backfills
   OperationSql after_backfill;  // what needs the shadow columns filled: VALIDATE, unique indexes
   OperationSql complete;        // destructive changes, once the old version is gone
   OperationSql finish;          // after every operation's `complete`: table renames

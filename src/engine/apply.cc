@@ -390,7 +390,14 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
         rollback_sqlite();
         return active.status();
       }
-      if (!active->empty()) {
+      // `up` continues a declarative migration it was killed in the middle of (start or
+      // complete part-way); one started by hand is for `tandem complete` or `rollback`.
+      std::string active_version = active->substr(0, active->find(':'));
+      std::string active_step = active->empty() ? "" : active->substr(active->find(':') + 1);
+      bool continuing = dir == Direction::kUp && !picks.empty() &&
+                        picks.front().migration->version == active_version &&
+                        (active_step == "starting" || active_step == "completing");
+      if (!active->empty() && !continuing) {
         problems.push_back(
             {"active_migration", "", 0, 0,
              fmt::format("migration {} is {} (two live versions)",
@@ -459,8 +466,9 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
         in_group = false;
       }
       auto t = std::chrono::steady_clock::now();
-      auto started = expand::start_in(s, m.version);
-      Status st = started.status();
+      TANDEM_ASSIGN_OR_RETURN(std::string active, s.history->active_migration());
+      Status st;
+      if (active != m.version + ":completing") st = expand::start_in(s, m.version).status();
       if (st.ok()) st = expand::complete_in(s).status();
       if (!st.ok()) {
         if (partial) *partial = report;

@@ -19,7 +19,7 @@ struct BatchSql {
 };
 
 BatchSql batch_sql(const std::string& table, const std::vector<std::string>& key,
-                   const std::string& set, bool after) {
+                   const std::string& set, const std::string& where, bool after) {
   std::string cols, texts, lower, upper_params, lower_params;
   size_t n = key.size();
   for (size_t i = 0; i < n; ++i) {
@@ -31,14 +31,15 @@ BatchSql batch_sql(const std::string& table, const std::vector<std::string>& key
     upper_params += sep + fmt::format("${}", i + 1 + (after ? n : 0));
   }
   std::string from = after ? fmt::format("({}) > ({})", cols, lower_params) : "true";
+  std::string filter = where.empty() ? "" : " AND (" + where + ")";
   BatchSql out;
   out.bound = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ${}", texts, table,
                           from, cols, after ? n + 1 : 1);
   std::string upd =
       "WITH done AS (UPDATE {} SET {} WHERE {}{} RETURNING 1) SELECT count(*) FROM done";
   out.update = fmt::format(fmt::runtime(upd), table, set, from,
-                           fmt::format(" AND ({}) <= ({})", cols, upper_params));
-  out.update_to_end = fmt::format(fmt::runtime(upd), table, set, from, "");
+                           fmt::format(" AND ({}) <= ({}){}", cols, upper_params, filter));
+  out.update_to_end = fmt::format(fmt::runtime(upd), table, set, from, filter);
   return out;
 }
 
@@ -56,7 +57,7 @@ Result<BackfillStats> run_backfill(Session& s, const std::string& schema, const 
   auto t0 = Clock::now(), logged = t0;
   long long size = std::clamp(1000, o.backfill_min_rows, o.backfill_max_rows);
   for (;;) {
-    BatchSql sql = batch_sql(table, step.key, step.set, !last.empty());
+    BatchSql sql = batch_sql(table, step.key, step.set, step.where, !last.empty());
     std::vector<db::Param> bound_params(last.begin(), last.end());
     bound_params.push_back(std::to_string(size - 1));
     std::vector<std::string> upper;

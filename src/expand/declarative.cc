@@ -10,13 +10,21 @@ namespace tandem::expand {
 
 const std::vector<OperationKind>& operation_kinds() {
   static const std::vector<OperationKind> kinds = {
-      {"create_table", parse_create_table},       {"drop_table", parse_drop_table},
-      {"rename_table", parse_rename_table},       {"rename_column", parse_rename_column},
-      {"add_column", parse_add_column},           {"drop_column", parse_drop_column},
-      {"alter_column", parse_alter_column},       {"create_index", parse_create_index},
-      {"drop_index", parse_drop_index},           {"create_constraint", parse_create_constraint},
-      {"drop_constraint", parse_drop_constraint}, {"rename_constraint", parse_rename_constraint},
-      {"alter_enum", parse_alter_enum},           {"sql", parse_raw_sql},
+      {"create_table", parse_create_table},
+      {"drop_table", parse_drop_table},
+      {"rename_table", parse_rename_table},
+      {"rename_column", parse_rename_column},
+      {"update", parse_update},
+      {"add_column", parse_add_column},
+      {"drop_column", parse_drop_column},
+      {"alter_column", parse_alter_column},
+      {"create_index", parse_create_index},
+      {"drop_index", parse_drop_index},
+      {"create_constraint", parse_create_constraint},
+      {"drop_constraint", parse_drop_constraint},
+      {"rename_constraint", parse_rename_constraint},
+      {"alter_enum", parse_alter_enum},
+      {"sql", parse_raw_sql},
   };
   return kinds;
 }

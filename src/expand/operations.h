@@ -24,6 +24,7 @@ std::unique_ptr<Operation> parse_create_table(Fields& f);
 std::unique_ptr<Operation> parse_drop_table(Fields& f);
 std::unique_ptr<Operation> parse_rename_table(Fields& f);
 std::unique_ptr<Operation> parse_rename_column(Fields& f);
+std::unique_ptr<Operation> parse_update(Fields& f);
 std::unique_ptr<Operation> parse_add_column(Fields& f);
 std::unique_ptr<Operation> parse_drop_column(Fields& f);
 std::unique_ptr<Operation> parse_alter_column(Fields& f);

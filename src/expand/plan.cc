@@ -37,6 +37,15 @@ std::vector<Step> one_transaction(const std::vector<Step>& steps) {
   return out;
 }
 
+Status no_key(const Migration& m, const std::string& table) {
+  return Status::InvalidInput(
+      fmt::format("{}: table \"{}\" has no primary key and no unique index on NOT NULL "
+                  "columns, so its rows cannot be changed in batches",
+                  m.path, table),
+      "add a primary key (or a unique NOT NULL column with create_constraint) in an earlier "
+      "migration");
+}
+
 }  // namespace
 
 Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
@@ -56,7 +65,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
   // start: additive changes, dual-write triggers, backfills, then what needs filled columns.
   for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].start, ops[i]->line());
   for (const std::string& t : tables) {
-    plan.start.push_back({dual_write_create_sql(model, t), 0, true, "", "", {}, ""});
+    plan.start.push_back({dual_write_create_sql(model, t), 0, true, "", "", {}, "", ""});
   }
   for (const std::string& t : tables) {
     const TableInfo* info = base.table(t);
@@ -69,14 +78,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
     }
     if (set.empty()) continue;
     std::vector<std::string> key = info->row_key();
-    if (key.empty()) {
-      return Status::InvalidInput(
-          fmt::format("{}: table \"{}\" has no primary key and no unique index on NOT NULL "
-                      "columns, so its rows cannot be backfilled in batches",
-                      m.path, t),
-          "add a primary key (or a unique NOT NULL column with create_constraint) in an earlier "
-          "migration");
-    }
+    if (key.empty()) return no_key(m, t);
     Step st;
     st.backfill_table = t;
     st.key = key;
@@ -85,15 +87,32 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
     st.transactional = false;
     plan.start.push_back(std::move(st));
   }
+  for (size_t i = 0; i < ops.size(); ++i) {
+    for (const BatchedUpdate& u : sql[i].updates) {
+      const TableInfo* info = base.table(u.table);
+      if (info == nullptr) continue;  // created by this migration: no rows yet
+      std::vector<std::string> key = info->row_key();
+      if (key.empty()) return no_key(m, u.table);
+      Step st;
+      st.backfill_table = u.table;
+      st.key = key;
+      st.set = u.set;
+      st.where = u.where;
+      st.line = ops[i]->line();
+      st.sql = fmt::format("update {} in batches", u.table);
+      st.transactional = false;
+      plan.start.push_back(std::move(st));
+    }
+  }
   for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].after_backfill, ops[i]->line());
   // complete: triggers off, destructive changes, table renames last.
   for (const std::string& t : tables)
-    plan.complete.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, ""});
+    plan.complete.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, "", ""});
   for (size_t i = 0; i < ops.size(); ++i) add(plan.complete, sql[i].complete, ops[i]->line());
   for (size_t i = 0; i < ops.size(); ++i) add(plan.complete, sql[i].finish, ops[i]->line());
   // rollback: triggers off, then every operation's start undone in reverse.
   for (const std::string& t : tables)
-    plan.rollback.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, ""});
+    plan.rollback.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, "", ""});
   for (size_t i = ops.size(); i-- > 0;) add(plan.rollback, sql[i].rollback, ops[i]->line());
   plan.complete = one_transaction(plan.complete);
   plan.rollback = one_transaction(plan.rollback);

@@ -19,6 +19,7 @@ struct Step {
   std::string backfill_table;
   std::vector<std::string> key;
   std::string set;
+  std::string where;  // only rows matching it ("" = all)
 };
 
 struct TwoVersionPlan {

@@ -314,3 +314,37 @@ INSTANTIATE_TEST_SUITE_P(Backends, DeclarativeTest,
 
 }  // namespace
 }  // namespace tandem
+
+namespace tandem {
+namespace {
+
+// The `update` data migration: one UPDATE on SQLite; key-range batches with checkpoints on
+// PostgreSQL, which continue where a killed run stopped when `up` runs again.
+TEST_P(DeclarativeTest, UpdateInBatchesSurvivesAKill) {
+  dir_.write("0001_t.sql",
+             "-- tandem:up\nCREATE TABLE t (id integer PRIMARY KEY, a integer, b integer);\n"
+             "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 1000) "
+             "INSERT INTO t SELECT i, i, NULL FROM g;\n-- tandem:down\nDROP TABLE t;\n");
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_fill_b.yaml",
+             "operations:\n  - update:\n      table: t\n      set: {b: \"a * 2\"}\n      where: "
+             "a % 2 = 0\n");
+  std::vector<std::string> args = {"--db", db_.url(),     "--dir", dir_.path(),
+                                   "-q",   "--batch-max", "50",    "up"};
+  if (db_.pg()) {
+    auto killed = testing::run_tandem(args, {{"TANDEM_TEST_CRASH_AT", "start:backfill-batch:4"}});
+    ASSERT_EQ(killed.code, 137) << killed.err;
+    EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE b IS NOT NULL"), "75");  // 3 batches of 50
+  }
+  auto again = testing::run_tandem(args);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE b IS NOT NULL"), "500");
+  EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE b <> a * 2 OR (a % 2 = 1 AND b IS NOT NULL)"),
+            "0");
+  EXPECT_EQ(db_.value("SELECT status FROM tandem" + std::string(db_.pg() ? "." : "_") +
+                      "migrations WHERE version = '2'"),
+            "applied");
+}
+
+}  // namespace
+}  // namespace tandem
