@@ -1,6 +1,7 @@
 // The `tandem` command: parses arguments, calls the library, prints. No migration logic here.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -203,6 +204,13 @@ int main(int argc, char** argv) {
       "rollback", "undo the active migration's start; rows written meanwhile stay");
   rollback_cmd->footer("Example:\n  tandem rollback");
 
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "check that both versions of the active migration agree on every row");
+  verify_cmd->footer(
+      "Counts rows where a new column differs from `up` of the old ones, and where an old column\n"
+      "differs from `down` of the new ones, under one snapshot. Exit 1 on any mismatch.\n"
+      "Example:\n  tandem verify && tandem complete");
+
   std::string vs_version;
   bool vs_dsn = false;
   auto* vs_cmd = app.add_subcommand(
@@ -353,6 +361,40 @@ int main(int argc, char** argv) {
                                r->elapsed_ms);
     }
     return 0;
+  }
+  if (verify_cmd->parsed()) {
+    auto r = expand::verify(opts);
+    if (!r.ok()) return fail(g, r.status());
+    if (g.json) {
+      json checks = json::array();
+      for (const auto& c : r->checks) {
+        checks.push_back({{"table", c.table},
+                          {"column", c.column},
+                          {"direction", c.direction},
+                          {"expression", c.expression},
+                          {"rows", c.rows},
+                          {"mismatches", c.mismatches},
+                          {"sample_keys", c.sample_keys}});
+      }
+      print_json({{"version", r->version},
+                  {"file", r->file},
+                  {"mismatches", r->mismatches()},
+                  {"checks", checks},
+                  {"elapsed_ms", r->elapsed_ms}});
+    } else {
+      for (const auto& c : r->checks) {
+        std::cout << fmt::format(
+            "{}.{} {} {}: {} of {} rows differ ({:.4f}%){}\n", c.table, c.column,
+            c.direction == "up" ? "=" : "= down:", c.expression, c.mismatches, c.rows,
+            c.rows ? 100.0 * static_cast<double>(c.mismatches) / static_cast<double>(c.rows) : 0.0,
+            c.sample_keys.empty()
+                ? ""
+                : ", e.g. keys " + fmt::format("{}", fmt::join(c.sample_keys, " ")));
+      }
+      std::cout << (r->mismatches() ? "mismatches found: do not complete yet\n"
+                                    : fmt::format("verified {}: both versions agree\n", r->file));
+    }
+    return r->mismatches() ? 1 : 0;
   }
   if (vs_cmd->parsed()) {
     std::optional<std::string> version;

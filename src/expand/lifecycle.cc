@@ -231,6 +231,22 @@ Result<TwoVersionPlan> enter_phase(Session& s, const Active& active, const Prepa
 
 }  // namespace
 
+Result<std::optional<ActivePlan>> active_plan(Session& s) {
+  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  if (!active) return std::optional<ActivePlan>();
+  PreparedSet prepared = prepare(s.options, s.backend());
+  const Migration* m = prepared.find(active->version);
+  if (m == nullptr || m->checksum != active->checksum || !m->operations) {
+    return Status::InvalidInput(
+        fmt::format("{} changed or disappeared since `tandem start`", active->file),
+        "restore the file as it was started");
+  }
+  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
+                          plan_for(s.options, *m, active->previous, active->base));
+  return std::optional<ActivePlan>(
+      ActivePlan{active->version, active->file, active->step, std::move(plan)});
+}
+
 Result<LifecycleReport> start(const EngineOptions& options,
                               const std::optional<std::string>& version) {
   TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "start"));

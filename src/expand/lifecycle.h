@@ -6,9 +6,18 @@
 #include <string>
 
 #include "engine/session.h"
+#include "expand/plan.h"
 #include "tandem/expand.h"
 
 namespace tandem::expand {
+
+struct ActivePlan {
+  std::string version, file, step;
+  TwoVersionPlan plan;
+};
+
+// The active migration and its plan (from the snapshot taken at start), if one is active.
+Result<std::optional<ActivePlan>> active_plan(Session& s);
 
 Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version);
 Result<LifecycleReport> complete_in(Session& s);

@@ -61,6 +61,8 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
   TwoVersionPlan plan;
   plan.old_views = views_of(base);
   plan.new_views = model.after;
+  plan.dual_writes = model.dual_writes;
+  plan.base = base;
   std::vector<std::string> tables = dual_write_tables(model);
   // start: additive changes, dual-write triggers, backfills, then what needs filled columns.
   for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].start, ops[i]->line());

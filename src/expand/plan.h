@@ -26,6 +26,8 @@ struct TwoVersionPlan {
   std::vector<Step> start, complete, rollback;
   std::vector<TableView> new_views;  // the new version's schema
   std::vector<TableView> old_views;  // the old version's schema, when start creates it
+  std::vector<DualWrite> dual_writes;
+  Catalog base;
 };
 
 // Plans `m` (declarative) with the old version `base`. Errors name the operation and say

@@ -233,6 +233,31 @@ TEST_F(ScenarioTest, OrdersMinorUnitsWithOldAndNewWritersThroughStartAndComplete
   EXPECT_FALSE(bad.ok());  // the new check holds
 }
 
+// verify: zero mismatches on a correct migration; a value planted behind the trigger's back is
+// found, counted and named by its key, and the exit code says so.
+TEST_F(ScenarioTest, VerifyFindsAPlantedMismatch) {
+  copy_example("orders");
+  ASSERT_TRUE(db_.connect()
+                  ->execute("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
+                            "generate_series(1, 25000) g")
+                  .ok());
+  ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
+  auto ok = expand::verify(opts_);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  ASSERT_EQ(ok->checks.size(), 2u);  // total_amount_minor = up(...), total_amount = down(...)
+  EXPECT_EQ(ok->mismatches(), 0);
+  EXPECT_EQ(ok->checks[0].rows, 25000);
+  auto c = db_.connect();
+  ASSERT_TRUE(c->execute("SET session_replication_role = replica").ok());  // triggers off
+  ASSERT_TRUE(
+      c->execute("UPDATE orders SET _tandem_new_total_amount = 1 WHERE id IN (7, 20001)").ok());
+  auto bad = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "--json", "verify"});
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_NE(bad.out.find("\"mismatches\": 2"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("\"(7)\""), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("\"(20001)\""), std::string::npos) << bad.out;
+}
+
 TEST_F(ScenarioTest, OrdersRollbackKeepsRowsTheNewVersionWrote) {
   copy_example("orders");
   ASSERT_TRUE(db_.connect()
