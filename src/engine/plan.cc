@@ -2,6 +2,7 @@
 
 #include "engine/selection.h"
 #include "engine/session.h"
+#include "expand/lifecycle.h"
 #include "tandem/engine.h"
 
 #include <fmt/format.h>
@@ -48,6 +49,10 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Directi
     pm.transactional = !runs_outside_transaction(m, stmts) && !(p.row && !p.row->transactional);
     pm.resume_from = p.resume_from;
     pm.statements = stmts;
+    if (dir == Direction::kUp && s->pg() && m.operations) {
+      pm.statements = expand::planned_statements(*s, m);
+      pm.transactional = false;
+    }
     out.push_back(std::move(pm));
   }
   return out;

@@ -7,6 +7,7 @@
 // re-runs nothing twice; the rest (CREATE INDEX CONCURRENTLY, IF EXISTS drops) are idempotent.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -245,6 +246,46 @@ Result<std::optional<ActivePlan>> active_plan(Session& s) {
                           plan_for(s.options, *m, active->previous, active->base));
   return std::optional<ActivePlan>(
       ActivePlan{active->version, active->file, active->step, std::move(plan)});
+}
+
+std::vector<Statement> planned_statements(Session& s, const Migration& m) {
+  auto comment = [&](const std::string& text) {
+    Statement st;
+    st.sql = "-- " + text;
+    st.transactional = false;
+    return st;
+  };
+  auto catalog = read_catalog(*s.conn, s.options.schema);
+  Result<TwoVersionPlan> plan = catalog.status();
+  std::string previous = "0";
+  if (auto rows = s.history->load(); rows.ok() && !current_version(*rows).empty())
+    previous = current_version(*rows);
+  if (catalog.ok()) plan = plan_two_version(m, s.options.schema, previous, *catalog);
+  if (!plan.ok()) {
+    return {
+        comment("runs as start + complete, planned when it is reached (against the tables "
+                "as they are now: " +
+                plan.status().message() + ")")};
+  }
+  std::vector<Statement> out = {comment("start (each step in its own transaction)")};
+  auto add = [&](const std::vector<Step>& steps) {
+    for (const Step& step : steps) {
+      Statement st;
+      st.sql = step.backfill_table.empty()
+                   ? step.sql
+                   : fmt::format("-- {}: UPDATE {} SET {}{} in key-range batches by ({})", step.sql,
+                                 step.backfill_table, step.set,
+                                 step.where.empty() ? "" : " WHERE " + step.where,
+                                 fmt::format("{}", fmt::join(step.key, ", ")));
+      st.line = step.line;
+      st.transactional = step.transactional;
+      out.push_back(std::move(st));
+    }
+  };
+  add(plan->start);
+  out.push_back(comment("complete"));
+  add(plan->complete);
+  return out;
 }
 
 Result<LifecycleReport> start(const EngineOptions& options,

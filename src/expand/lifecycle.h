@@ -19,6 +19,11 @@ struct ActivePlan {
 // The active migration and its plan (from the snapshot taken at start), if one is active.
 Result<std::optional<ActivePlan>> active_plan(Session& s);
 
+// What `tandem up` runs for declarative migration `m` on PostgreSQL (start, then complete),
+// planned against the tables as they are now; a plan that needs earlier pending migrations
+// applied first comes back as one comment saying so.
+std::vector<Statement> planned_statements(Session& s, const Migration& m);
+
 Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version);
 Result<LifecycleReport> complete_in(Session& s);
 

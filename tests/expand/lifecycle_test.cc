@@ -293,6 +293,20 @@ TEST_F(LifecycleTest, VersionDetectionBySearchPathOrSessionSetting) {
   EXPECT_EQ(in_version("public_2", "SELECT mail FROM users WHERE id = 13"), "MiXeD");
 }
 
+// `plan` shows what `up` runs for a declarative migration on PostgreSQL: start, then complete.
+TEST_F(LifecycleTest, PlanShowsStartAndComplete) {
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_expand.yaml", kExpand);
+  auto p = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "plan"});
+  ASSERT_EQ(p.code, 0) << p.err;
+  size_t start = p.out.find("-- start"), complete = p.out.find("-- complete");
+  ASSERT_NE(start, std::string::npos) << p.out;
+  ASSERT_NE(complete, std::string::npos) << p.out;
+  EXPECT_LT(start, p.out.find("CREATE INDEX CONCURRENTLY \"users_locale_idx\""));
+  EXPECT_LT(start, complete);
+  EXPECT_EQ(db_.value("SELECT count(*) FROM tandem.migrations WHERE version = '2'"), "0");
+}
+
 // A long transaction holding a lock never makes start queue traffic for longer than
 // lock_timeout: every step, view DDL included, gives up and retries.
 TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
