@@ -52,6 +52,7 @@ Result<BackfillStats> run_backfill(Session& s, const std::string& schema, const 
   const EngineOptions& o = s.options;
   std::string table = qualified(schema, step.backfill_table);
   std::vector<std::string> last;
+  if (from == kBackfillDone) return BackfillStats{};  // the last batch committed before a crash
   if (!from.empty()) last = nlohmann::json::parse(from).get<std::vector<std::string>>();
   BackfillStats stats;
   auto t0 = Clock::now(), logged = t0;
@@ -79,7 +80,9 @@ Result<BackfillStats> run_backfill(Session& s, const std::string& schema, const 
           result = r.status();
           if (r.ok()) {
             n = std::stoll(r->text(0, 0));
-            if (!upper.empty()) result = checkpoint(nlohmann::json(upper).dump());
+            // The last batch records "done", so a crash before the step is marked finished
+            // never runs it again (an `update` like n = n + 1 must not apply twice).
+            result = checkpoint(upper.empty() ? kBackfillDone : nlohmann::json(upper).dump());
           }
         }
       }

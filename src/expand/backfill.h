@@ -13,6 +13,9 @@
 
 namespace tandem::expand {
 
+// The checkpoint of a backfill whose last batch has committed.
+inline constexpr const char* kBackfillDone = "\"done\"";
+
 struct BackfillStats {
   long long rows = 0, batches = 0, elapsed_ms = 0;
 };

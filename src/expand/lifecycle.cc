@@ -160,6 +160,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
             return s.conn->query("UPDATE tandem.active SET backfill = $1", {key}).status();
           });
       result = stats.status();
+      if (stats.ok()) crash_point(phase + ":backfill-finished");
       if (stats.ok()) {
         s.log(fmt::format("backfilled {} rows of {} in {} ms ({} batches)", stats->rows,
                           st.backfill_table, stats->elapsed_ms, stats->batches));

@@ -346,5 +346,34 @@ TEST_P(DeclarativeTest, UpdateInBatchesSurvivesAKill) {
             "applied");
 }
 
+// A non-idempotent update (n = n + 1) killed at any batch — the last one included — and run
+// again changes every row exactly once.
+TEST_P(DeclarativeTest, NonIdempotentUpdateAppliesExactlyOnce) {
+  dir_.write("0001_t.sql",
+             "-- tandem:up\nCREATE TABLE t (id integer PRIMARY KEY, n integer NOT NULL);\n"
+             "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 230) "
+             "INSERT INTO t SELECT i, 0 FROM g;\n-- tandem:down\nDROP TABLE t;\n");
+  ASSERT_TRUE(up(opts_, {}).ok());
+  dir_.write("0002_bump.yaml", "operations:\n  - update: {table: t, set: {n: n + 1}}\n");
+  if (!db_.pg()) {  // one UPDATE in the migration's transaction: all rows or none
+    ASSERT_TRUE(up(opts_, {}).ok());
+    EXPECT_EQ(db_.value("SELECT sum(n = 1) || '/' || count(*) FROM t"), "230/230");
+    return;
+  }
+  std::vector<std::string> args = {"--db", db_.url(),     "--dir", dir_.path(),
+                                   "-q",   "--batch-max", "50",    "up"};
+  // Killed inside the third batch: two batches (100 rows) are committed.
+  auto killed = testing::run_tandem(args, {{"TANDEM_TEST_CRASH_AT", "start:backfill-batch:3"}});
+  ASSERT_EQ(killed.code, 137) << killed.err;
+  EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE n = 1"), "100");
+  // Killed after the last batch committed, before the step was recorded as done.
+  killed = testing::run_tandem(args, {{"TANDEM_TEST_CRASH_AT", "start:backfill-finished"}});
+  ASSERT_EQ(killed.code, 137) << killed.err;
+  EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE n = 1"), "230");
+  auto again = testing::run_tandem(args);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(db_.value("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FROM t"), "230/230");
+}
+
 }  // namespace
 }  // namespace tandem
