@@ -146,14 +146,11 @@ std::string function_name(const std::string& schema, const std::string& table) {
   return qualified("tandem", ("dual_write_" + schema + "_" + table).substr(0, 63));
 }
 
-// `DECLARE "name" <table>."<source>"%TYPE := NEW."<source>";` for the columns of a version
-// the expressions read (all of them when `all`), so `up`/`down` read the row by the names that
-// version uses.
-std::string declare_columns(const std::string& table_ref, const std::vector<ViewColumn>& cols,
-                            const std::set<std::string>& names, bool all) {
-  std::string out = "    DECLARE\n";
+// `DECLARE "name" <table>."<source>"%TYPE := NEW."<source>";` for every column of a version, so
+// an expression with a subquery reads the row by the names that version uses.
+std::string declare_columns(const std::string& table_ref, const std::vector<ViewColumn>& cols) {
+  std::string out = "DECLARE\n";
   for (const ViewColumn& c : cols) {
-    if (!all && !names.count(c.name)) continue;
     out += fmt::format("      {} {}.{}%TYPE := NEW.{};\n", db::quote_ident(c.name), table_ref,
                        db::quote_ident(c.source), db::quote_ident(c.source));
   }
@@ -215,8 +212,7 @@ std::string assignment(const std::string& target, const std::string& expr,
                          db::quote_ident(target), *rewritten);
     }
   }
-  return "    " + declare_columns(table_ref, cols, {}, true) + "    BEGIN\n      " + set +
-         "\n    END;\n";
+  return "    " + declare_columns(table_ref, cols) + "    BEGIN\n      " + set + "\n    END;\n";
 }
 
 }  // namespace

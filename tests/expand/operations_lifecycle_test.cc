@@ -73,6 +73,15 @@ std::vector<OpCase> cases() {
         {"2", "INSERT INTO users (id, email, email_upper) VALUES (22, 'q', 'A@X')", "ERROR"}},
        {{"", "SELECT attnotnull FROM pg_attribute WHERE attname = 'email_upper'", "t"},
         {"", "SELECT count(*) FROM pg_constraint WHERE conname = 'users_email_upper_key'", "1"}}},
+      {"add_column_with_subquery",
+       "  - add_column:\n      table: users\n      up: \"(SELECT count(*) FROM orgs WHERE orgs.id "
+       "<= coalesce(org_id, 0)) + age\"\n      column: {name: score, type: bigint, nullable: "
+       "true}\n",
+       {{"2", "SELECT score FROM users WHERE id = 1", "31"},
+        {"1", "INSERT INTO users (id, email, age, org_id) VALUES (40, 'x', 5, 1) RETURNING id",
+         "40"},
+        {"2", "SELECT score FROM users WHERE id = 40", "6"}},
+       {{"", "SELECT count(*) FROM public.users WHERE score IS NOT NULL", "2"}}},
       {"drop_column",
        "  - drop_column: {table: users, column: age, down: \"7\"}\n",
        {{"2", "SELECT age FROM users", "ERROR"},
