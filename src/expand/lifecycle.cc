@@ -257,16 +257,24 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
     return st;
   };
   auto catalog = read_catalog(*s.conn, s.options.schema);
-  Result<TwoVersionPlan> plan = catalog.status();
   std::string previous = "0";
   if (auto rows = s.history->load(); rows.ok() && !current_version(*rows).empty())
     previous = current_version(*rows);
-  if (catalog.ok()) plan = plan_two_version(m, s.options.schema, previous, *catalog);
-  if (!plan.ok()) {
+  Status why = catalog.status();
+  std::optional<TwoVersionPlan> plan;
+  if (catalog.ok()) {
+    auto planned = plan_two_version(m, s.options.schema, previous, *catalog);
+    if (planned.ok()) {
+      plan = std::move(*planned);
+    } else {
+      why = planned.status();
+    }
+  }
+  if (!plan) {
     return {
         comment("runs as start + complete, planned when it is reached (against the tables "
                 "as they are now: " +
-                plan.status().message() + ")")};
+                why.message() + ")")};
   }
   std::vector<Statement> out = {comment("start (each step in its own transaction)")};
   auto add = [&](const std::vector<Step>& steps) {
