@@ -231,6 +231,17 @@ Result<TwoVersionPlan> enter_phase(Session& s, const Active& active, const Prepa
   return plan;
 }
 
+LifecycleReport report(const Migration& m, const std::string& step, const std::string& schema,
+                       const std::string& previous, Clock::time_point t0) {
+  return LifecycleReport{m.version,
+                         m.name,
+                         m.file,
+                         step,
+                         version_schema_name(schema, previous),
+                         version_schema_name(schema, m.version),
+                         ms_since(t0)};
+}
+
 }  // namespace
 
 Result<std::optional<ActivePlan>> active_plan(Session& s) {
@@ -460,13 +471,7 @@ Result<LifecycleReport> complete_in(Session& s) {
   if (st.ok()) st = s.conn->execute("DELETE FROM tandem.active");
   st = st.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), st);
   TANDEM_RETURN_IF_ERROR(st);
-  return LifecycleReport{m->version,
-                         m->name,
-                         m->file,
-                         "completed",
-                         version_schema_name(options.schema, active->previous),
-                         version_schema_name(options.schema, m->version),
-                         ms_since(t0)};
+  return report(*m, "completed", options.schema, active->previous, t0);
 }
 
 Result<LifecycleReport> rollback(const EngineOptions& options) {
@@ -500,13 +505,7 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
   TANDEM_RETURN_IF_ERROR(s.history->event("rollback", row_for(*m, "rolled_back", by)));
   TANDEM_RETURN_IF_ERROR(s.conn->execute("DELETE FROM tandem.active"));
-  return LifecycleReport{m->version,
-                         m->name,
-                         m->file,
-                         "rolled_back",
-                         version_schema_name(options.schema, active->previous),
-                         version_schema_name(options.schema, m->version),
-                         ms_since(t0)};
+  return report(*m, "rolled_back", options.schema, active->previous, t0);
 }
 
 }  // namespace tandem::expand

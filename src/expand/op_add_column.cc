@@ -34,13 +34,7 @@ class AddColumn final : public Operation {
     if (fill_then_enforce && !sqlite) {
       out.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t, c));
     } else if (fill_then_enforce) {
-      RebuildSpec spec;
-      spec.table = table;
-      RebuildColumn rc;
-      rc.name = column.name;
-      rc.not_null = true;
-      spec.columns.push_back(rc);
-      out.statements.push_back(sqlite_rebuild_statement(spec));
+      out.statements.push_back(sqlite_set_not_null(table, column.name, true));
     }
     if (sqlite && column.unique) {
       out.statements.push_back(

@@ -91,13 +91,7 @@ class AlterColumn final : public Operation {
     }
     std::string t = db::quote_ident(table), c = db::quote_ident(column);
     if (nullable && !*nullable && backend == db::Backend::kSqlite) {
-      RebuildSpec spec;
-      spec.table = table;
-      RebuildColumn rc;
-      rc.name = column;
-      rc.not_null = false;
-      spec.columns.push_back(rc);
-      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
+      return OperationSql{{sqlite_set_not_null(table, column, false)}, true};
     }
     if (nullable && !*nullable)
       return OperationSql{{fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", t, c)},

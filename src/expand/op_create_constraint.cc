@@ -118,10 +118,7 @@ class CreateConstraint final : public Operation {
   Result<OperationSql> down(db::Backend backend) const override {
     if (backend == db::Backend::kSqlite) {
       if (type == "unique") return OperationSql{{"DROP INDEX " + db::quote_ident(name)}, true};
-      RebuildSpec spec;
-      spec.table = table;
-      spec.drop_constraints = {name};
-      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
+      return OperationSql{{sqlite_drop_constraint(table, name)}, true};
     }
     return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
                                      db::quote_ident(name))},

@@ -16,10 +16,7 @@ class DropConstraint final : public Operation {
   std::string kind() const override { return "drop_constraint"; }
   Result<OperationSql> up(db::Backend backend) const override {
     if (backend == db::Backend::kSqlite) {
-      RebuildSpec spec;  // a table rebuild without it
-      spec.table = table;
-      spec.drop_constraints = {name};
-      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
+      return OperationSql{{sqlite_drop_constraint(table, name)}, true};
     }
     return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
                                      db::quote_ident(name))},

@@ -228,6 +228,24 @@ std::string sqlite_rebuild_statement(const RebuildSpec& spec) {
 
 bool is_sqlite_rebuild(const std::string& sql) { return sql.rfind(kPrefix, 0) == 0; }
 
+std::string sqlite_drop_constraint(const std::string& table, const std::string& name) {
+  RebuildSpec spec;
+  spec.table = table;
+  spec.drop_constraints = {name};
+  return sqlite_rebuild_statement(spec);
+}
+
+std::string sqlite_set_not_null(const std::string& table, const std::string& column,
+                                bool not_null) {
+  RebuildSpec spec;
+  spec.table = table;
+  RebuildColumn rc;
+  rc.name = column;
+  rc.not_null = not_null;
+  spec.columns.push_back(rc);
+  return sqlite_rebuild_statement(spec);
+}
+
 Status run_sqlite_rebuild(db::Connection& conn, const std::string& sql) {
   RebuildSpec spec;
   try {

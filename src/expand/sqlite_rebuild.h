@@ -49,6 +49,10 @@ struct RebuildSpec {
 std::string sqlite_rebuild_statement(const RebuildSpec& spec);
 bool is_sqlite_rebuild(const std::string& sql);
 
+// The two rebuilds several operations ask for.
+std::string sqlite_drop_constraint(const std::string& table, const std::string& name);
+std::string sqlite_set_not_null(const std::string& table, const std::string& column, bool not_null);
+
 // Runs a `-- tandem:sqlite-rebuild` statement on `conn` (inside the caller's transaction).
 Status run_sqlite_rebuild(db::Connection& conn, const std::string& sql);
 
