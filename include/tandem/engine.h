@@ -34,6 +34,15 @@ struct EngineOptions {
   int backfill_target_ms = 100;
   int backfill_min_rows = 10;
   int backfill_max_rows = 50000;
+  // Backfill throttles (0 / "" = off): a rows-per-second cap; pausing while a replica lags
+  // more than max_lag_ms (pg_stat_replication on the primary, or the standby at
+  // backfill_replica_url); pausing while backfill_throttle_query returns true.
+  double backfill_max_rows_per_second = 0;
+  int backfill_max_lag_ms = 0;
+  std::string backfill_replica_url;
+  std::string backfill_throttle_query;
+  // Called after each backfill batch and whenever a backfill starts or stops waiting.
+  std::function<void(const struct BackfillProgress&)> on_backfill;
   // Called after each migration applied or reverted by up/down: the step, how many of this
   // run's migrations are done, and how many the run planned. Null: steps are logged instead.
   std::function<void(const struct AppliedStep&, int done, int total)> on_step;
@@ -78,6 +87,18 @@ struct StatusReport {
 
 // Status never changes the database.
 Result<StatusReport> status(const EngineOptions& options);
+
+// A running backfill, as reported to EngineOptions::on_backfill.
+struct BackfillProgress {
+  std::string job, table;
+  std::string state;   // running | waiting | done
+  std::string reason;  // why it waits: "paused", "replication lag 12.0 s > 5 s", …
+  long long rows_done = 0, rows_updated = 0, rows_total = 0;  // rows_total: an estimate
+  long long batch_size = 0;
+  double rows_per_second = 0;  // over the last few seconds
+  long long eta_ms = -1;       // -1: unknown
+  long long elapsed_ms = 0;
+};
 
 struct AppliedStep {
   std::string version, name, file;

@@ -121,33 +121,6 @@ Result<LifecycleReport> complete(const EngineOptions& options);
 // `tandem rollback`: undoes the active migration's start; rows written meanwhile stay.
 Result<LifecycleReport> rollback(const EngineOptions& options);
 
-// One translated column of the active migration, checked over every row.
-struct VerifyCheck {
-  std::string table;       // physical
-  std::string column;      // the column checked (physical)
-  std::string direction;   // "up": new column = up(old columns); "down": old column = down(new)
-  std::string expression;  // what it is compared with
-  long long rows = 0, mismatches = 0;
-  std::vector<std::string> sample_keys;  // up to 5 row keys, as "(1)" / "(1,'a')"
-};
-
-struct VerifyReport {
-  std::string version, file;
-  std::vector<VerifyCheck> checks;
-  long long elapsed_ms = 0;
-  long long mismatches() const {
-    long long n = 0;
-    for (const VerifyCheck& c : checks) n += c.mismatches;
-    return n;
-  }
-};
-
-// `tandem verify`: for the active migration, counts the rows where a new column differs from
-// `up` of the old columns and where an old column differs from `down` of the new ones — in
-// key-range batches, all under one consistent snapshot (REPEATABLE READ, read only), without
-// taking the migration lock. Run it before `tandem complete`.
-Result<VerifyReport> verify(const EngineOptions& options);
-
 struct VersionSchema {
   std::string version;  // "" for the schema itself (nothing applied through start/complete yet)
   std::string schema;   // what the application puts first on its search_path

@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "tandem/engine.h"
+#include "tandem/backfill.h"
 #include "tandem/expand.h"
 #include "tandem/version.h"
 
@@ -363,7 +364,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (verify_cmd->parsed()) {
-    auto r = expand::verify(opts);
+    auto r = backfill::verify(opts);
     if (!r.ok()) return fail(g, r.status());
     if (g.json) {
       json checks = json::array();

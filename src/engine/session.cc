@@ -24,6 +24,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
                                                const std::string& command, bool take_lock) {
   auto s = std::make_unique<Session>();
   s->options = options;
+  s->command = command;
   char host[256] = "";
   gethostname(host, sizeof host - 1);
   db::ConnectOptions copts;

@@ -17,6 +17,7 @@ namespace tandem {
 // are applied at open; the lock is taken only when asked.
 struct Session {
   EngineOptions options;
+  std::string command;  // the tandem command this session runs ("up", "start", …)
   std::unique_ptr<db::Connection> conn;
   std::unique_ptr<AdvisoryLock> lock;
   std::unique_ptr<History> history;

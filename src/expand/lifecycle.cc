@@ -15,9 +15,10 @@
 #include <random>
 #include <thread>
 
+#include "backfill/backfill.h"
+#include "backfill/job.h"
 #include "engine/selection.h"
 #include "engine/session.h"
-#include "expand/backfill.h"
 #include "expand/catalog.h"
 #include "expand/lifecycle.h"
 #include "expand/plan.h"
@@ -153,12 +154,20 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
     if (o.verbose) s.log(fmt::format("{}:{}: {}", m.file, st.line, st.sql));
     Status result;
     if (!st.backfill_table.empty()) {
-      auto stats = run_backfill(
-          s, o.schema, st, static_cast<int>(i) == from ? backfill_from : "",
+      // One job per backfill step: "<version>/<table>", numbered from the second on a table.
+      int nth = 1;
+      for (size_t j = 0; j < i; ++j) nth += steps[j].backfill_table == st.backfill_table;
+      backfill::Spec spec{qualified(o.schema, st.backfill_table), st.backfill_table, st.key, st.set,
+                          st.where};
+      backfill::Run run{
+          fmt::format("{}/{}{}", m.version, st.backfill_table,
+                      nth > 1 ? fmt::format("#{}", nth) : ""),
+          m.version, static_cast<int>(i) == from ? backfill_from : "",
           [&, batch = 0](const std::string& key) mutable {
             crash_point(fmt::format("{}:backfill-batch:{}", phase, ++batch));
             return s.conn->query("UPDATE tandem.active SET backfill = $1", {key}).status();
-          });
+          }};
+      auto stats = backfill::run(s, spec, run);
       result = stats.status();
       if (stats.ok()) crash_point(phase + ":backfill-finished");
       if (stats.ok()) {
@@ -504,6 +513,7 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
   crash_point("rollback:schemas-dropped");
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
   TANDEM_RETURN_IF_ERROR(s.history->event("rollback", row_for(*m, "rolled_back", by)));
+  TANDEM_RETURN_IF_ERROR(backfill::JobRecord::rolled_back(*s.conn, m->version));
   TANDEM_RETURN_IF_ERROR(s.conn->execute("DELETE FROM tandem.active"));
   return report(*m, "rolled_back", options.schema, active->previous, t0);
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tandem/backfill.h"
 #include "tandem/expand.h"
 #include "test_util.h"
 
@@ -242,7 +243,7 @@ TEST_F(ScenarioTest, VerifyFindsAPlantedMismatch) {
                             "generate_series(1, 25000) g")
                   .ok());
   ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
-  auto ok = expand::verify(opts_);
+  auto ok = backfill::verify(opts_);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   ASSERT_EQ(ok->checks.size(), 2u);  // total_amount_minor = up(...), total_amount = down(...)
   EXPECT_EQ(ok->mismatches(), 0);

@@ -4,12 +4,19 @@
 
 #include <chrono>
 
+#include "backfill/keyset.h"
 #include "engine/session.h"
 #include "expand/expr.h"
 #include "expand/lifecycle.h"
-#include "tandem/expand.h"
+#include "expand/two_version.h"
+#include "tandem/backfill.h"
 
-namespace tandem::expand {
+namespace tandem::backfill {
+
+using expand::ActivePlan;
+using expand::DualWrite;
+using expand::TableView;
+using expand::TwoVersionPlan;
 namespace {
 
 constexpr long long kBatch = 10000;
@@ -31,7 +38,7 @@ Result<VerifyReport> verify(const EngineOptions& options) {
         "which needs PostgreSQL");
   }
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "verify", /*take_lock=*/false));
-  TANDEM_ASSIGN_OR_RETURN(std::optional<ActivePlan> active, active_plan(*s));
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActivePlan> active, expand::active_plan(*s));
   if (!active || active->step != "started") {
     return Status::InvalidInput(
         active ? fmt::format("migration {} is {}, not started", active->version, active->step)
@@ -55,8 +62,8 @@ Result<VerifyReport> verify(const EngineOptions& options) {
     if (!dw.old_column.empty() && !dw.down.empty()) {
       std::map<std::string, std::string> sources;
       for (const TableView& v : plan.new_views)
-        if (v.physical == dw.table) sources = column_sources(v);
-      TANDEM_ASSIGN_OR_RETURN(std::string down, rewrite_column_refs(dw.down, sources));
+        if (v.physical == dw.table) sources = expand::column_sources(v);
+      TANDEM_ASSIGN_OR_RETURN(std::string down, expand::rewrite_column_refs(dw.down, sources));
       Check c;
       c.report = {dw.table, dw.old_column, "down", dw.down, 0, 0, {}};
       c.mismatch = fmt::format("{} IS DISTINCT FROM ({})", db::quote_ident(dw.old_column), down);
@@ -66,44 +73,18 @@ Result<VerifyReport> verify(const EngineOptions& options) {
   TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
   auto run = [&]() -> Status {
     for (auto& [table, checks] : by_table) {
-      std::vector<std::string> key = plan.base.table(table)->row_key();
-      std::string cols, texts, lower, upper;
-      for (size_t i = 0; i < key.size(); ++i) {
-        std::string k = db::quote_ident(key[i]), sep = i ? ", " : "";
-        cols += sep + k;
-        texts += sep + k + fmt::format("::text AS _tandem_k{}", i);
-        lower += sep + fmt::format("${}", i + 1);
-        upper += sep + fmt::format("${}", i + 1 + key.size());
-      }
-      std::string t = qualified(options.schema, table);
+      Keyset keyset(plan.base.table(table)->row_key());
+      std::string t = expand::qualified(options.schema, table);
       std::string counts;
       for (const Check& c : checks)
         counts += fmt::format(", count(*) FILTER (WHERE {})", c.mismatch);
-      std::vector<std::string> last;
-      for (;;) {
-        // The batch's upper key, then the counts over (last, upper].
-        std::string from = last.empty() ? "true" : fmt::format("({}) > ({})", cols, lower);
-        std::vector<db::Param> bp(last.begin(), last.end());
-        bp.push_back(std::to_string(kBatch - 1));
-        TANDEM_ASSIGN_OR_RETURN(
-            db::Rows bound,
-            s->conn->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ${}",
-                                       texts, t, from, cols, last.size() + 1),
-                           bp));
-        std::vector<std::string> up_to;
-        for (size_t i = 0; !bound.empty() && i < key.size(); ++i) up_to.push_back(bound.text(0, i));
-        std::string range = from;
-        std::vector<db::Param> params(last.begin(), last.end());
-        if (!up_to.empty()) {
-          std::string hi;
-          for (size_t i = 0; i < key.size(); ++i)
-            hi += (i ? ", " : "") + fmt::format("${}", i + 1 + last.size());
-          range += fmt::format(" AND ({}) <= ({})", cols, hi);
-          params.insert(params.end(), up_to.begin(), up_to.end());
-        }
+      for (KeyRange range;;) {
+        TANDEM_ASSIGN_OR_RETURN(range.upto, keyset.bound(*s->conn, t, range.after, kBatch));
+        std::vector<db::Param> params;
+        std::string where = keyset.predicate(range, params);
         TANDEM_ASSIGN_OR_RETURN(
             db::Rows r,
-            s->conn->query(fmt::format("SELECT count(*){} FROM {} WHERE {}", counts, t, range),
+            s->conn->query(fmt::format("SELECT count(*){} FROM {} WHERE {}", counts, t, where),
                            params));
         for (size_t i = 0; i < checks.size(); ++i) {
           VerifyCheck& v = checks[i].report;
@@ -115,14 +96,14 @@ Result<VerifyReport> verify(const EngineOptions& options) {
                 db::Rows keys,
                 s->conn->query(fmt::format("SELECT ROW({})::text FROM {} WHERE {} AND ({}) "
                                            "ORDER BY {} LIMIT {}",
-                                           cols, t, range, checks[i].mismatch, cols,
-                                           kSamples - v.sample_keys.size()),
+                                           keyset.columns(), t, where, checks[i].mismatch,
+                                           keyset.columns(), kSamples - v.sample_keys.size()),
                                params));
             for (size_t k = 0; k < keys.size(); ++k) v.sample_keys.push_back(keys.text(k, 0));
           }
         }
-        if (up_to.empty()) break;
-        last = up_to;
+        if (range.upto.empty()) break;
+        range.after = range.upto;
       }
       for (Check& c : checks) report.checks.push_back(std::move(c.report));
     }
@@ -135,4 +116,4 @@ Result<VerifyReport> verify(const EngineOptions& options) {
   return report;
 }
 
-}  // namespace tandem::expand
+}  // namespace tandem::backfill

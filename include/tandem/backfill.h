@@ -1,0 +1,106 @@
+#pragma once
+// Backfills and data migrations: batched, checkpointed, throttled changes of every row of a
+// table while the application keeps writing; the jobs' state in the database so another
+// terminal can watch, pause, resume or cancel them; and verification (old vs new
+// representation of an active migration, or two tables by chunked checksums).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tandem/engine.h"
+
+namespace tandem::backfill {
+
+// A job's state as stored in tandem.backfill_jobs (one row per backfill step of a migration).
+struct BackfillJob {
+  std::string id;       // "<version>/<table>", "#2" appended for a second job on one table
+  std::string version;  // the migration it belongs to
+  std::string table;
+  std::string command;  // the command that runs it: "up" or "start"
+  // running | paused | cancelled | failed | done | rolled_back
+  std::string state;
+  std::string throttled;       // why a running job is waiting right now ("" = it is not)
+  long long rows_done = 0;     // rows scanned so far
+  long long rows_updated = 0;  // rows changed so far (fewer than rows_done with a `where`)
+  long long rows_total = 0;    // estimate (pg_class.reltuples at the job's start)
+  long long batch_size = 0;
+  double rows_per_second = 0;
+  long long eta_ms = -1;   // -1: unknown
+  std::string checkpoint;  // the last committed batch's upper key, "(42)"; "" before the first
+  std::string error;       // why it failed, for failed jobs
+  std::string runner;      // the process running it ("tandem start (pid 12@host)"), "" = none
+  std::string started_at, updated_at, finished_at;
+};
+
+// Jobs, newest first: `job` alone, or every job (the last 20 finished ones at most).
+Result<std::vector<BackfillJob>> status(const EngineOptions& options,
+                                        const std::optional<std::string>& job);
+
+enum class Action { kPause, kResume, kCancel };
+
+struct ControlReport {
+  BackfillJob job;             // after the action
+  std::string previous_state;  // before it
+  // kResume of a job no process runs: the command that started it was run again here, and
+  // this is what it reported (the job is done when it returns).
+  bool continued_here = false;
+};
+
+// Pauses (the runner waits after its current batch), resumes, or cancels (the runner stops
+// after its current batch and fails; the checkpoint stays, so `resume` — or running the
+// command again — continues, and `tandem rollback` undoes the migration) `job`, or the one
+// unfinished job when `job` is empty. Resuming a job no process runs continues it here.
+Result<ControlReport> control(const EngineOptions& options, const std::optional<std::string>& job,
+                              Action action);
+
+// One translated column of the active migration, checked over every row.
+struct VerifyCheck {
+  std::string table;       // physical
+  std::string column;      // the column checked (physical)
+  std::string direction;   // "up": new column = up(old columns); "down": old column = down(new)
+  std::string expression;  // what it is compared with
+  long long rows = 0, mismatches = 0;
+  std::vector<std::string> sample_keys;  // up to 5 row keys, as "(1)" / "(1,'a')"
+};
+
+struct VerifyReport {
+  std::string version, file;
+  std::vector<VerifyCheck> checks;
+  long long elapsed_ms = 0;
+  long long mismatches() const {
+    long long n = 0;
+    for (const VerifyCheck& c : checks) n += c.mismatches;
+    return n;
+  }
+};
+
+// `tandem verify`: for the active migration, counts the rows where a new column differs from
+// `up` of the old columns and where an old column differs from `down` of the new ones — in
+// key-range batches, all under one consistent snapshot (REPEATABLE READ, read only), without
+// taking the migration lock. Run it before `tandem complete`.
+Result<VerifyReport> verify(const EngineOptions& options);
+
+// A key range where two tables differ.
+struct DiffRange {
+  std::string after, upto;  // keys, "(42)"; "" = the table's start / end
+  long long rows_a = 0, rows_b = 0;
+  std::vector<std::string> sample_keys;  // up to 5 keys whose rows differ or exist on one side
+};
+
+struct TableDiff {
+  std::string table_a, table_b;
+  std::vector<std::string> key, columns;  // key: table_a's; columns compared (both tables have)
+  long long rows_a = 0, rows_b = 0, chunks = 0;
+  std::vector<DiffRange> ranges;  // empty: the tables hold the same rows
+  long long elapsed_ms = 0;
+};
+
+// `tandem verify --tables A B`: compares the rows of two PostgreSQL tables (schema-qualified or
+// in --schema) chunk by chunk along A's key — an order-independent checksum of each chunk's
+// rows over the columns both have, under one snapshot — and names the key ranges that differ,
+// with sample keys. Changes nothing.
+Result<TableDiff> compare_tables(const EngineOptions& options, const std::string& table_a,
+                                 const std::string& table_b, long long chunk_rows = 10000);
+
+}  // namespace tandem::backfill

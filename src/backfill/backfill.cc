@@ -1,0 +1,232 @@
+#include "backfill/backfill.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <thread>
+
+#include "backfill/job.h"
+#include "backfill/keyset.h"
+#include "backfill/throttle.h"
+
+namespace tandem::backfill {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Rows per second over the last five seconds.
+class Rate {
+ public:
+  Rate() { samples_.push_back({Clock::now(), 0}); }
+  void add(long long rows) {
+    auto now = Clock::now();
+    samples_.push_back({now, rows});
+    while (samples_.size() > 2 && now - samples_[1].first > std::chrono::seconds(5))
+      samples_.pop_front();
+  }
+  double per_second() const {
+    if (samples_.size() < 2) return 0;
+    long long rows = 0;
+    for (size_t i = 1; i < samples_.size(); ++i) rows += samples_[i].second;
+    double s =
+        std::chrono::duration<double>(samples_.back().first - samples_.front().first).count();
+    return s > 0 ? static_cast<double>(rows) / s : 0;
+  }
+
+ private:
+  std::deque<std::pair<Clock::time_point, long long>> samples_;
+};
+
+std::string update_sql(const Spec& spec, const std::string& range) {
+  return fmt::format(
+      "WITH done AS (UPDATE {} SET {} WHERE {}{} RETURNING 1) SELECT count(*) FROM done",
+      spec.table, spec.set, range, spec.where.empty() ? "" : " AND (" + spec.where + ")");
+}
+
+// After the batch over `range` failed: the first row whose change fails, found by halving the
+// range — each probe an UPDATE rolled back at once. nullopt when no probe fails again.
+std::optional<Key> failing_row(db::Connection& conn, const Spec& spec, const Keyset& keyset,
+                               const KeyRange& range) {
+  auto keys = keyset.keys(conn, spec.table, range);
+  if (!keys.ok() || keys->empty()) return std::nullopt;
+  auto fails = [&](size_t i) {
+    std::vector<db::Param> params;
+    std::string where = keyset.predicate(KeyRange{range.after, (*keys)[i]}, params);
+    if (!conn.execute("BEGIN").ok()) return false;
+    bool failed = !conn.query(update_sql(spec, where), params).ok();
+    (void)conn.execute("ROLLBACK");
+    return failed;
+  };
+  size_t lo = 0, hi = keys->size() - 1;
+  if (!fails(hi)) return std::nullopt;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (fails(mid)) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return (*keys)[lo];
+}
+
+}  // namespace
+
+Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
+  if (r.from == kDone) return Stats{};  // the last batch committed before a crash
+  const EngineOptions& o = s.options;
+  db::Connection& conn = *s.conn;
+  Keyset keyset(spec.key);
+  Throttle throttle(o);
+  TANDEM_RETURN_IF_ERROR(throttle.check_config(conn));
+  TANDEM_ASSIGN_OR_RETURN(JobRecord job, JobRecord::begin(conn, r.job_id, r.version, spec.name,
+                                                          spec.table, s.command, r.from.empty()));
+  Key last = r.from.empty() ? Key{} : key_from_json(r.from);
+  Stats stats;
+  Rate rate;
+  auto t0 = Clock::now(), logged = t0;
+  long long size = std::clamp(1000, o.backfill_min_rows, o.backfill_max_rows);
+
+  auto report = [&](const std::string& state, const std::string& reason) {
+    BackfillProgress p;
+    p.job = job.id();
+    p.table = spec.name;
+    p.state = state;
+    p.reason = reason;
+    p.rows_done = job.rows_done;
+    p.rows_updated = job.rows_updated;
+    p.rows_total = std::max(job.rows_total, job.rows_done);
+    p.batch_size = size;
+    p.rows_per_second = rate.per_second();
+    if (p.rows_per_second > 0)
+      p.eta_ms = static_cast<long long>(1000.0 * static_cast<double>(p.rows_total - p.rows_done) /
+                                        p.rows_per_second);
+    p.elapsed_ms = ms_since(t0);
+    if (o.on_backfill) {
+      o.on_backfill(p);
+    } else if (state != "running" || Clock::now() - logged > std::chrono::seconds(2)) {
+      logged = Clock::now();
+      s.log(fmt::format("backfill {}: {} of ~{} rows, batch {} rows{}", spec.name, p.rows_done,
+                        p.rows_total, size, reason.empty() ? "" : ", waiting: " + reason));
+    }
+  };
+
+  std::string state = job.initial_state(), waiting;
+  for (;;) {
+    // Between batches: stop when cancelled, wait while paused or throttled.
+    for (;;) {
+      if (state == "cancelled") {
+        std::string where = last.empty() ? "before its first batch"
+                                         : "after row key " + key_text(last) + " (checkpoint kept)";
+        (void)job.failed(conn, "cancelled");
+        return Status::Problem(
+            fmt::format("backfill job {} was cancelled {}", job.id(), where),
+            fmt::format("continue it with `tandem backfill resume {}` (or by running the same "
+                        "command again), or undo the migration with `tandem rollback`",
+                        job.id()));
+      }
+      std::string reason = "paused";
+      if (state != "paused") {
+        TANDEM_ASSIGN_OR_RETURN(reason, throttle.wait_reason(conn));
+      }
+      if (reason != waiting) {
+        TANDEM_RETURN_IF_ERROR(job.set_throttled(conn, reason));
+        if (reason == "paused")
+          s.log(fmt::format("backfill job {} is paused: `tandem backfill resume {}` continues it",
+                            job.id(), job.id()));
+        waiting = reason;
+        report(reason.empty() ? "running" : "waiting", reason);
+      }
+      if (reason.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      TANDEM_ASSIGN_OR_RETURN(state, job.state(conn));
+    }
+
+    KeyRange range{last, {}};
+    long long updated = 0, scanned = 0;
+    bool update_failed = false;
+    Status result;
+    auto b0 = Clock::now();
+    for (int attempt = 0;; ++attempt) {
+      update_failed = false;
+      result = conn.execute("BEGIN");
+      Result<Key> upper = result.ok() ? keyset.bound(conn, spec.table, last, size) : result;
+      if (result.ok()) result = upper.status();
+      if (result.ok()) {
+        range.upto = *upper;
+        std::vector<db::Param> params;
+        std::string where = keyset.predicate(range, params);
+        auto n = conn.query(update_sql(spec, where), params);
+        result = n.status();
+        update_failed = !n.ok();
+        if (n.ok()) updated = std::stoll(n->text(0, 0));
+        scanned = range.upto.empty() ? updated : size;
+        if (result.ok() && range.upto.empty() && !spec.where.empty()) {
+          // The last batch holds fewer than `size` rows; count them for the progress.
+          auto c = conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", spec.table, where),
+                              params);
+          result = c.status();
+          if (c.ok()) scanned = std::stoll(c->text(0, 0));
+        }
+      }
+      bool done = range.upto.empty();
+      // The last batch records "done", so a crash before the caller marks the step finished
+      // never runs it again (an `update` like n = n + 1 must not apply twice).
+      std::string checkpoint = done ? kDone : key_json(range.upto);
+      if (result.ok()) {
+        auto st =
+            job.record_batch(conn, scanned, updated, checkpoint, size, rate.per_second(), done);
+        result = st.status();
+        if (st.ok()) state = *st;
+      }
+      if (result.ok()) result = r.checkpoint(checkpoint);
+      result = result.ok() ? conn.execute("COMMIT") : (conn.execute("ROLLBACK"), result);
+      if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
+      s.wait_before_retry(fmt::format("backfill {}:", spec.name), attempt);
+    }
+    if (!result.ok()) {
+      std::string at = last.empty() ? "in its first batch" : "after row key " + key_text(last);
+      if (update_failed) {
+        if (auto bad = failing_row(conn, spec, keyset, range)) at = "at row key " + key_text(*bad);
+      }
+      Status failed =
+          result.with_context(fmt::format("backfill of {} failed {}: ", spec.name, at))
+              .with_hint(fmt::format(
+                  "the batches before it are committed and checkpointed; fix the row or the "
+                  "expression, then run the same command again (it continues from the "
+                  "checkpoint), or `tandem rollback`"));
+      (void)job.failed(conn, failed.message());
+      return failed;
+    }
+    job.rows_done += scanned;
+    job.rows_updated += updated;
+    stats.rows += scanned;
+    stats.updated += updated;
+    ++stats.batches;
+    rate.add(scanned);
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - b0).count();
+    if (range.upto.empty()) break;  // the last batch ran to the end of the table
+    last = range.upto;
+    // Grow by at most 1.5× while well under the target; cut in proportion when far over it.
+    if (ms < o.backfill_target_ms * 0.5) {
+      size = std::min<long long>(size * 3 / 2 + 1, o.backfill_max_rows);
+    } else if (ms > o.backfill_target_ms * 2.0) {
+      size = std::max<long long>(static_cast<long long>(size * o.backfill_target_ms / ms),
+                                 o.backfill_min_rows);
+    }
+    if (long long pause = throttle.cap_sleep_ms(scanned, ms); pause > 0) {
+      report("running", "rows/s cap");
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause));
+    } else {
+      report("running", "");
+    }
+  }
+  stats.elapsed_ms = ms_since(t0);
+  report("done", "");
+  return stats;
+}
+
+}  // namespace tandem::backfill

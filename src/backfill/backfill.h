@@ -1,0 +1,44 @@
+#pragma once
+// The batched backfill: keyset pagination on the row key, each batch committed together with
+// its checkpoint and its job's progress, batch size adapting to a target duration, throttles
+// and pause/cancel honoured between batches. A killed run continues from the checkpoint.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/session.h"
+
+namespace tandem::backfill {
+
+// The checkpoint of a backfill whose last batch has committed.
+inline constexpr const char* kDone = "\"done\"";
+
+// `UPDATE table SET set WHERE where` over every row, in key order.
+struct Spec {
+  std::string table;  // quoted and qualified
+  std::string name;   // for messages and the job ("orders")
+  std::vector<std::string> key;
+  std::string set;    // "col" = (expr), …
+  std::string where;  // "" = every row
+};
+
+struct Run {
+  std::string job_id, version;
+  // The checkpoint to continue after: a key as JSON, "" = from the first row, kDone = done.
+  std::string from;
+  // Runs inside each batch's transaction and must record `checkpoint` (a key as JSON, or
+  // kDone for the last batch) wherever the caller continues from.
+  std::function<Status(const std::string& checkpoint)> checkpoint;
+};
+
+struct Stats {
+  long long rows = 0, updated = 0, batches = 0, elapsed_ms = 0;
+};
+
+// Runs (or continues) the backfill on `s` (PostgreSQL, no transaction open). Errors: a row
+// the change fails on is named by its key ("failed at row key (42): …"), the batch it was in
+// rolled back and every earlier batch kept; a cancelled job fails with a Problem status.
+Result<Stats> run(Session& s, const Spec& spec, const Run& run);
+
+}  // namespace tandem::backfill

@@ -1,0 +1,169 @@
+// `tandem backfill status|pause|resume|cancel [JOB]`: the jobs' state in tandem.backfill_jobs,
+// changed from any terminal; the running process picks the change up between two batches.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "backfill/backfill.h"
+#include "backfill/keyset.h"
+#include "engine/session.h"
+#include "tandem/backfill.h"
+#include "tandem/expand.h"
+
+namespace tandem::backfill {
+namespace {
+
+Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
+  if (url.backend != db::Backend::kPostgres) {
+    return Status::InvalidInput(
+        fmt::format("`tandem backfill {}` needs PostgreSQL: on SQLite an `update` runs as one "
+                    "statement inside its migration, with no job to control",
+                    command));
+  }
+  return Session::open(options, "backfill " + command, /*take_lock=*/false);
+}
+
+// Jobs matching `id` (all when empty), the unfinished first, newest first.
+Result<std::vector<BackfillJob>> load(db::Connection& conn, const std::optional<std::string>& id) {
+  TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
+                          conn.query("SELECT to_regclass('tandem.backfill_jobs') IS NOT NULL"));
+  if (exists.text(0, 0) != "t") return std::vector<BackfillJob>{};
+  auto ts = [](const char* col) {
+    return fmt::format(
+        "coalesce(to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "'')",
+        col);
+  };
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      conn.query(
+          fmt::format(
+              "SELECT id, version, table_name, command, state, throttled, rows_done, "
+              "rows_updated, rows_total, batch_size, rows_per_second, coalesce(checkpoint, ''), "
+              "coalesce(error, ''), CASE WHEN EXISTS (SELECT 1 FROM pg_stat_activity a WHERE "
+              "a.pid = j.runner_pid AND a.backend_start = j.runner_started) THEN runner ELSE '' "
+              "END, {}, {}, {} FROM tandem.backfill_jobs j WHERE $1::text IS NULL OR id = $1 "
+              "ORDER BY state IN ('running', 'paused') DESC, started_at DESC, id LIMIT 20",
+              ts("started_at"), ts("updated_at"), ts("finished_at")),
+          {id ? db::Param(*id) : std::nullopt}));
+  std::vector<BackfillJob> out;
+  for (size_t i = 0; i < r.size(); ++i) {
+    BackfillJob j;
+    j.id = r.text(i, 0);
+    j.version = r.text(i, 1);
+    j.table = r.text(i, 2);
+    j.command = r.text(i, 3);
+    j.state = r.text(i, 4);
+    j.throttled = r.text(i, 5);
+    j.rows_done = std::stoll(r.text(i, 6));
+    j.rows_updated = std::stoll(r.text(i, 7));
+    j.rows_total = std::max(std::stoll(r.text(i, 8)), j.rows_done);
+    j.batch_size = std::stoll(r.text(i, 9));
+    j.rows_per_second = std::stod(r.text(i, 10));
+    std::string cp = r.text(i, 11);
+    j.checkpoint = cp.empty() ? "" : cp == kDone ? "done" : key_text(key_from_json(cp));
+    j.error = r.text(i, 12);
+    j.runner = r.text(i, 13);
+    j.started_at = r.text(i, 14);
+    j.updated_at = r.text(i, 15);
+    j.finished_at = r.text(i, 16);
+    // A running job no process runs any more was interrupted (killed, connection lost).
+    if (j.state == "running" && j.runner.empty()) j.state = "interrupted";
+    if (j.state == "running" && j.rows_per_second > 0) {
+      j.eta_ms = static_cast<long long>(1000.0 * static_cast<double>(j.rows_total - j.rows_done) /
+                                        j.rows_per_second);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// The job `id`, or the one job an action applies to when `id` is empty.
+Result<BackfillJob> pick(db::Connection& conn, const std::optional<std::string>& id,
+                         const std::vector<std::string>& states, const std::string& verb) {
+  TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> jobs, load(conn, id));
+  if (id) {
+    if (jobs.empty()) {
+      return Status::InvalidInput(fmt::format("no backfill job {}", *id),
+                                  "`tandem backfill status` lists the jobs");
+    }
+    return jobs[0];
+  }
+  std::vector<BackfillJob> candidates;
+  for (BackfillJob& j : jobs)
+    if (std::find(states.begin(), states.end(), j.state) != states.end()) candidates.push_back(j);
+  if (candidates.size() == 1) return candidates[0];
+  std::vector<std::string> ids;
+  for (const BackfillJob& j : candidates) ids.push_back(j.id + " (" + j.state + ")");
+  return Status::InvalidInput(
+      candidates.empty() ? fmt::format("no backfill job to {} ({})", verb, fmt::join(states, ", "))
+                         : fmt::format("{} backfill jobs could be meant: {}", candidates.size(),
+                                       fmt::join(ids, ", ")),
+      candidates.empty() ? "`tandem backfill status` lists the jobs"
+                         : fmt::format("name one: `tandem backfill {} JOB`", verb));
+}
+
+}  // namespace
+
+Result<std::vector<BackfillJob>> status(const EngineOptions& options,
+                                        const std::optional<std::string>& job) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, open(options, "status"));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> jobs, load(*s->conn, job));
+  if (job && jobs.empty()) {
+    return Status::InvalidInput(fmt::format("no backfill job {}", *job),
+                                "`tandem backfill status` lists the jobs");
+  }
+  return jobs;
+}
+
+Result<ControlReport> control(const EngineOptions& options, const std::optional<std::string>& job,
+                              Action action) {
+  const char* verb = action == Action::kPause    ? "pause"
+                     : action == Action::kResume ? "resume"
+                                                 : "cancel";
+  TANDEM_ASSIGN_OR_RETURN(auto s, open(options, verb));
+  std::vector<std::string> from =
+      action == Action::kResume
+          ? std::vector<std::string>{"paused", "interrupted", "cancelled", "failed"}
+          : std::vector<std::string>{"running", "paused"};
+  TANDEM_ASSIGN_OR_RETURN(BackfillJob j, pick(*s->conn, job, from, verb));
+  ControlReport report;
+  report.previous_state = j.state;
+  if (std::find(from.begin(), from.end(), j.state) == from.end() &&
+      !(action == Action::kResume && j.state == "running")) {
+    return Status::InvalidInput(
+        fmt::format("backfill job {} is {}: there is nothing to {}", j.id, j.state, verb),
+        "`tandem backfill status` shows every job");
+  }
+  std::string to = action == Action::kPause    ? "paused"
+                   : action == Action::kResume ? "running"
+                                               : "cancelled";
+  // Only from a state the job is still in: a runner finishing meanwhile wins.
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows changed,
+      s->conn->query("UPDATE tandem.backfill_jobs SET state = $2, updated_at = now() WHERE id = "
+                     "$1 AND state IN ('running', 'paused', 'cancelled', 'failed') RETURNING 1",
+                     {j.id, to}));
+  if (changed.empty()) {
+    return Status::InvalidInput(fmt::format("backfill job {} finished meanwhile", j.id),
+                                "`tandem backfill status` shows it");
+  }
+  if (action == Action::kResume && j.runner.empty()) {
+    // Nobody runs it: continue it here, by running the command that started it again.
+    s.reset();
+    if (j.command == "up") {
+      TANDEM_RETURN_IF_ERROR(tandem::up(options, UpOptions{}).status());
+    } else {
+      TANDEM_RETURN_IF_ERROR(expand::start(options, j.version).status());
+    }
+    report.continued_here = true;
+    TANDEM_ASSIGN_OR_RETURN(auto again, open(options, verb));
+    s = std::move(again);
+  }
+  TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> now, load(*s->conn, j.id));
+  report.job = now.at(0);
+  return report;
+}
+
+}  // namespace tandem::backfill
