@@ -206,9 +206,11 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
     stats.rows += scanned;
     stats.updated += updated;
     ++stats.batches;
-    rate.add(scanned);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - b0).count();
-    if (range.upto.empty()) break;  // the last batch ran to the end of the table
+    if (range.upto.empty()) {  // the last batch ran to the end of the table
+      rate.add(scanned);
+      break;
+    }
     last = range.upto;
     // Grow by at most 1.5× while well under the target; cut in proportion when far over it.
     if (ms < o.backfill_target_ms * 0.5) {
@@ -217,12 +219,10 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
       size = std::max<long long>(static_cast<long long>(size * o.backfill_target_ms / ms),
                                  o.backfill_min_rows);
     }
-    if (long long pause = throttle.cap_sleep_ms(scanned, ms); pause > 0) {
-      report("running", "rows/s cap");
-      std::this_thread::sleep_for(std::chrono::milliseconds(pause));
-    } else {
-      report("running", "");
-    }
+    long long pause = throttle.cap_sleep_ms(scanned, ms);
+    if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
+    rate.add(scanned);
+    report("running", pause > 0 ? "rows/s cap" : "");
   }
   stats.elapsed_ms = ms_since(t0);
   report("done", "");

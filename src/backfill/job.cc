@@ -86,8 +86,6 @@ Result<std::string> JobRecord::record_batch(db::Connection& conn, long long scan
     return Status::Database(
         fmt::format("backfill job {} disappeared from tandem.backfill_jobs", id_));
   }
-  rows_done += scanned;
-  rows_updated += updated;
   return r.text(0, 0);
 }
 

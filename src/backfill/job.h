@@ -24,7 +24,8 @@ class JobRecord {
   static Status rolled_back(db::Connection& conn, const std::string& version);
 
   // In the batch's transaction: adds the batch, records the checkpoint; `done` for the last
-  // batch. Returns the state now stored: running, paused or cancelled.
+  // batch. Returns the state now stored: running, paused or cancelled. (The caller adds the
+  // batch to rows_done/rows_updated once the transaction commits.)
   Result<std::string> record_batch(db::Connection& conn, long long scanned, long long updated,
                                    const std::string& checkpoint, long long batch_size,
                                    double rows_per_second, bool done);

@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/backfill_commands.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "tandem/engine.h"
-#include "tandem/backfill.h"
 #include "tandem/expand.h"
 #include "tandem/version.h"
 
@@ -35,6 +35,10 @@ struct Globals {
   bool sqlite_keep_journal = false;
   std::string batch_target = "100ms";
   int batch_max = 50000;
+  double max_rows_per_second = 0;
+  std::string max_lag = "0";
+  std::string replica;
+  std::string throttle_query;
 };
 
 int fail(const Globals& g, const Status& st) {
@@ -61,7 +65,8 @@ Result<EngineOptions> engine_options(const Globals& g) {
   } durations[] = {{"--lock-wait", g.lock_wait, o.lock_wait_ms},
                    {"--lock-timeout", g.lock_timeout, o.lock_timeout_ms},
                    {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms},
-                   {"--batch-target", g.batch_target, o.backfill_target_ms}};
+                   {"--batch-target", g.batch_target, o.backfill_target_ms},
+                   {"--max-lag", g.max_lag, o.backfill_max_lag_ms}};
   for (auto& d : durations) {
     long long ms = cli::parse_duration_ms(d.text);
     if (ms < 0 || ms > 2147483647) {
@@ -78,6 +83,14 @@ Result<EngineOptions> engine_options(const Globals& g) {
   }
   o.backfill_max_rows = g.batch_max;
   if (o.backfill_target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
+  if (g.max_rows_per_second < 0) return Status::InvalidInput("--max-rows-per-second must be >= 0");
+  o.backfill_max_rows_per_second = g.max_rows_per_second;
+  o.backfill_replica_url = g.replica;
+  o.backfill_throttle_query = g.throttle_query;
+  if (!g.replica.empty() && o.backfill_max_lag_ms == 0) {
+    return Status::InvalidInput("--replica needs --max-lag",
+                                "e.g. --replica postgres://replica/app --max-lag 10s");
+  }
   o.allow_out_of_order = g.allow_out_of_order;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
@@ -125,6 +138,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--batch-max", g.batch_max, "backfills: the largest batch, in rows")
       ->capture_default_str();
+  app.add_option("--max-rows-per-second", g.max_rows_per_second,
+                 "backfills: never change more rows per second than this (0 = no cap)");
+  app.add_option("--max-lag", g.max_lag,
+                 "backfills: wait while a replica lags more than this (e.g. 10s; 0 = off)");
+  app.add_option("--replica", g.replica,
+                 "backfills: read the lag from this standby (default: pg_stat_replication)");
+  app.add_option("--throttle-query", g.throttle_query,
+                 "backfills: wait while this SQL returns true, e.g. \"SELECT load_is_high()\"");
 
   auto* init_cmd =
       app.add_subcommand("init", "create the migrations folder and the history tables");
@@ -205,12 +226,8 @@ int main(int argc, char** argv) {
       "rollback", "undo the active migration's start; rows written meanwhile stay");
   rollback_cmd->footer("Example:\n  tandem rollback");
 
-  auto* verify_cmd = app.add_subcommand(
-      "verify", "check that both versions of the active migration agree on every row");
-  verify_cmd->footer(
-      "Counts rows where a new column differs from `up` of the old ones, and where an old column\n"
-      "differs from `down` of the new ones, under one snapshot. Exit 1 on any mismatch.\n"
-      "Example:\n  tandem verify && tandem complete");
+  cli::BackfillCommands backfill_cmds;
+  backfill_cmds.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -255,6 +272,7 @@ int main(int argc, char** argv) {
   EngineOptions opts = std::move(opts_or).value();
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
+  opts.on_backfill = [&progress](const BackfillProgress& p) { progress.backfill(p); };
   opts.on_step = [&progress](const AppliedStep& s, int done, int total) {
     progress.step(s, done, total);
   };
@@ -363,39 +381,9 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (verify_cmd->parsed()) {
-    auto r = backfill::verify(opts);
-    if (!r.ok()) return fail(g, r.status());
-    if (g.json) {
-      json checks = json::array();
-      for (const auto& c : r->checks) {
-        checks.push_back({{"table", c.table},
-                          {"column", c.column},
-                          {"direction", c.direction},
-                          {"expression", c.expression},
-                          {"rows", c.rows},
-                          {"mismatches", c.mismatches},
-                          {"sample_keys", c.sample_keys}});
-      }
-      print_json({{"version", r->version},
-                  {"file", r->file},
-                  {"mismatches", r->mismatches()},
-                  {"checks", checks},
-                  {"elapsed_ms", r->elapsed_ms}});
-    } else {
-      for (const auto& c : r->checks) {
-        std::cout << fmt::format(
-            "{}.{} {} {}: {} of {} rows differ ({:.4f}%){}\n", c.table, c.column,
-            c.direction == "up" ? "=" : "= down:", c.expression, c.mismatches, c.rows,
-            c.rows ? 100.0 * static_cast<double>(c.mismatches) / static_cast<double>(c.rows) : 0.0,
-            c.sample_keys.empty()
-                ? ""
-                : ", e.g. keys " + fmt::format("{}", fmt::join(c.sample_keys, " ")));
-      }
-      std::cout << (r->mismatches() ? "mismatches found: do not complete yet\n"
-                                    : fmt::format("verified {}: both versions agree\n", r->file));
-    }
-    return r->mismatches() ? 1 : 0;
+  if (auto rc = backfill_cmds.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
+    progress.finish();
+    return *rc;
   }
   if (vs_cmd->parsed()) {
     std::optional<std::string> version;

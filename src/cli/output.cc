@@ -213,4 +213,13 @@ long long parse_duration_ms(const std::string& text) {
   return -1;
 }
 
+std::string duration_text(long long ms) {
+  if (ms < 0) return "-";
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  long long sec = ms / 1000;
+  if (sec < 60) return fmt::format("{}s", sec);
+  if (sec < 3600) return fmt::format("{}m{:02}s", sec / 60, sec % 60);
+  return fmt::format("{}h{:02}m", sec / 3600, sec / 60 % 60);
+}
+
 }  // namespace tandem::cli

@@ -1,5 +1,7 @@
 #include "cli/progress.h"
 
+#include "cli/output.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -60,6 +62,46 @@ void Progress::step(const AppliedStep& s, int done, int total) {
                      std::string(kWidth - filled, '.'), done, total, verb, s.file, s.duration_ms);
   std::fputs(bar_.c_str(), stderr);
   std::fflush(stderr);
+}
+
+void Progress::backfill(const BackfillProgress& p) {
+  if (quiet_) return;
+  auto now = std::chrono::steady_clock::now();
+  std::string state = p.state + p.reason;
+  bool changed = state != last_state_;
+  if (!changed && now - drawn_ < std::chrono::milliseconds(tty_ ? 100 : 1000)) return;
+  drawn_ = now;
+  last_state_ = state;
+  if (!tty_) {
+    nlohmann::json j = {
+        {"event", "backfill"},
+        {"job", p.job},
+        {"table", p.table},
+        {"state", p.state},
+        {"reason", p.reason},
+        {"rows_done", p.rows_done},
+        {"rows_updated", p.rows_updated},
+        {"rows_total_estimate", p.rows_total},
+        {"rows_per_second", static_cast<long long>(p.rows_per_second)},
+        {"eta_ms", p.eta_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.eta_ms)},
+        {"batch_size", p.batch_size},
+        {"elapsed_ms", p.elapsed_ms}};
+    std::fprintf(stderr, "%s\n", j.dump().c_str());
+    std::fflush(stderr);
+    return;
+  }
+  constexpr int kWidth = 24;
+  long long total = std::max<long long>(p.rows_total, 1);
+  int filled = static_cast<int>(std::min<long long>(kWidth, p.rows_done * kWidth / total));
+  clear_bar();
+  bar_ = fmt::format("{} [{}{}] {:3}% {}/~{} rows  {} rows/s  ETA {}  batch {}{}", p.table,
+                     std::string(filled, '#'), std::string(kWidth - filled, '.'),
+                     std::min<long long>(100, p.rows_done * 100 / total), p.rows_done, p.rows_total,
+                     static_cast<long long>(p.rows_per_second), duration_text(p.eta_ms),
+                     p.batch_size, p.reason.empty() ? "" : "  waiting: " + p.reason);
+  std::fputs(bar_.c_str(), stderr);
+  std::fflush(stderr);
+  if (p.state == "done") finish();
 }
 
 }  // namespace tandem::cli

@@ -2,6 +2,7 @@
 // Progress of long commands on stderr: a progress bar on a terminal, JSON lines otherwise
 // (CI logs, pipes), nothing with -q.
 
+#include <chrono>
 #include <string>
 
 #include "tandem/engine.h"
@@ -16,6 +17,9 @@ class Progress {
   void log(const std::string& line);
   // One migration applied or reverted.
   void step(const AppliedStep& step, int done, int total);
+  // A backfill's progress: a bar with rows, rows/s, ETA, batch size and why it waits; as
+  // JSON lines at most once a second (and whenever it starts or stops waiting).
+  void backfill(const BackfillProgress& p);
   // Ends the bar's line; call before printing results.
   void finish();
 
@@ -24,6 +28,8 @@ class Progress {
   bool tty_;
   bool quiet_;
   std::string bar_;  // the bar currently drawn, "" when none
+  std::chrono::steady_clock::time_point drawn_{};
+  std::string last_state_;  // the backfill's state and reason when last shown
 };
 
 }  // namespace tandem::cli

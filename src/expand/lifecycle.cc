@@ -17,6 +17,7 @@
 
 #include "backfill/backfill.h"
 #include "backfill/job.h"
+#include "backfill/throttle.h"
 #include "engine/selection.h"
 #include "engine/session.h"
 #include "expand/catalog.h"
@@ -393,6 +394,8 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
                                             problems.size(), problems.size() == 1 ? "" : "s",
                                             format_problems(problems)));
   }
+  // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
+  TANDEM_RETURN_IF_ERROR(backfill::Throttle(options).check_config(*s.conn));
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_RETURN_IF_ERROR(s.conn->execute(kActiveDdl));
   if (!active) {
