@@ -99,6 +99,8 @@ std::string TestDb::value(const std::string& sql) const {
   return r->empty() || r->columns.empty() ? "" : r->text(0, 0);
 }
 
+void TestDb::exec(const std::string& sql) const { must(connect()->execute(sql), sql); }
+
 std::string TestDb::catalog() const {
   return value(
       "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("

@@ -45,6 +45,8 @@ class TestDb {
   std::unique_ptr<db::Connection> connect() const;
   // First column of the first row, "" for none/NULL; throws on error.
   std::string value(const std::string& sql) const;
+  // Runs SQL text (several statements allowed); throws on error.
+  void exec(const std::string& sql) const;
   // Everything a refused command must leave unchanged: for SQLite the database file's bytes;
   // for PostgreSQL the catalog of user schemas, the history tables and user table row counts.
   std::string snapshot() const;
