@@ -3,14 +3,18 @@
 # through tandem's batched, checkpointed backfill vs the single UPDATE statement that makes the
 # same change, in the same run, on 100,000 and 1,000,000 rows (SIZES); then the same backfill
 # under a pgbench OLTP load at a fixed rate (RATE tps, CLIENTS clients), reporting the load's
-# p99 latency during the backfill against its p99 just before it.
+# p99 latency during the backfill against its p99 just before it — once per batch target in
+# LOAD_TARGETS (a batch holds its rows' locks until it commits, so the target bounds how long a
+# client's update of such a row can wait).
 # Usage: bench/backfill_bench.sh     env: SIZES="100000 1000000" CLIENTS=4 RATE=1000
+#                                         LOAD_TARGETS="100ms 20ms"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 SIZES="${SIZES:-100000 1000000}"
 CLIENTS="${CLIENTS:-4}"
 RATE="${RATE:-1000}"
+LOAD_TARGETS="${LOAD_TARGETS:-100ms 20ms}"
 WORK="$ROOT/bench/.work/backfill"
 rm -rf "$WORK"
 mkdir -p "$WORK/m"
@@ -57,14 +61,15 @@ check() {
   bad=$("${PSQL[@]}" -c "SELECT count(*) FROM items WHERE total IS DISTINCT FROM price::bigint * qty")
   [ "$bad" = 0 ] || { echo "wrong result: $bad rows" >&2; exit 1; }
 }
-# tandem_run LOG: the migration through `tandem up`; prints wall seconds and the backfill's own
-# seconds (its "done" progress event).
+# tandem_run LOG [FLAGS…]: the migration through `tandem up`; prints wall seconds and the
+# backfill's own seconds (its "done" progress event).
 tandem_run() {
-  local t0 t1
+  local t0 t1 log="$1"
+  shift
   t0=$(now)
-  "$TANDEM" --db "$URL" --dir "$WORK/m" up >/dev/null 2>"$1"
+  "$TANDEM" --db "$URL" --dir "$WORK/m" "$@" up >/dev/null 2>"$log"
   t1=$(now)
-  python3 - "$1" "$t0" "$t1" <<'PY'
+  python3 - "$log" "$t0" "$t1" <<'PY'
 import json, sys
 done = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{") and '"backfill"' in l]
 done = [e for e in done if e["state"] == "done"][-1]
@@ -88,7 +93,6 @@ done
 # Under load: pgbench at a fixed rate updates and reads items by id the whole time; the
 # backfill of the largest size starts after a baseline period.
 rows=$(echo "$SIZES" | tr ' ' '\n' | tail -1)
-reset_table "$rows"
 cat >"$WORK/load.sql" <<SQL
 \set id random(1, $rows)
 UPDATE items SET qty = qty WHERE id = :id;
@@ -96,21 +100,25 @@ SELECT note, total FROM items WHERE id = :id;
 SQL
 backfill_s=$(awk -v r="$rows" '$1 == r {print $3}' "$RESULTS")
 duration=$(python3 -c "import math; print(int(math.ceil(16 + 3 * $backfill_s)))")
-rm -f "$WORK"/pgb*
-(cd "$WORK" && pgbench -n -f load.sql -c "$CLIENTS" -j "$CLIENTS" -R "$RATE" -T "$duration" -l \
-   --log-prefix=pgb "$URL" >"$WORK/pgbench.out" 2>&1) &
-pgbench_pid=$!
-sleep 10
-m0=$(now)
-read -r loaded_wall loaded_backfill < <(tandem_run "$WORK/tandem-load.log")
-m1=$(now)
-wait "$pgbench_pid" || true
-check
-python3 - "$WORK" "$m0" "$m1" "$RESULTS" "$rows" "$loaded_wall" "$CLIENTS" "$RATE" <<'PY'
+LOADS="$WORK/loads.tsv"
+: >"$LOADS"
+for target in $LOAD_TARGETS; do
+  reset_table "$rows"
+  rm -f "$WORK"/pgb*
+  (cd "$WORK" && pgbench -n -f load.sql -c "$CLIENTS" -j "$CLIENTS" -R "$RATE" -T "$duration" -l \
+     --log-prefix=pgb "$URL" >"$WORK/pgbench.out" 2>&1) &
+  pgbench_pid=$!
+  sleep 10
+  m0=$(now)
+  read -r loaded_wall _ < <(tandem_run "$WORK/tandem-load-$target.log" --batch-target "$target")
+  m1=$(now)
+  wait "$pgbench_pid" || true
+  check
+  python3 - "$WORK" "$m0" "$m1" "$target" "$loaded_wall" "$rows" >>"$LOADS" <<'PY'
 import glob, sys
-work, m0, m1, results, rows, loaded, clients, rate = sys.argv[1:]
-m0, m1, loaded = float(m0), float(m1), float(loaded)
-lat = []  # (completion time, latency ms); pgbench -R latency includes schedule lag
+work, m0, m1, target, loaded, rows = sys.argv[1:]
+m0, m1 = float(m0), float(m1)
+lat = []  # (completion time, latency ms); with -R, latency includes the schedule lag
 for path in glob.glob(work + "/pgb.*"):
     for line in open(path):
         f = line.split()
@@ -123,6 +131,14 @@ def p(xs, q):
 first = min(e for e, _ in lat)
 base = [l for e, l in lat if first + 2 <= e < m0]
 during = [l for e, l in lat if m0 <= e < m1]
+print(f"{target}\t{float(loaded):.2f}\t{int(rows) / float(loaded):.0f}\t{len(base)}\t{p(base, .5):.2f}\t{p(base, .99):.2f}\t{len(during)}\t{p(during, .5):.2f}\t{p(during, .99):.2f}\t{max(during):.2f}\t{p(during, .99) / p(base, .99):.2f}")
+PY
+  tail -1 "$LOADS" >&2
+done
+
+python3 - "$RESULTS" "$LOADS" "$rows" "$CLIENTS" "$RATE" <<'PY'
+import sys
+results, loads, rows, clients, rate = sys.argv[1:]
 print("\n## Backfill vs single UPDATE (`total = price::bigint * qty` on every row)\n")
 print("| rows | single UPDATE s | rows/s | tandem `up` s | tandem backfill s | backfill rows/s | backfill vs single |")
 print("|---|---|---|---|---|---|---|")
@@ -136,9 +152,8 @@ ns = sorted(speeds)
 if len(ns) > 1:
     print(f"\nbackfill rows/s at {ns[-1]:,} rows = {speeds[ns[-1]] / speeds[ns[0]]:.2f}x of rows/s at {ns[0]:,} rows")
 print(f"\n## Load during the backfill of {int(rows):,} rows: pgbench {clients} clients at {rate} tps (update + read by id)\n")
-print("| window | transactions | p50 ms | p99 ms | max ms |")
-print("|---|---|---|---|---|")
-for name, xs in (("before (baseline)", base), ("during backfill", during)):
-    print(f"| {name} | {len(xs)} | {p(xs, .5):.2f} | {p(xs, .99):.2f} | {max(xs):.2f} |")
-print(f"\np99 during / baseline = {p(during, .99) / p(base, .99):.2f}x; backfill under load took {loaded:.2f} s")
+print("| --batch-target | backfill s | rows/s | txns before | p50 before ms | p99 before ms | txns during | p50 during ms | p99 during ms | max during ms | p99 during / before |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for line in open(loads):
+    print("| " + " | ".join(line.split()) + "x |")
 PY

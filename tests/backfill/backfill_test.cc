@@ -200,7 +200,8 @@ TEST_F(BackfillTest, PauseResumeCancelFromAnotherProcess) {
   TempDir logs;
   std::string log = logs.path() + "/start.log";
   pid_t pid = testing::spawn_tandem(
-      args({"--batch-max", "500", "--max-rows-per-second", "10000", "start"}), log);
+      args({"--batch-max", "500", "--max-rows-per-second", "10000", "--max-lag", "30s", "start"}),
+      log);
   ASSERT_TRUE(eventually([&] { return has_job_table() && rows_done() > 0; }));
 
   auto paused = testing::run_tandem(args({"backfill", "pause"}));
@@ -244,6 +245,11 @@ TEST_F(BackfillTest, PauseResumeCancelFromAnotherProcess) {
   EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE m = n * 10"), std::to_string(kRows));
   EXPECT_EQ(db_.value("SELECT step FROM tandem.active"), "started");
   EXPECT_EQ(testing::run_tandem(args({"backfill", "status", "nope"})).code, 2);
+
+  // Rolled back: the job says so (its column values are gone with the migration's changes).
+  auto rolled = testing::run_tandem(args({"-q", "rollback"}));
+  ASSERT_EQ(rolled.code, 0) << rolled.err;
+  EXPECT_EQ(job("2/t")["state"], "rolled_back");
 }
 
 // The custom throttle query pauses the job while it returns true; progress goes to stderr as
@@ -259,6 +265,11 @@ TEST_F(BackfillTest, ThrottleQueryPausesAndResumes) {
   EXPECT_NE(bad.err.find("--throttle-query must return one row with one boolean"),
             std::string::npos)
       << bad.err;
+  EXPECT_EQ(db_.snapshot(), before);
+  // So is a --replica that is not a standby.
+  auto primary = testing::run_tandem(args({"--max-lag", "1s", "--replica", db_.url(), "start"}));
+  EXPECT_EQ(primary.code, 2) << primary.err;
+  EXPECT_NE(primary.err.find("is not a standby"), std::string::npos) << primary.err;
   EXPECT_EQ(db_.snapshot(), before);
 
   TempDir logs;
