@@ -3,36 +3,24 @@
 # through tandem's batched, checkpointed backfill vs the single UPDATE statement that makes the
 # same change, in the same run, on 100,000 and 1,000,000 rows (SIZES); then the same backfill
 # under a pgbench OLTP load at a fixed rate (RATE tps, CLIENTS clients), reporting the load's
-# p99 latency during the backfill against its p99 just before it — once per batch target in
-# LOAD_TARGETS (a batch holds its rows' locks until it commits, so the target bounds how long a
-# client's update of such a row can wait).
-# Usage: bench/backfill_bench.sh     env: SIZES="100000 1000000" CLIENTS=4 RATE=1000
-#                                         LOAD_TARGETS="100ms 20ms"
+# p99 latency during the change against its p99 just before it: for the single UPDATE, and for
+# tandem with the default batch target, a shorter one (a batch holds its rows' locks until it
+# commits) and a rows/s cap (less WAL per second for the clients' commits to wait behind).
+# Usage: bench/backfill_bench.sh     env: SIZES="100000 1000000" CLIENTS=4 RATE=1000 CAP=40000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 SIZES="${SIZES:-100000 1000000}"
 CLIENTS="${CLIENTS:-4}"
 RATE="${RATE:-1000}"
-LOAD_TARGETS="${LOAD_TARGETS:-100ms 20ms}"
+CAP="${CAP:-40000}"
 WORK="$ROOT/bench/.work/backfill"
 rm -rf "$WORK"
 mkdir -p "$WORK/m"
 
-bash scripts/install-deps.sh
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DTANDEM_TESTS=OFF >/dev/null
-cmake --build build-bench -j "$(nproc)" --target tandem >/dev/null
-TANDEM="$ROOT/build-bench/tandem"
-
-# shellcheck source=../scripts/pg-harness.sh
-source scripts/pg-harness.sh
-PG_PORT="${PG_PORT:-54393}" pg_start "-c shared_buffers=256MB -c max_wal_size=4GB" >&2
-trap pg_stop EXIT
-ADMIN="$TANDEM_TEST_PG_URL"
-psql "$ADMIN" -qc "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
-URL=$(echo "$ADMIN" | sed "s#/postgres?#/bench?#")
-export PGOPTIONS="-c client_min_messages=warning"
-PSQL=(psql "$URL" -qAtX -v ON_ERROR_STOP=1)
+# shellcheck source=lib.sh
+source bench/lib.sh
+bench_setup 54393
 
 cat >"$WORK/m/0001_total.yaml" <<'YAML'
 operations:
@@ -55,7 +43,6 @@ CHECKPOINT;
 SQL
 }
 
-now() { date +%s.%N; }
 check() {
   local bad
   bad=$("${PSQL[@]}" -c "SELECT count(*) FROM items WHERE total IS DISTINCT FROM price::bigint * qty")
@@ -99,10 +86,16 @@ UPDATE items SET qty = qty WHERE id = :id;
 SELECT note, total FROM items WHERE id = :id;
 SQL
 backfill_s=$(awk -v r="$rows" '$1 == r {print $3}' "$RESULTS")
-duration=$(python3 -c "import math; print(int(math.ceil(16 + 3 * $backfill_s)))")
 LOADS="$WORK/loads.tsv"
 : >"$LOADS"
-for target in $LOAD_TARGETS; do
+VARIANTS=("single UPDATE|" "tandem (default, --batch-target 100ms)|--batch-target 100ms"
+          "tandem --batch-target 20ms|--batch-target 20ms"
+          "tandem --max-rows-per-second $CAP|--max-rows-per-second $CAP")
+for variant in "${VARIANTS[@]}"; do
+  label=${variant%%|*}
+  flags=${variant#*|}
+  expected=$(python3 -c "print(max($backfill_s, $rows / $CAP if 'rows-per' in '$flags' else 0))")
+  duration=$(python3 -c "import math; print(int(math.ceil(16 + 2 * $expected)))")
   reset_table "$rows"
   rm -f "$WORK"/pgb*
   (cd "$WORK" && pgbench -n -f load.sql -c "$CLIENTS" -j "$CLIENTS" -R "$RATE" -T "$duration" -l \
@@ -110,13 +103,18 @@ for target in $LOAD_TARGETS; do
   pgbench_pid=$!
   sleep 10
   m0=$(now)
-  read -r loaded_wall _ < <(tandem_run "$WORK/tandem-load-$target.log" --batch-target "$target")
+  if [ -z "$flags" ]; then
+    "${PSQL[@]}" -c "UPDATE items SET total = price::bigint * qty"
+  else
+    # shellcheck disable=SC2086
+    tandem_run "$WORK/tandem-load.log" $flags >/dev/null
+  fi
   m1=$(now)
   wait "$pgbench_pid" || true
   check
-  python3 - "$WORK" "$m0" "$m1" "$target" "$loaded_wall" "$rows" >>"$LOADS" <<'PY'
+  python3 - "$WORK" "$m0" "$m1" "$label" "$rows" >>"$LOADS" <<'PY'
 import glob, sys
-work, m0, m1, target, loaded, rows = sys.argv[1:]
+work, m0, m1, label, rows = sys.argv[1:]
 m0, m1 = float(m0), float(m1)
 lat = []  # (completion time, latency ms); with -R, latency includes the schedule lag
 for path in glob.glob(work + "/pgb.*"):
@@ -131,7 +129,7 @@ def p(xs, q):
 first = min(e for e, _ in lat)
 base = [l for e, l in lat if first + 2 <= e < m0]
 during = [l for e, l in lat if m0 <= e < m1]
-print(f"{target}\t{float(loaded):.2f}\t{int(rows) / float(loaded):.0f}\t{len(base)}\t{p(base, .5):.2f}\t{p(base, .99):.2f}\t{len(during)}\t{p(during, .5):.2f}\t{p(during, .99):.2f}\t{max(during):.2f}\t{p(during, .99) / p(base, .99):.2f}")
+print(f"{label}\t{m1 - m0:.2f}\t{int(rows) / (m1 - m0):.0f}\t{len(base)}\t{p(base, .5):.2f}\t{p(base, .99):.2f}\t{len(during)}\t{p(during, .5):.2f}\t{p(during, .99):.2f}\t{max(during):.2f}\t{p(during, .99) / p(base, .99):.2f}")
 PY
   tail -1 "$LOADS" >&2
 done
@@ -152,8 +150,8 @@ ns = sorted(speeds)
 if len(ns) > 1:
     print(f"\nbackfill rows/s at {ns[-1]:,} rows = {speeds[ns[-1]] / speeds[ns[0]]:.2f}x of rows/s at {ns[0]:,} rows")
 print(f"\n## Load during the backfill of {int(rows):,} rows: pgbench {clients} clients at {rate} tps (update + read by id)\n")
-print("| --batch-target | backfill s | rows/s | txns before | p50 before ms | p99 before ms | txns during | p50 during ms | p99 during ms | max during ms | p99 during / before |")
+print("| change | s | rows/s | txns before | p50 before ms | p99 before ms | txns during | p50 during ms | p99 during ms | max during ms | p99 during / before |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for line in open(loads):
-    print("| " + " | ".join(line.split()) + "x |")
+    print("| " + " | ".join(line.rstrip("\n").split("\t")) + "x |")
 PY

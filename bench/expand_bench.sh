@@ -21,21 +21,9 @@ WORK="$ROOT/bench/.work/expand"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-bash scripts/install-deps.sh
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DTANDEM_TESTS=OFF >/dev/null
-cmake --build build-bench -j "$(nproc)" --target tandem >/dev/null
-TANDEM="$ROOT/build-bench/tandem"
-
-# A PostgreSQL of its own, default durability.
-# shellcheck source=../scripts/pg-harness.sh
-source scripts/pg-harness.sh
-PG_PORT="${PG_PORT:-54392}" pg_start "-c shared_buffers=256MB -c max_wal_size=4GB" >&2
-trap pg_stop EXIT
-ADMIN="$TANDEM_TEST_PG_URL"
-psql "$ADMIN" -qc "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
-URL=$(echo "$ADMIN" | sed "s#/postgres?#/bench?#")
-export PGOPTIONS="-c client_min_messages=warning"
-PSQL=(psql "$URL" -qAtX -v ON_ERROR_STOP=1)
+# shellcheck source=lib.sh
+source bench/lib.sh
+bench_setup 54392
 
 reset_table() {
   "${PSQL[@]}" <<SQL
@@ -103,8 +91,6 @@ change() {
     "$TANDEM" --db "$URL" --dir "$WORK/m" -q --lock-timeout "$LOCK_TIMEOUT" --lock-retries 100 complete >/dev/null
   fi
 }
-
-now() { date +%s.%N; }
 
 echo "tandem vs naive ALTER on $ROWS rows under pgbench ($CLIENTS clients); tandem lock_timeout $LOCK_TIMEOUT" >&2
 RESULTS="$WORK/results.tsv"

@@ -148,45 +148,34 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
     KeyRange range{last, {}};
     long long updated = 0, scanned = 0;
     bool update_failed = false;
-    Status result;
     auto b0 = Clock::now();
-    for (int attempt = 0;; ++attempt) {
+    auto batch = [&]() -> Status {
       update_failed = false;
-      result = conn.execute("BEGIN");
-      Result<Key> upper = result.ok() ? keyset.bound(conn, spec.table, last, size) : result;
-      if (result.ok()) result = upper.status();
-      if (result.ok()) {
-        range.upto = *upper;
-        std::vector<db::Param> params;
-        std::string where = keyset.predicate(range, params);
-        auto n = conn.query(update_sql(spec, where), params);
-        result = n.status();
-        update_failed = !n.ok();
-        if (n.ok()) updated = std::stoll(n->text(0, 0));
-        scanned = range.upto.empty() ? updated : size;
-        if (result.ok() && range.upto.empty() && !spec.where.empty()) {
-          // The last batch holds fewer than `size` rows; count them for the progress.
-          auto c = conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", spec.table, where),
-                              params);
-          result = c.status();
-          if (c.ok()) scanned = std::stoll(c->text(0, 0));
-        }
-      }
+      TANDEM_ASSIGN_OR_RETURN(range.upto, keyset.bound(conn, spec.table, last, size));
+      std::vector<db::Param> params;
+      std::string where = keyset.predicate(range, params);
+      auto n = conn.query(update_sql(spec, where), params);
+      update_failed = !n.ok();
+      TANDEM_RETURN_IF_ERROR(n.status());
+      updated = std::stoll(n->text(0, 0));
       bool done = range.upto.empty();
+      scanned = done ? updated : size;
+      if (done && !spec.where.empty()) {
+        // The last batch holds fewer than `size` rows; count them for the progress.
+        TANDEM_ASSIGN_OR_RETURN(
+            db::Rows c,
+            conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", spec.table, where), params));
+        scanned = std::stoll(c.text(0, 0));
+      }
       // The last batch records "done", so a crash before the caller marks the step finished
       // never runs it again (an `update` like n = n + 1 must not apply twice).
       std::string checkpoint = done ? kDone : key_json(range.upto);
-      if (result.ok()) {
-        auto st =
-            job.record_batch(conn, scanned, updated, checkpoint, size, rate.per_second(), done);
-        result = st.status();
-        if (st.ok()) state = *st;
-      }
-      if (result.ok()) result = r.checkpoint(checkpoint);
-      result = result.ok() ? conn.execute("COMMIT") : (conn.execute("ROLLBACK"), result);
-      if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
-      s.wait_before_retry(fmt::format("backfill {}:", spec.name), attempt);
-    }
+      TANDEM_ASSIGN_OR_RETURN(state, job.record_batch(conn, scanned, updated, checkpoint, size,
+                                                      rate.per_second(), done));
+      return r.checkpoint(checkpoint);
+    };
+    Status result = s.with_lock_retries(fmt::format("backfill {}:", spec.name),
+                                        [&] { return s.in_transaction(batch); });
     if (!result.ok()) {
       std::string at = last.empty() ? "in its first batch" : "after row key " + key_text(last);
       if (update_failed) {

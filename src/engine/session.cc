@@ -69,6 +69,24 @@ void Session::wait_before_retry(const std::string& what, int attempt, const std:
   std::this_thread::sleep_for(std::chrono::milliseconds(wait));
 }
 
+Status Session::with_lock_retries(const std::string& what, const std::function<Status()>& fn) {
+  for (int attempt = 0;; ++attempt) {
+    Status st = fn();
+    if (st.ok() || !st.is_lock_timeout() || attempt >= options.lock_retries) return st;
+    wait_before_retry(what, attempt);
+  }
+}
+
+Status Session::in_transaction(const std::function<Status()>& fn) {
+  TANDEM_RETURN_IF_ERROR(conn->execute("BEGIN"));
+  Status st = fn();
+  if (!st.ok()) {
+    (void)conn->execute("ROLLBACK");
+    return st;
+  }
+  return conn->execute("COMMIT");
+}
+
 Status Session::use_wal_if_allowed() {
   if (pg() || options.sqlite_keep_journal) return Status::Ok();
   TANDEM_ASSIGN_OR_RETURN(db::Rows mode, conn->query("PRAGMA journal_mode"));

@@ -3,6 +3,7 @@
 // folder split into statements, and the checks of the folder against the history.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -40,6 +41,11 @@ struct Session {
   // Sleeps before retry `attempt` of `what`, which hit lock_timeout: exponential backoff from
   // options.retry_base_ms, capped at 10 s, with jitter; logs it with `detail`.
   void wait_before_retry(const std::string& what, int attempt, const std::string& detail = {});
+  // Runs `fn` until it succeeds, fails with something other than a lock_timeout, or has been
+  // retried options.lock_retries times (waiting before each retry as above).
+  Status with_lock_retries(const std::string& what, const std::function<Status()>& fn);
+  // BEGIN, `fn`, then COMMIT — or ROLLBACK and fn's error.
+  Status in_transaction(const std::function<Status()>& fn);
 
   // SQLite: switch a rollback-journal database to WAL unless options.sqlite_keep_journal.
   // Call outside a transaction, only once the command is sure to write.

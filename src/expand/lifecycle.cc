@@ -115,11 +115,7 @@ Result<TwoVersionPlan> plan_for(const EngineOptions& options, const Migration& m
 
 // Runs `fn` (view DDL) again after a lock_timeout, like the operations' statements.
 Status with_lock_retries(Session& s, const std::string& what, const std::function<Status()>& fn) {
-  for (int attempt = 0;; ++attempt) {
-    Status st = fn();
-    if (st.ok() || !st.is_lock_timeout() || attempt >= s.options.lock_retries) return st;
-    s.wait_before_retry(what + ":", attempt);
-  }
+  return s.with_lock_retries(what + ":", fn);
 }
 
 // Drops an INVALID index left by a killed CREATE INDEX CONCURRENTLY; true when a valid one
@@ -177,22 +173,21 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
         result = mark_done(s, i + 1);
       }
     }
-    for (int attempt = 0; st.backfill_table.empty(); ++attempt) {
-      if (st.transactional) {
-        result = s.conn->execute("BEGIN");
-        if (result.ok()) result = s.conn->execute(st.sql);
-        if (result.ok()) result = mark_done(s, i + 1);
-        result = result.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), result);
-      } else {
+    if (st.backfill_table.empty()) {
+      result = s.with_lock_retries(fmt::format("{}:{}:", m.file, st.line), [&]() -> Status {
+        if (st.transactional) {
+          return s.in_transaction([&]() -> Status {
+            TANDEM_RETURN_IF_ERROR(s.conn->execute(st.sql));
+            return mark_done(s, i + 1);
+          });
+        }
         bool built = false;
         if (!st.concurrent_index.empty()) {
           TANDEM_ASSIGN_OR_RETURN(built, index_built(s, st.concurrent_index));
         }
-        result = built ? Status::Ok() : s.conn->execute(st.sql);
-        if (result.ok()) result = mark_done(s, i + 1);
-      }
-      if (result.ok() || !result.is_lock_timeout() || attempt >= o.lock_retries) break;
-      s.wait_before_retry(fmt::format("{}:{}:", m.file, st.line), attempt);
+        if (!built) TANDEM_RETURN_IF_ERROR(s.conn->execute(st.sql));
+        return mark_done(s, i + 1);
+      });
     }
     if (result.ok()) crash_point(fmt::format("{}:statement:{}", phase, i + 1));
     if (!result.ok()) {
