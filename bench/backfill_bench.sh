@@ -128,7 +128,8 @@ def p(xs, q):
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 first = min(e for e, _ in lat)
 base = [l for e, l in lat if first + 2 <= e < m0]
-during = [l for e, l in lat if m0 <= e < m1]
+# Every transaction that was in flight during the change, also those it blocked until after.
+during = [l for e, l in lat if e - l / 1000 < m1 and e >= m0]
 print(f"{label}\t{m1 - m0:.2f}\t{int(rows) / (m1 - m0):.0f}\t{len(base)}\t{p(base, .5):.2f}\t{p(base, .99):.2f}\t{len(during)}\t{p(during, .5):.2f}\t{p(during, .99):.2f}\t{max(during):.2f}\t{p(during, .99) / p(base, .99):.2f}")
 PY
   tail -1 "$LOADS" >&2
