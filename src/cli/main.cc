@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/backfill_commands.h"
+#include "cli/lint_command.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "tandem/engine.h"
@@ -228,6 +229,8 @@ int main(int argc, char** argv) {
 
   cli::BackfillCommands backfill_cmds;
   backfill_cmds.add(app);
+  cli::LintCommand lint_cmd;
+  lint_cmd.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -380,6 +383,9 @@ int main(int argc, char** argv) {
                                r->elapsed_ms);
     }
     return 0;
+  }
+  if (auto rc = lint_cmd.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
+    return *rc;
   }
   if (auto rc = backfill_cmds.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
     progress.finish();

@@ -1,0 +1,115 @@
+#pragma once
+// `tandem lint`: migration SQL checked on the real PostgreSQL parser (libpg_query) for the
+// statements that take long locks, rewrite or scan tables, or break the application version
+// still running — each finding with the lock it takes and the safe way to write it.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tandem/status.h"
+
+namespace tandem::lint {
+
+enum class Severity { kOff = 0, kInfo = 1, kWarning = 2, kError = 3 };
+const char* severity_name(Severity s);  // "off" | "info" | "warning" | "error"
+// Parses "off", "info", "warning", "error"; false when it is none of them.
+bool parse_severity(const std::string& text, Severity& out);
+
+// PostgreSQL's table lock levels, weakest first.
+enum class Lock {
+  kNone = 0,
+  kAccessShare,
+  kRowShare,
+  kRowExclusive,
+  kShareUpdateExclusive,
+  kShare,
+  kShareRowExclusive,
+  kExclusive,
+  kAccessExclusive
+};
+const char* lock_name(Lock l);  // "ACCESS EXCLUSIVE", …, "none"
+
+// What a statement does to the tables it touches, judged from the statement alone.
+struct Classification {
+  Lock lock = Lock::kNone;
+  std::string relation;   // the table (or index) locked, "" when none
+  bool rewrites = false;  // the table is rewritten (every row copied, indexes rebuilt)
+  bool scans = false;     // the whole table is read while the lock is held
+  bool blocks_writes() const { return lock >= Lock::kShare; }
+  bool blocks_reads() const { return lock == Lock::kAccessExclusive; }
+};
+
+struct Finding {
+  std::string file;
+  int line = 0, column = 0;
+  std::string rule;  // "index-not-concurrent"
+  Severity severity = Severity::kError;
+  std::string message;  // what is wrong here, one line
+  std::string why;      // the rule's one-line reason
+  std::string lock;     // "SHARE on orders (blocks writes)"
+  std::string fix;      // the safe way, as SQL
+};
+
+struct StatementReport {
+  std::string file;
+  int line = 0, column = 0;
+  std::string sql;  // the statement, whitespace collapsed
+  Classification classification;
+  std::vector<Finding> findings;
+};
+
+struct LintReport {
+  std::vector<StatementReport> statements;
+  std::vector<Finding> findings;  // every finding above off, in file order
+  int files = 0;
+  long long elapsed_us = 0;
+  // The highest severity among the findings (kOff when none).
+  Severity worst() const;
+};
+
+struct LintOptions {
+  // Per-rule severity overrides ("off" disables a rule).
+  std::map<std::string, Severity> severity;
+  // The runner sets lock_timeout itself (tandem does: --lock-timeout), so a missing
+  // `SET lock_timeout` is no finding.
+  bool runner_sets_lock_timeout = false;
+};
+
+// One input: its name for messages, its SQL, and the line its first character is on.
+struct Source {
+  std::string file;
+  std::string sql;
+  int first_line = 1;
+  // Runs as one transaction (tandem's default for a migration); false for
+  // `-- tandem:no-transaction` files: each statement commits on its own.
+  bool transaction = true;
+};
+
+// Lints `sources` in order, as one migration history: tables created in an earlier source
+// are known (with their columns' types); objects created in the same source draw no findings.
+// A parse error is an InvalidInput naming file, line and column.
+Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& options = {});
+
+// The sources to lint for `tandem lint PATH…`: a folder is read as a migrations folder (the up
+// section of every migration, in version order), a file with tandem/dbmate markers as one
+// migration, any other file as plain SQL. No paths: the migrations folder `dir`.
+Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir);
+
+enum class Format { kText, kJson, kSarif, kGithub };
+// Parses "text", "json", "sarif", "github"; false for anything else.
+bool parse_format(const std::string& text, Format& out);
+// The report as `format`: text is gcc style (`file:line:col: error rule-id: message`, then the
+// lock and the fix), json one document, sarif 2.1.0 for code-scanning UIs, github workflow
+// annotations. `explain` adds every statement's lock and rewrite/scan classification (text
+// and json).
+std::string render(const LintReport& report, Format format, bool explain = false);
+
+struct RuleInfo {
+  std::string id, reason;
+  Severity default_severity;
+};
+// Every rule, in the order they are checked.
+std::vector<RuleInfo> rules();
+
+}  // namespace tandem::lint

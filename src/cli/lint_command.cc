@@ -1,0 +1,74 @@
+#include "cli/lint_command.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "tandem/lint.h"
+
+namespace tandem::cli {
+
+void LintCommand::add(CLI::App& app) {
+  cmd = app.add_subcommand("lint",
+                           "check migrations for long locks, table rewrites and breaking changes");
+  cmd->add_option("PATH", paths, "SQL files or migrations folders (default: --dir)");
+  cmd->add_option("--format", format, "text | json | sarif | github")->capture_default_str();
+  cmd->add_option("--fail-on", fail_on, "exit 1 on findings at or above: error | warning | info")
+      ->capture_default_str();
+  cmd->add_flag("--explain", explain,
+                "show every statement's lock and whether it rewrites or scans the table");
+  cmd->add_option("--severity", severities,
+                  "override a rule's severity: RULE=off|info|warning|error (repeatable)");
+  cmd->add_flag("--rules", list_rules, "list the rules and exit");
+  cmd->footer(
+      "Each finding names the rule, the lock the statement takes, and the safe way to write it.\n"
+      "Silence one statement with a comment before it: -- tandem:ignore RULE-ID\n"
+      "Examples:\n  tandem lint                                   # the migrations folder\n"
+      "  tandem lint migrations/0042_add_index.sql --explain\n"
+      "  tandem lint --format github --fail-on warning  # in a GitHub workflow\n"
+      "  tandem lint --severity prefer-text=off --format sarif > lint.sarif");
+}
+
+std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
+                                    const std::function<int(const Status&)>& fail) const {
+  if (!cmd->parsed()) return std::nullopt;
+  if (list_rules) {
+    for (const lint::RuleInfo& r : lint::rules())
+      std::cout << fmt::format("{:<28} {:<8} {}\n", r.id, lint::severity_name(r.default_severity),
+                               r.reason);
+    return 0;
+  }
+  lint::Format f;
+  if (!lint::parse_format(json ? "json" : format, f)) {
+    return fail(Status::InvalidInput(fmt::format("--format {} is not a lint format", format),
+                                     "use text, json, sarif or github"));
+  }
+  lint::Severity threshold;
+  if (!lint::parse_severity(fail_on, threshold) || threshold == lint::Severity::kOff) {
+    return fail(Status::InvalidInput(fmt::format("--fail-on {} is not a severity", fail_on),
+                                     "use error, warning or info"));
+  }
+  lint::LintOptions lo;
+  std::vector<std::string> known;
+  for (const lint::RuleInfo& r : lint::rules()) known.push_back(r.id);
+  for (const std::string& s : severities) {
+    size_t eq = s.find('=');
+    lint::Severity level;
+    std::string rule = s.substr(0, eq);
+    if (eq == std::string::npos || !lint::parse_severity(s.substr(eq + 1), level) ||
+        std::find(known.begin(), known.end(), rule) == known.end()) {
+      return fail(Status::InvalidInput(
+          fmt::format("--severity {}: expected RULE=off|info|warning|error with a known rule", s),
+          "`tandem lint --rules` lists the rules"));
+    }
+    lo.severity[rule] = level;
+  }
+  auto sources = lint::sources(paths, options.dir);
+  if (!sources.ok()) return fail(sources.status());
+  auto report = lint::lint(*sources, lo);
+  if (!report.ok()) return fail(report.status());
+  std::cout << lint::render(*report, f, explain);
+  return report->worst() >= threshold ? 1 : 0;
+}
+
+}  // namespace tandem::cli

@@ -1,0 +1,232 @@
+#include "lint/classify.h"
+
+#include <algorithm>
+#include <regex>
+
+namespace tandem::lint {
+namespace {
+
+// A column definition's default expression (nullptr when none).
+const nlohmann::json* default_of(const nlohmann::json& column_def) {
+  for (const auto& c : column_def.value("constraints", nlohmann::json::array())) {
+    if (c.contains("Constraint") && str(c["Constraint"], "contype") == "CONSTR_DEFAULT")
+      return &c["Constraint"]["raw_expr"];
+  }
+  return nullptr;
+}
+
+bool has_constraint(const nlohmann::json& column_def, const char* contype) {
+  for (const auto& c : column_def.value("constraints", nlohmann::json::array()))
+    if (c.contains("Constraint") && str(c["Constraint"], "contype") == contype) return true;
+  return false;
+}
+
+void raise(Classification& c, Lock lock, const std::string& relation) {
+  if (lock > c.lock) {
+    c.lock = lock;
+    c.relation = relation;
+  }
+}
+
+// ALTER TABLE: the strongest lock of its subcommands.
+void alter_table(const nlohmann::json& body, const Context& ctx, Classification& c) {
+  std::string table = relation_name(body["relation"]);
+  auto known = ctx.tables.find(table);
+  for (const auto& item : body.value("cmds", nlohmann::json::array())) {
+    const auto& cmd = item["AlterTableCmd"];
+    std::string sub = str(cmd, "subtype");
+    if (sub == "AT_AddConstraint") {
+      const auto& con = cmd["def"]["Constraint"];
+      std::string type = str(con, "contype");
+      bool not_valid = flag(con, "skip_validation");
+      if (type == "CONSTR_FOREIGN") {
+        raise(c, Lock::kShareRowExclusive, table);
+        c.scans |= !not_valid;
+      } else {
+        raise(c, Lock::kAccessExclusive, table);
+        if (type == "CONSTR_CHECK") c.scans |= !not_valid;
+        if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && str(con, "indexname").empty())
+          c.scans = true;  // builds the index under the lock
+      }
+    } else if (sub == "AT_ValidateConstraint") {
+      raise(c, Lock::kShareUpdateExclusive, table);
+      c.scans = true;
+    } else if (sub == "AT_AddColumn") {
+      raise(c, Lock::kAccessExclusive, table);
+      const auto& def = cmd["def"]["ColumnDef"];
+      std::string type = type_name(def["typeName"]);
+      const nlohmann::json* dflt = default_of(def);
+      if ((dflt != nullptr && volatile_default(*dflt)) || has_constraint(def, "CONSTR_IDENTITY") ||
+          has_constraint(def, "CONSTR_GENERATED") || type.find("serial") != std::string::npos)
+        c.rewrites = true;
+    } else if (sub == "AT_AlterColumnType") {
+      raise(c, Lock::kAccessExclusive, table);
+      const auto& def = cmd["def"]["ColumnDef"];
+      std::string from;
+      if (known != ctx.tables.end()) {
+        auto col = known->second.columns.find(str(cmd, "name"));
+        if (col != known->second.columns.end()) from = col->second;
+      }
+      if (def.contains("raw_default") || type_change_rewrites(from, type_name(def["typeName"])))
+        c.rewrites = true;
+    } else if (sub == "AT_SetNotNull") {
+      raise(c, Lock::kAccessExclusive, table);
+      auto checked = ctx.not_null_checked.find(table);
+      if (checked == ctx.not_null_checked.end() || !checked->second.count(str(cmd, "name")))
+        c.scans = true;
+    } else if (sub == "AT_SetStatistics" || sub == "AT_SetOptions" || sub == "AT_ResetOptions" ||
+               sub == "AT_AttachPartition" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
+               sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
+      raise(c, Lock::kShareUpdateExclusive, table);
+    } else if (sub == "AT_EnableTrig" || sub == "AT_DisableTrig" || sub == "AT_EnableTrigAll" ||
+               sub == "AT_DisableTrigAll" || sub == "AT_EnableTrigUser" ||
+               sub == "AT_DisableTrigUser") {
+      raise(c, Lock::kShareRowExclusive, table);
+    } else {
+      // Everything else ALTER TABLE does (drop/rename column, defaults, DROP NOT NULL, drop
+      // constraint, SET LOGGED, …) takes ACCESS EXCLUSIVE.
+      raise(c, Lock::kAccessExclusive, table);
+      if (sub == "AT_SetLogged" || sub == "AT_SetUnLogged" || sub == "AT_SetTableSpace")
+        c.rewrites = true;
+    }
+  }
+}
+
+}  // namespace
+
+bool volatile_default(const nlohmann::json& expr) {
+  // Calls of functions PostgreSQL marks volatile that defaults use; stable ones (now(),
+  // current_timestamp) are evaluated once for the whole ALTER and need no rewrite.
+  static const std::set<std::string> kVolatile = {
+      "random",  "gen_random_uuid", "uuid_generate_v4",  "uuid_generate_v1",
+      "nextval", "clock_timestamp", "timeofday",         "txid_current",
+      "setseed", "uuidv7",          "uuid_generate_v1mc"};
+  if (expr.is_object()) {
+    if (expr.contains("FuncCall")) {
+      const auto& names = expr["FuncCall"].value("funcname", nlohmann::json::array());
+      if (!names.empty() && kVolatile.count(str(names.back()["String"], "sval"))) return true;
+    }
+    for (const auto& [k, v] : expr.items())
+      if (volatile_default(v)) return true;
+  } else if (expr.is_array()) {
+    for (const auto& v : expr)
+      if (volatile_default(v)) return true;
+  }
+  return false;
+}
+
+bool type_change_rewrites(const std::string& from, const std::string& to) {
+  if (from.empty()) return true;
+  if (from == to) return false;
+  static const std::regex kTyped(R"(^([a-z0-9_ ]+?)(?:\((\d+)(?:,(\d+))?\))?$)");
+  std::smatch a, b;
+  if (!std::regex_match(from, a, kTyped) || !std::regex_match(to, b, kTyped)) return true;
+  std::string fa = a[1], fb = b[1];
+  auto len = [](const std::ssub_match& m) { return m.matched ? std::stoi(m.str()) : -1; };
+  int na = len(a[2]), nb = len(b[2]);
+  auto is_varchar = [](const std::string& t) { return t == "varchar" || t == "text"; };
+  if (is_varchar(fa) && is_varchar(fb)) {
+    // Widening or dropping the limit is free; a shorter limit re-checks every row.
+    if (nb == -1 || fb == "text") return false;
+    return fa == "text" || na == -1 || nb < na;
+  }
+  if (fa == "numeric" && fb == "numeric") {
+    if (nb == -1) return false;  // to unconstrained numeric
+    return na == -1 || len(a[3]) != len(b[3]) || nb < na;
+  }
+  if ((fa == "varbit" && fb == "varbit") || (fa == "bpchar" && fb == "bpchar" && nb == na))
+    return nb != -1 && (na == -1 || nb < na);
+  if (fa == "cidr" && fb == "inet") return false;
+  if ((fa == "xml" && fb == "text") || (fa == "bpchar" && fb == "text")) return fa == "bpchar";
+  return true;
+}
+
+Classification classify(const Statement& st, const Context& ctx) {
+  Classification c;
+  const auto& b = st.body();
+  const std::string& k = st.kind;
+  if (k == "AlterTableStmt") {
+    alter_table(b, ctx, c);
+  } else if (k == "IndexStmt") {
+    raise(c, flag(b, "concurrent") ? Lock::kShareUpdateExclusive : Lock::kShare,
+          relation_name(b["relation"]));
+    c.scans = true;
+  } else if (k == "DropStmt") {
+    std::string type = str(b, "removeType");
+    if (type == "OBJECT_INDEX") {
+      raise(c, flag(b, "concurrent") ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive, "");
+    } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
+               type == "OBJECT_SEQUENCE") {
+      raise(c, Lock::kAccessExclusive, "");
+    }
+    // The dropped object's name, for the message.
+    const auto& objects = b.value("objects", nlohmann::json::array());
+    if (!objects.empty() && objects[0].contains("List")) {
+      std::string name;
+      for (const auto& part : objects[0]["List"]["items"])
+        name += (name.empty() ? "" : ".") + str(part["String"], "sval");
+      c.relation = name;
+    }
+  } else if (k == "ReindexStmt") {
+    bool concurrently = false;
+    for (const auto& p : b.value("params", nlohmann::json::array()))
+      concurrently |= str(p["DefElem"], "defname") == "concurrently";
+    raise(c, concurrently ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive,
+          b.contains("relation") ? relation_name(b["relation"]) : str(b, "name"));
+    c.scans = true;
+  } else if (k == "RenameStmt") {
+    raise(c, Lock::kAccessExclusive, b.contains("relation") ? relation_name(b["relation"]) : "");
+  } else if (k == "UpdateStmt" || k == "DeleteStmt" || k == "InsertStmt") {
+    raise(c, Lock::kRowExclusive, relation_name(b["relation"]));
+    c.scans = k != "InsertStmt" && !b.contains("whereClause");
+  } else if (k == "TruncateStmt" || k == "ClusterStmt") {
+    const auto& rels = b.value("relations", nlohmann::json::array());
+    raise(c, Lock::kAccessExclusive,
+          k == "ClusterStmt" && b.contains("relation") ? relation_name(b["relation"])
+          : rels.empty()                               ? ""
+                                                       : relation_name(rels[0]["RangeVar"]));
+    c.rewrites = k == "ClusterStmt";
+  } else if (k == "VacuumStmt") {
+    bool full = false;
+    for (const auto& o : b.value("options", nlohmann::json::array()))
+      full |= str(o["DefElem"], "defname") == "full";
+    raise(c, full ? Lock::kAccessExclusive : Lock::kShareUpdateExclusive, "");
+    c.rewrites = full;
+  } else if (k == "CreateTrigStmt") {
+    raise(c, Lock::kShareRowExclusive, relation_name(b["relation"]));
+  } else if (k == "CreateStmt") {
+    // A new table locks nothing anyone uses — but a foreign key locks the referenced table.
+    for (const auto& e : b.value("tableElts", nlohmann::json::array())) {
+      auto refs = [&](const nlohmann::json& con) {
+        if (str(con, "contype") == "CONSTR_FOREIGN")
+          raise(c, Lock::kShareRowExclusive, relation_name(con["pktable"]));
+      };
+      if (e.contains("Constraint")) refs(e["Constraint"]);
+      if (e.contains("ColumnDef"))
+        for (const auto& con : e["ColumnDef"].value("constraints", nlohmann::json::array()))
+          refs(con["Constraint"]);
+    }
+  } else if (k == "LockStmt") {
+    static const Lock kModes[] = {Lock::kNone,
+                                  Lock::kAccessShare,
+                                  Lock::kRowShare,
+                                  Lock::kRowExclusive,
+                                  Lock::kShareUpdateExclusive,
+                                  Lock::kShare,
+                                  Lock::kShareRowExclusive,
+                                  Lock::kExclusive,
+                                  Lock::kAccessExclusive};
+    int mode = std::clamp(b.value("mode", 8), 0, 8);
+    const auto& rels = b.value("relations", nlohmann::json::array());
+    raise(c, kModes[mode], rels.empty() ? "" : relation_name(rels[0]["RangeVar"]));
+  } else if (k == "CreateTableAsStmt" || k == "RefreshMatViewStmt") {
+    if (k == "RefreshMatViewStmt") {
+      raise(c, flag(b, "concurrent") ? Lock::kExclusive : Lock::kAccessExclusive,
+            relation_name(b["relation"]));
+      c.rewrites = true;
+    }
+  }
+  return c;
+}
+
+}  // namespace tandem::lint

@@ -1,0 +1,213 @@
+// The linter: statements in order, each classified, checked by every rule, then folded into
+// what later statements know (tables and their columns, the transaction they run in, locks
+// held, NOT VALID constraints, lock_timeout).
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "lint/rule.h"
+
+namespace tandem::lint {
+namespace {
+
+// A statement that cannot run inside a transaction block: tandem runs such a file statement
+// by statement.
+bool outside_transaction(const Statement& st) {
+  const auto& b = st.body();
+  if (st.kind == "IndexStmt" || st.kind == "DropStmt") return flag(b, "concurrent");
+  if (st.kind == "ReindexStmt") {
+    for (const auto& p : b.value("params", nlohmann::json::array()))
+      if (str(p["DefElem"], "defname") == "concurrently") return true;
+  }
+  return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt";
+}
+
+// The column a CHECK (col IS NOT NULL) constrains, "" for any other CHECK.
+std::string not_null_column(const nlohmann::json& con) {
+  if (!con.contains("raw_expr") || !con["raw_expr"].contains("NullTest")) return "";
+  const auto& t = con["raw_expr"]["NullTest"];
+  if (str(t, "nulltesttype") != "IS_NOT_NULL" || !t["arg"].contains("ColumnRef")) return "";
+  const auto& fields = t["arg"]["ColumnRef"]["fields"];
+  return fields.size() == 1 ? str(fields[0]["String"], "sval") : "";
+}
+
+void end_transaction(Context& ctx) {
+  ctx.access_exclusive_on.clear();
+  ctx.ddl_in_transaction = false;
+  ctx.not_valid_here.clear();
+}
+
+// Folds `st` into what the statements after it know.
+void learn(const Statement& st, const Classification& c, Context& ctx) {
+  const auto& b = st.body();
+  if (st.kind == "VariableSetStmt" && str(b, "name") == "lock_timeout") {
+    std::string v;
+    for (const auto& a : b.value("args", nlohmann::json::array())) {
+      if (a.contains("A_Const")) {
+        const auto& k = a["A_Const"];
+        v = k.contains("sval")   ? str(k["sval"], "sval")
+            : k.contains("ival") ? str(k["ival"], "ival")
+                                 : "0";
+      }
+    }
+    ctx.lock_timeout_set = str(b, "kind") == "VAR_SET_VALUE" && !v.empty() && v != "0";
+  } else if (st.kind == "CreateStmt") {
+    std::string table = relation_name(b["relation"]);
+    TableInfo& t = ctx.tables[table];
+    t.columns.clear();
+    for (const ColumnUse& u : columns_defined(st)) t.columns[u.column] = u.type;
+    ctx.created_here.insert(table);
+  } else if (st.kind == "IndexStmt") {
+    ctx.created_here.insert(str(b, "idxname"));
+  } else if (st.kind == "DropStmt" && str(b, "removeType") == "OBJECT_TABLE") {
+    ctx.tables.erase(c.relation);
+  } else if (st.kind == "RenameStmt" && b.contains("relation")) {
+    std::string table = relation_name(b["relation"]), type = str(b, "renameType");
+    auto it = ctx.tables.find(table);
+    if (it != ctx.tables.end() && type == "OBJECT_TABLE") {
+      ctx.tables[str(b, "newname")] = it->second;
+      ctx.tables.erase(table);
+    } else if (it != ctx.tables.end() && type == "OBJECT_COLUMN") {
+      auto col = it->second.columns.find(str(b, "subname"));
+      if (col != it->second.columns.end()) {
+        it->second.columns[str(b, "newname")] = col->second;
+        it->second.columns.erase(col);
+      }
+    }
+  } else if (st.kind == "AlterTableStmt") {
+    std::string table = relation_name(b["relation"]);
+    for (const ColumnUse& u : columns_defined(st))
+      if (ctx.tables.count(table)) ctx.tables[table].columns[u.column] = u.type;
+    for (const auto& item : b.value("cmds", nlohmann::json::array())) {
+      const auto& cmd = item["AlterTableCmd"];
+      std::string sub = str(cmd, "subtype");
+      if (sub == "AT_DropColumn" && ctx.tables.count(table))
+        ctx.tables[table].columns.erase(str(cmd, "name"));
+      if (sub == "AT_AddConstraint") {
+        const auto& con = cmd["def"]["Constraint"];
+        std::string name = str(con, "conname"), col = not_null_column(con);
+        if (flag(con, "skip_validation")) ctx.not_valid_here.insert(table + "." + name);
+        if (!col.empty()) {
+          ctx.check_columns[table][name] = col;
+          if (!flag(con, "skip_validation")) ctx.not_null_checked[table].insert(col);
+        }
+      }
+      if (sub == "AT_ValidateConstraint") {
+        auto t = ctx.check_columns.find(table);
+        if (t != ctx.check_columns.end() && t->second.count(str(cmd, "name")))
+          ctx.not_null_checked[table].insert(t->second[str(cmd, "name")]);
+      }
+    }
+  }
+  bool dml = st.kind == "UpdateStmt" || st.kind == "DeleteStmt" || st.kind == "InsertStmt" ||
+             st.kind == "SelectStmt";
+  if (ctx.in_transaction) {
+    if (!dml && st.kind != "VariableSetStmt" && st.kind != "TransactionStmt")
+      ctx.ddl_in_transaction = true;
+    if (c.lock == Lock::kAccessExclusive && !c.relation.empty() && !ctx.created(c.relation) &&
+        ctx.access_exclusive_on.empty())
+      ctx.access_exclusive_on = c.relation;
+  }
+}
+
+}  // namespace
+
+Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  LintReport report;
+  Context ctx;
+  ctx.options = &options;
+  for (const Source& source : sources) {
+    TANDEM_ASSIGN_OR_RETURN(std::vector<Statement> stmts, parse(source));
+    ++report.files;
+    // How the file runs: one transaction, unless it says otherwise, manages its own, or has a
+    // statement that cannot run in one.
+    bool one_transaction = source.transaction;
+    for (const Statement& st : stmts)
+      if (st.kind == "TransactionStmt" || outside_transaction(st)) one_transaction = false;
+    ctx.created_here.clear();
+    ctx.lock_timeout_set = false;
+    end_transaction(ctx);
+    bool explicit_block = false;
+    for (const Statement& st : stmts) {
+      if (st.kind == "TransactionStmt") {
+        std::string kind = str(st.body(), "kind");
+        explicit_block = kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START";
+        end_transaction(ctx);
+      } else if (!one_transaction && !explicit_block) {
+        end_transaction(ctx);  // autocommit: each statement its own transaction
+      }
+      ctx.in_transaction = one_transaction || explicit_block;
+      StatementReport sr;
+      sr.file = st.file;
+      sr.line = st.line;
+      sr.column = st.column;
+      sr.sql = st.sql;
+      sr.classification = classify(st, ctx);
+      for (const auto& rule : all_rules()) {
+        std::vector<Finding> found;
+        rule->check(st, sr.classification, ctx, found);
+        for (Finding& f : found) {
+          auto over = options.severity.find(f.rule);
+          if (over != options.severity.end()) f.severity = over->second;
+          if (f.severity == Severity::kOff || st.ignored.count(f.rule) || st.ignored.count("all"))
+            continue;
+          sr.findings.push_back(f);
+          report.findings.push_back(std::move(f));
+        }
+      }
+      learn(st, sr.classification, ctx);
+      report.statements.push_back(std::move(sr));
+    }
+  }
+  report.elapsed_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  return report;
+}
+
+Severity LintReport::worst() const {
+  Severity w = Severity::kOff;
+  for (const Finding& f : findings) w = std::max(w, f.severity);
+  return w;
+}
+
+std::vector<RuleInfo> rules() {
+  std::vector<RuleInfo> out;
+  for (const auto& r : all_rules()) out.push_back(r->info());
+  return out;
+}
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::kOff:
+      return "off";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kError:
+      return "error";
+  }
+  return "off";
+}
+
+bool parse_severity(const std::string& text, Severity& out) {
+  for (Severity s : {Severity::kOff, Severity::kInfo, Severity::kWarning, Severity::kError}) {
+    if (text == severity_name(s)) {
+      out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* lock_name(Lock l) {
+  static const char* kNames[] = {
+      "none",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
+      "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
+  return kNames[static_cast<int>(l)];
+}
+
+}  // namespace tandem::lint

@@ -1,0 +1,67 @@
+#include "lint/rule.h"
+
+#include <fmt/format.h>
+
+namespace tandem::lint {
+
+Finding Rule::finding(const Statement& st, std::string message, std::string lock,
+                      std::string fix) const {
+  RuleInfo i = info();
+  Finding f;
+  f.file = st.file;
+  f.line = st.line;
+  f.column = st.column;
+  f.rule = i.id;
+  f.severity = i.default_severity;
+  f.message = std::move(message);
+  f.why = i.reason;
+  f.lock = std::move(lock);
+  f.fix = std::move(fix);
+  return f;
+}
+
+std::string lock_text(Lock lock, const std::string& relation) {
+  if (lock == Lock::kNone) return "no table lock";
+  const char* effect = lock == Lock::kAccessExclusive ? " (blocks reads and writes)"
+                       : lock >= Lock::kShare         ? " (blocks writes)"
+                                                      : "";
+  return fmt::format("{}{}{}", lock_name(lock), relation.empty() ? "" : " on " + relation, effect);
+}
+
+std::vector<ColumnUse> columns_defined(const Statement& st) {
+  std::vector<ColumnUse> out;
+  const auto& b = st.body();
+  auto column = [&](const std::string& table, const nlohmann::json& def, bool pk) {
+    ColumnUse u{table, str(def, "colname"), type_name(def["typeName"]), pk};
+    for (const auto& con : def.value("constraints", nlohmann::json::array()))
+      u.primary_key |= str(con["Constraint"], "contype") == "CONSTR_PRIMARY";
+    out.push_back(std::move(u));
+  };
+  if (st.kind == "CreateStmt") {
+    std::string table = relation_name(b["relation"]);
+    std::set<std::string> pk;  // table-level PRIMARY KEY (a, b)
+    for (const auto& e : b.value("tableElts", nlohmann::json::array()))
+      if (e.contains("Constraint") && str(e["Constraint"], "contype") == "CONSTR_PRIMARY")
+        for (const auto& k : e["Constraint"].value("keys", nlohmann::json::array()))
+          pk.insert(str(k["String"], "sval"));
+    for (const auto& e : b.value("tableElts", nlohmann::json::array()))
+      if (e.contains("ColumnDef"))
+        column(table, e["ColumnDef"], pk.count(str(e["ColumnDef"], "colname")) > 0);
+  } else if (st.kind == "AlterTableStmt") {
+    std::string table = relation_name(b["relation"]);
+    for (const auto& item : b.value("cmds", nlohmann::json::array())) {
+      const auto& cmd = item["AlterTableCmd"];
+      std::string sub = str(cmd, "subtype");
+      if (sub == "AT_AddColumn") column(table, cmd["def"]["ColumnDef"], false);
+      if (sub == "AT_AlterColumnType") {
+        out.push_back(
+            {table, str(cmd, "name"), type_name(cmd["def"]["ColumnDef"]["typeName"]), false});
+      }
+    }
+  }
+  return out;
+}
+
+std::string lock_text(const Classification& c) { return lock_text(c.lock, c.relation); }
+
+}  // namespace tandem::lint

@@ -1,0 +1,50 @@
+// constraint-not-valid: a FOREIGN KEY or CHECK added without NOT VALID scans the whole table
+// while holding its lock (FK: SHARE ROW EXCLUSIVE on both tables; CHECK: ACCESS EXCLUSIVE).
+
+#include <fmt/format.h>
+
+#include "lint/rule.h"
+
+namespace tandem::lint {
+namespace {
+
+class ConstraintNotValid final : public Rule {
+ public:
+  RuleInfo info() const override {
+    return {"constraint-not-valid",
+            "adding a foreign key or CHECK validates every row while holding a lock that blocks "
+            "writes",
+            Severity::kError};
+  }
+  void check(const Statement& st, const Classification& c, const Context& ctx,
+             std::vector<Finding>& out) const override {
+    if (st.kind != "AlterTableStmt") return;
+    std::string table = relation_name(st.body()["relation"]);
+    if (ctx.created(table)) return;
+    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+      const auto& cmd = item["AlterTableCmd"];
+      if (str(cmd, "subtype") != "AT_AddConstraint") continue;
+      const auto& con = cmd["def"]["Constraint"];
+      std::string type = str(con, "contype");
+      if ((type != "CONSTR_FOREIGN" && type != "CONSTR_CHECK") || flag(con, "skip_validation"))
+        continue;
+      std::string name = str(con, "conname");
+      if (name.empty()) name = "<name>";
+      out.push_back(finding(
+          st,
+          fmt::format("{} {} on {} is validated against every row under the lock",
+                      type == "CONSTR_FOREIGN" ? "FOREIGN KEY" : "CHECK", name, table),
+          lock_text(c),
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} … NOT VALID;\n-- then, in a separate "
+                      "transaction (SHARE UPDATE EXCLUSIVE: writes go on):\nALTER TABLE {} "
+                      "VALIDATE CONSTRAINT {};",
+                      table, name, table, name)));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Rule> make_constraint_not_valid() { return std::make_unique<ConstraintNotValid>(); }
+
+}  // namespace tandem::lint

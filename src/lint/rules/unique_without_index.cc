@@ -1,0 +1,50 @@
+// unique-without-index: ADD UNIQUE / PRIMARY KEY builds its index under ACCESS EXCLUSIVE;
+// build it CONCURRENTLY first and attach it with USING INDEX.
+
+#include <fmt/format.h>
+
+#include "lint/rule.h"
+
+namespace tandem::lint {
+namespace {
+
+class UniqueWithoutIndex final : public Rule {
+ public:
+  RuleInfo info() const override {
+    return {"unique-without-index",
+            "ADD UNIQUE or PRIMARY KEY builds its index while holding ACCESS EXCLUSIVE",
+            Severity::kError};
+  }
+  void check(const Statement& st, const Classification& c, const Context& ctx,
+             std::vector<Finding>& out) const override {
+    if (st.kind != "AlterTableStmt") return;
+    std::string table = relation_name(st.body()["relation"]);
+    if (ctx.created(table)) return;
+    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+      const auto& cmd = item["AlterTableCmd"];
+      if (str(cmd, "subtype") != "AT_AddConstraint") continue;
+      const auto& con = cmd["def"]["Constraint"];
+      std::string type = str(con, "contype");
+      if ((type != "CONSTR_UNIQUE" && type != "CONSTR_PRIMARY") || !str(con, "indexname").empty())
+        continue;
+      std::string cols;
+      for (const auto& k : con.value("keys", nlohmann::json::array()))
+        cols += (cols.empty() ? "" : ", ") + str(k["String"], "sval");
+      std::string name = str(con, "conname");
+      if (name.empty()) name = table + "_" + (type == "CONSTR_UNIQUE" ? "key" : "pkey");
+      std::string what = type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY";
+      out.push_back(finding(
+          st, fmt::format("{} on {} builds its index under ACCESS EXCLUSIVE", what, table),
+          lock_text(c),
+          fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {0} ON {1} ({2});  -- outside a "
+                      "transaction\nALTER TABLE {1} ADD CONSTRAINT {0} {3} USING INDEX {0};",
+                      name, table, cols, what)));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Rule> make_unique_without_index() { return std::make_unique<UniqueWithoutIndex>(); }
+
+}  // namespace tandem::lint

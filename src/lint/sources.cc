@@ -1,0 +1,68 @@
+// What `tandem lint PATH…` reads: migrations folders, migration files, plain SQL files.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tandem/engine.h"
+#include "tandem/lint.h"
+#include "tandem/migration.h"
+
+namespace tandem::lint {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::vector<Source>> folder(const std::string& dir) {
+  MigrationSet set = load_migrations(dir);
+  if (!set.problems.empty()) {
+    return Status::InvalidInput(format_problems(set.problems),
+                                "fix the folder first (`tandem validate` lists every problem)");
+  }
+  std::vector<Source> out;
+  for (const Migration& m : set.migrations) {
+    if (m.operations || !m.up.present) continue;  // declarative: linted through its plan (later)
+    out.push_back({m.path, m.up.sql, m.up.first_line, !m.no_transaction});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir) {
+  if (paths.empty()) return folder(dir);
+  std::vector<Source> out;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      TANDEM_ASSIGN_OR_RETURN(std::vector<Source> more, folder(p));
+      out.insert(out.end(), more.begin(), more.end());
+      continue;
+    }
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      return Status::InvalidInput(fmt::format("cannot read {}", p),
+                                  "give .sql files or migrations folders");
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string content = text.str();
+    if (content.find("tandem:up") != std::string::npos ||
+        content.find("migrate:up") != std::string::npos) {
+      std::vector<Problem> problems;
+      fs::path path(p);
+      Migration m =
+          parse_migration(path.parent_path().string(), path.filename().string(), content, problems);
+      if (m.up.present) {
+        out.push_back({p, m.up.sql, m.up.first_line, !m.no_transaction});
+        continue;
+      }
+    }
+    out.push_back({p, content, 1, true});
+  }
+  return out;
+}
+
+}  // namespace tandem::lint

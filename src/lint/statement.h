@@ -1,0 +1,56 @@
+#pragma once
+// One parsed statement of a migration, and what the linter knows when it reaches it.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tandem/lint.h"
+
+namespace tandem::lint {
+
+struct Statement {
+  nlohmann::json node;  // {"IndexStmt": {…}} as libpg_query prints it
+  std::string kind;     // "IndexStmt"
+  std::string file;
+  int line = 0, column = 0;
+  std::string sql;                // the statement's text, whitespace collapsed
+  std::set<std::string> ignored;  // rule ids from `-- tandem:ignore a, b` before it
+  const nlohmann::json& body() const { return node.at(kind); }
+};
+
+// Parses `source` with libpg_query; a syntax error names file, line and column.
+Result<std::vector<Statement>> parse(const Source& source);
+
+// A known table's columns and their types ("int4", "varchar(20)", "numeric(10,2)").
+struct TableInfo {
+  std::map<std::string, std::string> columns;
+};
+
+// What the statements before this one established.
+struct Context {
+  const LintOptions* options = nullptr;
+  std::map<std::string, TableInfo> tables;  // every table created so far, in any source
+  std::set<std::string> created_here;       // tables and indexes created in this source
+  bool in_transaction = false;              // this statement runs inside a transaction
+  bool lock_timeout_set = false;
+  std::string access_exclusive_on;  // a table locked ACCESS EXCLUSIVE earlier in this transaction
+  bool ddl_in_transaction = false;  // DDL ran earlier in this transaction
+  std::set<std::string> not_valid_here;  // "table.constraint" added NOT VALID in this transaction
+  // table → columns with a validated CHECK (col IS NOT NULL) added in this migration history
+  std::map<std::string, std::set<std::string>> not_null_checked;
+  std::map<std::string, std::map<std::string, std::string>> check_columns;  // table → con → col
+  bool created(const std::string& table) const { return created_here.count(table) > 0; }
+};
+
+// Helpers over libpg_query's JSON.
+std::string str(const nlohmann::json& node, const char* key);  // node[key] as text, "" if absent
+bool flag(const nlohmann::json& node, const char* key);        // node[key] == true
+// A RangeVar's name, schema-qualified when it was written so ("orders", "app.orders").
+std::string relation_name(const nlohmann::json& range_var);
+// A TypeName as "int4", "varchar(20)", "timestamptz" (pg_catalog. dropped).
+std::string type_name(const nlohmann::json& type);
+
+}  // namespace tandem::lint
