@@ -1,0 +1,154 @@
+// The linter as a whole: positions, classification, parse errors, reporters, sources.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tandem/lint.h"
+#include "test_util.h"
+
+namespace tandem::lint {
+namespace {
+
+using nlohmann::json;
+
+LintReport run(const std::vector<Source>& sources, LintOptions o = {}) {
+  auto r = lint(sources, o);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? *r : LintReport{};
+}
+
+TEST(Lint, FindingsNameFileLineAndColumn) {
+  LintReport r = run({{"0002_x.sql", "SELECT 1;\n\n  CREATE INDEX i ON t (a);\n", 5, true}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].file, "0002_x.sql");
+  EXPECT_EQ(r.findings[0].line, 7);
+  EXPECT_EQ(r.findings[0].column, 3);
+  EXPECT_EQ(r.findings[0].rule, "index-not-concurrent");
+  EXPECT_EQ(r.findings[0].lock, "SHARE on t (blocks writes)");
+  EXPECT_NE(r.findings[0].fix.find("CREATE INDEX CONCURRENTLY i ON t (a)"), std::string::npos);
+  EXPECT_EQ(r.worst(), Severity::kError);
+}
+
+TEST(Lint, ParseErrorNamesLineAndColumn) {
+  auto r = lint({{"bad.sql", "SELECT 1;\nALTER TABLE t ADD COLUMN;\n", 10, true}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidInput);
+  EXPECT_NE(r.status().message().find("bad.sql:11:25: syntax error"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(Lint, ClassifiesEveryStatement) {
+  LintReport r = run({{"m.sql",
+                       "ALTER TABLE t ADD COLUMN a int;\n"
+                       "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u NOT VALID;\n"
+                       "ALTER TABLE t VALIDATE CONSTRAINT f;\n"
+                       "CREATE INDEX CONCURRENTLY i ON t (a);\n"
+                       "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n"
+                       "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+                       "UPDATE t SET a = 1;\n"
+                       "VACUUM FULL t;\n"
+                       "LOCK TABLE t IN SHARE MODE;\n",
+                       1, false}});
+  ASSERT_EQ(r.statements.size(), 9u);
+  auto lock = [&](size_t i) { return std::string(lock_name(r.statements[i].classification.lock)); };
+  EXPECT_EQ(lock(0), "ACCESS EXCLUSIVE");
+  EXPECT_FALSE(r.statements[0].classification.rewrites);
+  EXPECT_EQ(lock(1), "SHARE ROW EXCLUSIVE");
+  EXPECT_FALSE(r.statements[1].classification.scans);
+  EXPECT_EQ(lock(2), "SHARE UPDATE EXCLUSIVE");
+  EXPECT_TRUE(r.statements[2].classification.scans);
+  EXPECT_EQ(lock(3), "SHARE UPDATE EXCLUSIVE");
+  EXPECT_TRUE(r.statements[4].classification.rewrites);
+  EXPECT_TRUE(r.statements[5].classification.scans);
+  EXPECT_EQ(lock(6), "ROW EXCLUSIVE");
+  EXPECT_TRUE(r.statements[6].classification.scans);
+  EXPECT_TRUE(r.statements[7].classification.rewrites);
+  EXPECT_EQ(lock(8), "SHARE");
+  EXPECT_EQ(r.statements[8].classification.relation, "t");
+}
+
+// Column types from earlier migrations decide whether a type change rewrites.
+TEST(Lint, KnownTypesFromEarlierFiles) {
+  Source create{"0001.sql",
+                "CREATE TABLE t (id bigint PRIMARY KEY, v varchar(20), n numeric(10,2), i int);", 1,
+                true};
+  auto rewrite = [&](const std::string& alter) {
+    LintReport r = run({create, {"0002.sql", alter, 1, true}});
+    for (const Finding& f : r.findings)
+      if (f.rule == "type-change-rewrite") return true;
+    return false;
+  };
+  EXPECT_FALSE(rewrite("ALTER TABLE t ALTER COLUMN v TYPE varchar(50);"));
+  EXPECT_FALSE(rewrite("ALTER TABLE t ALTER COLUMN v TYPE text;"));
+  EXPECT_FALSE(rewrite("ALTER TABLE t ALTER COLUMN v TYPE varchar;"));
+  EXPECT_FALSE(rewrite("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2);"));
+  EXPECT_FALSE(rewrite("ALTER TABLE t ALTER COLUMN n TYPE numeric;"));
+  EXPECT_TRUE(rewrite("ALTER TABLE t ALTER COLUMN v TYPE varchar(10);"));
+  EXPECT_TRUE(rewrite("ALTER TABLE t ALTER COLUMN n TYPE numeric(12,3);"));
+  EXPECT_TRUE(rewrite("ALTER TABLE t ALTER COLUMN i TYPE bigint;"));
+  EXPECT_TRUE(rewrite("ALTER TABLE t ALTER COLUMN v TYPE varchar(50) USING v || '';"));
+  // Renames carry the type along.
+  EXPECT_FALSE(
+      rewrite("ALTER TABLE t RENAME COLUMN v TO w; ALTER TABLE t ALTER COLUMN w TYPE text;"));
+  // An unknown table's change is reported as a warning, not an error.
+  LintOptions quiet;
+  quiet.runner_sets_lock_timeout = true;
+  LintReport r = run({{"x.sql", "ALTER TABLE other ALTER COLUMN a TYPE text;", 1, true}}, quiet);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].severity, Severity::kWarning);
+}
+
+TEST(Lint, SeverityOverridesAndOff) {
+  LintOptions o;
+  o.severity["index-not-concurrent"] = Severity::kInfo;
+  o.severity["missing-lock-timeout"] = Severity::kOff;
+  LintReport r = run({{"m.sql", "CREATE INDEX i ON t (a);", 1, true}}, o);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].severity, Severity::kInfo);
+}
+
+TEST(Lint, Reporters) {
+  LintReport r = run({{"m.sql", "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);", 1, true}});
+  std::string text = render(r, Format::kText);
+  EXPECT_NE(text.find("m.sql:1:1: error constraint-not-valid: "), std::string::npos) << text;
+  EXPECT_NE(text.find("  fix:  ALTER TABLE t ADD CONSTRAINT c … NOT VALID;"), std::string::npos);
+  json j = json::parse(render(r, Format::kJson, /*explain=*/true));
+  EXPECT_EQ(j["findings"][0]["rule"], "constraint-not-valid");
+  EXPECT_EQ(j["explain"][0]["lock"], "ACCESS EXCLUSIVE");
+  EXPECT_EQ(j["explain"][0]["scans"], true);
+  json s = json::parse(render(r, Format::kSarif));
+  EXPECT_EQ(s["version"], "2.1.0");
+  EXPECT_EQ(s["runs"][0]["results"][0]["ruleId"], "constraint-not-valid");
+  EXPECT_EQ(s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+            1);
+  EXPECT_GE(s["runs"][0]["tool"]["driver"]["rules"].size(), 17u);
+  std::string gh = render(r, Format::kGithub);
+  EXPECT_EQ(gh.rfind("::error file=m.sql,line=1,col=1,title=tandem constraint-not-valid::", 0), 0u)
+      << gh;
+  EXPECT_EQ(static_cast<size_t>(std::count(gh.begin(), gh.end(), '\n')), r.findings.size())
+      << "one line per finding";
+}
+
+TEST(Lint, MigrationFilesLintTheirUpSectionOnly) {
+  testing::TempDir dir;
+  dir.write("0001_a.sql",
+            "-- tandem:up\nCREATE TABLE a (id bigint PRIMARY KEY);\n\nCREATE INDEX i ON b (x);\n"
+            "-- tandem:down\nDROP TABLE a;\n");
+  dir.write("0002_b.sql", "-- tandem:up\nALTER TABLE a ADD COLUMN n int NOT NULL;\n");
+  auto src = sources({}, dir.path());
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  ASSERT_EQ(src->size(), 2u);
+  LintReport r = run(*src);
+  std::vector<std::string> got;
+  for (const Finding& f : r.findings)
+    got.push_back(f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + " " +
+                  f.rule);
+  std::vector<std::string> want = {"0001_a.sql:4 index-not-concurrent",
+                                   "0002_b.sql:2 add-column-not-null",
+                                   "0002_b.sql:2 missing-lock-timeout"};
+  EXPECT_EQ(got, want);
+}
+
+}  // namespace
+}  // namespace tandem::lint
