@@ -3,6 +3,7 @@
 // Every entry point validates the whole folder against the history before it changes anything.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ struct EngineOptions {
   int backfill_max_lag_ms = 0;
   std::string backfill_replica_url;
   std::string backfill_throttle_query;
+  // PostgreSQL `up`: pending SQL migrations are linted first (tandem/lint.h) and refused when
+  // a finding is at error level; true applies them anyway.
+  bool allow_unsafe = false;
+  // Lint rule severities from the config file: rule id → "off" | "info" | "warning" | "error".
+  std::map<std::string, std::string> lint_severity;
   // Called after each backfill batch and whenever a backfill starts or stops waiting.
   std::function<void(const struct BackfillProgress&)> on_backfill;
   // Called after each migration applied or reverted by up/down: the step, how many of this

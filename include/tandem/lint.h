@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/migration.h"
 #include "tandem/status.h"
 
 namespace tandem::lint {
@@ -71,6 +72,9 @@ struct LintReport {
 struct LintOptions {
   // Per-rule severity overrides ("off" disables a rule).
   std::map<std::string, Severity> severity;
+  // Report findings only in these files (Source::file); empty: in every file. The others are
+  // still read, for the tables and column types they create.
+  std::vector<std::string> only_files;
   // The runner sets lock_timeout itself (tandem does: --lock-timeout), so a missing
   // `SET lock_timeout` is no finding.
   bool runner_sets_lock_timeout = false;
@@ -104,6 +108,29 @@ bool parse_format(const std::string& text, Format& out);
 // annotations. `explain` adds every statement's lock and rewrite/scan classification (text
 // and json).
 std::string render(const LintReport& report, Format format, bool explain = false);
+
+// Severity overrides from `rule id → level` text (a config file's lint.rules); errors name the
+// unknown rule or level.
+Result<std::map<std::string, Severity>> severities(const std::map<std::string, std::string>& text);
+
+// The `lint:` section of a tandem config file (YAML):
+//   lint:
+//     fail_on: warning          # error (default) | warning | info
+//     rules: {prefer-text: off, missing-lock-timeout: error}
+struct Config {
+  std::map<std::string, std::string> rules;
+  std::string fail_on;  // "" when not set
+};
+// Reads `path`; a missing file is an empty config when `optional`. Errors name the file, the
+// line and what is wrong.
+Result<Config> load_config(const std::string& path, bool optional);
+
+// Error-level findings in the pending SQL migrations `pending` (paths) of the folder `dir`
+// — what `tandem up` refuses to apply without --allow-unsafe — as problems with the fix in
+// the hint.
+Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
+                                             const std::vector<std::string>& pending,
+                                             const std::map<std::string, std::string>& rules);
 
 struct RuleInfo {
   std::string id, reason;

@@ -43,12 +43,22 @@ std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
     return fail(Status::InvalidInput(fmt::format("--format {} is not a lint format", format),
                                      "use text, json, sarif or github"));
   }
+  // The config file's fail_on, unless --fail-on was given.
+  std::string level = fail_on;
+  if (cmd->count("--fail-on") == 0) {
+    auto config =
+        lint::load_config(config_path.empty() ? "tandem.yaml" : config_path, config_path.empty());
+    if (config.ok() && !config->fail_on.empty()) level = config->fail_on;
+  }
   lint::Severity threshold;
-  if (!lint::parse_severity(fail_on, threshold) || threshold == lint::Severity::kOff) {
+  if (!lint::parse_severity(level, threshold) || threshold == lint::Severity::kOff) {
     return fail(Status::InvalidInput(fmt::format("--fail-on {} is not a severity", fail_on),
                                      "use error, warning or info"));
   }
   lint::LintOptions lo;
+  auto from_config = lint::severities(options.lint_severity);
+  if (!from_config.ok()) return fail(from_config.status());
+  lo.severity = *from_config;
   std::vector<std::string> known;
   for (const lint::RuleInfo& r : lint::rules()) known.push_back(r.id);
   for (const std::string& s : severities) {

@@ -19,6 +19,7 @@ struct LintCommand {
   bool explain = false;
   bool list_rules = false;
   std::vector<std::string> severities;  // "rule=level"
+  std::string config_path;              // --config, "" for the default
 
   void add(CLI::App& app);
   // The exit code when `tandem lint` was given, else nullopt.

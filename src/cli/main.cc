@@ -14,6 +14,7 @@
 #include "cli/progress.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
+#include "tandem/lint.h"
 #include "tandem/version.h"
 
 namespace {
@@ -40,6 +41,8 @@ struct Globals {
   std::string max_lag = "0";
   std::string replica;
   std::string throttle_query;
+  std::string config;
+  bool allow_unsafe = false;
 };
 
 int fail(const Globals& g, const Status& st) {
@@ -93,6 +96,10 @@ Result<EngineOptions> engine_options(const Globals& g) {
                                 "e.g. --replica postgres://replica/app --max-lag 10s");
   }
   o.allow_out_of_order = g.allow_out_of_order;
+  o.allow_unsafe = g.allow_unsafe;
+  auto config = lint::load_config(g.config.empty() ? "tandem.yaml" : g.config, g.config.empty());
+  if (!config.ok()) return config.status();
+  o.lint_severity = config->rules;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
   return o;
@@ -139,6 +146,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--batch-max", g.batch_max, "backfills: the largest batch, in rows")
       ->capture_default_str();
+  app.add_option("--config", g.config,
+                 "config file (default: tandem.yaml in the current folder, if there is one)");
   app.add_option("--max-rows-per-second", g.max_rows_per_second,
                  "backfills: never change more rows per second than this (0 = no cap)");
   app.add_option("--max-lag", g.max_lag,
@@ -181,6 +190,8 @@ int main(int argc, char** argv) {
   bool group = false;
   up_cmd->add_flag("--group", group,
                    "apply all pending transactional migrations in one transaction: all or nothing");
+  up_cmd->add_flag("--allow-unsafe", g.allow_unsafe,
+                   "PostgreSQL: apply migrations even when `tandem lint` finds errors in them");
   up_cmd->add_flag("--dry-run", dry_run,
                    "print the plan instead of running it (same as `tandem plan`)");
   up_cmd->footer(
@@ -384,6 +395,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  lint_cmd.config_path = g.config;
   if (auto rc = lint_cmd.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
     return *rc;
   }

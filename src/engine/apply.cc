@@ -14,6 +14,7 @@
 #include "expand/sqlite_rebuild.h"
 #include "expand/version_schema.h"
 #include "tandem/engine.h"
+#include "tandem/lint.h"
 
 namespace tandem {
 namespace {
@@ -406,6 +407,18 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
              "finish it with `tandem complete` or undo it with `tandem rollback` first"});
       }
       for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+      if (dir == Direction::kUp && s.pg() && !options.allow_unsafe && problems.empty()) {
+        // Long locks, rewrites and breaking changes are refused before anything runs.
+        std::vector<std::string> pending;
+        for (const Pick& p : picks)
+          if (!p.migration->operations) pending.push_back(p.migration->path);
+        auto unsafe = lint::unsafe_problems(options.dir, pending, options.lint_severity);
+        if (!unsafe.ok()) {
+          rollback_sqlite();
+          return unsafe.status();
+        }
+        for (Problem& p : *unsafe) problems.push_back(std::move(p));
+      }
       if (dir == Direction::kDown) {
         for (Problem& p : check_down(prepared, rows, picks, down_opts))
           problems.push_back(std::move(p));

@@ -158,10 +158,12 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
       } else if (d.word == "no-transaction") {
         m.no_transaction = true;
         m.no_transaction_line = line_no;
+      } else if (d.word == "ignore") {
+        // `-- tandem:ignore RULE…`: for `tandem lint`, which reads it from the statement's text.
       } else {
-        problem("unknown_directive", line_no,
-                fmt::format("unknown directive `-- tandem:{}`", d.word),
-                "use -- tandem:up, -- tandem:down or -- tandem:no-transaction");
+        problem(
+            "unknown_directive", line_no, fmt::format("unknown directive `-- tandem:{}`", d.word),
+            "use -- tandem:up, -- tandem:down, -- tandem:no-transaction or -- tandem:ignore RULE");
       }
     } else if (current == nullptr && !saw_code_before_marker && has_code(line)) {
       saw_code_before_marker = true;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "lint/rule.h"
@@ -118,8 +119,12 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
   LintReport report;
   Context ctx;
   ctx.options = &options;
+  static const std::vector<std::unique_ptr<Rule>> no_rules;
   for (const Source& source : sources) {
     TANDEM_ASSIGN_OR_RETURN(std::vector<Statement> stmts, parse(source));
+    bool report_here = options.only_files.empty() ||
+                       std::find(options.only_files.begin(), options.only_files.end(),
+                                 source.file) != options.only_files.end();
     ++report.files;
     // How the file runs: one transaction, unless it says otherwise, manages its own, or has a
     // statement that cannot run in one.
@@ -145,7 +150,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
       sr.column = st.column;
       sr.sql = st.sql;
       sr.classification = classify(st, ctx);
-      for (const auto& rule : all_rules()) {
+      for (const auto& rule : report_here ? all_rules() : no_rules) {
         std::vector<Finding> found;
         rule->check(st, sr.classification, ctx, found);
         for (Finding& f : found) {
@@ -158,7 +163,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
         }
       }
       learn(st, sr.classification, ctx);
-      report.statements.push_back(std::move(sr));
+      if (report_here) report.statements.push_back(std::move(sr));
     }
   }
   report.elapsed_us =

@@ -1,0 +1,108 @@
+// The lint section of tandem's config file, and the check `tandem up` runs before applying.
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+
+#include "tandem/engine.h"
+#include "tandem/lint.h"
+
+namespace tandem::lint {
+
+Result<std::map<std::string, Severity>> severities(const std::map<std::string, std::string>& text) {
+  std::map<std::string, Severity> out;
+  std::vector<RuleInfo> all = rules();
+  for (const auto& [rule, level] : text) {
+    bool known =
+        std::any_of(all.begin(), all.end(), [&](const RuleInfo& r) { return r.id == rule; });
+    Severity s;
+    if (!known) {
+      return Status::InvalidInput(fmt::format("unknown lint rule '{}'", rule),
+                                  "`tandem lint --rules` lists the rules");
+    }
+    if (!parse_severity(level, s)) {
+      return Status::InvalidInput(fmt::format("lint rule {}: '{}' is not a severity", rule, level),
+                                  "use off, info, warning or error");
+    }
+    out[rule] = s;
+  }
+  return out;
+}
+
+Result<Config> load_config(const std::string& path, bool optional) {
+  Config c;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (optional) return c;
+    return Status::InvalidInput(fmt::format("config file {} does not exist", path));
+  }
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    YAML::Node lint = root["lint"];
+    if (!lint) return c;
+    if (!lint.IsMap()) {
+      return Status::InvalidInput(
+          fmt::format("{}:{}: `lint` must be a mapping", path, lint.Mark().line + 1),
+          "e.g. lint: {rules: {prefer-text: off}}");
+    }
+    for (const auto& kv : lint) {
+      std::string key = kv.first.as<std::string>();
+      if (key == "fail_on") {
+        c.fail_on = kv.second.as<std::string>();
+        Severity s;
+        if (!parse_severity(c.fail_on, s) || s == Severity::kOff) {
+          return Status::InvalidInput(fmt::format("{}:{}: fail_on '{}' is not a severity", path,
+                                                  kv.second.Mark().line + 1, c.fail_on),
+                                      "use error, warning or info");
+        }
+      } else if (key == "rules" && kv.second.IsMap()) {
+        for (const auto& r : kv.second) {
+          // YAML reads a bare `off` as the boolean false.
+          std::string level = r.second.as<std::string>();
+          if (level == "false") level = "off";
+          c.rules[r.first.as<std::string>()] = level;
+        }
+        auto checked = severities(c.rules);
+        if (!checked.ok()) {
+          return Status::InvalidInput(
+              fmt::format("{}:{}: {}", path, kv.second.Mark().line + 1, checked.status().message()),
+              checked.status().hint());
+        }
+      } else {
+        return Status::InvalidInput(
+            fmt::format("{}:{}: unknown lint setting '{}'", path, kv.first.Mark().line + 1, key),
+            "lint takes `fail_on` and `rules`");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidInput(
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  return c;
+}
+
+Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
+                                             const std::vector<std::string>& pending,
+                                             const std::map<std::string, std::string>& rules) {
+  std::vector<Problem> out;
+  if (pending.empty()) return out;
+  TANDEM_ASSIGN_OR_RETURN(std::vector<Source> all, sources({}, dir));
+  LintOptions o;
+  TANDEM_ASSIGN_OR_RETURN(o.severity, severities(rules));
+  o.runner_sets_lock_timeout = true;  // tandem runs every statement under --lock-timeout
+  o.only_files = pending;
+  auto report = lint(all, o);
+  if (!report.ok()) return out;  // a parse error is reported when the migration runs
+  for (const Finding& f : report->findings) {
+    if (f.severity < Severity::kError) continue;
+    out.push_back({"unsafe_migration", f.file, f.line, f.column,
+                   fmt::format("{}: {} — {}", f.rule, f.message, f.lock),
+                   fmt::format("safe way: {} (or put `-- tandem:ignore {}` before the statement, "
+                               "or run with --allow-unsafe)",
+                               f.fix, f.rule)});
+  }
+  return out;
+}
+
+}  // namespace tandem::lint
