@@ -132,6 +132,31 @@ Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
                                              const std::vector<std::string>& pending,
                                              const std::map<std::string, std::string>& rules);
 
+// `tandem lint --trace`: what each statement did on a real PostgreSQL, measured.
+struct TracedStatement {
+  std::string file;
+  int line = 0, column = 0;
+  std::string sql;
+  Classification expected;  // the static classification
+  bool traced = false;      // false: not run in the traced transaction (see note)
+  Lock lock = Lock::kNone;  // the strongest lock it newly took on a table
+  std::string relation;     // … and on which table
+  std::vector<std::string> locks;      // every new table lock, "ACCESS EXCLUSIVE on t"
+  std::vector<std::string> rewritten;  // tables whose relfilenode changed
+  std::vector<std::string> scanned;    // tables it read sequentially
+  std::string note;                    // why not traced, or the error it raised
+  std::vector<std::string> disagreements;  // where the trace differs from `expected`
+};
+
+// Runs `sources` in order on the PostgreSQL database `db_url` (a scratch copy: each statement
+// is traced alone inside a transaction that is rolled back, then applied for real so the next
+// one finds what it created), recording per statement the table locks it took (pg_locks), whether
+// it rewrote a table (relfilenode changed) and scanned one (pg_stat_xact_user_tables).
+// Statements that cannot run in a transaction (CONCURRENTLY) are applied but not traced.
+Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
+                                           const std::string& db_url);
+std::string render_trace(const std::vector<TracedStatement>& traced, bool json);
+
 struct RuleInfo {
   std::string id, reason;
   Severity default_severity;

@@ -20,13 +20,17 @@ void LintCommand::add(CLI::App& app) {
   cmd->add_option("--severity", severities,
                   "override a rule's severity: RULE=off|info|warning|error (repeatable)");
   cmd->add_flag("--rules", list_rules, "list the rules and exit");
+  cmd->add_flag("--trace", trace,
+                "run the migrations on the --db PostgreSQL (a scratch copy!) and report the locks, "
+                "rewrites and scans each statement really caused");
   cmd->footer(
       "Each finding names the rule, the lock the statement takes, and the safe way to write it.\n"
       "Silence one statement with a comment before it: -- tandem:ignore RULE-ID\n"
       "Examples:\n  tandem lint                                   # the migrations folder\n"
       "  tandem lint migrations/0042_add_index.sql --explain\n"
       "  tandem lint --format github --fail-on warning  # in a GitHub workflow\n"
-      "  tandem lint --severity prefer-text=off --format sarif > lint.sarif");
+      "  tandem lint --severity prefer-text=off --format sarif > lint.sarif\n"
+      "  tandem --db postgres://localhost/scratch lint --trace   # measured, not guessed");
 }
 
 std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
@@ -75,6 +79,14 @@ std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
   }
   auto sources = lint::sources(paths, options.dir);
   if (!sources.ok()) return fail(sources.status());
+  if (trace) {
+    auto traced = lint::trace(*sources, options.db_url);
+    if (!traced.ok()) return fail(traced.status());
+    std::cout << lint::render_trace(*traced, f == lint::Format::kJson);
+    for (const auto& t : *traced)
+      if (!t.disagreements.empty()) return 1;
+    return 0;
+  }
   auto report = lint::lint(*sources, lo);
   if (!report.ok()) return fail(report.status());
   std::cout << lint::render(*report, f, explain);

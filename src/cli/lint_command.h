@@ -18,6 +18,7 @@ struct LintCommand {
   std::string fail_on = "error";
   bool explain = false;
   bool list_rules = false;
+  bool trace = false;
   std::vector<std::string> severities;  // "rule=level"
   std::string config_path;              // --config, "" for the default
 

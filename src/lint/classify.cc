@@ -8,7 +8,9 @@ namespace {
 
 // A column definition's default expression (nullptr when none).
 const nlohmann::json* default_of(const nlohmann::json& column_def) {
-  for (const auto& c : column_def.value("constraints", nlohmann::json::array())) {
+  auto list = column_def.find("constraints");  // a reference: value() would return a copy
+  if (list == column_def.end()) return nullptr;
+  for (const auto& c : *list) {
     if (c.contains("Constraint") && str(c["Constraint"], "contype") == "CONSTR_DEFAULT")
       return &c["Constraint"]["raw_expr"];
   }

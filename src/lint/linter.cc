@@ -39,7 +39,8 @@ void end_transaction(Context& ctx) {
   ctx.not_valid_here.clear();
 }
 
-// Folds `st` into what the statements after it know.
+}  // namespace
+
 void learn(const Statement& st, const Classification& c, Context& ctx) {
   const auto& b = st.body();
   if (st.kind == "VariableSetStmt" && str(b, "name") == "lock_timeout") {
@@ -112,7 +113,6 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
   }
 }
 
-}  // namespace
 
 Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& options) {
   auto t0 = std::chrono::steady_clock::now();

@@ -100,7 +100,8 @@ Result<std::vector<Statement>> parse(const Source& source) {
     size_t text = skip_blank(source.sql, begin, end);
     st.ignored = ignores(source.sql.substr(begin, text - begin));
     std::tie(st.line, st.column) = position(source.sql, text, source.first_line);
-    st.sql = collapse(source.sql.substr(text, end - text));
+    st.raw = source.sql.substr(text, end - text);
+    st.sql = collapse(st.raw);
     st.file = source.file;
     out.push_back(std::move(st));
   }

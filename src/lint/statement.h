@@ -16,7 +16,8 @@ struct Statement {
   std::string kind;     // "IndexStmt"
   std::string file;
   int line = 0, column = 0;
-  std::string sql;                // the statement's text, whitespace collapsed
+  std::string sql;  // the statement's text, whitespace collapsed
+  std::string raw;  // the statement's text as written (no trailing semicolon)
   std::set<std::string> ignored;  // rule ids from `-- tandem:ignore a, b` before it
   const nlohmann::json& body() const { return node.at(kind); }
 };
@@ -44,6 +45,10 @@ struct Context {
   std::map<std::string, std::map<std::string, std::string>> check_columns;  // table → con → col
   bool created(const std::string& table) const { return created_here.count(table) > 0; }
 };
+
+struct Classification;
+// Folds `st` (classified as `c`) into what the statements after it know.
+void learn(const Statement& st, const Classification& c, Context& ctx);
 
 // Helpers over libpg_query's JSON.
 std::string str(const nlohmann::json& node, const char* key);  // node[key] as text, "" if absent

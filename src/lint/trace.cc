@@ -1,0 +1,217 @@
+// `tandem lint --trace`: measured, not guessed. Each statement runs inside a transaction on a
+// scratch database, between two looks at what the transaction holds: pg_locks (its own table
+// locks), pg_class.relfilenode (a new one = the table was rewritten) and
+// pg_stat_xact_user_tables.seq_scan (this transaction's sequential scans).
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "lint/classify.h"
+#include "lint/statement.h"
+
+namespace tandem::lint {
+namespace {
+
+// Table locks this backend holds: "table|Mode".
+Result<std::set<std::string>> held_locks(db::Connection& conn) {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn.query("SELECT c.relname || '|' || l.mode FROM pg_locks l JOIN pg_class c "
+                             "ON c.oid = l.relation JOIN pg_namespace n ON n.oid = "
+                             "c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = "
+                             "'relation' AND l.granted AND c.relkind IN ('r', 'p', 'm') AND "
+                             "n.nspname NOT IN ('pg_catalog', 'information_schema')"));
+  std::set<std::string> out;
+  for (size_t i = 0; i < r.size(); ++i) out.insert(r.text(i, 0));
+  return out;
+}
+
+// table → value of `column_sql` for every user table.
+Result<std::map<std::string, std::string>> per_table(db::Connection& conn, const std::string& sql) {
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r, conn.query(sql));
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < r.size(); ++i) out[r.text(i, 0)] = r.text(i, 1);
+  return out;
+}
+
+const char* kFilenodes =
+    "SELECT c.relname, c.relfilenode::text FROM pg_class c JOIN pg_namespace n ON n.oid = "
+    "c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', "
+    "'information_schema') AND n.nspname NOT LIKE 'pg_toast%'";
+const char* kScans = "SELECT relname, seq_scan::text FROM pg_stat_xact_user_tables";
+
+Lock lock_from_mode(const std::string& mode) {
+  static const std::map<std::string, Lock> kModes = {
+      {"AccessShareLock", Lock::kAccessShare},
+      {"RowShareLock", Lock::kRowShare},
+      {"RowExclusiveLock", Lock::kRowExclusive},
+      {"ShareUpdateExclusiveLock", Lock::kShareUpdateExclusive},
+      {"ShareLock", Lock::kShare},
+      {"ShareRowExclusiveLock", Lock::kShareRowExclusive},
+      {"ExclusiveLock", Lock::kExclusive},
+      {"AccessExclusiveLock", Lock::kAccessExclusive}};
+  auto it = kModes.find(mode);
+  return it == kModes.end() ? Lock::kNone : it->second;
+}
+
+bool runs_outside_transaction(const Statement& st) {
+  if ((st.kind == "IndexStmt" || st.kind == "DropStmt") && flag(st.body(), "concurrent"))
+    return true;
+  if (st.kind == "ReindexStmt")
+    for (const auto& p : st.body().value("params", nlohmann::json::array()))
+      if (str(p["DefElem"], "defname") == "concurrently") return true;
+  return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt" || st.kind == "TransactionStmt";
+}
+
+// Where the measurement differs from the static classification.
+void compare(TracedStatement& t) {
+  const Classification& e = t.expected;
+  if (t.lock != e.lock) {
+    t.disagreements.push_back(fmt::format("lock: static {}, traced {}", lock_name(e.lock),
+                                          lock_name(t.lock)));
+  }
+  bool rewrote = !t.rewritten.empty();
+  if (rewrote != e.rewrites) {
+    t.disagreements.push_back(fmt::format("rewrite: static {}, traced {}", e.rewrites ? "yes" : "no",
+                                          rewrote ? "yes" : "no"));
+  }
+  // A rewrite reads the whole table too.
+  bool scanned = !t.scanned.empty();
+  if (scanned != (e.scans || e.rewrites)) {
+    t.disagreements.push_back(fmt::format("scan: static {}, traced {}",
+                                          e.scans || e.rewrites ? "yes" : "no",
+                                          scanned ? "yes" : "no"));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
+                                           const std::string& db_url) {
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(db_url));
+  if (url.backend != db::Backend::kPostgres) {
+    return Status::InvalidInput("`tandem lint --trace` needs a PostgreSQL --db (a scratch copy)");
+  }
+  db::ConnectOptions copts;
+  copts.application_name = "tandem lint --trace";
+  TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(db_url, copts));
+  std::vector<TracedStatement> out;
+  Context ctx;
+  LintOptions none;
+  ctx.options = &none;
+  for (const Source& source : sources) {
+    TANDEM_ASSIGN_OR_RETURN(std::vector<Statement> stmts, parse(source));
+    for (const Statement& st : stmts) {
+      TracedStatement t;
+      t.file = st.file;
+      t.line = st.line;
+      t.column = st.column;
+      t.sql = st.sql;
+      t.expected = classify(st, ctx);
+      learn(st, t.expected, ctx);
+      if (runs_outside_transaction(st)) {
+        t.note = st.kind == "TransactionStmt" ? "transaction control: not traced"
+                                              : "runs outside a transaction: applied, not traced";
+        if (st.kind != "TransactionStmt") {
+          Status applied = conn->execute(st.raw);
+          if (!applied.ok()) t.note = "failed: " + applied.message();
+        }
+        out.push_back(std::move(t));
+        continue;
+      }
+      // Traced alone in a transaction rolled back at once (so no lock an earlier statement
+      // took hides this one's), then applied for real for the statements after it.
+      TANDEM_RETURN_IF_ERROR(conn->execute("BEGIN"));
+      auto measure = [&]() -> Status {
+        TANDEM_ASSIGN_OR_RETURN(auto nodes0, per_table(*conn, kFilenodes));
+        TANDEM_ASSIGN_OR_RETURN(auto scans0, per_table(*conn, kScans));
+        Status ran = conn->execute(st.raw);
+        if (!ran.ok()) {
+          t.note = "failed: " + ran.message();
+          return Status::Ok();
+        }
+        t.traced = true;
+        TANDEM_ASSIGN_OR_RETURN(std::set<std::string> locks, held_locks(*conn));
+        TANDEM_ASSIGN_OR_RETURN(auto nodes1, per_table(*conn, kFilenodes));
+        TANDEM_ASSIGN_OR_RETURN(auto scans1, per_table(*conn, kScans));
+        for (const std::string& l : locks) {
+          std::string table = l.substr(0, l.find('|'));
+          if (!nodes0.count(table)) continue;  // a table this statement created
+          Lock lock = lock_from_mode(l.substr(l.find('|') + 1));
+          t.locks.push_back(fmt::format("{} on {}", lock_name(lock), table));
+          if (lock > t.lock) {
+            t.lock = lock;
+            t.relation = table;
+          }
+        }
+        for (const auto& [table, node] : nodes1)
+          if (nodes0.count(table) && nodes0[table] != node) t.rewritten.push_back(table);
+        for (const auto& [table, n] : scans1) {
+          auto before = scans0.find(table);
+          long long was = before == scans0.end() ? 0 : std::stoll(before->second);
+          if (nodes0.count(table) && std::stoll(n) > was) t.scanned.push_back(table);
+        }
+        return Status::Ok();
+      };
+      Status measured = measure();
+      TANDEM_RETURN_IF_ERROR(conn->execute("ROLLBACK"));
+      TANDEM_RETURN_IF_ERROR(measured);
+      if (t.traced) {
+        compare(t);
+        Status applied = conn->execute(st.raw);
+        if (!applied.ok()) t.note = "applying it after the trace failed: " + applied.message();
+      }
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+std::string render_trace(const std::vector<TracedStatement>& traced, bool json) {
+  if (json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const TracedStatement& t : traced) {
+      arr.push_back({{"file", t.file},
+                     {"line", t.line},
+                     {"column", t.column},
+                     {"sql", t.sql},
+                     {"traced", t.traced},
+                     {"static", {{"lock", lock_name(t.expected.lock)},
+                                 {"relation", t.expected.relation},
+                                 {"rewrites", t.expected.rewrites},
+                                 {"scans", t.expected.scans}}},
+                     {"lock", lock_name(t.lock)},
+                     {"relation", t.relation},
+                     {"locks", t.locks},
+                     {"rewritten", t.rewritten},
+                     {"scanned", t.scanned},
+                     {"note", t.note},
+                     {"disagreements", t.disagreements}});
+    }
+    return nlohmann::json{{"statements", arr}}.dump(2) + "\n";
+  }
+  std::string out;
+  int disagree = 0;
+  for (const TracedStatement& t : traced) {
+    out += fmt::format("{}:{}:{}: {}\n", t.file, t.line, t.column,
+                       t.sql.size() > 100 ? t.sql.substr(0, 97) + "..." : t.sql);
+    if (!t.traced) {
+      out += "  " + t.note + "\n";
+      continue;
+    }
+    std::string locks;
+    for (const std::string& l : t.locks) locks += (locks.empty() ? "" : ", ") + l;
+    out += fmt::format("  traced: {}{}{}\n", locks.empty() ? "no new table lock" : locks,
+                       t.rewritten.empty() ? "" : "; rewrote " + t.rewritten[0],
+                       t.scanned.empty() ? "" : "; scanned " + t.scanned[0]);
+    for (const std::string& d : t.disagreements) out += "  differs from the static analysis: " + d + "\n";
+    disagree += !t.disagreements.empty();
+  }
+  out += fmt::format("{} statement(s) traced, {} differ from the static analysis\n", traced.size(),
+                     disagree);
+  return out;
+}
+
+}  // namespace tandem::lint
