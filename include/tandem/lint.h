@@ -137,14 +137,14 @@ struct TracedStatement {
   std::string file;
   int line = 0, column = 0;
   std::string sql;
-  Classification expected;  // the static classification
-  bool traced = false;      // false: not run in the traced transaction (see note)
-  Lock lock = Lock::kNone;  // the strongest lock it newly took on a table
-  std::string relation;     // … and on which table
-  std::vector<std::string> locks;      // every new table lock, "ACCESS EXCLUSIVE on t"
-  std::vector<std::string> rewritten;  // tables whose relfilenode changed
-  std::vector<std::string> scanned;    // tables it read sequentially
-  std::string note;                    // why not traced, or the error it raised
+  Classification expected;                 // the static classification
+  bool traced = false;                     // false: not run in the traced transaction (see note)
+  Lock lock = Lock::kNone;                 // the strongest lock it newly took on a table
+  std::string relation;                    // … and on which table
+  std::vector<std::string> locks;          // every new table lock, "ACCESS EXCLUSIVE on t"
+  std::vector<std::string> rewritten;      // tables whose relfilenode changed
+  std::vector<std::string> scanned;        // tables it read sequentially
+  std::string note;                        // why not traced, or the error it raised
   std::vector<std::string> disagreements;  // where the trace differs from `expected`
 };
 

@@ -76,9 +76,17 @@ void alter_table(const nlohmann::json& body, const Context& ctx, Classification&
       auto checked = ctx.not_null_checked.find(table);
       if (checked == ctx.not_null_checked.end() || !checked->second.count(str(cmd, "name")))
         c.scans = true;
+    } else if (sub == "AT_AttachPartition") {
+      // The parent: SHARE UPDATE EXCLUSIVE; the partition attached: ACCESS EXCLUSIVE, read
+      // in full to check it fits its bounds (unless a CHECK already proves it).
+      raise(c, Lock::kShareUpdateExclusive, table);
+      const auto& cmd_def = cmd["def"];
+      if (cmd_def.contains("PartitionCmd"))
+        raise(c, Lock::kAccessExclusive, relation_name(cmd_def["PartitionCmd"]["name"]));
+      c.scans = true;
     } else if (sub == "AT_SetStatistics" || sub == "AT_SetOptions" || sub == "AT_ResetOptions" ||
-               sub == "AT_AttachPartition" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
-               sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
+               sub == "AT_ClusterOn" || sub == "AT_DropCluster" || sub == "AT_SetRelOptions" ||
+               sub == "AT_ResetRelOptions") {
       raise(c, Lock::kShareUpdateExclusive, table);
     } else if (sub == "AT_EnableTrig" || sub == "AT_DisableTrig" || sub == "AT_EnableTrigAll" ||
                sub == "AT_DisableTrigAll" || sub == "AT_EnableTrigUser" ||
@@ -173,7 +181,8 @@ Classification classify(const Statement& st, const Context& ctx) {
     bool concurrently = false;
     for (const auto& p : b.value("params", nlohmann::json::array()))
       concurrently |= str(p["DefElem"], "defname") == "concurrently";
-    raise(c, concurrently ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive,
+    // The table: SHARE (writes wait); the index itself: ACCESS EXCLUSIVE (queries using it).
+    raise(c, concurrently ? Lock::kShareUpdateExclusive : Lock::kShare,
           b.contains("relation") ? relation_name(b["relation"]) : str(b, "name"));
     c.scans = true;
   } else if (k == "RenameStmt") {

@@ -113,7 +113,6 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
   }
 }
 
-
 Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   LintReport report;
