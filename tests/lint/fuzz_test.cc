@@ -49,11 +49,21 @@ TEST(LintFuzz, NeverCrashes) {
     for (int e = 0; e < edits && !sql.empty(); ++e) {
       size_t at = rng() % sql.size();
       switch (rng() % 5) {
-        case 0: sql.resize(at); break;                                 // truncate
-        case 1: sql.erase(at, 1 + rng() % 8); break;                   // delete
-        case 2: sql.insert(at, 1, noise[rng() % noise.size()]); break;  // noise
-        case 3: sql.insert(at, sql.substr(at, 1 + rng() % 12)); break;  // duplicate
-        case 4: sql += std::string(";") + kSeeds[rng() % std::size(kSeeds)]; break;
+        case 0:
+          sql.resize(at);
+          break;  // truncate
+        case 1:
+          sql.erase(at, 1 + rng() % 8);
+          break;  // delete
+        case 2:
+          sql.insert(at, 1, noise[rng() % noise.size()]);
+          break;  // noise
+        case 3:
+          sql.insert(at, sql.substr(at, 1 + rng() % 12));
+          break;  // duplicate
+        case 4:
+          sql += std::string(";") + kSeeds[rng() % std::size(kSeeds)];
+          break;
       }
     }
     auto r = lint({{"fuzz.sql", sql, 1, (i % 2) == 0}});

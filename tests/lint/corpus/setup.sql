@@ -1,0 +1,11 @@
+CREATE TABLE refs (id bigint PRIMARY KEY);
+CREATE TABLE orders (id bigint PRIMARY KEY, ref_id bigint, a int, b int, c int, d int NOT NULL, e text, v varchar(100), n numeric(12,2), j json, ts timestamp, legacy text, legacy2 text, old_name text);
+CREATE TABLE orders_archive (id bigint PRIMARY KEY);
+CREATE TABLE users (id bigint PRIMARY KEY, ref_id bigint, a int, b int, c int, d int NOT NULL, e text, v varchar(100), n numeric(12,2), j json, ts timestamp, legacy text, legacy2 text, old_name text);
+CREATE TABLE users_archive (id bigint PRIMARY KEY);
+CREATE TABLE items (id bigint PRIMARY KEY, ref_id bigint, a int, b int, c int, d int NOT NULL, e text, v varchar(100), n numeric(12,2), j json, ts timestamp, legacy text, legacy2 text, old_name text);
+CREATE TABLE items_archive (id bigint PRIMARY KEY);
+CREATE TABLE accounts (id bigint PRIMARY KEY, ref_id bigint, a int, b int, c int, d int NOT NULL, e text, v varchar(100), n numeric(12,2), j json, ts timestamp, legacy text, legacy2 text, old_name text);
+CREATE TABLE accounts_archive (id bigint PRIMARY KEY);
+CREATE TABLE events (id bigint PRIMARY KEY, ref_id bigint, a int, b int, c int, d int NOT NULL, e text, v varchar(100), n numeric(12,2), j json, ts timestamp, legacy text, legacy2 text, old_name text);
+CREATE TABLE events_archive (id bigint PRIMARY KEY);
