@@ -1,13 +1,17 @@
-# Shared by the PostgreSQL benchmarks (source it from bench/*.sh, in the repository root):
-# builds tandem in Release, starts a PostgreSQL of the benchmark's own on PORT with default
-# durability, creates database `bench`. Sets TANDEM, URL, PSQL; stops the server on exit.
-# Usage: bench_setup PORT
+# Shared by the benchmarks (source it from bench/*.sh, in the repository root).
+# bench_build: installs the Debian packages and builds tandem in Release; sets TANDEM.
+# bench_setup PORT: bench_build, then a PostgreSQL of the benchmark's own on PORT with default
+# durability and a database `bench`; sets URL and PSQL; stops the server on exit.
 
-bench_setup() {
+bench_build() {
   bash scripts/install-deps.sh
   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DTANDEM_TESTS=OFF >/dev/null
   cmake --build build-bench -j "$(nproc)" --target tandem >/dev/null
   TANDEM="$PWD/build-bench/tandem"
+}
+
+bench_setup() {
+  bench_build
   # shellcheck source=../scripts/pg-harness.sh
   source scripts/pg-harness.sh
   PG_PORT="${PG_PORT:-$1}" pg_start "-c shared_buffers=256MB -c max_wal_size=4GB" >&2

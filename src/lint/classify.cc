@@ -18,7 +18,7 @@ const nlohmann::json* default_of(const nlohmann::json& column_def) {
 }
 
 bool has_constraint(const nlohmann::json& column_def, const char* contype) {
-  for (const auto& c : column_def.value("constraints", nlohmann::json::array()))
+  for (const auto& c : list(column_def, "constraints"))
     if (c.contains("Constraint") && str(c["Constraint"], "contype") == contype) return true;
   return false;
 }
@@ -34,7 +34,7 @@ void raise(Classification& c, Lock lock, const std::string& relation) {
 void alter_table(const nlohmann::json& body, const Context& ctx, Classification& c) {
   std::string table = relation_name(body["relation"]);
   auto known = ctx.tables.find(table);
-  for (const auto& item : body.value("cmds", nlohmann::json::array())) {
+  for (const auto& item : list(body, "cmds")) {
     const auto& cmd = item["AlterTableCmd"];
     std::string sub = str(cmd, "subtype");
     if (sub == "AT_AddConstraint") {
@@ -113,7 +113,7 @@ bool volatile_default(const nlohmann::json& expr) {
       "setseed", "uuidv7",          "uuid_generate_v1mc"};
   if (expr.is_object()) {
     if (expr.contains("FuncCall")) {
-      const auto& names = expr["FuncCall"].value("funcname", nlohmann::json::array());
+      const auto& names = list(expr["FuncCall"], "funcname");
       if (!names.empty() && kVolatile.count(str(names.back()["String"], "sval"))) return true;
     }
     for (const auto& [k, v] : expr.items())
@@ -170,7 +170,7 @@ Classification classify(const Statement& st, const Context& ctx) {
       raise(c, Lock::kAccessExclusive, "");
     }
     // The dropped object's name, for the message.
-    const auto& objects = b.value("objects", nlohmann::json::array());
+    const auto& objects = list(b, "objects");
     if (!objects.empty() && objects[0].contains("List")) {
       std::string name;
       for (const auto& part : objects[0]["List"]["items"])
@@ -179,7 +179,7 @@ Classification classify(const Statement& st, const Context& ctx) {
     }
   } else if (k == "ReindexStmt") {
     bool concurrently = false;
-    for (const auto& p : b.value("params", nlohmann::json::array()))
+    for (const auto& p : list(b, "params"))
       concurrently |= str(p["DefElem"], "defname") == "concurrently";
     // The table: SHARE (writes wait); the index itself: ACCESS EXCLUSIVE (queries using it).
     raise(c, concurrently ? Lock::kShareUpdateExclusive : Lock::kShare,
@@ -191,7 +191,7 @@ Classification classify(const Statement& st, const Context& ctx) {
     raise(c, Lock::kRowExclusive, relation_name(b["relation"]));
     c.scans = k != "InsertStmt" && !b.contains("whereClause");
   } else if (k == "TruncateStmt" || k == "ClusterStmt") {
-    const auto& rels = b.value("relations", nlohmann::json::array());
+    const auto& rels = list(b, "relations");
     raise(c, Lock::kAccessExclusive,
           k == "ClusterStmt" && b.contains("relation") ? relation_name(b["relation"])
           : rels.empty()                               ? ""
@@ -199,23 +199,21 @@ Classification classify(const Statement& st, const Context& ctx) {
     c.rewrites = k == "ClusterStmt";
   } else if (k == "VacuumStmt") {
     bool full = false;
-    for (const auto& o : b.value("options", nlohmann::json::array()))
-      full |= str(o["DefElem"], "defname") == "full";
+    for (const auto& o : list(b, "options")) full |= str(o["DefElem"], "defname") == "full";
     raise(c, full ? Lock::kAccessExclusive : Lock::kShareUpdateExclusive, "");
     c.rewrites = full;
   } else if (k == "CreateTrigStmt") {
     raise(c, Lock::kShareRowExclusive, relation_name(b["relation"]));
   } else if (k == "CreateStmt") {
     // A new table locks nothing anyone uses — but a foreign key locks the referenced table.
-    for (const auto& e : b.value("tableElts", nlohmann::json::array())) {
+    for (const auto& e : list(b, "tableElts")) {
       auto refs = [&](const nlohmann::json& con) {
         if (str(con, "contype") == "CONSTR_FOREIGN")
           raise(c, Lock::kShareRowExclusive, relation_name(con["pktable"]));
       };
       if (e.contains("Constraint")) refs(e["Constraint"]);
       if (e.contains("ColumnDef"))
-        for (const auto& con : e["ColumnDef"].value("constraints", nlohmann::json::array()))
-          refs(con["Constraint"]);
+        for (const auto& con : list(e["ColumnDef"], "constraints")) refs(con["Constraint"]);
     }
   } else if (k == "LockStmt") {
     static const Lock kModes[] = {Lock::kNone,
@@ -228,7 +226,7 @@ Classification classify(const Statement& st, const Context& ctx) {
                                   Lock::kExclusive,
                                   Lock::kAccessExclusive};
     int mode = std::clamp(b.value("mode", 8), 0, 8);
-    const auto& rels = b.value("relations", nlohmann::json::array());
+    const auto& rels = list(b, "relations");
     raise(c, kModes[mode], rels.empty() ? "" : relation_name(rels[0]["RangeVar"]));
   } else if (k == "CreateTableAsStmt" || k == "RefreshMatViewStmt") {
     if (k == "RefreshMatViewStmt") {

@@ -18,7 +18,7 @@ bool outside_transaction(const Statement& st) {
   const auto& b = st.body();
   if (st.kind == "IndexStmt" || st.kind == "DropStmt") return flag(b, "concurrent");
   if (st.kind == "ReindexStmt") {
-    for (const auto& p : b.value("params", nlohmann::json::array()))
+    for (const auto& p : list(b, "params"))
       if (str(p["DefElem"], "defname") == "concurrently") return true;
   }
   return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt";
@@ -45,7 +45,7 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
   const auto& b = st.body();
   if (st.kind == "VariableSetStmt" && str(b, "name") == "lock_timeout") {
     std::string v;
-    for (const auto& a : b.value("args", nlohmann::json::array())) {
+    for (const auto& a : list(b, "args")) {
       if (a.contains("A_Const")) {
         const auto& k = a["A_Const"];
         v = k.contains("sval")   ? str(k["sval"], "sval")
@@ -81,7 +81,7 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
     std::string table = relation_name(b["relation"]);
     for (const ColumnUse& u : columns_defined(st))
       if (ctx.tables.count(table)) ctx.tables[table].columns[u.column] = u.type;
-    for (const auto& item : b.value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(b, "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       std::string sub = str(cmd, "subtype");
       if (sub == "AT_DropColumn" && ctx.tables.count(table))

@@ -9,19 +9,35 @@
 namespace tandem::lint {
 namespace {
 
-// 1-based line and column of byte `offset` in `text`, counting from `first_line`.
-std::pair<int, int> position(const std::string& text, size_t offset, int first_line) {
-  int line = first_line, column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
+// 1-based line and column of byte offsets in `text`, asked in increasing order (each call
+// continues from the last, so a whole file costs one pass).
+class Positions {
+ public:
+  Positions(const std::string& text, int first_line) : text_(text), line_(first_line) {}
+  std::pair<int, int> at(size_t offset) {
+    if (offset < at_) {  // asked out of order: start over
+      at_ = 0;
+      line_ -= lines_;
+      lines_ = 0;
+      column_ = 1;
     }
+    for (; at_ < offset && at_ < text_.size(); ++at_) {
+      if (text_[at_] == '\n') {
+        ++line_;
+        ++lines_;
+        column_ = 1;
+      } else {
+        ++column_;
+      }
+    }
+    return {line_, column_};
   }
-  return {line, column};
-}
+
+ private:
+  const std::string& text_;
+  size_t at_ = 0;
+  int line_, lines_ = 0, column_ = 1;
+};
 
 // Skips whitespace and comments from `i`; returns where the statement's own text starts.
 size_t skip_blank(const std::string& s, size_t i, size_t end) {
@@ -81,7 +97,7 @@ Result<std::vector<Statement>> parse(const Source& source) {
   PgQueryParseResult r = pg_query_parse(source.sql.c_str());
   if (r.error != nullptr) {
     auto [line, column] =
-        position(source.sql, std::max(0, r.error->cursorpos - 1), source.first_line);
+        Positions(source.sql, source.first_line).at(std::max(0, r.error->cursorpos - 1));
     std::string msg = fmt::format("{}:{}:{}: {}", source.file, line, column, r.error->message);
     pg_query_free_parse_result(r);
     return Status::InvalidInput(msg, "fix the SQL: this is PostgreSQL 15's own parser");
@@ -89,17 +105,18 @@ Result<std::vector<Statement>> parse(const Source& source) {
   nlohmann::json tree = nlohmann::json::parse(r.parse_tree);
   pg_query_free_parse_result(r);
   std::vector<Statement> out;
-  for (const auto& raw : tree["stmts"]) {
+  Positions positions(source.sql, source.first_line);
+  for (auto& raw : tree["stmts"]) {
     Statement st;
     if (!raw.contains("stmt")) continue;  // an empty statement (";;")
-    st.node = raw["stmt"];
+    st.node = std::move(raw["stmt"]);
     st.kind = st.node.begin().key();
     size_t begin = raw.value("stmt_location", 0);
     size_t len = raw.value("stmt_len", 0);
     size_t end = len == 0 ? source.sql.size() : std::min(source.sql.size(), begin + len);
     size_t text = skip_blank(source.sql, begin, end);
     st.ignored = ignores(source.sql.substr(begin, text - begin));
-    std::tie(st.line, st.column) = position(source.sql, text, source.first_line);
+    std::tie(st.line, st.column) = positions.at(text);
     st.raw = source.sql.substr(text, end - text);
     st.sql = collapse(st.raw);
     st.file = source.file;
@@ -119,6 +136,12 @@ bool flag(const nlohmann::json& node, const char* key) {
   return it != node.end() && it->is_boolean() && it->get<bool>();
 }
 
+const nlohmann::json& list(const nlohmann::json& node, const char* key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  auto it = node.find(key);
+  return it != node.end() && it->is_array() ? *it : kEmpty;
+}
+
 std::string relation_name(const nlohmann::json& rv) {
   std::string schema = str(rv, "schemaname");
   return schema.empty() ? str(rv, "relname") : schema + "." + str(rv, "relname");
@@ -126,12 +149,12 @@ std::string relation_name(const nlohmann::json& rv) {
 
 std::string type_name(const nlohmann::json& type) {
   std::string name;
-  for (const auto& n : type.value("names", nlohmann::json::array())) {
+  for (const auto& n : list(type, "names")) {
     std::string part = n.contains("String") ? str(n["String"], "sval") : "";
     if (part != "pg_catalog") name = part;
   }
   std::vector<std::string> mods;
-  for (const auto& m : type.value("typmods", nlohmann::json::array())) {
+  for (const auto& m : list(type, "typmods")) {
     if (m.contains("A_Const") && m["A_Const"].contains("ival"))
       mods.push_back(std::to_string(m["A_Const"]["ival"].value("ival", 0)));
   }

@@ -33,23 +33,22 @@ std::vector<ColumnUse> columns_defined(const Statement& st) {
   const auto& b = st.body();
   auto column = [&](const std::string& table, const nlohmann::json& def, bool pk) {
     ColumnUse u{table, str(def, "colname"), type_name(def["typeName"]), pk};
-    for (const auto& con : def.value("constraints", nlohmann::json::array()))
+    for (const auto& con : list(def, "constraints"))
       u.primary_key |= str(con["Constraint"], "contype") == "CONSTR_PRIMARY";
     out.push_back(std::move(u));
   };
   if (st.kind == "CreateStmt") {
     std::string table = relation_name(b["relation"]);
     std::set<std::string> pk;  // table-level PRIMARY KEY (a, b)
-    for (const auto& e : b.value("tableElts", nlohmann::json::array()))
+    for (const auto& e : list(b, "tableElts"))
       if (e.contains("Constraint") && str(e["Constraint"], "contype") == "CONSTR_PRIMARY")
-        for (const auto& k : e["Constraint"].value("keys", nlohmann::json::array()))
-          pk.insert(str(k["String"], "sval"));
-    for (const auto& e : b.value("tableElts", nlohmann::json::array()))
+        for (const auto& k : list(e["Constraint"], "keys")) pk.insert(str(k["String"], "sval"));
+    for (const auto& e : list(b, "tableElts"))
       if (e.contains("ColumnDef"))
         column(table, e["ColumnDef"], pk.count(str(e["ColumnDef"], "colname")) > 0);
   } else if (st.kind == "AlterTableStmt") {
     std::string table = relation_name(b["relation"]);
-    for (const auto& item : b.value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(b, "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       std::string sub = str(cmd, "subtype");
       if (sub == "AT_AddColumn") column(table, cmd["def"]["ColumnDef"], false);

@@ -16,8 +16,8 @@ struct Statement {
   std::string kind;     // "IndexStmt"
   std::string file;
   int line = 0, column = 0;
-  std::string sql;  // the statement's text, whitespace collapsed
-  std::string raw;  // the statement's text as written (no trailing semicolon)
+  std::string sql;                // the statement's text, whitespace collapsed
+  std::string raw;                // the statement's text as written (no trailing semicolon)
   std::set<std::string> ignored;  // rule ids from `-- tandem:ignore a, b` before it
   const nlohmann::json& body() const { return node.at(kind); }
 };
@@ -53,6 +53,9 @@ void learn(const Statement& st, const Classification& c, Context& ctx);
 // Helpers over libpg_query's JSON.
 std::string str(const nlohmann::json& node, const char* key);  // node[key] as text, "" if absent
 bool flag(const nlohmann::json& node, const char* key);        // node[key] == true
+// node[key] when it is an array, else an empty one — a reference, never a copy (the parse
+// tree of a big migration is large).
+const nlohmann::json& list(const nlohmann::json& node, const char* key);
 // A RangeVar's name, schema-qualified when it was written so ("orders", "app.orders").
 std::string relation_name(const nlohmann::json& range_var);
 // A TypeName as "int4", "varchar(20)", "timestamptz" (pg_catalog. dropped).

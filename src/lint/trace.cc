@@ -64,7 +64,7 @@ bool runs_outside_transaction(const Statement& st) {
   if ((st.kind == "IndexStmt" || st.kind == "DropStmt") && flag(st.body(), "concurrent"))
     return true;
   if (st.kind == "ReindexStmt")
-    for (const auto& p : st.body().value("params", nlohmann::json::array()))
+    for (const auto& p : list(st.body(), "params"))
       if (str(p["DefElem"], "defname") == "concurrently") return true;
   return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt" || st.kind == "TransactionStmt";
 }

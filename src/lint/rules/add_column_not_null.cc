@@ -19,12 +19,12 @@ class AddColumnNotNull final : public Rule {
     if (st.kind != "AlterTableStmt") return;
     std::string table = relation_name(st.body()["relation"]);
     if (ctx.created(table)) return;
-    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(st.body(), "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       if (str(cmd, "subtype") != "AT_AddColumn") continue;
       const auto& def = cmd["def"]["ColumnDef"];
       bool not_null = false, has_default = false;
-      for (const auto& con : def.value("constraints", nlohmann::json::array())) {
+      for (const auto& con : list(def, "constraints")) {
         std::string t = str(con["Constraint"], "contype");
         not_null |= t == "CONSTR_NOTNULL" || t == "CONSTR_PRIMARY";
         has_default |= t == "CONSTR_DEFAULT" || t == "CONSTR_IDENTITY" || t == "CONSTR_GENERATED";

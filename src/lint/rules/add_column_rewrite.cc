@@ -21,13 +21,13 @@ class AddColumnRewrite final : public Rule {
     if (st.kind != "AlterTableStmt") return;
     std::string table = relation_name(st.body()["relation"]);
     if (ctx.created(table)) return;
-    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(st.body(), "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       if (str(cmd, "subtype") != "AT_AddColumn") continue;
       const auto& def = cmd["def"]["ColumnDef"];
       std::string col = str(def, "colname"), type = type_name(def["typeName"]), why;
       if (type.find("serial") != std::string::npos) why = type;
-      for (const auto& con : def.value("constraints", nlohmann::json::array())) {
+      for (const auto& con : list(def, "constraints")) {
         std::string t = str(con["Constraint"], "contype");
         if (t == "CONSTR_IDENTITY") why = "an identity column";
         if (t == "CONSTR_GENERATED") why = "GENERATED … STORED";

@@ -26,7 +26,7 @@ class BreakingChange final : public Rule {
     if (st.kind == "AlterTableStmt") {
       std::string table = relation_name(b["relation"]);
       if (ctx.created(table)) return;
-      for (const auto& item : b.value("cmds", nlohmann::json::array())) {
+      for (const auto& item : list(b, "cmds")) {
         const auto& cmd = item["AlterTableCmd"];
         std::string sub = str(cmd, "subtype"), col = str(cmd, "name");
         if (sub == "AT_DropColumn")

@@ -21,7 +21,7 @@ class ConstraintNotValid final : public Rule {
     if (st.kind != "AlterTableStmt") return;
     std::string table = relation_name(st.body()["relation"]);
     if (ctx.created(table)) return;
-    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(st.body(), "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       if (str(cmd, "subtype") != "AT_AddConstraint") continue;
       const auto& con = cmd["def"]["Constraint"];

@@ -21,7 +21,7 @@ class TypeChangeRewrite final : public Rule {
     std::string table = relation_name(st.body()["relation"]);
     if (ctx.created(table)) return;
     auto known = ctx.tables.find(table);
-    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(st.body(), "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       if (str(cmd, "subtype") != "AT_AlterColumnType") continue;
       const auto& def = cmd["def"]["ColumnDef"];

@@ -20,7 +20,7 @@ class UniqueWithoutIndex final : public Rule {
     if (st.kind != "AlterTableStmt") return;
     std::string table = relation_name(st.body()["relation"]);
     if (ctx.created(table)) return;
-    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(st.body(), "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       if (str(cmd, "subtype") != "AT_AddConstraint") continue;
       const auto& con = cmd["def"]["Constraint"];
@@ -28,7 +28,7 @@ class UniqueWithoutIndex final : public Rule {
       if ((type != "CONSTR_UNIQUE" && type != "CONSTR_PRIMARY") || !str(con, "indexname").empty())
         continue;
       std::string cols;
-      for (const auto& k : con.value("keys", nlohmann::json::array()))
+      for (const auto& k : list(con, "keys"))
         cols += (cols.empty() ? "" : ", ") + str(k["String"], "sval");
       std::string name = str(con, "conname");
       if (name.empty()) name = table + "_" + (type == "CONSTR_UNIQUE" ? "key" : "pkey");

@@ -20,7 +20,7 @@ class ValidateSameTransaction final : public Rule {
              std::vector<Finding>& out) const override {
     if (st.kind != "AlterTableStmt" || !ctx.in_transaction) return;
     std::string table = relation_name(st.body()["relation"]);
-    for (const auto& item : st.body().value("cmds", nlohmann::json::array())) {
+    for (const auto& item : list(st.body(), "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       if (str(cmd, "subtype") != "AT_ValidateConstraint") continue;
       std::string name = str(cmd, "name");
