@@ -61,6 +61,17 @@ std::vector<ColumnUse> columns_defined(const Statement& st) {
   return out;
 }
 
+void for_each_alter(const Statement& st, const Context& ctx, const char* subtype,
+                    const std::function<void(const std::string&, const nlohmann::json&)>& fn) {
+  if (st.kind != "AlterTableStmt") return;
+  std::string table = relation_name(st.body()["relation"]);
+  if (ctx.created(table)) return;
+  for (const auto& item : list(st.body(), "cmds")) {
+    const auto& cmd = item["AlterTableCmd"];
+    if (str(cmd, "subtype") == subtype) fn(table, cmd);
+  }
+}
+
 std::string lock_text(const Classification& c) { return lock_text(c.lock, c.relation); }
 
 }  // namespace tandem::lint

@@ -3,6 +3,7 @@
 // check that turns a statement (and what came before it) into findings. Rules only produce
 // findings; the linter applies severities and ignores, reporters format them.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ struct ColumnUse {
   bool primary_key = false;
 };
 std::vector<ColumnUse> columns_defined(const Statement& st);
+
+// Calls fn(table, cmd) for each ALTER TABLE subcommand of `subtype` ("AT_AddColumn") in `st`,
+// unless the table was created earlier in this migration (nothing uses it yet).
+void for_each_alter(const Statement& st, const Context& ctx, const char* subtype,
+                    const std::function<void(const std::string&, const nlohmann::json&)>& fn);
 
 // Every rule, in check order (src/lint/rules/all.cc).
 const std::vector<std::unique_ptr<Rule>>& all_rules();
