@@ -12,18 +12,6 @@
 namespace tandem::lint {
 namespace {
 
-// A statement that cannot run inside a transaction block: tandem runs such a file statement
-// by statement.
-bool outside_transaction(const Statement& st) {
-  const auto& b = st.body();
-  if (st.kind == "IndexStmt" || st.kind == "DropStmt") return flag(b, "concurrent");
-  if (st.kind == "ReindexStmt") {
-    for (const auto& p : list(b, "params"))
-      if (str(p["DefElem"], "defname") == "concurrently") return true;
-  }
-  return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt";
-}
-
 // The column a CHECK (col IS NOT NULL) constrains, "" for any other CHECK.
 std::string not_null_column(const nlohmann::json& con) {
   if (!con.contains("raw_expr") || !con["raw_expr"].contains("NullTest")) return "";
@@ -40,6 +28,18 @@ void end_transaction(Context& ctx) {
 }
 
 }  // namespace
+
+// A statement that cannot run inside a transaction block: tandem runs such a file statement
+// by statement.
+bool cannot_run_in_transaction(const Statement& st) {
+  const auto& b = st.body();
+  if (st.kind == "IndexStmt" || st.kind == "DropStmt") return flag(b, "concurrent");
+  if (st.kind == "ReindexStmt") {
+    for (const auto& p : list(b, "params"))
+      if (str(p["DefElem"], "defname") == "concurrently") return true;
+  }
+  return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt";
+}
 
 void learn(const Statement& st, const Classification& c, Context& ctx) {
   const auto& b = st.body();
@@ -129,7 +129,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
     // statement that cannot run in one.
     bool one_transaction = source.transaction;
     for (const Statement& st : stmts)
-      if (st.kind == "TransactionStmt" || outside_transaction(st)) one_transaction = false;
+      if (st.kind == "TransactionStmt" || cannot_run_in_transaction(st)) one_transaction = false;
     ctx.created_here.clear();
     ctx.lock_timeout_set = false;
     end_transaction(ctx);

@@ -46,7 +46,10 @@ struct Context {
   bool created(const std::string& table) const { return created_here.count(table) > 0; }
 };
 
-struct Classification;
+// CONCURRENTLY, VACUUM, CREATE DATABASE: PostgreSQL refuses them inside a transaction block,
+// so tandem runs a file holding one statement by statement.
+bool cannot_run_in_transaction(const Statement& st);
+
 // Folds `st` (classified as `c`) into what the statements after it know.
 void learn(const Statement& st, const Classification& c, Context& ctx);
 

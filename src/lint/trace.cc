@@ -60,15 +60,6 @@ Lock lock_from_mode(const std::string& mode) {
   return it == kModes.end() ? Lock::kNone : it->second;
 }
 
-bool runs_outside_transaction(const Statement& st) {
-  if ((st.kind == "IndexStmt" || st.kind == "DropStmt") && flag(st.body(), "concurrent"))
-    return true;
-  if (st.kind == "ReindexStmt")
-    for (const auto& p : list(st.body(), "params"))
-      if (str(p["DefElem"], "defname") == "concurrently") return true;
-  return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt" || st.kind == "TransactionStmt";
-}
-
 // Where the measurement differs from the static classification. Not compared: whether a
 // data change with a WHERE reads the whole table (the planner decides), and TRUNCATE's new
 // relfilenode (an empty file, not a copy of the rows).
@@ -119,7 +110,7 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
       t.sql = st.sql;
       t.expected = classify(st, ctx);
       learn(st, t.expected, ctx);
-      if (runs_outside_transaction(st)) {
+      if (st.kind == "TransactionStmt" || cannot_run_in_transaction(st)) {
         t.note = st.kind == "TransactionStmt" ? "transaction control: not traced"
                                               : "runs outside a transaction: applied, not traced";
         if (st.kind != "TransactionStmt") {
