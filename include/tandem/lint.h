@@ -50,6 +50,9 @@ struct Finding {
   std::string why;      // the rule's one-line reason
   std::string lock;     // "SHARE on orders (blocks writes)"
   std::string fix;      // the safe way, as SQL
+  // For SQL tandem generated from a declarative migration: what generated it and the
+  // statement ("start of add_column: ALTER TABLE …"), since the file does not show it.
+  std::string generated;
 };
 
 struct StatementReport {
@@ -88,6 +91,16 @@ struct Source {
   // Runs as one transaction (tandem's default for a migration); false for
   // `-- tandem:no-transaction` files: each statement commits on its own.
   bool transaction = true;
+  // SQL tandem generates for a declarative migration: what generated it ("start of
+  // add_column"). Its statements are reported at `first_line` (the operation's line in `file`)
+  // with the statement shown, and tandem runs them under lock_timeout.
+  std::string generated_by = {};
+  // Continues the previous source's migration (the next step of one declarative migration):
+  // what the earlier steps created still counts as created in this migration.
+  bool continues = false;
+  // Runs once the old application version is gone (`tandem complete`): removing and renaming
+  // break nothing then.
+  bool old_version_gone = false;
 };
 
 // Lints `sources` in order, as one migration history: tables created in an earlier source
@@ -156,6 +169,10 @@ struct TracedStatement {
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
                                            const std::string& db_url);
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json);
+
+// The error-level findings of `report` as problems, with the fix in the hint: what `tandem up`
+// and `tandem start` refuse without --allow-unsafe.
+std::vector<Problem> unsafe_findings(const LintReport& report);
 
 struct RuleInfo {
   std::string id, reason;

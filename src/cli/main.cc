@@ -228,6 +228,9 @@ int main(int argc, char** argv) {
       "expand: make a declarative migration live next to the current version (PostgreSQL)");
   start_cmd->add_option("VERSION", start_version,
                         "the migration to start (default: the next pending one)");
+  start_cmd->add_flag("--allow-unsafe", g.allow_unsafe,
+                      "start even when `tandem lint` finds errors in what start or complete "
+                      "would run (the migration's `sql` operations, volatile defaults)");
   start_cmd->footer(
       "Example:\n  tandem --db postgres://app@db/app start   # then deploy the new app with "
       "search_path=public_<version>");

@@ -383,6 +383,12 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   auto plan = plan_for(options, *m, previous, base);
   if (!plan.ok()) {
     problems.push_back({"two_version", "", 0, 0, plan.status().message(), plan.status().hint()});
+  } else if (!active && !options.allow_unsafe) {
+    // Long locks, rewrites and breaking changes in what start and complete would run are
+    // refused before anything changes (a start already under way was accepted then).
+    TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> unsafe,
+                            unsafe_plan(*m, *plan, options.lint_severity));
+    for (Problem& p : unsafe) problems.push_back(std::move(p));
   }
   if (!problems.empty()) {
     return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",

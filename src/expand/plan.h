@@ -2,10 +2,12 @@
 // The statements of start, complete and rollback for one declarative migration, planned from
 // the catalog snapshot taken when its start began.
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "expand/two_version.h"
+#include "tandem/lint.h"
 
 namespace tandem::expand {
 
@@ -34,5 +36,14 @@ struct TwoVersionPlan {
 // what to change; nothing touches the database.
 Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
                                         const std::string& old_version, const Catalog& base);
+
+// The SQL `plan` runs — start's steps while both versions are live, complete's once the old
+// version is gone — as lint sources reported at their operation's line in `m`'s file.
+std::vector<lint::Source> plan_sources(const Migration& m, const TwoVersionPlan& plan);
+
+// The error-level lint findings of that SQL (severities overridden by `rules`, a config's
+// lint.rules): what `tandem start` and `tandem up` refuse without --allow-unsafe.
+Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPlan& plan,
+                                         const std::map<std::string, std::string>& rules);
 
 }  // namespace tandem::expand

@@ -21,6 +21,33 @@ std::string not_null_column(const nlohmann::json& con) {
   return fields.size() == 1 ? str(fields[0]["String"], "sval") : "";
 }
 
+// A validated CHECK (col IS NOT NULL) follows its column and table through renames (tandem's
+// complete renames the shadow column it was added on into place before SET NOT NULL).
+void carry_checks(Context& ctx, const std::string& table, const std::string& type,
+                  const std::string& from, const std::string& to) {
+  if (type == "OBJECT_TABLE") {
+    auto checked = ctx.not_null_checked.find(table);
+    if (checked != ctx.not_null_checked.end()) {
+      ctx.not_null_checked[to] = checked->second;
+      ctx.not_null_checked.erase(table);
+    }
+    auto it = ctx.check_columns.find(table);
+    if (it != ctx.check_columns.end()) {
+      ctx.check_columns[to] = it->second;
+      ctx.check_columns.erase(table);
+    }
+  } else if (type == "OBJECT_COLUMN") {
+    auto checked = ctx.not_null_checked.find(table);
+    if (checked != ctx.not_null_checked.end() && checked->second.erase(from)) {
+      checked->second.insert(to);
+    }
+    auto cols = ctx.check_columns.find(table);
+    if (cols != ctx.check_columns.end())
+      for (auto& [con, col] : cols->second)
+        if (col == from) col = to;
+  }
+}
+
 void end_transaction(Context& ctx) {
   ctx.access_exclusive_on.clear();
   ctx.ddl_in_transaction = false;
@@ -66,6 +93,7 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
     ctx.tables.erase(c.relation);
   } else if (st.kind == "RenameStmt" && b.contains("relation")) {
     std::string table = relation_name(b["relation"]), type = str(b, "renameType");
+    carry_checks(ctx, table, type, str(b, "subname"), str(b, "newname"));
     auto it = ctx.tables.find(table);
     if (it != ctx.tables.end() && type == "OBJECT_TABLE") {
       ctx.tables[str(b, "newname")] = it->second;
@@ -84,8 +112,10 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
     for (const auto& item : list(b, "cmds")) {
       const auto& cmd = item["AlterTableCmd"];
       std::string sub = str(cmd, "subtype");
-      if (sub == "AT_DropColumn" && ctx.tables.count(table))
-        ctx.tables[table].columns.erase(str(cmd, "name"));
+      if (sub == "AT_DropColumn") {
+        if (ctx.tables.count(table)) ctx.tables[table].columns.erase(str(cmd, "name"));
+        if (ctx.not_null_checked.count(table)) ctx.not_null_checked[table].erase(str(cmd, "name"));
+      }
       if (sub == "AT_AddConstraint") {
         const auto& con = cmd["def"]["Constraint"];
         std::string name = str(con, "conname"), col = not_null_column(con);
@@ -130,8 +160,10 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
     bool one_transaction = source.transaction;
     for (const Statement& st : stmts)
       if (st.kind == "TransactionStmt" || cannot_run_in_transaction(st)) one_transaction = false;
-    ctx.created_here.clear();
-    ctx.lock_timeout_set = false;
+    if (!source.continues) ctx.created_here.clear();
+    // tandem runs what it generates under --lock-timeout.
+    ctx.lock_timeout_set = !source.generated_by.empty();
+    ctx.old_version_gone = source.old_version_gone;
     end_transaction(ctx);
     bool explicit_block = false;
     for (const Statement& st : stmts) {
@@ -157,6 +189,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
           if (over != options.severity.end()) f.severity = over->second;
           if (f.severity == Severity::kOff || st.ignored.count(f.rule) || st.ignored.count("all"))
             continue;
+          if (!source.generated_by.empty()) f.generated = source.generated_by + ": " + st.sql;
           sr.findings.push_back(f);
           report.findings.push_back(std::move(f));
         }

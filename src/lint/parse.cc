@@ -117,6 +117,8 @@ Result<std::vector<Statement>> parse(const Source& source) {
     size_t text = skip_blank(source.sql, begin, end);
     st.ignored = ignores(source.sql.substr(begin, text - begin));
     std::tie(st.line, st.column) = positions.at(text);
+    if (!source.generated_by.empty())
+      std::tie(st.line, st.column) = std::pair(source.first_line, 1);
     st.raw = source.sql.substr(text, end - text);
     st.sql = collapse(st.raw);
     st.file = source.file;

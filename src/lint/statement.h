@@ -37,6 +37,7 @@ struct Context {
   std::set<std::string> created_here;       // tables and indexes created in this source
   bool in_transaction = false;              // this statement runs inside a transaction
   bool lock_timeout_set = false;
+  bool old_version_gone = false;  // see Source::old_version_gone
   std::string access_exclusive_on;  // a table locked ACCESS EXCLUSIVE earlier in this transaction
   bool ddl_in_transaction = false;  // DDL ran earlier in this transaction
   std::set<std::string> not_valid_here;  // "table.constraint" added NOT VALID in this transaction

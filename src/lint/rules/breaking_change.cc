@@ -17,6 +17,7 @@ class BreakingChange final : public Rule {
   }
   void check(const Statement& st, const Classification& c, const Context& ctx,
              std::vector<Finding>& out) const override {
+    if (ctx.old_version_gone) return;
     const auto& b = st.body();
     auto add = [&](const std::string& what, const std::string& op) {
       out.push_back(finding(st, what + " breaks the running application version", lock_text(c),

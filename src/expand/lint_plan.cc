@@ -1,0 +1,52 @@
+// The SQL a declarative migration's plan runs, linted like any migration: the statements of
+// `start` (generated ones and the `sql` operations' own) while both versions are live, those of
+// `complete` once the old one is gone.
+
+#include <fmt/format.h>
+
+#include "expand/plan.h"
+
+namespace tandem::expand {
+namespace {
+
+// "`tandem start` (add_column)": the phase and the operation on the step's line.
+std::string origin(const Migration& m, const Step& step, const char* phase) {
+  std::string kind = "dual-write trigger";
+  if (step.line != 0 && m.operations) {
+    for (const auto& op : *m.operations)
+      if (op->line() == step.line) kind = op->kind();
+  }
+  return fmt::format("`tandem {}` ({})", phase, kind);
+}
+
+void add_phase(const Migration& m, const std::vector<Step>& steps, const char* phase,
+               bool old_version_gone, std::vector<lint::Source>& out) {
+  for (const Step& step : steps) {
+    if (!step.backfill_table.empty()) continue;  // batched by tandem: no SQL of its own
+    lint::Source src{m.path, step.sql, step.line == 0 ? 1 : step.line, step.transactional};
+    src.generated_by = origin(m, step, phase);
+    src.continues = !out.empty();
+    src.old_version_gone = old_version_gone;
+    out.push_back(std::move(src));
+  }
+}
+
+}  // namespace
+
+std::vector<lint::Source> plan_sources(const Migration& m, const TwoVersionPlan& plan) {
+  std::vector<lint::Source> out;
+  add_phase(m, plan.start, "start", false, out);
+  add_phase(m, plan.complete, "complete", true, out);
+  return out;
+}
+
+Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPlan& plan,
+                                         const std::map<std::string, std::string>& rules) {
+  lint::LintOptions o;
+  TANDEM_ASSIGN_OR_RETURN(o.severity, lint::severities(rules));
+  o.runner_sets_lock_timeout = true;
+  TANDEM_ASSIGN_OR_RETURN(lint::LintReport report, lint::lint(plan_sources(m, plan), o));
+  return lint::unsafe_findings(report);
+}
+
+}  // namespace tandem::expand
