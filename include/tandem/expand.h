@@ -11,6 +11,7 @@
 
 #include "tandem/db.h"
 #include "tandem/engine.h"
+#include "tandem/lint.h"
 #include "tandem/migration.h"
 
 namespace tandem::expand {
@@ -101,6 +102,19 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
 // the operations in reverse). Problems are reported against `m.path` and the operation's line.
 std::vector<Statement> direct_statements(db::Backend backend, const Migration& m, Direction dir,
                                          std::vector<Problem>& problems);
+
+// The SQL written in `m`'s `sql` operations, as lint sources at the operation's line: what
+// `tandem lint` checks of a declarative migration without a database (tandem generates the
+// rest from the tables as they are when it starts).
+std::vector<lint::Source> written_sql(const Migration& m);
+
+// `tandem lint --plan`: `sources` with each pending declarative migration of --dir that can be
+// planned against the --db PostgreSQL's tables as they are now (read only) replaced by the SQL
+// its start and complete would run. `notes` says which could not be planned and why (one that
+// needs an earlier pending migration applied first is linted when `tandem start` reaches it).
+Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
+                                                   std::vector<lint::Source> sources,
+                                                   std::vector<std::string>& notes);
 
 struct LifecycleReport {
   std::string version, name, file;

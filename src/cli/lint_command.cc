@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "tandem/expand.h"
 #include "tandem/lint.h"
 
 namespace tandem::cli {
@@ -20,6 +21,9 @@ void LintCommand::add(CLI::App& app) {
   cmd->add_option("--severity", severities,
                   "override a rule's severity: RULE=off|info|warning|error (repeatable)");
   cmd->add_flag("--rules", list_rules, "list the rules and exit");
+  cmd->add_flag("--plan", plan,
+                "also lint the SQL tandem generates for pending declarative migrations, planned "
+                "against the --db PostgreSQL's tables (only read)");
   cmd->add_flag("--trace", trace,
                 "run the migrations on the --db PostgreSQL (a scratch copy!) and report the locks, "
                 "rewrites and scans each statement really caused");
@@ -30,6 +34,7 @@ void LintCommand::add(CLI::App& app) {
       "  tandem lint migrations/0042_add_index.sql --explain\n"
       "  tandem lint --format github --fail-on warning  # in a GitHub workflow\n"
       "  tandem lint --severity prefer-text=off --format sarif > lint.sarif\n"
+      "  tandem --db postgres://localhost/app lint --plan   # + what start/complete generate\n"
       "  tandem --db postgres://localhost/scratch lint --trace   # measured, not guessed");
 }
 
@@ -79,6 +84,12 @@ std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
   }
   auto sources = lint::sources(paths, options.dir);
   if (!sources.ok()) return fail(sources.status());
+  if (plan) {
+    std::vector<std::string> notes;
+    sources = expand::with_planned_sql(options, std::move(*sources), notes);
+    if (!sources.ok()) return fail(sources.status());
+    for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
+  }
   if (trace) {
     auto traced = lint::trace(*sources, options.db_url);
     if (!traced.ok()) return fail(traced.status());

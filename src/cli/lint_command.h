@@ -19,6 +19,7 @@ struct LintCommand {
   bool explain = false;
   bool list_rules = false;
   bool trace = false;
+  bool plan = false;
   std::vector<std::string> severities;  // "rule=level"
   std::string config_path;              // --config, "" for the default
 

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "engine/selection.h"
+#include "engine/session.h"
+#include "expand/catalog.h"
 #include "expand/plan.h"
 
 namespace tandem::expand {
@@ -47,6 +50,38 @@ Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPla
   o.runner_sets_lock_timeout = true;
   TANDEM_ASSIGN_OR_RETURN(lint::LintReport report, lint::lint(plan_sources(m, plan), o));
   return lint::unsafe_findings(report);
+}
+
+Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
+                                                   std::vector<lint::Source> sources,
+                                                   std::vector<std::string>& notes) {
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
+  if (url.backend != db::Backend::kPostgres) {
+    return Status::InvalidInput("`tandem lint --plan` plans against a PostgreSQL database",
+                                "give --db postgres://… (it is only read)");
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "lint", /*take_lock=*/false));
+  PreparedSet prepared = prepare(options, s->backend());
+  std::vector<HistoryRow> rows;
+  TANDEM_ASSIGN_OR_RETURN(bool have_history, s->history->exists());
+  if (have_history) {
+    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+  }
+  std::string applied = current_version(rows);
+  const std::string previous = applied.empty() ? std::string("0") : applied;
+  TANDEM_ASSIGN_OR_RETURN(Catalog catalog, read_catalog(*s->conn, options.schema));
+  for (const Pick& p : select_up(prepared, rows, UpOptions{})) {
+    const Migration& m = *p.migration;
+    if (!m.operations) continue;
+    auto plan = plan_two_version(m, options.schema, previous, catalog);
+    if (!plan.ok()) {
+      notes.push_back(fmt::format("{}: not planned: {}", m.path, plan.status().message()));
+      continue;
+    }
+    std::erase_if(sources, [&](const lint::Source& src) { return src.file == m.path; });
+    for (lint::Source& src : plan_sources(m, *plan)) sources.push_back(std::move(src));
+  }
+  return sources;
 }
 
 }  // namespace tandem::expand

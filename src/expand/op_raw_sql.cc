@@ -39,6 +39,22 @@ class RawSql final : public Operation {
 
 }  // namespace
 
+std::vector<lint::Source> written_sql(const Migration& m) {
+  std::vector<lint::Source> out;
+  if (!m.operations) return out;
+  for (const auto& op : *m.operations) {
+    const auto* raw = dynamic_cast<const RawSql*>(op.get());
+    if (raw == nullptr) continue;
+    lint::Source src{m.path, raw->up_sql, op->line(), true};
+    src.generated_by =
+        raw->on_complete ? "the `sql` operation (onComplete)" : "the `sql` operation";
+    src.continues = !out.empty();
+    src.old_version_gone = raw->on_complete;
+    out.push_back(std::move(src));
+  }
+  return out;
+}
+
 std::unique_ptr<Operation> parse_raw_sql(Fields& f) {
   auto op = std::make_unique<RawSql>();
   op->up_sql = f.str("up");

@@ -89,6 +89,7 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
     ctx.created_here.insert(table);
   } else if (st.kind == "IndexStmt") {
     ctx.created_here.insert(str(b, "idxname"));
+    ctx.index_tables[str(b, "idxname")] = relation_name(b["relation"]);
   } else if (st.kind == "DropStmt" && str(b, "removeType") == "OBJECT_TABLE") {
     ctx.tables.erase(c.relation);
   } else if (st.kind == "RenameStmt" && b.contains("relation")) {

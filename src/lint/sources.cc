@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tandem/engine.h"
+#include "tandem/expand.h"
 #include "tandem/lint.h"
 #include "tandem/migration.h"
 
@@ -23,7 +24,13 @@ Result<std::vector<Source>> folder(const std::string& dir) {
   }
   std::vector<Source> out;
   for (const Migration& m : set.migrations) {
-    if (m.operations || !m.up.present) continue;  // declarative: linted through its plan (later)
+    if (m.operations) {
+      // Declarative: the SQL its `sql` operations hold; `--plan` or `tandem start` adds what
+      // tandem generates for it.
+      for (Source& s : expand::written_sql(m)) out.push_back(std::move(s));
+      continue;
+    }
+    if (!m.up.present) continue;
     out.push_back({m.path, m.up.sql, m.up.first_line, !m.no_transaction});
   }
   return out;

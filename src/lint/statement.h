@@ -37,14 +37,20 @@ struct Context {
   std::set<std::string> created_here;       // tables and indexes created in this source
   bool in_transaction = false;              // this statement runs inside a transaction
   bool lock_timeout_set = false;
-  bool old_version_gone = false;  // see Source::old_version_gone
+  bool old_version_gone = false;    // see Source::old_version_gone
   std::string access_exclusive_on;  // a table locked ACCESS EXCLUSIVE earlier in this transaction
   bool ddl_in_transaction = false;  // DDL ran earlier in this transaction
   std::set<std::string> not_valid_here;  // "table.constraint" added NOT VALID in this transaction
   // table → columns with a validated CHECK (col IS NOT NULL) added in this migration history
   std::map<std::string, std::set<std::string>> not_null_checked;
   std::map<std::string, std::map<std::string, std::string>> check_columns;  // table → con → col
+  std::map<std::string, std::string> index_tables;  // index → its table, for indexes created
   bool created(const std::string& table) const { return created_here.count(table) > 0; }
+  // The table `relation` is or, for a known index, belongs to.
+  const std::string& table_of(const std::string& relation) const {
+    auto it = index_tables.find(relation);
+    return it == index_tables.end() ? relation : it->second;
+  }
 };
 
 // CONCURRENTLY, VACUUM, CREATE DATABASE: PostgreSQL refuses them inside a transaction block,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tandem/expand.h"
+#include "tandem/lint.h"
 #include "test_util.h"
 
 namespace tandem {
@@ -236,6 +237,16 @@ TEST_P(OperationLifecycle, StartBothVersionsRollbackStartComplete) {
   ASSERT_TRUE(up(opts_, {}).ok());
   dir_.write("0002_op.yaml", std::string("operations:\n") + c.operations);
   std::string before = db_.catalog();
+
+  // Safe by construction: the linter finds nothing in what start and complete will run.
+  std::vector<std::string> notes;
+  auto planned = expand::with_planned_sql(opts_, {}, notes);
+  ASSERT_TRUE(planned.ok()) << planned.status().message();
+  EXPECT_TRUE(notes.empty()) << notes.front();
+  EXPECT_FALSE(planned->empty());
+  auto report = lint::lint(*planned, {});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report->findings.empty()) << lint::render(*report, lint::Format::kText);
 
   auto s = expand::start(opts_, std::nullopt);
   ASSERT_TRUE(s.ok()) << s.status().message();

@@ -161,6 +161,16 @@ const Case kCases[] = {
     {"statements-after-lock", "ALTER TABLE t ADD COLUMN d int; CREATE INDEX i ON u (a);", false,
      /*transaction=*/false},
     {"statements-after-lock", "CREATE INDEX i ON u (a); ALTER TABLE t ADD COLUMN d int;", false},
+    // Same table, catalog only: waits on nothing new. A rewrite of it, or a scan, still fires.
+    {"statements-after-lock", "ALTER TABLE t DROP COLUMN a; ALTER TABLE t RENAME COLUMN b TO a;",
+     false},
+    {"statements-after-lock", "ALTER TABLE t DROP COLUMN a; ALTER TABLE t ALTER b TYPE bigint;",
+     true},
+    {"statements-after-lock",
+     "CREATE INDEX i2 ON t (b); ALTER TABLE t DROP COLUMN a; ALTER INDEX i2 RENAME TO i;", false},
+    {"statements-after-lock", "ALTER TABLE t DROP COLUMN a; ALTER INDEX i2 RENAME TO i;", true},
+    {"statements-after-lock", "ALTER TABLE t DROP COLUMN a; ALTER TABLE t ALTER b SET NOT NULL;",
+     true},
     // data-change-in-ddl
     {"data-change-in-ddl", "ALTER TABLE t ADD COLUMN d int; UPDATE t SET d = 1;", true},
     {"data-change-in-ddl", "CREATE INDEX i ON u (a); DELETE FROM t WHERE a IS NULL;", true},

@@ -20,8 +20,12 @@ class StatementsAfterLock final : public Rule {
              std::vector<Finding>& out) const override {
     if (!ctx.in_transaction || ctx.access_exclusive_on.empty()) return;
     if (st.kind == "TransactionStmt" || st.kind == "VariableSetStmt") return;
-    // Cheap catalog-only statements on the same table add no wait worth a finding.
+    // Cheap catalog-only statements add no wait worth a finding: those that lock nothing, and
+    // those on the table already held or its indexes, which wait on nothing new (tandem's
+    // complete: DROP COLUMN, RENAME COLUMN, SET NOT NULL over a validated check, ALTER INDEX
+    // RENAME, in one transaction).
     if (c.lock == Lock::kNone && !c.scans) return;
+    if (ctx.table_of(c.relation) == ctx.access_exclusive_on && !c.rewrites && !c.scans) return;
     out.push_back(
         finding(st,
                 fmt::format("runs while this transaction still holds ACCESS EXCLUSIVE on {}",
