@@ -174,6 +174,11 @@ std::string render_trace(const std::vector<TracedStatement>& traced, bool json);
 // and `tandem start` refuse without --allow-unsafe.
 std::vector<Problem> unsafe_findings(const LintReport& report);
 
+// Whether the SQL expression `expr` calls a function PostgreSQL marks volatile (random(),
+// nextval(), gen_random_uuid(), clock_timestamp(), …): as a column default it is computed per
+// row. False for an expression that does not parse.
+bool volatile_expression(const std::string& expr);
+
 struct RuleInfo {
   std::string id, reason;
   Severity default_severity;

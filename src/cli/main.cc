@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
                         "the migration to start (default: the next pending one)");
   start_cmd->add_flag("--allow-unsafe", g.allow_unsafe,
                       "start even when `tandem lint` finds errors in what start or complete "
-                      "would run (the migration's `sql` operations, volatile defaults)");
+                      "would run (say, a `sql` operation's CREATE INDEX without CONCURRENTLY)");
   start_cmd->footer(
       "Example:\n  tandem --db postgres://app@db/app start   # then deploy the new app with "
       "search_path=public_<version>");

@@ -7,6 +7,7 @@
 #include "expand/operations.h"
 #include "expand/sqlite_rebuild.h"
 #include "expand/two_version.h"
+#include "tandem/lint.h"
 
 namespace tandem::expand {
 namespace {
@@ -49,7 +50,8 @@ class AddColumn final : public Operation {
                         true};
   }
   // The old version's views do not list the column: its inserts get the default, or `up`
-  // computed from the old columns by the dual-write trigger, which also backfills existing rows.
+  // computed from the old columns by the dual-write trigger, which also backfills existing rows
+  // (a volatile default fills them in batches).
   // Constraints are added without long locks: CHECK and FOREIGN KEY NOT VALID, then VALIDATE
   // after the backfill; NOT NULL through a validated CHECK (col IS NOT NULL), made a real NOT
   // NULL at complete; UNIQUE as an index built concurrently, attached at complete.
@@ -66,11 +68,26 @@ class AddColumn final : public Operation {
     plain.unique = false;
     plain.check.reset();
     plain.references.reset();
-    bool helper = !column.nullable && (up_sql || !column.default_sql);
+    // A volatile default (random(), nextval(), gen_random_uuid()) on a table with rows: ADD
+    // COLUMN … DEFAULT would compute it for every row while rewriting the table under ACCESS
+    // EXCLUSIVE. The column is added without it, the default set for new rows, and existing
+    // rows filled in batches (with `up` when given, else the default itself).
+    bool batched_default = column.default_sql && m.existing(phys) != nullptr &&
+                           lint::volatile_expression(*column.default_sql);
+    if (batched_default) plain.default_sql.reset();
+    bool helper = !column.nullable && (up_sql || !column.default_sql || batched_default);
     if (helper) plain.nullable = true;
     TwoVersionSql out;
     out.start.statements.push_back(
         fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", tq, column_sql(plain)));
+    if (batched_default) {
+      out.start.statements.push_back(
+          fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", tq, c, *column.default_sql));
+      if (!up_sql) {
+        out.updates.push_back(
+            {phys, fmt::format("{} = ({})", c, *column.default_sql), c + " IS NULL"});
+      }
+    }
     std::string check_name = not_null_check();
     if (column.check) {
       auto sources = column_sources(*t);

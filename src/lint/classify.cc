@@ -125,6 +125,11 @@ bool volatile_default(const nlohmann::json& expr) {
   return false;
 }
 
+bool volatile_expression(const std::string& expr) {
+  auto parsed = parse(Source{"expression", "SELECT (" + expr + ")", 1, true});
+  return parsed.ok() && !parsed->empty() && volatile_default(parsed->front().node);
+}
+
 bool type_change_rewrites(const std::string& from, const std::string& to) {
   if (from.empty()) return true;
   if (from == to) return false;

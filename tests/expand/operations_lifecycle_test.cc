@@ -74,6 +74,18 @@ std::vector<OpCase> cases() {
         {"2", "INSERT INTO users (id, email, email_upper) VALUES (22, 'q', 'A@X')", "ERROR"}},
        {{"", "SELECT attnotnull FROM pg_attribute WHERE attname = 'email_upper'", "t"},
         {"", "SELECT count(*) FROM pg_constraint WHERE conname = 'users_email_upper_key'", "1"}}},
+      // A volatile default: no table rewrite — set for new rows, existing rows filled in
+      // batches, each with its own value.
+      {"add_column_volatile_default",
+       "  - add_column:\n      table: users\n      column: {name: token, type: float8, default: "
+       "\"random()\"}\n",
+       {{"2", "SELECT count(*) FROM users WHERE token IS NULL", "0"},
+        {"2", "SELECT count(DISTINCT token) FROM users", "2"},
+        {"1", "INSERT INTO users (id, email) VALUES (41, 'x') RETURNING id", "41"},
+        {"2", "SELECT token IS NOT NULL FROM users WHERE id = 41", "t"},
+        {"2", "INSERT INTO users (id, email, token) VALUES (42, 'y', NULL)", "ERROR"}},
+       {{"", "SELECT attnotnull FROM pg_attribute WHERE attname = 'token'", "t"},
+        {"", "SELECT count(DISTINCT token) = count(*) FROM users", "t"}}},
       {"add_column_with_subquery",
        "  - add_column:\n      table: users\n      up: \"(SELECT count(*) FROM orgs WHERE orgs.id "
        "<= coalesce(org_id, 0)) + age\"\n      column: {name: score, type: bigint, nullable: "
