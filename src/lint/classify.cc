@@ -61,6 +61,10 @@ void alter_table(const nlohmann::json& body, const Context& ctx, Classification&
       if ((dflt != nullptr && volatile_default(*dflt)) || has_constraint(def, "CONSTR_IDENTITY") ||
           has_constraint(def, "CONSTR_GENERATED") || type.find("serial") != std::string::npos)
         c.rewrites = true;
+      // A NOT NULL or CHECK on the new column is verified against every existing row.
+      if ((dflt == nullptr && has_constraint(def, "CONSTR_NOTNULL")) ||
+          has_constraint(def, "CONSTR_CHECK"))
+        c.scans = true;
     } else if (sub == "AT_AlterColumnType") {
       raise(c, Lock::kAccessExclusive, table);
       const auto& def = cmd["def"]["ColumnDef"];
