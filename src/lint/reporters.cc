@@ -67,8 +67,8 @@ std::string json_doc(const LintReport& r, bool explain) {
   for (const Finding& f : r.findings) findings.push_back(finding_json(f));
   json doc = {{"files", r.files},
               {"statements", r.statements.size()},
-              {"findings", findings},
               {"worst", severity_name(r.worst())}};
+  doc["findings"] = std::move(findings);  // not through the initializer list, which copies
   if (explain) {
     json stmts = json::array();
     for (const StatementReport& s : r.statements) {
