@@ -74,11 +74,10 @@ Result<std::vector<std::string>> columns_of(db::Connection& conn, const Table& t
 Result<TableDiff> compare_tables(const EngineOptions& options, const std::string& table_a,
                                  const std::string& table_b, long long chunk_rows) {
   auto t0 = std::chrono::steady_clock::now();
-  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
-  if (url.backend != db::Backend::kPostgres)
-    return Status::InvalidInput("`tandem verify --tables` needs PostgreSQL");
   if (chunk_rows < 1) return Status::InvalidInput("--chunk must be at least 1 row");
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "verify", /*take_lock=*/false));
+  TANDEM_ASSIGN_OR_RETURN(
+      auto s, Session::open_postgres(options, "verify --tables",
+                                     /*take_lock=*/false, "it compares tables by md5 chunks"));
   db::Connection& conn = *s->conn;
   TANDEM_ASSIGN_OR_RETURN(Table a, resolve(conn, options.schema, table_a));
   TANDEM_ASSIGN_OR_RETURN(Table b, resolve(conn, options.schema, table_b));

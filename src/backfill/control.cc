@@ -14,14 +14,9 @@ namespace tandem::backfill {
 namespace {
 
 Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
-  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
-  if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput(
-        fmt::format("`tandem backfill {}` needs PostgreSQL: on SQLite an `update` runs as one "
-                    "statement inside its migration, with no job to control",
-                    command));
-  }
-  return Session::open(options, "backfill " + command, /*take_lock=*/false);
+  return Session::open_postgres(options, "backfill " + command, /*take_lock=*/false,
+                                "on SQLite an `update` runs as one statement inside its "
+                                "migration, with no job to control");
 }
 
 // Jobs matching `id` (all when empty), the unfinished first, newest first.

@@ -31,13 +31,9 @@ struct Check {
 
 Result<VerifyReport> verify(const EngineOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
-  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
-  if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput(
-        "`tandem verify` checks a migration started with `tandem start`, "
-        "which needs PostgreSQL");
-  }
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "verify", /*take_lock=*/false));
+  TANDEM_ASSIGN_OR_RETURN(
+      auto s, Session::open_postgres(options, "verify", /*take_lock=*/false,
+                                     "it checks a migration started with `tandem start`"));
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActivePlan> active, expand::active_plan(*s));
   if (!active || active->step != "started") {
     return Status::InvalidInput(

@@ -20,6 +20,18 @@ const Migration* PreparedSet::find(const std::string& version) const {
   return it != set.migrations.end() && it->version == version ? &*it : nullptr;
 }
 
+Result<std::unique_ptr<Session>> Session::open_postgres(const EngineOptions& options,
+                                                        const std::string& command, bool take_lock,
+                                                        const std::string& why,
+                                                        const std::string& hint) {
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
+  if (url.backend != db::Backend::kPostgres) {
+    return Status::InvalidInput(fmt::format("`tandem {}` needs PostgreSQL: {}", command, why),
+                                hint);
+  }
+  return open(options, command, take_lock);
+}
+
 Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
                                                const std::string& command, bool take_lock) {
   auto s = std::make_unique<Session>();

@@ -36,6 +36,12 @@ struct Session {
   // `command` names the process in pg_stat_activity ("tandem up (pid 123@host)").
   static Result<std::unique_ptr<Session>> open(const EngineOptions& options,
                                                const std::string& command, bool take_lock);
+  // open() for a command that exists only on PostgreSQL; on another database an error
+  // "`tandem <command>` needs PostgreSQL: <why>" with `hint`, before connecting.
+  static Result<std::unique_ptr<Session>> open_postgres(const EngineOptions& options,
+                                                        const std::string& command, bool take_lock,
+                                                        const std::string& why,
+                                                        const std::string& hint = {});
   // `SET [LOCAL] lock_timeout …; SET [LOCAL] statement_timeout …;` from the options.
   std::string timeouts_sql(bool local) const;
   // Sleeps before retry `attempt` of `what`, which hit lock_timeout: exponential backoff from

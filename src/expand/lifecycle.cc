@@ -92,15 +92,11 @@ Status set_step(db::Connection& conn, const std::string& step) {
 
 // Opens a locked PostgreSQL session; SQLite has no version schemas.
 Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
-  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
-  if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput(
-        fmt::format("`tandem {}` needs PostgreSQL: two live schema versions are built from schemas "
-                    "and views",
-                    command),
-        "on SQLite, apply declarative migrations with `tandem up` (direct mode)");
-  }
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, command, /*take_lock=*/true));
+  TANDEM_ASSIGN_OR_RETURN(
+      auto s, Session::open_postgres(
+                  options, command, /*take_lock=*/true,
+                  "two live schema versions are built from schemas and views",
+                  "on SQLite, apply declarative migrations with `tandem up` (direct mode)"));
   // Every statement of start/complete/rollback, view DDL included, waits at most lock_timeout.
   TANDEM_RETURN_IF_ERROR(s->conn->execute(s->timeouts_sql(/*local=*/false)));
   return s;

@@ -55,12 +55,10 @@ Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPla
 Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
                                                    std::vector<lint::Source> sources,
                                                    std::vector<std::string>& notes) {
-  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
-  if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput("`tandem lint --plan` plans against a PostgreSQL database",
-                                "give --db postgres://… (it is only read)");
-  }
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "lint", /*take_lock=*/false));
+  TANDEM_ASSIGN_OR_RETURN(
+      auto s, Session::open_postgres(options, "lint --plan", /*take_lock=*/false,
+                                     "it plans declarative migrations against its tables",
+                                     "give --db postgres://… (it is only read)"));
   PreparedSet prepared = prepare(options, s->backend());
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool have_history, s->history->exists());
