@@ -62,6 +62,9 @@ class Connection {
 
   // Redacted description of the target, for messages.
   virtual std::string describe() const = 0;
+
+  // PostgreSQL's version as a number (150018 for 15.18), known from connecting; 0 on SQLite.
+  virtual int server_version() const { return 0; }
 };
 
 // Opens a connection; the error names the redacted URL and what to check.

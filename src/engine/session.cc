@@ -45,11 +45,10 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
   TANDEM_ASSIGN_OR_RETURN(s->conn, db::connect(options.db_url, copts));
   if (s->pg()) {
     std::string setup;
-    TANDEM_ASSIGN_OR_RETURN(
-        db::Rows v, s->conn->query("SELECT current_setting('server_version_num')::int >= 140000"));
     // If tandem is killed mid-statement, the server notices the dead client within a second
-    // and cancels the statement instead of holding its locks until it finishes.
-    if (v.text(0, 0) == "t") setup += "SET client_connection_check_interval = '1s';";
+    // and cancels the statement instead of holding its locks until it finishes (14+).
+    if (s->conn->server_version() >= 140000)
+      setup += "SET client_connection_check_interval = '1s';";
     if (options.schema != "public")
       setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
     s->session_setup = setup;

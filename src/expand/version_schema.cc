@@ -42,11 +42,9 @@ Result<std::vector<TableView>> read_table_views(db::Connection& conn, const std:
 Status create_version_schema(db::Connection& conn, const std::string& schema,
                              const std::string& version, const std::vector<TableView>& tables) {
   std::string vs = db::quote_ident(version_schema_name(schema, version));
-  TANDEM_ASSIGN_OR_RETURN(
-      db::Rows v, conn.query("SELECT current_setting('server_version_num')::int >= 150000"));
   // security_invoker (PostgreSQL 15+): the view checks the querying role's privileges and row
   // security, exactly as a query on the table would.
-  std::string with = v.text(0, 0) == "t" ? " WITH (security_invoker = true)" : "";
+  std::string with = conn.server_version() >= 150000 ? " WITH (security_invoker = true)" : "";
   std::string sql = fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", vs);
   for (const TableView& t : tables) {
     std::string cols;

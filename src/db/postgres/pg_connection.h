@@ -21,7 +21,7 @@ class PgConnection final : public Connection {
   std::string describe() const override { return description_; }
 
   // e.g. 150018 for 15.18.
-  int server_version() const;
+  int server_version() const override;
   int backend_pid() const;
 
  private:
