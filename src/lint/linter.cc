@@ -167,7 +167,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
     ctx.old_version_gone = source.old_version_gone;
     end_transaction(ctx);
     bool explicit_block = false;
-    for (const Statement& st : stmts) {
+    for (Statement& st : stmts) {
       if (st.kind == "TransactionStmt") {
         std::string kind = str(st.body(), "kind");
         explicit_block = kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START";
@@ -196,6 +196,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
         }
       }
       learn(st, sr.classification, ctx);
+      st.node = nullptr;  // its parse tree is done with: freed now, not all at the end
       if (report_here) report.statements.push_back(std::move(sr));
     }
   }
