@@ -261,6 +261,18 @@ Result<std::optional<ActivePlan>> active_plan(Session& s) {
       ActivePlan{active->version, active->file, active->step, std::move(plan)});
 }
 
+Result<PlanBase> plan_base(Session& s) {
+  std::vector<HistoryRow> rows;
+  TANDEM_ASSIGN_OR_RETURN(bool have_history, s.history->exists());
+  if (have_history) {
+    TANDEM_ASSIGN_OR_RETURN(rows, s.history->load());
+  }
+  std::string applied = current_version(rows);
+  TANDEM_ASSIGN_OR_RETURN(Catalog catalog, read_catalog(*s.conn, s.options.schema));
+  return PlanBase{std::move(catalog), std::move(rows),
+                  applied.empty() ? std::string("0") : applied};
+}
+
 std::vector<Statement> planned_statements(Session& s, const Migration& m) {
   auto comment = [&](const std::string& text) {
     Statement st;
@@ -268,14 +280,11 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
     st.transactional = false;
     return st;
   };
-  auto catalog = read_catalog(*s.conn, s.options.schema);
-  std::string previous = "0";
-  if (auto rows = s.history->load(); rows.ok() && !current_version(*rows).empty())
-    previous = current_version(*rows);
-  Status why = catalog.status();
+  auto base = plan_base(s);
+  Status why = base.status();
   std::optional<TwoVersionPlan> plan;
-  if (catalog.ok()) {
-    auto planned = plan_two_version(m, s.options.schema, previous, *catalog);
+  if (base.ok()) {
+    auto planned = plan_two_version(m, s.options.schema, base->previous, base->catalog);
     if (planned.ok()) {
       plan = std::move(*planned);
     } else {

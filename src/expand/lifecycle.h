@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/session.h"
+#include "expand/catalog.h"
 #include "expand/plan.h"
 #include "tandem/expand.h"
 
@@ -18,6 +19,15 @@ struct ActivePlan {
 
 // The active migration and its plan (from the snapshot taken at start), if one is active.
 Result<std::optional<ActivePlan>> active_plan(Session& s);
+
+// What a declarative migration pending now is planned from: the tables as they are, the
+// history and its newest applied version ("0" when none).
+struct PlanBase {
+  Catalog catalog;
+  std::vector<HistoryRow> history;
+  std::string previous;
+};
+Result<PlanBase> plan_base(Session& s);
 
 // What `tandem up` runs for declarative migration `m` on PostgreSQL (start, then complete),
 // planned against the tables as they are now; a plan that needs earlier pending migrations

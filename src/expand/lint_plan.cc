@@ -6,8 +6,7 @@
 
 #include "engine/selection.h"
 #include "engine/session.h"
-#include "expand/catalog.h"
-#include "expand/plan.h"
+#include "expand/lifecycle.h"
 
 namespace tandem::expand {
 namespace {
@@ -60,18 +59,11 @@ Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
                                      "it plans declarative migrations against its tables",
                                      "give --db postgres://… (it is only read)"));
   PreparedSet prepared = prepare(options, s->backend());
-  std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(bool have_history, s->history->exists());
-  if (have_history) {
-    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
-  }
-  std::string applied = current_version(rows);
-  const std::string previous = applied.empty() ? std::string("0") : applied;
-  TANDEM_ASSIGN_OR_RETURN(Catalog catalog, read_catalog(*s->conn, options.schema));
-  for (const Pick& p : select_up(prepared, rows, UpOptions{})) {
+  TANDEM_ASSIGN_OR_RETURN(PlanBase base, plan_base(*s));
+  for (const Pick& p : select_up(prepared, base.history, UpOptions{})) {
     const Migration& m = *p.migration;
     if (!m.operations) continue;
-    auto plan = plan_two_version(m, options.schema, previous, catalog);
+    auto plan = plan_two_version(m, options.schema, base.previous, base.catalog);
     if (!plan.ok()) {
       notes.push_back(fmt::format("{}: not planned: {}", m.path, plan.status().message()));
       continue;
