@@ -183,7 +183,10 @@ namespace {
 std::vector<char*> make_argv(const std::vector<std::string>& args,
                              std::vector<std::string>& storage) {
   storage.clear();
-  storage.push_back(TANDEM_BINARY);
+  // TANDEM_TEST_BINARY runs the end-to-end tests against another build (e.g. the one before a
+  // fix, to see a new test fail there).
+  const char* other = std::getenv("TANDEM_TEST_BINARY");
+  storage.push_back(other && *other ? other : TANDEM_BINARY);
   for (const auto& a : args) storage.push_back(a);
   std::vector<char*> argv;
   for (auto& s : storage) argv.push_back(s.data());

@@ -151,6 +151,8 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
     auto b0 = Clock::now();
     auto batch = [&]() -> Status {
       update_failed = false;
+      // The batch commits only while this process still holds the migration lock.
+      TANDEM_RETURN_IF_ERROR(s.fence());
       TANDEM_ASSIGN_OR_RETURN(range.upto, keyset.bound(conn, spec.table, last, size));
       std::vector<db::Param> params;
       std::string where = keyset.predicate(range, params);
@@ -176,6 +178,10 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
     };
     Status result = s.with_lock_retries(fmt::format("backfill {}:", spec.name),
                                         [&] { return s.in_transaction(batch); });
+    if (!result.ok() && result.code() == Code::kLockNotAcquired) {
+      // Not the job's failure: whoever holds the lock now continues it from the checkpoint.
+      return result.with_context(fmt::format("backfill of {}: ", spec.name));
+    }
     if (!result.ok()) {
       std::string at = last.empty() ? "in its first batch" : "after row key " + key_text(last);
       if (update_failed) {

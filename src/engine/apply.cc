@@ -51,7 +51,13 @@ class Runner {
                            bool begin, bool commit) {
     const Migration& m = *pick.migration;
     auto start = Clock::now();
-    if (s_.pg() && begin) TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
+    if (s_.pg() && begin) {
+      TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
+      if (Status fenced = s_.fence(); !fenced.ok()) {
+        (void)s_.conn->execute("ROLLBACK");
+        return fenced;
+      }
+    }
     for (size_t i = 0; i < stmts.size(); ++i) {
       trace(m, stmts, i);
       Status st = execute_statement(s_, stmts[i].sql);
@@ -96,6 +102,7 @@ class Runner {
     }
     row.status = "running";
     row.statements_applied = pick.resume_from;
+    TANDEM_RETURN_IF_ERROR(s_.fence());
     TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
     if (!s_.pg())
       TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
@@ -107,6 +114,7 @@ class Runner {
       for (int attempt = 0;; ++attempt) {
         if (st.transactional) {
           result = s_.conn->execute(s_.pg() ? "BEGIN;" + timeouts(true) : "BEGIN IMMEDIATE");
+          if (result.ok()) result = s_.fence();
           if (result.ok()) result = execute_statement(s_, st.sql);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
@@ -115,6 +123,7 @@ class Runner {
           if (result.ok()) result = s_.conn->execute("COMMIT");
           if (!result.ok()) (void)s_.conn->execute("ROLLBACK");
         } else {
+          TANDEM_RETURN_IF_ERROR(s_.fence());
           if (!st.concurrent_index.empty() && s_.pg())
             TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
           result = execute_statement(s_, st.sql);
@@ -127,6 +136,7 @@ class Runner {
         backoff(m, i, attempt, result);
         ++step.retries;
       }
+      if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
       if (!result.ok()) {
         row.status = "failed";
         row.statements_applied = static_cast<int>(i);
@@ -465,6 +475,8 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       }
       TANDEM_RETURN_IF_ERROR(s.ensure_state());
     }
+    // Nothing more is written once the migration lock is gone.
+    TANDEM_RETURN_IF_ERROR(s.check_lock());
     const Pick& pick = picks.front();
     const Migration& m = *pick.migration;
     const auto& stmts =

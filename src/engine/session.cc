@@ -49,6 +49,12 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
     // and cancels the statement instead of holding its locks until it finishes (14+).
     if (s->conn->server_version() >= 140000)
       setup += "SET client_connection_check_interval = '1s';";
+    // A migration may pause between steps (throttles, lock retries): a database-wide
+    // idle_session_timeout must not end the session in the middle of it.
+    if (take_lock) {
+      setup += "SET idle_in_transaction_session_timeout = 0;";
+      if (s->conn->server_version() >= 140000) setup += "SET idle_session_timeout = 0;";
+    }
     if (options.schema != "public")
       setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
     s->session_setup = setup;
@@ -61,6 +67,13 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
     TANDEM_ASSIGN_OR_RETURN(s->lock,
                             AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
                                                   options.lock_wait_ms, options.log));
+    // Before reading any state: a previous holder that lost the lock may still have a write in
+    // flight. (A database without tandem's state has had no previous holder writing to it.)
+    if (s->pg()) {
+      TANDEM_ASSIGN_OR_RETURN(db::Rows meta,
+                              s->conn->query("SELECT to_regclass('tandem.meta') IS NOT NULL"));
+      if (meta.text(0, 0) == "t") TANDEM_RETURN_IF_ERROR(s->take_lock_epoch());
+    }
   }
   return s;
 }
@@ -126,6 +139,37 @@ Status Session::ensure_state() {
   if (pg() && options.schema != "public") {
     TANDEM_RETURN_IF_ERROR(conn->execute(
         fmt::format("CREATE SCHEMA IF NOT EXISTS {}", db::quote_ident(options.schema))));
+  }
+  return take_lock_epoch();
+}
+
+Status Session::take_lock_epoch() {
+  if (!pg() || !lock || !lock_epoch.empty()) return Status::Ok();
+  // Waits for any transaction of a previous holder still fencing with the old epoch (its
+  // batch in flight when it lost the lock): what this process reads next includes it.
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      conn->query("INSERT INTO tandem.meta AS m (key, value) VALUES ('lock_epoch', '1') "
+                  "ON CONFLICT (key) DO UPDATE SET value = (m.value::bigint + 1)::text "
+                  "RETURNING value"));
+  lock_epoch = r.text(0, 0);
+  return Status::Ok();
+}
+
+Status Session::check_lock() { return lock ? lock->check() : Status::Ok(); }
+
+Status Session::fence() {
+  TANDEM_RETURN_IF_ERROR(check_lock());
+  if (!pg() || lock_epoch.empty()) return Status::Ok();
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn->query("SELECT value FROM tandem.meta WHERE key = 'lock_epoch' FOR SHARE"));
+  if (r.empty() || r.text(0, 0) != lock_epoch) {
+    return Status::LockNotAcquired(
+        fmt::format("the migration lock was lost: another tandem process took it (lock epoch {} "
+                    "→ {}); stopped before the next write",
+                    lock_epoch, r.empty() ? "none" : r.text(0, 0)),
+        "everything done so far is committed and recorded; `tandem status` shows where it "
+        "stands — run the command again once the other process has finished");
   }
   return Status::Ok();
 }

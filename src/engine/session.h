@@ -56,8 +56,24 @@ struct Session {
   // SQLite: switch a rollback-journal database to WAL unless options.sqlite_keep_journal.
   // Call outside a transaction, only once the command is sure to write.
   Status use_wal_if_allowed();
-  // Creates the history tables and the managed schema if missing (call with the lock held).
+  // Creates the history tables and the managed schema if missing (call with the lock held,
+  // before the command's first write). PostgreSQL: also takes the next lock epoch, which
+  // fence() checks from then on.
   Status ensure_state();
+
+  // Ok while this process still holds the migration lock (asks the lock connection). Called
+  // before every step and every backfill batch; when the lock is gone nothing more is written.
+  Status check_lock();
+  // Inside a write transaction on PostgreSQL: proves that no other process has taken the
+  // migration lock since ensure_state() (the lock epoch is still ours) and holds a share lock
+  // on it until the transaction ends, so a new holder's epoch bump waits for this transaction
+  // and then sees everything it wrote. Outside a transaction it is only the check.
+  Status fence();
+  // The lock epoch this session writes under ("" on SQLite, and on PostgreSQL until the
+  // lock is taken on a database that has tandem's state).
+  std::string lock_epoch;
+  // Counts one more lock holder in tandem.meta and makes it ours (PostgreSQL, lock held).
+  Status take_lock_epoch();
 };
 
 // Milliseconds since `start` on the steady clock.

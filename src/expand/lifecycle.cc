@@ -144,6 +144,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
   const EngineOptions& o = s.options;
   for (size_t i = static_cast<size_t>(from); i < steps.size(); ++i) {
     const Step& st = steps[i];
+    TANDEM_RETURN_IF_ERROR(s.check_lock());
     if (o.verbose) s.log(fmt::format("{}:{}: {}", m.file, st.line, st.sql));
     Status result;
     if (!st.backfill_table.empty()) {
@@ -173,10 +174,12 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
       result = s.with_lock_retries(fmt::format("{}:{}:", m.file, st.line), [&]() -> Status {
         if (st.transactional) {
           return s.in_transaction([&]() -> Status {
+            TANDEM_RETURN_IF_ERROR(s.fence());
             TANDEM_RETURN_IF_ERROR(s.conn->execute(st.sql));
             return mark_done(s, i + 1);
           });
         }
+        TANDEM_RETURN_IF_ERROR(s.fence());
         bool built = false;
         if (!st.concurrent_index.empty()) {
           TANDEM_ASSIGN_OR_RETURN(built, index_built(s, st.concurrent_index));
@@ -186,6 +189,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
       });
     }
     if (result.ok()) crash_point(fmt::format("{}:statement:{}", phase, i + 1));
+    if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
     if (!result.ok()) {
       return result.with_context(fmt::format("{}:{}: ", m.path, st.line))
           .with_hint(
@@ -460,6 +464,7 @@ Result<LifecycleReport> complete_in(Session& s) {
   }
   PreparedSet prepared = prepare(options, s.backend());
   const Migration* m = nullptr;
+  TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan, enter_phase(s, *active, prepared, "completing", m));
   const std::vector<Step>& stmts = plan.complete;
   TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
@@ -505,6 +510,7 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
   }
   PreparedSet prepared = prepare(options, s.backend());
   const Migration* m = nullptr;
+  TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
                           enter_phase(s, *active, prepared, "rolling_back", m));
   const std::vector<Step>& stmts = plan.rollback;
