@@ -75,7 +75,7 @@ TestDb::TestDb(Kind kind) : kind_(kind) {
   name_ = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   auto admin = db::connect(pg_url_for("postgres"));
   must(admin.status(), "connect to the test server");
-  must((*admin)->execute("CREATE DATABASE " + name_ + " TEMPLATE template0"),
+  must((*admin)->execute_script("CREATE DATABASE " + name_ + " TEMPLATE template0"),
        "create test database");
   url_ = pg_url_for(name_);
 }
@@ -83,7 +83,8 @@ TestDb::TestDb(Kind kind) : kind_(kind) {
 TestDb::~TestDb() {
   if (kind_ != Kind::kPostgres) return;
   auto admin = db::connect(pg_url_for("postgres"));
-  if (admin.ok()) (void)(*admin)->execute("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  if (admin.ok())
+    (void)(*admin)->execute_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
 }
 
 std::unique_ptr<db::Connection> TestDb::connect() const {
@@ -99,7 +100,7 @@ std::string TestDb::value(const std::string& sql) const {
   return r->empty() || r->columns.empty() ? "" : r->text(0, 0);
 }
 
-void TestDb::exec(const std::string& sql) const { must(connect()->execute(sql), sql); }
+void TestDb::exec(const std::string& sql) const { must(connect()->execute_script(sql), sql); }
 
 std::string TestDb::catalog() const {
   return value(

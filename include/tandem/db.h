@@ -47,15 +47,35 @@ struct ConnectOptions {
   int busy_timeout_ms = 5000;
 };
 
-// An open database session. Not thread-safe; one per thread.
-class Connection {
+// How SQL text is written for one backend: what generated statements need to embed values.
+class Dialect {
  public:
-  virtual ~Connection() = default;
+  virtual ~Dialect() = default;
   virtual Backend backend() const = 0;
+  // `text` as a string literal, escaped by the driver (PQescapeLiteral / sqlite3_mprintf %Q):
+  // correct whatever standard_conforming_strings says. Invalid encodings are an error.
+  virtual Result<std::string> literal(std::string_view text) const = 0;
+};
 
-  // Runs SQL text without parameters. PostgreSQL: one simple-query round trip (several
-  // statements allowed). SQLite: every statement of the text in order (prepare with tail).
+// A Dialect without a connection, for planning and tests: PostgreSQL literals follow
+// PQescapeLiteral's rules (E'…' with doubled backslashes when the text has one), SQLite's
+// sqlite3_mprintf("%Q").
+const Dialect& offline_dialect(Backend backend);
+
+// An open database session. Not thread-safe; one per thread.
+class Connection : public Dialect {
+ public:
+  ~Connection() override = default;
+
+  // Runs exactly one SQL statement without parameters. Text holding a second statement is
+  // refused before anything runs (PostgreSQL: the extended protocol refuses it; SQLite: the
+  // text after the first statement must be empty), so nothing tandem generates can smuggle in
+  // a statement of its own.
   virtual Status execute(std::string_view sql) = 0;
+
+  // Runs every statement of `sql` in order. Only for tandem's own fixed SQL (its state
+  // tables' DDL, session settings) — never for text built from input.
+  virtual Status execute_script(std::string_view sql) = 0;
 
   // Runs one statement with bound parameters ($1, $2, … on both backends) and returns its rows.
   virtual Result<Rows> query(std::string_view sql, const std::vector<Param>& params = {}) = 0;
@@ -67,9 +87,52 @@ class Connection {
   virtual int server_version() const { return 0; }
 };
 
+// A transaction that rolls back when it goes out of scope uncommitted — on every error path,
+// without a hand-written ROLLBACK.
+class Transaction {
+ public:
+  // `begin_sql`: "BEGIN" by default; "BEGIN IMMEDIATE" takes SQLite's write lock at once,
+  // "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" a snapshot on PostgreSQL.
+  static Result<Transaction> begin(Connection& conn, std::string_view begin_sql = "BEGIN");
+  Transaction(Transaction&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+  Status commit();
+  // Rolls back now (the destructor does it too); ok when already ended.
+  void rollback();
+  bool active() const { return conn_ != nullptr; }
+
+ private:
+  explicit Transaction(Connection& conn) : conn_(&conn) {}
+  Connection* conn_;
+};
+
 // Opens a connection; the error names the redacted URL and what to check.
 Result<std::unique_ptr<Connection>> connect(std::string_view url,
                                             const ConnectOptions& options = {});
+
+// Fragments: pieces of SQL a declarative migration supplies (a column's type, a default, a
+// CHECK, an index predicate, `up`/`down`/`where` expressions, storage parameters) that tandem
+// embeds into the statements it generates. Each is checked by the parser of the database that
+// will run it as exactly one type name / expression / option list, written the way tandem
+// embeds it — so `text; DROP TABLE keep`, or a trailing `-- comment` that would swallow the
+// rest of a statement, is refused before anything runs.
+enum class FragmentKind {
+  kTypeName,       // "bigint", "varchar(20)", "numeric(10,2)[]"
+  kExpression,     // embedded as `(expr)`: CHECK, WHERE, SET … = , trigger assignments
+  kColumnDefault,  // a column's default: `(expr)` on PostgreSQL; as written on SQLite, whose
+                   // ALTER TABLE ADD COLUMN refuses a parenthesised default
+  kStorageParams,  // "fillfactor = 70, deduplicate_items = off" (PostgreSQL only)
+};
+
+// Ok when `text` is exactly one fragment of `kind` for `backend` (PostgreSQL: libpg_query,
+// PostgreSQL 15's own parser; SQLite: sqlite3_prepare on a private in-memory database);
+// otherwise InvalidInput saying what it is not. Never touches a user database.
+Status check_fragment(Backend backend, FragmentKind kind, std::string_view text);
+
+// What a fragment of `kind` is called in messages ("type name", "SQL expression", …).
+const char* fragment_kind_name(FragmentKind kind);
 
 // Quotes an identifier for either backend ("a""b").
 std::string quote_ident(std::string_view ident);

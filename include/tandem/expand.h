@@ -16,6 +16,15 @@
 
 namespace tandem::expand {
 
+// A piece of SQL the file supplies for an operation (see db::FragmentKind), where it is.
+struct Fragment {
+  db::FragmentKind kind;
+  std::string field;  // "column.type", "up", "set.total"
+  std::string text;
+  int line = 0;
+  bool two_version_only = false;  // only start/complete embed it (never checked for SQLite)
+};
+
 struct CheckSpec {
   std::string name;
   std::string constraint;
@@ -39,6 +48,7 @@ struct ColumnSpec {
   std::optional<CheckSpec> check;
   std::optional<ReferenceSpec> references;
   int line = 0;
+  std::vector<Fragment> fragments;  // type, default, check
 };
 
 // The statements one operation runs in direct mode.
@@ -86,10 +96,18 @@ class Operation {
   virtual Result<TwoVersionSql> two_version(TwoVersionModel& model) const;
   int line() const { return line_; }
   void set_line(int line) { line_ = line; }
+  // Every fragment of SQL the file gives this operation: checked for the backend before any
+  // statement is generated from them.
+  const std::vector<Fragment>& fragments() const { return fragments_; }
+  void add_fragment(Fragment f) { fragments_.push_back(std::move(f)); }
 
  private:
   int line_ = 0;
+  std::vector<Fragment> fragments_;
 };
+
+// Problems with `m`'s fragments on `backend` (file:line, the field, what is wrong).
+std::vector<Problem> check_fragments(db::Backend backend, const Migration& m);
 
 // Parses a pgroll-format migration. Every problem (unknown operation, missing or unknown
 // field, wrong type) is reported with the file's line; operations are returned only when

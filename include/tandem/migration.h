@@ -91,5 +91,11 @@ std::string checksum(std::string_view content);
 // errors (PostgreSQL) and unterminated statements are reported as Problems.
 std::vector<Statement> split_statements(db::Backend backend, const Migration& m, Direction dir,
                                         std::vector<Problem>& problems);
+// The same for SQL text from elsewhere (a declarative file's `sql` operation), whose first
+// character is on `first_line` of `path`. Each statement keeps the comments before it (an
+// inline `-- tandem:ignore RULE` stays with its statement).
+std::vector<Statement> split_sql(db::Backend backend, const std::string& path,
+                                 const std::string& sql, int first_line,
+                                 std::vector<Problem>& problems);
 
 }  // namespace tandem

@@ -5,7 +5,7 @@
 namespace tandem::backfill {
 
 Status JobRecord::ensure_table(db::Connection& conn) {
-  return conn.execute(
+  return conn.execute_script(
       "CREATE SCHEMA IF NOT EXISTS tandem;"
       "CREATE TABLE IF NOT EXISTS tandem.backfill_jobs (id text PRIMARY KEY, version text NOT "
       "NULL, table_name text NOT NULL, command text NOT NULL, state text NOT NULL, throttled "

@@ -39,7 +39,7 @@ Result<std::unique_ptr<AdvisoryLock>> AdvisoryLock::acquire(
   // The lock lives as long as this session: no server-side timeout may end it while it idles.
   std::string keep = "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;";
   if (conn->server_version() >= 140000) keep += "SET idle_session_timeout = 0;";
-  TANDEM_RETURN_IF_ERROR(conn->execute(keep));
+  TANDEM_RETURN_IF_ERROR(conn->execute_script(keep));
   auto start = std::chrono::steady_clock::now();
   int sleep_ms = 50;
   bool told = false;

@@ -52,7 +52,7 @@ class Runner {
     const Migration& m = *pick.migration;
     auto start = Clock::now();
     if (s_.pg() && begin) {
-      TANDEM_RETURN_IF_ERROR(s_.conn->execute("BEGIN;" + timeouts(true)));
+      TANDEM_RETURN_IF_ERROR(s_.conn->execute_script("BEGIN;" + timeouts(true)));
       if (Status fenced = s_.fence(); !fenced.ok()) {
         (void)s_.conn->execute("ROLLBACK");
         return fenced;
@@ -106,14 +106,15 @@ class Runner {
     TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
     if (!s_.pg())
       TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
-    if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute(timeouts(false)));
+    if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute_script(timeouts(false)));
     for (size_t i = static_cast<size_t>(pick.resume_from); i < stmts.size(); ++i) {
       const Statement& st = stmts[i];
       trace(m, stmts, i);
       Status result;
       for (int attempt = 0;; ++attempt) {
         if (st.transactional) {
-          result = s_.conn->execute(s_.pg() ? "BEGIN;" + timeouts(true) : "BEGIN IMMEDIATE");
+          result = s_.conn->execute_script(s_.pg() ? "BEGIN;" + timeouts(true)
+                                                   : std::string("BEGIN IMMEDIATE"));
           if (result.ok()) result = s_.fence();
           if (result.ok()) result = execute_statement(s_, st.sql);
           if (result.ok()) {
@@ -162,7 +163,7 @@ class Runner {
     TANDEM_RETURN_IF_ERROR(
         s_.history->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
     if (s_.pg() && !s_.session_setup.empty())
-      TANDEM_RETURN_IF_ERROR(s_.conn->execute(s_.session_setup));
+      TANDEM_RETURN_IF_ERROR(s_.conn->execute_script(s_.session_setup));
     step.duration_ms = row.duration_ms;
     step.statements = static_cast<int>(stmts.size());
     step.transactional = false;

@@ -125,7 +125,7 @@ INSERT INTO {meta} (key, value) VALUES ('state_version', '1') ON CONFLICT (key) 
 )",
                      fmt::arg("m", migrations_), fmt::arg("e", events_), fmt::arg("meta", meta_),
                      fmt::arg("ts", ts), fmt::arg("id", id));
-  return conn_.execute(ddl);
+  return conn_.execute_script(ddl);
 }
 
 Result<std::vector<HistoryRow>> History::load() {

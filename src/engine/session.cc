@@ -58,7 +58,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
     if (options.schema != "public")
       setup += fmt::format("SET search_path TO {}, public;", db::quote_ident(options.schema));
     s->session_setup = setup;
-    if (!setup.empty()) TANDEM_RETURN_IF_ERROR(s->conn->execute(setup));
+    if (!setup.empty()) TANDEM_RETURN_IF_ERROR(s->conn->execute_script(setup));
   }
   // Full durability on SQLite: every COMMIT is fsync'd, in any journal mode.
   if (!s->pg() && take_lock) TANDEM_RETURN_IF_ERROR(s->conn->execute("PRAGMA synchronous = FULL"));
@@ -179,6 +179,8 @@ PreparedSet prepare(const EngineOptions& options, db::Backend backend) {
   p.set = load_migrations(options.dir);
   for (const Migration& m : p.set.migrations) {
     if (m.operations) {
+      // Every fragment of SQL the file supplies, checked by this backend's parser first.
+      for (Problem& bad : expand::check_fragments(backend, m)) p.set.problems.push_back(bad);
       // On PostgreSQL `up` runs a declarative migration as start + complete, planned against
       // the catalog when it is reached; direct mode is SQLite's.
       std::vector<Problem> pg_ignored;

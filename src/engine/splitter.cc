@@ -31,6 +31,11 @@ size_t skip_space_and_comments(std::string_view s, size_t pos) {
   return pos;
 }
 
+std::string trim_front(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  return std::string(s);
+}
+
 std::string rtrim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
@@ -101,8 +106,10 @@ void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&
   }
 }
 
+// With `keep_comments`, a statement's text starts at the comments before it (an inline
+// `-- tandem:ignore RULE` stays with the statement it is about).
 void split_postgres(const Migration& m, const Section& sec, std::vector<Statement>& out,
-                    std::vector<Problem>& problems) {
+                    std::vector<Problem>& problems, bool keep_comments) {
   Locator loc{sec};
   PgQuerySplitResult split = pg_query_split_with_scanner(sec.sql.c_str());
   if (split.error) {
@@ -118,14 +125,17 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     return;
   }
   for (int i = 0; i < split.n_stmts; ++i) {
-    size_t begin = static_cast<size_t>(split.stmts[i]->stmt_location);
-    size_t end = begin + static_cast<size_t>(split.stmts[i]->stmt_len);
-    begin = skip_space_and_comments(sec.sql, begin);
+    size_t raw = static_cast<size_t>(split.stmts[i]->stmt_location);
+    size_t end = raw + static_cast<size_t>(split.stmts[i]->stmt_len);
+    size_t begin = skip_space_and_comments(sec.sql, raw);
     if (begin >= end) continue;  // only comments
+    while (raw < begin && std::isspace(static_cast<unsigned char>(sec.sql[raw]))) ++raw;
     Statement st;
-    st.sql = rtrim(std::string_view(sec.sql).substr(begin, end - begin));
+    st.sql = rtrim(std::string_view(sec.sql).substr(keep_comments ? raw : begin,
+                                                    end - (keep_comments ? raw : begin)));
     loc.locate(begin, st.line, st.column);
-    PgQueryParseResult parsed = pg_query_parse(st.sql.c_str());
+    std::string text(std::string_view(sec.sql).substr(begin, end - begin));
+    PgQueryParseResult parsed = pg_query_parse(text.c_str());
     if (parsed.error) {
       Problem p{"syntax_error",
                 m.path,
@@ -173,7 +183,7 @@ void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_vi
 }
 
 void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>& out,
-                  std::vector<Problem>& problems) {
+                  std::vector<Problem>& problems, bool keep_comments) {
   Locator loc{sec};
   const std::string& sql = sec.sql;
   size_t start = 0;
@@ -184,9 +194,11 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
     // semicolons in strings, comments and CREATE TRIGGER … BEGIN … END bodies don't.
     if (!sqlite3_complete(candidate.c_str())) continue;
     size_t begin = skip_space_and_comments(sql, start);
-    if (begin <= semi)
+    if (begin <= semi) {
       add_sqlite_statement(m, loc, std::string_view(sql).substr(begin, semi + 1 - begin), begin,
                            out, problems);
+      if (keep_comments) out.back().sql = rtrim(trim_front(sql.substr(start, semi + 1 - start)));
+    }
     start = semi + 1;
   }
   size_t begin = skip_space_and_comments(sql, start);
@@ -194,6 +206,7 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
     candidate = sql.substr(begin) + "\n;";
     if (sqlite3_complete(candidate.c_str())) {
       add_sqlite_statement(m, loc, std::string_view(sql).substr(begin), begin, out, problems);
+      if (keep_comments) out.back().sql = rtrim(trim_front(sql.substr(start)));
     } else {
       Problem p{"syntax_error",
                 m.path,
@@ -215,9 +228,24 @@ std::vector<Statement> split_statements(db::Backend backend, const Migration& m,
   std::vector<Statement> out;
   if (!sec.present) return out;
   if (backend == db::Backend::kPostgres) {
-    split_postgres(m, sec, out, problems);
+    split_postgres(m, sec, out, problems, false);
   } else {
-    split_sqlite(m, sec, out, problems);
+    split_sqlite(m, sec, out, problems, false);
+  }
+  return out;
+}
+
+std::vector<Statement> split_sql(db::Backend backend, const std::string& path,
+                                 const std::string& sql, int first_line,
+                                 std::vector<Problem>& problems) {
+  Migration m;
+  m.path = path;
+  Section sec{true, first_line, sql};
+  std::vector<Statement> out;
+  if (backend == db::Backend::kPostgres) {
+    split_postgres(m, sec, out, problems, true);
+  } else {
+    split_sqlite(m, sec, out, problems, true);
   }
   return out;
 }

@@ -11,12 +11,22 @@ ColumnSpec parse_column(Fields& f) {
   c.line = f.line();
   c.name = f.str("name");
   c.type = f.str("type");
+  if (!c.type.empty())
+    c.fragments.push_back(f.fragment(db::FragmentKind::kTypeName, "type", c.type, "column.type"));
   c.nullable = f.boolean("nullable", false);
   c.pk = f.boolean("pk", false);
   c.unique = f.boolean("unique", false);
   c.default_sql = f.opt_str("default");
+  if (c.default_sql) {
+    c.fragments.push_back(
+        f.fragment(db::FragmentKind::kColumnDefault, "default", *c.default_sql, "column.default"));
+  }
   (void)f.opt_str("comment");
-  if (YAML::Node n = f.node("check", false)) c.check = parse_check(f, n);
+  if (YAML::Node n = f.node("check", false)) {
+    c.check = parse_check(f, n);
+    c.fragments.push_back(f.fragment(db::FragmentKind::kExpression, "check", c.check->constraint,
+                                     "column.check.constraint"));
+  }
   if (YAML::Node n = f.node("references", false)) c.references = parse_references(f, n);
   f.finish();
   return c;
@@ -47,10 +57,15 @@ ReferenceSpec parse_references(Fields& f, const YAML::Node& n) {
   return r;
 }
 
-std::string column_sql(const ColumnSpec& c) {
+std::string column_sql(const ColumnSpec& c, db::Backend backend) {
   std::string sql = db::quote_ident(c.name) + " " + c.type;
   if (!c.nullable || c.pk) sql += " NOT NULL";  // SQLite lets a non-integer key hold NULL otherwise
-  if (c.default_sql) sql += " DEFAULT " + *c.default_sql;
+  // As checked (db::FragmentKind::kColumnDefault): in parentheses on PostgreSQL; as written on
+  // SQLite, whose ADD COLUMN refuses a parenthesised default.
+  if (c.default_sql) {
+    sql += backend == db::Backend::kPostgres ? " DEFAULT (" + *c.default_sql + ")"
+                                             : " DEFAULT " + *c.default_sql;
+  }
   if (c.unique) sql += " UNIQUE";
   if (c.check)
     sql += fmt::format(" CONSTRAINT {} CHECK ({})", db::quote_ident(c.check->name),
@@ -61,6 +76,21 @@ std::string column_sql(const ColumnSpec& c) {
                        db::quote_ident(c.references->column), c.references->on_delete);
   }
   return sql;
+}
+
+std::vector<Problem> check_fragments(db::Backend backend, const Migration& m) {
+  std::vector<Problem> out;
+  if (!m.operations) return out;
+  for (const auto& op : *m.operations) {
+    for (const Fragment& f : op->fragments()) {
+      if (f.two_version_only && backend != db::Backend::kPostgres) continue;
+      Status st = db::check_fragment(backend, f.kind, f.text);
+      if (st.ok()) continue;
+      out.push_back({"bad_fragment", m.path, f.line, 0,
+                     fmt::format("{} `{}`: {}", op->kind(), f.field, st.message()), st.hint()});
+    }
+  }
+  return out;
 }
 
 std::string sql_literal(const std::string& text) {

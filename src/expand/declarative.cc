@@ -94,6 +94,9 @@ std::vector<Statement> direct_statements(db::Backend backend, const Migration& m
                                          std::vector<Problem>& problems) {
   std::vector<Statement> out;
   if (!m.operations) return out;
+  // Nothing is generated from a fragment this backend's parser does not accept (the caller
+  // reports check_fragments' problems).
+  if (!check_fragments(backend, m).empty()) return out;
   const OperationList& ops = *m.operations;
   for (size_t k = 0; k < ops.size(); ++k) {
     const Operation& op = *ops[dir == Direction::kUp ? k : ops.size() - 1 - k];

@@ -88,6 +88,11 @@ std::vector<std::string> Fields::str_list(const std::string& key) {
   return out;
 }
 
+Fragment Fields::fragment(db::FragmentKind kind, const std::string& key, const std::string& text,
+                          const std::string& field, bool two_version_only) const {
+  return Fragment{kind, field.empty() ? key : field, text, line_of(key), two_version_only};
+}
+
 void Fields::finish() {
   if (!node_.IsMap()) return;
   for (const auto& kv : node_) {

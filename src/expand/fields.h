@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tandem/expand.h"
 #include "tandem/migration.h"
 
 namespace tandem::expand {
@@ -29,6 +30,12 @@ class Fields {
   Fields sub(const YAML::Node& node, const std::string& what) {
     return Fields(node, what, path_, problems_);
   }
+
+  // `text` (read from `key`) as a fragment of `kind`, located at `key`'s line; `field` names it
+  // in messages ("column.type"), `key` when empty. `two_version_only` for what only
+  // start/complete embed (a drop_column's `down`), which direct mode never checks.
+  Fragment fragment(db::FragmentKind kind, const std::string& key, const std::string& text,
+                    const std::string& field = {}, bool two_version_only = false) const;
 
   int line() const { return line_; }
   int line_of(const std::string& key) const;

@@ -98,7 +98,7 @@ Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::s
                   "two live schema versions are built from schemas and views",
                   "on SQLite, apply declarative migrations with `tandem up` (direct mode)"));
   // Every statement of start/complete/rollback, view DDL included, waits at most lock_timeout.
-  TANDEM_RETURN_IF_ERROR(s->conn->execute(s->timeouts_sql(/*local=*/false)));
+  TANDEM_RETURN_IF_ERROR(s->conn->execute_script(s->timeouts_sql(/*local=*/false)));
   return s;
 }
 
@@ -145,7 +145,9 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
   for (size_t i = static_cast<size_t>(from); i < steps.size(); ++i) {
     const Step& st = steps[i];
     TANDEM_RETURN_IF_ERROR(s.check_lock());
-    if (o.verbose) s.log(fmt::format("{}:{}: {}", m.file, st.line, st.sql));
+    if (o.verbose) {
+      for (const std::string& sql : st.sql) s.log(fmt::format("{}:{}: {}", m.file, st.line, sql));
+    }
     Status result;
     if (!st.backfill_table.empty()) {
       // One job per backfill step: "<version>/<table>", numbered from the second on a table.
@@ -175,7 +177,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
         if (st.transactional) {
           return s.in_transaction([&]() -> Status {
             TANDEM_RETURN_IF_ERROR(s.fence());
-            TANDEM_RETURN_IF_ERROR(s.conn->execute(st.sql));
+            for (const std::string& sql : st.sql) TANDEM_RETURN_IF_ERROR(s.conn->execute(sql));
             return mark_done(s, i + 1);
           });
         }
@@ -184,7 +186,9 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
         if (!st.concurrent_index.empty()) {
           TANDEM_ASSIGN_OR_RETURN(built, index_built(s, st.concurrent_index));
         }
-        if (!built) TANDEM_RETURN_IF_ERROR(s.conn->execute(st.sql));
+        if (!built) {
+          for (const std::string& sql : st.sql) TANDEM_RETURN_IF_ERROR(s.conn->execute(sql));
+        }
         return mark_done(s, i + 1);
       });
     }
@@ -305,15 +309,20 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
   auto add = [&](const std::vector<Step>& steps) {
     for (const Step& step : steps) {
       Statement st;
-      st.sql = step.backfill_table.empty()
-                   ? step.sql
-                   : fmt::format("-- {}: UPDATE {} SET {}{} in key-range batches by ({})", step.sql,
-                                 step.backfill_table, step.set,
-                                 step.where.empty() ? "" : " WHERE " + step.where,
-                                 fmt::format("{}", fmt::join(step.key, ", ")));
       st.line = step.line;
       st.transactional = step.transactional;
-      out.push_back(std::move(st));
+      if (!step.backfill_table.empty()) {
+        st.sql = fmt::format("-- {}: UPDATE {} SET {}{} in key-range batches by ({})",
+                             step.sql.front(), step.backfill_table, step.set,
+                             step.where.empty() ? "" : " WHERE " + step.where,
+                             fmt::format("{}", fmt::join(step.key, ", ")));
+        out.push_back(std::move(st));
+        continue;
+      }
+      for (const std::string& sql : step.sql) {
+        st.sql = sql;
+        out.push_back(st);
+      }
     }
   };
   add(plan->start);
@@ -331,7 +340,7 @@ Result<LifecycleReport> start(const EngineOptions& options,
 Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
-  TANDEM_RETURN_IF_ERROR(s.conn->execute(s.timeouts_sql(/*local=*/false)));
+  TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
   PreparedSet prepared = prepare(options, s.backend());
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool have_history, s.history->exists());
@@ -407,7 +416,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
   TANDEM_RETURN_IF_ERROR(backfill::Throttle(options).check_config(*s.conn));
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
-  TANDEM_RETURN_IF_ERROR(s.conn->execute(kActiveDdl));
+  TANDEM_RETURN_IF_ERROR(s.conn->execute_script(kActiveDdl));
   if (!active) {
     TANDEM_ASSIGN_OR_RETURN(bool prev_exists,
                             schema_exists(*s.conn, version_schema_name(options.schema, previous)));
@@ -453,7 +462,7 @@ Result<LifecycleReport> complete(const EngineOptions& options) {
 Result<LifecycleReport> complete_in(Session& s) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
-  TANDEM_RETURN_IF_ERROR(s.conn->execute(s.timeouts_sql(/*local=*/false)));
+  TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
   TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
   if (!active || (active->step != "started" && active->step != "completing")) {
     return Status::InvalidInput(

@@ -25,7 +25,9 @@ void add_phase(const Migration& m, const std::vector<Step>& steps, const char* p
                bool old_version_gone, std::vector<lint::Source>& out) {
   for (const Step& step : steps) {
     if (!step.backfill_table.empty()) continue;  // batched by tandem: no SQL of its own
-    lint::Source src{m.path, step.sql, step.line == 0 ? 1 : step.line, step.transactional};
+    std::string sql;
+    for (const std::string& one : step.sql) sql += (sql.empty() ? "" : ";\n") + one;
+    lint::Source src{m.path, sql, step.line == 0 ? 1 : step.line, step.transactional};
     src.generated_by = origin(m, step, phase);
     src.continues = !out.empty();
     src.old_version_gone = old_version_gone;

@@ -30,7 +30,8 @@ class AddColumn final : public Operation {
     bool fill_then_enforce = up_sql && !column.nullable && !(sqlite && column.default_sql);
     if (fill_then_enforce) add.nullable = true;
     OperationSql out;
-    out.statements.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {}", t, column_sql(add)));
+    out.statements.push_back(
+        fmt::format("ALTER TABLE {} ADD COLUMN {}", t, column_sql(add, backend)));
     if (up_sql) out.statements.push_back(fmt::format("UPDATE {} SET {} = ({})", t, c, *up_sql));
     if (fill_then_enforce && !sqlite) {
       out.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t, c));
@@ -78,11 +79,11 @@ class AddColumn final : public Operation {
     bool helper = !column.nullable && (up_sql || !column.default_sql || batched_default);
     if (helper) plain.nullable = true;
     TwoVersionSql out;
-    out.start.statements.push_back(
-        fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", tq, column_sql(plain)));
+    out.start.statements.push_back(fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}", tq,
+                                               column_sql(plain, db::Backend::kPostgres)));
     if (batched_default) {
-      out.start.statements.push_back(
-          fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", tq, c, *column.default_sql));
+      out.start.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT ({})",
+                                                 tq, c, *column.default_sql));
       if (!up_sql) {
         out.updates.push_back(
             {phys, fmt::format("{} = ({})", c, *column.default_sql), c + " IS NULL"});
@@ -102,20 +103,20 @@ class AddColumn final : public Operation {
       add_validated(out, phys, column.references->name, fk);
     }
     if (helper) add_validated(out, phys, check_name, fmt::format("CHECK ({} IS NOT NULL)", c));
-    std::string finish;
+    std::vector<std::string>& finish = out.complete.statements;
     if (column.unique) {
       std::string idx = db::quote_ident(fmt::format("{}_{}_key", phys, column.name).substr(0, 63));
       out.after_backfill.transactional = false;
       out.after_backfill.statements.push_back(
           fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", idx, tq, c));
-      finish +=
-          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};\n", tq, idx, idx);
+      finish.push_back(
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq, idx, idx));
     }
     if (helper) {
-      finish += fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\n", tq, c);
-      finish += fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", tq, db::quote_ident(check_name));
+      finish.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", tq, c));
+      finish.push_back(
+          fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", tq, db::quote_ident(check_name)));
     }
-    if (!finish.empty()) out.complete = {{finish}, true};
     out.rollback = {{fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", tq, c)}, true};
     t->columns.push_back({column.name, column.name});
     if (up_sql) {
@@ -139,10 +140,12 @@ std::unique_ptr<Operation> parse_add_column(Fields& f) {
   if (op->up_sql) {
     Status st = check_expression(*op->up_sql);
     if (!st.ok()) f.problem(f.line_of("up"), st.message(), st.hint());
+    op->add_fragment(f.fragment(db::FragmentKind::kExpression, "up", *op->up_sql));
   }
   if (YAML::Node n = f.node("column", true)) {
     Fields cf = f.sub(n, "column");
     op->column = parse_column(cf);
+    for (const Fragment& fr : op->column.fragments) op->add_fragment(fr);
   }
   if (op->column.pk) {
     f.problem(op->column.line, "add_column cannot add a primary key column",

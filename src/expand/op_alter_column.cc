@@ -68,7 +68,7 @@ class AlterColumn final : public Operation {
     if (has_default) {
       out.statements.push_back(
           default_sql
-              ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", t, c, *default_sql)
+              ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT ({})", t, c, *default_sql)
               : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t, c));
     }
     if (comment) {
@@ -119,9 +119,9 @@ class AlterColumn final : public Operation {
       std::string sq = db::quote_ident(c->source);
       if (has_default) {
         out.start.statements.push_back(
-            default_sql
-                ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", tq, sq, *default_sql)
-                : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq, sq));
+            default_sql ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT ({})", tq, sq,
+                                      *default_sql)
+                        : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq, sq));
       }
       if (comment) {
         out.start.statements.push_back(
@@ -201,24 +201,24 @@ class AlterColumn final : public Operation {
   Result<TwoVersionSql> view_only(TableView& t, ViewColumn& c,
                                   const std::string& final_name) const {
     std::string tq = db::quote_ident(t.physical), fq = db::quote_ident(final_name);
-    std::string complete;
+    TwoVersionSql out;
+    std::vector<std::string>& complete = out.complete.statements;
     if (final_name != c.source) {
-      complete += fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {};\n", tq,
-                              db::quote_ident(c.source), fq);
+      complete.push_back(
+          fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", tq, db::quote_ident(c.source), fq));
     }
     if (has_default) {
       c.view_default = default_sql.value_or("NULL");
-      complete += default_sql
-                      ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};\n", tq, fq,
-                                    *default_sql)
-                      : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;\n", tq, fq);
+      complete.push_back(
+          default_sql
+              ? fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT ({})", tq, fq, *default_sql)
+              : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq, fq));
     }
     if (comment) {
-      complete += fmt::format("COMMENT ON COLUMN {}.{} IS {};\n", tq, fq, sql_literal(*comment));
+      complete.push_back(
+          fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, fq, sql_literal(*comment)));
     }
     c.name = final_name;
-    TwoVersionSql out;
-    out.complete = {{complete}, true};
     return out;
   }
 };
@@ -231,10 +231,14 @@ std::unique_ptr<Operation> parse_alter_column(Fields& f) {
   op->column = f.str("column");
   op->new_name = f.opt_str("name");
   op->type = f.opt_str("type");
+  if (op->type) op->add_fragment(f.fragment(db::FragmentKind::kTypeName, "type", *op->type));
   if (YAML::Node n = f.node("nullable", false)) op->nullable = f.boolean("nullable", true);
   if (YAML::Node n = f.node("default", false)) {
     op->has_default = true;
     op->default_sql = f.opt_str("default");
+    if (op->default_sql) {
+      op->add_fragment(f.fragment(db::FragmentKind::kColumnDefault, "default", *op->default_sql));
+    }
   }
   op->comment = f.opt_str("comment");
   if (YAML::Node n = f.node("check", false)) op->check = parse_check(f, n);
@@ -250,11 +254,16 @@ std::unique_ptr<Operation> parse_alter_column(Fields& f) {
     Status st = check_expression(*e);
     if (!st.ok())
       f.problem(f.line_of(key), std::string("`") + key + "`: " + st.message(), st.hint());
+    // `down` is written for the new version only two-version mode keeps.
+    op->add_fragment(
+        f.fragment(db::FragmentKind::kExpression, key, *e, key, std::string(key) == "down"));
     (std::string(key) == "up" ? op->up_sql : op->down_sql) = e;
   }
   if (op->check) {
     Status st = check_expression(op->check->constraint);
     if (!st.ok()) f.problem(f.line_of("check"), st.message(), st.hint());
+    op->add_fragment(f.fragment(db::FragmentKind::kExpression, "check", op->check->constraint,
+                                "check.constraint"));
   }
   bool changes =
       op->new_name || op->nullable || op->has_default || op->comment || op->needs_shadow();

@@ -146,9 +146,11 @@ std::unique_ptr<Operation> parse_create_constraint(Fields& f) {
       continue;
     }
     for (const auto& kv : n) {
-      std::string col = kv.first.as<std::string>(), expr = kv.second.as<std::string>("");
+      std::string col = kv.first.as<std::string>(""), expr = kv.second.as<std::string>("");
       Status st = check_expression(expr);
       if (!st.ok()) f.problem(kv.second.Mark().line + 1, st.message(), st.hint());
+      op->add_fragment(Fragment{db::FragmentKind::kExpression, std::string(key) + "." + col, expr,
+                                kv.second.Mark().line + 1, /*two_version_only=*/true});
       (std::string(key) == "up" ? op->up_sql : op->down_sql)[col] = expr;
     }
   }
@@ -156,12 +158,22 @@ std::unique_ptr<Operation> parse_create_constraint(Fields& f) {
     op->check = f.str("check");
     Status st = check_expression(op->check);
     if (!st.ok()) f.problem(f.line_of("check"), st.message(), st.hint());
+    op->add_fragment(f.fragment(db::FragmentKind::kExpression, "check", op->check));
   } else if (op->type == "foreign_key") {
     if (YAML::Node n = f.node("references", true)) {
       Fields rf = f.sub(n, "references");
       op->ref_table = rf.str("table");
       op->ref_columns = rf.str_list("columns");
       op->on_delete = rf.opt_str("on_delete").value_or("NO ACTION");
+      static const char* kActions[] = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
+                                       "SET DEFAULT"};
+      bool known = false;
+      for (const char* a : kActions) known = known || op->on_delete == a;
+      if (!known) {
+        rf.problem(rf.line_of("on_delete"),
+                   fmt::format("on_delete '{}' is not a foreign key action", op->on_delete),
+                   "use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT");
+      }
       rf.finish();
       if (!op->ref_columns.empty() && op->ref_columns.size() != op->columns.size()) {
         f.problem(f.line_of("references"),

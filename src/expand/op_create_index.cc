@@ -33,7 +33,7 @@ class CreateIndex final : public Operation {
     if (pg && !method.empty()) sql += " USING " + method;
     sql += " (" + cols + ")";
     if (!storage.empty()) sql += " WITH (" + storage + ")";
-    if (!predicate.empty()) sql += " WHERE " + predicate;
+    if (!predicate.empty()) sql += " WHERE (" + predicate + ")";
     return OperationSql{{sql}, !pg, pg ? name : ""};
   }
   // Built CONCURRENTLY at start on the physical columns the new version's names map to.
@@ -73,6 +73,12 @@ std::unique_ptr<Operation> parse_create_index(Fields& f) {
   op->method = f.opt_str("method").value_or("");
   op->predicate = f.opt_str("predicate").value_or("");
   op->storage = f.opt_str("storage_parameters").value_or("");
+  if (!op->predicate.empty())
+    op->add_fragment(f.fragment(db::FragmentKind::kExpression, "predicate", op->predicate));
+  if (!op->storage.empty()) {
+    op->add_fragment(
+        f.fragment(db::FragmentKind::kStorageParams, "storage_parameters", op->storage));
+  }
   static const char* kMethods[] = {"btree", "hash", "gist", "spgist", "gin", "brin"};
   bool known = op->method.empty();
   for (const char* m : kMethods) known = known || op->method == m;

@@ -14,11 +14,11 @@ class CreateTable final : public Operation {
   std::vector<ColumnSpec> columns;
 
   std::string kind() const override { return "create_table"; }
-  Result<OperationSql> up(db::Backend) const override {
+  Result<OperationSql> up(db::Backend backend) const override {
     std::string defs;
     std::string pk;
     for (const ColumnSpec& c : columns) {
-      defs += (defs.empty() ? "\n  " : ",\n  ") + column_sql(c);
+      defs += (defs.empty() ? "\n  " : ",\n  ") + column_sql(c, backend);
       if (c.pk) pk += (pk.empty() ? "" : ", ") + db::quote_ident(c.name);
     }
     if (!pk.empty()) defs += ",\n  PRIMARY KEY (" + pk + ")";
@@ -58,6 +58,7 @@ std::unique_ptr<Operation> parse_create_table(Fields& f) {
     for (const auto& c : cols) {
       Fields cf = f.sub(c, "column");
       op->columns.push_back(parse_column(cf));
+      for (const Fragment& fr : op->columns.back().fragments) op->add_fragment(fr);
     }
   }
   f.finish();

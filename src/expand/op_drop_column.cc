@@ -62,6 +62,8 @@ std::unique_ptr<Operation> parse_drop_column(Fields& f) {
   if (op->down_sql) {
     Status st = check_expression(*op->down_sql);
     if (!st.ok()) f.problem(f.line_of("down"), st.message(), st.hint());
+    op->add_fragment(f.fragment(db::FragmentKind::kExpression, "down", *op->down_sql, "down",
+                                /*two_version_only=*/true));
   }
   f.finish();
   return op;

@@ -12,10 +12,10 @@ class RawSql final : public Operation {
   std::optional<std::string> down_sql;
   bool on_complete = false;
   std::string kind() const override { return "sql"; }
-  Result<OperationSql> up(db::Backend) const override { return OperationSql{{up_sql}, true}; }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> up(db::Backend backend) const override { return split(backend, up_sql); }
+  Result<OperationSql> down(db::Backend backend) const override {
     if (!down_sql || down_sql->empty()) return irreversible("this sql operation has no `down`");
-    return OperationSql{{*down_sql}, true};
+    return split(backend, *down_sql);
   }
   // `up` at start (or at complete with onComplete: true), `down` at rollback. Views of the new
   // version are built from the tables after start, so raw DDL the new version should see
@@ -23,7 +23,7 @@ class RawSql final : public Operation {
   Result<TwoVersionSql> two_version(TwoVersionModel&) const override {
     TwoVersionSql out;
     if (on_complete) {
-      out.complete = {{up_sql}, true};
+      TANDEM_ASSIGN_OR_RETURN(out.complete, split(db::Backend::kPostgres, up_sql));
       return out;
     }
     if (!down_sql || down_sql->empty()) {
@@ -31,8 +31,28 @@ class RawSql final : public Operation {
           "sql: an operation without `down` cannot be rolled back after `tandem start`",
           "add `down`, set `onComplete: true`, or apply the migration with `tandem up`");
     }
-    out.start = {{up_sql}, true};
-    out.rollback = {{*down_sql}, true};
+    TANDEM_ASSIGN_OR_RETURN(out.start, split(db::Backend::kPostgres, up_sql));
+    TANDEM_ASSIGN_OR_RETURN(out.rollback, split(db::Backend::kPostgres, *down_sql));
+    return out;
+  }
+
+ private:
+  // The text split into single statements by the backend's own tokenizer (each runs on its
+  // own); not transactional when one of them cannot run in a transaction.
+  static Result<OperationSql> split(db::Backend backend, const std::string& sql) {
+    std::vector<Problem> problems;
+    std::vector<Statement> stmts = split_sql(backend, "", sql, 1, problems);
+    if (!problems.empty())
+      return Status::InvalidInput("sql: " + problems[0].message, problems[0].hint);
+    if (stmts.empty()) return Status::InvalidInput("sql: the operation holds no statement");
+    OperationSql out;
+    for (const Statement& st : stmts) {
+      out.statements.push_back(st.sql);
+      if (!st.transactional) {
+        out.transactional = false;
+        out.concurrent_index = st.concurrent_index;
+      }
+    }
     return out;
   }
 };

@@ -27,7 +27,7 @@ class Update final : public Operation {
   Result<OperationSql> up(db::Backend) const override {
     TANDEM_ASSIGN_OR_RETURN(std::string assignments, set_clause({}));
     std::string sql = fmt::format("UPDATE {} SET {}", db::quote_ident(table), assignments);
-    if (!where.empty()) sql += " WHERE " + where;
+    if (!where.empty()) sql += " WHERE (" + where + ")";
     return OperationSql{{sql}, true};
   }
   Result<OperationSql> down(db::Backend) const override {
@@ -82,6 +82,7 @@ std::unique_ptr<Operation> parse_update(Fields& f) {
   if (!op->where.empty()) {
     Status st = check_expression(op->where);
     if (!st.ok()) f.problem(f.line_of("where"), "`where`: " + st.message(), st.hint());
+    op->add_fragment(f.fragment(db::FragmentKind::kExpression, "where", op->where));
   }
   if (YAML::Node n = f.node("set", true)) {
     if (!n.IsMap() || n.size() == 0) {
@@ -90,9 +91,12 @@ std::unique_ptr<Operation> parse_update(Fields& f) {
     } else {
       for (const auto& kv : n) {
         std::string expr = kv.second.as<std::string>("");
+        std::string column = kv.first.as<std::string>("");
         Status st = check_expression(expr);
         if (!st.ok()) f.problem(kv.second.Mark().line + 1, st.message(), st.hint());
-        op->set.emplace_back(kv.first.as<std::string>(), expr);
+        op->add_fragment(Fragment{db::FragmentKind::kExpression, "set." + column, expr,
+                                  kv.second.Mark().line + 1});
+        op->set.emplace_back(column, expr);
       }
     }
   }

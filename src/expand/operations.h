@@ -43,7 +43,7 @@ CheckSpec parse_check(Fields& f, const YAML::Node& n);
 ReferenceSpec parse_references(Fields& f, const YAML::Node& n);
 // `"name" type [NOT NULL] [DEFAULT …] [UNIQUE] [CONSTRAINT … CHECK (…)] [CONSTRAINT … REFERENCES
 // …]`. Primary keys are a table constraint (create_table) and not part of this.
-std::string column_sql(const ColumnSpec& c);
+std::string column_sql(const ColumnSpec& c, db::Backend backend);
 
 // A SQL string literal ('it''s').
 std::string sql_literal(const std::string& text);

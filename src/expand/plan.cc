@@ -10,7 +10,7 @@ namespace {
 void add(std::vector<Step>& out, const OperationSql& sql, int line) {
   for (const std::string& text : sql.statements) {
     Step st;
-    st.sql = text;
+    st.sql = {text};
     st.line = line;
     // Only CONCURRENTLY statements must run outside a transaction; the rest commit together
     // with the progress counter, so a re-run never repeats them.
@@ -30,7 +30,7 @@ std::vector<Step> one_transaction(const std::vector<Step>& steps) {
       out.push_back(st);
       continue;
     }
-    out[0].sql += (out[0].sql.empty() ? "" : ";\n") + st.sql;
+    out[0].sql.insert(out[0].sql.end(), st.sql.begin(), st.sql.end());
     if (out[0].line == 0) out[0].line = st.line;
   }
   if (out[0].sql.empty()) out.erase(out.begin());
@@ -50,6 +50,9 @@ Status no_key(const Migration& m, const std::string& table) {
 
 Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
                                         const std::string& old_version, const Catalog& base) {
+  if (std::vector<Problem> bad = check_fragments(db::Backend::kPostgres, m); !bad.empty()) {
+    return Status::InvalidInput(format_problems(bad), bad.front().hint);
+  }
   TwoVersionModel model(schema, old_version, m.version, base);
   const OperationList& ops = *m.operations;
   std::vector<TwoVersionSql> sql;
@@ -85,7 +88,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
     st.backfill_table = t;
     st.key = key;
     st.set = set;
-    st.sql = fmt::format("backfill {}", t);
+    st.sql = {fmt::format("backfill {}", t)};
     st.transactional = false;
     plan.start.push_back(std::move(st));
   }
@@ -101,7 +104,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
       st.set = u.set;
       st.where = u.where;
       st.line = ops[i]->line();
-      st.sql = fmt::format("update {} in batches", u.table);
+      st.sql = {fmt::format("update {} in batches", u.table)};
       st.transactional = false;
       plan.start.push_back(std::move(st));
     }

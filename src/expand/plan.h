@@ -13,7 +13,9 @@ namespace tandem::expand {
 
 // One step of a phase: a statement, or a batched backfill of a table's shadow columns.
 struct Step {
-  std::string sql;
+  // The statements, each exactly one SQL statement, run together in one transaction (a
+  // non-transactional step has one). For a backfill, what it does ("backfill orders").
+  std::vector<std::string> sql;
   int line = 0;
   bool transactional = true;
   std::string concurrent_index;  // CREATE INDEX CONCURRENTLY: drop an invalid leftover first

@@ -89,15 +89,17 @@ Result<std::string> shadow_column(TwoVersionModel& m, TableView* t, ViewColumn* 
     out.start.statements.push_back(
         fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}", tq, sq, *def));
   }
-  std::string complete =
-      fmt::format("ALTER TABLE {} DROP COLUMN {};\n", tq, db::quote_ident(old_col)) +
-      fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {};\n", tq, sq, db::quote_ident(final_name));
+  std::vector<std::string>& complete = out.complete.statements;
+  complete.push_back(fmt::format("ALTER TABLE {} DROP COLUMN {}", tq, db::quote_ident(old_col)));
+  complete.push_back(
+      fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {}", tq, sq, db::quote_ident(final_name)));
   std::string helper = helper_check(x);
   if (not_null) {
     add_validated(out, t->physical, helper, fmt::format("CHECK ({} IS NOT NULL)", sq));
-    complete += fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\n", tq,
-                            db::quote_ident(final_name));
-    complete += fmt::format("ALTER TABLE {} DROP CONSTRAINT {};\n", tq, db::quote_ident(helper));
+    complete.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", tq,
+                                   db::quote_ident(final_name)));
+    complete.push_back(
+        fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", tq, db::quote_ident(helper)));
   }
   // The old column's own checks, foreign keys and indexes, rebuilt on the shadow under
   // temporary names and renamed at complete, once the originals went with the old column.
@@ -120,8 +122,8 @@ Result<std::string> shadow_column(TwoVersionModel& m, TableView* t, ViewColumn* 
       if (body.ends_with(" NOT VALID")) body.resize(body.size() - 10);
     }
     add_validated(out, t->physical, tmp, body);
-    complete += fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {};\n", tq,
-                            db::quote_ident(tmp), db::quote_ident(k.name));
+    complete.push_back(fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", tq,
+                                   db::quote_ident(tmp), db::quote_ident(k.name)));
   }
   for (const IndexInfo& i : info->indexes) {
     if (std::find(i.columns.begin(), i.columns.end(), old_col) == i.columns.end()) continue;
@@ -137,11 +139,11 @@ Result<std::string> shadow_column(TwoVersionModel& m, TableView* t, ViewColumn* 
       sql += " WHERE " + pred;
     }
     out.after_backfill.statements.push_back(sql);
-    complete += fmt::format("ALTER INDEX {} RENAME TO {};\n", db::quote_ident(tmp),
-                            db::quote_ident(i.name));
+    complete.push_back(
+        fmt::format("ALTER INDEX {} RENAME TO {}", db::quote_ident(tmp), db::quote_ident(i.name)));
     if (i.constraint) {
-      complete += fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};\n", tq,
-                              db::quote_ident(i.name), db::quote_ident(i.name));
+      complete.push_back(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq,
+                                     db::quote_ident(i.name), db::quote_ident(i.name)));
     }
   }
   // New constraints from the file, written over the new version's column names.
@@ -160,13 +162,13 @@ Result<std::string> shadow_column(TwoVersionModel& m, TableView* t, ViewColumn* 
     std::string u = db::quote_ident(*x.unique_name);
     out.after_backfill.statements.push_back(
         fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", u, tq, sq));
-    complete += fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};\n", tq, u, u);
+    complete.push_back(
+        fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq, u, u));
   }
   if (x.comment) {
-    complete += fmt::format("COMMENT ON COLUMN {}.{} IS {};\n", tq, db::quote_ident(final_name),
-                            sql_literal(*x.comment));
+    complete.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, db::quote_ident(final_name),
+                                   sql_literal(*x.comment)));
   }
-  out.complete.statements.push_back(complete);
   out.rollback.statements.push_back(fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", tq, sq));
   // The new version sees the shadow under the final name; writes keep both in step.
   c->name = final_name;

@@ -217,7 +217,7 @@ std::string assignment(const std::string& target, const std::string& expr,
 
 }  // namespace
 
-std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& table) {
+std::vector<std::string> dual_write_create_sql(const TwoVersionModel& m, const std::string& table) {
   std::string table_ref = qualified(m.schema, table);
   std::vector<ViewColumn> old_cols, new_cols;
   const TableInfo* base = m.base.table(table);
@@ -247,7 +247,7 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
   // backfill); else whichever version schema comes first in the *effective* search path
   // (current_schemas resolves "$user" and skips missing schemas, so the exact text of
   // search_path does not matter). Writes straight to the table count as the old version.
-  return fmt::format(
+  std::string function = fmt::format(
       "CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\n"
       "#variable_conflict use_column\n"
       "BEGIN\n"
@@ -261,20 +261,20 @@ std::string dual_write_create_sql(const TwoVersionModel& m, const std::string& t
       "  END IF;\n"
       "  RETURN NEW;\n"
       "END\n"
-      "$tandem$;\n"
-      "DROP TRIGGER IF EXISTS _tandem_dual_write ON {table};\n"
-      "CREATE TRIGGER _tandem_dual_write BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
-      "EXECUTE FUNCTION {fn}()",
-      fmt::arg("fn", function_name(m.schema, table)), fmt::arg("table", table_ref),
-      fmt::arg("nv", sql_literal(m.new_version)), fmt::arg("ns", sql_literal(new_schema)),
-      fmt::arg("os", sql_literal(old_schema)), fmt::arg("to_old", to_old),
-      fmt::arg("to_new", to_new));
+      "$tandem$",
+      fmt::arg("fn", function_name(m.schema, table)), fmt::arg("nv", sql_literal(m.new_version)),
+      fmt::arg("ns", sql_literal(new_schema)), fmt::arg("os", sql_literal(old_schema)),
+      fmt::arg("to_old", to_old), fmt::arg("to_new", to_new));
+  return {
+      function, fmt::format("DROP TRIGGER IF EXISTS _tandem_dual_write ON {}", table_ref),
+      fmt::format("CREATE TRIGGER _tandem_dual_write BEFORE INSERT OR UPDATE ON {} FOR EACH ROW "
+                  "EXECUTE FUNCTION {}()",
+                  table_ref, function_name(m.schema, table))};
 }
 
-std::string dual_write_drop_sql(const std::string& schema, const std::string& table) {
-  return fmt::format(
-      "DROP TRIGGER IF EXISTS _tandem_dual_write ON {};\nDROP FUNCTION IF EXISTS {}()",
-      qualified(schema, table), function_name(schema, table));
+std::vector<std::string> dual_write_drop_sql(const std::string& schema, const std::string& table) {
+  return {fmt::format("DROP TRIGGER IF EXISTS _tandem_dual_write ON {}", qualified(schema, table)),
+          fmt::format("DROP FUNCTION IF EXISTS {}()", function_name(schema, table))};
 }
 
 }  // namespace tandem::expand

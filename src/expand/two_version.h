@@ -81,8 +81,10 @@ Result<std::string> foreign_key_sql(TwoVersionModel& m, const std::string& colum
                                     const ReferenceSpec& ref, const std::string& op);
 
 // The dual-write trigger of `table` (physical) and its function in the tandem schema.
-std::string dual_write_create_sql(const TwoVersionModel& model, const std::string& table);
-std::string dual_write_drop_sql(const std::string& schema, const std::string& table);
+// Each is a list of single statements, to run together in one transaction.
+std::vector<std::string> dual_write_create_sql(const TwoVersionModel& model,
+                                               const std::string& table);
+std::vector<std::string> dual_write_drop_sql(const std::string& schema, const std::string& table);
 
 // The tables with dual writes, in first-use order.
 std::vector<std::string> dual_write_tables(const TwoVersionModel& model);

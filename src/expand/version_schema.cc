@@ -45,7 +45,7 @@ Status create_version_schema(db::Connection& conn, const std::string& schema,
   // security_invoker (PostgreSQL 15+): the view checks the querying role's privileges and row
   // security, exactly as a query on the table would.
   std::string with = conn.server_version() >= 150000 ? " WITH (security_invoker = true)" : "";
-  std::string sql = fmt::format("CREATE SCHEMA IF NOT EXISTS {};\n", vs);
+  std::vector<std::string> sql = {fmt::format("CREATE SCHEMA IF NOT EXISTS {}", vs)};
   for (const TableView& t : tables) {
     std::string cols;
     for (const ViewColumn& c : t.columns) {
@@ -54,20 +54,21 @@ Status create_version_schema(db::Connection& conn, const std::string& schema,
     }
     // DROP + CREATE rather than CREATE OR REPLACE: a version may show fewer or renamed columns.
     std::string view = vs + "." + db::quote_ident(t.name);
-    sql += fmt::format("DROP VIEW IF EXISTS {};\nCREATE VIEW {}{} AS SELECT {} FROM {}.{};\n", view,
-                       view, with, cols, db::quote_ident(schema), db::quote_ident(t.physical));
+    sql.push_back(fmt::format("DROP VIEW IF EXISTS {}", view));
+    sql.push_back(fmt::format("CREATE VIEW {}{} AS SELECT {} FROM {}.{}", view, with, cols,
+                              db::quote_ident(schema), db::quote_ident(t.physical)));
     for (const ViewColumn& c : t.columns) {
       if (c.view_default) {
-        sql += fmt::format("ALTER VIEW {} ALTER COLUMN {} SET DEFAULT {};\n", view,
-                           db::quote_ident(c.name), *c.view_default);
+        sql.push_back(fmt::format("ALTER VIEW {} ALTER COLUMN {} SET DEFAULT ({})", view,
+                                  db::quote_ident(c.name), *c.view_default));
       }
     }
   }
-  Status st = conn.execute("BEGIN;\n" + sql + "COMMIT;");
-  // A failed statement leaves the explicit transaction open and aborted: end it, so the caller
-  // can retry (lock_timeout) or report on a usable session.
-  if (!st.ok()) (void)conn.execute("ROLLBACK");
-  return st;
+  // One transaction: a failed statement rolls every view back, so the caller can retry
+  // (lock_timeout) on a usable session.
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(conn));
+  for (const std::string& one : sql) TANDEM_RETURN_IF_ERROR(conn.execute(one));
+  return tx.commit();
 }
 
 Status drop_version_schema(db::Connection& conn, const std::string& schema,

@@ -153,7 +153,7 @@ TEST_F(BackfillTest, ConcurrentApplicationWritesAreNeverLost) {
            db_.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_1'") == "0") {
       std::this_thread::sleep_for(5ms);
     }
-    ASSERT_TRUE(conn->execute("SET search_path = public_1").ok());
+    ASSERT_TRUE(conn->execute_script("SET search_path = public_1").ok());
     while (!stop) {
       long long id = std::uniform_int_distribution<long long>(1, kRows)(rng);
       auto r = conn->query("UPDATE t SET n = n + 1, hits = hits + 1 WHERE id = $1",

@@ -409,7 +409,7 @@ TEST_P(EngineTest, RepairRefusesAMisreadFolder) {
 TEST_P(EngineTest, BaselineMarksExistingSchemaThenUpAppliesTheRest) {
   write_basic();
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE a (id integer PRIMARY KEY, v text)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE a (id integer PRIMARY KEY, v text)").ok());
   auto b = baseline(opts_, "0002");
   ASSERT_TRUE(b.ok()) << b.status().message();
   EXPECT_EQ(b->size(), 2u);
@@ -486,7 +486,7 @@ TEST(SqliteEngine, ConcurrentUpsApplyEveryMigrationOnce) {
   TempDir dir;
   TestDb db(Kind::kSqlite);
   auto c = db.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE applied_log (version integer PRIMARY KEY)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE applied_log (version integer PRIMARY KEY)").ok());
   for (int v = 1; v <= 20; ++v) {
     dir.write(fmt::format("{:04d}_m.sql", v),
               fmt::format("-- tandem:up\nINSERT INTO applied_log VALUES ({});\n", v));

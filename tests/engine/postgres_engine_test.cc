@@ -49,7 +49,7 @@ class PostgresEngineTest : public ::testing::Test {
 
 TEST_F(PostgresEngineTest, TwoConcurrentUpsApplyEveryMigrationExactlyOnce) {
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE applied_log (version int PRIMARY KEY)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE applied_log (version int PRIMARY KEY)").ok());
   for (int v = 1; v <= 5; ++v) {
     // A duplicate run would violate the primary key; pg_sleep widens the race window.
     dir_.write(
@@ -78,7 +78,7 @@ TEST_F(PostgresEngineTest, TwoConcurrentUpsApplyEveryMigrationExactlyOnce) {
 TEST_F(PostgresEngineTest, LockWaitTimesOutNamingTheHolder) {
   dir_.write("0001_a.sql", "-- tandem:up\nCREATE TABLE a (id int);\n");
   auto holder = db_.connect();
-  ASSERT_TRUE(holder->execute("SET application_name = 'deploy-bot'").ok());
+  ASSERT_TRUE(holder->execute_script("SET application_name = 'deploy-bot'").ok());
   ASSERT_TRUE(
       holder->query("SELECT pg_advisory_lock($1::bigint)", {std::to_string(AdvisoryLock::kKey)})
           .ok());
@@ -96,12 +96,12 @@ TEST_F(PostgresEngineTest, LockWaitTimesOutNamingTheHolder) {
 
 TEST_F(PostgresEngineTest, LockTimeoutIsRetriedWithBackoffUntilTheTableIsFree) {
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE busy (id int)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE busy (id int)").ok());
   dir_.write("0001_alter.sql", "-- tandem:up\nALTER TABLE busy ADD COLUMN note text;\n");
-  ASSERT_TRUE(c->execute("BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE").ok());
+  ASSERT_TRUE(c->execute_script("BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE").ok());
   std::thread release([&] {
     std::this_thread::sleep_for(1500ms);
-    (void)c->execute("COMMIT");
+    (void)c->execute_script("COMMIT");
   });
   auto r = testing::run_tandem(args({"--lock-timeout", "100ms", "--lock-retries", "20", "up"}));
   release.join();
@@ -115,26 +115,27 @@ TEST_F(PostgresEngineTest, LockTimeoutIsRetriedWithBackoffUntilTheTableIsFree) {
 
 TEST_F(PostgresEngineTest, LockTimeoutGivesUpAfterRetriesAndChangesNothing) {
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE busy (id int)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE busy (id int)").ok());
   dir_.write(
       "0001_alter.sql",
       "-- tandem:up\nCREATE TABLE other (id int);\nALTER TABLE busy ADD COLUMN note text;\n");
-  ASSERT_TRUE(c->execute("BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE").ok());
+  ASSERT_TRUE(c->execute_script("BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE").ok());
   // The blocked ALTER must not queue the application's readers behind it for longer than
   // lock_timeout: a reader on another connection gets through while tandem retries.
   auto r = testing::run_tandem(args({"--lock-timeout", "50ms", "--lock-retries", "2", "up"}));
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find("lock"), std::string::npos);
-  (void)c->execute("COMMIT");
+  (void)c->execute_script("COMMIT");
   EXPECT_EQ(db_.value("SELECT to_regclass('other') IS NULL"), "t");
   EXPECT_EQ(db_.value("SELECT count(*) FROM tandem.migrations"), "0");
 }
 
 TEST_F(PostgresEngineTest, CreateIndexConcurrentlyRunsOutsideTheTransactionWithoutDeadlock) {
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE users (id int, email text); INSERT INTO users SELECT g, 'u' "
-                         "|| g FROM generate_series(1, 1000) g")
-                  .ok());
+  ASSERT_TRUE(
+      c->execute_script("CREATE TABLE users (id int, email text); INSERT INTO users SELECT g, 'u' "
+                        "|| g FROM generate_series(1, 1000) g")
+          .ok());
   dir_.write("0001_idx.sql",
              "-- tandem:up\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n"
              "-- tandem:down\nDROP INDEX CONCURRENTLY users_email_idx;\n");
@@ -151,11 +152,11 @@ TEST_F(PostgresEngineTest, CreateIndexConcurrentlyRunsOutsideTheTransactionWitho
 
 TEST_F(PostgresEngineTest, InvalidIndexLeftByAnInterruptedBuildIsRebuilt) {
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE users (id int, email text)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE users (id int, email text)").ok());
   // What a killed CREATE INDEX CONCURRENTLY leaves behind: an index marked invalid.
-  ASSERT_TRUE(c->execute("CREATE INDEX users_email_idx ON users (email)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE INDEX users_email_idx ON users (email)").ok());
   ASSERT_TRUE(
-      c->execute(
+      c->execute_script(
            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'users_email_idx'::regclass")
           .ok());
   dir_.write("0001_idx.sql",
@@ -170,7 +171,7 @@ TEST_F(PostgresEngineTest, InvalidIndexLeftByAnInterruptedBuildIsRebuilt) {
 
 TEST_F(PostgresEngineTest, SigkillDuringNonTransactionalMigrationThenResume) {
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("CREATE TABLE users (id int, email text)").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TABLE users (id int, email text)").ok());
   dir_.write("0001_long.sql",
              "-- tandem:up\n"
              "CREATE TABLE k (id int);\n"

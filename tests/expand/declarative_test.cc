@@ -134,8 +134,8 @@ TEST_P(DeclarativeTest, UpAndDownInDirectMode) {
   EXPECT_EQ(db_.value("SELECT currency FROM users WHERE id = 1"), "USD");
   EXPECT_TRUE(has_column("users", "about"));
   EXPECT_FALSE(has_column("users", "bio"));
-  auto dup =
-      db_.connect()->execute("INSERT INTO users (id, email, email_lower) VALUES (3, 'x', 'ada@x')");
+  auto dup = db_.connect()->execute_script(
+      "INSERT INTO users (id, email, email_lower) VALUES (3, 'x', 'ada@x')");
   EXPECT_FALSE(dup.ok());  // the unique index holds
 
   DownOptions all;
@@ -196,7 +196,7 @@ TEST_P(DeclarativeTest, Constraints) {
   auto r = up(opts_, {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto c = db_.connect();
-  EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());
+  EXPECT_FALSE(c->execute_script("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());
   if (!db_.pg()) {
     // SQLite has no ADD CONSTRAINT: the table is rebuilt with the constraint, rows copied and
     // checked — a row that violates it fails the migration and changes nothing.
@@ -218,14 +218,15 @@ TEST_P(DeclarativeTest, Constraints) {
     ASSERT_TRUE(repair(opts_).ok());
     auto applied = up(opts_, {});
     ASSERT_TRUE(applied.ok()) << applied.status().message();
-    EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
+    EXPECT_FALSE(c->execute_script("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
     EXPECT_EQ(db_.value("SELECT \"table\" || '.' || \"to\" || ' ' || on_delete FROM "
                         "pragma_foreign_key_list('orders')"),
               "customers.id CASCADE");
-    EXPECT_EQ(db_.value("SELECT count(*) FROM orders"), "2");                   // every row copied
-    EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());  // unique kept
+    EXPECT_EQ(db_.value("SELECT count(*) FROM orders"), "2");  // every row copied
+    EXPECT_FALSE(
+        c->execute_script("INSERT INTO orders VALUES (3, 1, 'a', 1)").ok());  // unique kept
     ASSERT_TRUE(down(opts_, {}).ok());  // rebuilt without both constraints
-    EXPECT_TRUE(c->execute("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
+    EXPECT_TRUE(c->execute_script("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
     EXPECT_EQ(db_.value("SELECT count(*) FROM pragma_foreign_key_list('orders')"), "0");
     return;
   }
@@ -245,8 +246,8 @@ TEST_P(DeclarativeTest, Constraints) {
                       "FROM pg_constraint "
                       "WHERE conrelid = 'orders'::regclass AND contype <> 'p'"),
             "orders_code_unique:true,orders_customer_fk:true,orders_total_positive:true");
-  EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
-  EXPECT_FALSE(c->execute("INSERT INTO orders VALUES (4, 9, 'z', 1)").ok());
+  EXPECT_FALSE(c->execute_script("INSERT INTO orders VALUES (4, 1, 'z', -1)").ok());
+  EXPECT_FALSE(c->execute_script("INSERT INTO orders VALUES (4, 9, 'z', 1)").ok());
   DownOptions two;
   two.steps = 2;
   auto d = down(opts_, two);
@@ -275,9 +276,9 @@ TEST_P(DeclarativeTest, AlterColumnNullabilityDefaultAndEnums) {
                         "WHERE name = 'note'"),
               "1 'n/a'");
     auto c = db_.connect();
-    ASSERT_TRUE(c->execute("INSERT INTO t (id) VALUES (3)").ok());
+    ASSERT_TRUE(c->execute_script("INSERT INTO t (id) VALUES (3)").ok());
     EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 3"), "n/a");
-    EXPECT_FALSE(c->execute("INSERT INTO t (id, note) VALUES (4, NULL)").ok());
+    EXPECT_FALSE(c->execute_script("INSERT INTO t (id, note) VALUES (4, NULL)").ok());
     return;
   }
   auto r = up(opts_, {});
@@ -291,10 +292,10 @@ TEST_P(DeclarativeTest, AlterColumnNullabilityDefaultAndEnums) {
           "SELECT count(*) FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c'"),
       "0");
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("INSERT INTO t (id) VALUES (3)").ok());
+  ASSERT_TRUE(c->execute_script("INSERT INTO t (id) VALUES (3)").ok());
   EXPECT_EQ(db_.value("SELECT note FROM t WHERE id = 3"), "n/a");
 
-  ASSERT_TRUE(c->execute("CREATE TYPE order_status AS ENUM ('paid', 'canceled')").ok());
+  ASSERT_TRUE(c->execute_script("CREATE TYPE order_status AS ENUM ('paid', 'canceled')").ok());
   dir_.write("0003_enum.yaml",
              "operations:\n  - alter_enum: {name: order_status, add_value: shipped, after: paid}\n"
              "  - alter_enum:\n      name: order_status\n      rename_value: {from: canceled, to: "

@@ -35,7 +35,7 @@ class LifecycleTest : public ::testing::Test {
   }
   std::string in_version(const std::string& schema, const std::string& sql) {
     auto c = db_.connect();
-    EXPECT_TRUE(c->execute("SET search_path = " + schema).ok());
+    EXPECT_TRUE(c->execute_script("SET search_path = " + schema).ok());
     auto r = c->query(sql);
     if (!r.ok()) return "ERROR: " + r.status().message();
     return r->empty() || r->columns.empty() ? "" : r->text(0, 0);
@@ -169,8 +169,8 @@ TEST_F(LifecycleTest, CrashAtEveryStepConverges) {
 TEST_F(LifecycleTest, CrashAtEveryStepOfABackfillingMigrationConverges) {
   ASSERT_TRUE(up(opts_, {}).ok());
   ASSERT_TRUE(db_.connect()
-                  ->execute("INSERT INTO users SELECT g, 'User' || g || '@X' FROM "
-                            "generate_series(2, 400) g")
+                  ->execute_script("INSERT INTO users SELECT g, 'User' || g || '@X' FROM "
+                                   "generate_series(2, 400) g")
                   .ok());
   dir_.write("0002_shadow.yaml",
              "operations:\n"
@@ -273,7 +273,7 @@ TEST_F(LifecycleTest, VersionDetectionBySearchPathOrSessionSetting) {
   ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
   auto write = [&](const std::string& setup, int id) {
     auto c = db_.connect();
-    EXPECT_TRUE(c->execute(setup).ok()) << setup;
+    EXPECT_TRUE(c->execute_script(setup).ok()) << setup;
     auto r = c->query("INSERT INTO public_2.users (id, mail) VALUES ($1, 'MiXeD')",
                       {std::to_string(id)});
     EXPECT_TRUE(r.ok()) << setup << ": " << r.status().message();
@@ -287,8 +287,8 @@ TEST_F(LifecycleTest, VersionDetectionBySearchPathOrSessionSetting) {
   EXPECT_EQ(write("SET tandem.version = 'public_2'", 14), "mixed");
   // An old-version write through the same view gets up(email) in the new column instead.
   auto old = db_.connect();
-  ASSERT_TRUE(old->execute("SET search_path = public_1").ok());
-  ASSERT_TRUE(old->execute("INSERT INTO users (id, email) VALUES (15, 'low')").ok());
+  ASSERT_TRUE(old->execute_script("SET search_path = public_1").ok());
+  ASSERT_TRUE(old->execute_script("INSERT INTO users (id, email) VALUES (15, 'low')").ok());
   EXPECT_EQ(in_version("public_2", "SELECT mail FROM users WHERE id = 15"), "LOW");
   EXPECT_EQ(in_version("public_2", "SELECT mail FROM users WHERE id = 13"), "MiXeD");
 }
@@ -313,10 +313,10 @@ TEST_F(LifecycleTest, LockedTableIsRetriedNotWaitedOn) {
   ASSERT_TRUE(up(opts_, {}).ok());
   dir_.write("0002_expand.yaml", kExpand);
   auto blocker = db_.connect();
-  ASSERT_TRUE(blocker->execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
+  ASSERT_TRUE(blocker->execute_script("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
   std::thread release([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-    (void)blocker->execute("COMMIT");
+    (void)blocker->execute_script("COMMIT");
   });
   auto r = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "--lock-timeout", "100ms",
                                 "--lock-retries", "20", "start"});

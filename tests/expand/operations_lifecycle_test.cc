@@ -229,7 +229,7 @@ class OperationLifecycle : public ::testing::TestWithParam<OpCase> {
   std::string run(const Probe& p) {
     auto c = db_.connect();
     if (*p.version) {
-      EXPECT_TRUE(c->execute(std::string("SET search_path = public_") + p.version).ok());
+      EXPECT_TRUE(c->execute_script(std::string("SET search_path = public_") + p.version).ok());
     }
     auto r = c->query(p.sql);
     if (!r.ok()) return "ERROR";
@@ -270,8 +270,9 @@ TEST_P(OperationLifecycle, StartBothVersionsRollbackStartComplete) {
   EXPECT_EQ(db_.catalog(), before);
   // Rows written through either version during the migration stay, in the old representation.
   EXPECT_EQ(db_.value("SELECT count(*) FROM public.users"), rows_live);
-  ASSERT_TRUE(
-      db_.connect()->execute("DELETE FROM users WHERE id > 2; DELETE FROM orgs WHERE id > 1").ok());
+  ASSERT_TRUE(db_.connect()
+                  ->execute_script("DELETE FROM users WHERE id > 2; DELETE FROM orgs WHERE id > 1")
+                  .ok());
 
   s = expand::start(opts_, std::nullopt);
   ASSERT_TRUE(s.ok()) << s.status().message();

@@ -29,7 +29,7 @@ class Writer {
   Writer(const TestDb& db, const std::string& search_path,
          std::function<Status(db::Connection&, int)> step)
       : conn_(db.connect()), step_(std::move(step)) {
-    EXPECT_TRUE(conn_->execute("SET search_path = " + search_path).ok());
+    EXPECT_TRUE(conn_->execute_script("SET search_path = " + search_path).ok());
     thread_ = std::thread([this] {
       for (int i = 0; !stop_; ++i) {
         Status st = step_(*conn_, i);
@@ -173,10 +173,11 @@ struct OrdersApps {
 
 TEST_F(ScenarioTest, OrdersMinorUnitsWithOldAndNewWritersThroughStartAndComplete) {
   copy_example("orders");
-  ASSERT_TRUE(db_.connect()
-                  ->execute("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
-                            "generate_series(1, 3000) g")
-                  .ok());
+  ASSERT_TRUE(
+      db_.connect()
+          ->execute_script("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
+                           "generate_series(1, 3000) g")
+          .ok());
   OrdersApps apps;
   // The old app writes before, during and after start, first to the table, then through its
   // version schema once start created it.
@@ -228,7 +229,7 @@ TEST_F(ScenarioTest, OrdersMinorUnitsWithOldAndNewWritersThroughStartAndComplete
                       "AND NOT tgisinternal"),
             "0");
   EXPECT_EQ(db_.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_1'"), "0");
-  auto bad = db_.connect()->execute(
+  auto bad = db_.connect()->execute_script(
       "INSERT INTO orders (customer, total_amount_minor, currency) "
       "VALUES ('x', 1, 'EURO')");
   EXPECT_FALSE(bad.ok());  // the new check holds
@@ -238,10 +239,11 @@ TEST_F(ScenarioTest, OrdersMinorUnitsWithOldAndNewWritersThroughStartAndComplete
 // found, counted and named by its key, and the exit code says so.
 TEST_F(ScenarioTest, VerifyFindsAPlantedMismatch) {
   copy_example("orders");
-  ASSERT_TRUE(db_.connect()
-                  ->execute("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
-                            "generate_series(1, 25000) g")
-                  .ok());
+  ASSERT_TRUE(
+      db_.connect()
+          ->execute_script("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
+                           "generate_series(1, 25000) g")
+          .ok());
   ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
   auto ok = backfill::verify(opts_);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
@@ -249,9 +251,10 @@ TEST_F(ScenarioTest, VerifyFindsAPlantedMismatch) {
   EXPECT_EQ(ok->mismatches(), 0);
   EXPECT_EQ(ok->checks[0].rows, 25000);
   auto c = db_.connect();
-  ASSERT_TRUE(c->execute("SET session_replication_role = replica").ok());  // triggers off
+  ASSERT_TRUE(c->execute_script("SET session_replication_role = replica").ok());  // triggers off
   ASSERT_TRUE(
-      c->execute("UPDATE orders SET _tandem_new_total_amount = 1 WHERE id IN (7, 20001)").ok());
+      c->execute_script("UPDATE orders SET _tandem_new_total_amount = 1 WHERE id IN (7, 20001)")
+          .ok());
   auto bad = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "--json", "verify"});
   EXPECT_EQ(bad.code, 1) << bad.err;
   EXPECT_NE(bad.out.find("\"mismatches\": 2"), std::string::npos) << bad.out;
@@ -261,10 +264,11 @@ TEST_F(ScenarioTest, VerifyFindsAPlantedMismatch) {
 
 TEST_F(ScenarioTest, OrdersRollbackKeepsRowsTheNewVersionWrote) {
   copy_example("orders");
-  ASSERT_TRUE(db_.connect()
-                  ->execute("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
-                            "generate_series(1, 1000) g")
-                  .ok());
+  ASSERT_TRUE(
+      db_.connect()
+          ->execute_script("INSERT INTO orders (customer, total_amount) SELECT 'seed', g FROM "
+                           "generate_series(1, 1000) g")
+          .ok());
   std::string before = db_.value(
       "SELECT string_agg(attname || format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM "
       "pg_attribute WHERE attrelid = 'public.orders'::regclass AND attnum > 0 AND NOT "
@@ -290,10 +294,11 @@ TEST_F(ScenarioTest, OrdersRollbackKeepsRowsTheNewVersionWrote) {
 
 TEST_F(ScenarioTest, TripsPickupPointWithOldAndNewWriters) {
   copy_example("trips");
-  ASSERT_TRUE(db_.connect()
-                  ->execute("INSERT INTO trips (rider, pickup_lat, pickup_lng) SELECT 'seed', g, "
-                            "-g FROM generate_series(1, 2000) g")
-                  .ok());
+  ASSERT_TRUE(
+      db_.connect()
+          ->execute_script("INSERT INTO trips (rider, pickup_lat, pickup_lng) SELECT 'seed', g, "
+                           "-g FROM generate_series(1, 2000) g")
+          .ok());
   Expected expected;
   auto point = [](int i) { return std::make_pair(std::to_string(i) + ".5", std::to_string(-i)); };
   Writer old_app(db_, "public_1, public", [&](db::Connection& c, int i) {

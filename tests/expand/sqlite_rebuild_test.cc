@@ -47,13 +47,16 @@ TEST_F(SqliteRebuild, OrdersExampleRunsOnTheEmbeddedDefault) {
   EXPECT_EQ(db_.value("SELECT group_concat(total_amount_minor || currency, ',') FROM orders"),
             "150USD,7USD");
   auto c = db_.connect();
-  EXPECT_FALSE(c->execute("INSERT INTO orders (customer, total_amount_minor, currency) VALUES "
-                          "('x', 1, 'EURO')")
-                   .ok());  // the new check
-  EXPECT_FALSE(c->execute("INSERT INTO orders (customer, total_amount_minor) VALUES ('x', -1)")
-                   .ok());  // the old check, on the renamed column
+  EXPECT_FALSE(
+      c->execute_script("INSERT INTO orders (customer, total_amount_minor, currency) VALUES "
+                        "('x', 1, 'EURO')")
+          .ok());  // the new check
+  EXPECT_FALSE(
+      c->execute_script("INSERT INTO orders (customer, total_amount_minor) VALUES ('x', -1)")
+          .ok());  // the old check, on the renamed column
   ASSERT_TRUE(
-      c->execute("INSERT INTO orders (customer, total_amount_minor) VALUES ('c', 500)").ok());
+      c->execute_script("INSERT INTO orders (customer, total_amount_minor) VALUES ('c', 500)")
+          .ok());
   EXPECT_EQ(db_.value("SELECT count(*) FROM audit"), "3");       // the trigger still fires
   EXPECT_EQ(db_.value("SELECT count(*) FROM big_orders"), "2");  // the view still works
   EXPECT_EQ(db_.value("SELECT sql FROM sqlite_master WHERE name = 'orders_total_amount_idx'"),

@@ -75,7 +75,32 @@ Result<std::unique_ptr<Connection>> PgConnection::open(const std::string& connin
 
 Status PgConnection::execute(std::string_view sql) {
   std::string text(sql);
-  ResultPtr res(PQexec(conn_, text.c_str()));
+  // The extended protocol (unlike PQexec's simple query) refuses a second statement.
+  ResultPtr res(PQexecParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  return finish_execute(res.release());
+}
+
+Status PgConnection::execute_script(std::string_view sql) {
+  std::string text(sql);
+  return finish_execute(PQexec(conn_, text.c_str()));
+}
+
+Result<std::string> PgConnection::literal(std::string_view text) const {
+  char* out = PQescapeLiteral(conn_, text.data(), text.size());
+  if (out == nullptr) {
+    std::string err = PQerrorMessage(conn_);
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    return Status::InvalidInput("cannot write a SQL literal: " + err,
+                                "the text must be valid in the database's encoding");
+  }
+  std::string quoted = out;
+  PQfreemem(out);
+  if (!quoted.empty() && quoted.front() == ' ') quoted.erase(0, 1);  // " E'…'" for backslashes
+  return quoted;
+}
+
+Status PgConnection::finish_execute(PGresult* raw) {
+  ResultPtr res(raw);
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
     return Status::Ok();

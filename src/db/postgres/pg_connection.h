@@ -17,6 +17,8 @@ class PgConnection final : public Connection {
 
   Backend backend() const override { return Backend::kPostgres; }
   Status execute(std::string_view sql) override;
+  Status execute_script(std::string_view sql) override;
+  Result<std::string> literal(std::string_view text) const override;
   Result<Rows> query(std::string_view sql, const std::vector<Param>& params) override;
   std::string describe() const override { return description_; }
 
@@ -26,6 +28,8 @@ class PgConnection final : public Connection {
 
  private:
   PgConnection(PGconn* conn, std::string description);
+  // Turns an execute result into a Status (takes ownership of `res`).
+  Status finish_execute(PGresult* res);
   PGconn* conn_;
   std::string description_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text → prepared statement name

@@ -47,6 +47,36 @@ Status SqliteConnection::error(int rc, int offset) const {
 }
 
 Status SqliteConnection::execute(std::string_view sql) {
+  const char* end = sql.data() + sql.size();
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+  StmtPtr stmt(raw);
+  if (rc != SQLITE_OK) return error(rc, sqlite3_error_offset(db_));
+  if (tail != nullptr && tail < end) {
+    // Whatever follows the first statement must be nothing but whitespace and comments.
+    sqlite3_stmt* next = nullptr;
+    int rc2 = sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), &next, nullptr);
+    sqlite3_finalize(next);
+    if (rc2 != SQLITE_OK || next != nullptr) {
+      return Status::InvalidInput(
+          fmt::format("refused to run text holding more than one statement: {}",
+                      std::string(sql.substr(0, 200))),
+          "each statement must run on its own; check the migration for a stray `;`");
+    }
+  }
+  if (!stmt) return Status::Ok();
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+  }
+  if (rc != SQLITE_DONE) return error(rc);
+  return Status::Ok();
+}
+
+Result<std::string> SqliteConnection::literal(std::string_view text) const {
+  return offline_dialect(Backend::kSqlite).literal(text);
+}
+
+Status SqliteConnection::execute_script(std::string_view sql) {
   // SQLite's own prepare-with-tail walks the text statement by statement, so quoted
   // semicolons, comments and trigger bodies are handled by the real tokenizer.
   const char* begin = sql.data();

@@ -17,6 +17,8 @@ class SqliteConnection final : public Connection {
 
   Backend backend() const override { return Backend::kSqlite; }
   Status execute(std::string_view sql) override;
+  Status execute_script(std::string_view sql) override;
+  Result<std::string> literal(std::string_view text) const override;
   Result<Rows> query(std::string_view sql, const std::vector<Param>& params) override;
   std::string describe() const override { return "sqlite:" + path_; }
 
