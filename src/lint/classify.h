@@ -15,6 +15,6 @@ Classification classify(const Statement& st, const Context& ctx);
 bool type_change_rewrites(const std::string& from, const std::string& to);
 
 // Whether an expression calls something volatile (random(), now() is stable: no rewrite).
-bool volatile_default(const nlohmann::json& expr);
+bool volatile_default(Node expr);
 
 }  // namespace tandem::lint

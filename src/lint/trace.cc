@@ -63,7 +63,7 @@ Lock lock_from_mode(const std::string& mode) {
 // Where the measurement differs from the static classification. Not compared: whether a
 // data change with a WHERE reads the whole table (the planner decides), and TRUNCATE's new
 // relfilenode (an empty file, not a copy of the rows).
-void compare(TracedStatement& t, const std::string& kind) {
+void compare(TracedStatement& t, std::string_view kind) {
   const Classification& e = t.expected;
   if (kind == "TruncateStmt") t.rewritten.clear();
   if (t.lock != e.lock) {
@@ -101,8 +101,8 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
   LintOptions none;
   ctx.options = &none;
   for (const Source& source : sources) {
-    TANDEM_ASSIGN_OR_RETURN(std::vector<Statement> stmts, parse(source));
-    for (const Statement& st : stmts) {
+    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, parse(source));
+    for (const Statement& st : parsed.statements) {
       TracedStatement t;
       t.file = st.file;
       t.line = st.line;

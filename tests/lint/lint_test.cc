@@ -99,6 +99,28 @@ TEST(Lint, KnownTypesFromEarlierFiles) {
   EXPECT_EQ(r.findings[0].severity, Severity::kWarning);
 }
 
+// A file holding a statement PostgreSQL refuses in a transaction block runs statement by
+// statement (db::pg::can_run_in_transaction_block), so nothing holds a lock across statements;
+// ANALYZE alone may run in a transaction, so its file stays one.
+TEST(Lint, StatementsRefusedInATransactionMakeTheFileAutocommit) {
+  auto after_lock = [](const std::string& extra) {
+    LintReport r =
+        run({{"m.sql", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b int;\n" + extra,
+              1, true}});
+    for (const Finding& f : r.findings)
+      if (f.rule == "statements-after-lock") return true;
+    return false;
+  };
+  EXPECT_TRUE(after_lock(""));
+  EXPECT_TRUE(after_lock("ANALYZE t;"));
+  EXPECT_TRUE(after_lock("REINDEX (CONCURRENTLY false) TABLE u;"));
+  for (const char* alone :
+       {"VACUUM t;", "VACUUM (ANALYZE) t;", "CREATE INDEX CONCURRENTLY i ON u (a);",
+        "REINDEX SCHEMA s;", "DISCARD ALL;", "ALTER SYSTEM SET work_mem = '1MB';", "CLUSTER;",
+        "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;", "DROP SUBSCRIPTION s;"})
+    EXPECT_FALSE(after_lock(alone)) << alone;
+}
+
 TEST(Lint, SeverityOverridesAndOff) {
   LintOptions o;
   o.severity["index-not-concurrent"] = Severity::kInfo;
