@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "lint/classify.h"
+#include "lint/json_writer.h"
 #include "lint/statement.h"
 
 namespace tandem::lint {
@@ -171,27 +171,34 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
 
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json) {
   if (json) {
-    nlohmann::json arr = nlohmann::json::array();
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().key("statements").begin_array();
     for (const TracedStatement& t : traced) {
-      arr.push_back({{"file", t.file},
-                     {"line", t.line},
-                     {"column", t.column},
-                     {"sql", t.sql},
-                     {"traced", t.traced},
-                     {"static",
-                      {{"lock", lock_name(t.expected.lock)},
-                       {"relation", t.expected.relation},
-                       {"rewrites", t.expected.rewrites},
-                       {"scans", t.expected.scans}}},
-                     {"lock", lock_name(t.lock)},
-                     {"relation", t.relation},
-                     {"locks", t.locks},
-                     {"rewritten", t.rewritten},
-                     {"scanned", t.scanned},
-                     {"note", t.note},
-                     {"disagreements", t.disagreements}});
+      w.begin_object()
+          .field("column", t.column)
+          .field("disagreements", t.disagreements)
+          .field("file", t.file)
+          .field("line", t.line)
+          .field("lock", lock_name(t.lock))
+          .field("locks", t.locks)
+          .field("note", t.note)
+          .field("relation", t.relation)
+          .field("rewritten", t.rewritten)
+          .field("scanned", t.scanned)
+          .field("sql", t.sql)
+          .key("static")
+          .begin_object()
+          .field("lock", lock_name(t.expected.lock))
+          .field("relation", t.expected.relation)
+          .field("rewrites", t.expected.rewrites)
+          .field("scans", t.expected.scans)
+          .end_object()
+          .field("traced", t.traced)
+          .end_object();
     }
-    return nlohmann::json{{"statements", arr}}.dump(2) + "\n";
+    w.end_array().end_object();
+    return out + "\n";
   }
   std::string out;
   int disagree = 0;
