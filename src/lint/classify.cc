@@ -30,7 +30,6 @@ void raise(Classification& c, Lock lock, const std::string& relation) {
 // ALTER TABLE: the strongest lock of its subcommands.
 void alter_table(Node body, const Context& ctx, Classification& c) {
   std::string table = relation_name(body["relation"]);
-  auto known = ctx.tables.find(table);
   for (Node item : body["cmds"]) {
     Node cmd = item["AlterTableCmd"];
     std::string_view sub = cmd["subtype"].str();
@@ -65,12 +64,9 @@ void alter_table(Node body, const Context& ctx, Classification& c) {
     } else if (sub == "AT_AlterColumnType") {
       raise(c, Lock::kAccessExclusive, table);
       Node def = cmd["def"]["ColumnDef"];
-      std::string from;
-      if (known != ctx.tables.end()) {
-        auto col = known->second.columns.find(std::string(cmd["name"].str()));
-        if (col != known->second.columns.end()) from = col->second;
-      }
-      if (def.contains("raw_default") || type_change_rewrites(from, type_name(def["typeName"])))
+      OldType from = old_type(ctx, table, std::string(cmd["name"].str()));
+      if (def.contains("raw_default") || from.type.empty() ||
+          change_rewrites(ctx, from.type, type_name(def["typeName"])))
         c.rewrites = true;
     } else if (sub == "AT_SetNotNull") {
       raise(c, Lock::kAccessExclusive, table);
@@ -133,11 +129,15 @@ bool volatile_expression(const std::string& expr) {
 }
 
 bool type_change_rewrites(const std::string& from, const std::string& to) {
-  if (from.empty()) return true;
+  return from.empty() || known_type_change_rewrites(from, to).value_or(true);
+}
+
+std::optional<bool> known_type_change_rewrites(const std::string& from, const std::string& to) {
+  if (from.empty()) return std::nullopt;
   if (from == to) return false;
   static const std::regex kTyped(R"(^([a-z0-9_ ]+?)(?:\((\d+)(?:,(\d+))?\))?$)");
   std::smatch a, b;
-  if (!std::regex_match(from, a, kTyped) || !std::regex_match(to, b, kTyped)) return true;
+  if (!std::regex_match(from, a, kTyped) || !std::regex_match(to, b, kTyped)) return std::nullopt;
   std::string fa = a[1], fb = b[1];
   auto len = [](const std::ssub_match& m) { return m.matched ? std::stoi(m.str()) : -1; };
   int na = len(a[2]), nb = len(b[2]);
@@ -155,7 +155,7 @@ bool type_change_rewrites(const std::string& from, const std::string& to) {
     return nb != -1 && (na == -1 || nb < na);
   if (fa == "cidr" && fb == "inet") return false;
   if ((fa == "xml" && fb == "text") || (fa == "bpchar" && fb == "text")) return fa == "bpchar";
-  return true;
+  return std::nullopt;
 }
 
 Classification classify(const Statement& st, const Context& ctx) {

@@ -62,6 +62,7 @@ bool cannot_run_in_transaction(const Statement& st) {
 }
 
 void learn(const Statement& st, const Classification& c, Context& ctx) {
+  learn_outside_columns(st, ctx);
   Node b = st.body();
   if (st.kind == "VariableSetStmt" && b["name"].str() == "lock_timeout") {
     std::string v;
@@ -179,13 +180,19 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
       sr.line = st.line;
       sr.column = st.column;
       sr.sql = st.sql;
+      TANDEM_RETURN_IF_ERROR(read_live_types(st, ctx));
       sr.classification = classify(st, ctx);
       for (const auto& rule : report_here ? all_rules() : no_rules) {
         std::vector<Finding> found;
         rule->check(st, sr.classification, ctx, found);
+        Severity rule_default = found.empty() ? Severity::kOff : rule->info().default_severity;
         for (Finding& f : found) {
+          // An override sets the rule's level; a note the rule adds below it (an info finding
+          // saying why something is fine) stays a note unless the rule is off.
           auto over = options.severity.find(f.rule);
-          if (over != options.severity.end()) f.severity = over->second;
+          bool note = f.severity == Severity::kInfo && rule_default > Severity::kInfo;
+          if (over != options.severity.end() && (!note || over->second == Severity::kOff))
+            f.severity = over->second;
           if (f.severity == Severity::kOff || st.ignored.count(f.rule) || st.ignored.count("all"))
             continue;
           if (!source.generated_by.empty()) f.generated = source.generated_by + ": " + st.sql;

@@ -2,6 +2,7 @@
 // One parsed statement of a migration, and what the linter knows when it reaches it.
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -55,6 +56,18 @@ struct Context {
   std::map<std::string, std::set<std::string>> not_null_checked;
   std::map<std::string, std::map<std::string, std::string>> check_columns;  // table → con → col
   std::map<std::string, std::string> index_tables;  // index → its table, for indexes created
+  // Tables no linted file created (they exist only in the database): the columns linted files
+  // added or retyped, with their types; "" once one dropped or renamed it (unknown again).
+  std::map<std::string, std::map<std::string, std::string>> outside_columns;
+  // Read from LintOptions::column_types before a statement that retypes such a column:
+  // table → column → its type there (nullopt: no such column there).
+  std::map<std::string, std::map<std::string, std::optional<ColumnType>>> live_types;
+  // (from, to) → binary-coercible per the live catalog, for pairs type_change_rewrites does
+  // not know.
+  std::map<std::pair<std::string, std::string>, bool> live_coercible;
+  // Tables whose live catalog entry no longer describes them here: dropped or renamed by a
+  // linted file. Their columns are not looked up.
+  std::set<std::string> live_stale;
   bool created(const std::string& table) const { return created_here.count(table) > 0; }
   // The table `relation` is or, for a known index, belongs to.
   const std::string& table_of(const std::string& relation) const {

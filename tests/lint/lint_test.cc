@@ -91,12 +91,35 @@ TEST(Lint, KnownTypesFromEarlierFiles) {
   // Renames carry the type along.
   EXPECT_FALSE(
       rewrite("ALTER TABLE t RENAME COLUMN v TO w; ALTER TABLE t ALTER COLUMN w TYPE text;"));
-  // An unknown table's change is reported as a warning, not an error.
+  // An unknown table's change is an error: its old type may well be one that rewrites (it was
+  // a warning, and CI passed int → bigint on tables created before the linted files).
   LintOptions quiet;
   quiet.runner_sets_lock_timeout = true;
   LintReport r = run({{"x.sql", "ALTER TABLE other ALTER COLUMN a TYPE text;", 1, true}}, quiet);
   ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].severity, Severity::kError);
+  EXPECT_NE(r.findings[0].message.find("unknown"), std::string::npos) << r.findings[0].message;
+  EXPECT_NE(r.findings[0].message.find("--db"), std::string::npos) << r.findings[0].message;
+  EXPECT_TRUE(r.statements[0].classification.rewrites);
+  // … unless a caller chooses otherwise (tandem up's gate keeps it a warning for now).
+  quiet.unknown_type_change = Severity::kWarning;
+  r = run({{"x.sql", "ALTER TABLE other ALTER COLUMN a TYPE text;", 1, true}}, quiet);
+  ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].severity, Severity::kWarning);
+  // What the linted files did to a table they did not create counts: the type they gave.
+  r = run({{"x.sql",
+            "ALTER TABLE other ADD COLUMN b varchar(10);\n"
+            "ALTER TABLE other ALTER COLUMN b TYPE varchar(20);\n"
+            "ALTER TABLE other RENAME COLUMN b TO c;\n"
+            "ALTER TABLE other ALTER COLUMN c TYPE text;\n"
+            "ALTER TABLE other DROP COLUMN c;\n"
+            "ALTER TABLE other ALTER COLUMN c TYPE text;\n",
+            1, false}},
+          quiet);
+  std::vector<int> lines;
+  for (const Finding& f : r.findings)
+    if (f.rule == "type-change-rewrite") lines.push_back(f.line);
+  EXPECT_EQ(lines, std::vector<int>{6}) << "only the change after the DROP is unknown";
 }
 
 // A file holding a statement PostgreSQL refuses in a transaction block runs statement by
