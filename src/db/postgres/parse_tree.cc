@@ -26,25 +26,25 @@ Node Node::operator[](size_t index) const {
   return Node();
 }
 
+namespace {
+
+// simdjson stores a container's count saturated at 0xFFFFFF: past that, count.
+template <typename Container>
+size_t count(const Container& c) {
+  size_t n = c.size();
+  if (n < 0xFFFFFF) return n;
+  n = 0;
+  for (auto it = c.begin(); it != c.end(); ++it) ++n;
+  return n;
+}
+
+}  // namespace
+
 size_t Node::size() const {
   sj::array a;
   sj::object o;
-  if (!present_) return 0;
-  if (el_.get(a) == simdjson::SUCCESS) {
-    size_t n = a.size();
-    if (n < 0xFFFFFF) return n;
-    // simdjson saturates the stored count: count them.
-    n = 0;
-    for (auto it = a.begin(); it != a.end(); ++it) ++n;
-    return n;
-  }
-  if (el_.get(o) == simdjson::SUCCESS) {
-    size_t n = o.size();
-    if (n < 0xFFFFFF) return n;
-    n = 0;
-    for (auto it = o.begin(); it != o.end(); ++it) ++n;
-    return n;
-  }
+  if (present_ && el_.get(a) == simdjson::SUCCESS) return count(a);
+  if (present_ && el_.get(o) == simdjson::SUCCESS) return count(o);
   return 0;
 }
 
