@@ -188,8 +188,7 @@ Classification classify(const Statement& st, const Context& ctx) {
       c.relation = name;
     }
   } else if (k == "ReindexStmt") {
-    bool concurrently = false;
-    for (Node p : b["params"]) concurrently |= p["DefElem"]["defname"].str() == "concurrently";
+    bool concurrently = db::pg::option_enabled(b["params"], "concurrently");
     // The table: SHARE (writes wait); the index itself: ACCESS EXCLUSIVE (queries using it).
     raise(c, concurrently ? Lock::kShareUpdateExclusive : Lock::kShare,
           b.contains("relation") ? relation_name(b["relation"]) : std::string(b["name"].str()));
@@ -207,8 +206,7 @@ Classification classify(const Statement& st, const Context& ctx) {
                                                        : relation_name(rels[0]["RangeVar"]));
     c.rewrites = k == "ClusterStmt";
   } else if (k == "VacuumStmt") {
-    bool full = false;
-    for (Node o : b["options"]) full |= o["DefElem"]["defname"].str() == "full";
+    bool full = db::pg::option_enabled(b["options"], "full");
     raise(c, full ? Lock::kAccessExclusive : Lock::kShareUpdateExclusive, "");
     c.rewrites = full;
   } else if (k == "CreateTrigStmt") {

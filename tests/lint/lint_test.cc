@@ -68,6 +68,17 @@ TEST(Lint, ClassifiesEveryStatement) {
   EXPECT_EQ(r.statements[8].classification.relation, "t");
 }
 
+// Boolean options are read as PostgreSQL reads them: (FULL false) is no VACUUM FULL,
+// (CONCURRENTLY off) no concurrent REINDEX.
+TEST(Lint, BooleanOptionsOff) {
+  LintReport r =
+      run({{"m.sql", "VACUUM (FULL false) t;\nREINDEX (CONCURRENTLY off) INDEX i;\n", 1, false}});
+  ASSERT_EQ(r.statements.size(), 2u);
+  EXPECT_EQ(r.statements[0].classification.lock, Lock::kShareUpdateExclusive);
+  EXPECT_FALSE(r.statements[0].classification.rewrites);
+  EXPECT_EQ(r.statements[1].classification.lock, Lock::kShare);
+}
+
 // Column types from earlier migrations decide whether a type change rewrites.
 TEST(Lint, KnownTypesFromEarlierFiles) {
   Source create{"0001.sql",

@@ -220,6 +220,11 @@ Node option(Node options, std::string_view name) {
 
 }  // namespace
 
+bool option_enabled(Node options, std::string_view name) {
+  Node o = option(options, name);
+  return o.present() && def_bool(o);
+}
+
 bool can_run_in_transaction_block(Node stmt) {
   std::string_view kind = stmt.tag();
   Node b = stmt.body();
@@ -230,8 +235,7 @@ bool can_run_in_transaction_block(Node stmt) {
     if (object == "REINDEX_OBJECT_SCHEMA" || object == "REINDEX_OBJECT_DATABASE" ||
         object == "REINDEX_OBJECT_SYSTEM")
       return false;
-    Node concurrently = option(b["params"], "concurrently");
-    return !(concurrently.present() && def_bool(concurrently));
+    return !option_enabled(b["params"], "concurrently");
   }
   // VACUUM (with or without ANALYZE); ANALYZE alone is VacuumStmt without is_vacuumcmd.
   if (kind == "VacuumStmt") return !b["is_vacuumcmd"].boolean();

@@ -51,7 +51,8 @@ class Node {
 
   // An object's member `key`; the null Node when this is no object or has no such key.
   Node operator[](std::string_view key) const;
-  // An array's element `index`; the null Node when this is no array or it is too short.
+  // An array's element `index` (linear in `index`); the null Node when this is no array or it
+  // is too short.
   Node operator[](size_t index) const;
   // Whether this is an object with member `key`.
   bool contains(std::string_view key) const { return (*this)[key].present(); }
@@ -166,6 +167,11 @@ size_t utf8_sequence(std::string_view s, size_t i, size_t& bad);
 // of the error in `sql` (0 when the parser gives none). Bytes that are not UTF-8 read as
 // U+FFFD in the tree's strings; offsets are those of `sql` as given.
 Result<Tree> parse(std::string_view sql);
+
+// Whether the option list `options` ([{"DefElem": …}], e.g. REINDEX's params, VACUUM's
+// options) turns `name` on, as PostgreSQL reads a boolean option: (CONCURRENTLY),
+// (CONCURRENTLY true), (FULL on), (FULL 1) do; (CONCURRENTLY false) and no such option do not.
+bool option_enabled(Node options, std::string_view name);
 
 // Whether PostgreSQL 15 runs the statement `stmt` ({"VacuumStmt": {…}}) inside a transaction
 // block. False — PostgreSQL refuses it there ("… cannot run inside a transaction block"), so
