@@ -3,7 +3,7 @@
 set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git
-  libpq-dev libsqlite3-dev sqlite3 libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev
+  libpq-dev libsqlite3-dev sqlite3 libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev
   libcli11-dev libfmt-dev libssl-dev libgtest-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
 )

@@ -4,11 +4,17 @@
 // still running — each finding with the lock it takes and the safe way to write it.
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tandem/migration.h"
 #include "tandem/status.h"
+
+namespace tandem::db {
+class Connection;
+}
 
 namespace tandem::lint {
 
@@ -72,6 +78,37 @@ struct LintReport {
   Severity worst() const;
 };
 
+// A column's type as a live database has it.
+struct ColumnType {
+  std::string name;  // as the linter names types: "int4", "varchar(20)", "numeric(10,2)", "text[]"
+  std::string display;  // as PostgreSQL prints it (format_type): "integer", "character varying(20)"
+};
+
+// What migrations do not say about the tables they change but did not create: the current
+// types of their columns, read from a live database. The linter asks only for a column whose
+// type a statement changes, and only reads.
+class ColumnTypes {
+ public:
+  virtual ~ColumnTypes() = default;
+  // The type of `column` in `table` (as written: "orders", "app.orders"); nullopt when the
+  // database has no such table or column.
+  virtual Result<std::optional<ColumnType>> type_of(const std::string& table,
+                                                    const std::string& column) = 0;
+  // Whether PostgreSQL changes type `from` to `to` (linter names; `to` without a modifier)
+  // through a binary-coercible cast (pg_cast.castmethod 'b'): no rewrite, no scan.
+  virtual Result<bool> binary_coercible(const std::string& from, const std::string& to) = 0;
+};
+
+// Column types from the PostgreSQL database behind `conn` (catalog queries only; `conn` must
+// outlive the result). Unqualified tables are looked up in `schema` (tandem's --schema, the
+// search_path migrations run with).
+std::shared_ptr<ColumnTypes> live_column_types(db::Connection& conn, const std::string& schema);
+// The same from the PostgreSQL database at `db_url`, connected on first use (a lint that changes
+// no such column never connects) in a read-only session; a failed connection is the lint's
+// Database error.
+std::shared_ptr<ColumnTypes> live_column_types(const std::string& db_url,
+                                               const std::string& schema);
+
 struct LintOptions {
   // Per-rule severity overrides ("off" disables a rule).
   std::map<std::string, Severity> severity;
@@ -81,6 +118,13 @@ struct LintOptions {
   // The runner sets lock_timeout itself (tandem does: --lock-timeout), so a missing
   // `SET lock_timeout` is no finding.
   bool runner_sets_lock_timeout = false;
+  // Where the current types of columns of tables no linted file created come from (null:
+  // nowhere). A type change judged on it: a rewrite is an error naming the type the catalog
+  // has; a binary-coercible change is an info note.
+  std::shared_ptr<ColumnTypes> column_types;
+  // The severity of a type change whose old type is unknown (no linted file shows it and
+  // column_types does not either): it may rewrite the table, so it fails closed by default.
+  Severity unknown_type_change = Severity::kError;
 };
 
 // One input: its name for messages, its SQL, and the line its first character is on.

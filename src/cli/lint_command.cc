@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "tandem/db.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"
 
@@ -30,6 +31,8 @@ void LintCommand::add(CLI::App& app) {
   cmd->footer(
       "Each finding names the rule, the lock the statement takes, and the safe way to write it.\n"
       "Silence one statement with a comment before it: -- tandem:ignore RULE-ID\n"
+      "A PostgreSQL --db (or DATABASE_URL) is read (never written) for the current type of\n"
+      "columns the files retype but did not create; without one such a change is an error.\n"
       "Examples:\n  tandem lint                                   # the migrations folder\n"
       "  tandem lint migrations/0042_add_index.sql --explain\n"
       "  tandem lint --format github --fail-on warning  # in a GitHub workflow\n"
@@ -82,6 +85,10 @@ std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
     }
     lo.severity[rule] = level;
   }
+  // A PostgreSQL --db (or DATABASE_URL) tells the current types of columns the files change
+  // but did not create; without it such a type change is an error (unknown = unsafe).
+  if (auto url = db::parse_url(options.db_url); url.ok() && url->backend == db::Backend::kPostgres)
+    lo.column_types = lint::live_column_types(options.db_url, options.schema);
   auto sources = lint::sources(paths, options.dir);
   if (!sources.ok()) return fail(sources.status());
   if (plan) {

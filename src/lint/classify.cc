@@ -6,20 +6,17 @@
 namespace tandem::lint {
 namespace {
 
-// A column definition's default expression (nullptr when none).
-const nlohmann::json* default_of(const nlohmann::json& column_def) {
-  auto list = column_def.find("constraints");  // a reference: value() would return a copy
-  if (list == column_def.end()) return nullptr;
-  for (const auto& c : *list) {
-    if (c.contains("Constraint") && str(c["Constraint"], "contype") == "CONSTR_DEFAULT")
-      return &c["Constraint"]["raw_expr"];
+// A column definition's default expression (the null Node when none).
+Node default_of(Node column_def) {
+  for (Node c : column_def["constraints"]) {
+    if (c["Constraint"]["contype"].str() == "CONSTR_DEFAULT") return c["Constraint"]["raw_expr"];
   }
-  return nullptr;
+  return Node();
 }
 
-bool has_constraint(const nlohmann::json& column_def, const char* contype) {
-  for (const auto& c : list(column_def, "constraints"))
-    if (c.contains("Constraint") && str(c["Constraint"], "contype") == contype) return true;
+bool has_constraint(Node column_def, std::string_view contype) {
+  for (Node c : column_def["constraints"])
+    if (c["Constraint"]["contype"].str() == contype) return true;
   return false;
 }
 
@@ -31,23 +28,22 @@ void raise(Classification& c, Lock lock, const std::string& relation) {
 }
 
 // ALTER TABLE: the strongest lock of its subcommands.
-void alter_table(const nlohmann::json& body, const Context& ctx, Classification& c) {
+void alter_table(Node body, const Context& ctx, Classification& c) {
   std::string table = relation_name(body["relation"]);
-  auto known = ctx.tables.find(table);
-  for (const auto& item : list(body, "cmds")) {
-    const auto& cmd = item["AlterTableCmd"];
-    std::string sub = str(cmd, "subtype");
+  for (Node item : body["cmds"]) {
+    Node cmd = item["AlterTableCmd"];
+    std::string_view sub = cmd["subtype"].str();
     if (sub == "AT_AddConstraint") {
-      const auto& con = cmd["def"]["Constraint"];
-      std::string type = str(con, "contype");
-      bool not_valid = flag(con, "skip_validation");
+      Node con = cmd["def"]["Constraint"];
+      std::string_view type = con["contype"].str();
+      bool not_valid = con["skip_validation"].boolean();
       if (type == "CONSTR_FOREIGN") {
         raise(c, Lock::kShareRowExclusive, table);
         c.scans |= !not_valid;
       } else {
         raise(c, Lock::kAccessExclusive, table);
         if (type == "CONSTR_CHECK") c.scans |= !not_valid;
-        if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && str(con, "indexname").empty())
+        if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && con["indexname"].str().empty())
           c.scans = true;  // builds the index under the lock
       }
     } else if (sub == "AT_ValidateConstraint") {
@@ -55,36 +51,34 @@ void alter_table(const nlohmann::json& body, const Context& ctx, Classification&
       c.scans = true;
     } else if (sub == "AT_AddColumn") {
       raise(c, Lock::kAccessExclusive, table);
-      const auto& def = cmd["def"]["ColumnDef"];
+      Node def = cmd["def"]["ColumnDef"];
       std::string type = type_name(def["typeName"]);
-      const nlohmann::json* dflt = default_of(def);
-      if ((dflt != nullptr && volatile_default(*dflt)) || has_constraint(def, "CONSTR_IDENTITY") ||
+      Node dflt = default_of(def);
+      if ((dflt.present() && volatile_default(dflt)) || has_constraint(def, "CONSTR_IDENTITY") ||
           has_constraint(def, "CONSTR_GENERATED") || type.find("serial") != std::string::npos)
         c.rewrites = true;
       // A NOT NULL or CHECK on the new column is verified against every existing row.
-      if ((dflt == nullptr && has_constraint(def, "CONSTR_NOTNULL")) ||
+      if ((!dflt.present() && has_constraint(def, "CONSTR_NOTNULL")) ||
           has_constraint(def, "CONSTR_CHECK"))
         c.scans = true;
     } else if (sub == "AT_AlterColumnType") {
       raise(c, Lock::kAccessExclusive, table);
-      const auto& def = cmd["def"]["ColumnDef"];
-      std::string from;
-      if (known != ctx.tables.end()) {
-        auto col = known->second.columns.find(str(cmd, "name"));
-        if (col != known->second.columns.end()) from = col->second;
-      }
-      if (def.contains("raw_default") || type_change_rewrites(from, type_name(def["typeName"])))
+      Node def = cmd["def"]["ColumnDef"];
+      OldType from = old_type(ctx, table, std::string(cmd["name"].str()));
+      if (def.contains("raw_default") || from.type.empty() ||
+          change_rewrites(ctx, from.type, type_name(def["typeName"])))
         c.rewrites = true;
     } else if (sub == "AT_SetNotNull") {
       raise(c, Lock::kAccessExclusive, table);
       auto checked = ctx.not_null_checked.find(table);
-      if (checked == ctx.not_null_checked.end() || !checked->second.count(str(cmd, "name")))
+      if (checked == ctx.not_null_checked.end() ||
+          !checked->second.count(std::string(cmd["name"].str())))
         c.scans = true;
     } else if (sub == "AT_AttachPartition") {
       // The parent: SHARE UPDATE EXCLUSIVE; the partition attached: ACCESS EXCLUSIVE, read
       // in full to check it fits its bounds (unless a CHECK already proves it).
       raise(c, Lock::kShareUpdateExclusive, table);
-      const auto& cmd_def = cmd["def"];
+      Node cmd_def = cmd["def"];
       if (cmd_def.contains("PartitionCmd"))
         raise(c, Lock::kAccessExclusive, relation_name(cmd_def["PartitionCmd"]["name"]));
       c.scans = true;
@@ -108,22 +102,21 @@ void alter_table(const nlohmann::json& body, const Context& ctx, Classification&
 
 }  // namespace
 
-bool volatile_default(const nlohmann::json& expr) {
+bool volatile_default(Node expr) {
   // Calls of functions PostgreSQL marks volatile that defaults use; stable ones (now(),
   // current_timestamp) are evaluated once for the whole ALTER and need no rewrite.
-  static const std::set<std::string> kVolatile = {
+  static const std::set<std::string, std::less<>> kVolatile = {
       "random",  "gen_random_uuid", "uuid_generate_v4",  "uuid_generate_v1",
       "nextval", "clock_timestamp", "timeofday",         "txid_current",
       "setseed", "uuidv7",          "uuid_generate_v1mc"};
   if (expr.is_object()) {
-    if (expr.contains("FuncCall")) {
-      const auto& names = list(expr["FuncCall"], "funcname");
-      if (!names.empty() && kVolatile.count(str(names.back()["String"], "sval"))) return true;
-    }
-    for (const auto& [k, v] : expr.items())
-      if (volatile_default(v)) return true;
+    Node names = expr["FuncCall"]["funcname"];
+    if (!names.empty() && kVolatile.count(names[names.size() - 1]["String"]["sval"].str()))
+      return true;
+    for (auto [key, value] : expr.members())
+      if (volatile_default(value)) return true;
   } else if (expr.is_array()) {
-    for (const auto& v : expr)
+    for (Node v : expr)
       if (volatile_default(v)) return true;
   }
   return false;
@@ -131,15 +124,20 @@ bool volatile_default(const nlohmann::json& expr) {
 
 bool volatile_expression(const std::string& expr) {
   auto parsed = parse(Source{"expression", "SELECT (" + expr + ")", 1, true});
-  return parsed.ok() && !parsed->empty() && volatile_default(parsed->front().node);
+  return parsed.ok() && !parsed->statements.empty() &&
+         volatile_default(parsed->statements.front().node);
 }
 
 bool type_change_rewrites(const std::string& from, const std::string& to) {
-  if (from.empty()) return true;
+  return from.empty() || known_type_change_rewrites(from, to).value_or(true);
+}
+
+std::optional<bool> known_type_change_rewrites(const std::string& from, const std::string& to) {
+  if (from.empty()) return std::nullopt;
   if (from == to) return false;
   static const std::regex kTyped(R"(^([a-z0-9_ ]+?)(?:\((\d+)(?:,(\d+))?\))?$)");
   std::smatch a, b;
-  if (!std::regex_match(from, a, kTyped) || !std::regex_match(to, b, kTyped)) return true;
+  if (!std::regex_match(from, a, kTyped) || !std::regex_match(to, b, kTyped)) return std::nullopt;
   std::string fa = a[1], fb = b[1];
   auto len = [](const std::ssub_match& m) { return m.matched ? std::stoi(m.str()) : -1; };
   int na = len(a[2]), nb = len(b[2]);
@@ -157,42 +155,43 @@ bool type_change_rewrites(const std::string& from, const std::string& to) {
     return nb != -1 && (na == -1 || nb < na);
   if (fa == "cidr" && fb == "inet") return false;
   if ((fa == "xml" && fb == "text") || (fa == "bpchar" && fb == "text")) return fa == "bpchar";
-  return true;
+  return std::nullopt;
 }
 
 Classification classify(const Statement& st, const Context& ctx) {
   Classification c;
-  const auto& b = st.body();
-  const std::string& k = st.kind;
+  Node b = st.body();
+  std::string_view k = st.kind;
   if (k == "AlterTableStmt") {
     alter_table(b, ctx, c);
   } else if (k == "IndexStmt") {
-    raise(c, flag(b, "concurrent") ? Lock::kShareUpdateExclusive : Lock::kShare,
+    raise(c, b["concurrent"].boolean() ? Lock::kShareUpdateExclusive : Lock::kShare,
           relation_name(b["relation"]));
     c.scans = true;
   } else if (k == "DropStmt") {
-    std::string type = str(b, "removeType");
+    std::string_view type = b["removeType"].str();
     if (type == "OBJECT_INDEX") {
-      raise(c, flag(b, "concurrent") ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive, "");
+      raise(c, b["concurrent"].boolean() ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive,
+            "");
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
                type == "OBJECT_SEQUENCE") {
       raise(c, Lock::kAccessExclusive, "");
     }
     // The dropped object's name, for the message.
-    const auto& objects = list(b, "objects");
-    if (!objects.empty() && objects[0].contains("List")) {
+    Node first = b["objects"][0];
+    if (first.contains("List")) {
       std::string name;
-      for (const auto& part : objects[0]["List"]["items"])
-        name += (name.empty() ? "" : ".") + str(part["String"], "sval");
+      for (Node part : first["List"]["items"]) {
+        if (!name.empty()) name += '.';
+        name += part["String"]["sval"].str();
+      }
       c.relation = name;
     }
   } else if (k == "ReindexStmt") {
-    bool concurrently = false;
-    for (const auto& p : list(b, "params"))
-      concurrently |= str(p["DefElem"], "defname") == "concurrently";
+    bool concurrently = db::pg::option_enabled(b["params"], "concurrently");
     // The table: SHARE (writes wait); the index itself: ACCESS EXCLUSIVE (queries using it).
     raise(c, concurrently ? Lock::kShareUpdateExclusive : Lock::kShare,
-          b.contains("relation") ? relation_name(b["relation"]) : str(b, "name"));
+          b.contains("relation") ? relation_name(b["relation"]) : std::string(b["name"].str()));
     c.scans = true;
   } else if (k == "RenameStmt") {
     raise(c, Lock::kAccessExclusive, b.contains("relation") ? relation_name(b["relation"]) : "");
@@ -200,29 +199,27 @@ Classification classify(const Statement& st, const Context& ctx) {
     raise(c, Lock::kRowExclusive, relation_name(b["relation"]));
     c.scans = k != "InsertStmt" && !b.contains("whereClause");
   } else if (k == "TruncateStmt" || k == "ClusterStmt") {
-    const auto& rels = list(b, "relations");
+    Node rels = b["relations"];
     raise(c, Lock::kAccessExclusive,
           k == "ClusterStmt" && b.contains("relation") ? relation_name(b["relation"])
           : rels.empty()                               ? ""
                                                        : relation_name(rels[0]["RangeVar"]));
     c.rewrites = k == "ClusterStmt";
   } else if (k == "VacuumStmt") {
-    bool full = false;
-    for (const auto& o : list(b, "options")) full |= str(o["DefElem"], "defname") == "full";
+    bool full = db::pg::option_enabled(b["options"], "full");
     raise(c, full ? Lock::kAccessExclusive : Lock::kShareUpdateExclusive, "");
     c.rewrites = full;
   } else if (k == "CreateTrigStmt") {
     raise(c, Lock::kShareRowExclusive, relation_name(b["relation"]));
   } else if (k == "CreateStmt") {
     // A new table locks nothing anyone uses — but a foreign key locks the referenced table.
-    for (const auto& e : list(b, "tableElts")) {
-      auto refs = [&](const nlohmann::json& con) {
-        if (str(con, "contype") == "CONSTR_FOREIGN")
+    for (Node e : b["tableElts"]) {
+      auto refs = [&](Node con) {
+        if (con["contype"].str() == "CONSTR_FOREIGN")
           raise(c, Lock::kShareRowExclusive, relation_name(con["pktable"]));
       };
-      if (e.contains("Constraint")) refs(e["Constraint"]);
-      if (e.contains("ColumnDef"))
-        for (const auto& con : list(e["ColumnDef"], "constraints")) refs(con["Constraint"]);
+      refs(e["Constraint"]);
+      for (Node con : e["ColumnDef"]["constraints"]) refs(con["Constraint"]);
     }
   } else if (k == "LockStmt") {
     static const Lock kModes[] = {Lock::kNone,
@@ -234,12 +231,12 @@ Classification classify(const Statement& st, const Context& ctx) {
                                   Lock::kShareRowExclusive,
                                   Lock::kExclusive,
                                   Lock::kAccessExclusive};
-    int mode = std::clamp(b.value("mode", 8), 0, 8);
-    const auto& rels = list(b, "relations");
+    int mode = static_cast<int>(std::clamp<int64_t>(b["mode"].integer(8), 0, 8));
+    Node rels = b["relations"];
     raise(c, kModes[mode], rels.empty() ? "" : relation_name(rels[0]["RangeVar"]));
   } else if (k == "CreateTableAsStmt" || k == "RefreshMatViewStmt") {
     if (k == "RefreshMatViewStmt") {
-      raise(c, flag(b, "concurrent") ? Lock::kExclusive : Lock::kAccessExclusive,
+      raise(c, b["concurrent"].boolean() ? Lock::kExclusive : Lock::kAccessExclusive,
             relation_name(b["relation"]));
       c.rewrites = true;
     }

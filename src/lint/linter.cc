@@ -13,12 +13,11 @@ namespace tandem::lint {
 namespace {
 
 // The column a CHECK (col IS NOT NULL) constrains, "" for any other CHECK.
-std::string not_null_column(const nlohmann::json& con) {
-  if (!con.contains("raw_expr") || !con["raw_expr"].contains("NullTest")) return "";
-  const auto& t = con["raw_expr"]["NullTest"];
-  if (str(t, "nulltesttype") != "IS_NOT_NULL" || !t["arg"].contains("ColumnRef")) return "";
-  const auto& fields = t["arg"]["ColumnRef"]["fields"];
-  return fields.size() == 1 ? str(fields[0]["String"], "sval") : "";
+std::string not_null_column(Node con) {
+  Node t = con["raw_expr"]["NullTest"];
+  if (t["nulltesttype"].str() != "IS_NOT_NULL" || !t["arg"].contains("ColumnRef")) return "";
+  Node fields = t["arg"]["ColumnRef"]["fields"];
+  return fields.size() == 1 ? std::string(fields[0]["String"]["sval"].str()) : "";
 }
 
 // A validated CHECK (col IS NOT NULL) follows its column and table through renames (tandem's
@@ -59,28 +58,23 @@ void end_transaction(Context& ctx) {
 // A statement that cannot run inside a transaction block: tandem runs such a file statement
 // by statement.
 bool cannot_run_in_transaction(const Statement& st) {
-  const auto& b = st.body();
-  if (st.kind == "IndexStmt" || st.kind == "DropStmt") return flag(b, "concurrent");
-  if (st.kind == "ReindexStmt") {
-    for (const auto& p : list(b, "params"))
-      if (str(p["DefElem"], "defname") == "concurrently") return true;
-  }
-  return st.kind == "VacuumStmt" || st.kind == "CreatedbStmt";
+  return !db::pg::can_run_in_transaction_block(st.node);
 }
 
 void learn(const Statement& st, const Classification& c, Context& ctx) {
-  const auto& b = st.body();
-  if (st.kind == "VariableSetStmt" && str(b, "name") == "lock_timeout") {
+  learn_outside_columns(st, ctx);
+  Node b = st.body();
+  if (st.kind == "VariableSetStmt" && b["name"].str() == "lock_timeout") {
     std::string v;
-    for (const auto& a : list(b, "args")) {
+    for (Node a : b["args"]) {
       if (a.contains("A_Const")) {
-        const auto& k = a["A_Const"];
-        v = k.contains("sval")   ? str(k["sval"], "sval")
-            : k.contains("ival") ? str(k["ival"], "ival")
+        Node k = a["A_Const"];
+        v = k.contains("sval")   ? std::string(k["sval"]["sval"].str())
+            : k.contains("ival") ? std::to_string(k["ival"]["ival"].integer())
                                  : "0";
       }
     }
-    ctx.lock_timeout_set = str(b, "kind") == "VAR_SET_VALUE" && !v.empty() && v != "0";
+    ctx.lock_timeout_set = b["kind"].str() == "VAR_SET_VALUE" && !v.empty() && v != "0";
   } else if (st.kind == "CreateStmt") {
     std::string table = relation_name(b["relation"]);
     TableInfo& t = ctx.tables[table];
@@ -88,21 +82,23 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
     for (const ColumnUse& u : columns_defined(st)) t.columns[u.column] = u.type;
     ctx.created_here.insert(table);
   } else if (st.kind == "IndexStmt") {
-    ctx.created_here.insert(str(b, "idxname"));
-    ctx.index_tables[str(b, "idxname")] = relation_name(b["relation"]);
-  } else if (st.kind == "DropStmt" && str(b, "removeType") == "OBJECT_TABLE") {
+    std::string index(b["idxname"].str());
+    ctx.created_here.insert(index);
+    ctx.index_tables[index] = relation_name(b["relation"]);
+  } else if (st.kind == "DropStmt" && b["removeType"].str() == "OBJECT_TABLE") {
     ctx.tables.erase(c.relation);
   } else if (st.kind == "RenameStmt" && b.contains("relation")) {
-    std::string table = relation_name(b["relation"]), type = str(b, "renameType");
-    carry_checks(ctx, table, type, str(b, "subname"), str(b, "newname"));
+    std::string table = relation_name(b["relation"]), type(b["renameType"].str());
+    std::string from(b["subname"].str()), to(b["newname"].str());
+    carry_checks(ctx, table, type, from, to);
     auto it = ctx.tables.find(table);
     if (it != ctx.tables.end() && type == "OBJECT_TABLE") {
-      ctx.tables[str(b, "newname")] = it->second;
+      ctx.tables[to] = it->second;
       ctx.tables.erase(table);
     } else if (it != ctx.tables.end() && type == "OBJECT_COLUMN") {
-      auto col = it->second.columns.find(str(b, "subname"));
+      auto col = it->second.columns.find(from);
       if (col != it->second.columns.end()) {
-        it->second.columns[str(b, "newname")] = col->second;
+        it->second.columns[to] = col->second;
         it->second.columns.erase(col);
       }
     }
@@ -110,26 +106,28 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
     std::string table = relation_name(b["relation"]);
     for (const ColumnUse& u : columns_defined(st))
       if (ctx.tables.count(table)) ctx.tables[table].columns[u.column] = u.type;
-    for (const auto& item : list(b, "cmds")) {
-      const auto& cmd = item["AlterTableCmd"];
-      std::string sub = str(cmd, "subtype");
+    for (Node item : b["cmds"]) {
+      Node cmd = item["AlterTableCmd"];
+      std::string_view sub = cmd["subtype"].str();
+      std::string name(cmd["name"].str());
       if (sub == "AT_DropColumn") {
-        if (ctx.tables.count(table)) ctx.tables[table].columns.erase(str(cmd, "name"));
-        if (ctx.not_null_checked.count(table)) ctx.not_null_checked[table].erase(str(cmd, "name"));
+        if (ctx.tables.count(table)) ctx.tables[table].columns.erase(name);
+        if (ctx.not_null_checked.count(table)) ctx.not_null_checked[table].erase(name);
       }
       if (sub == "AT_AddConstraint") {
-        const auto& con = cmd["def"]["Constraint"];
-        std::string name = str(con, "conname"), col = not_null_column(con);
-        if (flag(con, "skip_validation")) ctx.not_valid_here.insert(table + "." + name);
+        Node con = cmd["def"]["Constraint"];
+        std::string conname(con["conname"].str()), col = not_null_column(con);
+        bool not_valid = con["skip_validation"].boolean();
+        if (not_valid) ctx.not_valid_here.insert(table + "." + conname);
         if (!col.empty()) {
-          ctx.check_columns[table][name] = col;
-          if (!flag(con, "skip_validation")) ctx.not_null_checked[table].insert(col);
+          ctx.check_columns[table][conname] = col;
+          if (!not_valid) ctx.not_null_checked[table].insert(col);
         }
       }
       if (sub == "AT_ValidateConstraint") {
         auto t = ctx.check_columns.find(table);
-        if (t != ctx.check_columns.end() && t->second.count(str(cmd, "name")))
-          ctx.not_null_checked[table].insert(t->second[str(cmd, "name")]);
+        if (t != ctx.check_columns.end() && t->second.count(name))
+          ctx.not_null_checked[table].insert(t->second[name]);
       }
     }
   }
@@ -151,7 +149,8 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
   ctx.options = &options;
   static const std::vector<std::unique_ptr<Rule>> no_rules;
   for (const Source& source : sources) {
-    TANDEM_ASSIGN_OR_RETURN(std::vector<Statement> stmts, parse(source));
+    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, parse(source));
+    const std::vector<Statement>& stmts = parsed.statements;
     bool report_here = options.only_files.empty() ||
                        std::find(options.only_files.begin(), options.only_files.end(),
                                  source.file) != options.only_files.end();
@@ -167,9 +166,9 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
     ctx.old_version_gone = source.old_version_gone;
     end_transaction(ctx);
     bool explicit_block = false;
-    for (Statement& st : stmts) {
+    for (const Statement& st : stmts) {
       if (st.kind == "TransactionStmt") {
-        std::string kind = str(st.body(), "kind");
+        std::string_view kind = st.body()["kind"].str();
         explicit_block = kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START";
         end_transaction(ctx);
       } else if (!one_transaction && !explicit_block) {
@@ -181,13 +180,19 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
       sr.line = st.line;
       sr.column = st.column;
       sr.sql = st.sql;
+      TANDEM_RETURN_IF_ERROR(read_live_types(st, ctx));
       sr.classification = classify(st, ctx);
       for (const auto& rule : report_here ? all_rules() : no_rules) {
         std::vector<Finding> found;
         rule->check(st, sr.classification, ctx, found);
+        Severity rule_default = found.empty() ? Severity::kOff : rule->info().default_severity;
         for (Finding& f : found) {
+          // An override sets the rule's level; a note the rule adds below it (an info finding
+          // saying why something is fine) stays a note unless the rule is off.
           auto over = options.severity.find(f.rule);
-          if (over != options.severity.end()) f.severity = over->second;
+          bool note = f.severity == Severity::kInfo && rule_default > Severity::kInfo;
+          if (over != options.severity.end() && (!note || over->second == Severity::kOff))
+            f.severity = over->second;
           if (f.severity == Severity::kOff || st.ignored.count(f.rule) || st.ignored.count("all"))
             continue;
           if (!source.generated_by.empty()) f.generated = source.generated_by + ": " + st.sql;
@@ -196,7 +201,6 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
         }
       }
       learn(st, sr.classification, ctx);
-      st.node = nullptr;  // its parse tree is done with: freed now, not all at the end
       if (report_here) report.statements.push_back(std::move(sr));
     }
   }

@@ -93,27 +93,26 @@ std::string collapse(const std::string& text) {
 
 }  // namespace
 
-Result<std::vector<Statement>> parse(const Source& source) {
-  PgQueryParseResult r = pg_query_parse(source.sql.c_str());
-  if (r.error != nullptr) {
+Result<Parsed> parse(const Source& source) {
+  auto tree = db::pg::parse(source.sql);
+  if (!tree.ok()) {
+    const Status& e = tree.status();
     auto [line, column] =
-        Positions(source.sql, source.first_line).at(std::max(0, r.error->cursorpos - 1));
-    std::string msg = fmt::format("{}:{}:{}: {}", source.file, line, column, r.error->message);
-    pg_query_free_parse_result(r);
-    return Status::InvalidInput(msg, "fix the SQL: this is PostgreSQL 15's own parser");
+        Positions(source.sql, source.first_line).at(std::max(0, e.position() - 1));
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", source.file, line, column, e.message()),
+                                e.hint());
   }
-  nlohmann::json tree = nlohmann::json::parse(r.parse_tree);
-  pg_query_free_parse_result(r);
-  std::vector<Statement> out;
+  Parsed out{std::move(*tree), {}};
+  out.statements.reserve(out.tree.statements().size());
   Positions positions(source.sql, source.first_line);
-  for (auto& raw : tree["stmts"]) {
+  for (const db::pg::RawStatement& raw : out.tree.statements()) {
+    if (!raw.node.present()) continue;  // an empty statement (";;")
     Statement st;
-    if (!raw.contains("stmt")) continue;  // an empty statement (";;")
-    st.node = std::move(raw["stmt"]);
-    st.kind = st.node.begin().key();
-    size_t begin = raw.value("stmt_location", 0);
-    size_t len = raw.value("stmt_len", 0);
-    size_t end = len == 0 ? source.sql.size() : std::min(source.sql.size(), begin + len);
+    st.node = raw.node;
+    st.kind = raw.node.tag();
+    size_t begin = std::min(raw.location, source.sql.size());
+    size_t end =
+        raw.length == 0 ? source.sql.size() : std::min(source.sql.size(), begin + raw.length);
     size_t text = skip_blank(source.sql, begin, end);
     st.ignored = ignores(source.sql.substr(begin, text - begin));
     std::tie(st.line, st.column) = positions.at(text);
@@ -122,49 +121,35 @@ Result<std::vector<Statement>> parse(const Source& source) {
     st.raw = source.sql.substr(text, end - text);
     st.sql = collapse(st.raw);
     st.file = source.file;
-    out.push_back(std::move(st));
+    out.statements.push_back(std::move(st));
   }
   return out;
 }
 
-std::string str(const nlohmann::json& node, const char* key) {
-  auto it = node.find(key);
-  if (it == node.end()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+std::string relation_name(Node rv) {
+  std::string_view schema = rv["schemaname"].str();
+  std::string_view name = rv["relname"].str();
+  if (schema.empty()) return std::string(name);
+  std::string out(schema);
+  out += '.';
+  out += name;
+  return out;
 }
 
-bool flag(const nlohmann::json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_boolean() && it->get<bool>();
-}
-
-const nlohmann::json& list(const nlohmann::json& node, const char* key) {
-  static const nlohmann::json kEmpty = nlohmann::json::array();
-  auto it = node.find(key);
-  return it != node.end() && it->is_array() ? *it : kEmpty;
-}
-
-std::string relation_name(const nlohmann::json& rv) {
-  std::string schema = str(rv, "schemaname");
-  return schema.empty() ? str(rv, "relname") : schema + "." + str(rv, "relname");
-}
-
-std::string type_name(const nlohmann::json& type) {
+std::string type_name(Node type) {
   std::string name;
-  for (const auto& n : list(type, "names")) {
-    std::string part = n.contains("String") ? str(n["String"], "sval") : "";
+  for (Node n : type["names"]) {
+    std::string_view part = n["String"]["sval"].str();
     if (part != "pg_catalog") name = part;
   }
-  std::vector<std::string> mods;
-  for (const auto& m : list(type, "typmods")) {
-    if (m.contains("A_Const") && m["A_Const"].contains("ival"))
-      mods.push_back(std::to_string(m["A_Const"]["ival"].value("ival", 0)));
+  bool first = true;
+  for (Node m : type["typmods"]) {
+    if (!m["A_Const"].contains("ival")) continue;
+    name += first ? "(" : ",";
+    name += std::to_string(m["A_Const"]["ival"]["ival"].integer());
+    first = false;
   }
-  if (!mods.empty()) {
-    name += "(";
-    for (size_t i = 0; i < mods.size(); ++i) name += (i ? "," : "") + mods[i];
-    name += ")";
-  }
+  if (!first) name += ")";
   if (type.contains("arrayBounds")) name += "[]";
   return name;
 }

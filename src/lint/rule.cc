@@ -30,45 +30,45 @@ std::string lock_text(Lock lock, const std::string& relation) {
 
 std::vector<ColumnUse> columns_defined(const Statement& st) {
   std::vector<ColumnUse> out;
-  const auto& b = st.body();
-  auto column = [&](const std::string& table, const nlohmann::json& def, bool pk) {
-    ColumnUse u{table, str(def, "colname"), type_name(def["typeName"]), pk};
-    for (const auto& con : list(def, "constraints"))
-      u.primary_key |= str(con["Constraint"], "contype") == "CONSTR_PRIMARY";
+  Node b = st.body();
+  auto column = [&](const std::string& table, Node def, bool pk) {
+    ColumnUse u{table, std::string(def["colname"].str()), type_name(def["typeName"]), pk};
+    for (Node con : def["constraints"])
+      u.primary_key |= con["Constraint"]["contype"].str() == "CONSTR_PRIMARY";
     out.push_back(std::move(u));
   };
   if (st.kind == "CreateStmt") {
     std::string table = relation_name(b["relation"]);
-    std::set<std::string> pk;  // table-level PRIMARY KEY (a, b)
-    for (const auto& e : list(b, "tableElts"))
-      if (e.contains("Constraint") && str(e["Constraint"], "contype") == "CONSTR_PRIMARY")
-        for (const auto& k : list(e["Constraint"], "keys")) pk.insert(str(k["String"], "sval"));
-    for (const auto& e : list(b, "tableElts"))
+    std::set<std::string, std::less<>> pk;  // table-level PRIMARY KEY (a, b)
+    for (Node e : b["tableElts"])
+      if (e["Constraint"]["contype"].str() == "CONSTR_PRIMARY")
+        for (Node k : e["Constraint"]["keys"]) pk.emplace(k["String"]["sval"].str());
+    for (Node e : b["tableElts"])
       if (e.contains("ColumnDef"))
-        column(table, e["ColumnDef"], pk.count(str(e["ColumnDef"], "colname")) > 0);
+        column(table, e["ColumnDef"], pk.count(e["ColumnDef"]["colname"].str()) > 0);
   } else if (st.kind == "AlterTableStmt") {
     std::string table = relation_name(b["relation"]);
-    for (const auto& item : list(b, "cmds")) {
-      const auto& cmd = item["AlterTableCmd"];
-      std::string sub = str(cmd, "subtype");
+    for (Node item : b["cmds"]) {
+      Node cmd = item["AlterTableCmd"];
+      std::string_view sub = cmd["subtype"].str();
       if (sub == "AT_AddColumn") column(table, cmd["def"]["ColumnDef"], false);
       if (sub == "AT_AlterColumnType") {
-        out.push_back(
-            {table, str(cmd, "name"), type_name(cmd["def"]["ColumnDef"]["typeName"]), false});
+        out.push_back({table, std::string(cmd["name"].str()),
+                       type_name(cmd["def"]["ColumnDef"]["typeName"]), false});
       }
     }
   }
   return out;
 }
 
-void for_each_alter(const Statement& st, const Context& ctx, const char* subtype,
-                    const std::function<void(const std::string&, const nlohmann::json&)>& fn) {
+void for_each_alter(const Statement& st, const Context& ctx, std::string_view subtype,
+                    const std::function<void(const std::string&, Node)>& fn) {
   if (st.kind != "AlterTableStmt") return;
   std::string table = relation_name(st.body()["relation"]);
   if (ctx.created(table)) return;
-  for (const auto& item : list(st.body(), "cmds")) {
-    const auto& cmd = item["AlterTableCmd"];
-    if (str(cmd, "subtype") == subtype) fn(table, cmd);
+  for (Node item : st.body()["cmds"]) {
+    Node cmd = item["AlterTableCmd"];
+    if (cmd["subtype"].str() == subtype) fn(table, cmd);
   }
 }
 

@@ -40,8 +40,8 @@ std::vector<ColumnUse> columns_defined(const Statement& st);
 
 // Calls fn(table, cmd) for each ALTER TABLE subcommand of `subtype` ("AT_AddColumn") in `st`,
 // unless the table was created earlier in this migration (nothing uses it yet).
-void for_each_alter(const Statement& st, const Context& ctx, const char* subtype,
-                    const std::function<void(const std::string&, const nlohmann::json&)>& fn);
+void for_each_alter(const Statement& st, const Context& ctx, std::string_view subtype,
+                    const std::function<void(const std::string&, Node)>& fn);
 
 // Every rule, in check order (src/lint/rules/all.cc).
 const std::vector<std::unique_ptr<Rule>>& all_rules();

@@ -2,28 +2,39 @@
 // One parsed statement of a migration, and what the linter knows when it reaches it.
 
 #include <map>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "db/postgres/parse_tree.h"
 #include "tandem/lint.h"
 
 namespace tandem::lint {
 
+using db::pg::Node;
+
+// Points into the parse tree of its source (Parsed::tree): valid while that lives.
 struct Statement {
-  nlohmann::json node;  // {"IndexStmt": {…}} as libpg_query prints it
-  std::string kind;     // "IndexStmt"
+  Node node;              // {"IndexStmt": {…}} as libpg_query prints it
+  std::string_view kind;  // "IndexStmt"
   std::string file;
   int line = 0, column = 0;
   std::string sql;                // the statement's text, whitespace collapsed
   std::string raw;                // the statement's text as written (no trailing semicolon)
   std::set<std::string> ignored;  // rule ids from `-- tandem:ignore a, b` before it
-  const nlohmann::json& body() const { return node.at(kind); }
+  Node body() const { return node.body(); }
+};
+
+// The statements of one source and the parse tree they point into.
+struct Parsed {
+  db::pg::Tree tree;
+  std::vector<Statement> statements;
 };
 
 // Parses `source` with libpg_query; a syntax error names file, line and column.
-Result<std::vector<Statement>> parse(const Source& source);
+Result<Parsed> parse(const Source& source);
 
 // A known table's columns and their types ("int4", "varchar(20)", "numeric(10,2)").
 struct TableInfo {
@@ -45,6 +56,18 @@ struct Context {
   std::map<std::string, std::set<std::string>> not_null_checked;
   std::map<std::string, std::map<std::string, std::string>> check_columns;  // table → con → col
   std::map<std::string, std::string> index_tables;  // index → its table, for indexes created
+  // Tables no linted file created (they exist only in the database): the columns linted files
+  // added or retyped, with their types; "" once one dropped or renamed it (unknown again).
+  std::map<std::string, std::map<std::string, std::string>> outside_columns;
+  // Read from LintOptions::column_types before a statement that retypes such a column:
+  // table → column → its type there (nullopt: no such column there).
+  std::map<std::string, std::map<std::string, std::optional<ColumnType>>> live_types;
+  // (from, to) → binary-coercible per the live catalog, for pairs type_change_rewrites does
+  // not know.
+  std::map<std::pair<std::string, std::string>, bool> live_coercible;
+  // Tables whose live catalog entry no longer describes them here: dropped or renamed by a
+  // linted file. Their columns are not looked up.
+  std::set<std::string> live_stale;
   bool created(const std::string& table) const { return created_here.count(table) > 0; }
   // The table `relation` is or, for a known index, belongs to.
   const std::string& table_of(const std::string& relation) const {
@@ -53,22 +76,17 @@ struct Context {
   }
 };
 
-// CONCURRENTLY, VACUUM, CREATE DATABASE: PostgreSQL refuses them inside a transaction block,
-// so tandem runs a file holding one statement by statement.
+// CONCURRENTLY, VACUUM, CREATE DATABASE, …: PostgreSQL refuses them inside a transaction
+// block, so tandem runs a file holding one statement by statement
+// (db::pg::can_run_in_transaction_block lists them all).
 bool cannot_run_in_transaction(const Statement& st);
 
 // Folds `st` (classified as `c`) into what the statements after it know.
 void learn(const Statement& st, const Classification& c, Context& ctx);
 
-// Helpers over libpg_query's JSON.
-std::string str(const nlohmann::json& node, const char* key);  // node[key] as text, "" if absent
-bool flag(const nlohmann::json& node, const char* key);        // node[key] == true
-// node[key] when it is an array, else an empty one — a reference, never a copy (the parse
-// tree of a big migration is large).
-const nlohmann::json& list(const nlohmann::json& node, const char* key);
 // A RangeVar's name, schema-qualified when it was written so ("orders", "app.orders").
-std::string relation_name(const nlohmann::json& range_var);
+std::string relation_name(Node range_var);
 // A TypeName as "int4", "varchar(20)", "timestamptz" (pg_catalog. dropped).
-std::string type_name(const nlohmann::json& type);
+std::string type_name(Node type);
 
 }  // namespace tandem::lint

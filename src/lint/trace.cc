@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "lint/classify.h"
+#include "lint/json_writer.h"
 #include "lint/statement.h"
 
 namespace tandem::lint {
@@ -63,7 +63,7 @@ Lock lock_from_mode(const std::string& mode) {
 // Where the measurement differs from the static classification. Not compared: whether a
 // data change with a WHERE reads the whole table (the planner decides), and TRUNCATE's new
 // relfilenode (an empty file, not a copy of the rows).
-void compare(TracedStatement& t, const std::string& kind) {
+void compare(TracedStatement& t, std::string_view kind) {
   const Classification& e = t.expected;
   if (kind == "TruncateStmt") t.rewritten.clear();
   if (t.lock != e.lock) {
@@ -101,8 +101,8 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
   LintOptions none;
   ctx.options = &none;
   for (const Source& source : sources) {
-    TANDEM_ASSIGN_OR_RETURN(std::vector<Statement> stmts, parse(source));
-    for (const Statement& st : stmts) {
+    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, parse(source));
+    for (const Statement& st : parsed.statements) {
       TracedStatement t;
       t.file = st.file;
       t.line = st.line;
@@ -171,27 +171,34 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
 
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json) {
   if (json) {
-    nlohmann::json arr = nlohmann::json::array();
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().key("statements").begin_array();
     for (const TracedStatement& t : traced) {
-      arr.push_back({{"file", t.file},
-                     {"line", t.line},
-                     {"column", t.column},
-                     {"sql", t.sql},
-                     {"traced", t.traced},
-                     {"static",
-                      {{"lock", lock_name(t.expected.lock)},
-                       {"relation", t.expected.relation},
-                       {"rewrites", t.expected.rewrites},
-                       {"scans", t.expected.scans}}},
-                     {"lock", lock_name(t.lock)},
-                     {"relation", t.relation},
-                     {"locks", t.locks},
-                     {"rewritten", t.rewritten},
-                     {"scanned", t.scanned},
-                     {"note", t.note},
-                     {"disagreements", t.disagreements}});
+      w.begin_object()
+          .field("column", t.column)
+          .field("disagreements", t.disagreements)
+          .field("file", t.file)
+          .field("line", t.line)
+          .field("lock", lock_name(t.lock))
+          .field("locks", t.locks)
+          .field("note", t.note)
+          .field("relation", t.relation)
+          .field("rewritten", t.rewritten)
+          .field("scanned", t.scanned)
+          .field("sql", t.sql)
+          .key("static")
+          .begin_object()
+          .field("lock", lock_name(t.expected.lock))
+          .field("relation", t.expected.relation)
+          .field("rewrites", t.expected.rewrites)
+          .field("scans", t.expected.scans)
+          .end_object()
+          .field("traced", t.traced)
+          .end_object();
     }
-    return nlohmann::json{{"statements", arr}}.dump(2) + "\n";
+    w.end_array().end_object();
+    return out + "\n";
   }
   std::string out;
   int disagree = 0;

@@ -68,6 +68,17 @@ TEST(Lint, ClassifiesEveryStatement) {
   EXPECT_EQ(r.statements[8].classification.relation, "t");
 }
 
+// Boolean options are read as PostgreSQL reads them: (FULL false) is no VACUUM FULL,
+// (CONCURRENTLY off) no concurrent REINDEX.
+TEST(Lint, BooleanOptionsOff) {
+  LintReport r =
+      run({{"m.sql", "VACUUM (FULL false) t;\nREINDEX (CONCURRENTLY off) INDEX i;\n", 1, false}});
+  ASSERT_EQ(r.statements.size(), 2u);
+  EXPECT_EQ(r.statements[0].classification.lock, Lock::kShareUpdateExclusive);
+  EXPECT_FALSE(r.statements[0].classification.rewrites);
+  EXPECT_EQ(r.statements[1].classification.lock, Lock::kShare);
+}
+
 // Column types from earlier migrations decide whether a type change rewrites.
 TEST(Lint, KnownTypesFromEarlierFiles) {
   Source create{"0001.sql",
@@ -91,12 +102,57 @@ TEST(Lint, KnownTypesFromEarlierFiles) {
   // Renames carry the type along.
   EXPECT_FALSE(
       rewrite("ALTER TABLE t RENAME COLUMN v TO w; ALTER TABLE t ALTER COLUMN w TYPE text;"));
-  // An unknown table's change is reported as a warning, not an error.
+  // An unknown table's change is an error: its old type may well be one that rewrites (it was
+  // a warning, and CI passed int → bigint on tables created before the linted files).
   LintOptions quiet;
   quiet.runner_sets_lock_timeout = true;
   LintReport r = run({{"x.sql", "ALTER TABLE other ALTER COLUMN a TYPE text;", 1, true}}, quiet);
   ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].severity, Severity::kError);
+  EXPECT_NE(r.findings[0].message.find("unknown"), std::string::npos) << r.findings[0].message;
+  EXPECT_NE(r.findings[0].message.find("--db"), std::string::npos) << r.findings[0].message;
+  EXPECT_TRUE(r.statements[0].classification.rewrites);
+  // … unless a caller chooses otherwise (tandem up's gate keeps it a warning for now).
+  quiet.unknown_type_change = Severity::kWarning;
+  r = run({{"x.sql", "ALTER TABLE other ALTER COLUMN a TYPE text;", 1, true}}, quiet);
+  ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].severity, Severity::kWarning);
+  // What the linted files did to a table they did not create counts: the type they gave.
+  r = run({{"x.sql",
+            "ALTER TABLE other ADD COLUMN b varchar(10);\n"
+            "ALTER TABLE other ALTER COLUMN b TYPE varchar(20);\n"
+            "ALTER TABLE other RENAME COLUMN b TO c;\n"
+            "ALTER TABLE other ALTER COLUMN c TYPE text;\n"
+            "ALTER TABLE other DROP COLUMN c;\n"
+            "ALTER TABLE other ALTER COLUMN c TYPE text;\n",
+            1, false}},
+          quiet);
+  std::vector<int> lines;
+  for (const Finding& f : r.findings)
+    if (f.rule == "type-change-rewrite") lines.push_back(f.line);
+  EXPECT_EQ(lines, std::vector<int>{6}) << "only the change after the DROP is unknown";
+}
+
+// A file holding a statement PostgreSQL refuses in a transaction block runs statement by
+// statement (db::pg::can_run_in_transaction_block), so nothing holds a lock across statements;
+// ANALYZE alone may run in a transaction, so its file stays one.
+TEST(Lint, StatementsRefusedInATransactionMakeTheFileAutocommit) {
+  auto after_lock = [](const std::string& extra) {
+    LintReport r =
+        run({{"m.sql", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b int;\n" + extra,
+              1, true}});
+    for (const Finding& f : r.findings)
+      if (f.rule == "statements-after-lock") return true;
+    return false;
+  };
+  EXPECT_TRUE(after_lock(""));
+  EXPECT_TRUE(after_lock("ANALYZE t;"));
+  EXPECT_TRUE(after_lock("REINDEX (CONCURRENTLY false) TABLE u;"));
+  for (const char* alone :
+       {"VACUUM t;", "VACUUM (ANALYZE) t;", "CREATE INDEX CONCURRENTLY i ON u (a);",
+        "REINDEX SCHEMA s;", "DISCARD ALL;", "ALTER SYSTEM SET work_mem = '1MB';", "CLUSTER;",
+        "ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY;", "DROP SUBSCRIPTION s;"})
+    EXPECT_FALSE(after_lock(alone)) << alone;
 }
 
 TEST(Lint, SeverityOverridesAndOff) {

@@ -47,12 +47,14 @@ const Case kCases[] = {
     {"index-not-concurrent", "CREATE INDEX CONCURRENTLY i ON t (a);", false},
     {"index-not-concurrent", "DROP INDEX CONCURRENTLY i;", false},
     {"index-not-concurrent", "REINDEX INDEX CONCURRENTLY i;", false},
+    {"index-not-concurrent", "REINDEX (CONCURRENTLY false) INDEX i;", true},
     {"index-not-concurrent", "CREATE TABLE t (a int); CREATE INDEX i ON t (a);", false},
     {"index-not-concurrent", "CREATE TABLE t (a int); CREATE INDEX i ON t (a); DROP INDEX i;",
      false},
     // concurrently-in-transaction
     {"concurrently-in-transaction", "BEGIN; CREATE INDEX CONCURRENTLY i ON t (a); COMMIT;", true},
     {"concurrently-in-transaction", "BEGIN; DROP INDEX CONCURRENTLY i; COMMIT;", true},
+    {"concurrently-in-transaction", "BEGIN; REINDEX (CONCURRENTLY false) INDEX i; COMMIT;", false},
     {"concurrently-in-transaction", "CREATE INDEX CONCURRENTLY i ON t (a);", false},
     {"concurrently-in-transaction",
      "SET lock_timeout = '1s'; CREATE INDEX CONCURRENTLY i ON t (a); CREATE INDEX CONCURRENTLY j "

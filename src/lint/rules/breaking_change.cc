@@ -18,7 +18,7 @@ class BreakingChange final : public Rule {
   void check(const Statement& st, const Classification& c, const Context& ctx,
              std::vector<Finding>& out) const override {
     if (ctx.old_version_gone) return;
-    const auto& b = st.body();
+    Node b = st.body();
     auto add = [&](const std::string& what, const std::string& op) {
       out.push_back(finding(st, what + " breaks the running application version", lock_text(c),
                             "-- expand/contract: a tandem declarative migration with\n--   - " +
@@ -27,9 +27,10 @@ class BreakingChange final : public Rule {
     if (st.kind == "AlterTableStmt") {
       std::string table = relation_name(b["relation"]);
       if (ctx.created(table)) return;
-      for (const auto& item : list(b, "cmds")) {
-        const auto& cmd = item["AlterTableCmd"];
-        std::string sub = str(cmd, "subtype"), col = str(cmd, "name");
+      for (Node item : b["cmds"]) {
+        Node cmd = item["AlterTableCmd"];
+        std::string_view sub = cmd["subtype"].str();
+        std::string col(cmd["name"].str());
         if (sub == "AT_DropColumn")
           add(fmt::format("DROP COLUMN {}.{}", table, col),
               fmt::format("drop_column: {{table: {}, column: {}}}", table, col));
@@ -40,16 +41,17 @@ class BreakingChange final : public Rule {
                           table, col, col));
       }
     } else if (st.kind == "RenameStmt") {
-      std::string type = str(b, "renameType"), table = relation_name(b["relation"]);
+      std::string_view type = b["renameType"].str();
+      std::string table = relation_name(b["relation"]);
       if (ctx.created(table)) return;
+      std::string_view from = b["subname"].str(), to = b["newname"].str();
       if (type == "OBJECT_COLUMN")
-        add(fmt::format("RENAME COLUMN {}.{} TO {}", table, str(b, "subname"), str(b, "newname")),
-            fmt::format("rename_column: {{table: {}, from: {}, to: {}}}", table, str(b, "subname"),
-                        str(b, "newname")));
+        add(fmt::format("RENAME COLUMN {}.{} TO {}", table, from, to),
+            fmt::format("rename_column: {{table: {}, from: {}, to: {}}}", table, from, to));
       if (type == "OBJECT_TABLE")
-        add(fmt::format("RENAME TABLE {} TO {}", table, str(b, "newname")),
-            fmt::format("rename_table: {{from: {}, to: {}}}", table, str(b, "newname")));
-    } else if (st.kind == "DropStmt" && str(b, "removeType") == "OBJECT_TABLE") {
+        add(fmt::format("RENAME TABLE {} TO {}", table, to),
+            fmt::format("rename_table: {{from: {}, to: {}}}", table, to));
+    } else if (st.kind == "DropStmt" && b["removeType"].str() == "OBJECT_TABLE") {
       if (ctx.created(c.relation)) return;
       add(fmt::format("DROP TABLE {}", c.relation),
           fmt::format("drop_table: {{name: {}}}", c.relation));

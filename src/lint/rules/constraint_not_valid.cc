@@ -18,24 +18,23 @@ class ConstraintNotValid final : public Rule {
   }
   void check(const Statement& st, const Classification& c, const Context& ctx,
              std::vector<Finding>& out) const override {
-    for_each_alter(
-        st, ctx, "AT_AddConstraint", [&](const std::string& table, const nlohmann::json& cmd) {
-          const auto& con = cmd["def"]["Constraint"];
-          std::string type = str(con, "contype");
-          if ((type != "CONSTR_FOREIGN" && type != "CONSTR_CHECK") || flag(con, "skip_validation"))
-            return;
-          std::string name = str(con, "conname");
-          if (name.empty()) name = "<name>";
-          out.push_back(finding(
-              st,
-              fmt::format("{} {} on {} is validated against every row under the lock",
-                          type == "CONSTR_FOREIGN" ? "FOREIGN KEY" : "CHECK", name, table),
-              lock_text(c),
-              fmt::format("ALTER TABLE {} ADD CONSTRAINT {} … NOT VALID;\n-- then, in a separate "
-                          "transaction (SHARE UPDATE EXCLUSIVE: writes go on):\nALTER TABLE {} "
-                          "VALIDATE CONSTRAINT {};",
-                          table, name, table, name)));
-        });
+    for_each_alter(st, ctx, "AT_AddConstraint", [&](const std::string& table, Node cmd) {
+      Node con = cmd["def"]["Constraint"];
+      std::string_view type = con["contype"].str();
+      if ((type != "CONSTR_FOREIGN" && type != "CONSTR_CHECK") || con["skip_validation"].boolean())
+        return;
+      std::string name(con["conname"].str());
+      if (name.empty()) name = "<name>";
+      out.push_back(finding(
+          st,
+          fmt::format("{} {} on {} is validated against every row under the lock",
+                      type == "CONSTR_FOREIGN" ? "FOREIGN KEY" : "CHECK", name, table),
+          lock_text(c),
+          fmt::format("ALTER TABLE {} ADD CONSTRAINT {} … NOT VALID;\n-- then, in a separate "
+                      "transaction (SHARE UPDATE EXCLUSIVE: writes go on):\nALTER TABLE {} "
+                      "VALIDATE CONSTRAINT {};",
+                      table, name, table, name)));
+    });
   }
 };
 

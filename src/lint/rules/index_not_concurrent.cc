@@ -17,8 +17,8 @@ class IndexNotConcurrent final : public Rule {
   }
   void check(const Statement& st, const Classification& c, const Context& ctx,
              std::vector<Finding>& out) const override {
-    const auto& b = st.body();
-    if (st.kind == "IndexStmt" && !flag(b, "concurrent")) {
+    Node b = st.body();
+    if (st.kind == "IndexStmt" && !b["concurrent"].boolean()) {
       std::string table = relation_name(b["relation"]);
       if (ctx.created(table)) return;
       std::string fix = st.sql;
@@ -31,8 +31,8 @@ class IndexNotConcurrent final : public Rule {
                       table),
           lock_text(c),
           fix + "  -- outside a transaction; if it fails, drop the INVALID index and retry"));
-    } else if (st.kind == "DropStmt" && str(b, "removeType") == "OBJECT_INDEX" &&
-               !flag(b, "concurrent")) {
+    } else if (st.kind == "DropStmt" && b["removeType"].str() == "OBJECT_INDEX" &&
+               !b["concurrent"].boolean()) {
       if (ctx.created(c.relation)) return;
       out.push_back(finding(
           st,

@@ -17,23 +17,22 @@ class SetNotNull final : public Rule {
   }
   void check(const Statement& st, const Classification& c, const Context& ctx,
              std::vector<Finding>& out) const override {
-    for_each_alter(
-        st, ctx, "AT_SetNotNull", [&](const std::string& table, const nlohmann::json& cmd) {
-          auto checked = ctx.not_null_checked.find(table);
-          std::string col = str(cmd, "name");
-          if (checked != ctx.not_null_checked.end() && checked->second.count(col)) return;
-          std::string con = table + "_" + col + "_not_null";
-          out.push_back(finding(
-              st,
-              fmt::format("SET NOT NULL on {}.{} without a validated CHECK ({} IS NOT NULL) first",
-                          table, col, col),
-              lock_text(c),
-              fmt::format("ALTER TABLE {0} ADD CONSTRAINT {2} CHECK ({1} IS NOT NULL) NOT VALID;\n"
-                          "ALTER TABLE {0} VALIDATE CONSTRAINT {2};  -- separate transaction\n"
-                          "ALTER TABLE {0} ALTER COLUMN {1} SET NOT NULL;  -- no scan now\n"
-                          "ALTER TABLE {0} DROP CONSTRAINT {2};",
-                          table, col, con)));
-        });
+    for_each_alter(st, ctx, "AT_SetNotNull", [&](const std::string& table, Node cmd) {
+      auto checked = ctx.not_null_checked.find(table);
+      std::string col(cmd["name"].str());
+      if (checked != ctx.not_null_checked.end() && checked->second.count(col)) return;
+      std::string con = table + "_" + col + "_not_null";
+      out.push_back(finding(
+          st,
+          fmt::format("SET NOT NULL on {}.{} without a validated CHECK ({} IS NOT NULL) first",
+                      table, col, col),
+          lock_text(c),
+          fmt::format("ALTER TABLE {0} ADD CONSTRAINT {2} CHECK ({1} IS NOT NULL) NOT VALID;\n"
+                      "ALTER TABLE {0} VALIDATE CONSTRAINT {2};  -- separate transaction\n"
+                      "ALTER TABLE {0} ALTER COLUMN {1} SET NOT NULL;  -- no scan now\n"
+                      "ALTER TABLE {0} DROP CONSTRAINT {2};",
+                      table, col, con)));
+    });
   }
 };
 

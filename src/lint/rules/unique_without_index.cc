@@ -17,26 +17,26 @@ class UniqueWithoutIndex final : public Rule {
   }
   void check(const Statement& st, const Classification& c, const Context& ctx,
              std::vector<Finding>& out) const override {
-    for_each_alter(
-        st, ctx, "AT_AddConstraint", [&](const std::string& table, const nlohmann::json& cmd) {
-          const auto& con = cmd["def"]["Constraint"];
-          std::string type = str(con, "contype");
-          if ((type != "CONSTR_UNIQUE" && type != "CONSTR_PRIMARY") ||
-              !str(con, "indexname").empty())
-            return;
-          std::string cols;
-          for (const auto& k : list(con, "keys"))
-            cols += (cols.empty() ? "" : ", ") + str(k["String"], "sval");
-          std::string name = str(con, "conname");
-          if (name.empty()) name = table + "_" + (type == "CONSTR_UNIQUE" ? "key" : "pkey");
-          std::string what = type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY";
-          out.push_back(finding(
-              st, fmt::format("{} on {} builds its index under ACCESS EXCLUSIVE", what, table),
-              lock_text(c),
-              fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {0} ON {1} ({2});  -- outside a "
-                          "transaction\nALTER TABLE {1} ADD CONSTRAINT {0} {3} USING INDEX {0};",
-                          name, table, cols, what)));
-        });
+    for_each_alter(st, ctx, "AT_AddConstraint", [&](const std::string& table, Node cmd) {
+      Node con = cmd["def"]["Constraint"];
+      std::string_view type = con["contype"].str();
+      if ((type != "CONSTR_UNIQUE" && type != "CONSTR_PRIMARY") || !con["indexname"].str().empty())
+        return;
+      std::string cols;
+      for (Node k : con["keys"]) {
+        if (!cols.empty()) cols += ", ";
+        cols += k["String"]["sval"].str();
+      }
+      std::string name(con["conname"].str());
+      if (name.empty()) name = table + "_" + (type == "CONSTR_UNIQUE" ? "key" : "pkey");
+      std::string what = type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY";
+      out.push_back(finding(
+          st, fmt::format("{} on {} builds its index under ACCESS EXCLUSIVE", what, table),
+          lock_text(c),
+          fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {0} ON {1} ({2});  -- outside a "
+                      "transaction\nALTER TABLE {1} ADD CONSTRAINT {0} {3} USING INDEX {0};",
+                      name, table, cols, what)));
+    });
   }
 };
 

@@ -20,10 +20,10 @@ class ValidateSameTransaction final : public Rule {
              std::vector<Finding>& out) const override {
     if (st.kind != "AlterTableStmt" || !ctx.in_transaction) return;
     std::string table = relation_name(st.body()["relation"]);
-    for (const auto& item : list(st.body(), "cmds")) {
-      const auto& cmd = item["AlterTableCmd"];
-      if (str(cmd, "subtype") != "AT_ValidateConstraint") continue;
-      std::string name = str(cmd, "name");
+    for (Node item : st.body()["cmds"]) {
+      Node cmd = item["AlterTableCmd"];
+      if (cmd["subtype"].str() != "AT_ValidateConstraint") continue;
+      std::string name(cmd["name"].str());
       if (!ctx.not_valid_here.count(table + "." + name)) continue;
       out.push_back(finding(
           st, fmt::format("{} is validated in the same transaction that added it NOT VALID", name),
