@@ -69,9 +69,18 @@ struct StatementReport {
   std::vector<Finding> findings;
 };
 
+// A source the parser refused (LintOptions::continue_after_parse_errors).
+struct ParseError {
+  std::string file;
+  int line = 0, column = 0;
+  std::string message;    // the parser's: "syntax error at or near …"
+  std::string generated;  // for SQL a declarative migration supplies: what holds it
+};
+
 struct LintReport {
   std::vector<StatementReport> statements;
   std::vector<Finding> findings;  // every finding above off, in file order
+  std::vector<ParseError> parse_errors;
   int files = 0;
   long long elapsed_us = 0;
   // The highest severity among the findings (kOff when none).
@@ -125,6 +134,10 @@ struct LintOptions {
   // The severity of a type change whose old type is unknown (no linted file shows it and
   // column_types does not either): it may rewrite the table, so it fails closed by default.
   Severity unknown_type_change = Severity::kError;
+  // A source that does not parse: false (default) fails the whole lint with the parse error;
+  // true records it in LintReport::parse_errors and goes on with the next source, so one
+  // unparsable file cannot hide the findings of the others (what a safety gate needs).
+  bool continue_after_parse_errors = false;
 };
 
 // One input: its name for messages, its SQL, and the line its first character is on.
@@ -185,9 +198,12 @@ Result<Config> load_config(const std::string& path, bool optional);
 // Error-level findings in the pending SQL migrations `pending` (paths) of the folder `dir`
 // — what `tandem up` refuses to apply without --allow-unsafe — as problems with the fix in
 // the hint.
+// `column_types` (the live database's, when there is one) decides type changes of columns the
+// files do not create; without it they fail closed. A file the parser refuses is a problem.
 Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
                                              const std::vector<std::string>& pending,
-                                             const std::map<std::string, std::string>& rules);
+                                             const std::map<std::string, std::string>& rules,
+                                             std::shared_ptr<ColumnTypes> column_types = nullptr);
 
 // `tandem lint --trace`: what each statement did on a real PostgreSQL, measured.
 struct TracedStatement {
@@ -217,6 +233,9 @@ std::string render_trace(const std::vector<TracedStatement>& traced, bool json);
 // The error-level findings of `report` as problems, with the fix in the hint: what `tandem up`
 // and `tandem start` refuse without --allow-unsafe.
 std::vector<Problem> unsafe_findings(const LintReport& report);
+// The sources of `report` the parser refused, as problems: a gate that cannot read a statement
+// refuses it (LintOptions::continue_after_parse_errors).
+std::vector<Problem> parse_problems(const LintReport& report);
 
 // Whether the SQL expression `expr` calls a function PostgreSQL marks volatile (random(),
 // nextval(), gen_random_uuid(), clock_timestamp(), …): as a column default it is computed per

@@ -423,7 +423,8 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
         std::vector<std::string> pending;
         for (const Pick& p : picks)
           if (!p.migration->operations) pending.push_back(p.migration->path);
-        auto unsafe = lint::unsafe_problems(options.dir, pending, options.lint_severity);
+        auto unsafe = lint::unsafe_problems(options.dir, pending, options.lint_severity,
+                                            lint::live_column_types(*s.conn, options.schema));
         if (!unsafe.ok()) {
           rollback_sqlite();
           return unsafe.status();

@@ -405,7 +405,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
     // Long locks, rewrites and breaking changes in what start and complete would run are
     // refused before anything changes (a start already under way was accepted then).
     TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> unsafe,
-                            unsafe_plan(*m, *plan, options.lint_severity));
+                            unsafe_plan(*m, *plan, options.lint_severity, *s.conn, options.schema));
     for (Problem& p : unsafe) problems.push_back(std::move(p));
   }
   if (!problems.empty()) {

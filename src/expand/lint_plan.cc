@@ -45,12 +45,17 @@ std::vector<lint::Source> plan_sources(const Migration& m, const TwoVersionPlan&
 }
 
 Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPlan& plan,
-                                         const std::map<std::string, std::string>& rules) {
+                                         const std::map<std::string, std::string>& rules,
+                                         db::Connection& conn, const std::string& schema) {
   lint::LintOptions o;
   TANDEM_ASSIGN_OR_RETURN(o.severity, lint::severities(rules));
   o.runner_sets_lock_timeout = true;
+  o.column_types = lint::live_column_types(conn, schema);
+  o.continue_after_parse_errors = true;
   TANDEM_ASSIGN_OR_RETURN(lint::LintReport report, lint::lint(plan_sources(m, plan), o));
-  return lint::unsafe_findings(report);
+  std::vector<Problem> out = lint::parse_problems(report);
+  for (Problem& p : lint::unsafe_findings(report)) out.push_back(std::move(p));
+  return out;
 }
 
 Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,

@@ -45,7 +45,9 @@ std::vector<lint::Source> plan_sources(const Migration& m, const TwoVersionPlan&
 
 // The error-level lint findings of that SQL (severities overridden by `rules`, a config's
 // lint.rules): what `tandem start` and `tandem up` refuse without --allow-unsafe.
+// Column types the plan does not create are read from `conn` (the database it will run on).
 Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPlan& plan,
-                                         const std::map<std::string, std::string>& rules);
+                                         const std::map<std::string, std::string>& rules,
+                                         db::Connection& conn, const std::string& schema);
 
 }  // namespace tandem::expand

@@ -84,19 +84,35 @@ Result<Config> load_config(const std::string& path, bool optional) {
 
 Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
                                              const std::vector<std::string>& pending,
-                                             const std::map<std::string, std::string>& rules) {
+                                             const std::map<std::string, std::string>& rules,
+                                             std::shared_ptr<ColumnTypes> column_types) {
   if (pending.empty()) return std::vector<Problem>();
   TANDEM_ASSIGN_OR_RETURN(std::vector<Source> all, sources({}, dir));
   LintOptions o;
   TANDEM_ASSIGN_OR_RETURN(o.severity, severities(rules));
   o.runner_sets_lock_timeout = true;  // tandem runs every statement under --lock-timeout
   o.only_files = pending;
-  // The gate's semantics stay as they were until it reads the live catalog (column_types):
-  // a type change whose old type it cannot know is a warning here, not a refusal.
-  o.unknown_type_change = Severity::kWarning;
-  auto report = lint(all, o);
-  if (!report.ok()) return std::vector<Problem>();  // a parse error is reported when it runs
-  return unsafe_findings(*report);
+  // A type change whose old type neither the files nor the live catalog show fails closed.
+  o.column_types = std::move(column_types);
+  // Fails closed: a file the parser refuses is a problem of its own, and the rest is still
+  // linted (one unparsable file must not hide the findings of the others).
+  o.continue_after_parse_errors = true;
+  TANDEM_ASSIGN_OR_RETURN(LintReport report, lint(all, o));
+  std::vector<Problem> out = parse_problems(report);
+  for (Problem& p : unsafe_findings(report)) out.push_back(std::move(p));
+  return out;
+}
+
+std::vector<Problem> parse_problems(const LintReport& report) {
+  std::vector<Problem> out;
+  for (const ParseError& e : report.parse_errors) {
+    out.push_back({"unparsable_sql", e.file, e.line, e.column,
+                   fmt::format("cannot check this SQL for safety: {}{}", e.message,
+                               e.generated.empty() ? "" : " (in " + e.generated + ")"),
+                   "fix the SQL (this is PostgreSQL 15's own parser); a safety check that cannot "
+                   "read a statement refuses: run with --allow-unsafe to apply anyway"});
+  }
+  return out;
 }
 
 std::vector<Problem> unsafe_findings(const LintReport& report) {

@@ -149,7 +149,28 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
   ctx.options = &options;
   static const std::vector<std::unique_ptr<Rule>> no_rules;
   for (const Source& source : sources) {
-    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, parse(source));
+    auto parsed_or = parse(source);
+    if (!parsed_or.ok() && options.continue_after_parse_errors) {
+      // What this source would have created is unknown to the ones after it; they are judged
+      // without it (an unknown type change then fails closed).
+      const Status& e = parsed_or.status();
+      // The message without parse()'s "file:line:col: " (the ParseError carries those).
+      std::string message = e.message();
+      if (message.rfind(source.file + ":", 0) == 0) {
+        size_t at = source.file.size();
+        for (int colons = 0; colons < 2 && at != std::string::npos; ++colons)
+          at = message.find(':', at + 1);
+        if (at != std::string::npos) message = message.substr(at + 2);
+      }
+      ParseError pe{source.file, source.first_line, 0, message, source.generated_by};
+      if (e.position() > 0 && source.generated_by.empty()) {
+        std::tie(pe.line, pe.column) = position_of(source, e.position());
+      }
+      report.parse_errors.push_back(std::move(pe));
+      ++report.files;
+      continue;
+    }
+    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, std::move(parsed_or));
     const std::vector<Statement>& stmts = parsed.statements;
     bool report_here = options.only_files.empty() ||
                        std::find(options.only_files.begin(), options.only_files.end(),

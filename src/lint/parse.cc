@@ -93,6 +93,10 @@ std::string collapse(const std::string& text) {
 
 }  // namespace
 
+std::pair<int, int> position_of(const Source& source, int position) {
+  return Positions(source.sql, source.first_line).at(std::max(0, position - 1));
+}
+
 Result<Parsed> parse(const Source& source) {
   auto tree = db::pg::parse(source.sql);
   if (!tree.ok()) {
@@ -100,7 +104,8 @@ Result<Parsed> parse(const Source& source) {
     auto [line, column] =
         Positions(source.sql, source.first_line).at(std::max(0, e.position() - 1));
     return Status::InvalidInput(fmt::format("{}:{}:{}: {}", source.file, line, column, e.message()),
-                                e.hint());
+                                e.hint())
+        .with_position(e.position());
   }
   Parsed out{std::move(*tree), {}};
   out.statements.reserve(out.tree.statements().size());

@@ -35,6 +35,8 @@ struct Parsed {
 
 // Parses `source` with libpg_query; a syntax error names file, line and column.
 Result<Parsed> parse(const Source& source);
+// The 1-based line and column in the file of 1-based character `position` of `source.sql`.
+std::pair<int, int> position_of(const Source& source, int position);
 
 // A known table's columns and their types ("int4", "varchar(20)", "numeric(10,2)").
 struct TableInfo {

@@ -156,20 +156,40 @@ TEST_F(LintLiveTypes, CommandLine) {
   EXPECT_EQ(db_.snapshot(), before) << "lint never writes";
 }
 
-// tandem up's gate (lint::unsafe_problems) keeps its semantics: an unknown old type does not
-// refuse a migration there (it reports error-level findings only).
-TEST(LintGateSemantics, UnknownTypeChangeIsNoGateProblem) {
+// tandem up's gate (lint::unsafe_problems) fails closed: without a catalog an unknown old type
+// refuses the migration; with the live catalog the type it reads decides.
+TEST(LintGateSemantics, UnknownTypeChangeFailsClosedAndTheCatalogDecides) {
   TempDir dir;
-  dir.write("0001_retype.sql", "-- tandem:up\nALTER TABLE legacy ALTER COLUMN a TYPE bigint;\n");
-  auto problems = unsafe_problems(dir.path(), {dir.path() + "/0001_retype.sql"}, {});
+  dir.write("0001_retype.sql",
+            "-- tandem:up\nALTER TABLE legacy ALTER COLUMN a TYPE bigint;\n"
+            "ALTER TABLE legacy ALTER COLUMN v TYPE varchar(40);\n");
+  std::vector<std::string> pending = {dir.path() + "/0001_retype.sql"};
+  auto problems = unsafe_problems(dir.path(), pending, {});
   ASSERT_TRUE(problems.ok()) << problems.status().message();
-  EXPECT_TRUE(problems->empty());
-  // While the same file linted on its own fails closed.
-  auto src = sources({dir.path() + "/0001_retype.sql"}, "");
-  ASSERT_TRUE(src.ok());
-  auto r = lint(*src);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->worst(), Severity::kError);
+  ASSERT_EQ(problems->size(), 2u) << "both type changes refused: their old types are unknown";
+  testing::TestDb db(testing::Kind::kPostgres);
+  db.exec("CREATE TABLE legacy (a integer, v varchar(20))");
+  auto conn = db.connect();
+  problems = unsafe_problems(dir.path(), pending, {}, live_column_types(*conn, "public"));
+  ASSERT_TRUE(problems.ok()) << problems.status().message();
+  ASSERT_EQ(problems->size(), 1u) << "varchar(20) -> varchar(40) is binary-coercible";
+  EXPECT_NE((*problems)[0].message.find("integer"), std::string::npos) << (*problems)[0].message;
+}
+
+// One unparsable file does not switch the gate off: it is a problem of its own, and the other
+// files' findings are still reported.
+TEST(LintGateSemantics, AParseErrorIsAProblemAndHidesNothing) {
+  TempDir dir;
+  dir.write("0001_odd.yaml", "operations:\n  - sql: {up: \"SELEC 1\", down: \"SELECT 1\"}\n");
+  dir.write("0002_index.sql", "-- tandem:up\nCREATE TABLE t (a int);\n");
+  dir.write("0003_index.sql", "-- tandem:up\nCREATE INDEX i ON t (a);\n");
+  auto problems = unsafe_problems(dir.path(), {dir.path() + "/0003_index.sql"}, {});
+  ASSERT_TRUE(problems.ok()) << problems.status().message();
+  ASSERT_EQ(problems->size(), 2u);
+  EXPECT_EQ((*problems)[0].kind, "unparsable_sql");
+  EXPECT_EQ((*problems)[0].line, 2) << (*problems)[0].message;
+  EXPECT_NE((*problems)[0].file.find("0001_odd.yaml"), std::string::npos);
+  EXPECT_NE((*problems)[1].message.find("index-not-concurrent"), std::string::npos);
 }
 
 }  // namespace

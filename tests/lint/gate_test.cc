@@ -52,6 +52,32 @@ TEST_F(LintGateTest, UnsafePendingMigrationIsRefusedBeforeAnythingRuns) {
   EXPECT_EQ(db_.value("SELECT count(*) FROM pg_indexes WHERE indexname = 't_b'"), "1");
 }
 
+// The gate fails closed: an `sql` operation the parser cannot read — here in a migration
+// applied long ago and accepted by `tandem repair` after an edit — used to make the gate
+// report nothing at all, so an unsafe pending migration was applied unchecked.
+TEST_F(LintGateTest, AnUnparsableSqlOperationStopsUpInsteadOfSwitchingTheGateOff) {
+  dir_.write("0002_view.yaml",
+             "operations:\n  - sql:\n      up: CREATE VIEW v AS SELECT 1 AS one\n"
+             "      down: DROP VIEW v\n");
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  dir_.write("0002_view.yaml",
+             "operations:\n  - sql:\n      up: CREATE VIEW v AS SELEC 1 AS one\n"
+             "      down: DROP VIEW v\n");
+  ASSERT_EQ(run({"-q", "repair"}).code, 0);
+  dir_.write("0003_index.sql", "-- tandem:up\nCREATE INDEX t_id_a ON t (id, a);\n");
+  std::string before = db_.snapshot();
+  auto refused = run({"up"});
+  EXPECT_EQ(refused.code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("0002_view.yaml:2: cannot check this SQL for safety: syntax error"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("cannot check this SQL"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("0003_index.sql:2:1: index-not-concurrent"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(db_.snapshot(), before) << "nothing may change";
+  EXPECT_EQ(db_.value("SELECT count(*) FROM pg_indexes WHERE indexname = 't_id_a'"), "0");
+}
+
 TEST_F(LintGateTest, AllowUnsafeAndConfigFile) {
   ASSERT_EQ(run({"-q", "up"}).code, 0);
   dir_.write("0002_drop.sql", "-- tandem:up\nALTER TABLE t DROP COLUMN a;\n");
