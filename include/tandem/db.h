@@ -37,8 +37,14 @@ struct Url {
 // `sqlite://PATH` and `sqlite::memory:`. Errors name the accepted forms.
 Result<Url> parse_url(std::string_view url);
 
-// The URL with any password replaced by "****", safe to print.
+// The URL with the password replaced by "****", safe to print: the password is found with
+// libpq's own parser, wherever it is written (user part, ?password=, password='…'); a URL libpq
+// cannot read, or reads ambiguously, is not shown at all.
 std::string redact_url(std::string_view url);
+
+// A PostgreSQL URL (or key=value string, kept in its form) whose `options` also carry `extra`
+// ("-c search_path=public_2"): merged with options the URL already has, never a second one.
+Result<std::string> with_session_options(std::string_view url, const std::string& extra);
 
 struct ConnectOptions {
   // Shown in pg_stat_activity so a blocked colleague can see who holds a lock.

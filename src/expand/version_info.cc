@@ -9,25 +9,20 @@
 namespace tandem::expand {
 namespace {
 
-// Percent-encodes what a URL query value cannot hold as is.
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
+// `-c search_path=<schema>` as libpq's options want it: the schema quoted as an identifier
+// when it needs to be, spaces and backslashes escaped.
+std::string search_path_option(const std::string& schema) {
+  bool plain = !schema.empty() && !std::isdigit(static_cast<unsigned char>(schema[0]));
+  for (char c : schema)
+    plain = plain && (std::islower(static_cast<unsigned char>(c)) ||
+                      std::isdigit(static_cast<unsigned char>(c)) || c == '_');
+  std::string value = plain ? schema : db::quote_ident(schema);
+  std::string out = "-c search_path=";
+  for (char c : value) {
+    if (c == ' ' || c == '\\') out += '\\';
+    out += c;
   }
   return out;
-}
-
-std::string with_search_path(const std::string& url, const std::string& schema) {
-  std::string opt = "-c search_path=" + schema;
-  if (url.find("://") != std::string::npos) {
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=" + url_encode(opt);
-  }
-  return url + " options='" + opt + "'";  // a libpq key=value string
 }
 
 }  // namespace
@@ -79,7 +74,9 @@ Result<VersionSchema> version_schema(const EngineOptions& options,
   out.state = started && out.version == active_version ? "started"
               : out.version == versions.front()        ? "latest"
                                                        : "old";
-  out.dsn = db::redact_url(with_search_path(options.db_url, out.schema));
+  TANDEM_ASSIGN_OR_RETURN(std::string dsn,
+                          db::with_session_options(options.db_url, search_path_option(out.schema)));
+  out.dsn = db::redact_url(dsn);
   return out;
 }
 

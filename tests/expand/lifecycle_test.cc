@@ -78,6 +78,15 @@ TEST_F(LifecycleTest, AdditiveChangesLiveSideBySideThenRollbackThenComplete) {
   auto app = db::connect(vs.out.substr(0, vs.out.size() - 1), {});
   ASSERT_TRUE(app.ok()) << app.status().message();
   EXPECT_EQ((*app)->query("SELECT locale FROM users WHERE id = 3")->text(0, 0), "en");
+  // The URL's own options stay: merged into one `options`, never a second one that wins.
+  vs = testing::run_tandem({"--db", db_.url() + "&options=-c%20statement_timeout%3D5s", "--dir",
+                            dir_.path(), "version-schema", "--dsn"});
+  ASSERT_EQ(vs.code, 0) << vs.err;
+  EXPECT_EQ(vs.out.find("options=", vs.out.find("options=") + 1), std::string::npos) << vs.out;
+  app = db::connect(vs.out.substr(0, vs.out.size() - 1), {});
+  ASSERT_TRUE(app.ok()) << app.status().message();
+  EXPECT_EQ((*app)->query("SHOW statement_timeout")->text(0, 0), "5s");
+  EXPECT_EQ((*app)->query("SHOW search_path")->text(0, 0), "public_2");
 
   auto st = status(opts_);
   ASSERT_TRUE(st.ok());
