@@ -25,7 +25,14 @@ struct Rows {
   bool empty() const { return rows.empty(); }
   // Value of column `col` in row `row`, or "" for NULL.
   std::string text(size_t row, size_t col) const { return rows[row][col].value_or(""); }
+  // The value as a whole number / a number; a Database error naming the column when it is not
+  // one (a corrupted state row is reported, never thrown).
+  Result<long long> integer(size_t row, size_t col) const;
+  Result<double> number(size_t row, size_t col) const;
 };
+
+// `text` as a whole number, nullopt when it is not exactly one.
+std::optional<long long> to_integer(std::string_view text);
 
 // The parsed form of a `--db` URL.
 struct Url {

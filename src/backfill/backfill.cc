@@ -159,7 +159,7 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
       auto n = conn.query(update_sql(spec, where), params);
       update_failed = !n.ok();
       TANDEM_RETURN_IF_ERROR(n.status());
-      updated = std::stoll(n->text(0, 0));
+      TANDEM_ASSIGN_OR_RETURN(updated, n->integer(0, 0));
       bool done = range.upto.empty();
       scanned = done ? updated : size;
       if (done && !spec.where.empty()) {
@@ -167,7 +167,7 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
         TANDEM_ASSIGN_OR_RETURN(
             db::Rows c,
             conn.query(fmt::format("SELECT count(*) FROM {} WHERE {}", spec.table, where), params));
-        scanned = std::stoll(c.text(0, 0));
+        TANDEM_ASSIGN_OR_RETURN(scanned, c.integer(0, 0));
       }
       // The last batch records "done", so a crash before the caller marks the step finished
       // never runs it again (an `update` like n = n + 1 must not apply twice).

@@ -118,7 +118,8 @@ Result<TableDiff> compare_tables(const EngineOptions& options, const std::string
       TANDEM_ASSIGN_OR_RETURN(db::Rows rb,
                               conn.query(fmt::format(fmt::runtime(sum), b.sql, where), params));
       ++diff.chunks;
-      long long na = std::stoll(ra.text(0, 0)), nb = std::stoll(rb.text(0, 0));
+      TANDEM_ASSIGN_OR_RETURN(long long na, ra.integer(0, 0));
+      TANDEM_ASSIGN_OR_RETURN(long long nb, rb.integer(0, 0));
       diff.rows_a += na;
       diff.rows_b += nb;
       if (na != nb || ra.text(0, 1) != rb.text(0, 1)) {

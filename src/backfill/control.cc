@@ -51,11 +51,12 @@ Result<std::vector<BackfillJob>> load(db::Connection& conn, const std::optional<
     j.command = r.text(i, 3);
     j.state = r.text(i, 4);
     j.throttled = r.text(i, 5);
-    j.rows_done = std::stoll(r.text(i, 6));
-    j.rows_updated = std::stoll(r.text(i, 7));
-    j.rows_total = std::max(std::stoll(r.text(i, 8)), j.rows_done);
-    j.batch_size = std::stoll(r.text(i, 9));
-    j.rows_per_second = std::stod(r.text(i, 10));
+    TANDEM_ASSIGN_OR_RETURN(j.rows_done, r.integer(i, 6));
+    TANDEM_ASSIGN_OR_RETURN(j.rows_updated, r.integer(i, 7));
+    TANDEM_ASSIGN_OR_RETURN(j.rows_total, r.integer(i, 8));
+    j.rows_total = std::max(j.rows_total, j.rows_done);
+    TANDEM_ASSIGN_OR_RETURN(j.batch_size, r.integer(i, 9));
+    TANDEM_ASSIGN_OR_RETURN(j.rows_per_second, r.number(i, 10));
     std::string cp = r.text(i, 11);
     j.checkpoint = cp.empty() ? "" : cp == kDone ? "done" : key_text(key_from_json(cp));
     j.error = r.text(i, 12);

@@ -26,7 +26,7 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
       db::Rows est, conn.query("SELECT reltuples::bigint FROM pg_class WHERE oid = $1::regclass",
                                {qualified_table}));
   std::string total = est.empty() ? "-1" : est.text(0, 0);
-  if (std::stoll(total) < 0) {
+  if (db::to_integer(total).value_or(-1) < 0) {
     TANDEM_ASSIGN_OR_RETURN(db::Rows n, conn.query("SELECT count(*) FROM " + qualified_table));
     total = n.text(0, 0);
   }
@@ -51,9 +51,9 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
   JobRecord job;
   job.id_ = id;
   job.initial_state_ = r.text(0, 0);
-  job.rows_done = std::stoll(r.text(0, 1));
-  job.rows_updated = std::stoll(r.text(0, 2));
-  job.rows_total = std::stoll(r.text(0, 3));
+  TANDEM_ASSIGN_OR_RETURN(job.rows_done, r.integer(0, 1));
+  TANDEM_ASSIGN_OR_RETURN(job.rows_updated, r.integer(0, 2));
+  TANDEM_ASSIGN_OR_RETURN(job.rows_total, r.integer(0, 3));
   return job;
 }
 

@@ -12,7 +12,7 @@ Result<double> Throttle::lag_ms(db::Connection& conn) {
                             conn.query("SELECT coalesce(max(extract(epoch FROM greatest(write_lag, "
                                        "flush_lag, replay_lag))) * 1000, 0)::float8 FROM "
                                        "pg_stat_replication"));
-    return std::stod(r.text(0, 0));
+    return r.number(0, 0);
   }
   if (!replica_) {
     db::ConnectOptions copts;
@@ -35,7 +35,7 @@ Result<double> Throttle::lag_ms(db::Connection& conn) {
         "give the URL of a streaming replica, or leave --replica out to read the lag from "
         "pg_stat_replication on the primary");
   }
-  return std::stod(r.text(0, 0));
+  return r.number(0, 0);
 }
 
 Result<bool> Throttle::query_says_wait(db::Connection& conn) {

@@ -84,8 +84,9 @@ Result<VerifyReport> verify(const EngineOptions& options) {
                            params));
         for (size_t i = 0; i < checks.size(); ++i) {
           VerifyCheck& v = checks[i].report;
-          long long bad = std::stoll(r.text(0, i + 1));
-          v.rows += std::stoll(r.text(0, 0));
+          TANDEM_ASSIGN_OR_RETURN(long long bad, r.integer(0, i + 1));
+          TANDEM_ASSIGN_OR_RETURN(long long rows, r.integer(0, 0));
+          v.rows += rows;
           v.mismatches += bad;
           if (bad > 0 && v.sample_keys.size() < kSamples) {
             TANDEM_ASSIGN_OR_RETURN(

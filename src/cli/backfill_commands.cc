@@ -67,12 +67,12 @@ int print_verify(const backfill::VerifyReport& r, bool json_out) {
                         {"mismatches", c.mismatches},
                         {"sample_keys", c.sample_keys}});
     }
-    std::cout << json{{"version", r.version},
-                      {"file", r.file},
-                      {"mismatches", r.mismatches()},
-                      {"checks", checks},
-                      {"elapsed_ms", r.elapsed_ms}}
-                     .dump(2)
+    std::cout << cli::dump(json{{"version", r.version},
+                                {"file", r.file},
+                                {"mismatches", r.mismatches()},
+                                {"checks", checks},
+                                {"elapsed_ms", r.elapsed_ms}},
+                           2)
               << "\n";
   } else {
     for (const auto& c : r.checks) {
@@ -100,17 +100,17 @@ int print_diff(const backfill::TableDiff& d, bool json_out) {
                         {"rows_b", r.rows_b},
                         {"sample_keys", r.sample_keys}});
     }
-    std::cout << json{{"table_a", d.table_a},
-                      {"table_b", d.table_b},
-                      {"key", d.key},
-                      {"columns", d.columns},
-                      {"rows_a", d.rows_a},
-                      {"rows_b", d.rows_b},
-                      {"chunks", d.chunks},
-                      {"differing_ranges", ranges},
-                      {"equal", d.ranges.empty()},
-                      {"elapsed_ms", d.elapsed_ms}}
-                     .dump(2)
+    std::cout << cli::dump(json{{"table_a", d.table_a},
+                                {"table_b", d.table_b},
+                                {"key", d.key},
+                                {"columns", d.columns},
+                                {"rows_a", d.rows_a},
+                                {"rows_b", d.rows_b},
+                                {"chunks", d.chunks},
+                                {"differing_ranges", ranges},
+                                {"equal", d.ranges.empty()},
+                                {"elapsed_ms", d.elapsed_ms}},
+                           2)
               << "\n";
   } else {
     for (const auto& r : d.ranges) {
@@ -182,7 +182,7 @@ std::optional<int> BackfillCommands::run(const EngineOptions& options, bool json
     if (json_out) {
       json jobs = json::array();
       for (const auto& j : *r) jobs.push_back(job_json(j));
-      std::cout << json{{"jobs", jobs}}.dump(2) << "\n";
+      std::cout << cli::dump(json{{"jobs", jobs}}, 2) << "\n";
     } else {
       std::cout << jobs_text(*r);
     }
@@ -197,7 +197,7 @@ std::optional<int> BackfillCommands::run(const EngineOptions& options, bool json
     json j = job_json(r->job);
     j["previous_state"] = r->previous_state;
     j["continued_here"] = r->continued_here;
-    std::cout << j.dump(2) << "\n";
+    std::cout << cli::dump(j, 2) << "\n";
   } else if (r->continued_here) {
     std::cout << fmt::format("resumed {} here and ran it to the end: {}\n", r->job.id,
                              r->job.state);

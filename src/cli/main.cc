@@ -12,6 +12,7 @@
 #include "cli/lint_command.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "db/utf8.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"
@@ -46,7 +47,7 @@ struct Globals {
 };
 
 int fail(const Globals& g, const Status& st) {
-  if (g.json) std::cout << cli::to_json(st).dump(2) << "\n";
+  if (g.json) std::cout << cli::dump(cli::to_json(st), 2) << "\n";
   std::cerr << "error: " << st.message() << "\n";
   if (!st.hint().empty()) std::cerr << "  hint: " << st.hint() << "\n";
   return static_cast<int>(st.code());
@@ -107,7 +108,7 @@ Result<EngineOptions> engine_options(const Globals& g) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   CLI::App app{"tandem — zero-downtime schema migrations for PostgreSQL and SQLite", "tandem"};
   app.footer(
       "Examples:\n"
@@ -293,7 +294,7 @@ int main(int argc, char** argv) {
   opts.on_step = [&progress](const AppliedStep& s, int done, int total) {
     progress.step(s, done, total);
   };
-  auto print_json = [](const json& j) { std::cout << j.dump(2) << "\n"; };
+  auto print_json = [](const json& j) { std::cout << cli::dump(j, 2) << "\n"; };
 
   if (init_cmd->parsed()) {
     Status st = init(opts);
@@ -469,4 +470,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   return 0;
+}
+
+// The edge of the process: whatever escapes (it should not: the library returns Status) becomes
+// an error message and exit code 3, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal error: " << tandem::utf8::sanitize(e.what()) << "\n"
+              << "  hint: nothing more was written after it; `tandem status` shows where things "
+                 "stand — please report this with the command you ran\n";
+  } catch (...) {
+    std::cerr << "error: internal error (unknown exception)\n";
+  }
+  return static_cast<int>(tandem::Code::kDatabase);
 }

@@ -200,6 +200,10 @@ std::string plan_text(const std::vector<PlannedMigration>& plan) {
   return out;
 }
 
+std::string dump(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 long long parse_duration_ms(const std::string& text) {
   if (text.empty()) return -1;
   size_t pos = 0;

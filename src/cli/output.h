@@ -8,6 +8,10 @@
 
 namespace tandem::cli {
 
+// `j` as JSON text: bytes that are not UTF-8 (a file name, a database's error) are written as
+// U+FFFD instead of throwing — output never aborts the process.
+std::string dump(const nlohmann::json& j, int indent = -1);
+
 nlohmann::json to_json(const Problem& p);
 nlohmann::json to_json(const StatusReport& r);
 nlohmann::json to_json(const ApplyReport& r);

@@ -32,7 +32,7 @@ void Progress::log(const std::string& line) {
     std::fprintf(stderr, "%s\n%s", line.c_str(), bar_.c_str());
   } else {
     std::fprintf(stderr, "%s\n",
-                 nlohmann::json{{"event", "log"}, {"message", line}}.dump().c_str());
+                 cli::dump(nlohmann::json{{"event", "log"}, {"message", line}}).c_str());
   }
   std::fflush(stderr);
 }
@@ -51,7 +51,7 @@ void Progress::step(const AppliedStep& s, int done, int total) {
                         {"retries", s.retries},
                         {"done", done},
                         {"total", total}};
-    std::fprintf(stderr, "%s\n", j.dump().c_str());
+    std::fprintf(stderr, "%s\n", cli::dump(j).c_str());
     std::fflush(stderr);
     return;
   }
@@ -86,7 +86,7 @@ void Progress::backfill(const BackfillProgress& p) {
         {"eta_ms", p.eta_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.eta_ms)},
         {"batch_size", p.batch_size},
         {"elapsed_ms", p.elapsed_ms}};
-    std::fprintf(stderr, "%s\n", j.dump().c_str());
+    std::fprintf(stderr, "%s\n", cli::dump(j).c_str());
     std::fflush(stderr);
     return;
   }

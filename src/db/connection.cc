@@ -1,6 +1,9 @@
-// URL parsing, redaction and the backend-neutral connect().
+// The backend-neutral connect(), transactions, literals and reading numbers from rows.
 
 #include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include "db/postgres/pg_connection.h"
 #include "db/sqlite/sqlite_connection.h"
@@ -43,6 +46,38 @@ class OfflineDialect final : public Dialect {
 };
 
 }  // namespace
+
+std::optional<long long> to_integer(std::string_view text) {
+  std::string s(text);
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
+  return v;
+}
+
+Result<long long> Rows::integer(size_t row, size_t col) const {
+  std::string v = row < rows.size() && col < rows[row].size() ? text(row, col) : "";
+  if (auto n = to_integer(v)) return *n;
+  return Status::Database(
+      fmt::format("column {} holds '{}', not a whole number",
+                  col < columns.size() ? columns[col] : std::to_string(col), v.substr(0, 40)),
+      "", "tandem's state looks damaged; `tandem status` shows what it reads");
+}
+
+Result<double> Rows::number(size_t row, size_t col) const {
+  std::string v = row < rows.size() && col < rows[row].size() ? text(row, col) : "";
+  errno = 0;
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || errno != 0 || end != v.c_str() + v.size()) {
+    return Status::Database(fmt::format("column {} holds '{}', not a number",
+                                        col < columns.size() ? columns[col] : std::to_string(col),
+                                        v.substr(0, 40)));
+  }
+  return d;
+}
 
 const Dialect& offline_dialect(Backend backend) {
   static const OfflineDialect pg(Backend::kPostgres), sqlite(Backend::kSqlite);

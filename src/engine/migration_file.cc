@@ -10,6 +10,7 @@
 #include <iterator>
 #include <thread>
 
+#include "db/utf8.h"
 #include "tandem/expand.h"
 #include "tandem/migration.h"
 
@@ -201,6 +202,28 @@ static Migration parse_declarative(const std::string& dir, const std::string& fi
   return m;
 }
 
+// Reports where `content` stops being UTF-8, if it does; true when it did.
+static bool utf8_problem(const std::string& path, const std::string& content,
+                         std::vector<Problem>& problems) {
+  size_t bad = 0;
+  if (utf8::valid(content, &bad)) return false;
+  int line = 1, column = 1;
+  for (size_t i = 0; i < bad; ++i) {
+    if (content[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(content[i]) & 0xc0) != 0x80) {
+      ++column;
+    }
+  }
+  problems.push_back(
+      {"not_utf8", path, line, column,
+       fmt::format("the file is not valid UTF-8 (byte 0x{:02X})",
+                   static_cast<unsigned char>(content[bad])),
+       "save it as UTF-8; PostgreSQL refuses other bytes in a UTF8 database and so does tandem"});
+  return true;
+}
+
 // Reads files[begin, end) into `out`.
 static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin,
                        size_t end, MigrationSet& out) {
@@ -209,6 +232,14 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
   for (size_t i = begin; i < end; ++i) {
     const std::string& file = files[i];
     std::string path = join(dir, file);
+    // Names and contents are text: a byte that is not UTF-8 is reported, never passed on (it
+    // reaches PostgreSQL, JSON output and messages).
+    if (!utf8::valid(file)) {
+      out.problems.push_back({"bad_name", utf8::sanitize(path), 0, 0,
+                              "the file name is not valid UTF-8",
+                              "rename it (letters, digits and underscores are safest)"});
+      continue;
+    }
     bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
     bool declarative = false;
     for (const char* ext : {".yaml", ".yml", ".json"}) {
@@ -217,7 +248,7 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
       if (!read_file(path, content)) {
         out.problems.push_back(
             {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
-      } else {
+      } else if (!utf8_problem(path, content, out.problems)) {
         out.migrations.push_back(
             parse_declarative(dir, file, std::strlen(ext), content, out.problems));
       }
@@ -245,6 +276,7 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
           {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
       continue;
     }
+    if (utf8_problem(path, content, out.problems)) continue;
     out.migrations.push_back(parse_migration(dir, file, content, out.problems));
   }
 }

@@ -40,7 +40,7 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
   YAML::Node root;
   try {
     root = YAML::Load(content);
-  } catch (const YAML::ParserException& e) {
+  } catch (const YAML::Exception& e) {
     problems.push_back(
         {"syntax_error", path, e.mark.line + 1, e.mark.column + 1, "cannot parse: " + e.msg,
          "check the indentation and quoting (YAML) or the commas and braces (JSON)"});
@@ -52,7 +52,7 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
     return ops;
   }
   for (const auto& kv : root) {
-    std::string key = kv.first.as<std::string>();
+    std::string key = kv.first.as<std::string>("");
     if (key != "operations" && key != "name") {
       problem(kv.first.Mark().line + 1, fmt::format("unknown top-level field `{}`", key),
               "a migration has `operations:` (and optionally `name:`)");
@@ -70,7 +70,7 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
               "e.g. `- add_column: {table: users, column: {name: email, type: text}}`");
       continue;
     }
-    std::string name = item.begin()->first.as<std::string>();
+    std::string name = item.begin()->first.as<std::string>("");
     const OperationKind* kind = nullptr;
     std::string known;
     for (const OperationKind& k : operation_kinds()) {

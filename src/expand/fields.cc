@@ -22,7 +22,7 @@ void Fields::problem(int line, const std::string& message, const std::string& hi
 int Fields::line_of(const std::string& key) const {
   if (!node_.IsMap()) return line_;
   for (const auto& kv : node_) {
-    if (kv.first.as<std::string>() == key) return kv.first.Mark().line + 1;
+    if (kv.first.as<std::string>("") == key) return kv.first.Mark().line + 1;
   }
   return line_;
 }
@@ -45,7 +45,7 @@ std::optional<std::string> Fields::opt_str(const std::string& key) {
     problem(n.Mark().line + 1, fmt::format("`{}.{}` must be a string", what_, key), "");
     return std::nullopt;
   }
-  return n.as<std::string>();
+  return n.as<std::string>("");
 }
 
 std::string Fields::str(const std::string& key) {
@@ -83,7 +83,7 @@ std::vector<std::string> Fields::str_list(const std::string& key) {
       problem(item.Mark().line + 1, fmt::format("`{}.{}` must hold names", what_, key), "");
       continue;
     }
-    out.push_back(item.as<std::string>());
+    out.push_back(item.as<std::string>(""));
   }
   return out;
 }
@@ -96,7 +96,7 @@ Fragment Fields::fragment(db::FragmentKind kind, const std::string& key, const s
 void Fields::finish() {
   if (!node_.IsMap()) return;
   for (const auto& kv : node_) {
-    std::string key = kv.first.as<std::string>();
+    std::string key = kv.first.as<std::string>("");
     if (read_.count(key)) continue;
     std::string known;
     for (const auto& k : read_) known += (known.empty() ? "" : ", ") + k;

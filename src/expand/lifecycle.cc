@@ -75,7 +75,8 @@ Result<std::optional<Active>> load_active(db::Connection& conn) {
            false,        0,
            "",           ""};
   a.created_previous = r.text(0, 6) == "t";
-  a.done = std::stoi(r.text(0, 7));
+  TANDEM_ASSIGN_OR_RETURN(long long done, r.integer(0, 7));
+  a.done = static_cast<int>(done);
   a.base = r.text(0, 8);
   a.backfill = r.text(0, 9);
   return std::optional<Active>(a);
@@ -373,6 +374,12 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
         m = p.migration;
         break;
       }
+    }
+    if (m == nullptr && !problems.empty()) {
+      // The folder's problems may be why nothing is pending (a file that could not be read).
+      return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
+                                              problems.size(), problems.size() == 1 ? "" : "s",
+                                              format_problems(problems)));
     }
     if (m == nullptr) {
       return Status::InvalidInput(

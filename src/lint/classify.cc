@@ -139,7 +139,9 @@ std::optional<bool> known_type_change_rewrites(const std::string& from, const st
   std::smatch a, b;
   if (!std::regex_match(from, a, kTyped) || !std::regex_match(to, b, kTyped)) return std::nullopt;
   std::string fa = a[1], fb = b[1];
-  auto len = [](const std::ssub_match& m) { return m.matched ? std::stoi(m.str()) : -1; };
+  auto len = [](const std::ssub_match& m) {
+    return m.matched ? static_cast<int>(db::to_integer(m.str()).value_or(-1)) : -1;
+  };
   int na = len(a[2]), nb = len(b[2]);
   auto is_varchar = [](const std::string& t) { return t == "varchar" || t == "text"; };
   if (is_varchar(fa) && is_varchar(fb)) {

@@ -47,9 +47,9 @@ Result<Config> load_config(const std::string& path, bool optional) {
           "e.g. lint: {rules: {prefer-text: off}}");
     }
     for (const auto& kv : lint) {
-      std::string key = kv.first.as<std::string>();
+      std::string key = kv.first.as<std::string>("");
       if (key == "fail_on") {
-        c.fail_on = kv.second.as<std::string>();
+        c.fail_on = kv.second.as<std::string>("");
         Severity s;
         if (!parse_severity(c.fail_on, s) || s == Severity::kOff) {
           return Status::InvalidInput(fmt::format("{}:{}: fail_on '{}' is not a severity", path,
@@ -59,9 +59,9 @@ Result<Config> load_config(const std::string& path, bool optional) {
       } else if (key == "rules" && kv.second.IsMap()) {
         for (const auto& r : kv.second) {
           // YAML reads a bare `off` as the boolean false.
-          std::string level = r.second.as<std::string>();
+          std::string level = r.second.as<std::string>("");
           if (level == "false") level = "off";
-          c.rules[r.first.as<std::string>()] = level;
+          c.rules[r.first.as<std::string>("")] = level;
         }
         auto checked = severities(c.rules);
         if (!checked.ok()) {

@@ -150,8 +150,9 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
           if (nodes0.count(oid) && nodes0[oid] != node) t.rewritten.push_back(tables[oid]);
         for (const auto& [oid, n] : scans1) {
           auto before = scans0.find(oid);
-          long long was = before == scans0.end() ? 0 : std::stoll(before->second);
-          if (tables.count(oid) && std::stoll(n) > was) t.scanned.push_back(tables[oid]);
+          long long was = before == scans0.end() ? 0 : db::to_integer(before->second).value_or(0);
+          if (tables.count(oid) && db::to_integer(n).value_or(0) > was)
+            t.scanned.push_back(tables[oid]);
         }
         return Status::Ok();
       };

@@ -202,6 +202,50 @@ TEST(Url, PasswordsWithSpecialCharactersAreNeverPrinted) {
   EXPECT_EQ(db::redact_url("host=h password='it\\'s' dbname=x"), "host=h password=**** dbname=x");
 }
 
+// A byte that is not UTF-8 — in a string literal of a .sql file, in a name in a .yaml file, in
+// a file name — is reported with file:line (exit 2, nothing changed), never an abort.
+TEST(InvalidUtf8, IsReportedWithFileAndLineNotAnAbort) {
+  struct Case {
+    std::string file, content, where;
+  };
+  const Case cases[] = {
+      {"0001_a.sql", "-- tandem:up\nCREATE TABLE t (a text DEFAULT 'caf\xff');\n", "0001_a.sql:2:"},
+      {"0001_a.yaml",
+       "operations:\n  - create_table: {name: \"t\xff\", columns: [{name: id, type: int, pk: "
+       "true}]}\n",
+       "0001_a.yaml:2:"},
+      {"0001_caf\xff.sql", "-- tandem:up\nCREATE TABLE t (a int);\n", "not valid UTF-8"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.where);
+    for (bool pg : {false, true}) {
+      TempDir dir;
+      dir.write(c.file, c.content);
+      testing::TestDb db(pg ? testing::Kind::kPostgres : testing::Kind::kSqlite);
+      db.exec("CREATE TABLE keep (a int)");
+      std::string before = db.snapshot();
+      for (std::vector<std::string> cmd :
+           {std::vector<std::string>{"up"}, {"status", "--json"}, {"lint"}, {"start"}}) {
+        if (!pg && cmd[0] == "start") continue;
+        SCOPED_TRACE(cmd[0]);
+        std::vector<std::string> args = {"--db", db.url(), "--dir", dir.path()};
+        args.insert(args.end(), cmd.begin(), cmd.end());
+        auto r = testing::run_tandem(args);
+        EXPECT_LT(r.code, 128) << "aborted: " << r.err;
+        if (cmd[0] == "status") {
+          EXPECT_EQ(r.code, 0) << r.err;
+          EXPECT_NE(r.out.find("not valid UTF-8"), std::string::npos) << r.out;
+          EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out;
+        } else {
+          EXPECT_EQ(r.code, 2) << r.err;
+          EXPECT_NE(r.err.find(c.where), std::string::npos) << r.err;
+        }
+      }
+      EXPECT_EQ(db.snapshot(), before) << "nothing may change";
+    }
+  }
+}
+
 TEST(Url, ParsesAndRedacts) {
   EXPECT_EQ(db::parse_url("sqlite::memory:")->target, ":memory:");
   EXPECT_EQ(db::parse_url("sqlite:///tmp/x.db")->target, "/tmp/x.db");
