@@ -153,6 +153,11 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
       update_failed = false;
       // The batch commits only while this process still holds the migration lock.
       TANDEM_RETURN_IF_ERROR(s.fence());
+      if (!spec.as_version.empty()) {
+        TANDEM_RETURN_IF_ERROR(
+            conn.query("SELECT set_config('tandem.version', $1, true)", {spec.as_version})
+                .status());
+      }
       TANDEM_ASSIGN_OR_RETURN(range.upto, keyset.bound(conn, spec.table, last, size));
       std::vector<db::Param> params;
       std::string where = keyset.predicate(range, params);

@@ -21,6 +21,10 @@ struct Spec {
   std::vector<std::string> key;
   std::string set;    // "col" = (expr), …
   std::string where;  // "" = every row
+  // Writes as this application version (tandem.version for the batch's transaction), so the
+  // dual-write triggers translate them into the other version's representation. "" = as a
+  // plain write to the table (the old version).
+  std::string as_version = {};
 };
 
 struct Run {

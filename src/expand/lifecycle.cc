@@ -154,8 +154,12 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
       // One job per backfill step: "<version>/<table>", numbered from the second on a table.
       int nth = 1;
       for (size_t j = 0; j < i; ++j) nth += steps[j].backfill_table == st.backfill_table;
-      backfill::Spec spec{qualified(o.schema, st.backfill_table), st.backfill_table, st.key, st.set,
-                          st.where};
+      backfill::Spec spec{qualified(o.schema, st.backfill_table),
+                          st.backfill_table,
+                          st.key,
+                          st.set,
+                          st.where,
+                          st.as_version};
       backfill::Run run{
           fmt::format("{}/{}{}", m.version, st.backfill_table,
                       nth > 1 ? fmt::format("#{}", nth) : ""),

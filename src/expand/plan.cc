@@ -70,7 +70,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
   // start: additive changes, dual-write triggers, backfills, then what needs filled columns.
   for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].start, ops[i]->line());
   for (const std::string& t : tables) {
-    plan.start.push_back({dual_write_create_sql(model, t), 0, true, "", "", {}, "", ""});
+    plan.start.push_back({dual_write_create_sql(model, t), 0, true, "", "", {}, "", "", ""});
   }
   for (const std::string& t : tables) {
     const TableInfo* info = base.table(t);
@@ -105,6 +105,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
       st.where = u.where;
       st.line = ops[i]->line();
       st.sql = {fmt::format("update {} in batches", u.table)};
+      st.as_version = m.version;
       st.transactional = false;
       plan.start.push_back(std::move(st));
     }
@@ -112,12 +113,12 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
   for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].after_backfill, ops[i]->line());
   // complete: triggers off, destructive changes, table renames last.
   for (const std::string& t : tables)
-    plan.complete.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, "", ""});
+    plan.complete.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, "", "", ""});
   for (size_t i = 0; i < ops.size(); ++i) add(plan.complete, sql[i].complete, ops[i]->line());
   for (size_t i = 0; i < ops.size(); ++i) add(plan.complete, sql[i].finish, ops[i]->line());
   // rollback: triggers off, then every operation's start undone in reverse.
   for (const std::string& t : tables)
-    plan.rollback.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, "", ""});
+    plan.rollback.push_back({dual_write_drop_sql(schema, t), 0, true, "", "", {}, "", "", ""});
   for (size_t i = ops.size(); i-- > 0;) add(plan.rollback, sql[i].rollback, ops[i]->line());
   plan.complete = one_transaction(plan.complete);
   plan.rollback = one_transaction(plan.rollback);

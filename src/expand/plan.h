@@ -24,6 +24,9 @@ struct Step {
   std::vector<std::string> key;
   std::string set;
   std::string where;  // only rows matching it ("" = all)
+  // A data change (`update`) is written as the new version, so the dual-write triggers carry it
+  // into the old version's columns too; "" for the dual-write backfill itself.
+  std::string as_version;
 };
 
 struct TwoVersionPlan {
