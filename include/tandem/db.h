@@ -137,6 +137,8 @@ enum class FragmentKind {
   kColumnDefault,  // a column's default: `(expr)` on PostgreSQL; as written on SQLite, whose
                    // ALTER TABLE ADD COLUMN refuses a parenthesised default
   kStorageParams,  // "fillfactor = 70, deduplicate_items = off" (PostgreSQL only)
+  kName,           // a table, column, index, constraint or type name the file gives (quoted
+                   // by tandem): on PostgreSQL at most 63 bytes, which it keeps whole
 };
 
 // Ok when `text` is exactly one fragment of `kind` for `backend` (PostgreSQL: libpg_query,

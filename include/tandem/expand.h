@@ -100,6 +100,7 @@ class Operation {
   // statement is generated from them.
   const std::vector<Fragment>& fragments() const { return fragments_; }
   void add_fragment(Fragment f) { fragments_.push_back(std::move(f)); }
+  std::vector<Fragment>& fragments_sink() { return fragments_; }
 
  private:
   int line_ = 0;

@@ -53,6 +53,8 @@ Status check_postgres(FragmentKind kind, std::string_view text) {
     case FragmentKind::kStorageParams:
       prefix = "CREATE INDEX i ON t (c) WITH (";
       break;
+    case FragmentKind::kName:  // checked by check_fragment itself
+      return Status::Ok();
   }
   std::string sql = prefix + std::string(text) + suffix;
   PgQueryParseResult r = pg_query_parse(sql.c_str());
@@ -96,6 +98,9 @@ Status check_postgres(FragmentKind kind, std::string_view text) {
         ok = only_keys(i, {"idxname", "relation", "accessMethod", "indexParams", "options"}) &&
              i.contains("options") && i["indexParams"].size() == 1;
       }
+      break;
+    case FragmentKind::kName:
+      ok = true;
       break;
   }
   return ok ? Status::Ok() : not_one(kind, text, " (it must be exactly one, and nothing else)");
@@ -218,11 +223,28 @@ const char* fragment_kind_name(FragmentKind kind) {
       return "default";
     case FragmentKind::kStorageParams:
       return "storage parameters";
+    case FragmentKind::kName:
+      return "name";
   }
   return "a fragment";
 }
 
 Status check_fragment(Backend backend, FragmentKind kind, std::string_view text) {
+  if (kind == FragmentKind::kName) {
+    // Quoted as an identifier wherever it goes: only its length can go wrong, and only where
+    // PostgreSQL cuts names silently.
+    if (text.empty()) return Status::InvalidInput("a name cannot be empty");
+    if (text.find('\0') != std::string_view::npos)
+      return Status::InvalidInput("a name cannot hold a NUL byte");
+    if (backend == Backend::kPostgres && text.size() > 63) {
+      return Status::InvalidInput(
+          fmt::format("name `{}` is {} bytes; PostgreSQL keeps only 63 bytes of a name, so it "
+                      "would be cut (and could then be the same as another)",
+                      text, text.size()),
+          "choose a name of at most 63 bytes");
+    }
+    return Status::Ok();
+  }
   if (trim(text).empty()) return not_one(kind, text, " (it is empty)");
   if (text.find('\0') != std::string_view::npos)
     return not_one(kind, "…", " (it holds a NUL byte)");

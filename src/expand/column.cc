@@ -9,7 +9,7 @@ namespace tandem::expand {
 ColumnSpec parse_column(Fields& f) {
   ColumnSpec c;
   c.line = f.line();
-  c.name = f.str("name");
+  c.name = f.name("name", c.fragments, "column.name");
   c.type = f.str("type");
   if (!c.type.empty())
     c.fragments.push_back(f.fragment(db::FragmentKind::kTypeName, "type", c.type, "column.type"));
@@ -23,25 +23,28 @@ ColumnSpec parse_column(Fields& f) {
   }
   (void)f.opt_str("comment");
   if (YAML::Node n = f.node("check", false)) {
-    c.check = parse_check(f, n);
+    c.check = parse_check(f, n, c.fragments);
     c.fragments.push_back(f.fragment(db::FragmentKind::kExpression, "check", c.check->constraint,
                                      "column.check.constraint"));
   }
-  if (YAML::Node n = f.node("references", false)) c.references = parse_references(f, n);
+  if (YAML::Node n = f.node("references", false))
+    c.references = parse_references(f, n, c.fragments);
   f.finish();
   return c;
 }
 
-CheckSpec parse_check(Fields& f, const YAML::Node& n) {
+CheckSpec parse_check(Fields& f, const YAML::Node& n, std::vector<Fragment>& sink) {
   Fields cf = f.sub(n, "check");
-  CheckSpec c{cf.str("name"), cf.str("constraint")};
+  CheckSpec c{cf.name("name", sink, "check.name"), cf.str("constraint")};
   cf.finish();
   return c;
 }
 
-ReferenceSpec parse_references(Fields& f, const YAML::Node& n) {
+ReferenceSpec parse_references(Fields& f, const YAML::Node& n, std::vector<Fragment>& sink) {
   Fields rf = f.sub(n, "references");
-  ReferenceSpec r{rf.str("name"), rf.str("table"), rf.str("column"), "NO ACTION"};
+  ReferenceSpec r{rf.name("name", sink, "references.name"),
+                  rf.name("table", sink, "references.table"),
+                  rf.name("column", sink, "references.column"), "NO ACTION"};
   if (auto od = rf.opt_str("on_delete")) {
     static const char* kActions[] = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"};
     bool known = false;

@@ -93,6 +93,19 @@ Fragment Fields::fragment(db::FragmentKind kind, const std::string& key, const s
   return Fragment{kind, field.empty() ? key : field, text, line_of(key), two_version_only};
 }
 
+std::string Fields::name(const std::string& key, std::vector<Fragment>& sink,
+                         const std::string& field) {
+  std::string v = str(key);
+  if (!v.empty()) sink.push_back(fragment(db::FragmentKind::kName, key, v, field));
+  return v;
+}
+
+std::vector<std::string> Fields::names(const std::string& key, std::vector<Fragment>& sink) {
+  std::vector<std::string> out = str_list(key);
+  for (const std::string& v : out) sink.push_back(fragment(db::FragmentKind::kName, key, v));
+  return out;
+}
+
 void Fields::finish() {
   if (!node_.IsMap()) return;
   for (const auto& kv : node_) {

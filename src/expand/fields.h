@@ -22,6 +22,12 @@ class Fields {
   void finish();
 
   std::string str(const std::string& key);  // required
+  // A required name (table, column, index, constraint, type), checked per backend as a
+  // db::FragmentKind::kName fragment added to `sink` as `field` (key when empty).
+  std::string name(const std::string& key, std::vector<Fragment>& sink,
+                   const std::string& field = {});
+  // A required non-empty list of names, each checked like name().
+  std::vector<std::string> names(const std::string& key, std::vector<Fragment>& sink);
   std::optional<std::string> opt_str(const std::string& key);
   bool boolean(const std::string& key, bool fallback);
   std::vector<std::string> str_list(const std::string& key);  // required, non-empty

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "expand/expr.h"
+#include "expand/names.h"
 #include "expand/operations.h"
 #include "expand/sqlite_rebuild.h"
 #include "expand/two_version.h"
@@ -105,7 +106,7 @@ class AddColumn final : public Operation {
     if (helper) add_validated(out, phys, check_name, fmt::format("CHECK ({} IS NOT NULL)", c));
     std::vector<std::string>& finish = out.complete.statements;
     if (column.unique) {
-      std::string idx = db::quote_ident(fmt::format("{}_{}_key", phys, column.name).substr(0, 63));
+      std::string idx = db::quote_ident(derived_name(fmt::format("{}_{}_key", phys, column.name)));
       out.after_backfill.transactional = false;
       out.after_backfill.statements.push_back(
           fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})", idx, tq, c));
@@ -127,7 +128,7 @@ class AddColumn final : public Operation {
 
  private:
   std::string not_null_check() const {
-    return fmt::format("{}_{}_not_null", table, column.name).substr(0, 63);
+    return derived_name(fmt::format("{}_{}_not_null", table, column.name));
   }
 };
 
@@ -135,7 +136,7 @@ class AddColumn final : public Operation {
 
 std::unique_ptr<Operation> parse_add_column(Fields& f) {
   auto op = std::make_unique<AddColumn>();
-  op->table = f.str("table");
+  op->table = f.name("table", op->fragments_sink());
   op->up_sql = f.opt_str("up");
   if (op->up_sql) {
     Status st = check_expression(*op->up_sql);

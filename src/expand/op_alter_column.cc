@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "expand/expr.h"
+#include "expand/names.h"
 #include "expand/operations.h"
 #include "expand/shadow.h"
 #include "expand/sqlite_rebuild.h"
@@ -194,7 +195,7 @@ class AlterColumn final : public Operation {
         true};
   }
   std::string helper_check() const {
-    return fmt::format("{}_{}_not_null", table, column).substr(0, 63);
+    return derived_name(fmt::format("{}_{}_not_null", table, column));
   }
 
   // Rename, default, comment: the new version's view changes now, the table at complete.
@@ -227,9 +228,10 @@ class AlterColumn final : public Operation {
 
 std::unique_ptr<Operation> parse_alter_column(Fields& f) {
   auto op = std::make_unique<AlterColumn>();
-  op->table = f.str("table");
-  op->column = f.str("column");
+  op->table = f.name("table", op->fragments_sink());
+  op->column = f.name("column", op->fragments_sink());
   op->new_name = f.opt_str("name");
+  if (op->new_name) op->add_fragment(f.fragment(db::FragmentKind::kName, "name", *op->new_name));
   op->type = f.opt_str("type");
   if (op->type) op->add_fragment(f.fragment(db::FragmentKind::kTypeName, "type", *op->type));
   if (YAML::Node n = f.node("nullable", false)) op->nullable = f.boolean("nullable", true);
@@ -241,13 +243,14 @@ std::unique_ptr<Operation> parse_alter_column(Fields& f) {
     }
   }
   op->comment = f.opt_str("comment");
-  if (YAML::Node n = f.node("check", false)) op->check = parse_check(f, n);
+  if (YAML::Node n = f.node("check", false)) op->check = parse_check(f, n, op->fragments_sink());
   if (YAML::Node n = f.node("unique", false)) {
     Fields uf = f.sub(n, "unique");
-    op->unique_name = uf.str("name");
+    op->unique_name = uf.name("name", op->fragments_sink());
     uf.finish();
   }
-  if (YAML::Node n = f.node("references", false)) op->references = parse_references(f, n);
+  if (YAML::Node n = f.node("references", false))
+    op->references = parse_references(f, n, op->fragments_sink());
   for (const char* key : {"up", "down"}) {
     std::optional<std::string> e = f.opt_str(key);
     if (!e) continue;

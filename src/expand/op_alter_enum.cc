@@ -59,15 +59,15 @@ class AlterEnum final : public Operation {
 
 std::unique_ptr<Operation> parse_alter_enum(Fields& f) {
   auto op = std::make_unique<AlterEnum>();
-  op->type = f.str("name");
+  op->type = f.name("name", op->fragments_sink());
   op->add = f.opt_str("add_value");
   op->before = f.opt_str("before");
   op->after = f.opt_str("after");
   YAML::Node rename = f.node("rename_value", false);
   if (rename) {
     Fields rf = f.sub(rename, "rename_value");
-    op->from = rf.str("from");
-    op->to = rf.str("to");
+    op->from = rf.name("from", op->fragments_sink());
+    op->to = rf.name("to", op->fragments_sink());
     rf.finish();
   }
   if (op->add.has_value() == static_cast<bool>(rename)) {

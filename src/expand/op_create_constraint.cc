@@ -130,10 +130,10 @@ class CreateConstraint final : public Operation {
 
 std::unique_ptr<Operation> parse_create_constraint(Fields& f) {
   auto op = std::make_unique<CreateConstraint>();
-  op->table = f.str("table");
-  op->name = f.str("name");
+  op->table = f.name("table", op->fragments_sink());
+  op->name = f.name("name", op->fragments_sink());
   op->type = f.str("type");
-  op->columns = f.str_list("columns");
+  op->columns = f.names("columns", op->fragments_sink());
   // up/down are the per-column rewrites two-version mode uses; direct mode does not need them.
   for (const char* key : {"up", "down"}) {
     YAML::Node n = f.node(key, false);
@@ -162,8 +162,8 @@ std::unique_ptr<Operation> parse_create_constraint(Fields& f) {
   } else if (op->type == "foreign_key") {
     if (YAML::Node n = f.node("references", true)) {
       Fields rf = f.sub(n, "references");
-      op->ref_table = rf.str("table");
-      op->ref_columns = rf.str_list("columns");
+      op->ref_table = rf.name("table", op->fragments_sink());
+      op->ref_columns = rf.names("columns", op->fragments_sink());
       op->on_delete = rf.opt_str("on_delete").value_or("NO ACTION");
       static const char* kActions[] = {"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
                                        "SET DEFAULT"};

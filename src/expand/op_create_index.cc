@@ -66,9 +66,9 @@ class CreateIndex final : public Operation {
 
 std::unique_ptr<Operation> parse_create_index(Fields& f) {
   auto op = std::make_unique<CreateIndex>();
-  op->name = f.str("name");
-  op->table = f.str("table");
-  op->columns = f.str_list("columns");
+  op->name = f.name("name", op->fragments_sink());
+  op->table = f.name("table", op->fragments_sink());
+  op->columns = f.names("columns", op->fragments_sink());
   op->unique = f.boolean("unique", false);
   op->method = f.opt_str("method").value_or("");
   op->predicate = f.opt_str("predicate").value_or("");

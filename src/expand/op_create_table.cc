@@ -48,7 +48,7 @@ class CreateTable final : public Operation {
 
 std::unique_ptr<Operation> parse_create_table(Fields& f) {
   auto op = std::make_unique<CreateTable>();
-  op->name = f.str("name");
+  op->name = f.name("name", op->fragments_sink());
   (void)f.opt_str("comment");
   YAML::Node cols = f.node("columns", true);
   if (cols && (!cols.IsSequence() || cols.size() == 0)) {

@@ -56,8 +56,8 @@ class DropColumn final : public Operation {
 
 std::unique_ptr<Operation> parse_drop_column(Fields& f) {
   auto op = std::make_unique<DropColumn>();
-  op->table = f.str("table");
-  op->column = f.str("column");
+  op->table = f.name("table", op->fragments_sink());
+  op->column = f.name("column", op->fragments_sink());
   op->down_sql = f.opt_str("down");
   if (op->down_sql) {
     Status st = check_expression(*op->down_sql);

@@ -42,8 +42,8 @@ class DropConstraint final : public Operation {
 
 std::unique_ptr<Operation> parse_drop_constraint(Fields& f) {
   auto op = std::make_unique<DropConstraint>();
-  op->table = f.str("table");
-  op->name = f.str("name");
+  op->table = f.name("table", op->fragments_sink());
+  op->name = f.name("name", op->fragments_sink());
   (void)f.node("up", false);
   (void)f.node("down", false);
   f.finish();

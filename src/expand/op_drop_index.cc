@@ -32,7 +32,7 @@ class DropIndex final : public Operation {
 
 std::unique_ptr<Operation> parse_drop_index(Fields& f) {
   auto op = std::make_unique<DropIndex>();
-  op->name = f.str("name");
+  op->name = f.name("name", op->fragments_sink());
   f.finish();
   return op;
 }

@@ -33,7 +33,7 @@ class DropTable final : public Operation {
 
 std::unique_ptr<Operation> parse_drop_table(Fields& f) {
   auto op = std::make_unique<DropTable>();
-  op->name = f.str("name");
+  op->name = f.name("name", op->fragments_sink());
   f.finish();
   return op;
 }

@@ -45,9 +45,9 @@ class RenameColumn final : public Operation {
 
 std::unique_ptr<Operation> parse_rename_column(Fields& f) {
   auto op = std::make_unique<RenameColumn>();
-  op->table = f.str("table");
-  op->from = f.str("from");
-  op->to = f.str("to");
+  op->table = f.name("table", op->fragments_sink());
+  op->from = f.name("from", op->fragments_sink());
+  op->to = f.name("to", op->fragments_sink());
   f.finish();
   return op;
 }

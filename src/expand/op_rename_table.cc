@@ -39,8 +39,8 @@ class RenameTable final : public Operation {
 
 std::unique_ptr<Operation> parse_rename_table(Fields& f) {
   auto op = std::make_unique<RenameTable>();
-  op->from = f.str("from");
-  op->to = f.str("to");
+  op->from = f.name("from", op->fragments_sink());
+  op->to = f.name("to", op->fragments_sink());
   f.finish();
   return op;
 }

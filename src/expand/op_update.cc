@@ -77,7 +77,7 @@ class Update final : public Operation {
 
 std::unique_ptr<Operation> parse_update(Fields& f) {
   auto op = std::make_unique<Update>();
-  op->table = f.str("table");
+  op->table = f.name("table", op->fragments_sink());
   op->where = f.opt_str("where").value_or("");
   if (!op->where.empty()) {
     Status st = check_expression(op->where);
@@ -96,6 +96,8 @@ std::unique_ptr<Operation> parse_update(Fields& f) {
         if (!st.ok()) f.problem(kv.second.Mark().line + 1, st.message(), st.hint());
         op->add_fragment(Fragment{db::FragmentKind::kExpression, "set." + column, expr,
                                   kv.second.Mark().line + 1});
+        op->add_fragment(
+            Fragment{db::FragmentKind::kName, "set", column, kv.first.Mark().line + 1});
         op->set.emplace_back(column, expr);
       }
     }

@@ -39,8 +39,9 @@ std::unique_ptr<Operation> parse_alter_enum(Fields& f);
 // Reads a pgroll column object.
 ColumnSpec parse_column(Fields& f);
 // `check: {name, constraint}` and `references: {name, table, column, on_delete}`.
-CheckSpec parse_check(Fields& f, const YAML::Node& n);
-ReferenceSpec parse_references(Fields& f, const YAML::Node& n);
+// Their names are added to `sink` as kName fragments.
+CheckSpec parse_check(Fields& f, const YAML::Node& n, std::vector<Fragment>& sink);
+ReferenceSpec parse_references(Fields& f, const YAML::Node& n, std::vector<Fragment>& sink);
 // `"name" type [NOT NULL] [DEFAULT …] [UNIQUE] [CONSTRAINT … CHECK (…)] [CONSTRAINT … REFERENCES
 // …]`. Primary keys are a table constraint (create_table) and not part of this.
 std::string column_sql(const ColumnSpec& c, db::Backend backend);

@@ -5,17 +5,18 @@
 #include <algorithm>
 
 #include "expand/expr.h"
+#include "expand/names.h"
 #include "expand/operations.h"
 
 namespace tandem::expand {
 namespace {
 
 std::string helper_check(const ShadowChange& x) {
-  return fmt::format("{}_{}_not_null", x.table, x.column).substr(0, 63);
+  return derived_name(fmt::format("{}_{}_not_null", x.table, x.column));
 }
 
 std::string temp_name(const std::string& name) {
-  return (std::string(kShadowPrefix) + name).substr(0, 63);
+  return derived_name(std::string(kShadowPrefix) + name);
 }
 
 Status check_supported(const ShadowChange& x, const TableInfo& info, const ColumnInfo& ci,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "expand/expr.h"
+#include "expand/names.h"
 #include "expand/operations.h"
 
 namespace tandem::expand {
@@ -104,7 +105,7 @@ std::map<std::string, std::string> column_sources(const TableView& t) {
 }
 
 std::string shadow_name(const std::string& column) {
-  return (std::string(kShadowPrefix) + "new_" + column).substr(0, 63);
+  return derived_name(std::string(kShadowPrefix) + "new_" + column);
 }
 
 std::string qualified(const std::string& schema, const std::string& name) {
@@ -143,7 +144,7 @@ std::vector<std::string> dual_write_tables(const TwoVersionModel& model) {
 namespace {
 
 std::string function_name(const std::string& schema, const std::string& table) {
-  return qualified("tandem", ("dual_write_" + schema + "_" + table).substr(0, 63));
+  return qualified("tandem", derived_name("dual_write_" + schema + "_" + table));
 }
 
 // `DECLARE "name" <table>."<source>"%TYPE := NEW."<source>";` for every column of a version, so
