@@ -52,6 +52,8 @@ struct EngineOptions {
   // Called after each migration applied or reverted by up/down: the step, how many of this
   // run's migrations are done, and how many the run planned. Null: steps are logged instead.
   std::function<void(const struct AppliedStep&, int done, int total)> on_step;
+  // Time, sleeps, the user's name and fault injection (tandem/env.h); null: Env::Default().
+  class Env* env = nullptr;
 };
 
 // One migration as `status` sees it: file and history merged.

@@ -76,15 +76,16 @@ std::optional<Key> failing_row(db::Connection& conn, const Spec& spec, const Key
 }  // namespace
 
 Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
-  if (r.from == kDone) return Stats{};  // the last batch committed before a crash
   const EngineOptions& o = s.options;
   db::Connection& conn = *s.conn;
   Keyset keyset(spec.key);
   Throttle throttle(o);
   TANDEM_RETURN_IF_ERROR(throttle.check_config(conn));
   TANDEM_ASSIGN_OR_RETURN(JobRecord job, JobRecord::begin(conn, r.job_id, r.version, spec.name,
-                                                          spec.table, s.command, r.from.empty()));
-  Key last = r.from.empty() ? Key{} : key_from_json(r.from);
+                                                          spec.table, s.command, !r.resume));
+  // The checkpoint is written once per batch, in the job's row, inside the batch's transaction.
+  if (job.checkpoint == kDone) return Stats{};  // the last batch committed before a crash
+  Key last = job.checkpoint.empty() ? Key{} : key_from_json(job.checkpoint);
   Stats stats;
   Rate rate;
   auto t0 = Clock::now(), logged = t0;
@@ -179,7 +180,8 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
       std::string checkpoint = done ? kDone : key_json(range.upto);
       TANDEM_ASSIGN_OR_RETURN(state, job.record_batch(conn, scanned, updated, checkpoint, size,
                                                       rate.per_second(), done));
-      return r.checkpoint(checkpoint);
+      if (r.before_commit) r.before_commit(stats.batches + 1);
+      return Status::Ok();
     };
     Status result = s.with_lock_retries(fmt::format("backfill {}:", spec.name),
                                         [&] { return s.in_transaction(batch); });

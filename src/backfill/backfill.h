@@ -29,11 +29,12 @@ struct Spec {
 
 struct Run {
   std::string job_id, version;
-  // The checkpoint to continue after: a key as JSON, "" = from the first row, kDone = done.
-  std::string from;
-  // Runs inside each batch's transaction and must record `checkpoint` (a key as JSON, or
-  // kDone for the last batch) wherever the caller continues from.
-  std::function<Status(const std::string& checkpoint)> checkpoint;
+  // Continue the job from the checkpoint its row holds (the step was under way when a run
+  // stopped); false starts it over from the first row.
+  bool resume = false;
+  // Called inside each batch's transaction just before it commits (the batch's number, from 1):
+  // a fault-injection point — a kill there loses exactly that batch.
+  std::function<void(long long batch)> before_commit = {};
 };
 
 struct Stats {

@@ -4,23 +4,10 @@
 
 namespace tandem::backfill {
 
-Status JobRecord::ensure_table(db::Connection& conn) {
-  return conn.execute_script(
-      "CREATE SCHEMA IF NOT EXISTS tandem;"
-      "CREATE TABLE IF NOT EXISTS tandem.backfill_jobs (id text PRIMARY KEY, version text NOT "
-      "NULL, table_name text NOT NULL, command text NOT NULL, state text NOT NULL, throttled "
-      "text NOT NULL DEFAULT '', rows_done bigint NOT NULL DEFAULT 0, rows_updated bigint NOT "
-      "NULL DEFAULT 0, rows_total bigint NOT NULL DEFAULT 0, batch_size bigint NOT NULL DEFAULT "
-      "0, rows_per_second float8 NOT NULL DEFAULT 0, checkpoint text, error text, runner text, "
-      "runner_pid integer, runner_started timestamptz, started_at timestamptz NOT NULL DEFAULT "
-      "now(), updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)");
-}
-
 Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
                                    const std::string& version, const std::string& table,
                                    const std::string& qualified_table, const std::string& command,
                                    bool fresh) {
-  TANDEM_RETURN_IF_ERROR(ensure_table(conn));
   // The size estimate the planner keeps; counted when the table was never analyzed.
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows est, conn.query("SELECT reltuples::bigint FROM pg_class WHERE oid = $1::regclass",
@@ -41,12 +28,14 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
           "excluded.rows_total, runner = excluded.runner, runner_pid = excluded.runner_pid, "
           "runner_started = excluded.runner_started, throttled = '', error = NULL, finished_at = "
           "NULL, updated_at = now(), "
+          // A job of a rolled-back start begins again from its first row.
           "state = CASE WHEN j.state = 'paused' AND NOT $6 THEN 'paused' ELSE 'running' END, "
-          "rows_done = CASE WHEN $6 THEN 0 ELSE j.rows_done END, "
-          "rows_updated = CASE WHEN $6 THEN 0 ELSE j.rows_updated END, "
-          "checkpoint = CASE WHEN $6 THEN NULL ELSE j.checkpoint END, "
-          "started_at = CASE WHEN $6 THEN now() ELSE j.started_at END "
-          "RETURNING state, rows_done, rows_updated, rows_total",
+          "rows_done = CASE WHEN $6 OR j.state = 'rolled_back' THEN 0 ELSE j.rows_done END, "
+          "rows_updated = CASE WHEN $6 OR j.state = 'rolled_back' THEN 0 ELSE j.rows_updated "
+          "END, "
+          "checkpoint = CASE WHEN $6 OR j.state = 'rolled_back' THEN NULL ELSE j.checkpoint END, "
+          "started_at = CASE WHEN $6 OR j.state = 'rolled_back' THEN now() ELSE j.started_at END "
+          "RETURNING state, rows_done, rows_updated, rows_total, coalesce(checkpoint, '')",
           {id, version, table, command, total, fresh ? "true" : "false"}));
   JobRecord job;
   job.id_ = id;
@@ -54,6 +43,7 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
   TANDEM_ASSIGN_OR_RETURN(job.rows_done, r.integer(0, 1));
   TANDEM_ASSIGN_OR_RETURN(job.rows_updated, r.integer(0, 2));
   TANDEM_ASSIGN_OR_RETURN(job.rows_total, r.integer(0, 3));
+  job.checkpoint = r.text(0, 4);
   return job;
 }
 

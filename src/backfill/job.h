@@ -11,8 +11,6 @@ namespace tandem::backfill {
 
 class JobRecord {
  public:
-  // Creates tandem.backfill_jobs if missing.
-  static Status ensure_table(db::Connection& conn);
   // Registers job `id` for this connection's process, or takes over the row a killed run left:
   // counters reset when `fresh` (the step begins at its first row); a cancelled or failed job
   // runs again, a paused one stays paused.
@@ -37,6 +35,8 @@ class JobRecord {
   const std::string& id() const { return id_; }
   const std::string& initial_state() const { return initial_state_; }
   long long rows_done = 0, rows_updated = 0, rows_total = 0;
+  // Where the job continues after: a key as JSON, "" = the first row, kDone = finished.
+  std::string checkpoint;
 
  private:
   std::string id_, initial_state_;

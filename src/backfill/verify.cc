@@ -35,11 +35,11 @@ Result<VerifyReport> verify(const EngineOptions& options) {
       auto s, Session::open_postgres(options, "verify", /*take_lock=*/false,
                                      "it checks a migration started with `tandem start`"));
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActivePlan> active, expand::active_plan(*s));
-  if (!active || active->step != "started") {
-    return Status::InvalidInput(
-        active ? fmt::format("migration {} is {}, not started", active->version, active->step)
-               : std::string("no migration is active"),
-        "verify runs between `tandem start` and `tandem complete`");
+  if (!active || active->phase != Phase::kStarted) {
+    return Status::InvalidInput(active ? fmt::format("migration {} is {}, not started",
+                                                     active->version, phase_name(active->phase))
+                                       : std::string("no migration is active"),
+                                "verify runs between `tandem start` and `tandem complete`");
   }
   VerifyReport report;
   report.version = active->version;

@@ -12,6 +12,7 @@
 #include "cli/lint_command.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/test_hooks.h"
 #include "db/utf8.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
@@ -103,6 +104,7 @@ Result<EngineOptions> engine_options(const Globals& g) {
   o.lint_severity = config->rules;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
+  o.env = cli::process_env();
   return o;
 }
 

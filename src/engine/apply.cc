@@ -30,16 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 const char* dir_word(Direction d) { return d == Direction::kUp ? "up" : "down"; }
 
-// Test hook: TANDEM_TEST_SLEEP_AFTER_STATEMENT=<ms> sleeps after every migration statement so
-// tests can kill tandem at a known point. Never set in production.
-void test_pause() {
-  static const int ms = [] {
-    const char* v = std::getenv("TANDEM_TEST_SLEEP_AFTER_STATEMENT");
-    return v ? std::atoi(v) : 0;
-  }();
-  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-}
-
 class Runner {
  public:
   Runner(Session& s, Direction dir) : s_(s), dir_(dir) {}
@@ -67,14 +57,14 @@ class Runner {
         record_failure_event(m, stmts, i, st, true);
         return statement_error(m, stmts[i], i, stmts.size(), st, true);
       }
-      test_pause();
+      s_.env().after_statement();
     }
     HistoryRow row = base_row(m, stmts, true);
     row.statements_applied = static_cast<int>(stmts.size());
     row.duration_ms = ms_since(start);
-    if (dir_ == Direction::kDown) row.status = "reverted";
-    Status rec = dir_ == Direction::kUp ? s_.history->upsert(row) : s_.history->remove(m.version);
-    if (rec.ok()) rec = s_.history->event(dir_word(dir_), row);
+    if (dir_ == Direction::kDown) row.status = RunStatus::kReverted;
+    Status rec = dir_ == Direction::kUp ? s_.state->upsert(row) : s_.state->remove(m.version);
+    if (rec.ok()) rec = s_.state->event(dir_word(dir_), row);
     if (rec.ok() && commit) rec = s_.conn->execute("COMMIT");
     if (!rec.ok()) {
       (void)s_.conn->execute("ROLLBACK");
@@ -100,10 +90,10 @@ class Runner {
                            pick.resume_from + 1, stmts.size()));
       }
     }
-    row.status = "running";
+    row.status = RunStatus::kRunning;
     row.statements_applied = pick.resume_from;
     TANDEM_RETURN_IF_ERROR(s_.fence());
-    TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
+    TANDEM_RETURN_IF_ERROR(s_.state->upsert(row));
     if (!s_.pg())
       TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
     if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute_script(timeouts(false)));
@@ -119,7 +109,7 @@ class Runner {
           if (result.ok()) result = execute_statement(s_, st.sql);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
-            result = s_.history->upsert(row);
+            result = s_.state->upsert(row);
           }
           if (result.ok()) result = s_.conn->execute("COMMIT");
           if (!result.ok()) (void)s_.conn->execute("ROLLBACK");
@@ -130,7 +120,7 @@ class Runner {
           result = execute_statement(s_, st.sql);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
-            result = s_.history->upsert(row);
+            result = s_.state->upsert(row);
           }
         }
         if (result.ok() || !result.is_lock_timeout() || attempt >= s_.options.lock_retries) break;
@@ -139,29 +129,29 @@ class Runner {
       }
       if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
       if (!result.ok()) {
-        row.status = "failed";
+        row.status = RunStatus::kFailed;
         row.statements_applied = static_cast<int>(i);
         row.error = result.message();
         row.failed_statement = st.sql;
         row.duration_ms = ms_since(start);
-        (void)s_.history->upsert(row);
-        (void)s_.history->event(std::string(dir_word(dir_)) + "_failed", row);
+        (void)s_.state->upsert(row);
+        (void)s_.state->event(std::string(dir_word(dir_)) + "_failed", row);
         return statement_error(m, st, i, stmts.size(), result, false);
       }
-      test_pause();
+      s_.env().after_statement();
     }
     row.duration_ms = ms_since(start);
-    row.status = dir_ == Direction::kUp ? "applied" : "reverted";
+    row.status = dir_ == Direction::kUp ? RunStatus::kApplied : RunStatus::kReverted;
     row.error.clear();
     row.failed_statement.clear();
     if (dir_ == Direction::kUp) {
-      row.applied_at = History::now();
-      TANDEM_RETURN_IF_ERROR(s_.history->upsert(row));
+      row.applied_at = State::now();
+      TANDEM_RETURN_IF_ERROR(s_.state->upsert(row));
     } else {
-      TANDEM_RETURN_IF_ERROR(s_.history->remove(m.version));
+      TANDEM_RETURN_IF_ERROR(s_.state->remove(m.version));
     }
     TANDEM_RETURN_IF_ERROR(
-        s_.history->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
+        s_.state->event(dir_word(dir_), row, pick.resume_from > 0 ? "resumed" : ""));
     if (s_.pg() && !s_.session_setup.empty())
       TANDEM_RETURN_IF_ERROR(s_.conn->execute_script(s_.session_setup));
     step.duration_ms = row.duration_ms;
@@ -192,10 +182,10 @@ class Runner {
     row.version = m.version;
     row.name = m.name;
     row.checksum = m.checksum;
-    row.status = "applied";
-    row.direction = dir_word(dir_);
-    row.applied_at = History::now();
-    auto by = s_.history->applied_by();
+    row.status = RunStatus::kApplied;
+    row.direction = dir_;
+    row.applied_at = State::now();
+    auto by = s_.state->applied_by();
     row.applied_by = by.ok() ? *by : "";
     row.transactional = transactional;
     row.statements_total = static_cast<int>(stmts.size());
@@ -225,12 +215,12 @@ class Runner {
   void record_failure_event(const Migration& m, const std::vector<Statement>& stmts, size_t index,
                             const Status& st, bool transactional) {
     HistoryRow row = base_row(m, stmts, transactional);
-    row.status = "failed";
+    row.status = RunStatus::kFailed;
     row.statements_applied = 0;
     row.error = st.message();
     row.failed_statement = stmts[index].sql;
-    (void)s_.history->event(std::string(dir_word(dir_)) + "_failed", row,
-                            "rolled back: nothing of this migration was applied");
+    (void)s_.state->event(std::string(dir_word(dir_)) + "_failed", row,
+                          "rolled back: nothing of this migration was applied");
   }
 
   Status statement_error(const Migration& m, const Statement& st, size_t index, size_t total,
@@ -294,8 +284,8 @@ void remember(std::vector<HistoryRow>& rows, const Migration& m, Direction dir,
   it->version = m.version;
   it->name = m.name;
   it->checksum = m.checksum;
-  it->status = "applied";
-  it->direction = "up";
+  it->status = RunStatus::kApplied;
+  it->direction = Direction::kUp;
   it->transactional = transactional;
 }
 
@@ -373,13 +363,13 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     }
     if (reload) {
       rows.clear();
-      auto exists = s.history->exists();
+      auto exists = s.state->exists();
       if (!exists.ok()) {
         rollback_sqlite();
         return exists.status();
       }
       if (*exists) {
-        auto loaded = s.history->load();
+        auto loaded = s.state->load();
         if (!loaded.ok()) {
           rollback_sqlite();
           return loaded.status();
@@ -397,24 +387,22 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       check.allow_out_of_order = options.allow_out_of_order;
       if (resume) check.resuming = dir;
       std::vector<Problem> problems = prepared.set.problems;
-      auto active = s.history->active_migration();
+      auto active = s.state->active();
       if (!active.ok()) {
         rollback_sqlite();
         return active.status();
       }
       // `up` continues a declarative migration it was killed in the middle of (start or
       // complete part-way); one started by hand is for `tandem complete` or `rollback`.
-      std::string active_version = active->substr(0, active->find(':'));
-      std::string active_step = active->empty() ? "" : active->substr(active->find(':') + 1);
-      bool continuing = dir == Direction::kUp && !picks.empty() &&
-                        picks.front().migration->version == active_version &&
-                        (active_step == "starting" || active_step == "completing");
-      if (!active->empty() && !continuing) {
+      const std::optional<ActiveMigration>& a = *active;
+      bool continuing = a && dir == Direction::kUp && !picks.empty() &&
+                        picks.front().migration->version == a->version &&
+                        (a->phase == Phase::kStarting || a->phase == Phase::kCompleting);
+      if (a && !continuing) {
         problems.push_back(
             {"active_migration", "", 0, 0,
-             fmt::format("migration {} is {} (two live versions)",
-                         active->substr(0, active->find(':')),
-                         active->substr(active->find(':') + 1)),
+             fmt::format("migration {} is {} (two live versions)", a->version,
+                         phase_name(a->phase)),
              "finish it with `tandem complete` or undo it with `tandem rollback` first"});
       }
       for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
@@ -493,9 +481,11 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
         in_group = false;
       }
       auto t = std::chrono::steady_clock::now();
-      TANDEM_ASSIGN_OR_RETURN(std::string active, s.history->active_migration());
+      TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
       Status st;
-      if (active != m.version + ":completing") st = expand::start_in(s, m.version).status();
+      bool completing =
+          active && active->version == m.version && active->phase == Phase::kCompleting;
+      if (!completing) st = expand::start_in(s, m.version).status();
       if (st.ok()) st = expand::complete_in(s).status();
       if (!st.ok()) {
         if (partial) *partial = report;
@@ -507,10 +497,12 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
       continue;
     }
     if (dir == Direction::kDown && s.pg()) {
-      // The version's schema (from start/complete) has views over what `down` removes.
-      TANDEM_RETURN_IF_ERROR(s.conn->execute(
-          "DROP SCHEMA IF EXISTS " +
-          db::quote_ident(expand::version_schema_name(options.schema, m.version)) + " CASCADE"));
+      // The version's schema (from start/complete) has views over what `down` removes: it
+      // goes first — only if tandem recorded it as its own (a user's schema is never dropped).
+      TANDEM_ASSIGN_OR_RETURN(auto owned, s.state->version_schemas());
+      for (const auto& [name, version] : owned) {
+        if (version == m.version) TANDEM_RETURN_IF_ERROR(s.state->drop_version_schema(name));
+      }
     }
     bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
     if (outside && in_group) {  // close the group before a statement that cannot join it

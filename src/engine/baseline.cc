@@ -32,9 +32,9 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
         "baseline names the newest migration whose changes the database already has");
   }
   if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
-  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (exists) {
-    TANDEM_ASSIGN_OR_RETURN(auto rows, s->history->load());
+    TANDEM_ASSIGN_OR_RETURN(auto rows, s->state->load());
     if (!rows.empty()) {
       if (!s->pg()) (void)s->conn->execute("ROLLBACK");
       return Status::InvalidInput(
@@ -53,18 +53,18 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
   }
   std::vector<MigrationState> out;
   auto body = [&]() -> Status {
-    TANDEM_ASSIGN_OR_RETURN(std::string by, s->history->applied_by());
+    TANDEM_ASSIGN_OR_RETURN(std::string by, s->state->applied_by());
     for (const Migration* m : covered) {
       HistoryRow row;
       row.version = m->version;
       row.name = m->name;
       row.checksum = m->checksum;
-      row.status = "baseline";
+      row.status = RunStatus::kBaseline;
       row.applied_by = by;
       row.statements_total = static_cast<int>(prepared.up.at(m->version).size());
-      TANDEM_RETURN_IF_ERROR(s->history->upsert(row));
+      TANDEM_RETURN_IF_ERROR(s->state->upsert(row));
       TANDEM_RETURN_IF_ERROR(
-          s->history->event("baseline", row, "marked as applied without running it"));
+          s->state->event("baseline", row, "marked as applied without running it"));
       MigrationState st;
       st.version = m->version;
       st.name = m->name;

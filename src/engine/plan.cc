@@ -15,9 +15,9 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Directi
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "plan", /*take_lock=*/false));
   PreparedSet prepared = prepare(options, s->backend());
   std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (exists) {
-    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+    TANDEM_ASSIGN_OR_RETURN(rows, s->state->load());
   }
   std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts)
                                                   : select_down(prepared, rows, down_opts);

@@ -27,40 +27,41 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options) {
     }
   }
   std::vector<RepairAction> actions;
-  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (!exists) return actions;
   TANDEM_RETURN_IF_ERROR(s->conn->execute(s->pg() ? "BEGIN" : "BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
-    TANDEM_ASSIGN_OR_RETURN(std::vector<HistoryRow> rows, s->history->load());
+    TANDEM_ASSIGN_OR_RETURN(std::vector<HistoryRow> rows, s->state->load());
     for (HistoryRow& r : rows) {
       const Migration* m = nullptr;
       for (const Migration& f : set.migrations) {
         if (f.version == r.version) m = &f;
       }
       RepairAction a{r.version, r.name, "", ""};
-      if (r.status == "failed" || r.status == "running") {
+      if (r.status == RunStatus::kFailed || r.status == RunStatus::kRunning) {
         a.action = "removed_failed";
         a.detail = fmt::format(
             "removed the {} {} record ({} of {} statements had run; they were not undone)",
-            r.status, r.direction, r.statements_applied, r.statements_total);
-        TANDEM_RETURN_IF_ERROR(s->history->remove(r.version));
+            run_status_name(r.status), direction_name(r.direction), r.statements_applied,
+            r.statements_total);
+        TANDEM_RETURN_IF_ERROR(s->state->remove(r.version));
       } else if (m == nullptr) {
         a.action = "removed_missing";
         a.detail =
             "removed the record of a migration whose file is gone (its changes stay in the "
             "database)";
-        TANDEM_RETURN_IF_ERROR(s->history->remove(r.version));
+        TANDEM_RETURN_IF_ERROR(s->state->remove(r.version));
       } else if (m->checksum != r.checksum) {
         a.action = "updated_checksum";
         a.detail = fmt::format("accepted the edited file: checksum {}… → {}…",
                                r.checksum.substr(0, 12), m->checksum.substr(0, 12));
         r.checksum = m->checksum;
-        TANDEM_RETURN_IF_ERROR(s->history->upsert(r));
+        TANDEM_RETURN_IF_ERROR(s->state->upsert(r));
       } else {
         continue;
       }
-      TANDEM_ASSIGN_OR_RETURN(r.applied_by, s->history->applied_by());
-      TANDEM_RETURN_IF_ERROR(s->history->event("repair", r, a.action + ": " + a.detail));
+      TANDEM_ASSIGN_OR_RETURN(r.applied_by, s->state->applied_by());
+      TANDEM_RETURN_IF_ERROR(s->state->event("repair", r, a.action + ": " + a.detail));
       actions.push_back(std::move(a));
     }
     return s->conn->execute("COMMIT");

@@ -11,7 +11,8 @@ std::vector<Pick> select_up(const PreparedSet& prepared, const std::vector<Histo
   std::vector<Pick> picks;
   if (up.resume) {
     for (const HistoryRow& r : rows) {
-      if (r.direction == "up" && (r.status == "failed" || r.status == "running")) {
+      if (r.direction == Direction::kUp &&
+          (r.status == RunStatus::kFailed || r.status == RunStatus::kRunning)) {
         if (const Migration* m = prepared.find(r.version))
           picks.push_back({m, &r, r.statements_applied});
       }
@@ -39,9 +40,10 @@ std::vector<Pick> select_down(const PreparedSet& prepared, const std::vector<His
     const HistoryRow& r = *it;
     if (budget == 0) break;
     if (!to.empty() && compare_versions(r.version, to) <= 0) break;
-    bool failed_down = r.direction == "down" && (r.status == "failed" || r.status == "running");
-    if (r.status == "baseline") break;
-    if (r.status != "applied" && !(down.resume && failed_down)) continue;
+    bool failed_down = r.direction == Direction::kDown &&
+                       (r.status == RunStatus::kFailed || r.status == RunStatus::kRunning);
+    if (r.status == RunStatus::kBaseline) break;
+    if (r.status != RunStatus::kApplied && !(down.resume && failed_down)) continue;
     const Migration* m = prepared.find(r.version);
     picks.push_back({m, &r, failed_down ? r.statements_applied : 0});
     if (budget > 0) --budget;

@@ -62,7 +62,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
   }
   // Full durability on SQLite: every COMMIT is fsync'd, in any journal mode.
   if (!s->pg() && take_lock) TANDEM_RETURN_IF_ERROR(s->conn->execute("PRAGMA synchronous = FULL"));
-  s->history = std::make_unique<History>(*s->conn);
+  s->state = std::make_unique<State>(*s->conn, s->env());
   if (take_lock) {
     TANDEM_ASSIGN_OR_RETURN(s->lock,
                             AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
@@ -135,7 +135,7 @@ Status Session::use_wal_if_allowed() {
 }
 
 Status Session::ensure_state() {
-  TANDEM_RETURN_IF_ERROR(history->ensure());
+  TANDEM_RETURN_IF_ERROR(state->ensure());
   if (pg() && options.schema != "public") {
     TANDEM_RETURN_IF_ERROR(conn->execute(
         fmt::format("CREATE SCHEMA IF NOT EXISTS {}", db::quote_ident(options.schema))));
@@ -147,12 +147,7 @@ Status Session::take_lock_epoch() {
   if (!pg() || !lock || !lock_epoch.empty()) return Status::Ok();
   // Waits for any transaction of a previous holder still fencing with the old epoch (its
   // batch in flight when it lost the lock): what this process reads next includes it.
-  TANDEM_ASSIGN_OR_RETURN(
-      db::Rows r,
-      conn->query("INSERT INTO tandem.meta AS m (key, value) VALUES ('lock_epoch', '1') "
-                  "ON CONFLICT (key) DO UPDATE SET value = (m.value::bigint + 1)::text "
-                  "RETURNING value"));
-  lock_epoch = r.text(0, 0);
+  TANDEM_ASSIGN_OR_RETURN(lock_epoch, state->next_lock_epoch());
   return Status::Ok();
 }
 
@@ -161,13 +156,12 @@ Status Session::check_lock() { return lock ? lock->check() : Status::Ok(); }
 Status Session::fence() {
   TANDEM_RETURN_IF_ERROR(check_lock());
   if (!pg() || lock_epoch.empty()) return Status::Ok();
-  TANDEM_ASSIGN_OR_RETURN(
-      db::Rows r, conn->query("SELECT value FROM tandem.meta WHERE key = 'lock_epoch' FOR SHARE"));
-  if (r.empty() || r.text(0, 0) != lock_epoch) {
+  TANDEM_ASSIGN_OR_RETURN(std::string now, state->current_lock_epoch());
+  if (now != lock_epoch) {
     return Status::LockNotAcquired(
         fmt::format("the migration lock was lost: another tandem process took it (lock epoch {} "
                     "→ {}); stopped before the next write",
-                    lock_epoch, r.empty() ? "none" : r.text(0, 0)),
+                    lock_epoch, now.empty() ? "none" : now),
         "everything done so far is committed and recorded; `tandem status` shows where it "
         "stands — run the command again once the other process has finished");
   }
@@ -213,7 +207,7 @@ bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& 
 std::string current_version(const std::vector<HistoryRow>& rows) {
   std::string best;
   for (const HistoryRow& r : rows) {
-    if (r.status != "applied" && r.status != "baseline") continue;
+    if (r.status != RunStatus::kApplied && r.status != RunStatus::kBaseline) continue;
     if (best.empty() || compare_versions(r.version, best) > 0) best = r.version;
   }
   return best;
@@ -228,30 +222,30 @@ std::vector<Problem> check_history(const PreparedSet& prepared, const std::vecto
     known.insert(r.version);
     if (newest.empty() || compare_versions(r.version, newest) > 0) newest = r.version;
     const Migration* m = prepared.find(r.version);
-    bool failed = r.status == "failed" || r.status == "running";
-    bool resuming =
-        failed && check.resuming && (r.direction == "up") == (*check.resuming == Direction::kUp);
+    bool failed = r.status == RunStatus::kFailed || r.status == RunStatus::kRunning;
+    bool resuming = failed && check.resuming &&
+                    (r.direction == Direction::kUp) == (*check.resuming == Direction::kUp);
     if (m == nullptr) {
       problems.push_back(
           {"missing_file", "", 0, 0,
            fmt::format("migration {} ({}) is recorded as {} but its file is not in the folder",
-                       r.version, r.name, r.status),
+                       r.version, r.name, run_status_name(r.status)),
            "restore the file from version control, or run `tandem repair` to remove it from "
            "the history"});
       continue;
     }
     if (failed && !resuming) {
-      std::string what = r.status == "running" ? "was interrupted" : "failed";
+      std::string what = r.status == RunStatus::kRunning ? "was interrupted" : "failed";
       problems.push_back(
           {"failed_migration", m->path, 0, 0,
            fmt::format("{} {} {} after {} of {} statements{}",
-                       r.direction == "up" ? "applying" : "reverting", m->file, what,
+                       r.direction == Direction::kUp ? "applying" : "reverting", m->file, what,
                        r.statements_applied, r.statements_total,
                        r.error.empty() ? "" : ": " + r.error),
            fmt::format(
                "fix the cause and run `tandem {} --resume` to continue from statement {}, or undo "
                "the applied statements by hand and run `tandem repair`",
-               r.direction, r.statements_applied + 1)});
+               direction_name(r.direction), r.statements_applied + 1)});
       continue;
     }
     if (!resuming && m->checksum != r.checksum) {

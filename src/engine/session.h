@@ -9,8 +9,9 @@
 #include <random>
 
 #include "engine/advisory_lock.h"
-#include "engine/history.h"
+#include "engine/state.h"
 #include "tandem/engine.h"
+#include "tandem/env.h"
 
 namespace tandem {
 
@@ -21,13 +22,14 @@ struct Session {
   std::string command;  // the tandem command this session runs ("up", "start", …)
   std::unique_ptr<db::Connection> conn;
   std::unique_ptr<AdvisoryLock> lock;
-  std::unique_ptr<History> history;
+  std::unique_ptr<State> state;
   std::mt19937 rng{std::random_device{}()};
   // PostgreSQL session settings tandem relies on (search_path for --schema, dead-client
   // detection); re-applied after a non-transactional migration, which may have run DISCARD ALL.
   std::string session_setup;
 
   db::Backend backend() const { return conn->backend(); }
+  Env& env() const { return options.env ? *options.env : *Env::Default(); }
   bool pg() const { return backend() == db::Backend::kPostgres; }
   void log(const std::string& line) const {
     if (options.log) options.log(line);

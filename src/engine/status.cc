@@ -21,22 +21,19 @@ Result<StatusReport> status(const EngineOptions& options) {
   report.backend = s->pg() ? "postgres" : "sqlite";
   report.dir = options.dir;
   std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(report.history_exists, s->history->exists());
+  TANDEM_ASSIGN_OR_RETURN(report.history_exists, s->state->exists());
   if (report.history_exists) {
-    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+    TANDEM_ASSIGN_OR_RETURN(rows, s->state->load());
   }
   MigrationSet set = files_future.get();
   report.problems = set.problems;
   if (s->pg()) {
     TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
-    TANDEM_ASSIGN_OR_RETURN(report.active_migration, s->history->active_migration());
-    if (!report.active_migration.empty()) {
-      TANDEM_ASSIGN_OR_RETURN(db::Rows a,
-                              s->conn->query("SELECT previous, version FROM tandem.active"));
-      if (!a.empty()) {
-        report.active_old_schema = expand::version_schema_name(options.schema, a.text(0, 0));
-        report.active_new_schema = expand::version_schema_name(options.schema, a.text(0, 1));
-      }
+    TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s->state->active());
+    if (active) {
+      report.active_migration = active->version + ":" + phase_name(active->phase);
+      report.active_old_schema = expand::version_schema_name(options.schema, active->previous);
+      report.active_new_schema = expand::version_schema_name(options.schema, active->version);
     }
   }
   std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)>
@@ -58,14 +55,14 @@ Result<StatusReport> status(const EngineOptions& options) {
     st.applied_by = r.applied_by;
     st.checksum = m ? m->checksum : r.checksum;
     st.transactional = r.transactional;
-    st.direction = r.direction;
+    st.direction = direction_name(r.direction);
     st.statements_applied = r.statements_applied;
     st.statements_total = r.statements_total;
     st.error = r.error;
     st.failed_statement = r.failed_statement;
-    if (r.status == "failed") {
+    if (r.status == RunStatus::kFailed) {
       st.state = "failed";
-    } else if (r.status == "running") {
+    } else if (r.status == RunStatus::kRunning) {
       // A run in progress holds the lock; a "running" row without a holder was killed.
       st.state = report.lock_holder.empty() && s->pg() ? "interrupted"
                                                        : (s->pg() ? "running" : "interrupted");
@@ -74,7 +71,7 @@ Result<StatusReport> status(const EngineOptions& options) {
     } else if (m->checksum != r.checksum) {
       st.state = "changed";
     } else {
-      st.state = r.status;  // applied | baseline
+      st.state = run_status_name(r.status);  // applied | baseline
     }
     if (st.state == "failed" || st.state == "interrupted" || st.state == "running")
       ++report.failed;

@@ -9,9 +9,9 @@ Result<std::vector<Problem>> validate(const EngineOptions& options) {
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "validate", /*take_lock=*/false));
   PreparedSet prepared = prepare(options, s->backend());
   std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(bool exists, s->history->exists());
+  TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (exists) {
-    TANDEM_ASSIGN_OR_RETURN(rows, s->history->load());
+    TANDEM_ASSIGN_OR_RETURN(rows, s->state->load());
   }
   HistoryCheck check;
   check.allow_out_of_order = options.allow_out_of_order;

@@ -1,10 +1,11 @@
 // start / complete / rollback: a declarative migration with two live schema versions.
 //
-// State lives in tandem.active (one row while a migration is active): which migration, the
-// previous version, whether start created the previous version's schema, the phase
-// (starting | started | completing | rolling_back) and how many statements of that phase ran.
-// Each transaction-safe statement commits together with that counter, so a killed tandem
-// re-runs nothing twice; the rest (CREATE INDEX CONCURRENTLY, IF EXISTS drops) are idempotent.
+// State lives in tandem.active (engine/state.h, one row while a migration is active): which
+// migration, the previous version, whether start created the previous version's schema, the
+// phase and how many steps of that phase ran. Each transaction-safe step commits together with
+// that counter, so a killed tandem re-runs nothing twice; the rest (CREATE INDEX CONCURRENTLY,
+// IF EXISTS drops) are idempotent, and a backfill continues from its job's checkpoint. The
+// version schemas start creates are recorded as tandem's; only those are ever dropped.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -30,66 +31,6 @@ namespace tandem::expand {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-const char* kActiveDdl =
-    "CREATE TABLE IF NOT EXISTS tandem.active (version text PRIMARY KEY, name text NOT NULL, file "
-    "text NOT NULL, "
-    "checksum text NOT NULL, previous text NOT NULL, created_previous boolean NOT NULL, step text "
-    "NOT NULL, "
-    "statements_done integer NOT NULL DEFAULT 0, started_at timestamptz NOT NULL DEFAULT now(), "
-    "base text, backfill text);\n"
-    // base: the catalog snapshot start planned from; backfill: the running backfill's last key.
-    "ALTER TABLE tandem.active ADD COLUMN IF NOT EXISTS base text, "
-    "ADD COLUMN IF NOT EXISTS backfill text";
-
-// Test hook: TANDEM_TEST_CRASH_AT=<point> makes the process die at that point as if killed
-// (no cleanup, no unlock), so tests can prove every step converges when re-run.
-void crash_point(const std::string& point) {
-  static const char* at = std::getenv("TANDEM_TEST_CRASH_AT");
-  if (at != nullptr && point == at) std::_Exit(137);
-}
-
-struct Active {
-  std::string version, name, file, checksum, previous, step;
-  bool created_previous = false;
-  int done = 0;
-  std::string base, backfill;
-};
-
-Result<std::optional<Active>> load_active(db::Connection& conn) {
-  TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
-                          conn.query("SELECT to_regclass('tandem.active') IS NOT NULL"));
-  if (exists.text(0, 0) != "t") return std::optional<Active>();
-  // Added after the first release of start/complete.
-  TANDEM_RETURN_IF_ERROR(conn.execute(
-      "ALTER TABLE tandem.active ADD COLUMN IF NOT EXISTS base text, ADD COLUMN IF NOT EXISTS "
-      "backfill text"));
-  TANDEM_ASSIGN_OR_RETURN(db::Rows r,
-                          conn.query("SELECT version, name, file, checksum, previous, step, "
-                                     "created_previous, statements_done, base, backfill "
-                                     "FROM tandem.active"));
-  if (r.empty()) return std::optional<Active>();
-  Active a{r.text(0, 0), r.text(0, 1),
-           r.text(0, 2), r.text(0, 3),
-           r.text(0, 4), r.text(0, 5),
-           false,        0,
-           "",           ""};
-  a.created_previous = r.text(0, 6) == "t";
-  TANDEM_ASSIGN_OR_RETURN(long long done, r.integer(0, 7));
-  a.done = static_cast<int>(done);
-  a.base = r.text(0, 8);
-  a.backfill = r.text(0, 9);
-  return std::optional<Active>(a);
-}
-
-Status set_step(db::Connection& conn, const std::string& step) {
-  return conn
-      .query(
-          "UPDATE tandem.active SET step = $1, statements_done = 0, backfill = NULL "
-          "WHERE step <> $1",
-          {step})
-      .status();
-}
 
 // Opens a locked PostgreSQL session; SQLite has no version schemas.
 Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
@@ -131,17 +72,14 @@ Result<bool> index_built(Session& s, const std::string& index) {
 }
 
 Status mark_done(Session& s, size_t count) {
-  return s.conn
-      ->query("UPDATE tandem.active SET statements_done = $1, backfill = NULL",
-              {std::to_string(count)})
-      .status();
+  return s.state->set_statements_done(static_cast<int>(count));
 }
 
 // Runs steps[from…]; transaction-safe statements commit together with the progress counter;
 // a lock_timeout is retried with backoff, so no statement queues traffic for longer than
 // that. A backfill continues from its checkpoint.
 Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps, int from,
-                 const std::string& phase, const std::string& backfill_from) {
+                 const std::string& phase) {
   const EngineOptions& o = s.options;
   for (size_t i = static_cast<size_t>(from); i < steps.size(); ++i) {
     const Step& st = steps[i];
@@ -160,17 +98,15 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
                           st.set,
                           st.where,
                           st.as_version};
-      backfill::Run run{
-          fmt::format("{}/{}{}", m.version, st.backfill_table,
-                      nth > 1 ? fmt::format("#{}", nth) : ""),
-          m.version, static_cast<int>(i) == from ? backfill_from : "",
-          [&, batch = 0](const std::string& key) mutable {
-            crash_point(fmt::format("{}:backfill-batch:{}", phase, ++batch));
-            return s.conn->query("UPDATE tandem.active SET backfill = $1", {key}).status();
-          }};
+      // The step a killed run stopped in continues from its job's checkpoint.
+      backfill::Run run{fmt::format("{}/{}{}", m.version, st.backfill_table,
+                                    nth > 1 ? fmt::format("#{}", nth) : ""),
+                        m.version, static_cast<int>(i) == from, [&](long long batch) {
+                          s.env().crash_point(fmt::format("{}:backfill-batch:{}", phase, batch));
+                        }};
       auto stats = backfill::run(s, spec, run);
       result = stats.status();
-      if (stats.ok()) crash_point(phase + ":backfill-finished");
+      if (stats.ok()) s.env().crash_point(phase + ":backfill-finished");
       if (stats.ok()) {
         s.log(fmt::format("backfilled {} rows of {} in {} ms ({} batches)", stats->rows,
                           st.backfill_table, stats->elapsed_ms, stats->batches));
@@ -197,7 +133,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps,
         return mark_done(s, i + 1);
       });
     }
-    if (result.ok()) crash_point(fmt::format("{}:statement:{}", phase, i + 1));
+    if (result.ok()) s.env().crash_point(fmt::format("{}:statement:{}", phase, i + 1));
     if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
     if (!result.ok()) {
       return result.with_context(fmt::format("{}:{}: ", m.path, st.line))
@@ -215,7 +151,44 @@ Result<bool> schema_exists(db::Connection& conn, const std::string& name) {
   return r.text(0, 0) != "0";
 }
 
-HistoryRow row_for(const Migration& m, const std::string& status, const std::string& by) {
+// Whether tandem recorded `schema` as a version schema it created.
+Result<bool> owns_schema(Session& s, const std::string& schema) {
+  TANDEM_ASSIGN_OR_RETURN(auto owned, s.state->version_schemas());
+  for (const auto& [name, version] : owned)
+    if (name == schema) return true;
+  return false;
+}
+
+// A problem when `schema` exists but tandem did not create it: start would use (and complete
+// or rollback would drop) a schema that belongs to someone else.
+Result<std::optional<Problem>> foreign_schema(Session& s, const std::string& schema) {
+  TANDEM_ASSIGN_OR_RETURN(bool exists, schema_exists(*s.conn, schema));
+  if (!exists) return std::optional<Problem>();
+  TANDEM_ASSIGN_OR_RETURN(bool ours, owns_schema(s, schema));
+  if (ours) return std::optional<Problem>();
+  return std::optional<Problem>(Problem{
+      "schema_taken", "", 0, 0,
+      fmt::format("schema \"{}\" exists and was not created by tandem; a version schema of that "
+                  "name would take it over",
+                  schema),
+      "rename or drop that schema, or run tandem with another --schema"});
+}
+
+// Creates `version`'s schema of `views` and records it as tandem's, in one transaction.
+Status create_owned_schema(Session& s, const std::string& version,
+                           const std::vector<TableView>& views) {
+  std::string name = version_schema_name(s.options.schema, version);
+  return s.with_lock_retries(name + ":", [&] {
+    return create_version_schema(*s.conn, s.options.schema, version, views,
+                                 [&] { return s.state->record_version_schema(name, version); });
+  });
+}
+
+Status drop_owned_schema(Session& s, const std::string& schema) {
+  return s.with_lock_retries(schema + ":", [&] { return s.state->drop_version_schema(schema); });
+}
+
+HistoryRow row_for(const Migration& m, RunStatus status, const std::string& by) {
   HistoryRow row;
   row.version = m.version;
   row.name = m.name;
@@ -227,8 +200,8 @@ HistoryRow row_for(const Migration& m, const std::string& status, const std::str
 
 // The active migration's file, unchanged since start, and its plan; moves the active row to
 // `step` (keeping its progress when it is already there).
-Result<TwoVersionPlan> enter_phase(Session& s, const Active& active, const PreparedSet& prepared,
-                                   const std::string& step, const Migration*& m) {
+Result<TwoVersionPlan> enter_phase(Session& s, const ActiveMigration& active,
+                                   const PreparedSet& prepared, Phase phase, const Migration*& m) {
   m = prepared.find(active.version);
   if (m == nullptr || m->checksum != active.checksum) {
     return Status::InvalidInput(
@@ -241,7 +214,7 @@ Result<TwoVersionPlan> enter_phase(Session& s, const Active& active, const Prepa
     base = to_json(now);
   }
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan, plan_for(s.options, *m, active.previous, base));
-  TANDEM_RETURN_IF_ERROR(set_step(*s.conn, step));
+  TANDEM_RETURN_IF_ERROR(s.state->set_phase(phase));
   return plan;
 }
 
@@ -259,7 +232,7 @@ LifecycleReport report(const Migration& m, const std::string& step, const std::s
 }  // namespace
 
 Result<std::optional<ActivePlan>> active_plan(Session& s) {
-  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   if (!active) return std::optional<ActivePlan>();
   PreparedSet prepared = prepare(s.options, s.backend());
   const Migration* m = prepared.find(active->version);
@@ -271,14 +244,14 @@ Result<std::optional<ActivePlan>> active_plan(Session& s) {
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
                           plan_for(s.options, *m, active->previous, active->base));
   return std::optional<ActivePlan>(
-      ActivePlan{active->version, active->file, active->step, std::move(plan)});
+      ActivePlan{active->version, active->file, active->phase, std::move(plan)});
 }
 
 Result<PlanBase> plan_base(Session& s) {
   std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(bool have_history, s.history->exists());
+  TANDEM_ASSIGN_OR_RETURN(bool have_history, s.state->exists());
   if (have_history) {
-    TANDEM_ASSIGN_OR_RETURN(rows, s.history->load());
+    TANDEM_ASSIGN_OR_RETURN(rows, s.state->load());
   }
   std::string applied = current_version(rows);
   TANDEM_ASSIGN_OR_RETURN(Catalog catalog, read_catalog(*s.conn, s.options.schema));
@@ -348,21 +321,22 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
   PreparedSet prepared = prepare(options, s.backend());
   std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(bool have_history, s.history->exists());
+  TANDEM_ASSIGN_OR_RETURN(bool have_history, s.state->exists());
   if (have_history) {
-    TANDEM_ASSIGN_OR_RETURN(rows, s.history->load());
+    TANDEM_ASSIGN_OR_RETURN(rows, s.state->load());
   }
   std::vector<Problem> problems = prepared.set.problems;
   for (Problem& p :
        check_history(prepared, rows, HistoryCheck{options.allow_out_of_order, std::nullopt})) {
     problems.push_back(std::move(p));
   }
-  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   const Migration* m = nullptr;
   if (active) {
-    if (active->step != "starting" || (version && canonical_version(*version) != active->version)) {
+    if (active->phase != Phase::kStarting ||
+        (version && canonical_version(*version) != active->version)) {
       return Status::InvalidInput(fmt::format("migration {} ({}) is already {}", active->version,
-                                              active->file, active->step),
+                                              active->file, phase_name(active->phase)),
                                   "finish it first: `tandem complete` (or `tandem rollback`)");
     }
     m = prepared.find(active->version);
@@ -399,6 +373,8 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   }
   std::string previous = active ? active->previous : current_version(rows);
   if (previous.empty()) previous = "0";
+  std::string old_schema = version_schema_name(options.schema, previous);
+  std::string new_schema = version_schema_name(options.schema, m->version);
   // Plan from the catalog as it was before the first attempt: every re-run plans the same steps.
   std::string base = active ? active->base : "";
   if (base.empty()) {
@@ -419,6 +395,13 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
                             unsafe_plan(*m, *plan, options.lint_severity, *s.conn, options.schema));
     for (Problem& p : unsafe) problems.push_back(std::move(p));
   }
+  if (!active) {
+    // Both version schemas' names must be free or tandem's own.
+    for (const std::string& name : {old_schema, new_schema}) {
+      TANDEM_ASSIGN_OR_RETURN(std::optional<Problem> taken, foreign_schema(s, name));
+      if (taken) problems.push_back(std::move(*taken));
+    }
+  }
   if (!problems.empty()) {
     return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
                                             problems.size(), problems.size() == 1 ? "" : "s",
@@ -427,42 +410,30 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
   TANDEM_RETURN_IF_ERROR(backfill::Throttle(options).check_config(*s.conn));
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
-  TANDEM_RETURN_IF_ERROR(s.conn->execute_script(kActiveDdl));
   if (!active) {
-    TANDEM_ASSIGN_OR_RETURN(bool prev_exists,
-                            schema_exists(*s.conn, version_schema_name(options.schema, previous)));
-    TANDEM_RETURN_IF_ERROR(
-        s.conn
-            ->query("INSERT INTO tandem.active (version, name, file, checksum, previous, "
-                    "created_previous, step, base) VALUES ($1, $2, $3, $4, $5, $6, 'starting', $7)",
-                    {m->version, m->name, m->file, m->checksum, previous, prev_exists ? "f" : "t",
-                     base})
-            .status());
-    active = Active{m->version, m->name,      m->file, m->checksum, previous,
-                    "starting", !prev_exists, 0,       base,        ""};
-    crash_point("start:registered");
+    TANDEM_ASSIGN_OR_RETURN(bool prev_exists, schema_exists(*s.conn, old_schema));
+    ActiveMigration a{m->version,   m->name,          m->file, m->checksum, previous,
+                      !prev_exists, Phase::kStarting, 0,       base};
+    TANDEM_RETURN_IF_ERROR(s.state->begin_active(a));
+    active = a;
+    s.env().crash_point("start:registered");
   }
   // The previous version's schema: its views list today's columns only, so the old
   // application keeps seeing the tables exactly as before.
-  std::string old_schema = version_schema_name(options.schema, active->previous);
   TANDEM_ASSIGN_OR_RETURN(bool old_exists, schema_exists(*s.conn, old_schema));
   if (!old_exists) {
-    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
-      return create_version_schema(*s.conn, options.schema, active->previous, plan->old_views);
-    }));
-    crash_point("start:old-schema");
+    TANDEM_RETURN_IF_ERROR(create_owned_schema(s, active->previous, plan->old_views));
+    s.env().crash_point("start:old-schema");
   }
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, plan->start, active->done, "start", active->backfill));
-  TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "new version schema", [&] {
-    return create_version_schema(*s.conn, options.schema, m->version, plan->new_views);
-  }));
-  crash_point("start:new-schema");
-  TANDEM_RETURN_IF_ERROR(set_step(*s.conn, "started"));
-  TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
-  TANDEM_RETURN_IF_ERROR(s.history->event("start", row_for(*m, "started", by)));
-  return LifecycleReport{m->version,  m->name,    m->file,
-                         "started",   old_schema, version_schema_name(options.schema, m->version),
-                         ms_since(t0)};
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, plan->start, active->statements_done, "start"));
+  TANDEM_RETURN_IF_ERROR(create_owned_schema(s, m->version, plan->new_views));
+  s.env().crash_point("start:new-schema");
+  TANDEM_RETURN_IF_ERROR(s.state->set_phase(Phase::kStarted));
+  TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
+  TANDEM_RETURN_IF_ERROR(
+      s.state->event("start", row_for(*m, RunStatus::kRunning, by), "", "started"));
+  return LifecycleReport{m->version, m->name,    m->file,     "started",
+                         old_schema, new_schema, ms_since(t0)};
 }
 
 Result<LifecycleReport> complete(const EngineOptions& options) {
@@ -474,46 +445,45 @@ Result<LifecycleReport> complete_in(Session& s) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
   TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
-  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
-  if (!active || (active->step != "started" && active->step != "completing")) {
-    return Status::InvalidInput(
-        active ? fmt::format("migration {} is {}, not started", active->version, active->step)
-               : std::string("no migration is active"),
-        active && active->step == "starting" ? "run `tandem start` again to finish starting it"
-                                             : "start one with `tandem start`");
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
+  if (!active || (active->phase != Phase::kStarted && active->phase != Phase::kCompleting)) {
+    return Status::InvalidInput(active ? fmt::format("migration {} is {}, not started",
+                                                     active->version, phase_name(active->phase))
+                                       : std::string("no migration is active"),
+                                active && active->phase == Phase::kStarting
+                                    ? "run `tandem start` again to finish starting it"
+                                    : "start one with `tandem start`");
   }
   PreparedSet prepared = prepare(options, s.backend());
   const Migration* m = nullptr;
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
-  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan, enter_phase(s, *active, prepared, "completing", m));
+  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
+                          enter_phase(s, *active, prepared, Phase::kCompleting, m));
   const std::vector<Step>& stmts = plan.complete;
-  TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
+  TANDEM_ASSIGN_OR_RETURN(active, s.state->active());
   // The old version is gone: drop its schema (its views may depend on what complete removes);
-  // the new version's schema stays for its applications.
-  // So are the schemas of any older version still around (their views would otherwise block
-  // what complete drops, and show columns that no longer mean what they did).
-  TANDEM_ASSIGN_OR_RETURN(std::vector<HistoryRow> applied, s.history->load());
-  std::vector<std::string> old_versions = {active->previous};
-  for (const HistoryRow& r : applied)
-    if (compare_versions(r.version, m->version) < 0) old_versions.push_back(r.version);
-  for (const std::string& v : old_versions) {
-    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
-      return drop_version_schema(*s.conn, options.schema, v);
-    }));
+  // the new version's schema stays for its applications. So go the schemas of any older
+  // version still around (their views would otherwise block what complete drops, and show
+  // columns that no longer mean what they did) — the ones tandem created, and only those.
+  TANDEM_ASSIGN_OR_RETURN(auto owned, s.state->version_schemas());
+  for (const auto& [name, version] : owned) {
+    if (compare_versions(version, m->version) < 0)
+      TANDEM_RETURN_IF_ERROR(drop_owned_schema(s, name));
   }
-  crash_point("complete:old-schema-dropped");
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "complete", ""));
-  TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
-  HistoryRow row = row_for(*m, "applied", by);
+  s.env().crash_point("complete:old-schema-dropped");
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->statements_done, "complete"));
+  TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
+  HistoryRow row = row_for(*m, RunStatus::kApplied, by);
   row.transactional = false;
   row.statements_total = row.statements_applied = static_cast<int>(stmts.size());
   row.duration_ms = ms_since(t0);
-  TANDEM_RETURN_IF_ERROR(s.conn->execute("BEGIN"));
-  Status st = s.history->upsert(row);
-  if (st.ok()) st = s.history->event("complete", row);
-  if (st.ok()) st = s.conn->execute("DELETE FROM tandem.active");
-  st = st.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), st);
-  TANDEM_RETURN_IF_ERROR(st);
+  TANDEM_RETURN_IF_ERROR(s.fence());
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(*s.conn));
+  TANDEM_RETURN_IF_ERROR(s.fence());
+  TANDEM_RETURN_IF_ERROR(s.state->upsert(row));
+  TANDEM_RETURN_IF_ERROR(s.state->event("complete", row));
+  TANDEM_RETURN_IF_ERROR(s.state->end_active());
+  TANDEM_RETURN_IF_ERROR(tx.commit());
   return report(*m, "completed", options.schema, active->previous, t0);
 }
 
@@ -521,9 +491,9 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
   auto t0 = Clock::now();
   TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "rollback"));
   Session& s = *session;
-  TANDEM_ASSIGN_OR_RETURN(std::optional<Active> active, load_active(*s.conn));
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   if (!active) return Status::InvalidInput("no migration is active", "see `tandem status`");
-  if (active->step == "completing") {
+  if (active->phase == Phase::kCompleting) {
     return Status::InvalidInput(
         fmt::format("migration {} is part-way through complete", active->version),
         "run `tandem complete` again to finish it");
@@ -532,24 +502,23 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
   const Migration* m = nullptr;
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
-                          enter_phase(s, *active, prepared, "rolling_back", m));
+                          enter_phase(s, *active, prepared, Phase::kRollingBack, m));
   const std::vector<Step>& stmts = plan.rollback;
-  TANDEM_ASSIGN_OR_RETURN(active, load_active(*s.conn));
+  TANDEM_ASSIGN_OR_RETURN(active, s.state->active());
   // The new version's views depend on what start added: drop them before undoing it.
-  TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "new version schema", [&] {
-    return drop_version_schema(*s.conn, options.schema, m->version);
-  }));
-  crash_point("rollback:new-schema-dropped");
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->done, "rollback", ""));
-  if (active->created_previous)
-    TANDEM_RETURN_IF_ERROR(with_lock_retries(s, "previous version schema", [&] {
-      return drop_version_schema(*s.conn, options.schema, active->previous);
-    }));
-  crash_point("rollback:schemas-dropped");
-  TANDEM_ASSIGN_OR_RETURN(std::string by, s.history->applied_by());
-  TANDEM_RETURN_IF_ERROR(s.history->event("rollback", row_for(*m, "rolled_back", by)));
+  TANDEM_RETURN_IF_ERROR(drop_owned_schema(s, version_schema_name(options.schema, m->version)));
+  s.env().crash_point("rollback:new-schema-dropped");
+  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->statements_done, "rollback"));
+  if (active->created_previous) {
+    TANDEM_RETURN_IF_ERROR(
+        drop_owned_schema(s, version_schema_name(options.schema, active->previous)));
+  }
+  s.env().crash_point("rollback:schemas-dropped");
+  TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
+  TANDEM_RETURN_IF_ERROR(
+      s.state->event("rollback", row_for(*m, RunStatus::kReverted, by), "", "rolled_back"));
   TANDEM_RETURN_IF_ERROR(backfill::JobRecord::rolled_back(*s.conn, m->version));
-  TANDEM_RETURN_IF_ERROR(s.conn->execute("DELETE FROM tandem.active"));
+  TANDEM_RETURN_IF_ERROR(s.state->end_active());
   return report(*m, "rolled_back", options.schema, active->previous, t0);
 }
 

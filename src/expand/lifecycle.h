@@ -13,7 +13,8 @@
 namespace tandem::expand {
 
 struct ActivePlan {
-  std::string version, file, step;
+  std::string version, file;
+  Phase phase;
   TwoVersionPlan plan;
 };
 

@@ -35,19 +35,27 @@ Result<VersionSchema> version_schema(const EngineOptions& options,
                                 "on SQLite applications use the tables directly");
   }
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "version-schema", /*take_lock=*/false));
-  // Every version schema of the managed schema, newest first.
-  TANDEM_ASSIGN_OR_RETURN(db::Rows r,
-                          s->conn->query("SELECT substr(nspname, length($1) + 2) FROM pg_namespace "
-                                         "WHERE left(nspname, length($1) + 1) = $1 || '_' "
-                                         "AND substr(nspname, length($1) + 2) ~ '^[0-9][0-9._]*$'",
-                                         {options.schema}));
+  // Every version schema of the managed schema tandem created, newest first. (A layout-1
+  // state, not upgraded yet, recorded none: there they are found by name.)
   std::vector<std::string> versions;
-  for (size_t i = 0; i < r.size(); ++i) versions.push_back(r.text(i, 0));
+  TANDEM_ASSIGN_OR_RETURN(int layout, s->state->layout());
+  if (layout >= 2) {
+    TANDEM_ASSIGN_OR_RETURN(auto owned, s->state->version_schemas());
+    for (const auto& [name, v] : owned)
+      if (name == version_schema_name(options.schema, v)) versions.push_back(v);
+  } else {
+    TANDEM_ASSIGN_OR_RETURN(
+        db::Rows r, s->conn->query("SELECT substr(nspname, length($1) + 2) FROM pg_namespace "
+                                   "WHERE left(nspname, length($1) + 1) = $1 || '_' "
+                                   "AND substr(nspname, length($1) + 2) ~ '^[0-9][0-9._]*$'",
+                                   {options.schema}));
+    for (size_t i = 0; i < r.size(); ++i) versions.push_back(r.text(i, 0));
+  }
   std::sort(versions.begin(), versions.end(),
             [](const std::string& a, const std::string& b) { return compare_versions(a, b) > 0; });
-  TANDEM_ASSIGN_OR_RETURN(std::string active, s->history->active_migration());
-  std::string active_version = active.substr(0, active.find(':'));
-  bool started = !active.empty() && active.substr(active.find(':') + 1) != "starting";
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s->state->active());
+  std::string active_version = active ? active->version : "";
+  bool started = active && active->phase != Phase::kStarting;
   VersionSchema out;
   if (version) {
     out.version = canonical_version(*version);

@@ -40,7 +40,8 @@ Result<std::vector<TableView>> read_table_views(db::Connection& conn, const std:
 }
 
 Status create_version_schema(db::Connection& conn, const std::string& schema,
-                             const std::string& version, const std::vector<TableView>& tables) {
+                             const std::string& version, const std::vector<TableView>& tables,
+                             const std::function<Status()>& also) {
   std::string vs = db::quote_ident(version_schema_name(schema, version));
   // security_invoker (PostgreSQL 15+): the view checks the querying role's privileges and row
   // security, exactly as a query on the table would.
@@ -68,13 +69,8 @@ Status create_version_schema(db::Connection& conn, const std::string& schema,
   // (lock_timeout) on a usable session.
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(conn));
   for (const std::string& one : sql) TANDEM_RETURN_IF_ERROR(conn.execute(one));
+  if (also) TANDEM_RETURN_IF_ERROR(also());
   return tx.commit();
-}
-
-Status drop_version_schema(db::Connection& conn, const std::string& schema,
-                           const std::string& version) {
-  return conn.execute(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE",
-                                  db::quote_ident(version_schema_name(schema, version))));
 }
 
 }  // namespace tandem::expand

@@ -4,6 +4,7 @@
 // are auto-updatable, so reads and writes both go through them. Building block of two-version
 // (start/complete) migrations.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,12 +44,11 @@ std::vector<TableView> views_of(const Catalog& catalog);
 Result<std::vector<TableView>> read_table_views(db::Connection& conn, const std::string& schema);
 
 // Creates `<schema>_<version>` with one view per table (replacing views that exist), so
-// re-running after a crash converges. PostgreSQL only.
+// re-running after a crash converges, all in one transaction together with `also` (which
+// records the schema as tandem's). PostgreSQL only. Version schemas are dropped by
+// State::drop_version_schema, which drops only those tandem recorded.
 Status create_version_schema(db::Connection& conn, const std::string& schema,
-                             const std::string& version, const std::vector<TableView>& tables);
-
-// Drops `<schema>_<version>` and its views, if present.
-Status drop_version_schema(db::Connection& conn, const std::string& schema,
-                           const std::string& version);
+                             const std::string& version, const std::vector<TableView>& tables,
+                             const std::function<Status()>& also);
 
 }  // namespace tandem::expand

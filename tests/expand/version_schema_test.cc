@@ -29,8 +29,9 @@ TEST(VersionSchema, ViewsReadAndWriteTheTablesAsTheVersionSeesThem) {
   ASSERT_EQ((*tables)[1].columns.size(), 3u);  // the shadow column is hidden
   // This version calls `email` `address`.
   (*tables)[1].columns[1].name = "address";
-  ASSERT_TRUE(create_version_schema(*c, "public", "0002", *tables).ok());
-  ASSERT_TRUE(create_version_schema(*c, "public", "0002", *tables).ok());  // re-running converges
+  ASSERT_TRUE(create_version_schema(*c, "public", "0002", *tables, nullptr).ok());
+  // re-running converges
+  ASSERT_TRUE(create_version_schema(*c, "public", "0002", *tables, nullptr).ok());
 
   // Writes through the view get the table's identity and defaults.
   for (const char* path : {"public_0002, public", "\"$user\", public_0002", "\"public_0002\""}) {
@@ -50,7 +51,7 @@ TEST(VersionSchema, ViewsReadAndWriteTheTablesAsTheVersionSeesThem) {
   EXPECT_FALSE(s->query("SELECT _tandem_email_lower FROM users").ok());
   EXPECT_FALSE(s->query("SELECT email FROM users").ok());  // renamed in this version
 
-  ASSERT_TRUE(drop_version_schema(*c, "public", "0002").ok());
+  ASSERT_TRUE(c->execute("DROP SCHEMA public_0002 CASCADE").ok());
   EXPECT_EQ(db.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_0002'"), "0");
   EXPECT_EQ(db.value("SELECT count(*) FROM public.users"), "3");
 }

@@ -1,0 +1,501 @@
+// tandem's own tables: layout, upgrades, and typed reads and writes of every row.
+
+#include "engine/state.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "tandem/version.h"
+
+namespace tandem {
+
+namespace {
+
+// ISO-8601 UTC with milliseconds from milliseconds since the epoch.
+std::string iso_from_epoch_ms(long long ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms % 1000));
+}
+
+db::Param opt(const std::string& s) { return s.empty() ? db::Param() : db::Param(s); }
+
+// The history and event tables as layout 1 created them (the file stats came with layout 2).
+std::vector<std::string> base_ddl(bool pg, const std::string& m, const std::string& e,
+                                  const std::string& meta) {
+  std::string ts = pg ? "timestamptz" : "text";
+  std::string id =
+      pg ? "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+  std::vector<std::string> out;
+  if (pg) out.push_back("CREATE SCHEMA IF NOT EXISTS tandem");
+  out.push_back(fmt::format(R"(CREATE TABLE IF NOT EXISTS {m} (
+  version            text PRIMARY KEY,
+  name               text NOT NULL,
+  checksum           text NOT NULL,
+  status             text NOT NULL,
+  direction          text NOT NULL DEFAULT 'up',
+  applied_at         {ts} NOT NULL,
+  duration_ms        bigint NOT NULL DEFAULT 0,
+  applied_by         text NOT NULL,
+  tandem_version     text NOT NULL,
+  transactional      integer NOT NULL DEFAULT 1,
+  statements_applied integer NOT NULL DEFAULT 0,
+  statements_total   integer NOT NULL DEFAULT 0,
+  error              text,
+  failed_statement   text
+))",
+                            fmt::arg("m", m), fmt::arg("ts", ts)));
+  out.push_back(fmt::format(R"(CREATE TABLE IF NOT EXISTS {e} (
+  id                 {id},
+  at                 {ts} NOT NULL,
+  action             text NOT NULL,
+  version            text,
+  name               text,
+  checksum           text,
+  status             text,
+  duration_ms        bigint,
+  applied_by         text,
+  tandem_version     text,
+  statements_applied integer,
+  statements_total   integer,
+  error              text,
+  failed_statement   text,
+  detail             text
+))",
+                            fmt::arg("e", e), fmt::arg("ts", ts), fmt::arg("id", id)));
+  out.push_back(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, value text NOT NULL)", meta));
+  return out;
+}
+
+// PostgreSQL's tables for two live versions and backfills (created lazily by layout 1).
+std::vector<std::string> postgres_ddl() {
+  return {
+      "CREATE TABLE IF NOT EXISTS tandem.active (version text PRIMARY KEY, name text NOT NULL, "
+      "file text NOT NULL, checksum text NOT NULL, previous text NOT NULL, created_previous "
+      "boolean NOT NULL, step text NOT NULL, statements_done integer NOT NULL DEFAULT 0, "
+      "started_at timestamptz NOT NULL DEFAULT now(), base text, backfill text)",
+      // Layout 1 added these to an existing table later.
+      "ALTER TABLE tandem.active ADD COLUMN IF NOT EXISTS base text, ADD COLUMN IF NOT EXISTS "
+      "backfill text",
+      "CREATE TABLE IF NOT EXISTS tandem.version_schemas (schema_name text PRIMARY KEY, version "
+      "text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())",
+      "CREATE TABLE IF NOT EXISTS tandem.backfill_jobs (id text PRIMARY KEY, version text NOT "
+      "NULL, table_name text NOT NULL, command text NOT NULL, state text NOT NULL, throttled "
+      "text NOT NULL DEFAULT '', rows_done bigint NOT NULL DEFAULT 0, rows_updated bigint NOT "
+      "NULL DEFAULT 0, rows_total bigint NOT NULL DEFAULT 0, batch_size bigint NOT NULL DEFAULT "
+      "0, rows_per_second float8 NOT NULL DEFAULT 0, checkpoint text, error text, runner text, "
+      "runner_pid integer, runner_started timestamptz, started_at timestamptz NOT NULL DEFAULT "
+      "now(), updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)"};
+}
+
+constexpr const char* kFileColumns[] = {"file_size", "file_mtime_ns", "file_ctime_ns",
+                                        "file_inode"};
+
+}  // namespace
+
+const char* run_status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::kApplied:
+      return "applied";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kBaseline:
+      return "baseline";
+    case RunStatus::kReverted:
+      return "reverted";
+  }
+  return "applied";
+}
+
+std::optional<RunStatus> parse_run_status(std::string_view text) {
+  for (RunStatus s : {RunStatus::kApplied, RunStatus::kFailed, RunStatus::kRunning,
+                      RunStatus::kBaseline, RunStatus::kReverted}) {
+    if (text == run_status_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const char* direction_name(Direction d) { return d == Direction::kUp ? "up" : "down"; }
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::kStarting:
+      return "starting";
+    case Phase::kStarted:
+      return "started";
+    case Phase::kCompleting:
+      return "completing";
+    case Phase::kRollingBack:
+      return "rolling_back";
+  }
+  return "starting";
+}
+
+std::optional<Phase> parse_phase(std::string_view text) {
+  for (Phase p : {Phase::kStarting, Phase::kStarted, Phase::kCompleting, Phase::kRollingBack}) {
+    if (text == phase_name(p)) return p;
+  }
+  return std::nullopt;
+}
+
+State::State(db::Connection& conn, Env& env)
+    : conn_(conn), env_(env), pg_(conn.backend() == db::Backend::kPostgres) {
+  migrations_ = pg_ ? "tandem.migrations" : "tandem_migrations";
+  events_ = pg_ ? "tandem.events" : "tandem_events";
+  meta_ = pg_ ? "tandem.meta" : "tandem_meta";
+}
+
+std::string State::now() {
+  auto t = std::chrono::system_clock::now();
+  return iso_from_epoch_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+Result<std::string> State::applied_by() {
+  if (!applied_by_.empty()) return applied_by_;
+  if (pg_) {
+    TANDEM_ASSIGN_OR_RETURN(db::Rows r, conn_.query("SELECT current_user"));
+    applied_by_ = r.text(0, 0);
+  } else {
+    applied_by_ = env_.user_name();
+  }
+  return applied_by_;
+}
+
+Result<bool> State::exists() {
+  const char* sql =
+      pg_ ? "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' AND tablename = "
+            "'migrations'"
+          : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tandem_migrations'";
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r, conn_.query(sql));
+  return !r.empty();
+}
+
+Result<int> State::layout() {
+  if (layout_ >= 0) return layout_;
+  TANDEM_ASSIGN_OR_RETURN(bool history, exists());
+  if (!history) return 0;
+  const char* has_meta =
+      pg_ ? "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' AND tablename = 'meta'"
+          : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tandem_meta'";
+  TANDEM_ASSIGN_OR_RETURN(db::Rows m, conn_.query(has_meta));
+  if (m.empty()) return 1;  // the first releases kept no layout version
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows v, conn_.query(fmt::format("SELECT value FROM {} WHERE key = 'state_version'", meta_)));
+  if (v.empty()) return 1;
+  std::optional<long long> n = db::to_integer(v.text(0, 0));
+  if (!n || *n < 1) {
+    return Status::Database(fmt::format("{} holds state_version '{}'", meta_, v.text(0, 0)),
+                            "", "tandem's state looks damaged; restore it from a backup");
+  }
+  return static_cast<int>(*n);
+}
+
+Result<bool> State::has_column(const std::string& table, const std::string& column) {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      pg_ ? conn_.query("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND "
+                        "attname = $2 AND NOT attisdropped",
+                        {table, column})
+          : conn_.query("SELECT 1 FROM pragma_table_info($1) WHERE name = $2", {table, column}));
+  return !r.empty();
+}
+
+Status State::upgrade_step(int to, const std::vector<std::string>& sql) {
+  // SQLite callers already hold BEGIN IMMEDIATE: the step joins it.
+  std::optional<db::Transaction> tx;
+  if (pg_) {
+    TANDEM_ASSIGN_OR_RETURN(db::Transaction t, db::Transaction::begin(conn_));
+    tx.emplace(std::move(t));
+  }
+  for (const std::string& one : sql) TANDEM_RETURN_IF_ERROR(conn_.execute(one));
+  TANDEM_RETURN_IF_ERROR(
+      conn_
+          .query(fmt::format("INSERT INTO {} (key, value) VALUES ('state_version', $1) ON "
+                             "CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             meta_),
+                 {std::to_string(to)})
+          .status());
+  if (tx) TANDEM_RETURN_IF_ERROR(tx->commit());
+  layout_ = to;
+  return Status::Ok();
+}
+
+Status State::adopt_version_schemas() {
+  // Schemas an earlier tandem made before it recorded them: `<schema>_<digits>` beside an
+  // existing schema, holding nothing but views. A user's schema with anything else in it is
+  // never adopted (and so never dropped).
+  return conn_
+      .execute(
+          "INSERT INTO tandem.version_schemas (schema_name, version) "
+          "SELECT n.nspname, substring(n.nspname from '_([0-9]+)$') FROM pg_catalog.pg_namespace n "
+          "WHERE n.nspname ~ '^.+_[0-9]+$' AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace b "
+          "WHERE b.nspname = substring(n.nspname from '^(.+)_[0-9]+$')) "
+          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND "
+          "c.relkind <> 'v') "
+          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid) "
+          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid AND "
+          "t.typrelid = 0 AND t.typcategory <> 'A') "
+          "ON CONFLICT DO NOTHING");
+}
+
+Status State::ensure() {
+  TANDEM_ASSIGN_OR_RETURN(int have, layout());
+  if (have > kLayout) {
+    return Status::InvalidInput(
+        fmt::format("tandem's state in this database has layout {}, newer than this tandem "
+                    "understands ({}); nothing was changed",
+                    have, kLayout),
+        "use the tandem release that wrote it, or a newer one");
+  }
+  if (have == kLayout) return Status::Ok();
+  if (have == 0) {
+    // A database tandem never touched: every table at once, at the current layout.
+    std::vector<std::string> sql = base_ddl(pg_, migrations_, events_, meta_);
+    for (const char* col : kFileColumns)
+      sql.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint", migrations_, col));
+    if (pg_) {
+      for (std::string& one : postgres_ddl()) sql.push_back(std::move(one));
+    }
+    return upgrade_step(kLayout, sql);
+  }
+  // 1 → 2: the tables layout 1 created on first use, version_schemas (adopting the schemas an
+  // earlier tandem made), the file stats of history rows.
+  std::vector<std::string> sql = base_ddl(pg_, migrations_, events_, meta_);
+  for (const char* col : kFileColumns) {
+    TANDEM_ASSIGN_OR_RETURN(bool present, has_column(migrations_, col));
+    if (!present) sql.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint", migrations_, col));
+  }
+  if (pg_) {
+    for (std::string& one : postgres_ddl()) sql.push_back(std::move(one));
+    TANDEM_RETURN_IF_ERROR(upgrade_step(2, sql));
+    return adopt_version_schemas();
+  }
+  return upgrade_step(2, sql);
+}
+
+Result<std::vector<HistoryRow>> State::load() {
+  TANDEM_ASSIGN_OR_RETURN(int have, layout());
+  // PostgreSQL: epoch milliseconds, formatted here; to_char() on every row costs more than
+  // the rest of the query, and the text form of timestamptz depends on session settings.
+  std::string at = pg_ ? "round(date_part('epoch', applied_at) * 1000)::bigint" : "applied_at";
+  std::string stats = have >= 2 ? "file_size, file_mtime_ns, file_ctime_ns, file_inode"
+                                : "NULL, NULL, NULL, NULL";
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      conn_.query(fmt::format(
+          "SELECT version, name, checksum, status, direction, {}, duration_ms, applied_by, "
+          "tandem_version, transactional, statements_applied, statements_total, error, "
+          "failed_statement, {} FROM {}",
+          at, stats, migrations_)));
+  std::vector<HistoryRow> rows;
+  rows.reserve(r.size());
+  for (size_t i = 0; i < r.size(); ++i) {
+    auto& v = r.rows[i];
+    auto take = [&v](size_t col) { return v[col] ? std::move(*v[col]) : std::string(); };
+    auto number = [&v](size_t col) {
+      return v[col] ? db::to_integer(*v[col]).value_or(0) : 0;
+    };
+    HistoryRow h;
+    h.version = take(0);
+    h.name = take(1);
+    h.checksum = take(2);
+    std::string status = take(3), direction = take(4);
+    std::optional<RunStatus> s = parse_run_status(status);
+    if (!s || (direction != "up" && direction != "down")) {
+      return Status::Database(
+          fmt::format("{} row {} holds status '{}', direction '{}', which tandem does not know",
+                      migrations_, h.version, status, direction),
+          "", "tandem's state looks damaged or was written by a newer tandem");
+    }
+    h.status = *s;
+    h.direction = direction == "up" ? Direction::kUp : Direction::kDown;
+    h.applied_at = take(5);
+    if (pg_) h.applied_at = iso_from_epoch_ms(db::to_integer(h.applied_at).value_or(0));
+    h.duration_ms = number(6);
+    h.applied_by = take(7);
+    h.tandem_version = take(8);
+    h.transactional = take(9) != "0";
+    h.statements_applied = static_cast<int>(number(10));
+    h.statements_total = static_cast<int>(number(11));
+    h.error = take(12);
+    h.failed_statement = take(13);
+    h.file = FileStat{number(14), number(15), number(16), number(17)};
+    rows.push_back(std::move(h));
+  }
+  auto by_version = [](const HistoryRow& a, const HistoryRow& b) {
+    return compare_versions(a.version, b.version) < 0;
+  };
+  if (!std::is_sorted(rows.begin(), rows.end(), by_version))
+    std::sort(rows.begin(), rows.end(), by_version);
+  return rows;
+}
+
+Status State::upsert(const HistoryRow& row) {
+  auto stat = [&](long long v) { return row.file.recorded() ? db::Param(std::to_string(v)) : db::Param(); };
+  std::string sql = fmt::format(
+      "INSERT INTO {} (version, name, checksum, status, direction, applied_at, duration_ms, "
+      "applied_by, tandem_version, transactional, statements_applied, statements_total, error, "
+      "failed_statement, file_size, file_mtime_ns, file_ctime_ns, file_inode) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+      "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
+      "status = excluded.status, direction = excluded.direction, applied_at = excluded.applied_at, "
+      "duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
+      "tandem_version = excluded.tandem_version, transactional = excluded.transactional, "
+      "statements_applied = excluded.statements_applied, statements_total = "
+      "excluded.statements_total, error = excluded.error, failed_statement = "
+      "excluded.failed_statement, file_size = excluded.file_size, file_mtime_ns = "
+      "excluded.file_mtime_ns, file_ctime_ns = excluded.file_ctime_ns, file_inode = "
+      "excluded.file_inode",
+      migrations_);
+  auto r = conn_.query(
+      sql, {row.version, row.name, row.checksum, run_status_name(row.status),
+            direction_name(row.direction), row.applied_at.empty() ? now() : row.applied_at,
+            std::to_string(row.duration_ms), row.applied_by, TANDEM_VERSION,
+            row.transactional ? "1" : "0", std::to_string(row.statements_applied),
+            std::to_string(row.statements_total), opt(row.error), opt(row.failed_statement),
+            stat(row.file.size), stat(row.file.mtime_ns), stat(row.file.ctime_ns),
+            stat(row.file.inode)});
+  return r.status();
+}
+
+Status State::remove(const std::string& version) {
+  return conn_.query(fmt::format("DELETE FROM {} WHERE version = $1", migrations_), {version})
+      .status();
+}
+
+Status State::event(const std::string& action, const HistoryRow& row, const std::string& detail,
+                    const std::string& status) {
+  std::string sql = fmt::format(
+      "INSERT INTO {} (at, action, version, name, checksum, status, duration_ms, applied_by, "
+      "tandem_version, statements_applied, statements_total, error, failed_statement, detail) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+      events_);
+  auto r = conn_.query(
+      sql, {now(), action, opt(row.version), opt(row.name), opt(row.checksum),
+            db::Param(status.empty() ? std::string(run_status_name(row.status)) : status),
+            std::to_string(row.duration_ms),
+            row.applied_by, TANDEM_VERSION, std::to_string(row.statements_applied),
+            std::to_string(row.statements_total), opt(row.error), opt(row.failed_statement),
+            opt(detail)});
+  return r.status();
+}
+
+Result<std::string> State::next_lock_epoch() {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      conn_.query("INSERT INTO tandem.meta AS m (key, value) VALUES ('lock_epoch', '1') "
+                  "ON CONFLICT (key) DO UPDATE SET value = (m.value::bigint + 1)::text "
+                  "RETURNING value"));
+  return r.text(0, 0);
+}
+
+Result<std::string> State::current_lock_epoch() {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn_.query("SELECT value FROM tandem.meta WHERE key = 'lock_epoch' FOR SHARE"));
+  return r.empty() ? std::string() : r.text(0, 0);
+}
+
+Result<std::optional<ActiveMigration>> State::active() {
+  if (!pg_) return std::optional<ActiveMigration>();
+  TANDEM_ASSIGN_OR_RETURN(db::Rows t,
+                          conn_.query("SELECT to_regclass('tandem.active') IS NOT NULL"));
+  if (t.text(0, 0) != "t") return std::optional<ActiveMigration>();
+  // As JSON: whichever columns this layout's table has (layout 1 added some later).
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r, conn_.query("SELECT to_jsonb(a)::text FROM tandem.active a"));
+  if (r.empty()) return std::optional<ActiveMigration>();
+  nlohmann::json j = nlohmann::json::parse(r.text(0, 0), nullptr, /*allow_exceptions=*/false);
+  auto text = [&](const char* key) {
+    auto it = j.is_object() ? j.find(key) : j.end();
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  ActiveMigration a{text("version"), text("name"), text("file"), text("checksum"),
+                    text("previous"), false,        Phase::kStarting, 0, text("base")};
+  std::optional<Phase> phase = parse_phase(text("step"));
+  if (j.is_discarded() || !phase || a.version.empty()) {
+    return Status::Database("tandem.active holds a row tandem cannot read (" +
+                                r.text(0, 0).substr(0, 120) + ")",
+                            "", "tandem's state looks damaged; restore it from a backup");
+  }
+  a.phase = *phase;
+  if (auto it = j.find("created_previous"); it != j.end() && it->is_boolean())
+    a.created_previous = it->get<bool>();
+  if (auto it = j.find("statements_done"); it != j.end() && it->is_number_integer())
+    a.statements_done = it->get<int>();
+  return std::optional<ActiveMigration>(a);
+}
+
+Status State::begin_active(const ActiveMigration& a) {
+  return conn_
+      .query(
+          "INSERT INTO tandem.active (version, name, file, checksum, previous, created_previous, "
+          "step, statements_done, base) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {a.version, a.name, a.file, a.checksum, a.previous, a.created_previous ? "t" : "f",
+           phase_name(a.phase), std::to_string(a.statements_done), a.base})
+      .status();
+}
+
+Status State::set_phase(Phase phase) {
+  return conn_
+      .query(
+          "UPDATE tandem.active SET step = $1, statements_done = 0, backfill = NULL "
+          "WHERE step <> $1",
+          {phase_name(phase)})
+      .status();
+}
+
+Status State::set_statements_done(int done) {
+  return conn_.query("UPDATE tandem.active SET statements_done = $1", {std::to_string(done)})
+      .status();
+}
+
+Status State::end_active() { return conn_.execute("DELETE FROM tandem.active"); }
+
+Result<std::vector<std::pair<std::string, std::string>>> State::version_schemas() {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!pg_) return out;
+  TANDEM_ASSIGN_OR_RETURN(db::Rows t,
+                          conn_.query("SELECT to_regclass('tandem.version_schemas') IS NOT NULL"));
+  if (t.text(0, 0) != "t") return out;
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn_.query("SELECT v.schema_name, v.version FROM tandem.version_schemas v "
+                              "JOIN pg_catalog.pg_namespace n ON n.nspname = v.schema_name"));
+  for (size_t i = 0; i < r.size(); ++i) out.emplace_back(r.text(i, 0), r.text(i, 1));
+  return out;
+}
+
+Status State::record_version_schema(const std::string& schema, const std::string& version) {
+  return conn_
+      .query("INSERT INTO tandem.version_schemas (schema_name, version) VALUES ($1, $2) "
+             "ON CONFLICT (schema_name) DO NOTHING",
+             {schema, version})
+      .status();
+}
+
+Status State::drop_version_schema(const std::string& schema) {
+  TANDEM_ASSIGN_OR_RETURN(auto owned, version_schemas());
+  bool ours = false;
+  for (const auto& [name, version] : owned) ours = ours || name == schema;
+  if (!ours) return Status::Ok();
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(conn_));
+  TANDEM_RETURN_IF_ERROR(conn_.execute("DROP SCHEMA IF EXISTS " + db::quote_ident(schema) + " CASCADE"));
+  TANDEM_RETURN_IF_ERROR(forget_version_schema(schema));
+  return tx.commit();
+}
+
+Status State::forget_version_schema(const std::string& schema) {
+  return conn_.query("DELETE FROM tandem.version_schemas WHERE schema_name = $1", {schema})
+      .status();
+}
+
+}  // namespace tandem
