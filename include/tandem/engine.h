@@ -186,6 +186,10 @@ Status init(const EngineOptions& options);
 Result<std::string> new_migration(const EngineOptions& options, const std::string& name,
                                   bool yaml = false);
 
+// The migration formats tandem reads besides SQL: declarative .yaml, .yml and .json files
+// (pgroll's operation format) — for lint::sources and load_migrations.
+const Formats& migration_formats();
+
 // Formats problems for a person, one per line: "file:line:col: message\n  hint: …".
 std::string format_problems(const std::vector<Problem>& problems);
 

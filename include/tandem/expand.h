@@ -4,6 +4,7 @@
 // and PostgreSQL. Two live schema versions (start/complete/rollback) build on the same
 // operations; see docs/declarative.md for what exists today.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,13 @@ struct OperationSql {
   bool transactional = true;
   // The index a CREATE INDEX CONCURRENTLY builds, so a retry can drop an invalid leftover.
   std::string concurrent_index = {};
+  // Statements that are typed actions (a SQLite table rebuild), by index into `statements`,
+  // whose text there is "-- " and the action's description.
+  std::map<size_t, std::shared_ptr<const Action>> actions = {};
+  void add(std::shared_ptr<const Action> action) {
+    actions[statements.size()] = action;
+    statements.push_back("-- " + action->describe());
+  }
 };
 
 // What an operation does in two-version mode (start/complete/rollback). Statements must be
@@ -86,10 +94,11 @@ class Operation {
   virtual ~Operation() = default;
   // The pgroll name of the operation ("add_column").
   virtual std::string kind() const = 0;
-  // Direct mode: the DDL that applies the operation on `backend`.
-  virtual Result<OperationSql> up(db::Backend backend) const = 0;
+  // Direct mode: the DDL that applies the operation on `dialect`'s backend (literals written
+  // by its driver).
+  virtual Result<OperationSql> up(const db::Dialect& dialect) const = 0;
   // Direct mode: the DDL that reverts it, or an error saying why it cannot be reverted.
-  virtual Result<OperationSql> down(db::Backend backend) const = 0;
+  virtual Result<OperationSql> down(const db::Dialect& dialect) const = 0;
   // Two-version mode on PostgreSQL: the statements of each phase, given the new version's
   // tables as the earlier operations left them in `model` — which this operation then updates
   // (views, dual writes). Unknown tables/columns and unsupported forms are errors.
@@ -107,6 +116,14 @@ class Operation {
   std::vector<Fragment> fragments_;
 };
 
+using OperationList = std::vector<std::unique_ptr<Operation>>;
+
+// The declarative format (.yaml, .yml, .json in pgroll's operation format), which the commands
+// layer registers with the engine (engine/hooks.h).
+std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension);
+// The operations of a declarative migration; null for any other.
+const OperationList* operations_of(const Migration& m);
+
 // Problems with `m`'s fragments on `backend` (file:line, the field, what is wrong).
 std::vector<Problem> check_fragments(db::Backend backend, const Migration& m);
 
@@ -119,13 +136,13 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
 
 // Direct-mode statements of a whole declarative migration for `dir`, in order (down reverts
 // the operations in reverse). Problems are reported against `m.path` and the operation's line.
-std::vector<Statement> direct_statements(db::Backend backend, const Migration& m, Direction dir,
-                                         std::vector<Problem>& problems);
+std::vector<Statement> direct_statements(const db::Dialect& dialect, const Migration& m,
+                                         Direction dir, std::vector<Problem>& problems);
 
-// The SQL written in `m`'s `sql` operations, as lint sources at the operation's line: what
-// `tandem lint` checks of a declarative migration without a database (tandem generates the
-// rest from the tables as they are when it starts).
-std::vector<lint::Source> written_sql(const Migration& m);
+// The SQL written in `m`'s `sql` operations, at the operation's line: what `tandem lint` checks
+// of a declarative migration without a database (tandem generates the rest from the tables as
+// they are when it starts).
+std::vector<WrittenSql> written_sql(const Migration& m);
 
 // `tandem lint --plan`: `sources` with each pending declarative migration of --dir that can be
 // planned against the --db PostgreSQL's tables as they are now (read only) replaced by the SQL

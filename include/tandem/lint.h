@@ -168,7 +168,10 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
 // The sources to lint for `tandem lint PATH…`: a folder is read as a migrations folder (the up
 // section of every migration, in version order), a file with tandem/dbmate markers as one
 // migration, any other file as plain SQL. No paths: the migrations folder `dir`.
-Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir);
+// `formats`: what migration files besides SQL look like (the declarative format; see
+// engine/hooks.h) — their written SQL is linted.
+Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir,
+                                    const Formats& formats = {});
 
 enum class Format { kText, kJson, kSarif, kGithub };
 // Parses "text", "json", "sarif", "github"; false for anything else.
@@ -203,7 +206,8 @@ Result<Config> load_config(const std::string& path, bool optional);
 Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
                                              const std::vector<std::string>& pending,
                                              const std::map<std::string, std::string>& rules,
-                                             std::shared_ptr<ColumnTypes> column_types = nullptr);
+                                             std::shared_ptr<ColumnTypes> column_types = nullptr,
+                                             const Formats& formats = {});
 
 // `tandem lint --trace`: what each statement did on a real PostgreSQL, measured.
 struct TracedStatement {

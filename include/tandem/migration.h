@@ -1,5 +1,9 @@
 #pragma once
-// Migration files: names, sections, checksums and statement splitting.
+// Migration files: names, sections, checksums and statement splitting — and the interfaces
+// through which the engine handles formats it does not know by name: a MigrationFormat reads a
+// kind of file into a MigrationBody, which says what statements apply it (each one statement,
+// or a typed Action), or gives a Procedure of its own. SQL files are the engine's built-in
+// format; declarative files (expand) are registered by the commands layer.
 
 #include <memory>
 #include <string>
@@ -11,10 +15,8 @@
 
 namespace tandem {
 
-namespace expand {
-class Operation;
-}
-using OperationList = std::vector<std::unique_ptr<expand::Operation>>;
+class MigrationBody;
+struct Session;
 
 // Something wrong with the migrations folder or the history, located as exactly as possible.
 struct Problem {
@@ -33,8 +35,20 @@ struct Section {
   std::string sql;     // the text between this marker and the next
 };
 
+// Work a statement stands for that is not one SQL text (a SQLite table rebuild, whose
+// definition is only known when it runs): typed, never routed through magic comments.
+class Action {
+ public:
+  virtual ~Action() = default;
+  // What it does, for `tandem plan` and -v ("rebuild table \"t\": …").
+  virtual std::string describe() const = 0;
+  // Does it on `conn`, inside the caller's transaction.
+  virtual Status run(db::Connection& conn) const = 0;
+};
+
 // One statement of a section, as split by the backend's own tokenizer.
 struct Statement {
+  // Exactly one SQL statement; for an Action, "-- " and its description (what plan shows).
   std::string sql;
   int line = 0;    // 1-based line in the file where the statement starts
   int column = 0;  // 1-based column of that start
@@ -44,6 +58,8 @@ struct Statement {
   // For CREATE INDEX CONCURRENTLY: the index name, so an invalid index left by an
   // interrupted build can be found and dropped before the build is retried.
   std::string concurrent_index;
+  // Set: the statement is this action, not `sql`.
+  std::shared_ptr<const Action> action = nullptr;
 };
 
 // A migration file as read from disk.
@@ -57,11 +73,75 @@ struct Migration {
   Section down;
   bool no_transaction = false;  // `-- tandem:no-transaction` or dbmate `transaction:false`
   int no_transaction_line = 0;
-  // Declarative (.yaml/.yml/.json) migrations: the parsed operations; null for SQL files.
-  std::shared_ptr<const OperationList> operations;
+  // What the file holds beyond its sections, as its format read it; null for SQL files (their
+  // sections are all there is).
+  std::shared_ptr<const MigrationBody> body;
 };
 
 enum class Direction { kUp, kDown };
+
+// SQL a migration file holds as written — what `tandem lint` checks without a database.
+struct WrittenSql {
+  std::string sql;
+  int first_line = 1;
+  bool transaction = true;        // runs as one transaction
+  std::string held_by;            // what holds it when not a SQL section ("the `sql` operation")
+  bool old_version_gone = false;  // runs once the old application version is gone
+};
+
+// How `up` applies a migration whose format does not run as a list of statements on some
+// backend (a declarative migration on PostgreSQL: start, then complete). The engine calls it
+// with the migration lock held.
+class Procedure {
+ public:
+  virtual ~Procedure() = default;
+  // What `tandem plan` shows for `m`, planned against the database as it is (comments allowed).
+  virtual std::vector<Statement> plan(Session& s, const Migration& m) const = 0;
+  // Applies `m` and records it in the history; re-running after a kill continues it.
+  virtual Status apply(Session& s, const Migration& m) const = 0;
+};
+
+// A migration as its format read it.
+class MigrationBody {
+ public:
+  virtual ~MigrationBody() = default;
+  // Problems that stop every command before anything runs on `backend`, beyond those found
+  // while reading the file (a fragment the backend's parser refuses).
+  virtual std::vector<Problem> check(const Migration& m, db::Backend backend) const {
+    (void)m;
+    (void)backend;
+    return {};
+  }
+  // The statements that apply (up) or revert (down) `m` on `dialect`'s backend, in order, each
+  // exactly one statement or an Action; problems appended with file:line (one that cannot be
+  // reverted says why).
+  virtual std::vector<Statement> statements(const Migration& m, Direction dir,
+                                            const db::Dialect& dialect,
+                                            std::vector<Problem>& problems) const = 0;
+  // The SQL the file holds as written.
+  virtual std::vector<WrittenSql> written_sql(const Migration& m) const = 0;
+  // How `up` applies it on `backend` instead of statements(); null: as statements.
+  virtual const Procedure* procedure(db::Backend backend) const {
+    (void)backend;
+    return nullptr;
+  }
+};
+
+// A kind of migration file: which names it reads, and how.
+class MigrationFormat {
+ public:
+  virtual ~MigrationFormat() = default;
+  // The extension this format reads after "<version>_<name>" (".yaml"); a format may read
+  // several (one MigrationFormat per extension is simplest).
+  virtual std::vector<std::string> extensions() const = 0;
+  // Reads `content` into `m` (version, name, file, path and checksum are set): its sections
+  // and/or body. Problems with file:line.
+  virtual void parse(Migration& m, std::string_view content,
+                     std::vector<Problem>& problems) const = 0;
+};
+
+// The formats a folder is read with besides SQL, which is always read.
+using Formats = std::vector<std::shared_ptr<const MigrationFormat>>;
 
 // Everything found in a migrations folder: migrations sorted by version, and the problems
 // (bad names, duplicates, missing up section, …) found while reading it.
@@ -70,9 +150,10 @@ struct MigrationSet {
   std::vector<Problem> problems;
 };
 
-// Reads every `<digits>_<name>.sql` in `dir`. Never fails as a whole: a missing folder or
-// unreadable file is reported as a Problem. Statements are not split here.
-MigrationSet load_migrations(const std::string& dir);
+// Reads every `<digits>_<name>.sql` in `dir`, and every file one of `formats` reads. Never
+// fails as a whole: a missing folder or unreadable file is reported as a Problem. Statements
+// are not split here.
+MigrationSet load_migrations(const std::string& dir, const Formats& formats = {});
 
 // Parses one file's content (exposed for tests).
 Migration parse_migration(const std::string& dir, const std::string& file, std::string_view content,

@@ -76,7 +76,7 @@ Result<TableDiff> compare_tables(const EngineOptions& options, const std::string
   auto t0 = std::chrono::steady_clock::now();
   if (chunk_rows < 1) return Status::InvalidInput("--chunk must be at least 1 row");
   TANDEM_ASSIGN_OR_RETURN(
-      auto s, Session::open_postgres(options, "verify --tables",
+      auto s, Session::open_postgres(options, Hooks{}, "verify --tables",
                                      /*take_lock=*/false, "it compares tables by md5 chunks"));
   db::Connection& conn = *s->conn;
   TANDEM_ASSIGN_OR_RETURN(Table a, resolve(conn, options.schema, table_a));

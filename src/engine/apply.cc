@@ -8,22 +8,18 @@
 #include <random>
 #include <thread>
 
+#include "engine/engine.h"
 #include "engine/selection.h"
 #include "engine/session.h"
-#include "expand/lifecycle.h"
-#include "expand/sqlite_rebuild.h"
-#include "expand/version_schema.h"
 #include "tandem/engine.h"
-#include "tandem/lint.h"
 
 namespace tandem {
 namespace {
 
 // One statement of a migration: SQL as written, or a SQLite table rebuild a declarative
 // operation asked for.
-Status execute_statement(Session& s, const std::string& sql) {
-  if (expand::is_sqlite_rebuild(sql)) return expand::run_sqlite_rebuild(*s.conn, sql);
-  return s.conn->execute(sql);
+Status execute_statement(Session& s, const Statement& st) {
+  return st.action ? st.action->run(*s.conn) : s.conn->execute(st.sql);
 }
 
 using Clock = std::chrono::steady_clock;
@@ -50,7 +46,7 @@ class Runner {
     }
     for (size_t i = 0; i < stmts.size(); ++i) {
       trace(m, stmts, i);
-      Status st = execute_statement(s_, stmts[i].sql);
+      Status st = execute_statement(s_, stmts[i]);
       if (!st.ok()) {
         (void)s_.conn->execute("ROLLBACK");
         if (st.is_lock_timeout()) return st;
@@ -106,7 +102,7 @@ class Runner {
           result = s_.conn->execute_script(s_.pg() ? "BEGIN;" + timeouts(true)
                                                    : std::string("BEGIN IMMEDIATE"));
           if (result.ok()) result = s_.fence();
-          if (result.ok()) result = execute_statement(s_, st.sql);
+          if (result.ok()) result = execute_statement(s_, st);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
             result = s_.state->upsert(row);
@@ -117,7 +113,7 @@ class Runner {
           TANDEM_RETURN_IF_ERROR(s_.fence());
           if (!st.concurrent_index.empty() && s_.pg())
             TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
-          result = execute_statement(s_, st.sql);
+          result = execute_statement(s_, st);
           if (result.ok()) {
             row.statements_applied = static_cast<int>(i + 1);
             result = s_.state->upsert(row);
@@ -289,12 +285,14 @@ void remember(std::vector<HistoryRow>& rows, const Migration& m, Direction dir,
   it->transactional = transactional;
 }
 
-Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOptions& up_opts,
-                        const DownOptions& down_opts, ApplyReport* partial) {
+Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direction dir,
+                        const UpOptions& up_opts, const DownOptions& down_opts,
+                        ApplyReport* partial) {
   auto started = Clock::now();
-  TANDEM_ASSIGN_OR_RETURN(auto session, Session::open(options, dir_word(dir), /*take_lock=*/true));
+  TANDEM_ASSIGN_OR_RETURN(auto session,
+                          Session::open(options, hooks, dir_word(dir), /*take_lock=*/true));
   Session& s = *session;
-  PreparedSet prepared = prepare(options, s.backend());
+  PreparedSet prepared = prepare(s);
   ApplyReport report;
   Runner runner(s, dir);
   bool validated = false;
@@ -406,18 +404,17 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
              "finish it with `tandem complete` or undo it with `tandem rollback` first"});
       }
       for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
-      if (dir == Direction::kUp && s.pg() && !options.allow_unsafe && problems.empty()) {
-        // Long locks, rewrites and breaking changes are refused before anything runs.
-        std::vector<std::string> pending;
-        for (const Pick& p : picks)
-          if (!p.migration->operations) pending.push_back(p.migration->path);
-        auto unsafe = lint::unsafe_problems(options.dir, pending, options.lint_severity,
-                                            lint::live_column_types(*s.conn, options.schema));
-        if (!unsafe.ok()) {
+      if (dir == Direction::kUp && hooks.pre_apply && problems.empty()) {
+        // The gates of the layers above (long locks, rewrites, breaking changes) refuse before
+        // anything runs.
+        std::vector<const Migration*> pending;
+        for (const Pick& p : picks) pending.push_back(p.migration);
+        auto refused = hooks.pre_apply(s, pending);
+        if (!refused.ok()) {
           rollback_sqlite();
-          return unsafe.status();
+          return refused.status();
         }
-        for (Problem& p : *unsafe) problems.push_back(std::move(p));
+        for (Problem& p : *refused) problems.push_back(std::move(p));
       }
       if (dir == Direction::kDown) {
         for (Problem& p : check_down(prepared, rows, picks, down_opts))
@@ -472,21 +469,17 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
     const auto& stmts =
         dir == Direction::kUp ? prepared.up.at(m.version) : prepared.down.at(m.version);
     AppliedStep step{m.version, m.name, m.file, dir, 0, 0, true, 0, false};
-    if (dir == Direction::kUp && s.pg() && m.operations) {
-      // A declarative migration on PostgreSQL: start + complete, so the same steps (shadow
-      // columns, dual-write triggers, batched backfill, NOT VALID + VALIDATE) keep locks short
-      // even when nobody runs two versions side by side.
+    const Procedure* proc = m.body ? m.body->procedure(s.backend()) : nullptr;
+    if (dir == Direction::kUp && proc != nullptr) {
+      // Its format applies it (a declarative migration on PostgreSQL: start + complete, so
+      // the same steps — shadow columns, dual-write triggers, batched backfill, NOT VALID +
+      // VALIDATE — keep locks short even when nobody runs two versions side by side).
       if (in_group) {
         TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
         in_group = false;
       }
       auto t = std::chrono::steady_clock::now();
-      TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
-      Status st;
-      bool completing =
-          active && active->version == m.version && active->phase == Phase::kCompleting;
-      if (!completing) st = expand::start_in(s, m.version).status();
-      if (st.ok()) st = expand::complete_in(s).status();
+      Status st = proc->apply(s, m);
       if (!st.ok()) {
         if (partial) *partial = report;
         return st.with_hint(st.hint().empty() ? "see `tandem status`" : st.hint());
@@ -563,18 +556,21 @@ Result<ApplyReport> run(const EngineOptions& options, Direction dir, const UpOpt
 
 }  // namespace
 
-Result<ApplyReport> up(const EngineOptions& options, const UpOptions& up_options,
-                       ApplyReport* partial) {
-  return run(options, Direction::kUp, up_options, DownOptions{}, partial);
+namespace engine {
+
+Result<ApplyReport> up(const EngineOptions& options, const Hooks& hooks,
+                       const UpOptions& up_options, ApplyReport* partial) {
+  return run(options, hooks, Direction::kUp, up_options, DownOptions{}, partial);
 }
 
-Result<ApplyReport> down(const EngineOptions& options, const DownOptions& down_options,
-                         ApplyReport* partial) {
+Result<ApplyReport> down(const EngineOptions& options, const Hooks& hooks,
+                         const DownOptions& down_options, ApplyReport* partial) {
   if (!down_options.to && down_options.steps < 1) {
     return Status::InvalidInput("--steps must be at least 1",
                                 "pass --steps N with N >= 1, or --to VERSION");
   }
-  return run(options, Direction::kDown, UpOptions{}, down_options, partial);
+  return run(options, hooks, Direction::kDown, UpOptions{}, down_options, partial);
 }
 
+}  // namespace engine
 }  // namespace tandem

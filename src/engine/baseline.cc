@@ -2,20 +2,21 @@
 
 #include <fmt/format.h>
 
+#include "engine/engine.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
-namespace tandem {
+namespace tandem::engine {
 
-Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
+Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const Hooks& hooks,
                                              const std::string& version) {
   if (version.empty() || version.find_first_not_of("0123456789") != std::string::npos) {
     return Status::InvalidInput(
         fmt::format("baseline version '{}' is not a number", version),
         "pass the version of the newest migration already reflected in the database");
   }
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "baseline", /*take_lock=*/true));
-  PreparedSet prepared = prepare(options, s->backend());
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "baseline", /*take_lock=*/true));
+  PreparedSet prepared = prepare(*s);
   if (!prepared.set.problems.empty()) {
     return Status::InvalidInput(fmt::format("{} problem(s) found, nothing was changed:\n{}",
                                             prepared.set.problems.size(),
@@ -82,4 +83,4 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
   return out;
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

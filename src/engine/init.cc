@@ -4,10 +4,11 @@
 
 #include <filesystem>
 
+#include "engine/engine.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
-namespace tandem {
+namespace tandem::engine {
 
 Status init(const EngineOptions& options) {
   std::error_code ec;
@@ -16,11 +17,11 @@ Status init(const EngineOptions& options) {
     return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()),
                                 "pass --dir with a writable folder");
   }
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "init", /*take_lock=*/true));
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, Hooks{}, "init", /*take_lock=*/true));
   if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
   Status st = s->ensure_state();
   if (!s->pg()) st = st.ok() ? s->conn->execute("COMMIT") : (s->conn->execute("ROLLBACK"), st);
   return st;
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "db/utf8.h"
-#include "tandem/expand.h"
 #include "tandem/migration.h"
 
 namespace tandem {
@@ -185,9 +184,11 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
   return m;
 }
 
-// A pgroll-format migration: sections stand for the operations' generated SQL.
-static Migration parse_declarative(const std::string& dir, const std::string& file, size_t ext_len,
-                                   const std::string& content, std::vector<Problem>& problems) {
+// A migration of a registered format: name, version and checksum as for SQL files, the rest
+// from the format.
+static Migration parse_other(const MigrationFormat& format, const std::string& dir,
+                             const std::string& file, size_t ext_len, const std::string& content,
+                             std::vector<Problem>& problems) {
   Migration m;
   m.file = file;
   m.path = join(dir, file);
@@ -195,10 +196,7 @@ static Migration parse_declarative(const std::string& dir, const std::string& fi
   m.version = canonical_version(std::string_view(file).substr(0, us));
   m.name = file.substr(us + 1, file.size() - us - 1 - ext_len);
   m.checksum = checksum(content);
-  m.up.present = m.down.present = true;
-  m.up.first_line = m.down.first_line = 1;
-  auto ops = expand::parse_operations(m.path, content, problems);
-  m.operations = std::make_shared<const OperationList>(std::move(ops));
+  format.parse(m, content, problems);
   return m;
 }
 
@@ -226,7 +224,7 @@ static bool utf8_problem(const std::string& path, const std::string& content,
 
 // Reads files[begin, end) into `out`.
 static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin,
-                       size_t end, MigrationSet& out) {
+                       size_t end, const Formats& formats, MigrationSet& out) {
   out.migrations.reserve(end - begin);
   std::string content;
   for (size_t i = begin; i < end; ++i) {
@@ -241,20 +239,21 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
       continue;
     }
     bool is_sql = file.size() > 4 && file.compare(file.size() - 4, 4, ".sql") == 0;
-    bool declarative = false;
-    for (const char* ext : {".yaml", ".yml", ".json"}) {
-      if (!versioned(file, ext)) continue;
-      declarative = true;
-      if (!read_file(path, content)) {
-        out.problems.push_back(
-            {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
-      } else if (!utf8_problem(path, content, out.problems)) {
-        out.migrations.push_back(
-            parse_declarative(dir, file, std::strlen(ext), content, out.problems));
+    bool other = false;
+    for (const auto& format : formats) {
+      for (const std::string& ext : format->extensions()) {
+        if (other || !versioned(file, ext)) continue;
+        other = true;
+        if (!read_file(path, content)) {
+          out.problems.push_back(
+              {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
+        } else if (!utf8_problem(path, content, out.problems)) {
+          out.migrations.push_back(
+              parse_other(*format, dir, file, ext.size(), content, out.problems));
+        }
       }
-      break;
     }
-    if (declarative) continue;
+    if (other) continue;
     if (!is_sql) continue;  // README.md, .gitkeep, … are not migrations
     if (!versioned(file, ".sql")) {
       out.problems.push_back(
@@ -281,7 +280,7 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
   }
 }
 
-MigrationSet load_migrations(const std::string& dir) {
+MigrationSet load_migrations(const std::string& dir, const Formats& formats) {
   MigrationSet set;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -306,9 +305,9 @@ MigrationSet load_migrations(const std::string& dir) {
   MigrationSet second;
   std::thread worker;
   if (half < files.size()) {
-    worker = std::thread([&] { read_files(dir, files, half, files.size(), second); });
+    worker = std::thread([&] { read_files(dir, files, half, files.size(), formats, second); });
   }
-  read_files(dir, files, 0, half, set);
+  read_files(dir, files, 0, half, formats, set);
   if (worker.joinable()) {
     worker.join();
     set.migrations.reserve(set.migrations.size() + second.migrations.size());

@@ -7,9 +7,10 @@
 #include <ctime>
 #include <filesystem>
 
+#include "engine/engine.h"
 #include "tandem/engine.h"
 
-namespace tandem {
+namespace tandem::engine {
 namespace {
 
 // Adds 1 to a decimal string of any length.
@@ -93,4 +94,4 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
   return path;
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

@@ -1,19 +1,20 @@
 // plan: the statements up/down would run, computed exactly as they would, running nothing.
 
+#include "engine/engine.h"
 #include "engine/selection.h"
 #include "engine/session.h"
-#include "expand/lifecycle.h"
 #include "tandem/engine.h"
 
 #include <fmt/format.h>
 
-namespace tandem {
+namespace tandem::engine {
 namespace {
 
-Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Direction dir,
-                                           const UpOptions& up_opts, const DownOptions& down_opts) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "plan", /*take_lock=*/false));
-  PreparedSet prepared = prepare(options, s->backend());
+Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, const Hooks& hooks,
+                                           Direction dir, const UpOptions& up_opts,
+                                           const DownOptions& down_opts) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "plan", /*take_lock=*/false));
+  PreparedSet prepared = prepare(*s);
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (exists) {
@@ -49,8 +50,9 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Directi
     pm.transactional = !runs_outside_transaction(m, stmts) && !(p.row && !p.row->transactional);
     pm.resume_from = p.resume_from;
     pm.statements = stmts;
-    if (dir == Direction::kUp && s->pg() && m.operations) {
-      pm.statements = expand::planned_statements(*s, m);
+    const Procedure* proc = m.body ? m.body->procedure(s->backend()) : nullptr;
+    if (dir == Direction::kUp && proc != nullptr) {
+      pm.statements = proc->plan(*s, m);
       pm.transactional = false;
     }
     out.push_back(std::move(pm));
@@ -60,14 +62,14 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, Directi
 
 }  // namespace
 
-Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options,
+Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options, const Hooks& hooks,
                                               const UpOptions& up_options) {
-  return plan(options, Direction::kUp, up_options, DownOptions{});
+  return plan(options, hooks, Direction::kUp, up_options, DownOptions{});
 }
 
-Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options,
+Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options, const Hooks& hooks,
                                                 const DownOptions& down_options) {
-  return plan(options, Direction::kDown, UpOptions{}, down_options);
+  return plan(options, hooks, Direction::kDown, UpOptions{}, down_options);
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

@@ -2,14 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "engine/engine.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
-namespace tandem {
+namespace tandem::engine {
 
-Result<std::vector<RepairAction>> repair(const EngineOptions& options) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "repair", /*take_lock=*/true));
-  MigrationSet set = load_migrations(options.dir);
+Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hooks& hooks) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "repair", /*take_lock=*/true));
+  MigrationSet set = load_migrations(options.dir, hooks.formats);
   // A misnamed or unreadable file would look like a missing one and lose its history row.
   if (!set.problems.empty()) {
     std::vector<Problem> blocking;
@@ -74,4 +75,4 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options) {
   return actions;
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

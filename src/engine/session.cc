@@ -2,8 +2,6 @@
 
 #include "engine/session.h"
 
-#include "tandem/expand.h"
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -21,6 +19,7 @@ const Migration* PreparedSet::find(const std::string& version) const {
 }
 
 Result<std::unique_ptr<Session>> Session::open_postgres(const EngineOptions& options,
+                                                        const Hooks& hooks,
                                                         const std::string& command, bool take_lock,
                                                         const std::string& why,
                                                         const std::string& hint) {
@@ -29,13 +28,14 @@ Result<std::unique_ptr<Session>> Session::open_postgres(const EngineOptions& opt
     return Status::InvalidInput(fmt::format("`tandem {}` needs PostgreSQL: {}", command, why),
                                 hint);
   }
-  return open(options, command, take_lock);
+  return open(options, hooks, command, take_lock);
 }
 
-Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options,
+Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, const Hooks& hooks,
                                                const std::string& command, bool take_lock) {
   auto s = std::make_unique<Session>();
   s->options = options;
+  s->hooks = hooks;
   s->command = command;
   char host[256] = "";
   gethostname(host, sizeof host - 1);
@@ -168,22 +168,20 @@ Status Session::fence() {
   return Status::Ok();
 }
 
-PreparedSet prepare(const EngineOptions& options, db::Backend backend) {
+PreparedSet prepare(Session& s) {
   PreparedSet p;
-  p.set = load_migrations(options.dir);
+  p.set = load_migrations(s.options.dir, s.hooks.formats);
+  db::Backend backend = s.backend();
   for (const Migration& m : p.set.migrations) {
-    if (m.operations) {
-      // Every fragment of SQL the file supplies, checked by this backend's parser first.
-      for (Problem& bad : expand::check_fragments(backend, m)) p.set.problems.push_back(bad);
-      // On PostgreSQL `up` runs a declarative migration as start + complete, planned against
-      // the catalog when it is reached; direct mode is SQLite's.
-      std::vector<Problem> pg_ignored;
-      p.up[m.version] = expand::direct_statements(
-          backend, m, Direction::kUp,
-          backend == db::Backend::kPostgres ? pg_ignored : p.set.problems);
-      // A declarative migration that cannot be reverted is a problem only for `down`.
+    if (m.body) {
+      for (Problem& bad : m.body->check(m, backend)) p.set.problems.push_back(std::move(bad));
+      // A migration `up` applies by a procedure of its own has no statements to split here.
+      p.up[m.version] = m.body->procedure(backend) != nullptr
+                            ? std::vector<Statement>{}
+                            : m.body->statements(m, Direction::kUp, *s.conn, p.set.problems);
+      // One that cannot be reverted is a problem only for `down`.
       std::vector<Problem> down_problems;
-      p.down[m.version] = expand::direct_statements(backend, m, Direction::kDown, down_problems);
+      p.down[m.version] = m.body->statements(m, Direction::kDown, *s.conn, down_problems);
       if (!down_problems.empty()) {
         p.down_unavailable[m.version] = down_problems.front();
         p.down[m.version].clear();

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "engine/advisory_lock.h"
+#include "engine/hooks.h"
 #include "engine/state.h"
 #include "tandem/engine.h"
 #include "tandem/env.h"
@@ -19,6 +20,7 @@ namespace tandem {
 // are applied at open; the lock is taken only when asked.
 struct Session {
   EngineOptions options;
+  Hooks hooks;          // formats and gates of the layers above
   std::string command;  // the tandem command this session runs ("up", "start", …)
   std::unique_ptr<db::Connection> conn;
   std::unique_ptr<AdvisoryLock> lock;
@@ -36,11 +38,12 @@ struct Session {
   }
 
   // `command` names the process in pg_stat_activity ("tandem up (pid 123@host)").
-  static Result<std::unique_ptr<Session>> open(const EngineOptions& options,
+  static Result<std::unique_ptr<Session>> open(const EngineOptions& options, const Hooks& hooks,
                                                const std::string& command, bool take_lock);
   // open() for a command that exists only on PostgreSQL; on another database an error
   // "`tandem <command>` needs PostgreSQL: <why>" with `hint`, before connecting.
   static Result<std::unique_ptr<Session>> open_postgres(const EngineOptions& options,
+                                                        const Hooks& hooks,
                                                         const std::string& command, bool take_lock,
                                                         const std::string& why,
                                                         const std::string& hint = {});
@@ -95,8 +98,9 @@ struct PreparedSet {
   const Migration* find(const std::string& version) const;
 };
 
-// Reads and splits the folder; every file and statement problem lands in set.problems.
-PreparedSet prepare(const EngineOptions& options, db::Backend backend);
+// Reads the folder with the session's formats and splits every migration for its backend; every
+// file and statement problem lands in set.problems.
+PreparedSet prepare(Session& s);
 
 struct HistoryCheck {
   bool allow_out_of_order = false;

@@ -73,6 +73,11 @@ struct ActiveMigration {
   std::string base;         // the catalog snapshot (JSON) start planned from
 };
 
+// The name of `version`'s schema in the managed `schema`: "public" + "7" → "public_7".
+inline std::string version_schema_name(const std::string& schema, const std::string& version) {
+  return schema + "_" + version;
+}
+
 class State {
  public:
   // The layout this build writes. 1: migrations, events, meta (and active / backfill_jobs,

@@ -5,17 +5,17 @@
 #include <future>
 #include <map>
 
+#include "engine/engine.h"
 #include "engine/session.h"
-#include "expand/version_schema.h"
 #include "tandem/engine.h"
 
-namespace tandem {
+namespace tandem::engine {
 
-Result<StatusReport> status(const EngineOptions& options) {
+Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
   // Read the folder while the database answers: on a 10,000-file project both take tens of ms.
   std::future<MigrationSet> files_future =
-      std::async(std::launch::async, load_migrations, options.dir);
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "status", /*take_lock=*/false));
+      std::async(std::launch::async, [&] { return load_migrations(options.dir, hooks.formats); });
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "status", /*take_lock=*/false));
   StatusReport report;
   report.database = s->conn->describe();
   report.backend = s->pg() ? "postgres" : "sqlite";
@@ -32,8 +32,8 @@ Result<StatusReport> status(const EngineOptions& options) {
     TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s->state->active());
     if (active) {
       report.active_migration = active->version + ":" + phase_name(active->phase);
-      report.active_old_schema = expand::version_schema_name(options.schema, active->previous);
-      report.active_new_schema = expand::version_schema_name(options.schema, active->version);
+      report.active_old_schema = version_schema_name(options.schema, active->previous);
+      report.active_new_schema = version_schema_name(options.schema, active->version);
     }
   }
   std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)>
@@ -116,4 +116,4 @@ Result<StatusReport> status(const EngineOptions& options) {
   return report;
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

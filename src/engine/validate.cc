@@ -1,13 +1,14 @@
 // validate: every problem of the folder, and of the folder against the history; changes nothing.
 
+#include "engine/engine.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
-namespace tandem {
+namespace tandem::engine {
 
-Result<std::vector<Problem>> validate(const EngineOptions& options) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "validate", /*take_lock=*/false));
-  PreparedSet prepared = prepare(options, s->backend());
+Result<std::vector<Problem>> validate(const EngineOptions& options, const Hooks& hooks) {
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "validate", /*take_lock=*/false));
+  PreparedSet prepared = prepare(*s);
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (exists) {
@@ -20,4 +21,4 @@ Result<std::vector<Problem>> validate(const EngineOptions& options) {
   return problems;
 }
 
-}  // namespace tandem
+}  // namespace tandem::engine

@@ -83,8 +83,9 @@ std::string column_sql(const ColumnSpec& c, db::Backend backend) {
 
 std::vector<Problem> check_fragments(db::Backend backend, const Migration& m) {
   std::vector<Problem> out;
-  if (!m.operations) return out;
-  for (const auto& op : *m.operations) {
+  const OperationList* ops = operations_of(m);
+  if (ops == nullptr) return out;
+  for (const auto& op : *ops) {
     for (const Fragment& f : op->fragments()) {
       if (f.two_version_only && backend != db::Backend::kPostgres) continue;
       Status st = db::check_fragment(backend, f.kind, f.text);
@@ -94,12 +95,6 @@ std::vector<Problem> check_fragments(db::Backend backend, const Migration& m) {
     }
   }
   return out;
-}
-
-std::string sql_literal(const std::string& text) {
-  std::string out = "'";
-  for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
-  return out + "'";
 }
 
 std::string ident_list(const std::vector<std::string>& names) {

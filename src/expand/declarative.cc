@@ -90,29 +90,32 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
   return ops;
 }
 
-std::vector<Statement> direct_statements(db::Backend backend, const Migration& m, Direction dir,
-                                         std::vector<Problem>& problems) {
+std::vector<Statement> direct_statements(const db::Dialect& dialect, const Migration& m,
+                                         Direction dir, std::vector<Problem>& problems) {
   std::vector<Statement> out;
-  if (!m.operations) return out;
+  const OperationList* list = operations_of(m);
+  if (list == nullptr) return out;
   // Nothing is generated from a fragment this backend's parser does not accept (the caller
   // reports check_fragments' problems).
-  if (!check_fragments(backend, m).empty()) return out;
-  const OperationList& ops = *m.operations;
+  if (!check_fragments(dialect.backend(), m).empty()) return out;
+  const OperationList& ops = *list;
   for (size_t k = 0; k < ops.size(); ++k) {
     const Operation& op = *ops[dir == Direction::kUp ? k : ops.size() - 1 - k];
-    Result<OperationSql> sql = dir == Direction::kUp ? op.up(backend) : op.down(backend);
+    Result<OperationSql> sql = dir == Direction::kUp ? op.up(dialect) : op.down(dialect);
     if (!sql.ok()) {
       problems.push_back({dir == Direction::kUp ? "bad_operation" : "irreversible", m.path,
                           op.line(), 0, sql.status().message(), sql.status().hint()});
       continue;
     }
-    for (std::string& text : sql->statements) {
+    for (size_t i = 0; i < sql->statements.size(); ++i) {
       Statement st;
-      st.sql = std::move(text);
+      st.sql = std::move(sql->statements[i]);
       st.line = op.line();
       st.column = 1;
       st.transactional = sql->transactional;
       st.concurrent_index = sql->concurrent_index;
+      if (auto action = sql->actions.find(i); action != sql->actions.end())
+        st.action = action->second;
       out.push_back(std::move(st));
     }
   }

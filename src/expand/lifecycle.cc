@@ -32,23 +32,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Opens a locked PostgreSQL session; SQLite has no version schemas.
-Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
-  TANDEM_ASSIGN_OR_RETURN(
-      auto s, Session::open_postgres(
-                  options, command, /*take_lock=*/true,
-                  "two live schema versions are built from schemas and views",
-                  "on SQLite, apply declarative migrations with `tandem up` (direct mode)"));
-  // Every statement of start/complete/rollback, view DDL included, waits at most lock_timeout.
-  TANDEM_RETURN_IF_ERROR(s->conn->execute_script(s->timeouts_sql(/*local=*/false)));
-  return s;
-}
-
 // The plan of `m` from the catalog snapshot `base` (JSON) taken when its start began.
 Result<TwoVersionPlan> plan_for(const EngineOptions& options, const Migration& m,
-                                const std::string& previous, const std::string& base) {
+                                const std::string& previous, const std::string& base,
+                                const db::Dialect& dialect) {
   TANDEM_ASSIGN_OR_RETURN(Catalog catalog, catalog_from_json(base));
-  return plan_two_version(m, options.schema, previous, catalog);
+  return plan_two_version(m, options.schema, previous, catalog, dialect);
 }
 
 // Runs `fn` (view DDL) again after a lock_timeout, like the operations' statements.
@@ -213,7 +202,8 @@ Result<TwoVersionPlan> enter_phase(Session& s, const ActiveMigration& active,
     TANDEM_ASSIGN_OR_RETURN(Catalog now, read_catalog(*s.conn, s.options.schema));
     base = to_json(now);
   }
-  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan, plan_for(s.options, *m, active.previous, base));
+  TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
+                          plan_for(s.options, *m, active.previous, base, *s.conn));
   TANDEM_RETURN_IF_ERROR(s.state->set_phase(phase));
   return plan;
 }
@@ -234,15 +224,15 @@ LifecycleReport report(const Migration& m, const std::string& step, const std::s
 Result<std::optional<ActivePlan>> active_plan(Session& s) {
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   if (!active) return std::optional<ActivePlan>();
-  PreparedSet prepared = prepare(s.options, s.backend());
+  PreparedSet prepared = prepare(s);
   const Migration* m = prepared.find(active->version);
-  if (m == nullptr || m->checksum != active->checksum || !m->operations) {
+  if (m == nullptr || m->checksum != active->checksum || !operations_of(*m)) {
     return Status::InvalidInput(
         fmt::format("{} changed or disappeared since `tandem start`", active->file),
         "restore the file as it was started");
   }
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
-                          plan_for(s.options, *m, active->previous, active->base));
+                          plan_for(s.options, *m, active->previous, active->base, *s.conn));
   return std::optional<ActivePlan>(
       ActivePlan{active->version, active->file, active->phase, std::move(plan)});
 }
@@ -270,7 +260,7 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
   Status why = base.status();
   std::optional<TwoVersionPlan> plan;
   if (base.ok()) {
-    auto planned = plan_two_version(m, s.options.schema, base->previous, base->catalog);
+    auto planned = plan_two_version(m, s.options.schema, base->previous, base->catalog, *s.conn);
     if (planned.ok()) {
       plan = std::move(*planned);
     } else {
@@ -309,17 +299,11 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
   return out;
 }
 
-Result<LifecycleReport> start(const EngineOptions& options,
-                              const std::optional<std::string>& version) {
-  TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "start"));
-  return start_in(*session, version);
-}
-
 Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
   TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
-  PreparedSet prepared = prepare(options, s.backend());
+  PreparedSet prepared = prepare(s);
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool have_history, s.state->exists());
   if (have_history) {
@@ -366,7 +350,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
           "see `tandem status`");
     }
   }
-  if (m == nullptr || !m->operations) {
+  if (m == nullptr || !operations_of(*m)) {
     return Status::InvalidInput(
         fmt::format("{} is not a declarative migration", m ? m->file : "the active migration"),
         "`tandem start` runs .yaml/.json migrations; apply .sql ones with `tandem up`");
@@ -385,7 +369,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
       return now.status();
     }));
   }
-  auto plan = plan_for(options, *m, previous, base);
+  auto plan = plan_for(options, *m, previous, base, *s.conn);
   if (!plan.ok()) {
     problems.push_back({"two_version", "", 0, 0, plan.status().message(), plan.status().hint()});
   } else if (!active && !options.allow_unsafe) {
@@ -436,11 +420,6 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
                          old_schema, new_schema, ms_since(t0)};
 }
 
-Result<LifecycleReport> complete(const EngineOptions& options) {
-  TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "complete"));
-  return complete_in(*session);
-}
-
 Result<LifecycleReport> complete_in(Session& s) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
@@ -454,7 +433,7 @@ Result<LifecycleReport> complete_in(Session& s) {
                                     ? "run `tandem start` again to finish starting it"
                                     : "start one with `tandem start`");
   }
-  PreparedSet prepared = prepare(options, s.backend());
+  PreparedSet prepared = prepare(s);
   const Migration* m = nullptr;
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
@@ -487,10 +466,9 @@ Result<LifecycleReport> complete_in(Session& s) {
   return report(*m, "completed", options.schema, active->previous, t0);
 }
 
-Result<LifecycleReport> rollback(const EngineOptions& options) {
+Result<LifecycleReport> rollback_in(Session& s) {
   auto t0 = Clock::now();
-  TANDEM_ASSIGN_OR_RETURN(auto session, open(options, "rollback"));
-  Session& s = *session;
+  const EngineOptions& options = s.options;
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   if (!active) return Status::InvalidInput("no migration is active", "see `tandem status`");
   if (active->phase == Phase::kCompleting) {
@@ -498,7 +476,7 @@ Result<LifecycleReport> rollback(const EngineOptions& options) {
         fmt::format("migration {} is part-way through complete", active->version),
         "run `tandem complete` again to finish it");
   }
-  PreparedSet prepared = prepare(options, s.backend());
+  PreparedSet prepared = prepare(s);
   const Migration* m = nullptr;
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,

@@ -1,6 +1,6 @@
 #pragma once
-// start / complete on a session that already holds the migration lock, for `tandem up`, which
-// runs a declarative migration on PostgreSQL as start + complete.
+// The two-version lifecycle on an open session: start, complete, rollback, and what `plan` and
+// `verify` need to know about the active migration.
 
 #include <optional>
 #include <string>
@@ -35,7 +35,13 @@ Result<PlanBase> plan_base(Session& s);
 // applied first comes back as one comment saying so.
 std::vector<Statement> planned_statements(Session& s, const Migration& m);
 
+// start, complete and rollback on a session that holds the migration lock, PostgreSQL (the
+// commands layer opens it; `tandem up` runs start_in + complete_in for a declarative migration).
 Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version);
 Result<LifecycleReport> complete_in(Session& s);
+Result<LifecycleReport> rollback_in(Session& s);
+
+// `tandem version-schema` on a session (read only).
+Result<VersionSchema> version_schema_in(Session& s, const std::optional<std::string>& version);
 
 }  // namespace tandem::expand

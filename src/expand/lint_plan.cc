@@ -14,8 +14,8 @@ namespace {
 // "`tandem start` (add_column)": the phase and the operation on the step's line.
 std::string origin(const Migration& m, const Step& step, const char* phase) {
   std::string kind = "dual-write trigger";
-  if (step.line != 0 && m.operations) {
-    for (const auto& op : *m.operations)
+  if (step.line != 0 && operations_of(m)) {
+    for (const auto& op : *operations_of(m))
       if (op->line() == step.line) kind = op->kind();
   }
   return fmt::format("`tandem {}` ({})", phase, kind);
@@ -56,29 +56,6 @@ Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPla
   std::vector<Problem> out = lint::parse_problems(report);
   for (Problem& p : lint::unsafe_findings(report)) out.push_back(std::move(p));
   return out;
-}
-
-Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
-                                                   std::vector<lint::Source> sources,
-                                                   std::vector<std::string>& notes) {
-  TANDEM_ASSIGN_OR_RETURN(
-      auto s, Session::open_postgres(options, "lint --plan", /*take_lock=*/false,
-                                     "it plans declarative migrations against its tables",
-                                     "give --db postgres://… (it is only read)"));
-  PreparedSet prepared = prepare(options, s->backend());
-  TANDEM_ASSIGN_OR_RETURN(PlanBase base, plan_base(*s));
-  for (const Pick& p : select_up(prepared, base.history, UpOptions{})) {
-    const Migration& m = *p.migration;
-    if (!m.operations) continue;
-    auto plan = plan_two_version(m, options.schema, base.previous, base.catalog);
-    if (!plan.ok()) {
-      notes.push_back(fmt::format("{}: not planned: {}", m.path, plan.status().message()));
-      continue;
-    }
-    std::erase_if(sources, [&](const lint::Source& src) { return src.file == m.path; });
-    for (lint::Source& src : plan_sources(m, *plan)) sources.push_back(std::move(src));
-  }
-  return sources;
 }
 
 }  // namespace tandem::expand

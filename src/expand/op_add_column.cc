@@ -20,7 +20,8 @@ class AddColumn final : public Operation {
   std::optional<std::string> up_sql;
 
   std::string kind() const override { return "add_column"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     std::string t = db::quote_ident(table), c = db::quote_ident(column.name);
     bool sqlite = backend == db::Backend::kSqlite;
     // Existing rows get `up`: add the column without NOT NULL, fill it, then enforce it.
@@ -37,7 +38,7 @@ class AddColumn final : public Operation {
     if (fill_then_enforce && !sqlite) {
       out.statements.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", t, c));
     } else if (fill_then_enforce) {
-      out.statements.push_back(sqlite_set_not_null(table, column.name, true));
+      out.add(sqlite_set_not_null(table, column.name, true));
     }
     if (sqlite && column.unique) {
       out.statements.push_back(
@@ -46,7 +47,7 @@ class AddColumn final : public Operation {
     }
     return out;
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return OperationSql{{fmt::format("ALTER TABLE {} DROP COLUMN {}", db::quote_ident(table),
                                      db::quote_ident(column.name))},
                         true};

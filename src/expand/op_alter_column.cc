@@ -40,7 +40,8 @@ class AlterColumn final : public Operation {
 
   bool needs_shadow() const { return type || nullable || check || unique_name || references; }
 
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     std::string t = db::quote_ident(table), c = db::quote_ident(column);
     if (backend == db::Backend::kSqlite) return sqlite_up();
     if (type || check || unique_name || references) {
@@ -73,8 +74,8 @@ class AlterColumn final : public Operation {
               : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", t, c));
     }
     if (comment) {
-      out.statements.push_back(
-          fmt::format("COMMENT ON COLUMN {}.{} IS {}", t, c, sql_literal(*comment)));
+      TANDEM_ASSIGN_OR_RETURN(std::string text, dialect.literal(*comment));
+      out.statements.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}", t, c, text));
     }
     if (new_name) {
       out.statements.push_back(
@@ -83,7 +84,8 @@ class AlterColumn final : public Operation {
     return out;
   }
 
-  Result<OperationSql> down(db::Backend backend) const override {
+  Result<OperationSql> down(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     bool rename_only = new_name && !nullable && !has_default && !comment && !needs_shadow();
     if (rename_only) return rename(*new_name, column);
     if (has_default || comment || new_name || type || check || unique_name || references) {
@@ -92,7 +94,9 @@ class AlterColumn final : public Operation {
     }
     std::string t = db::quote_ident(table), c = db::quote_ident(column);
     if (nullable && !*nullable && backend == db::Backend::kSqlite) {
-      return OperationSql{{sqlite_set_not_null(table, column, false)}, true};
+      OperationSql out;
+      out.add(sqlite_set_not_null(table, column, false));
+      return out;
     }
     if (nullable && !*nullable)
       return OperationSql{{fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", t, c)},
@@ -125,14 +129,14 @@ class AlterColumn final : public Operation {
                         : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq, sq));
       }
       if (comment) {
-        out.start.statements.push_back(
-            fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, sq, sql_literal(*comment)));
+        TANDEM_ASSIGN_OR_RETURN(std::string text, m.sql().literal(*comment));
+        out.start.statements.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, sq, text));
       }
       return out;
     }
     if (!needs_shadow()) {
       TANDEM_RETURN_IF_ERROR(m.claim(t->physical, c->source, op));
-      return view_only(*t, *c, final_name);
+      return view_only(m, *t, *c, final_name);
     }
 
     TwoVersionSql out;
@@ -179,7 +183,7 @@ class AlterColumn final : public Operation {
                                        references->on_delete});
     }
     if (!spec.columns.empty() || !spec.add_checks.empty() || !spec.add_foreign_keys.empty())
-      out.statements.push_back(sqlite_rebuild_statement(spec));
+      out.add(sqlite_rebuild(spec));
     if (unique_name) {
       out.statements.push_back(fmt::format("CREATE UNIQUE INDEX {} ON {} ({})",
                                            db::quote_ident(*unique_name), db::quote_ident(table),
@@ -199,7 +203,7 @@ class AlterColumn final : public Operation {
   }
 
   // Rename, default, comment: the new version's view changes now, the table at complete.
-  Result<TwoVersionSql> view_only(TableView& t, ViewColumn& c,
+  Result<TwoVersionSql> view_only(TwoVersionModel& m, TableView& t, ViewColumn& c,
                                   const std::string& final_name) const {
     std::string tq = db::quote_ident(t.physical), fq = db::quote_ident(final_name);
     TwoVersionSql out;
@@ -216,8 +220,8 @@ class AlterColumn final : public Operation {
               : fmt::format("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT", tq, fq));
     }
     if (comment) {
-      complete.push_back(
-          fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, fq, sql_literal(*comment)));
+      TANDEM_ASSIGN_OR_RETURN(std::string text, m.sql().literal(*comment));
+      complete.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, fq, text));
     }
     c.name = final_name;
     return out;

@@ -20,38 +20,52 @@ class AlterEnum final : public Operation {
   std::string from, to;
 
   std::string kind() const override { return "alter_enum"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     if (backend == db::Backend::kSqlite) {
       return Status::InvalidInput(fmt::format("alter_enum {}: SQLite has no enum types", type),
                                   "use a CHECK constraint on a text column there");
     }
     if (add) {
-      std::string sql = fmt::format("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}",
-                                    db::quote_ident(type), sql_literal(*add));
-      if (before) sql += " BEFORE " + sql_literal(*before);
-      if (after) sql += " AFTER " + sql_literal(*after);
+      TANDEM_ASSIGN_OR_RETURN(std::string value, dialect.literal(*add));
+      std::string sql =
+          fmt::format("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}", db::quote_ident(type), value);
+      if (before) {
+        TANDEM_ASSIGN_OR_RETURN(std::string lit, dialect.literal(*before));
+        sql += " BEFORE " + lit;
+      }
+      if (after) {
+        TANDEM_ASSIGN_OR_RETURN(std::string lit, dialect.literal(*after));
+        sql += " AFTER " + lit;
+      }
       return OperationSql{{sql}, false};
     }
-    return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
-                                     sql_literal(from), sql_literal(to))},
-                        true};
+    return rename_value(dialect, from, to);
   }
   // ADD VALUE at start (both versions may then see the value; PostgreSQL cannot drop it again,
   // so rollback leaves it); RENAME VALUE at complete, when the old version is gone.
-  Result<TwoVersionSql> two_version(TwoVersionModel&) const override {
-    TANDEM_ASSIGN_OR_RETURN(OperationSql sql, up(db::Backend::kPostgres));
+  Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(OperationSql sql, up(m.sql()));
     TwoVersionSql out;
     (add ? out.start : out.complete) = sql;
     return out;
   }
-  Result<OperationSql> down(db::Backend backend) const override {
+  Result<OperationSql> down(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     if (add)
       return irreversible(
           fmt::format("alter_enum {}: PostgreSQL cannot remove an enum value", type));
     if (backend == db::Backend::kSqlite) return irreversible("SQLite has no enum types");
-    return OperationSql{{fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type),
-                                     sql_literal(to), sql_literal(from))},
-                        true};
+    return rename_value(dialect, to, from);
+  }
+
+ private:
+  Result<OperationSql> rename_value(const db::Dialect& dialect, const std::string& old_value,
+                                    const std::string& new_value) const {
+    TANDEM_ASSIGN_OR_RETURN(std::string o, dialect.literal(old_value));
+    TANDEM_ASSIGN_OR_RETURN(std::string n, dialect.literal(new_value));
+    return OperationSql{
+        {fmt::format("ALTER TYPE {} RENAME VALUE {} TO {}", db::quote_ident(type), o, n)}, true};
   }
 };
 

@@ -28,7 +28,8 @@ class CreateConstraint final : public Operation {
   std::map<std::string, std::string> up_sql, down_sql;
 
   std::string kind() const override { return "create_constraint"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     std::string t = db::quote_ident(table), n = db::quote_ident(name);
     if (backend == db::Backend::kSqlite) {
       if (type == "unique") {
@@ -43,7 +44,9 @@ class CreateConstraint final : public Operation {
       } else {
         spec.add_foreign_keys.push_back({name, columns, ref_table, ref_columns, on_delete});
       }
-      return OperationSql{{sqlite_rebuild_statement(spec)}, true};
+      OperationSql out;
+      out.add(sqlite_rebuild(spec));
+      return out;
     }
     if (type == "unique") {
       return OperationSql{
@@ -115,10 +118,13 @@ class CreateConstraint final : public Operation {
     }
     return out;
   }
-  Result<OperationSql> down(db::Backend backend) const override {
+  Result<OperationSql> down(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     if (backend == db::Backend::kSqlite) {
       if (type == "unique") return OperationSql{{"DROP INDEX " + db::quote_ident(name)}, true};
-      return OperationSql{{sqlite_drop_constraint(table, name)}, true};
+      OperationSql out;
+      out.add(sqlite_drop_constraint(table, name));
+      return out;
     }
     return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
                                      db::quote_ident(name))},

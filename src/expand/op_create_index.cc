@@ -17,7 +17,8 @@ class CreateIndex final : public Operation {
   bool unique = false;
 
   std::string kind() const override { return "create_index"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     std::string cols = ident_list(columns);
     bool pg = backend == db::Backend::kPostgres;
     if (!pg && ((!method.empty() && method != "btree") || !storage.empty())) {
@@ -49,13 +50,14 @@ class CreateIndex final : public Operation {
       TANDEM_ASSIGN_OR_RETURN(physical.predicate,
                               rewrite_column_refs(predicate, column_sources(*t)));
     }
-    TANDEM_ASSIGN_OR_RETURN(OperationSql build, physical.up(db::Backend::kPostgres));
+    TANDEM_ASSIGN_OR_RETURN(OperationSql build, physical.up(m.sql()));
     TwoVersionSql out;
     out.start = build;
     out.rollback = {{"DROP INDEX CONCURRENTLY IF EXISTS " + db::quote_ident(name)}, false};
     return out;
   }
-  Result<OperationSql> down(db::Backend backend) const override {
+  Result<OperationSql> down(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     bool pg = backend == db::Backend::kPostgres;
     return OperationSql{
         {fmt::format("DROP INDEX {}{}", pg ? "CONCURRENTLY " : "", db::quote_ident(name))}, !pg};

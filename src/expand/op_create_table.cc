@@ -14,7 +14,8 @@ class CreateTable final : public Operation {
   std::vector<ColumnSpec> columns;
 
   std::string kind() const override { return "create_table"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     std::string defs;
     std::string pk;
     for (const ColumnSpec& c : columns) {
@@ -24,7 +25,7 @@ class CreateTable final : public Operation {
     if (!pk.empty()) defs += ",\n  PRIMARY KEY (" + pk + ")";
     return OperationSql{{fmt::format("CREATE TABLE {} ({}\n)", db::quote_ident(name), defs)}, true};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return OperationSql{{"DROP TABLE " + db::quote_ident(name)}, true};
   }
   // A new table is invisible to the old version (its schema has no view of it).
@@ -33,7 +34,7 @@ class CreateTable final : public Operation {
       return Status::InvalidInput(fmt::format("create_table: table \"{}\" already exists", name),
                                   "pick another name, or drop the table in an earlier migration");
     }
-    TANDEM_ASSIGN_OR_RETURN(OperationSql create, up(db::Backend::kPostgres));
+    TANDEM_ASSIGN_OR_RETURN(OperationSql create, up(m.sql()));
     TableView view{name, name, {}};
     for (const ColumnSpec& c : columns) view.columns.push_back({c.name, c.name});
     m.after.push_back(std::move(view));

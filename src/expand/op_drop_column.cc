@@ -14,12 +14,12 @@ class DropColumn final : public Operation {
   std::string table, column;
   std::optional<std::string> down_sql;
   std::string kind() const override { return "drop_column"; }
-  Result<OperationSql> up(db::Backend) const override {
+  Result<OperationSql> up(const db::Dialect&) const override {
     return OperationSql{{fmt::format("ALTER TABLE {} DROP COLUMN {}", db::quote_ident(table),
                                      db::quote_ident(column))},
                         true};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return irreversible(fmt::format(
         "drop_column {}.{} cannot be reverted in direct mode: its values are gone", table, column));
   }

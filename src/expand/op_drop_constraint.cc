@@ -14,15 +14,18 @@ class DropConstraint final : public Operation {
  public:
   std::string table, name;
   std::string kind() const override { return "drop_constraint"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     if (backend == db::Backend::kSqlite) {
-      return OperationSql{{sqlite_drop_constraint(table, name)}, true};
+      OperationSql out;
+      out.add(sqlite_drop_constraint(table, name));
+      return out;
     }
     return OperationSql{{fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", db::quote_ident(table),
                                      db::quote_ident(name))},
                         true};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return irreversible("drop_constraint " + name +
                         " cannot be reverted: the file does not hold its definition");
   }

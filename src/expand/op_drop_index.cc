@@ -11,12 +11,13 @@ class DropIndex final : public Operation {
  public:
   std::string name;
   std::string kind() const override { return "drop_index"; }
-  Result<OperationSql> up(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     bool pg = backend == db::Backend::kPostgres;
     return OperationSql{
         {std::string("DROP INDEX ") + (pg ? "CONCURRENTLY " : "") + db::quote_ident(name)}, !pg};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return irreversible("drop_index " + name +
                         " cannot be reverted: the file does not hold the index definition");
   }

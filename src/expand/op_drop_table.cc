@@ -10,10 +10,10 @@ class DropTable final : public Operation {
  public:
   std::string name;
   std::string kind() const override { return "drop_table"; }
-  Result<OperationSql> up(db::Backend) const override {
+  Result<OperationSql> up(const db::Dialect&) const override {
     return OperationSql{{"DROP TABLE " + db::quote_ident(name)}, true};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return irreversible("drop_table " + name +
                         " cannot be reverted in direct mode: its rows are gone");
   }

@@ -12,8 +12,12 @@ class RawSql final : public Operation {
   std::optional<std::string> down_sql;
   bool on_complete = false;
   std::string kind() const override { return "sql"; }
-  Result<OperationSql> up(db::Backend backend) const override { return split(backend, up_sql); }
-  Result<OperationSql> down(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
+    return split(backend, up_sql);
+  }
+  Result<OperationSql> down(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     if (!down_sql || down_sql->empty()) return irreversible("this sql operation has no `down`");
     return split(backend, *down_sql);
   }
@@ -59,18 +63,16 @@ class RawSql final : public Operation {
 
 }  // namespace
 
-std::vector<lint::Source> written_sql(const Migration& m) {
-  std::vector<lint::Source> out;
-  if (!m.operations) return out;
-  for (const auto& op : *m.operations) {
+std::vector<WrittenSql> written_sql(const Migration& m) {
+  std::vector<WrittenSql> out;
+  const OperationList* ops = operations_of(m);
+  if (ops == nullptr) return out;
+  for (const auto& op : *ops) {
     const auto* raw = dynamic_cast<const RawSql*>(op.get());
     if (raw == nullptr) continue;
-    lint::Source src{m.path, raw->up_sql, op->line(), true};
-    src.generated_by =
-        raw->on_complete ? "the `sql` operation (onComplete)" : "the `sql` operation";
-    src.continues = !out.empty();
-    src.old_version_gone = raw->on_complete;
-    out.push_back(std::move(src));
+    out.push_back({raw->up_sql, op->line(), true,
+                   raw->on_complete ? "the `sql` operation (onComplete)" : "the `sql` operation",
+                   raw->on_complete});
   }
   return out;
 }

@@ -14,8 +14,8 @@ class RenameColumn final : public Operation {
  public:
   std::string table, from, to;
   std::string kind() const override { return "rename_column"; }
-  Result<OperationSql> up(db::Backend) const override { return rename(table, from, to); }
-  Result<OperationSql> down(db::Backend) const override { return rename(table, to, from); }
+  Result<OperationSql> up(const db::Dialect&) const override { return rename(table, from, to); }
+  Result<OperationSql> down(const db::Dialect&) const override { return rename(table, to, from); }
   Result<TwoVersionSql> two_version(TwoVersionModel& m) const override {
     std::string op = fmt::format("rename_column {}.{}", table, from);
     TANDEM_ASSIGN_OR_RETURN(TableView * t, m.table(table, op));

@@ -12,8 +12,12 @@ class RenameConstraint final : public Operation {
  public:
   std::string table, from, to;
   std::string kind() const override { return "rename_constraint"; }
-  Result<OperationSql> up(db::Backend backend) const override { return rename(backend, from, to); }
-  Result<OperationSql> down(db::Backend backend) const override {
+  Result<OperationSql> up(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
+    return rename(backend, from, to);
+  }
+  Result<OperationSql> down(const db::Dialect& dialect) const override {
+    db::Backend backend = dialect.backend();
     return rename(backend, to, from);
   }
 

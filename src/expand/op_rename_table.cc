@@ -10,11 +10,11 @@ class RenameTable final : public Operation {
  public:
   std::string from, to;
   std::string kind() const override { return "rename_table"; }
-  Result<OperationSql> up(db::Backend) const override {
+  Result<OperationSql> up(const db::Dialect&) const override {
     return OperationSql{
         {"ALTER TABLE " + db::quote_ident(from) + " RENAME TO " + db::quote_ident(to)}, true};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return OperationSql{
         {"ALTER TABLE " + db::quote_ident(to) + " RENAME TO " + db::quote_ident(from)}, true};
   }

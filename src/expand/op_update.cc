@@ -24,13 +24,13 @@ class Update final : public Operation {
   std::vector<std::pair<std::string, std::string>> set;  // column, expression
 
   std::string kind() const override { return "update"; }
-  Result<OperationSql> up(db::Backend) const override {
+  Result<OperationSql> up(const db::Dialect&) const override {
     TANDEM_ASSIGN_OR_RETURN(std::string assignments, set_clause({}));
     std::string sql = fmt::format("UPDATE {} SET {}", db::quote_ident(table), assignments);
     if (!where.empty()) sql += " WHERE (" + where + ")";
     return OperationSql{{sql}, true};
   }
-  Result<OperationSql> down(db::Backend) const override {
+  Result<OperationSql> down(const db::Dialect&) const override {
     return irreversible(fmt::format("update {}: the previous values are not kept", table));
   }
   // The data change runs in batches during start, on the columns as the new version names them

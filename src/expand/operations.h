@@ -46,8 +46,6 @@ ReferenceSpec parse_references(Fields& f, const YAML::Node& n, std::vector<Fragm
 // …]`. Primary keys are a table constraint (create_table) and not part of this.
 std::string column_sql(const ColumnSpec& c, db::Backend backend);
 
-// A SQL string literal ('it''s').
-std::string sql_literal(const std::string& text);
 // "a", "b" — quoted identifiers joined by commas.
 std::string ident_list(const std::vector<std::string>& names);
 

@@ -49,12 +49,15 @@ Status no_key(const Migration& m, const std::string& table) {
 }  // namespace
 
 Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
-                                        const std::string& old_version, const Catalog& base) {
+                                        const std::string& old_version, const Catalog& base,
+                                        const db::Dialect& dialect) {
   if (std::vector<Problem> bad = check_fragments(db::Backend::kPostgres, m); !bad.empty()) {
     return Status::InvalidInput(format_problems(bad), bad.front().hint);
   }
-  TwoVersionModel model(schema, old_version, m.version, base);
-  const OperationList& ops = *m.operations;
+  const OperationList* list = operations_of(m);
+  if (list == nullptr) return Status::InvalidInput(m.path + " is not a declarative migration");
+  TwoVersionModel model(schema, old_version, m.version, base, dialect);
+  const OperationList& ops = *list;
   std::vector<TwoVersionSql> sql;
   for (const auto& op : ops) {
     auto tv = op->two_version(model);
@@ -70,7 +73,8 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
   // start: additive changes, dual-write triggers, backfills, then what needs filled columns.
   for (size_t i = 0; i < ops.size(); ++i) add(plan.start, sql[i].start, ops[i]->line());
   for (const std::string& t : tables) {
-    plan.start.push_back({dual_write_create_sql(model, t), 0, true, "", "", {}, "", "", ""});
+    TANDEM_ASSIGN_OR_RETURN(std::vector<std::string> trigger, dual_write_create_sql(model, t));
+    plan.start.push_back({trigger, 0, true, "", "", {}, "", "", ""});
   }
   for (const std::string& t : tables) {
     const TableInfo* info = base.table(t);

@@ -39,8 +39,10 @@ struct TwoVersionPlan {
 
 // Plans `m` (declarative) with the old version `base`. Errors name the operation and say
 // what to change; nothing touches the database.
+// `dialect` writes the plan's literals: the connection it will run on.
 Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& schema,
-                                        const std::string& old_version, const Catalog& base);
+                                        const std::string& old_version, const Catalog& base,
+                                        const db::Dialect& dialect);
 
 // The SQL `plan` runs — start's steps while both versions are live, complete's once the old
 // version is gone — as lint sources reported at their operation's line in `m`'s file.

@@ -167,8 +167,9 @@ Result<std::string> shadow_column(TwoVersionModel& m, TableView* t, ViewColumn* 
         fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}", tq, u, u));
   }
   if (x.comment) {
-    complete.push_back(fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, db::quote_ident(final_name),
-                                   sql_literal(*x.comment)));
+    TANDEM_ASSIGN_OR_RETURN(std::string text, m.sql().literal(*x.comment));
+    complete.push_back(
+        fmt::format("COMMENT ON COLUMN {}.{} IS {}", tq, db::quote_ident(final_name), text));
   }
   out.rollback.statements.push_back(fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}", tq, sq));
   // The new version sees the shadow under the final name; writes keep both in step.

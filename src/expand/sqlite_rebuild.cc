@@ -9,8 +9,6 @@
 namespace tandem::expand {
 namespace {
 
-constexpr const char* kPrefix = "-- tandem:sqlite-rebuild ";
-
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -198,79 +196,62 @@ std::string rewrite_column(const std::vector<Token>& t, const RebuildColumn& c,
 
 }  // namespace
 
-std::string sqlite_rebuild_statement(const RebuildSpec& spec) {
-  nlohmann::json cols = nlohmann::json::array(), checks = nlohmann::json::array(),
-                 fks = nlohmann::json::array();
-  for (const RebuildColumn& c : spec.columns) {
-    nlohmann::json j = {
-        {"name", c.name}, {"set_default", c.set_default}, {"fill_nulls_only", c.fill_nulls_only}};
-    if (c.type) j["type"] = *c.type;
-    if (c.not_null) j["not_null"] = *c.not_null;
-    if (c.default_sql) j["default"] = *c.default_sql;
-    if (c.fill) j["fill"] = *c.fill;
-    cols.push_back(j);
+namespace {
+
+// The rebuild as the engine runs it: a typed statement, in the migration's transaction.
+class RebuildAction final : public Action {
+ public:
+  explicit RebuildAction(RebuildSpec spec) : spec_(std::move(spec)) {}
+  std::string describe() const override {
+    std::string what;
+    for (const RebuildColumn& c : spec_.columns) {
+      what += fmt::format("{}column {}", what.empty() ? "" : ", ", c.name);
+      if (c.type) what += " type " + *c.type;
+      if (c.not_null) what += *c.not_null ? " NOT NULL" : " NULL";
+      if (c.set_default) what += c.default_sql ? " DEFAULT " + *c.default_sql : " no default";
+      if (c.fill) what += " filled with " + *c.fill;
+    }
+    for (const auto& [name, expr] : spec_.add_checks)
+      what += fmt::format("{}add CHECK {} ({})", what.empty() ? "" : ", ", name, expr);
+    for (const RebuildForeignKey& f : spec_.add_foreign_keys)
+      what +=
+          fmt::format("{}add FOREIGN KEY {} → {}", what.empty() ? "" : ", ", f.name, f.ref_table);
+    for (const std::string& c : spec_.drop_constraints)
+      what += fmt::format("{}drop constraint {}", what.empty() ? "" : ", ", c);
+    return fmt::format("rebuild table {}: {}", db::quote_ident(spec_.table), what);
   }
-  for (const auto& [name, expr] : spec.add_checks) checks.push_back({name, expr});
-  for (const RebuildForeignKey& f : spec.add_foreign_keys) {
-    fks.push_back({{"name", f.name},
-                   {"columns", f.columns},
-                   {"ref_table", f.ref_table},
-                   {"ref_columns", f.ref_columns},
-                   {"on_delete", f.on_delete}});
-  }
-  nlohmann::json j = {{"table", spec.table},
-                      {"columns", cols},
-                      {"add_checks", checks},
-                      {"add_foreign_keys", fks},
-                      {"drop_constraints", spec.drop_constraints}};
-  return kPrefix + j.dump();
+  Status run(db::Connection& conn) const override { return run_sqlite_rebuild(conn, spec_); }
+
+ private:
+  RebuildSpec spec_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Action> sqlite_rebuild(const RebuildSpec& spec) {
+  return std::make_shared<RebuildAction>(spec);
 }
 
-bool is_sqlite_rebuild(const std::string& sql) { return sql.rfind(kPrefix, 0) == 0; }
-
-std::string sqlite_drop_constraint(const std::string& table, const std::string& name) {
+std::shared_ptr<const Action> sqlite_drop_constraint(const std::string& table,
+                                                     const std::string& name) {
   RebuildSpec spec;
   spec.table = table;
   spec.drop_constraints = {name};
-  return sqlite_rebuild_statement(spec);
+  return sqlite_rebuild(spec);
 }
 
-std::string sqlite_set_not_null(const std::string& table, const std::string& column,
-                                bool not_null) {
+std::shared_ptr<const Action> sqlite_set_not_null(const std::string& table,
+                                                  const std::string& column, bool not_null) {
   RebuildSpec spec;
   spec.table = table;
   RebuildColumn rc;
   rc.name = column;
   rc.not_null = not_null;
   spec.columns.push_back(rc);
-  return sqlite_rebuild_statement(spec);
+  return sqlite_rebuild(spec);
 }
 
-Status run_sqlite_rebuild(db::Connection& conn, const std::string& sql) {
-  RebuildSpec spec;
-  try {
-    nlohmann::json j = nlohmann::json::parse(sql.substr(std::string(kPrefix).size()));
-    spec.table = j.at("table");
-    for (const auto& c : j.at("columns")) {
-      RebuildColumn col;
-      col.name = c.at("name");
-      col.set_default = c.at("set_default");
-      col.fill_nulls_only = c.at("fill_nulls_only");
-      if (c.contains("type")) col.type = c["type"].get<std::string>();
-      if (c.contains("not_null")) col.not_null = c["not_null"].get<bool>();
-      if (c.contains("default")) col.default_sql = c["default"].get<std::string>();
-      if (c.contains("fill")) col.fill = c["fill"].get<std::string>();
-      spec.columns.push_back(col);
-    }
-    for (const auto& c : j.at("add_checks")) spec.add_checks.emplace_back(c[0], c[1]);
-    for (const auto& f : j.at("add_foreign_keys")) {
-      spec.add_foreign_keys.push_back({f.at("name"), f.at("columns"), f.at("ref_table"),
-                                       f.at("ref_columns"), f.at("on_delete")});
-    }
-    spec.drop_constraints = j.at("drop_constraints").get<std::vector<std::string>>();
-  } catch (const std::exception& e) {
-    return Status::Problem(std::string("unreadable table rebuild: ") + e.what());
-  }
+Status run_sqlite_rebuild(db::Connection& conn, const RebuildSpec& spec) {
   const std::string& table = spec.table;
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows def,

@@ -6,15 +6,17 @@
 // indexes and triggers, check foreign keys — inside the migration's transaction, so it is all
 // or nothing.
 //
-// An operation describes the change as a RebuildSpec and hands the engine one statement,
-// `-- tandem:sqlite-rebuild {json}`, which the engine runs with run_sqlite_rebuild(): the table's
-// definition is only known when the statement runs (earlier migrations may change it).
+// An operation describes the change as a RebuildSpec and hands the engine a typed statement
+// (an Action) that does it when it runs: the table's definition is only known then (earlier
+// migrations may change it).
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tandem/db.h"
+#include "tandem/migration.h"
 #include "tandem/status.h"
 
 namespace tandem::expand {
@@ -46,14 +48,15 @@ struct RebuildSpec {
 };
 
 // The statement an operation returns for the engine.
-std::string sqlite_rebuild_statement(const RebuildSpec& spec);
-bool is_sqlite_rebuild(const std::string& sql);
+std::shared_ptr<const Action> sqlite_rebuild(const RebuildSpec& spec);
 
 // The two rebuilds several operations ask for.
-std::string sqlite_drop_constraint(const std::string& table, const std::string& name);
-std::string sqlite_set_not_null(const std::string& table, const std::string& column, bool not_null);
+std::shared_ptr<const Action> sqlite_drop_constraint(const std::string& table,
+                                                     const std::string& name);
+std::shared_ptr<const Action> sqlite_set_not_null(const std::string& table,
+                                                  const std::string& column, bool not_null);
 
-// Runs a `-- tandem:sqlite-rebuild` statement on `conn` (inside the caller's transaction).
-Status run_sqlite_rebuild(db::Connection& conn, const std::string& sql);
+// Rebuilds `spec.table` on `conn`, inside the caller's transaction.
+Status run_sqlite_rebuild(db::Connection& conn, const RebuildSpec& spec);
 
 }  // namespace tandem::expand

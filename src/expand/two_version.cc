@@ -9,12 +9,13 @@
 namespace tandem::expand {
 
 TwoVersionModel::TwoVersionModel(std::string schema_name, std::string old_v, std::string new_v,
-                                 Catalog catalog)
+                                 Catalog catalog, const db::Dialect& dialect)
     : schema(std::move(schema_name)),
       old_version(std::move(old_v)),
       new_version(std::move(new_v)),
       base(std::move(catalog)),
-      after(views_of(base)) {}
+      after(views_of(base)),
+      dialect_(&dialect) {}
 
 Result<TableView*> TwoVersionModel::table(const std::string& name, const std::string& op) {
   for (TableView& t : after)
@@ -218,7 +219,8 @@ std::string assignment(const std::string& target, const std::string& expr,
 
 }  // namespace
 
-std::vector<std::string> dual_write_create_sql(const TwoVersionModel& m, const std::string& table) {
+Result<std::vector<std::string>> dual_write_create_sql(const TwoVersionModel& m,
+                                                       const std::string& table) {
   std::string table_ref = qualified(m.schema, table);
   std::vector<ViewColumn> old_cols, new_cols;
   const TableInfo* base = m.base.table(table);
@@ -248,8 +250,10 @@ std::vector<std::string> dual_write_create_sql(const TwoVersionModel& m, const s
   // backfill); else whichever version schema comes first in the *effective* search path
   // (current_schemas resolves "$user" and skips missing schemas, so the exact text of
   // search_path does not matter). Writes straight to the table count as the old version.
-  std::string function = fmt::format(
-      "CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $tandem$\n"
+  TANDEM_ASSIGN_OR_RETURN(std::string nv, m.sql().literal(m.new_version));
+  TANDEM_ASSIGN_OR_RETURN(std::string ns, m.sql().literal(new_schema));
+  TANDEM_ASSIGN_OR_RETURN(std::string os, m.sql().literal(old_schema));
+  std::string body = fmt::format(
       "#variable_conflict use_column\n"
       "BEGIN\n"
       "  IF (CASE WHEN coalesce(current_setting('tandem.version', true), '') <> ''\n"
@@ -261,12 +265,17 @@ std::vector<std::string> dual_write_create_sql(const TwoVersionModel& m, const s
       "  ELSE\n{to_new}"
       "  END IF;\n"
       "  RETURN NEW;\n"
-      "END\n"
-      "$tandem$",
-      fmt::arg("fn", function_name(m.schema, table)), fmt::arg("nv", sql_literal(m.new_version)),
-      fmt::arg("ns", sql_literal(new_schema)), fmt::arg("os", sql_literal(old_schema)),
-      fmt::arg("to_old", to_old), fmt::arg("to_new", to_new));
-  return {
+      "END\n",
+      fmt::arg("nv", nv), fmt::arg("ns", ns), fmt::arg("os", os), fmt::arg("to_old", to_old),
+      fmt::arg("to_new", to_new));
+  // The body quoted with a dollar tag it does not contain: an expression holding a dollar-quoted
+  // string with the same tag would otherwise end the body early.
+  std::string tag = "$tandem$";
+  for (int n = 1; body.find(tag) != std::string::npos; ++n) tag = fmt::format("$tandem{}$", n);
+  std::string function =
+      fmt::format("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}\n{}{}",
+                  function_name(m.schema, table), tag, body, tag);
+  return std::vector<std::string>{
       function, fmt::format("DROP TRIGGER IF EXISTS _tandem_dual_write ON {}", table_ref),
       fmt::format("CREATE TRIGGER _tandem_dual_write BEFORE INSERT OR UPDATE ON {} FOR EACH ROW "
                   "EXECUTE FUNCTION {}()",

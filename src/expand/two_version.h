@@ -42,7 +42,10 @@ class TwoVersionModel {
   std::vector<TableView> after;          // the new version, shaped by the operations so far
   std::vector<DualWrite> dual_writes;
 
-  TwoVersionModel(std::string schema_name, std::string old_v, std::string new_v, Catalog catalog);
+  // `dialect` writes literals (the PostgreSQL connection the plan will run on).
+  TwoVersionModel(std::string schema_name, std::string old_v, std::string new_v, Catalog catalog,
+                  const db::Dialect& dialect);
+  const db::Dialect& sql() const { return *dialect_; }
 
   // The new version's table called `name`, or an error naming the operation.
   Result<TableView*> table(const std::string& name, const std::string& op);
@@ -58,6 +61,7 @@ class TwoVersionModel {
 
  private:
   std::set<std::string> claimed_;
+  const db::Dialect* dialect_;
 };
 
 // Each column's name in the version → its physical column, for rewriting expressions.
@@ -82,8 +86,8 @@ Result<std::string> foreign_key_sql(TwoVersionModel& m, const std::string& colum
 
 // The dual-write trigger of `table` (physical) and its function in the tandem schema.
 // Each is a list of single statements, to run together in one transaction.
-std::vector<std::string> dual_write_create_sql(const TwoVersionModel& model,
-                                               const std::string& table);
+Result<std::vector<std::string>> dual_write_create_sql(const TwoVersionModel& model,
+                                                       const std::string& table);
 std::vector<std::string> dual_write_drop_sql(const std::string& schema, const std::string& table);
 
 // The tables with dual writes, in first-use order.

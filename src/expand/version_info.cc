@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/session.h"
+#include "expand/lifecycle.h"
 #include "expand/version_schema.h"
 #include "tandem/expand.h"
 
@@ -27,14 +28,10 @@ std::string search_path_option(const std::string& schema) {
 
 }  // namespace
 
-Result<VersionSchema> version_schema(const EngineOptions& options,
-                                     const std::optional<std::string>& version) {
-  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
-  if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput("version schemas exist on PostgreSQL only",
-                                "on SQLite applications use the tables directly");
-  }
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, "version-schema", /*take_lock=*/false));
+Result<VersionSchema> version_schema_in(Session& session,
+                                        const std::optional<std::string>& version) {
+  const EngineOptions& options = session.options;
+  Session* s = &session;
   // Every version schema of the managed schema tandem created, newest first. (A layout-1
   // state, not upgraded yet, recorded none: there they are found by name.)
   std::vector<std::string> versions;

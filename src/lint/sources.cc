@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "tandem/engine.h"
-#include "tandem/expand.h"
 #include "tandem/lint.h"
 #include "tandem/migration.h"
 
@@ -16,18 +15,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<std::vector<Source>> folder(const std::string& dir) {
-  MigrationSet set = load_migrations(dir);
+Result<std::vector<Source>> folder(const std::string& dir, const Formats& formats) {
+  MigrationSet set = load_migrations(dir, formats);
   if (!set.problems.empty()) {
     return Status::InvalidInput(format_problems(set.problems),
                                 "fix the folder first (`tandem validate` lists every problem)");
   }
   std::vector<Source> out;
   for (const Migration& m : set.migrations) {
-    if (m.operations) {
-      // Declarative: the SQL its `sql` operations hold; `--plan` or `tandem start` adds what
-      // tandem generates for it.
-      for (Source& s : expand::written_sql(m)) out.push_back(std::move(s));
+    if (m.body) {
+      // Another format (declarative): the SQL the file holds as written; `--plan` or
+      // `tandem start` adds what tandem generates for it.
+      bool first = true;
+      for (const WrittenSql& w : m.body->written_sql(m)) {
+        Source src{m.path, w.sql, w.first_line, w.transaction};
+        src.generated_by = w.held_by;
+        src.continues = !first;
+        src.old_version_gone = w.old_version_gone;
+        out.push_back(std::move(src));
+        first = false;
+      }
       continue;
     }
     if (!m.up.present) continue;
@@ -38,13 +45,14 @@ Result<std::vector<Source>> folder(const std::string& dir) {
 
 }  // namespace
 
-Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir) {
-  if (paths.empty()) return folder(dir);
+Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir,
+                                    const Formats& formats) {
+  if (paths.empty()) return folder(dir, formats);
   std::vector<Source> out;
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      TANDEM_ASSIGN_OR_RETURN(std::vector<Source> more, folder(p));
+      TANDEM_ASSIGN_OR_RETURN(std::vector<Source> more, folder(p, formats));
       out.insert(out.end(), more.begin(), more.end());
       continue;
     }

@@ -37,7 +37,7 @@ TEST(DeclarativeParse, ReadsPgrollOperations) {
   EXPECT_EQ(ops[0]->kind(), "create_table");
   EXPECT_EQ(ops[0]->line(), 2);
   EXPECT_EQ(ops[1]->line(), 7);
-  auto sql = ops[0]->up(db::Backend::kPostgres);
+  auto sql = ops[0]->up(db::offline_dialect(db::Backend::kPostgres));
   ASSERT_TRUE(sql.ok());
   EXPECT_EQ(
       sql->statements[0],
@@ -53,7 +53,8 @@ TEST(DeclarativeParse, JsonIsAcceptedToo) {
       problems);
   ASSERT_TRUE(problems.empty()) << problems[0].message;
   ASSERT_EQ(ops.size(), 2u);
-  EXPECT_EQ(ops[1]->up(db::Backend::kSqlite)->statements[0], "ALTER TABLE \"a\" RENAME TO \"b\"");
+  EXPECT_EQ(ops[1]->up(db::offline_dialect(db::Backend::kSqlite))->statements[0],
+            "ALTER TABLE \"a\" RENAME TO \"b\"");
 }
 
 TEST(DeclarativeParse, ProblemsNameTheLine) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tandem/engine.h"
 #include "tandem/lint.h"
 #include "test_util.h"
 
@@ -183,7 +184,8 @@ TEST(LintGateSemantics, AParseErrorIsAProblemAndHidesNothing) {
   dir.write("0001_odd.yaml", "operations:\n  - sql: {up: \"SELEC 1\", down: \"SELECT 1\"}\n");
   dir.write("0002_index.sql", "-- tandem:up\nCREATE TABLE t (a int);\n");
   dir.write("0003_index.sql", "-- tandem:up\nCREATE INDEX i ON t (a);\n");
-  auto problems = unsafe_problems(dir.path(), {dir.path() + "/0003_index.sql"}, {});
+  auto problems = unsafe_problems(dir.path(), {dir.path() + "/0003_index.sql"}, {}, nullptr,
+                                  migration_formats());
   ASSERT_TRUE(problems.ok()) << problems.status().message();
   ASSERT_EQ(problems->size(), 2u);
   EXPECT_EQ((*problems)[0].kind, "unparsable_sql");

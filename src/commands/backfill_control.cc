@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "backfill/backfill.h"
+#include "commands/hooks.h"
 #include "backfill/keyset.h"
 #include "engine/session.h"
 #include "tandem/backfill.h"
@@ -14,7 +15,8 @@ namespace tandem::backfill {
 namespace {
 
 Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::string& command) {
-  return Session::open_postgres(options, "backfill " + command, /*take_lock=*/false,
+  return Session::open_postgres(options, commands::hooks(options), "backfill " + command,
+                                /*take_lock=*/false,
                                 "on SQLite an `update` runs as one statement inside its "
                                 "migration, with no job to control");
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "backfill/keyset.h"
+#include "commands/hooks.h"
 #include "engine/session.h"
 #include "expand/expr.h"
 #include "expand/lifecycle.h"
@@ -32,7 +33,8 @@ struct Check {
 Result<VerifyReport> verify(const EngineOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   TANDEM_ASSIGN_OR_RETURN(
-      auto s, Session::open_postgres(options, "verify", /*take_lock=*/false,
+      auto s, Session::open_postgres(options, commands::hooks(options), "verify",
+                                     /*take_lock=*/false,
                                      "it checks a migration started with `tandem start`"));
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActivePlan> active, expand::active_plan(*s));
   if (!active || active->phase != Phase::kStarted) {

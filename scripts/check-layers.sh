@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The dependency direction of the library (docs/architecture.md), checked on the includes:
+#   db (and env) <- engine <- lint <- backfill <- expand <- commands <- cli
+# A file may include headers of its own layer and the layers below, never above. Prints every
+# include that goes the wrong way and exits 1. (The link of each layer alone, the CMake option
+# TANDEM_LAYER_CHECK, proves the same for calls.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [commands]=5 [cli]=6)
+# Public headers belong to the layer that declares their types.
+declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [migration]=1 [engine]=1 [lint]=2
+                   [backfill]=3 [expand]=4)
+bad=0
+check() {  # check FILE RANK
+  local file="$1" own="$2" inc target r
+  while IFS= read -r inc; do
+    target="${inc%%/*}"
+    if [ "$target" = tandem ]; then
+      r="${public[$(basename "$inc" .h)]:-}"
+    else
+      r="${rank[$target]:-}"
+    fi
+    [ -z "$r" ] && continue
+    if [ "$r" -gt "$own" ]; then
+      echo "$file includes \"$inc\" (layer $r) from layer $own" >&2
+      bad=1
+    fi
+  done < <(grep -oE '^#include "[a-z_]+/[a-z_/]+\.h"' "$file" | sed -E 's/#include "(.*)"/\1/')
+}
+for dir in "${!rank[@]}"; do
+  [ -d "src/$dir" ] || continue
+  while IFS= read -r f; do check "$f" "${rank[$dir]}"; done < <(find "src/$dir" -name '*.h' -o -name '*.cc')
+done
+for h in include/tandem/*.h; do
+  name=$(basename "$h" .h)
+  check "$h" "${public[$name]:-6}"
+done
+if [ "$bad" -ne 0 ]; then
+  echo "layers: includes go the wrong way (see docs/architecture.md)" >&2
+  exit 1
+fi
+echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- cli)"

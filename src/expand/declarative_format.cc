@@ -1,0 +1,84 @@
+// The declarative format as the engine sees it: a MigrationFormat for .yaml/.yml/.json files,
+// a MigrationBody holding the operations, and — on PostgreSQL — a Procedure that applies the
+// migration as start + complete. The commands layer registers the format (engine/hooks.h); the
+// engine never names it.
+
+#include <fmt/format.h>
+
+#include "engine/session.h"
+#include "engine/state.h"
+#include "expand/lifecycle.h"
+#include "expand/operations.h"
+#include "tandem/expand.h"
+
+namespace tandem::expand {
+namespace {
+
+// `up` on PostgreSQL: start, then complete — the same short-lock steps whether or not two
+// application versions run side by side. A run killed in the middle continues where it was.
+class StartThenComplete final : public Procedure {
+ public:
+  std::vector<Statement> plan(Session& s, const Migration& m) const override {
+    return planned_statements(s, m);
+  }
+  Status apply(Session& s, const Migration& m) const override {
+    TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
+    bool completing = active && active->version == m.version && active->phase == Phase::kCompleting;
+    if (!completing) TANDEM_RETURN_IF_ERROR(start_in(s, m.version).status());
+    return complete_in(s).status();
+  }
+};
+
+class DeclarativeBody final : public MigrationBody {
+ public:
+  explicit DeclarativeBody(OperationList ops) : ops_(std::move(ops)) {}
+  const OperationList& operations() const { return ops_; }
+
+  std::vector<Problem> check(const Migration& m, db::Backend backend) const override {
+    return check_fragments(backend, m);
+  }
+  std::vector<Statement> statements(const Migration& m, Direction dir, const db::Dialect& dialect,
+                                    std::vector<Problem>& problems) const override {
+    return direct_statements(dialect, m, dir, problems);
+  }
+  std::vector<WrittenSql> written_sql(const Migration& m) const override {
+    return expand::written_sql(m);
+  }
+  const Procedure* procedure(db::Backend backend) const override {
+    static const StartThenComplete kStartThenComplete;
+    return backend == db::Backend::kPostgres ? &kStartThenComplete : nullptr;
+  }
+
+ private:
+  OperationList ops_;
+};
+
+class DeclarativeFormat final : public MigrationFormat {
+ public:
+  explicit DeclarativeFormat(std::string extension) : extension_(std::move(extension)) {}
+  std::vector<std::string> extensions() const override { return {extension_}; }
+  void parse(Migration& m, std::string_view content,
+             std::vector<Problem>& problems) const override {
+    // The operations stand for both sections: their SQL is generated.
+    m.up.present = m.down.present = true;
+    m.up.first_line = m.down.first_line = 1;
+    m.body = std::make_shared<const DeclarativeBody>(
+        parse_operations(m.path, std::string(content), problems));
+  }
+
+ private:
+  std::string extension_;
+};
+
+}  // namespace
+
+std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension) {
+  return std::make_shared<const DeclarativeFormat>(extension);
+}
+
+const OperationList* operations_of(const Migration& m) {
+  const auto* body = dynamic_cast<const DeclarativeBody*>(m.body.get());
+  return body ? &body->operations() : nullptr;
+}
+
+}  // namespace tandem::expand
