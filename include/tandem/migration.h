@@ -172,6 +172,11 @@ std::string checksum(std::string_view content);
 // errors (PostgreSQL) and unterminated statements are reported as Problems.
 std::vector<Statement> split_statements(db::Backend backend, const Migration& m, Direction dir,
                                         std::vector<Problem>& problems);
+// Sets `st.transactional` and `st.concurrent_index` from its SQL: whether the backend runs it
+// inside a transaction block, and the index a CREATE INDEX CONCURRENTLY builds — the one
+// classifier the splitter, the linter and expand share.
+void classify_statement(db::Backend backend, Statement& st);
+
 // The same for SQL text from elsewhere (a declarative file's `sql` operation), whose first
 // character is on `first_line` of `path`. Each statement keeps the comments before it (an
 // inline `-- tandem:ignore RULE` stays with its statement).

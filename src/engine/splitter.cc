@@ -6,8 +6,8 @@
 #include <sqlite3.h>
 
 #include <cctype>
-#include <nlohmann/json.hpp>
 
+#include "db/postgres/parse_tree.h"
 #include "tandem/migration.h"
 
 namespace tandem {
@@ -65,45 +65,13 @@ const char* kNoUserTransactionsHint =
     "`-- tandem:no-transaction`, tandem detects the usual ones (CREATE INDEX CONCURRENTLY, VACUUM) "
     "by itself";
 
-// Classifies a PostgreSQL statement from its parse tree.
-void classify_postgres(Statement& st, const nlohmann::json& tree, const Locator&,
-                       const Migration& m, std::vector<Problem>& problems) {
-  if (!tree.contains("stmts") || tree["stmts"].empty()) return;
-  const nlohmann::json& node = tree["stmts"][0]["stmt"];
-  if (!node.is_object() || node.empty()) return;
-  const std::string& type = node.begin().key();
-  const nlohmann::json& body = node.begin().value();
-  auto flag = [&](const char* key) {
-    return body.contains(key) && body[key].is_boolean() && body[key].get<bool>();
-  };
-  if (type == "IndexStmt" && flag("concurrent")) {
-    st.transactional = false;
-    if (body.contains("idxname")) st.concurrent_index = body["idxname"].get<std::string>();
-  } else if (type == "DropStmt" && flag("concurrent")) {
-    st.transactional = false;
-  } else if (type == "ReindexStmt") {
-    std::string kind = body.value("kind", "");
-    if (kind == "REINDEX_OBJECT_DATABASE" || kind == "REINDEX_OBJECT_SYSTEM")
-      st.transactional = false;
-    if (body.contains("params")) {
-      for (const auto& p : body["params"]) {
-        if (p.contains("DefElem") && p["DefElem"].value("defname", "") == "concurrently") {
-          st.transactional = false;
-        }
-      }
-    }
-  } else if (type == "DiscardStmt" && body.value("target", "") == "DISCARD_ALL") {
-    st.transactional = false;
-  } else if (type == "VacuumStmt" && flag("is_vacuumcmd")) {
-    st.transactional = false;
-  } else if (type == "AlterSystemStmt" || type == "CreatedbStmt" || type == "DropdbStmt" ||
-             type == "CreateTableSpaceStmt" || type == "DropTableSpaceStmt" ||
-             type == "CreateSubscriptionStmt" || type == "DropSubscriptionStmt") {
-    st.transactional = false;
-  } else if (type == "TransactionStmt") {
-    problems.push_back({"user_transaction", m.path, st.line, st.column, kNoUserTransactions,
-                        kNoUserTransactionsHint});
-  }
+// What tandem needs to know of a PostgreSQL statement to run it: whether PostgreSQL runs it in
+// a transaction block (db::pg::can_run_in_transaction_block — the one classifier the linter and
+// expand use too) and the index a CREATE INDEX CONCURRENTLY builds.
+void classify_postgres(Statement& st, db::pg::Node stmt) {
+  st.transactional = db::pg::can_run_in_transaction_block(stmt);
+  if (stmt.tag() == "IndexStmt" && stmt.body()["concurrent"].boolean())
+    st.concurrent_index = std::string(stmt.body()["idxname"].str());
 }
 
 // With `keep_comments`, a statement's text starts at the comments before it (an inline
@@ -134,25 +102,26 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     st.sql = rtrim(std::string_view(sec.sql).substr(keep_comments ? raw : begin,
                                                     end - (keep_comments ? raw : begin)));
     loc.locate(begin, st.line, st.column);
-    std::string text(std::string_view(sec.sql).substr(begin, end - begin));
-    PgQueryParseResult parsed = pg_query_parse(text.c_str());
-    if (parsed.error) {
+    auto tree = db::pg::parse(std::string_view(sec.sql).substr(begin, end - begin));
+    if (!tree.ok()) {
       Problem p{"syntax_error",
                 m.path,
                 st.line,
                 st.column,
-                fmt::format("syntax error: {}", parsed.error->message),
+                fmt::format("syntax error: {}", tree.status().message()),
                 "fix the statement; tandem checks every file with PostgreSQL's own parser before "
                 "running anything"};
-      if (parsed.error->cursorpos > 0)
-        loc.locate(begin + parsed.error->cursorpos - 1, p.line, p.column);
+      if (tree.status().position() > 0)
+        loc.locate(begin + tree.status().position() - 1, p.line, p.column);
       problems.push_back(std::move(p));
-    } else {
-      nlohmann::json tree =
-          nlohmann::json::parse(parsed.parse_tree, nullptr, /*allow_exceptions=*/false);
-      if (!tree.is_discarded()) classify_postgres(st, tree, loc, m, problems);
+    } else if (!tree->statements().empty()) {
+      db::pg::Node stmt = tree->statements().front().node;
+      classify_postgres(st, stmt);
+      if (stmt.tag() == "TransactionStmt") {
+        problems.push_back({"user_transaction", m.path, st.line, st.column, kNoUserTransactions,
+                            kNoUserTransactionsHint});
+      }
     }
-    pg_query_free_parse_result(parsed);
     out.push_back(std::move(st));
   }
   pg_query_free_split_result(split);
@@ -233,6 +202,17 @@ std::vector<Statement> split_statements(db::Backend backend, const Migration& m,
     split_sqlite(m, sec, out, problems, false);
   }
   return out;
+}
+
+void classify_statement(db::Backend backend, Statement& st) {
+  if (backend != db::Backend::kPostgres) {
+    std::string kw = first_keyword(st.sql);
+    st.transactional = kw != "VACUUM";
+    return;
+  }
+  auto tree = db::pg::parse(st.sql);
+  if (tree.ok() && tree->statements().size() == 1)
+    classify_postgres(st, tree->statements().front().node);
 }
 
 std::vector<Statement> split_sql(db::Backend backend, const std::string& path,

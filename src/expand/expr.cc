@@ -1,12 +1,11 @@
 #include "expand/expr.h"
 
 #include <fmt/format.h>
-#include <pg_query.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "db/postgres/parse_tree.h"
 #include "tandem/db.h"
 
 namespace tandem::expand {
@@ -20,40 +19,36 @@ struct Ref {
   std::string name;
 };
 
-void collect_refs(const nlohmann::json& node, std::vector<Ref>& out) {
+void collect_refs(db::pg::Node node, std::vector<Ref>& out) {
   if (node.is_object()) {
-    auto it = node.find("ColumnRef");
-    if (it != node.end()) {
-      const auto& fields = (*it)["fields"];
+    db::pg::Node ref = node["ColumnRef"];
+    if (ref.present()) {
+      db::pg::Node fields = ref["fields"];
       if (fields.size() == 1 && fields[0].contains("String")) {
-        const auto& s = fields[0]["String"];
-        std::string name =
-            s.contains("sval") ? s["sval"].get<std::string>() : s.value("str", std::string());
-        out.push_back({it->value("location", -1), name});
+        db::pg::Node s = fields[0]["String"];
+        std::string name(s.contains("sval") ? s["sval"].str() : s["str"].str());
+        out.push_back({static_cast<int>(ref["location"].integer(-1)), name});
       }
     }
-    for (const auto& [key, child] : node.items()) collect_refs(child, out);
+    for (auto [key, child] : node.members()) collect_refs(child, out);
   } else if (node.is_array()) {
-    for (const auto& child : node) collect_refs(child, out);
+    for (db::pg::Node child : node) collect_refs(child, out);
   }
 }
 
-Result<nlohmann::json> parse(const std::string& expr) {
+// The parsed expression (PostgreSQL 15's parser): one target of a SELECT with nothing else.
+Result<db::pg::Tree> parse(const std::string& expr) {
   std::string sql = "SELECT " + expr;
-  PgQueryParseResult r = pg_query_parse(sql.c_str());
-  if (r.error != nullptr) {
-    std::string msg = fmt::format("invalid SQL expression `{}`: {} (at character {})", expr,
-                                  r.error->message, std::max(1, r.error->cursorpos - kPrefix));
-    pg_query_free_parse_result(r);
-    return Status::InvalidInput(msg, "write one SQL expression, as in a SELECT list");
+  auto tree = db::pg::parse(sql);
+  if (!tree.ok()) {
+    return Status::InvalidInput(
+        fmt::format("invalid SQL expression `{}`: {} (at character {})", expr,
+                    tree.status().message(), std::max(1, tree.status().position() - kPrefix)),
+        "write one SQL expression, as in a SELECT list");
   }
-  nlohmann::json tree = nlohmann::json::parse(r.parse_tree);
-  pg_query_free_parse_result(r);
-  const auto& stmts = tree["stmts"];
-  bool one = stmts.size() == 1 && stmts[0]["stmt"].contains("SelectStmt") &&
-             stmts[0]["stmt"]["SelectStmt"].contains("targetList") &&
-             stmts[0]["stmt"]["SelectStmt"]["targetList"].size() == 1 &&
-             !stmts[0]["stmt"]["SelectStmt"].contains("fromClause");
+  const auto& stmts = tree->statements();
+  db::pg::Node select = stmts.size() == 1 ? stmts[0].node["SelectStmt"] : db::pg::Node();
+  bool one = select.present() && select["targetList"].size() == 1 && !select.contains("fromClause");
   if (!one) {
     return Status::InvalidInput(fmt::format("`{}` is not one SQL expression", expr),
                                 "write a single expression, e.g. `total_amount::bigint`");
@@ -74,9 +69,9 @@ Result<std::string> rewrite_column_refs(const std::string& expr,
 
 Result<std::string> substitute_column_refs(const std::string& expr,
                                            const std::map<std::string, std::string>& renames) {
-  TANDEM_ASSIGN_OR_RETURN(nlohmann::json tree, parse(expr));
+  TANDEM_ASSIGN_OR_RETURN(db::pg::Tree tree, parse(expr));
   std::vector<Ref> refs;
-  collect_refs(tree, refs);
+  collect_refs(tree.root(), refs);
   std::sort(refs.begin(), refs.end(),
             [](const Ref& a, const Ref& b) { return a.location > b.location; });
   std::string out = expr;
@@ -101,28 +96,13 @@ Result<std::string> substitute_column_refs(const std::string& expr,
 
 bool has_subquery(const std::string& expr) {
   auto tree = parse(expr);
-  return tree.ok() && tree->dump().find("\"SubLink\"") != std::string::npos;
-}
-
-std::string concurrent_index_name(const std::string& sql) {
-  PgQueryParseResult r = pg_query_parse(sql.c_str());
-  std::string name;
-  if (r.error == nullptr) {
-    nlohmann::json tree = nlohmann::json::parse(r.parse_tree);
-    const auto& stmts = tree["stmts"];
-    if (stmts.size() == 1 && stmts[0]["stmt"].contains("IndexStmt")) {
-      const auto& idx = stmts[0]["stmt"]["IndexStmt"];
-      if (idx.value("concurrent", false)) name = idx.value("idxname", "");
-    }
-  }
-  pg_query_free_parse_result(r);
-  return name;
+  return tree.ok() && tree->root().dump().find("\"SubLink\"") != std::string::npos;
 }
 
 Result<std::set<std::string>> column_refs(const std::string& expr) {
-  TANDEM_ASSIGN_OR_RETURN(nlohmann::json tree, parse(expr));
+  TANDEM_ASSIGN_OR_RETURN(db::pg::Tree tree, parse(expr));
   std::vector<Ref> refs;
-  collect_refs(tree, refs);
+  collect_refs(tree.root(), refs);
   std::set<std::string> out;
   for (const Ref& r : refs) out.insert(r.name);
   return out;

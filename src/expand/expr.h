@@ -26,9 +26,6 @@ Result<std::string> rewrite_column_refs(const std::string& expr,
 Result<std::string> substitute_column_refs(const std::string& expr,
                                            const std::map<std::string, std::string>& replacements);
 
-// The index a `CREATE INDEX CONCURRENTLY` statement builds, or "" for any other statement.
-std::string concurrent_index_name(const std::string& sql);
-
 // True when `expr` holds a subquery (whose column names belong to other tables).
 bool has_subquery(const std::string& expr);
 

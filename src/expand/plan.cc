@@ -12,10 +12,14 @@ void add(std::vector<Step>& out, const OperationSql& sql, int line) {
     Step st;
     st.sql = {text};
     st.line = line;
-    // Only CONCURRENTLY statements must run outside a transaction; the rest commit together
-    // with the progress counter, so a re-run never repeats them.
-    st.transactional = sql.transactional || text.find(" CONCURRENTLY ") == std::string::npos;
-    if (!st.transactional) st.concurrent_index = concurrent_index_name(text);
+    // Only what PostgreSQL refuses in a transaction block runs alone (the classifier the
+    // splitter and the linter share); the rest commits together with the progress counter, so
+    // a re-run never repeats it.
+    Statement probe;
+    probe.sql = text;
+    classify_statement(db::Backend::kPostgres, probe);
+    st.transactional = probe.transactional;
+    st.concurrent_index = probe.concurrent_index;
     out.push_back(std::move(st));
   }
 }
