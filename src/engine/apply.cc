@@ -9,18 +9,13 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/runner.h"
 #include "engine/selection.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
 namespace tandem {
 namespace {
-
-// One statement of a migration: SQL as written, or a SQLite table rebuild a declarative
-// operation asked for.
-Status execute_statement(Session& s, const Statement& st) {
-  return st.action ? st.action->run(*s.conn) : s.conn->execute(st.sql);
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -92,49 +87,28 @@ class Runner {
     TANDEM_RETURN_IF_ERROR(s_.state->upsert(row));
     if (!s_.pg())
       TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
-    if (s_.pg()) TANDEM_RETURN_IF_ERROR(s_.conn->execute_script(timeouts(false)));
-    for (size_t i = static_cast<size_t>(pick.resume_from); i < stmts.size(); ++i) {
-      const Statement& st = stmts[i];
-      trace(m, stmts, i);
-      Status result;
-      for (int attempt = 0;; ++attempt) {
-        if (st.transactional) {
-          result = s_.conn->execute_script(s_.pg() ? "BEGIN;" + timeouts(true)
-                                                   : std::string("BEGIN IMMEDIATE"));
-          if (result.ok()) result = s_.fence();
-          if (result.ok()) result = execute_statement(s_, st);
-          if (result.ok()) {
-            row.statements_applied = static_cast<int>(i + 1);
-            result = s_.state->upsert(row);
-          }
-          if (result.ok()) result = s_.conn->execute("COMMIT");
-          if (!result.ok()) (void)s_.conn->execute("ROLLBACK");
-        } else {
-          TANDEM_RETURN_IF_ERROR(s_.fence());
-          if (!st.concurrent_index.empty() && s_.pg())
-            TANDEM_RETURN_IF_ERROR(drop_invalid_index(st.concurrent_index));
-          result = execute_statement(s_, st);
-          if (result.ok()) {
-            row.statements_applied = static_cast<int>(i + 1);
-            result = s_.state->upsert(row);
-          }
-        }
-        if (result.ok() || !result.is_lock_timeout() || attempt >= s_.options.lock_retries) break;
-        backoff(m, i, attempt, result);
-        ++step.retries;
-      }
-      if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
-      if (!result.ok()) {
-        row.status = RunStatus::kFailed;
-        row.statements_applied = static_cast<int>(i);
-        row.error = result.message();
-        row.failed_statement = st.sql;
-        row.duration_ms = ms_since(start);
-        (void)s_.state->upsert(row);
-        (void)s_.state->event(std::string(dir_word(dir_)) + "_failed", row);
-        return statement_error(m, st, i, stmts.size(), result, false);
-      }
-      s_.env().after_statement();
+    // Statement by statement through the one runner: each transactional statement commits
+    // together with its progress in the history row.
+    std::vector<Step> steps;
+    for (const Statement& st : stmts) steps.push_back(Step{{st}, st.transactional, st.line});
+    RunSteps how{m.file, dir_word(dir_), [&](int done) {
+                   row.statements_applied = done;
+                   return s_.state->upsert(row);
+                 }};
+    StepsOutcome outcome;
+    Status result = run_steps(s_, steps, static_cast<size_t>(pick.resume_from), how, outcome);
+    step.retries += outcome.retries;
+    if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
+    if (!result.ok()) {
+      size_t i = outcome.failed;
+      row.status = RunStatus::kFailed;
+      row.statements_applied = static_cast<int>(i);
+      row.error = result.message();
+      row.failed_statement = stmts[i].sql;
+      row.duration_ms = ms_since(start);
+      (void)s_.state->upsert(row);
+      (void)s_.state->event(std::string(dir_word(dir_)) + "_failed", row);
+      return statement_error(m, stmts[i], i, stmts.size(), result, false);
     }
     row.duration_ms = ms_since(start);
     row.status = dir_ == Direction::kUp ? RunStatus::kApplied : RunStatus::kReverted;
@@ -186,26 +160,6 @@ class Runner {
     row.transactional = transactional;
     row.statements_total = static_cast<int>(stmts.size());
     return row;
-  }
-
-  // An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind; building it again
-  // would fail with "already exists", and IF NOT EXISTS would silently keep the broken one.
-  Status drop_invalid_index(const std::string& name) {
-    TANDEM_ASSIGN_OR_RETURN(
-        db::Rows r,
-        s_.conn->query("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_index i "
-                       "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-                       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                       "WHERE c.relname = $1 AND NOT i.indisvalid "
-                       "AND n.nspname = ANY (current_schemas(false))",
-                       {name}));
-    for (size_t i = 0; i < r.size(); ++i) {
-      s_.log(fmt::format(
-          "dropping invalid index {} left by an interrupted build before building it again",
-          r.text(i, 0)));
-      TANDEM_RETURN_IF_ERROR(s_.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + r.text(i, 0)));
-    }
-    return Status::Ok();
   }
 
   void record_failure_event(const Migration& m, const std::vector<Statement>& stmts, size_t index,

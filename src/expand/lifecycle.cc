@@ -19,6 +19,7 @@
 #include "backfill/backfill.h"
 #include "backfill/job.h"
 #include "backfill/throttle.h"
+#include "engine/runner.h"
 #include "engine/selection.h"
 #include "engine/session.h"
 #include "expand/catalog.h"
@@ -45,93 +46,64 @@ Status with_lock_retries(Session& s, const std::string& what, const std::functio
   return s.with_lock_retries(what + ":", fn);
 }
 
-// Drops an INVALID index left by a killed CREATE INDEX CONCURRENTLY; true when a valid one
-// already exists (the build finished before the crash).
-Result<bool> index_built(Session& s, const std::string& index) {
-  TANDEM_ASSIGN_OR_RETURN(
-      db::Rows idx, s.conn->query("SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid "
-                                  "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
-                                  "c.relname = $1 AND n.nspname = $2",
-                                  {index, s.options.schema}));
-  if (idx.empty()) return false;
-  if (idx.text(0, 1) == "t") return true;
-  TANDEM_RETURN_IF_ERROR(s.conn->execute("DROP INDEX CONCURRENTLY IF EXISTS " + idx.text(0, 0)));
-  return false;
-}
-
-Status mark_done(Session& s, size_t count) {
-  return s.state->set_statements_done(static_cast<int>(count));
-}
-
-// Runs steps[from…]; transaction-safe statements commit together with the progress counter;
-// a lock_timeout is retried with backoff, so no statement queues traffic for longer than
-// that. A backfill continues from its checkpoint.
-Status run_phase(Session& s, const Migration& m, const std::vector<Step>& steps, int from,
+// Runs the phase's steps[from…] through the engine's one statement runner: each
+// transaction-safe step commits together with the phase's progress counter, a lock_timeout is
+// retried with backoff (no statement queues traffic for longer than that), CREATE INDEX
+// CONCURRENTLY follows the runner's recovery rule, and a backfill continues from its job's
+// checkpoint.
+Status run_phase(Session& s, const Migration& m, const std::vector<PlanStep>& plan, int from,
                  const std::string& phase) {
   const EngineOptions& o = s.options;
-  for (size_t i = static_cast<size_t>(from); i < steps.size(); ++i) {
-    const Step& st = steps[i];
-    TANDEM_RETURN_IF_ERROR(s.check_lock());
-    if (o.verbose) {
-      for (const std::string& sql : st.sql) s.log(fmt::format("{}:{}: {}", m.file, st.line, sql));
+  std::vector<Step> steps;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const PlanStep& ps = plan[i];
+    Step step;
+    step.line = ps.line;
+    step.transactional = ps.transactional;
+    if (ps.backfill_table.empty()) {
+      for (const std::string& sql : ps.sql) {
+        Statement st;
+        st.sql = sql;
+        st.line = ps.line;
+        st.transactional = ps.transactional;
+        st.concurrent_index = ps.concurrent_index;
+        step.statements.push_back(std::move(st));
+      }
+      steps.push_back(std::move(step));
+      continue;
     }
-    Status result;
-    if (!st.backfill_table.empty()) {
-      // One job per backfill step: "<version>/<table>", numbered from the second on a table.
-      int nth = 1;
-      for (size_t j = 0; j < i; ++j) nth += steps[j].backfill_table == st.backfill_table;
-      backfill::Spec spec{qualified(o.schema, st.backfill_table),
-                          st.backfill_table,
-                          st.key,
-                          st.set,
-                          st.where,
-                          st.as_version};
+    // One job per backfill step: "<version>/<table>", numbered from the second on a table.
+    int nth = 1;
+    for (size_t j = 0; j < i; ++j) nth += plan[j].backfill_table == ps.backfill_table;
+    step.work = [&s, &m, &o, &ps, &phase, nth, resume = static_cast<int>(i) == from]() -> Status {
+      backfill::Spec spec{qualified(o.schema, ps.backfill_table),
+                          ps.backfill_table,
+                          ps.key,
+                          ps.set,
+                          ps.where,
+                          ps.as_version};
       // The step a killed run stopped in continues from its job's checkpoint.
-      backfill::Run run{fmt::format("{}/{}{}", m.version, st.backfill_table,
+      backfill::Run run{fmt::format("{}/{}{}", m.version, ps.backfill_table,
                                     nth > 1 ? fmt::format("#{}", nth) : ""),
-                        m.version, static_cast<int>(i) == from, [&](long long batch) {
+                        m.version, resume, [&](long long batch) {
                           s.env().crash_point(fmt::format("{}:backfill-batch:{}", phase, batch));
                         }};
-      auto stats = backfill::run(s, spec, run);
-      result = stats.status();
-      if (stats.ok()) s.env().crash_point(phase + ":backfill-finished");
-      if (stats.ok()) {
-        s.log(fmt::format("backfilled {} rows of {} in {} ms ({} batches)", stats->rows,
-                          st.backfill_table, stats->elapsed_ms, stats->batches));
-        result = mark_done(s, i + 1);
-      }
-    }
-    if (st.backfill_table.empty()) {
-      result = s.with_lock_retries(fmt::format("{}:{}:", m.file, st.line), [&]() -> Status {
-        if (st.transactional) {
-          return s.in_transaction([&]() -> Status {
-            TANDEM_RETURN_IF_ERROR(s.fence());
-            for (const std::string& sql : st.sql) TANDEM_RETURN_IF_ERROR(s.conn->execute(sql));
-            return mark_done(s, i + 1);
-          });
-        }
-        TANDEM_RETURN_IF_ERROR(s.fence());
-        bool built = false;
-        if (!st.concurrent_index.empty()) {
-          TANDEM_ASSIGN_OR_RETURN(built, index_built(s, st.concurrent_index));
-        }
-        if (!built) {
-          for (const std::string& sql : st.sql) TANDEM_RETURN_IF_ERROR(s.conn->execute(sql));
-        }
-        return mark_done(s, i + 1);
-      });
-    }
-    if (result.ok()) s.env().crash_point(fmt::format("{}:statement:{}", phase, i + 1));
-    if (!result.ok() && result.code() == Code::kLockNotAcquired) return result;
-    if (!result.ok()) {
-      return result.with_context(fmt::format("{}:{}: ", m.path, st.line))
-          .with_hint(
-              "fix the cause and run the same command again: it continues at this step; or run "
-              "`tandem rollback`");
-    }
+      TANDEM_ASSIGN_OR_RETURN(backfill::Stats stats, backfill::run(s, spec, run));
+      s.env().crash_point(phase + ":backfill-finished");
+      s.log(fmt::format("backfilled {} rows of {} in {} ms ({} batches)", stats.rows,
+                        ps.backfill_table, stats.elapsed_ms, stats.batches));
+      return Status::Ok();
+    };
+    steps.push_back(std::move(step));
   }
-  return Status::Ok();
+  RunSteps how{m.file, phase, [&s](int done) { return s.state->set_statements_done(done); }};
+  StepsOutcome outcome;
+  Status result = run_steps(s, steps, static_cast<size_t>(from), how, outcome);
+  if (result.ok() || result.code() == Code::kLockNotAcquired) return result;
+  return result.with_context(fmt::format("{}:{}: ", m.path, plan[outcome.failed].line))
+      .with_hint(
+          "fix the cause and run the same command again: it continues at this step; or run "
+          "`tandem rollback`");
 }
 
 Result<bool> schema_exists(db::Connection& conn, const std::string& name) {
@@ -274,8 +246,8 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
                 why.message() + ")")};
   }
   std::vector<Statement> out = {comment("start (each step in its own transaction)")};
-  auto add = [&](const std::vector<Step>& steps) {
-    for (const Step& step : steps) {
+  auto add = [&](const std::vector<PlanStep>& steps) {
+    for (const PlanStep& step : steps) {
       Statement st;
       st.line = step.line;
       st.transactional = step.transactional;
@@ -355,8 +327,8 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
         fmt::format("{} is not a declarative migration", m ? m->file : "the active migration"),
         "`tandem start` runs .yaml/.json migrations; apply .sql ones with `tandem up`");
   }
-  std::string previous = active ? active->previous : current_version(rows);
-  if (previous.empty()) previous = "0";
+  std::string applied = current_version(rows);
+  const std::string previous = active ? active->previous : applied.empty() ? "0" : applied;
   std::string old_schema = version_schema_name(options.schema, previous);
   std::string new_schema = version_schema_name(options.schema, m->version);
   // Plan from the catalog as it was before the first attempt: every re-run plans the same steps.
@@ -438,7 +410,7 @@ Result<LifecycleReport> complete_in(Session& s) {
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
                           enter_phase(s, *active, prepared, Phase::kCompleting, m));
-  const std::vector<Step>& stmts = plan.complete;
+  const std::vector<PlanStep>& stmts = plan.complete;
   TANDEM_ASSIGN_OR_RETURN(active, s.state->active());
   // The old version is gone: drop its schema (its views may depend on what complete removes);
   // the new version's schema stays for its applications. So go the schemas of any older
@@ -481,7 +453,7 @@ Result<LifecycleReport> rollback_in(Session& s) {
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
                           enter_phase(s, *active, prepared, Phase::kRollingBack, m));
-  const std::vector<Step>& stmts = plan.rollback;
+  const std::vector<PlanStep>& stmts = plan.rollback;
   TANDEM_ASSIGN_OR_RETURN(active, s.state->active());
   // The new version's views depend on what start added: drop them before undoing it.
   TANDEM_RETURN_IF_ERROR(drop_owned_schema(s, version_schema_name(options.schema, m->version)));

@@ -12,7 +12,7 @@ namespace tandem::expand {
 namespace {
 
 // "`tandem start` (add_column)": the phase and the operation on the step's line.
-std::string origin(const Migration& m, const Step& step, const char* phase) {
+std::string origin(const Migration& m, const PlanStep& step, const char* phase) {
   std::string kind = "dual-write trigger";
   if (step.line != 0 && operations_of(m)) {
     for (const auto& op : *operations_of(m))
@@ -21,9 +21,9 @@ std::string origin(const Migration& m, const Step& step, const char* phase) {
   return fmt::format("`tandem {}` ({})", phase, kind);
 }
 
-void add_phase(const Migration& m, const std::vector<Step>& steps, const char* phase,
+void add_phase(const Migration& m, const std::vector<PlanStep>& steps, const char* phase,
                bool old_version_gone, std::vector<lint::Source>& out) {
-  for (const Step& step : steps) {
+  for (const PlanStep& step : steps) {
     if (!step.backfill_table.empty()) continue;  // batched by tandem: no SQL of its own
     std::string sql;
     for (const std::string& one : step.sql) sql += (sql.empty() ? "" : ";\n") + one;

@@ -7,9 +7,9 @@
 namespace tandem::expand {
 namespace {
 
-void add(std::vector<Step>& out, const OperationSql& sql, int line) {
+void add(std::vector<PlanStep>& out, const OperationSql& sql, int line) {
   for (const std::string& text : sql.statements) {
-    Step st;
+    PlanStep st;
     st.sql = {text};
     st.line = line;
     // Only what PostgreSQL refuses in a transaction block runs alone (the classifier the
@@ -27,9 +27,9 @@ void add(std::vector<Step>& out, const OperationSql& sql, int line) {
 // Complete and rollback remove what the dual-write triggers maintain: the triggers and every
 // transaction-safe change go in one transaction, so no write ever sees a column half gone;
 // CONCURRENTLY statements follow.
-std::vector<Step> one_transaction(const std::vector<Step>& steps) {
-  std::vector<Step> out(1);
-  for (const Step& st : steps) {
+std::vector<PlanStep> one_transaction(const std::vector<PlanStep>& steps) {
+  std::vector<PlanStep> out(1);
+  for (const PlanStep& st : steps) {
     if (!st.transactional) {
       out.push_back(st);
       continue;
@@ -92,7 +92,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
     if (set.empty()) continue;
     std::vector<std::string> key = info->row_key();
     if (key.empty()) return no_key(m, t);
-    Step st;
+    PlanStep st;
     st.backfill_table = t;
     st.key = key;
     st.set = set;
@@ -106,7 +106,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
       if (info == nullptr) continue;  // created by this migration: no rows yet
       std::vector<std::string> key = info->row_key();
       if (key.empty()) return no_key(m, u.table);
-      Step st;
+      PlanStep st;
       st.backfill_table = u.table;
       st.key = key;
       st.set = u.set;

@@ -12,7 +12,7 @@
 namespace tandem::expand {
 
 // One step of a phase: a statement, or a batched backfill of a table's shadow columns.
-struct Step {
+struct PlanStep {
   // The statements, each exactly one SQL statement, run together in one transaction (a
   // non-transactional step has one). For a backfill, what it does ("backfill orders").
   std::vector<std::string> sql;
@@ -30,7 +30,7 @@ struct Step {
 };
 
 struct TwoVersionPlan {
-  std::vector<Step> start, complete, rollback;
+  std::vector<PlanStep> start, complete, rollback;
   std::vector<TableView> new_views;  // the new version's schema
   std::vector<TableView> old_views;  // the old version's schema, when start creates it
   std::vector<DualWrite> dual_writes;
