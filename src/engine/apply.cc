@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/preflight.h"
 #include "engine/runner.h"
 #include "engine/selection.h"
 #include "engine/session.h"
@@ -335,45 +336,13 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
                                   ? select_up(prepared, rows, up_opts, validated ? 1 : SIZE_MAX)
                                   : select_down(prepared, rows, down_opts);
     if (!validated) {
-      HistoryCheck check;
-      check.allow_out_of_order = options.allow_out_of_order;
-      if (resume) check.resuming = dir;
-      std::vector<Problem> problems = prepared.set.problems;
-      auto active = s.state->active();
-      if (!active.ok()) {
+      Preflight how{dir, resume, &down_opts};
+      auto checked = preflight(s, prepared, rows, picks, how);
+      if (!checked.ok()) {
         rollback_sqlite();
-        return active.status();
+        return checked.status();
       }
-      // `up` continues a declarative migration it was killed in the middle of (start or
-      // complete part-way); one started by hand is for `tandem complete` or `rollback`.
-      const std::optional<ActiveMigration>& a = *active;
-      bool continuing = a && dir == Direction::kUp && !picks.empty() &&
-                        picks.front().migration->version == a->version &&
-                        (a->phase == Phase::kStarting || a->phase == Phase::kCompleting);
-      if (a && !continuing) {
-        problems.push_back(
-            {"active_migration", "", 0, 0,
-             fmt::format("migration {} is {} (two live versions)", a->version,
-                         phase_name(a->phase)),
-             "finish it with `tandem complete` or undo it with `tandem rollback` first"});
-      }
-      for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
-      if (dir == Direction::kUp && hooks.pre_apply && problems.empty()) {
-        // The gates of the layers above (long locks, rewrites, breaking changes) refuse before
-        // anything runs.
-        std::vector<const Migration*> pending;
-        for (const Pick& p : picks) pending.push_back(p.migration);
-        auto refused = hooks.pre_apply(s, pending);
-        if (!refused.ok()) {
-          rollback_sqlite();
-          return refused.status();
-        }
-        for (Problem& p : *refused) problems.push_back(std::move(p));
-      }
-      if (dir == Direction::kDown) {
-        for (Problem& p : check_down(prepared, rows, picks, down_opts))
-          problems.push_back(std::move(p));
-      }
+      std::vector<Problem>& problems = *checked;
       if (!problems.empty()) {
         rollback_sqlite();
         return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",

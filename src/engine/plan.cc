@@ -1,6 +1,7 @@
 // plan: the statements up/down would run, computed exactly as they would, running nothing.
 
 #include "engine/engine.h"
+#include "engine/preflight.h"
 #include "engine/selection.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
@@ -22,15 +23,9 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, const H
   }
   std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts)
                                                   : select_down(prepared, rows, down_opts);
-  HistoryCheck check;
-  check.allow_out_of_order = options.allow_out_of_order;
-  if (dir == Direction::kUp ? up_opts.resume : down_opts.resume) check.resuming = dir;
-  std::vector<Problem> problems = prepared.set.problems;
-  for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
-  if (dir == Direction::kDown) {
-    for (Problem& p : check_down(prepared, rows, picks, down_opts))
-      problems.push_back(std::move(p));
-  }
+  // The same check `up`/`down` make first — lint gate included: plan refuses what they would.
+  Preflight how{dir, dir == Direction::kUp ? up_opts.resume : down_opts.resume, &down_opts};
+  TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems, preflight(*s, prepared, rows, picks, how));
   if (!problems.empty()) {
     return Status::InvalidInput(fmt::format("{} problem{} found; `{}` would refuse to run:\n{}",
                                             problems.size(), problems.size() == 1 ? "" : "s",

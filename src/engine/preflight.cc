@@ -1,0 +1,43 @@
+#include "engine/preflight.h"
+
+#include <fmt/format.h>
+
+namespace tandem {
+
+Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
+                                       const std::vector<HistoryRow>& rows,
+                                       const std::vector<Pick>& picks, const Preflight& how) {
+  std::vector<Problem> problems = prepared.set.problems;
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
+  // `up` continues a declarative migration it was killed in the middle of (start or complete
+  // part-way); one started by hand is for `tandem complete` or `rollback`.
+  bool continuing = active && how.direction == Direction::kUp && !picks.empty() &&
+                    picks.front().migration->version == active->version &&
+                    (active->phase == Phase::kStarting || active->phase == Phase::kCompleting);
+  if (active && !continuing) {
+    problems.push_back(
+        {"active_migration", "", 0, 0,
+         fmt::format("migration {} is {} (two live versions)", active->version,
+                     phase_name(active->phase)),
+         "finish it with `tandem complete` or undo it with `tandem rollback` first"});
+  }
+  HistoryCheck check;
+  check.allow_out_of_order = s.options.allow_out_of_order;
+  if (how.resume) check.resuming = how.direction;
+  for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+  if (how.direction == Direction::kDown && how.down != nullptr) {
+    for (Problem& p : check_down(prepared, rows, picks, *how.down))
+      problems.push_back(std::move(p));
+  }
+  // The gates of the layers above (long locks, rewrites, breaking changes), once the rest is
+  // clear; a migration under way was accepted when it began.
+  if (how.direction == Direction::kUp && s.hooks.pre_apply && problems.empty() && !continuing) {
+    std::vector<const Migration*> pending;
+    for (const Pick& p : picks) pending.push_back(p.migration);
+    TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> refused, s.hooks.pre_apply(s, pending));
+    for (Problem& p : refused) problems.push_back(std::move(p));
+  }
+  return problems;
+}
+
+}  // namespace tandem
