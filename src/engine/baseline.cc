@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/file_stat.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
@@ -62,6 +63,7 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
       row.status = RunStatus::kBaseline;
       row.applied_by = by;
       row.statements_total = static_cast<int>(prepared.up.at(m->version).size());
+      row.file = stat_for_history(m->path, m->checksum);  // the folder had no problems
       TANDEM_RETURN_IF_ERROR(s->state->upsert(row));
       TANDEM_RETURN_IF_ERROR(
           s->state->event("baseline", row, "marked as applied without running it"));

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "db/utf8.h"
+#include "engine/file_stat.h"
 #include "tandem/expand.h"
 #include "tandem/migration.h"
 
@@ -224,11 +225,29 @@ static bool utf8_problem(const std::string& path, const std::string& content,
   return true;
 }
 
-// Reads files[begin, end) into `out`.
+// Reads files[begin, end) into `out`; with `cache`, a file whose stat (`stats[i]`) the cache
+// knows is taken from it instead of being read.
 static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin,
-                       size_t end, MigrationSet& out) {
+                       size_t end, MigrationSet& out, const std::vector<FileStat>* stats = nullptr,
+                       const ChecksumCache* cache = nullptr) {
   out.migrations.reserve(end - begin);
   std::string content;
+  auto from_cache = [&](size_t i, const std::string& path, size_t ext_len) {
+    if (cache == nullptr) return false;
+    const std::string& file = files[i];
+    size_t us = file.find('_');
+    std::string version = canonical_version(std::string_view(file).substr(0, us));
+    std::string_view name = std::string_view(file).substr(us + 1, file.size() - us - 1 - ext_len);
+    const std::string* sum = cache->find(version, name, (*stats)[i]);
+    if (sum == nullptr) return false;
+    Migration& m = out.migrations.emplace_back();
+    m.version = std::move(version);
+    m.name = std::string(name);
+    m.file = file;
+    m.path = path;
+    m.checksum = *sum;
+    return true;
+  };
   for (size_t i = begin; i < end; ++i) {
     const std::string& file = files[i];
     std::string path = join(dir, file);
@@ -245,7 +264,8 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
     for (const char* ext : {".yaml", ".yml", ".json"}) {
       if (!versioned(file, ext)) continue;
       declarative = true;
-      if (!read_file(path, content)) {
+      if (from_cache(i, path, std::strlen(ext))) {
+      } else if (!read_file(path, content)) {
         out.problems.push_back(
             {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
       } else if (!utf8_problem(path, content, out.problems)) {
@@ -271,6 +291,7 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
            "`-- tandem:down` sections"});
       continue;
     }
+    if (from_cache(i, path, 4)) continue;
     if (!read_file(path, content)) {
       out.problems.push_back(
           {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
@@ -281,7 +302,9 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
   }
 }
 
-MigrationSet load_migrations(const std::string& dir) {
+// load_migrations with an optional checksum cache (status): the folder is listed and every
+// file stat'd before the cache is waited for.
+static MigrationSet load(const std::string& dir, const std::shared_future<ChecksumCache>* cached) {
   MigrationSet set;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -300,15 +323,23 @@ MigrationSet load_migrations(const std::string& dir) {
         {"unreadable_dir", dir, 0, 0, "cannot list folder: " + ec.message(), ""});
   }
   std::sort(files.begin(), files.end());
+  std::vector<FileStat> stats;
+  const ChecksumCache* cache = nullptr;
+  if (cached) {
+    stats.reserve(files.size());
+    for (const std::string& file : files) stats.push_back(stat_file(join(dir, file)));
+    cache = &cached->get();
+  }
   // Reading and hashing is independent per file: split it across two threads for big folders
   // (`status` over 10,000 files is the target), keeping the sorted order when merging.
   size_t half = files.size() >= 512 ? files.size() / 2 : files.size();
   MigrationSet second;
   std::thread worker;
   if (half < files.size()) {
-    worker = std::thread([&] { read_files(dir, files, half, files.size(), second); });
+    worker =
+        std::thread([&] { read_files(dir, files, half, files.size(), second, &stats, cache); });
   }
-  read_files(dir, files, 0, half, set);
+  read_files(dir, files, 0, half, set, &stats, cache);
   if (worker.joinable()) {
     worker.join();
     set.migrations.reserve(set.migrations.size() + second.migrations.size());
@@ -334,6 +365,13 @@ MigrationSet load_migrations(const std::string& dir) {
     }
   }
   return set;
+}
+
+MigrationSet load_migrations(const std::string& dir) { return load(dir, nullptr); }
+
+MigrationSet load_migrations_cached(const std::string& dir,
+                                    const std::shared_future<ChecksumCache>& cache) {
+  return load(dir, &cache);
 }
 
 }  // namespace tandem
