@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,34 @@ namespace {
 
 // ISO-8601 UTC with milliseconds from milliseconds since the epoch.
 std::string iso_from_epoch_ms(long long ms) {
+  if (ms >= 0 && ms < 253402300800000LL) {  // 1970 … 9999: by hand, once per history row
+    long long days = ms / 86400000, in_day = ms % 86400000;
+    // Civil date from days since 1970-01-01 (H. Hinnant's days-to-civil algorithm).
+    long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = yoe + era * 400 + (month <= 2);
+    char buf[24];
+    auto put = [&buf](int at, long long v, int width) {
+      for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, year, 4);
+    buf[4] = '-';
+    put(5, month, 2);
+    buf[7] = '-';
+    put(8, day, 2);
+    buf[10] = 'T';
+    put(11, in_day / 3600000, 2);
+    buf[13] = ':';
+    put(14, in_day / 60000 % 60, 2);
+    buf[16] = ':';
+    put(17, in_day / 1000 % 60, 2);
+    buf[19] = '.';
+    put(20, in_day % 1000, 3);
+    buf[23] = 'Z';
+    return std::string(buf, sizeof buf);
+  }
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -198,7 +227,10 @@ Result<int> State::layout() {
     return Status::Database(fmt::format("{} holds state_version '{}'", meta_, v.text(0, 0)),
                             "", "tandem's state looks damaged; restore it from a backup");
   }
-  return static_cast<int>(*n);
+  // Kept, as declared: each lookup above scans SQLite's schema table, which in a database of
+  // 10,000 tables costs milliseconds, and load() asks again.
+  layout_ = static_cast<int>(*n);
+  return layout_;
 }
 
 Result<bool> State::has_column(const std::string& table, const std::string& column) {
@@ -303,8 +335,12 @@ Result<std::vector<HistoryRow>> State::load() {
   for (size_t i = 0; i < r.size(); ++i) {
     auto& v = r.rows[i];
     auto take = [&v](size_t col) { return v[col] ? std::move(*v[col]) : std::string(); };
-    auto number = [&v](size_t col) {
-      return v[col] ? db::to_integer(*v[col]).value_or(0) : 0;
+    auto number = [&v](size_t col) {  // 0 for NULL or not a number, as db::to_integer
+      long long n = 0;
+      if (!v[col]) return n;
+      const std::string& t = *v[col];
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+      return ec == std::errc() && end == t.data() + t.size() ? n : 0;
     };
     HistoryRow h;
     h.version = take(0);
@@ -320,8 +356,7 @@ Result<std::vector<HistoryRow>> State::load() {
     }
     h.status = *s;
     h.direction = direction == "up" ? Direction::kUp : Direction::kDown;
-    h.applied_at = take(5);
-    if (pg_) h.applied_at = iso_from_epoch_ms(db::to_integer(h.applied_at).value_or(0));
+    h.applied_at = pg_ ? iso_from_epoch_ms(number(5)) : take(5);
     h.duration_ms = number(6);
     h.applied_by = take(7);
     h.tandem_version = take(8);

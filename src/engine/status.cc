@@ -53,7 +53,10 @@ Result<StatusReport> status(const EngineOptions& options) {
   report.database = s->conn->describe();
   report.backend = s->pg() ? "postgres" : "sqlite";
   report.dir = options.dir;
-  TANDEM_ASSIGN_OR_RETURN(report.history_exists, s->state->exists());
+  // layout() is 0 without history; load() reuses what it found (each lookup of tandem's tables
+  // scans SQLite's schema table, 10,000 rows in a 10,000-table database).
+  TANDEM_ASSIGN_OR_RETURN(int layout, s->state->layout());
+  report.history_exists = layout > 0;
   if (report.history_exists) {
     TANDEM_ASSIGN_OR_RETURN(rows, s->state->load());
   }
@@ -68,24 +71,27 @@ Result<StatusReport> status(const EngineOptions& options) {
     }
   }
   MigrationSet set = files_future.get();
-  report.problems = set.problems;
+  report.problems = std::move(set.problems);
   std::string newest = current_version(rows);
 
-  auto add_row = [&](const HistoryRow& r, const Migration* m) {
+  // Rows and files are not needed after the merge (the cache referred to rows only while the
+  // folder was read): their strings move into the report instead of being copied.
+  auto add_row = [&](HistoryRow& r, Migration* m) {
     MigrationState st;
-    st.version = r.version;
-    st.name = r.name;
-    st.file = m ? m->file : "";
-    st.applied_at = r.applied_at;
+    bool changed = m != nullptr && m->checksum != r.checksum;
+    st.version = std::move(r.version);
+    st.name = std::move(r.name);
+    if (m) st.file = std::move(m->file);
+    st.applied_at = std::move(r.applied_at);
     st.duration_ms = r.duration_ms;
-    st.applied_by = r.applied_by;
-    st.checksum = m ? m->checksum : r.checksum;
+    st.applied_by = std::move(r.applied_by);
+    st.checksum = m ? std::move(m->checksum) : std::move(r.checksum);
     st.transactional = r.transactional;
     st.direction = direction_name(r.direction);
     st.statements_applied = r.statements_applied;
     st.statements_total = r.statements_total;
-    st.error = r.error;
-    st.failed_statement = r.failed_statement;
+    st.error = std::move(r.error);
+    st.failed_statement = std::move(r.failed_statement);
     if (r.status == RunStatus::kFailed) {
       st.state = "failed";
     } else if (r.status == RunStatus::kRunning) {
@@ -94,7 +100,7 @@ Result<StatusReport> status(const EngineOptions& options) {
                                                        : (s->pg() ? "running" : "interrupted");
     } else if (m == nullptr) {
       st.state = "missing";
-    } else if (m->checksum != r.checksum) {
+    } else if (changed) {
       st.state = "changed";
     } else {
       st.state = run_status_name(r.status);  // applied | baseline
@@ -111,9 +117,10 @@ Result<StatusReport> status(const EngineOptions& options) {
   report.migrations.reserve(std::max(rows.size(), set.migrations.size()));
   auto hit = rows.begin();
   auto fit = set.migrations.begin();
-  auto next_file = [&] {
-    auto prev = fit++;
-    while (fit != set.migrations.end() && fit->version == prev->version) ++fit;
+  auto next_file = [&] {  // past the file just merged and any other file of its version
+    const std::string& version = report.migrations.back().version;
+    ++fit;
+    while (fit != set.migrations.end() && fit->version == version) ++fit;
   };
   while (hit != rows.end() || fit != set.migrations.end()) {
     int c = hit == rows.end()             ? 1
@@ -127,16 +134,16 @@ Result<StatusReport> status(const EngineOptions& options) {
       ++hit;
       next_file();
     } else {
-      const Migration& m = *fit;
+      Migration& m = *fit;
       MigrationState st;
-      st.version = m.version;
-      st.name = m.name;
-      st.file = m.file;
-      st.checksum = m.checksum;
+      st.version = std::move(m.version);
+      st.name = std::move(m.name);
+      st.file = std::move(m.file);
+      st.checksum = std::move(m.checksum);
       st.state =
-          !newest.empty() && compare_versions(m.version, newest) < 0 ? "out_of_order" : "pending";
+          !newest.empty() && compare_versions(st.version, newest) < 0 ? "out_of_order" : "pending";
       const std::string& active = report.active_migration;
-      if (!active.empty() && active.substr(0, active.find(':')) == m.version) {
+      if (!active.empty() && active.substr(0, active.find(':')) == st.version) {
         st.state =
             active.substr(active.find(':') + 1);  // starting | started | completing | rolling_back
       }

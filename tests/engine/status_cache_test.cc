@@ -299,6 +299,39 @@ TEST_P(StatusCacheTest, ResultsEqualAFullReadAndStatusWritesNothing) {
   EXPECT_EQ(describe(cached), describe(status_without_cache()));
 }
 
+// The history's times as status shows them are the database's own (PostgreSQL's timestamps
+// are read as epoch milliseconds and formatted by tandem).
+TEST_P(StatusCacheTest, AppliedAtIsTheRecordedTime) {
+  dir_.write("0001_a.sql", sql_file("a"));
+  ASSERT_TRUE(up(opts_, {}).ok());
+  for (std::string at :
+       {"1970-01-01T00:00:00.000Z", "2000-02-29T23:59:59.999Z", "2026-11-29T22:43:03.721Z",
+        "2100-03-01T00:00:00.001Z", "9999-12-31T23:59:59.999Z"}) {
+    db_.exec(fmt::format("UPDATE {} SET applied_at = '{}'", history(), at));
+    StatusReport r = status_ok();
+    ASSERT_NE(find(r, "1"), nullptr);
+    EXPECT_EQ(find(r, "1")->applied_at, at);
+  }
+}
+
+// status's text lines are written by hand for ASCII and by fmt otherwise: both pad alike.
+TEST_P(StatusCacheTest, TextLinesAreAlignedForAnyName) {
+  dir_.write("0001_ünïcödé_名前.sql", sql_file("a"));
+  dir_.write("0002_b.sql", sql_file("b"));
+  ASSERT_TRUE(up(opts_, {}).ok());
+  StatusReport r = status_ok();
+  ASSERT_EQ(r.migrations.size(), 2u);
+  size_t nw = std::string("ünïcödé_名前").size();  // widths are counted in bytes
+  std::string expected;
+  for (const MigrationState& m : r.migrations) {
+    expected += fmt::format("  {:<{}}  {:<{}}  {:<12}  {}\n", m.version, 7, m.name, nw, m.state,
+                            m.applied_at);
+  }
+  auto cmd = testing::run_tandem({"--db", db_.url(), "--dir", dir_.path(), "status"});
+  ASSERT_EQ(cmd.code, 0) << cmd.err;
+  EXPECT_NE(cmd.out.find(expected), std::string::npos) << cmd.out << "\nexpected:\n" << expected;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StatusCacheTest,
                          ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
 
