@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <ctime>
 
 namespace tandem {
@@ -68,29 +67,23 @@ FileStat stat_for_history(const std::string& path, std::string_view expected) {
 }
 
 ChecksumCache::ChecksumCache(const std::vector<HistoryRow>& rows) {
+  by_version_.reserve(rows.size());
   for (const HistoryRow& r : rows) {
     // A failed or running row is reported as such whatever the file holds; only applied and
     // baselined rows are compared with their files.
     if (r.status != RunStatus::kApplied && r.status != RunStatus::kBaseline) continue;
-    if (r.file.recorded()) rows_.push_back(&r);
+    if (r.file.recorded()) by_version_.emplace(r.version, &r);
   }
-  auto by_version = [](const HistoryRow* a, const HistoryRow* b) {
-    return compare_versions(a->version, b->version) < 0;
-  };
-  if (!std::is_sorted(rows_.begin(), rows_.end(), by_version))
-    std::sort(rows_.begin(), rows_.end(), by_version);
 }
 
 const std::string* ChecksumCache::find(std::string_view version, std::string_view name,
                                        const FileStat& now) const {
-  auto it = std::lower_bound(
-      rows_.begin(), rows_.end(), version,
-      [](const HistoryRow* r, std::string_view v) { return compare_versions(r->version, v) < 0; });
-  if (it == rows_.end() || (*it)->version != version || (*it)->name != name) return nullptr;
+  auto it = by_version_.find(version);
+  if (it == by_version_.end() || it->second->name != name) return nullptr;
   // Every field: a new inode is another file (an editor's save-by-rename, a checkout), a new
   // ctime any change at all, whatever the size and mtime say.
-  if (!now.recorded() || !((*it)->file == now)) return nullptr;
-  return &(*it)->checksum;
+  if (!now.recorded() || !(it->second->file == now)) return nullptr;
+  return &it->second->checksum;
 }
 
 }  // namespace tandem

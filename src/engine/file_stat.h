@@ -12,6 +12,7 @@
 #include <future>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/state.h"
@@ -49,10 +50,10 @@ class ChecksumCache {
   // stat, or any field of the stat differs.
   const std::string* find(std::string_view version, std::string_view name,
                           const FileStat& now) const;
-  bool empty() const { return rows_.empty(); }
+  bool empty() const { return by_version_.empty(); }
 
  private:
-  std::vector<const HistoryRow*> rows_;  // sorted by version
+  std::unordered_map<std::string_view, const HistoryRow*> by_version_;  // keys: the rows' versions
 };
 
 // Reads the migrations folder like load_migrations(dir), except that a file the cache knows

