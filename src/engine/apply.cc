@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "engine/file_stat.h"
 #include "engine/preflight.h"
 #include "engine/runner.h"
 #include "engine/selection.h"
@@ -55,6 +56,7 @@ class Runner {
     row.statements_applied = static_cast<int>(stmts.size());
     row.duration_ms = ms_since(start);
     if (dir_ == Direction::kDown) row.status = RunStatus::kReverted;
+    if (dir_ == Direction::kUp) row.file = stat_for_history(m.path, m.checksum);
     Status rec = dir_ == Direction::kUp ? s_.state->upsert(row) : s_.state->remove(m.version);
     if (rec.ok()) rec = s_.state->event(dir_word(dir_), row);
     if (rec.ok() && commit) rec = s_.conn->execute("COMMIT");
@@ -117,6 +119,7 @@ class Runner {
     row.failed_statement.clear();
     if (dir_ == Direction::kUp) {
       row.applied_at = State::now();
+      row.file = stat_for_history(m.path, m.checksum);
       TANDEM_RETURN_IF_ERROR(s_.state->upsert(row));
     } else {
       TANDEM_RETURN_IF_ERROR(s_.state->remove(m.version));

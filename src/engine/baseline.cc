@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/file_stat.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
@@ -63,6 +64,7 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
       row.status = RunStatus::kBaseline;
       row.applied_by = by;
       row.statements_total = static_cast<int>(prepared.up.at(m->version).size());
+      row.file = stat_for_history(m->path, m->checksum);  // the folder had no problems
       TANDEM_RETURN_IF_ERROR(s->state->upsert(row));
       TANDEM_RETURN_IF_ERROR(
           s->state->event("baseline", row, "marked as applied without running it"));

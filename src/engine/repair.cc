@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "engine/engine.h"
+#include "engine/file_stat.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
@@ -57,6 +60,11 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hoo
         a.detail = fmt::format("accepted the edited file: checksum {}… → {}…",
                                r.checksum.substr(0, 12), m->checksum.substr(0, 12));
         r.checksum = m->checksum;
+        // The stat lets `status` skip the file from now on — only for a file without problems,
+        // since `status` does not parse a file it skips.
+        bool clean = std::none_of(set.problems.begin(), set.problems.end(),
+                                  [&](const Problem& p) { return p.file == m->path; });
+        r.file = clean ? stat_for_history(m->path, m->checksum) : FileStat{};
         TANDEM_RETURN_IF_ERROR(s->state->upsert(r));
       } else {
         continue;

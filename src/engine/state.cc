@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,34 @@ namespace {
 
 // ISO-8601 UTC with milliseconds from milliseconds since the epoch.
 std::string iso_from_epoch_ms(long long ms) {
+  if (ms >= 0 && ms < 253402300800000LL) {  // 1970 … 9999: by hand, once per history row
+    long long days = ms / 86400000, in_day = ms % 86400000;
+    // Civil date from days since 1970-01-01 (H. Hinnant's days-to-civil algorithm).
+    long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long long day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = yoe + era * 400 + (month <= 2);
+    char buf[24];
+    auto put = [&buf](int at, long long v, int width) {
+      for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+    };
+    put(0, year, 4);
+    buf[4] = '-';
+    put(5, month, 2);
+    buf[7] = '-';
+    put(8, day, 2);
+    buf[10] = 'T';
+    put(11, in_day / 3600000, 2);
+    buf[13] = ':';
+    put(14, in_day / 60000 % 60, 2);
+    buf[16] = ':';
+    put(17, in_day / 1000 % 60, 2);
+    buf[19] = '.';
+    put(20, in_day % 1000, 3);
+    buf[23] = 'Z';
+    return std::string(buf, sizeof buf);
+  }
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -183,22 +212,34 @@ Result<bool> State::exists() {
 
 Result<int> State::layout() {
   if (layout_ >= 0) return layout_;
-  TANDEM_ASSIGN_OR_RETURN(bool history, exists());
-  if (!history) return 0;
-  const char* has_meta =
-      pg_ ? "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' AND tablename = 'meta'"
-          : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tandem_meta'";
-  TANDEM_ASSIGN_OR_RETURN(db::Rows m, conn_.query(has_meta));
-  if (m.empty()) return 1;  // the first releases kept no layout version
+  // Both tables in one lookup: on SQLite each lookup scans the schema table (10,000 rows in a
+  // database of 10,000 tables).
   TANDEM_ASSIGN_OR_RETURN(
-      db::Rows v, conn_.query(fmt::format("SELECT value FROM {} WHERE key = 'state_version'", meta_)));
+      db::Rows tables,
+      conn_.query(pg_ ? "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'tandem' "
+                        "AND tablename IN ('migrations', 'meta')"
+                      : "SELECT substr(name, 8) FROM sqlite_master WHERE type = 'table' AND "
+                        "name IN ('tandem_migrations', 'tandem_meta')"));
+  bool history = false, has_meta = false;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    history = history || tables.text(i, 0) == "migrations";
+    has_meta = has_meta || tables.text(i, 0) == "meta";
+  }
+  if (!history) return 0;
+  if (!has_meta) return 1;  // the first releases kept no layout version
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows v,
+      conn_.query(fmt::format("SELECT value FROM {} WHERE key = 'state_version'", meta_)));
   if (v.empty()) return 1;
   std::optional<long long> n = db::to_integer(v.text(0, 0));
   if (!n || *n < 1) {
-    return Status::Database(fmt::format("{} holds state_version '{}'", meta_, v.text(0, 0)),
-                            "", "tandem's state looks damaged; restore it from a backup");
+    return Status::Database(fmt::format("{} holds state_version '{}'", meta_, v.text(0, 0)), "",
+                            "tandem's state looks damaged; restore it from a backup");
   }
-  return static_cast<int>(*n);
+  // Kept, as declared: each lookup above scans SQLite's schema table, which in a database of
+  // 10,000 tables costs milliseconds, and load() asks again.
+  layout_ = static_cast<int>(*n);
+  return layout_;
 }
 
 Result<bool> State::has_column(const std::string& table, const std::string& column) {
@@ -235,18 +276,17 @@ Status State::adopt_version_schemas() {
   // Schemas an earlier tandem made before it recorded them: `<schema>_<digits>` beside an
   // existing schema, holding nothing but views. A user's schema with anything else in it is
   // never adopted (and so never dropped).
-  return conn_
-      .execute(
-          "INSERT INTO tandem.version_schemas (schema_name, version) "
-          "SELECT n.nspname, substring(n.nspname from '_([0-9]+)$') FROM pg_catalog.pg_namespace n "
-          "WHERE n.nspname ~ '^.+_[0-9]+$' AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace b "
-          "WHERE b.nspname = substring(n.nspname from '^(.+)_[0-9]+$')) "
-          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND "
-          "c.relkind <> 'v') "
-          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid) "
-          "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid AND "
-          "t.typrelid = 0 AND t.typcategory <> 'A') "
-          "ON CONFLICT DO NOTHING");
+  return conn_.execute(
+      "INSERT INTO tandem.version_schemas (schema_name, version) "
+      "SELECT n.nspname, substring(n.nspname from '_([0-9]+)$') FROM pg_catalog.pg_namespace n "
+      "WHERE n.nspname ~ '^.+_[0-9]+$' AND EXISTS (SELECT 1 FROM pg_catalog.pg_namespace b "
+      "WHERE b.nspname = substring(n.nspname from '^(.+)_[0-9]+$')) "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND "
+      "c.relkind <> 'v') "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid) "
+      "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid AND "
+      "t.typrelid = 0 AND t.typcategory <> 'A') "
+      "ON CONFLICT DO NOTHING");
 }
 
 Status State::ensure() {
@@ -274,7 +314,8 @@ Status State::ensure() {
   std::vector<std::string> sql = base_ddl(pg_, migrations_, events_, meta_);
   for (const char* col : kFileColumns) {
     TANDEM_ASSIGN_OR_RETURN(bool present, has_column(migrations_, col));
-    if (!present) sql.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint", migrations_, col));
+    if (!present)
+      sql.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint", migrations_, col));
   }
   if (pg_) {
     for (std::string& one : postgres_ddl()) sql.push_back(std::move(one));
@@ -289,8 +330,8 @@ Result<std::vector<HistoryRow>> State::load() {
   // PostgreSQL: epoch milliseconds, formatted here; to_char() on every row costs more than
   // the rest of the query, and the text form of timestamptz depends on session settings.
   std::string at = pg_ ? "round(date_part('epoch', applied_at) * 1000)::bigint" : "applied_at";
-  std::string stats = have >= 2 ? "file_size, file_mtime_ns, file_ctime_ns, file_inode"
-                                : "NULL, NULL, NULL, NULL";
+  std::string stats =
+      have >= 2 ? "file_size, file_mtime_ns, file_ctime_ns, file_inode" : "NULL, NULL, NULL, NULL";
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,
       conn_.query(fmt::format(
@@ -303,8 +344,12 @@ Result<std::vector<HistoryRow>> State::load() {
   for (size_t i = 0; i < r.size(); ++i) {
     auto& v = r.rows[i];
     auto take = [&v](size_t col) { return v[col] ? std::move(*v[col]) : std::string(); };
-    auto number = [&v](size_t col) {
-      return v[col] ? db::to_integer(*v[col]).value_or(0) : 0;
+    auto number = [&v](size_t col) {  // 0 for NULL or not a number, as db::to_integer
+      long long n = 0;
+      if (!v[col]) return n;
+      const std::string& t = *v[col];
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+      return ec == std::errc() && end == t.data() + t.size() ? n : 0;
     };
     HistoryRow h;
     h.version = take(0);
@@ -320,8 +365,7 @@ Result<std::vector<HistoryRow>> State::load() {
     }
     h.status = *s;
     h.direction = direction == "up" ? Direction::kUp : Direction::kDown;
-    h.applied_at = take(5);
-    if (pg_) h.applied_at = iso_from_epoch_ms(db::to_integer(h.applied_at).value_or(0));
+    h.applied_at = pg_ ? iso_from_epoch_ms(number(5)) : take(5);
     h.duration_ms = number(6);
     h.applied_by = take(7);
     h.tandem_version = take(8);
@@ -342,7 +386,9 @@ Result<std::vector<HistoryRow>> State::load() {
 }
 
 Status State::upsert(const HistoryRow& row) {
-  auto stat = [&](long long v) { return row.file.recorded() ? db::Param(std::to_string(v)) : db::Param(); };
+  auto stat = [&](long long v) {
+    return row.file.recorded() ? db::Param(std::to_string(v)) : db::Param();
+  };
   std::string sql = fmt::format(
       "INSERT INTO {} (version, name, checksum, status, direction, applied_at, duration_ms, "
       "applied_by, tandem_version, transactional, statements_applied, statements_total, error, "
@@ -384,10 +430,9 @@ Status State::event(const std::string& action, const HistoryRow& row, const std:
   auto r = conn_.query(
       sql, {now(), action, opt(row.version), opt(row.name), opt(row.checksum),
             db::Param(status.empty() ? std::string(run_status_name(row.status)) : status),
-            std::to_string(row.duration_ms),
-            row.applied_by, TANDEM_VERSION, std::to_string(row.statements_applied),
-            std::to_string(row.statements_total), opt(row.error), opt(row.failed_statement),
-            opt(detail)});
+            std::to_string(row.duration_ms), row.applied_by, TANDEM_VERSION,
+            std::to_string(row.statements_applied), std::to_string(row.statements_total),
+            opt(row.error), opt(row.failed_statement), opt(detail)});
   return r.status();
 }
 
@@ -419,13 +464,14 @@ Result<std::optional<ActiveMigration>> State::active() {
     auto it = j.is_object() ? j.find(key) : j.end();
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  ActiveMigration a{text("version"), text("name"), text("file"), text("checksum"),
-                    text("previous"), false,        Phase::kStarting, 0, text("base")};
+  ActiveMigration a{text("version"),  text("name"), text("file"),     text("checksum"),
+                    text("previous"), false,        Phase::kStarting, 0,
+                    text("base")};
   std::optional<Phase> phase = parse_phase(text("step"));
   if (j.is_discarded() || !phase || a.version.empty()) {
-    return Status::Database("tandem.active holds a row tandem cannot read (" +
-                                r.text(0, 0).substr(0, 120) + ")",
-                            "", "tandem's state looks damaged; restore it from a backup");
+    return Status::Database(
+        "tandem.active holds a row tandem cannot read (" + r.text(0, 0).substr(0, 120) + ")", "",
+        "tandem's state looks damaged; restore it from a backup");
   }
   a.phase = *phase;
   if (auto it = j.find("created_previous"); it != j.end() && it->is_boolean())
@@ -476,9 +522,10 @@ Result<std::vector<std::pair<std::string, std::string>>> State::version_schemas(
 
 Status State::record_version_schema(const std::string& schema, const std::string& version) {
   return conn_
-      .query("INSERT INTO tandem.version_schemas (schema_name, version) VALUES ($1, $2) "
-             "ON CONFLICT (schema_name) DO NOTHING",
-             {schema, version})
+      .query(
+          "INSERT INTO tandem.version_schemas (schema_name, version) VALUES ($1, $2) "
+          "ON CONFLICT (schema_name) DO NOTHING",
+          {schema, version})
       .status();
 }
 
@@ -488,7 +535,8 @@ Status State::drop_version_schema(const std::string& schema) {
   for (const auto& [name, version] : owned) ours = ours || name == schema;
   if (!ours) return Status::Ok();
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(conn_));
-  TANDEM_RETURN_IF_ERROR(conn_.execute("DROP SCHEMA IF EXISTS " + db::quote_ident(schema) + " CASCADE"));
+  TANDEM_RETURN_IF_ERROR(
+      conn_.execute("DROP SCHEMA IF EXISTS " + db::quote_ident(schema) + " CASCADE"));
   TANDEM_RETURN_IF_ERROR(forget_version_schema(schema));
   return tx.commit();
 }

@@ -2,31 +2,68 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <future>
-#include <map>
+#include <thread>
 
 #include "engine/engine.h"
+#include "engine/file_stat.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
 namespace tandem::engine {
 
+namespace {
+
+// Hands the history's checksums to the folder reader exactly once.
+class CacheHandoff {
+ public:
+  std::shared_future<ChecksumCache> future() { return promise_.get_future().share(); }
+  void give(ChecksumCache cache) {
+    if (given_) return;
+    given_ = true;
+    promise_.set_value(std::move(cache));
+  }
+
+ private:
+  std::promise<ChecksumCache> promise_;
+  bool given_ = false;
+};
+
+}  // namespace
+
 Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
   // Read the folder while the database answers: on a 10,000-file project both take tens of ms.
+  // The folder is listed and stat'd at once; an applied file whose stat equals the one its
+  // history row recorded is then not read: its checksum comes from the history (file_stat.h).
+  std::vector<HistoryRow> rows;  // outlives the cache that refers to it
+  CacheHandoff handoff;
   std::future<MigrationSet> files_future =
-      std::async(std::launch::async, [&] { return load_migrations(options.dir, hooks.formats); });
+      std::async(std::launch::async, [&, cache = handoff.future()] {
+        return load_migrations_cached(options.dir, hooks.formats, cache);
+      });
+  // On an early error return the reader still gets a (empty) cache, and is waited for.
+  struct Join {
+    std::future<MigrationSet>& f;
+    CacheHandoff& h;
+    ~Join() {
+      h.give(ChecksumCache());
+      if (f.valid()) f.wait();
+    }
+  } join{files_future, handoff};
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "status", /*take_lock=*/false));
   StatusReport report;
   report.database = s->conn->describe();
   report.backend = s->pg() ? "postgres" : "sqlite";
   report.dir = options.dir;
-  std::vector<HistoryRow> rows;
-  TANDEM_ASSIGN_OR_RETURN(report.history_exists, s->state->exists());
+  // layout() is 0 without history; load() reuses what it found (each lookup of tandem's tables
+  // scans SQLite's schema table, 10,000 rows in a 10,000-table database).
+  TANDEM_ASSIGN_OR_RETURN(int layout, s->state->layout());
+  report.history_exists = layout > 0;
   if (report.history_exists) {
     TANDEM_ASSIGN_OR_RETURN(rows, s->state->load());
   }
-  MigrationSet set = files_future.get();
-  report.problems = set.problems;
+  handoff.give(ChecksumCache(rows));
   if (s->pg()) {
     TANDEM_ASSIGN_OR_RETURN(report.lock_holder, AdvisoryLock::holder(*s->conn));
     TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s->state->active());
@@ -36,39 +73,41 @@ Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
       report.active_new_schema = version_schema_name(options.schema, active->version);
     }
   }
-  std::map<std::string, const HistoryRow*, bool (*)(const std::string&, const std::string&)>
-      by_version(
-          [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
-  for (const HistoryRow& r : rows) by_version[r.version] = &r;
+  // Closing the database is the last of its work: on SQLite it frees the parsed schema (3 ms
+  // for 10,000 tables), so it happens on another thread while the report is merged.
+  const bool pg = s->pg();
+  std::jthread closer([db = std::move(s)]() mutable { db.reset(); });
+  MigrationSet set = files_future.get();
+  report.problems = std::move(set.problems);
   std::string newest = current_version(rows);
-  std::map<std::string, const Migration*, bool (*)(const std::string&, const std::string&)> files(
-      [](const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; });
-  for (const Migration& m : set.migrations) files.emplace(m.version, &m);
 
-  auto add_row = [&](const HistoryRow& r, const Migration* m) {
+  // Rows and files are not needed after the merge (the cache referred to rows only while the
+  // folder was read): their strings move into the report instead of being copied.
+  auto add_row = [&](HistoryRow& r, Migration* m) {
     MigrationState st;
-    st.version = r.version;
-    st.name = r.name;
-    st.file = m ? m->file : "";
-    st.applied_at = r.applied_at;
+    bool changed = m != nullptr && m->checksum != r.checksum;
+    st.version = std::move(r.version);
+    st.name = std::move(r.name);
+    if (m) st.file = std::move(m->file);
+    st.applied_at = std::move(r.applied_at);
     st.duration_ms = r.duration_ms;
-    st.applied_by = r.applied_by;
-    st.checksum = m ? m->checksum : r.checksum;
+    st.applied_by = std::move(r.applied_by);
+    st.checksum = m ? std::move(m->checksum) : std::move(r.checksum);
     st.transactional = r.transactional;
     st.direction = direction_name(r.direction);
     st.statements_applied = r.statements_applied;
     st.statements_total = r.statements_total;
-    st.error = r.error;
-    st.failed_statement = r.failed_statement;
+    st.error = std::move(r.error);
+    st.failed_statement = std::move(r.failed_statement);
     if (r.status == RunStatus::kFailed) {
       st.state = "failed";
     } else if (r.status == RunStatus::kRunning) {
       // A run in progress holds the lock; a "running" row without a holder was killed.
-      st.state = report.lock_holder.empty() && s->pg() ? "interrupted"
-                                                       : (s->pg() ? "running" : "interrupted");
+      st.state =
+          report.lock_holder.empty() && pg ? "interrupted" : (pg ? "running" : "interrupted");
     } else if (m == nullptr) {
       st.state = "missing";
-    } else if (m->checksum != r.checksum) {
+    } else if (changed) {
       st.state = "changed";
     } else {
       st.state = run_status_name(r.status);  // applied | baseline
@@ -80,36 +119,44 @@ Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
     report.migrations.push_back(std::move(st));
   };
 
-  auto hit = by_version.begin();
-  auto fit = files.begin();
-  while (hit != by_version.end() || fit != files.end()) {
-    int c = hit == by_version.end() ? 1
-            : fit == files.end()    ? -1
-                                    : compare_versions(hit->first, fit->first);
+  // Both are sorted by version (history rows are unique by version); of files sharing a
+  // version (a duplicate_version problem) the first stands for it.
+  report.migrations.reserve(std::max(rows.size(), set.migrations.size()));
+  auto hit = rows.begin();
+  auto fit = set.migrations.begin();
+  auto next_file = [&] {  // past the file just merged and any other file of its version
+    const std::string& version = report.migrations.back().version;
+    ++fit;
+    while (fit != set.migrations.end() && fit->version == version) ++fit;
+  };
+  while (hit != rows.end() || fit != set.migrations.end()) {
+    int c = hit == rows.end()             ? 1
+            : fit == set.migrations.end() ? -1
+                                          : compare_versions(hit->version, fit->version);
     if (c < 0) {
-      add_row(*hit->second, nullptr);
+      add_row(*hit, nullptr);
       ++hit;
     } else if (c == 0) {
-      add_row(*hit->second, fit->second);
+      add_row(*hit, &*fit);
       ++hit;
-      ++fit;
+      next_file();
     } else {
-      const Migration& m = *fit->second;
+      Migration& m = *fit;
       MigrationState st;
-      st.version = m.version;
-      st.name = m.name;
-      st.file = m.file;
-      st.checksum = m.checksum;
+      st.version = std::move(m.version);
+      st.name = std::move(m.name);
+      st.file = std::move(m.file);
+      st.checksum = std::move(m.checksum);
       st.state =
-          !newest.empty() && compare_versions(m.version, newest) < 0 ? "out_of_order" : "pending";
+          !newest.empty() && compare_versions(st.version, newest) < 0 ? "out_of_order" : "pending";
       const std::string& active = report.active_migration;
-      if (!active.empty() && active.substr(0, active.find(':')) == m.version) {
+      if (!active.empty() && active.substr(0, active.find(':')) == st.version) {
         st.state =
             active.substr(active.find(':') + 1);  // starting | started | completing | rolling_back
       }
       ++report.pending;
       report.migrations.push_back(std::move(st));
-      ++fit;
+      next_file();
     }
   }
   report.current_version = newest;

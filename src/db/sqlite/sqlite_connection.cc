@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace tandem::db {
 namespace {
 
@@ -142,8 +144,15 @@ Result<Rows> SqliteConnection::query(std::string_view sql, const std::vector<Par
     auto& row = rows.rows.emplace_back();
     row.reserve(ncols);
     for (int c = 0; c < ncols; ++c) {
-      if (sqlite3_column_type(stmt_ptr, c) == SQLITE_NULL) {
+      int type = sqlite3_column_type(stmt_ptr, c);
+      if (type == SQLITE_NULL) {
         row.emplace_back(std::nullopt);
+      } else if (type == SQLITE_INTEGER) {
+        // The text sqlite3_column_text would give ("%lld"), without SQLite converting the
+        // value (and allocating) inside the statement: most of tandem's history columns.
+        char buf[24];
+        auto end = std::to_chars(buf, buf + sizeof buf, sqlite3_column_int64(stmt_ptr, c)).ptr;
+        row.emplace_back(std::string(buf, end));
       } else {
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_ptr, c));
         row.emplace_back(std::string(text, sqlite3_column_bytes(stmt_ptr, c)));
