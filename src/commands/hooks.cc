@@ -3,6 +3,7 @@
 #include "commands/hooks.h"
 
 #include "engine/session.h"
+#include "expand/lifecycle.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"
 
@@ -22,15 +23,28 @@ Hooks hooks(const EngineOptions& options) {
     h.pre_apply = [](Session& s,
                      const std::vector<const Migration*>& pending) -> Result<std::vector<Problem>> {
       if (!s.pg()) return std::vector<Problem>();
-      // Long locks, rewrites and breaking changes are refused before anything runs. The
-      // migrations a procedure applies (declarative ones) are linted from their plan by start.
+      // Long locks, rewrites and breaking changes are refused before anything runs: SQL files
+      // as written, declarative ones from the plan of what start and complete would run (and
+      // again by start when `up` reaches them, against the tables as they are then).
+      std::vector<Problem> out;
       std::vector<std::string> paths;
       for (const Migration* m : pending) {
-        if (m->body && m->body->procedure(s.backend()) != nullptr) continue;
-        paths.push_back(m->path);
+        if (m->body && m->body->procedure(s.backend()) != nullptr) {
+          TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> planned, expand::gate_pending(s, *m));
+          for (Problem& p : planned) out.push_back(std::move(p));
+        } else {
+          paths.push_back(m->path);
+        }
       }
-      return lint::unsafe_problems(s.options.dir, paths, s.options.lint_severity,
-                                   lint::live_column_types(*s.conn, s.options.schema), formats());
+      if (!paths.empty()) {
+        TANDEM_ASSIGN_OR_RETURN(
+            std::vector<Problem> written,
+            lint::unsafe_problems(s.options.dir, paths, s.options.lint_severity,
+                                  lint::live_column_types(*s.conn, s.options.schema), formats()));
+        out.insert(out.begin(), std::make_move_iterator(written.begin()),
+                   std::make_move_iterator(written.end()));
+      }
+      return out;
     };
   }
   return h;

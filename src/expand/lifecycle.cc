@@ -19,6 +19,7 @@
 #include "backfill/backfill.h"
 #include "backfill/job.h"
 #include "backfill/throttle.h"
+#include "engine/preflight.h"
 #include "engine/runner.h"
 #include "engine/selection.h"
 #include "engine/session.h"
@@ -281,11 +282,6 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   if (have_history) {
     TANDEM_ASSIGN_OR_RETURN(rows, s.state->load());
   }
-  std::vector<Problem> problems = prepared.set.problems;
-  for (Problem& p :
-       check_history(prepared, rows, HistoryCheck{options.allow_out_of_order, std::nullopt})) {
-    problems.push_back(std::move(p));
-  }
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   const Migration* m = nullptr;
   if (active) {
@@ -309,11 +305,15 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
         break;
       }
     }
-    if (m == nullptr && !problems.empty()) {
+    if (m == nullptr) {
       // The folder's problems may be why nothing is pending (a file that could not be read).
-      return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                              problems.size(), problems.size() == 1 ? "" : "s",
-                                              format_problems(problems)));
+      TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems,
+                              preflight(s, prepared, rows, {}, Preflight{}));
+      if (!problems.empty()) {
+        return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
+                                                problems.size(), problems.size() == 1 ? "" : "s",
+                                                format_problems(problems)));
+      }
     }
     if (m == nullptr) {
       return Status::InvalidInput(
@@ -327,6 +327,10 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
         fmt::format("{} is not a declarative migration", m ? m->file : "the active migration"),
         "`tandem start` runs .yaml/.json migrations; apply .sql ones with `tandem up`");
   }
+  // What `up` and `plan` check, start checks: the folder, the history, and — unless this
+  // continues a start under way — the lint gate over the plan (the commands layer's hook).
+  TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems,
+                          preflight(s, prepared, rows, {Pick{m, nullptr, 0}}, Preflight{}));
   std::string applied = current_version(rows);
   const std::string previous = active ? active->previous : applied.empty() ? "0" : applied;
   std::string old_schema = version_schema_name(options.schema, previous);
@@ -344,12 +348,6 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
   auto plan = plan_for(options, *m, previous, base, *s.conn);
   if (!plan.ok()) {
     problems.push_back({"two_version", "", 0, 0, plan.status().message(), plan.status().hint()});
-  } else if (!active && !options.allow_unsafe) {
-    // Long locks, rewrites and breaking changes in what start and complete would run are
-    // refused before anything changes (a start already under way was accepted then).
-    TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> unsafe,
-                            unsafe_plan(*m, *plan, options.lint_severity, *s.conn, options.schema));
-    for (Problem& p : unsafe) problems.push_back(std::move(p));
   }
   if (!active) {
     // Both version schemas' names must be free or tandem's own.

@@ -58,4 +58,18 @@ Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPla
   return out;
 }
 
+Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m) {
+  // Reading index and constraint definitions waits on a table's ACCESS EXCLUSIVE lock: retried
+  // after lock_timeout like every statement tandem runs.
+  std::optional<PlanBase> base;
+  TANDEM_RETURN_IF_ERROR(s.with_lock_retries("reading the catalog:", [&]() -> Status {
+    auto now = plan_base(s);
+    if (now.ok()) base = std::move(*now);
+    return now.status();
+  }));
+  auto plan = plan_two_version(m, s.options.schema, base->previous, base->catalog, *s.conn);
+  if (!plan.ok()) return std::vector<Problem>();
+  return unsafe_plan(m, *plan, s.options.lint_severity, *s.conn, s.options.schema);
+}
+
 }  // namespace tandem::expand

@@ -148,5 +148,46 @@ TEST_F(LintGateTest, StartAndUpLintTheDeclarativePlanFirst) {
   EXPECT_EQ(db_.value("SELECT count(*) FROM pg_indexes WHERE indexname = 't_b'"), "1");
 }
 
+// One check before anything runs, shared by `up`, `plan` and `start`: every pending migration
+// is gated before the first one is applied — a safe SQL file is not applied when a declarative
+// one after it would be refused — and `plan` reports exactly what `up` would refuse.
+TEST_F(LintGateTest, PlanAndUpGateEveryPendingMigrationBeforeTheFirstRuns) {
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  dir_.write("0002_safe.sql", "-- tandem:up\nALTER TABLE t ADD COLUMN c int;\n");
+  dir_.write("0003_ops.yaml",
+             "operations:\n"
+             "  - add_column: {table: t, column: {name: b, type: int, nullable: true}}\n"
+             "  - sql:\n"
+             "      up: CREATE INDEX t_b ON t (b)\n"
+             "      down: DROP INDEX t_b\n");
+  std::string before = db_.snapshot();
+  for (const char* cmd : {"plan", "up"}) {
+    auto refused = run({cmd});
+    EXPECT_EQ(refused.code, 2) << cmd << ": " << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("0003_ops.yaml:3:1: index-not-concurrent: "), std::string::npos)
+        << cmd << ": " << refused.err;
+    EXPECT_EQ(db_.snapshot(), before) << cmd << ": nothing may change";
+  }
+  EXPECT_EQ(db_.value("SELECT count(*) FROM information_schema.columns WHERE column_name = 'c'"),
+            "0")
+      << "0002 must not be applied when 0003 is refused";
+
+  // An unsafe SQL file: `plan` says what `up` says.
+  dir_.write("0003_ops.yaml",
+             "operations:\n"
+             "  - add_column: {table: t, column: {name: b, type: int, nullable: true}}\n");
+  dir_.write("0004_index.sql", "-- tandem:up\nCREATE INDEX t_id_a ON t (id, a);\n");
+  auto up = run({"up"});
+  auto plan = run({"plan"});
+  EXPECT_EQ(up.code, 2) << up.err;
+  EXPECT_EQ(plan.code, 2) << plan.out << plan.err;
+  for (const auto* r : {&up, &plan}) {
+    EXPECT_NE(r->err.find("0004_index.sql:2:1: index-not-concurrent"), std::string::npos) << r->err;
+  }
+  EXPECT_EQ(db_.snapshot(), before);
+  auto forced = run({"-q", "up", "--allow-unsafe"});
+  EXPECT_EQ(forced.code, 0) << forced.err;
+}
+
 }  // namespace
 }  // namespace tandem
