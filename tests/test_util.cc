@@ -181,13 +181,14 @@ EngineOptions options_for(const TestDb& db, const TempDir& dir) {
 
 namespace {
 
-std::vector<char*> make_argv(const std::vector<std::string>& args,
+// `program` "" is the tandem binary.
+std::vector<char*> make_argv(const std::string& program, const std::vector<std::string>& args,
                              std::vector<std::string>& storage) {
   storage.clear();
   // TANDEM_TEST_BINARY runs the end-to-end tests against another build (e.g. the one before a
   // fix, to see a new test fail there).
   const char* other = std::getenv("TANDEM_TEST_BINARY");
-  storage.push_back(other && *other ? other : TANDEM_BINARY);
+  storage.push_back(!program.empty() ? program : other && *other ? other : TANDEM_BINARY);
   for (const auto& a : args) storage.push_back(a);
   std::vector<char*> argv;
   for (auto& s : storage) argv.push_back(s.data());
@@ -196,9 +197,10 @@ std::vector<char*> make_argv(const std::vector<std::string>& args,
 }
 
 pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
-            const std::string& err_path, const std::map<std::string, std::string>& env) {
+            const std::string& err_path, const std::map<std::string, std::string>& env,
+            const std::string& program = "") {
   std::vector<std::string> storage;
-  std::vector<char*> argv = make_argv(args, storage);
+  std::vector<char*> argv = make_argv(program, args, storage);
   pid_t pid = fork();
   if (pid == 0) {
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -231,6 +233,17 @@ CmdResult run_tandem(const std::vector<std::string>& args,
   TempDir tmp;
   std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
   pid_t pid = spawn(args, out, err, env);
+  CmdResult r;
+  r.code = wait_exit(pid);
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+CmdResult run_program(const std::string& program, const std::vector<std::string>& args) {
+  TempDir tmp;
+  std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
+  pid_t pid = spawn(args, out, err, {}, program);
   CmdResult r;
   r.code = wait_exit(pid);
   r.out = read_file(out);

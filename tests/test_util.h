@@ -12,6 +12,7 @@
 
 #include "tandem/db.h"
 #include "tandem/engine.h"
+#include "tandem/tandem.h"
 
 namespace tandem::testing {
 
@@ -73,6 +74,8 @@ struct CmdResult {
 // Runs the built `tandem` binary with `args` and extra environment variables.
 CmdResult run_tandem(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env = {});
+// Runs another program (by path) with `args`.
+CmdResult run_program(const std::string& program, const std::vector<std::string>& args);
 // Starts it without waiting; stdout/stderr go to `log_path`.
 pid_t spawn_tandem(const std::vector<std::string>& args, const std::string& log_path,
                    const std::map<std::string, std::string>& env = {});

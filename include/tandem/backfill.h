@@ -4,11 +4,48 @@
 // terminal can watch, pause, resume or cancel them; and verification (old vs new
 // representation of an active migration, or two tables by chunked checksums).
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tandem/engine.h"
+
+namespace tandem {
+
+struct Options;  // tandem/options.h
+
+// A running backfill, as reported to BackfillOptions::on_progress.
+struct BackfillProgress {
+  std::string job, table;
+  std::string state;   // running | waiting | done
+  std::string reason;  // why it waits: "paused", "replication lag 12.0 s > 5 s", …
+  long long rows_done = 0, rows_updated = 0, rows_total = 0;  // rows_total: an estimate
+  long long batch_size = 0;
+  double rows_per_second = 0;  // over the last few seconds
+  long long eta_ms = -1;       // -1: unknown
+  long long elapsed_ms = 0;
+};
+
+// How backfills (the batched UPDATEs of `tandem start` and `up`) run. Defaults are the CLI's.
+struct BackfillOptions {
+  // Each batch aims to take this long; the batch size adapts between min_rows and max_rows.
+  int target_ms = 100;
+  int min_rows = 10;
+  int max_rows = 50000;
+  // Throttles (0 / "" = off): a rows-per-second cap; pausing while a replica lags more than
+  // max_lag_ms (pg_stat_replication on the primary, or the standby at replica_url); pausing
+  // while throttle_query returns true.
+  double max_rows_per_second = 0;
+  int max_lag_ms = 0;
+  std::string replica_url;
+  std::string throttle_query;
+  // Called after each batch and whenever a backfill starts or stops waiting. Null: progress
+  // is logged (EngineOptions::log) every few seconds.
+  std::function<void(const BackfillProgress&)> on_progress;
+};
+
+}  // namespace tandem
 
 namespace tandem::backfill {
 
@@ -51,7 +88,8 @@ struct ControlReport {
 // after its current batch and fails; the checkpoint stays, so `resume` — or running the
 // command again — continues, and `tandem rollback` undoes the migration) `job`, or the one
 // unfinished job when `job` is empty. Resuming a job no process runs continues it here.
-Result<ControlReport> control(const EngineOptions& options, const std::optional<std::string>& job,
+// A job resumed here runs with `options.backfill`.
+Result<ControlReport> control(const Options& options, const std::optional<std::string>& job,
                               Action action);
 
 // One translated column of the active migration, checked over every row.

@@ -1,9 +1,11 @@
 #pragma once
-// The versioned migration engine: status, up, down, plan, validate, repair, baseline, init, new.
-// Every entry point validates the whole folder against the history before it changes anything.
+// The versioned migration engine's options and reports: what status, up, down, plan, validate,
+// repair, baseline, init and new (tandem/tandem.h) take and return. Every entry point
+// validates the whole folder against the history before it changes anything.
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +15,10 @@
 
 namespace tandem {
 
-// Options shared by every engine command. Defaults are the CLI's defaults.
+// The versioned engine's options: where the migrations and the database are, and how long
+// anything may wait. Backfills (tandem/backfill.h: BackfillOptions) and the lint gate
+// (tandem/lint.h: GateOptions) have their own; tandem/options.h holds the three together.
+// Defaults are the CLI's defaults.
 struct EngineOptions {
   std::string db_url = "sqlite:tandem.db";
   std::string dir = "migrations";
@@ -31,29 +36,16 @@ struct EngineOptions {
   std::function<void(const std::string&)> log;
   // Log every statement before it runs.
   bool verbose = false;
-  // Backfills (tandem start): each batch aims to take this long; batch size adapts.
-  int backfill_target_ms = 100;
-  int backfill_min_rows = 10;
-  int backfill_max_rows = 50000;
-  // Backfill throttles (0 / "" = off): a rows-per-second cap; pausing while a replica lags
-  // more than max_lag_ms (pg_stat_replication on the primary, or the standby at
-  // backfill_replica_url); pausing while backfill_throttle_query returns true.
-  double backfill_max_rows_per_second = 0;
-  int backfill_max_lag_ms = 0;
-  std::string backfill_replica_url;
-  std::string backfill_throttle_query;
-  // PostgreSQL `up`: pending SQL migrations are linted first (tandem/lint.h) and refused when
-  // a finding is at error level; true applies them anyway.
-  bool allow_unsafe = false;
-  // Lint rule severities from the config file: rule id → "off" | "info" | "warning" | "error".
-  std::map<std::string, std::string> lint_severity;
-  // Called after each backfill batch and whenever a backfill starts or stops waiting.
-  std::function<void(const struct BackfillProgress&)> on_backfill;
   // Called after each migration applied or reverted by up/down: the step, how many of this
   // run's migrations are done, and how many the run planned. Null: steps are logged instead.
   std::function<void(const struct AppliedStep&, int done, int total)> on_step;
   // Time, sleeps, the user's name and fault injection (tandem/env.h); null: Env::Default().
   class Env* env = nullptr;
+  // A connection of the embedding program's to do the work on, instead of opening db_url
+  // (which is still what the migration lock's own connection opens). tandem sets its session
+  // settings (search_path for `schema`, lock_timeout, statement_timeout) on it; use it for
+  // nothing else while a call runs.
+  std::shared_ptr<db::Connection> connection;
 };
 
 // One migration as `status` sees it: file and history merged.
@@ -93,21 +85,6 @@ struct StatusReport {
   std::string active_old_schema, active_new_schema;
 };
 
-// Status never changes the database.
-Result<StatusReport> status(const EngineOptions& options);
-
-// A running backfill, as reported to EngineOptions::on_backfill.
-struct BackfillProgress {
-  std::string job, table;
-  std::string state;   // running | waiting | done
-  std::string reason;  // why it waits: "paused", "replication lag 12.0 s > 5 s", …
-  long long rows_done = 0, rows_updated = 0, rows_total = 0;  // rows_total: an estimate
-  long long batch_size = 0;
-  double rows_per_second = 0;  // over the last few seconds
-  long long eta_ms = -1;       // -1: unknown
-  long long elapsed_ms = 0;
-};
-
 struct AppliedStep {
   std::string version, name, file;
   Direction direction = Direction::kUp;
@@ -138,14 +115,6 @@ struct DownOptions {
   bool resume = false;
 };
 
-// Applies pending migrations in version order, one transaction each (or statement by
-// statement with recorded progress for non-transactional ones). On failure the Status says
-// which file, line and statement failed and what to do; the report lists what did apply.
-Result<ApplyReport> up(const EngineOptions& options, const UpOptions& up_options,
-                       ApplyReport* partial = nullptr);
-Result<ApplyReport> down(const EngineOptions& options, const DownOptions& down_options,
-                         ApplyReport* partial = nullptr);
-
 struct PlannedMigration {
   std::string version, name, file;
   Direction direction = Direction::kUp;
@@ -154,41 +123,11 @@ struct PlannedMigration {
   std::vector<Statement> statements;
 };
 
-// The exact statements `up`/`down` would run now, in order; runs nothing, changes nothing.
-Result<std::vector<PlannedMigration>> plan_up(const EngineOptions& options,
-                                              const UpOptions& up_options);
-Result<std::vector<PlannedMigration>> plan_down(const EngineOptions& options,
-                                                const DownOptions& down_options);
-
-// Every problem of the folder and of the folder against the history. Changes nothing.
-Result<std::vector<Problem>> validate(const EngineOptions& options);
-
 struct RepairAction {
   std::string version, name;
   std::string action;  // "removed_failed" | "removed_missing" | "updated_checksum"
   std::string detail;
 };
-
-// Removes failed/interrupted history rows and rows whose file is gone, and accepts the
-// current checksum of edited files. Every action is logged in the event log.
-Result<std::vector<RepairAction>> repair(const EngineOptions& options);
-
-// Marks every migration with version <= `version` as applied without running it, for
-// adopting tandem on an existing database. Refused when history is not empty.
-Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
-                                             const std::string& version);
-
-// Creates the migrations folder and the history tables. Idempotent.
-Status init(const EngineOptions& options);
-
-// Writes a new migration file with the next free version and returns its path: SQL with
-// up/down sections, or with `yaml` a declarative (pgroll-format) template.
-Result<std::string> new_migration(const EngineOptions& options, const std::string& name,
-                                  bool yaml = false);
-
-// The migration formats tandem reads besides SQL: declarative .yaml, .yml and .json files
-// (pgroll's operation format) — for lint::sources and load_migrations.
-const Formats& migration_formats();
 
 // Formats problems for a person, one per line: "file:line:col: message\n  hint: …".
 std::string format_problems(const std::vector<Problem>& problems);

@@ -14,6 +14,7 @@
 #include "tandem/engine.h"
 #include "tandem/lint.h"
 #include "tandem/migration.h"
+#include "tandem/options.h"
 
 namespace tandem::expand {
 
@@ -120,7 +121,9 @@ using OperationList = std::vector<std::unique_ptr<Operation>>;
 
 // The declarative format (.yaml, .yml, .json in pgroll's operation format), which the commands
 // layer registers with the engine (engine/hooks.h).
-std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension);
+// On PostgreSQL `up` applies such a migration as start + complete, backfilling with `backfill`.
+std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension,
+                                                          const BackfillOptions& backfill = {});
 // The operations of a declarative migration; null for any other.
 const OperationList* operations_of(const Migration& m);
 
@@ -164,12 +167,11 @@ struct LifecycleReport {
 // PostgreSQL — additive physical changes, the previous version's schema kept (created from the
 // current tables if missing) and the new version's schema of views — so old and new
 // applications run side by side. Re-running after a crash continues where it stopped.
-Result<LifecycleReport> start(const EngineOptions& options,
-                              const std::optional<std::string>& version);
+Result<LifecycleReport> start(const Options& options, const std::optional<std::string>& version);
 // `tandem complete`: contracts the active migration and records it as applied.
-Result<LifecycleReport> complete(const EngineOptions& options);
+Result<LifecycleReport> complete(const Options& options);
 // `tandem rollback`: undoes the active migration's start; rows written meanwhile stay.
-Result<LifecycleReport> rollback(const EngineOptions& options);
+Result<LifecycleReport> rollback(const Options& options);
 
 struct VersionSchema {
   std::string version;  // "" for the schema itself (nothing applied through start/complete yet)

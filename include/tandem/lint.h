@@ -198,6 +198,14 @@ struct Config {
 // line and what is wrong.
 Result<Config> load_config(const std::string& path, bool optional);
 
+// The lint gate of `up`, `plan` and `start` on PostgreSQL: error-level findings in what would
+// run are refused before anything changes.
+struct GateOptions {
+  bool allow_unsafe = false;  // apply anyway (--allow-unsafe)
+  // Rule severities from the config file's lint.rules: rule id → off | info | warning | error.
+  std::map<std::string, std::string> severity;
+};
+
 // Error-level findings in the pending SQL migrations `pending` (paths) of the folder `dir`
 // — what `tandem up` refuses to apply without --allow-unsafe — as problems with the fix in
 // the hint.

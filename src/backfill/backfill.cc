@@ -75,8 +75,7 @@ std::optional<Key> failing_row(db::Connection& conn, const Spec& spec, const Key
 
 }  // namespace
 
-Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
-  const EngineOptions& o = s.options;
+Result<Stats> run(Session& s, const BackfillOptions& o, const Spec& spec, const Run& r) {
   db::Connection& conn = *s.conn;
   Keyset keyset(spec.key);
   Throttle throttle(o);
@@ -89,7 +88,7 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
   Stats stats;
   Rate rate;
   auto t0 = Clock::now(), logged = t0;
-  long long size = std::clamp(1000, o.backfill_min_rows, o.backfill_max_rows);
+  long long size = std::clamp(1000, o.min_rows, o.max_rows);
 
   auto report = [&](const std::string& state, const std::string& reason) {
     BackfillProgress p;
@@ -106,8 +105,8 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
       p.eta_ms = static_cast<long long>(1000.0 * static_cast<double>(p.rows_total - p.rows_done) /
                                         p.rows_per_second);
     p.elapsed_ms = ms_since(t0);
-    if (o.on_backfill) {
-      o.on_backfill(p);
+    if (o.on_progress) {
+      o.on_progress(p);
     } else if (state != "running" || Clock::now() - logged > std::chrono::seconds(2)) {
       logged = Clock::now();
       s.log(fmt::format("backfill {}: {} of ~{} rows, batch {} rows{}", spec.name, p.rows_done,
@@ -215,11 +214,10 @@ Result<Stats> run(Session& s, const Spec& spec, const Run& r) {
     }
     last = range.upto;
     // Grow by at most 1.5× while well under the target; cut in proportion when far over it.
-    if (ms < o.backfill_target_ms * 0.5) {
-      size = std::min<long long>(size * 3 / 2 + 1, o.backfill_max_rows);
-    } else if (ms > o.backfill_target_ms * 2.0) {
-      size = std::max<long long>(static_cast<long long>(size * o.backfill_target_ms / ms),
-                                 o.backfill_min_rows);
+    if (ms < o.target_ms * 0.5) {
+      size = std::min<long long>(size * 3 / 2 + 1, o.max_rows);
+    } else if (ms > o.target_ms * 2.0) {
+      size = std::max<long long>(static_cast<long long>(size * o.target_ms / ms), o.min_rows);
     }
     long long pause = throttle.cap_sleep_ms(scanned, ms);
     if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/session.h"
+#include "tandem/backfill.h"
 
 namespace tandem::backfill {
 
@@ -44,6 +45,7 @@ struct Stats {
 // Runs (or continues) the backfill on `s` (PostgreSQL, no transaction open). Errors: a row
 // the change fails on is named by its key ("failed at row key (42): …"), the batch it was in
 // rolled back and every earlier batch kept; a cancelled job fails with a Problem status.
-Result<Stats> run(Session& s, const Spec& spec, const Run& run);
+// Batch sizes, throttles and progress come from `options`.
+Result<Stats> run(Session& s, const BackfillOptions& options, const Spec& spec, const Run& run);
 
 }  // namespace tandem::backfill

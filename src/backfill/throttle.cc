@@ -5,7 +5,7 @@
 namespace tandem::backfill {
 
 Result<double> Throttle::lag_ms(db::Connection& conn) {
-  if (o_.backfill_replica_url.empty()) {
+  if (o_.replica_url.empty()) {
     // On the primary: the slowest standby's lag as it last reported it (NULL when it has
     // caught up and is idle, or when this role may not see it: grant pg_monitor).
     TANDEM_ASSIGN_OR_RETURN(db::Rows r,
@@ -17,7 +17,7 @@ Result<double> Throttle::lag_ms(db::Connection& conn) {
   if (!replica_) {
     db::ConnectOptions copts;
     copts.application_name = "tandem backfill (lag check)";
-    auto c = db::connect(o_.backfill_replica_url, copts);
+    auto c = db::connect(o_.replica_url, copts);
     if (!c.ok()) return c.status().with_context("--replica: ");
     replica_ = std::move(c).value();
   }
@@ -31,7 +31,7 @@ Result<double> Throttle::lag_ms(db::Connection& conn) {
   if (!r.rows[0][0]) {
     return Status::InvalidInput(
         fmt::format("--replica {} is not a standby (pg_is_in_recovery() is false)",
-                    db::redact_url(o_.backfill_replica_url)),
+                    db::redact_url(o_.replica_url)),
         "give the URL of a streaming replica, or leave --replica out to read the lag from "
         "pg_stat_replication on the primary");
   }
@@ -39,7 +39,7 @@ Result<double> Throttle::lag_ms(db::Connection& conn) {
 }
 
 Result<bool> Throttle::query_says_wait(db::Connection& conn) {
-  auto r = conn.query(o_.backfill_throttle_query);
+  auto r = conn.query(o_.throttle_query);
   if (!r.ok()) return r.status().with_context("--throttle-query: ");
   if (r->size() != 1 || r->columns.size() != 1 || (r->text(0, 0) != "t" && r->text(0, 0) != "f")) {
     return Status::InvalidInput(
@@ -53,8 +53,8 @@ Result<bool> Throttle::query_says_wait(db::Connection& conn) {
 }
 
 Status Throttle::check_config(db::Connection& conn) {
-  if (o_.backfill_max_lag_ms > 0) TANDEM_RETURN_IF_ERROR(lag_ms(conn).status());
-  if (!o_.backfill_throttle_query.empty()) TANDEM_RETURN_IF_ERROR(query_says_wait(conn).status());
+  if (o_.max_lag_ms > 0) TANDEM_RETURN_IF_ERROR(lag_ms(conn).status());
+  if (!o_.throttle_query.empty()) TANDEM_RETURN_IF_ERROR(query_says_wait(conn).status());
   return Status::Ok();
 }
 
@@ -63,15 +63,15 @@ Result<std::string> Throttle::wait_reason(db::Connection& conn) {
   if (now - checked_ < std::chrono::milliseconds(250)) return last_reason_;
   checked_ = now;
   last_reason_.clear();
-  if (o_.backfill_max_lag_ms > 0) {
+  if (o_.max_lag_ms > 0) {
     TANDEM_ASSIGN_OR_RETURN(double lag, lag_ms(conn));
-    if (lag > o_.backfill_max_lag_ms) {
-      last_reason_ = fmt::format("replication lag {:.1f} s > {:.1f} s", lag / 1000,
-                                 o_.backfill_max_lag_ms / 1000.0);
+    if (lag > o_.max_lag_ms) {
+      last_reason_ =
+          fmt::format("replication lag {:.1f} s > {:.1f} s", lag / 1000, o_.max_lag_ms / 1000.0);
       return last_reason_;
     }
   }
-  if (!o_.backfill_throttle_query.empty()) {
+  if (!o_.throttle_query.empty()) {
     TANDEM_ASSIGN_OR_RETURN(bool wait, query_says_wait(conn));
     if (wait) last_reason_ = "throttle query returned true";
   }
@@ -79,8 +79,8 @@ Result<std::string> Throttle::wait_reason(db::Connection& conn) {
 }
 
 long long Throttle::cap_sleep_ms(long long rows, double batch_ms) const {
-  if (o_.backfill_max_rows_per_second <= 0) return 0;
-  double needed = 1000.0 * static_cast<double>(rows) / o_.backfill_max_rows_per_second;
+  if (o_.max_rows_per_second <= 0) return 0;
+  double needed = 1000.0 * static_cast<double>(rows) / o_.max_rows_per_second;
   return needed > batch_ms ? static_cast<long long>(needed - batch_ms) : 0;
 }
 

@@ -6,14 +6,14 @@
 #include <memory>
 #include <string>
 
+#include "tandem/backfill.h"
 #include "tandem/db.h"
-#include "tandem/engine.h"
 
 namespace tandem::backfill {
 
 class Throttle {
  public:
-  explicit Throttle(const EngineOptions& options) : o_(options) {}
+  explicit Throttle(const BackfillOptions& options) : o_(options) {}
 
   // Runs every configured signal once, so a wrong query or an unreachable replica is reported
   // before the backfill changes anything.
@@ -28,7 +28,7 @@ class Throttle {
   Result<double> lag_ms(db::Connection& conn);
   Result<bool> query_says_wait(db::Connection& conn);
 
-  const EngineOptions& o_;
+  const BackfillOptions& o_;
   std::unique_ptr<db::Connection> replica_;
   std::chrono::steady_clock::time_point checked_{};
   std::string last_reason_;

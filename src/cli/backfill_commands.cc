@@ -8,6 +8,7 @@
 
 #include "cli/output.h"
 #include "tandem/backfill.h"
+#include "tandem/tandem.h"
 
 namespace tandem::cli {
 namespace {
@@ -163,21 +164,21 @@ void BackfillCommands::add(CLI::App& app) {
       "  tandem verify --tables orders archive.orders_copy");
 }
 
-std::optional<int> BackfillCommands::run(const EngineOptions& options, bool json_out,
+std::optional<int> BackfillCommands::run(const Options& options, bool json_out,
                                          const std::function<int(const Status&)>& fail) const {
   std::optional<std::string> id;
   if (!job.empty()) id = job;
   if (verify->parsed()) {
     if (!tables.empty()) {
-      auto r = backfill::compare_tables(options, tables[0], tables[1], chunk);
+      auto r = backfill::compare_tables(options.engine, tables[0], tables[1], chunk);
       return r.ok() ? print_diff(*r, json_out) : fail(r.status());
     }
-    auto r = backfill::verify(options);
+    auto r = backfill::verify(options.engine);
     return r.ok() ? print_verify(*r, json_out) : fail(r.status());
   }
   if (!backfill->parsed()) return std::nullopt;
   if (status->parsed()) {
-    auto r = backfill::status(options, id);
+    auto r = backfill::status(options.engine, id);
     if (!r.ok()) return fail(r.status());
     if (json_out) {
       json jobs = json::array();

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tandem/engine.h"
+#include "tandem/options.h"
 
 namespace tandem::cli {
 
@@ -24,7 +24,7 @@ struct BackfillCommands {
   void add(CLI::App& app);
   // Runs the parsed one and returns its exit code; nullopt when none of them was given.
   // `fail` prints an error and returns its exit code.
-  std::optional<int> run(const EngineOptions& options, bool json,
+  std::optional<int> run(const Options& options, bool json,
                          const std::function<int(const Status&)>& fail) const;
 };
 

@@ -7,6 +7,7 @@
 #include "tandem/db.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"
+#include "tandem/tandem.h"
 
 namespace tandem::cli {
 
@@ -41,9 +42,10 @@ void LintCommand::add(CLI::App& app) {
       "  tandem --db postgres://localhost/scratch lint --trace   # measured, not guessed");
 }
 
-std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
+std::optional<int> LintCommand::run(const Options& all, bool json,
                                     const std::function<int(const Status&)>& fail) const {
   if (!cmd->parsed()) return std::nullopt;
+  const EngineOptions& options = all.engine;
   if (list_rules) {
     for (const lint::RuleInfo& r : lint::rules())
       std::cout << fmt::format("{:<28} {:<8} {}\n", r.id, lint::severity_name(r.default_severity),
@@ -68,7 +70,7 @@ std::optional<int> LintCommand::run(const EngineOptions& options, bool json,
                                      "use error, warning or info"));
   }
   lint::LintOptions lo;
-  auto from_config = lint::severities(options.lint_severity);
+  auto from_config = lint::severities(all.gate.severity);
   if (!from_config.ok()) return fail(from_config.status());
   lo.severity = *from_config;
   std::vector<std::string> known;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tandem/engine.h"
+#include "tandem/options.h"
 
 namespace tandem::cli {
 
@@ -25,7 +25,7 @@ struct LintCommand {
 
   void add(CLI::App& app);
   // The exit code when `tandem lint` was given, else nullopt.
-  std::optional<int> run(const EngineOptions& options, bool json,
+  std::optional<int> run(const Options& options, bool json,
                          const std::function<int(const Status&)>& fail) const;
 };
 

@@ -17,6 +17,7 @@
 #include "tandem/engine.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"
+#include "tandem/tandem.h"
 #include "tandem/version.h"
 
 namespace {
@@ -54,9 +55,11 @@ int fail(const Globals& g, const Status& st) {
   return static_cast<int>(st.code());
 }
 
-// Builds EngineOptions from the flags; returns a usage error for a bad duration.
-Result<EngineOptions> engine_options(const Globals& g) {
-  EngineOptions o;
+// Builds the options from the flags; returns a usage error for a bad duration.
+Result<Options> command_options(const Globals& g) {
+  Options all;
+  EngineOptions& o = all.engine;
+  BackfillOptions& b = all.backfill;
   if (!g.db.empty()) {
     o.db_url = g.db;
   } else if (const char* env = std::getenv("DATABASE_URL"); env && *env) {
@@ -71,8 +74,8 @@ Result<EngineOptions> engine_options(const Globals& g) {
   } durations[] = {{"--lock-wait", g.lock_wait, o.lock_wait_ms},
                    {"--lock-timeout", g.lock_timeout, o.lock_timeout_ms},
                    {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms},
-                   {"--batch-target", g.batch_target, o.backfill_target_ms},
-                   {"--max-lag", g.max_lag, o.backfill_max_lag_ms}};
+                   {"--batch-target", g.batch_target, b.target_ms},
+                   {"--max-lag", g.max_lag, b.max_lag_ms}};
   for (auto& d : durations) {
     long long ms = cli::parse_duration_ms(d.text);
     if (ms < 0 || ms > 2147483647) {
@@ -83,29 +86,28 @@ Result<EngineOptions> engine_options(const Globals& g) {
   }
   if (g.lock_retries < 0) return Status::InvalidInput("--lock-retries must be >= 0");
   o.lock_retries = g.lock_retries;
-  if (g.batch_max < o.backfill_min_rows) {
-    return Status::InvalidInput(fmt::format("--batch-max must be at least {}", o.backfill_min_rows),
-                                "");
+  if (g.batch_max < b.min_rows) {
+    return Status::InvalidInput(fmt::format("--batch-max must be at least {}", b.min_rows), "");
   }
-  o.backfill_max_rows = g.batch_max;
-  if (o.backfill_target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
+  b.max_rows = g.batch_max;
+  if (b.target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
   if (g.max_rows_per_second < 0) return Status::InvalidInput("--max-rows-per-second must be >= 0");
-  o.backfill_max_rows_per_second = g.max_rows_per_second;
-  o.backfill_replica_url = g.replica;
-  o.backfill_throttle_query = g.throttle_query;
-  if (!g.replica.empty() && o.backfill_max_lag_ms == 0) {
+  b.max_rows_per_second = g.max_rows_per_second;
+  b.replica_url = g.replica;
+  b.throttle_query = g.throttle_query;
+  if (!g.replica.empty() && b.max_lag_ms == 0) {
     return Status::InvalidInput("--replica needs --max-lag",
                                 "e.g. --replica postgres://replica/app --max-lag 10s");
   }
   o.allow_out_of_order = g.allow_out_of_order;
-  o.allow_unsafe = g.allow_unsafe;
+  all.gate.allow_unsafe = g.allow_unsafe;
   auto config = lint::load_config(g.config.empty() ? "tandem.yaml" : g.config, g.config.empty());
   if (!config.ok()) return config.status();
-  o.lint_severity = config->rules;
+  all.gate.severity = config->rules;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
   o.env = cli::process_env();
-  return o;
+  return all;
 }
 
 }  // namespace
@@ -287,12 +289,13 @@ static int run(int argc, char** argv) {
     return rc == 0 ? 0 : static_cast<int>(Code::kInvalidInput);
   }
 
-  auto opts_or = engine_options(g);
+  auto opts_or = command_options(g);
   if (!opts_or.ok()) return fail(g, opts_or.status());
-  EngineOptions opts = std::move(opts_or).value();
+  Options all = std::move(opts_or).value();
+  EngineOptions& opts = all.engine;
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
-  opts.on_backfill = [&progress](const BackfillProgress& p) { progress.backfill(p); };
+  all.backfill.on_progress = [&progress](const BackfillProgress& p) { progress.backfill(p); };
   opts.on_step = [&progress](const AppliedStep& s, int done, int total) {
     progress.step(s, done, total);
   };
@@ -349,8 +352,7 @@ static int run(int argc, char** argv) {
   }
   if (plan_cmd->parsed() || (up_cmd->parsed() && dry_run) || (down_cmd->parsed() && dry_run)) {
     bool is_down = plan_down || down_cmd->parsed();
-    auto r =
-        is_down ? tandem::plan_down(opts, down_options()) : tandem::plan_up(opts, up_options());
+    auto r = is_down ? tandem::plan_down(all, down_options()) : tandem::plan_up(all, up_options());
     if (!r.ok()) return fail(g, r.status());
     if (g.json)
       print_json(cli::to_json(*r));
@@ -361,8 +363,8 @@ static int run(int argc, char** argv) {
   if (up_cmd->parsed() || down_cmd->parsed()) {
     Direction dir = up_cmd->parsed() ? Direction::kUp : Direction::kDown;
     ApplyReport partial;
-    auto r = dir == Direction::kUp ? tandem::up(opts, up_options(), &partial)
-                                   : tandem::down(opts, down_options(), &partial);
+    auto r = dir == Direction::kUp ? tandem::up(all, up_options(), &partial)
+                                   : tandem::down(all, down_options(), &partial);
     progress.finish();
     if (!r.ok()) {
       if (!partial.steps.empty() && !g.json) std::cout << cli::apply_text(partial, dir);
@@ -377,9 +379,9 @@ static int run(int argc, char** argv) {
   if (start_cmd->parsed() || complete_cmd->parsed() || rollback_cmd->parsed()) {
     std::optional<std::string> version;
     if (!start_version.empty()) version = start_version;
-    auto r = start_cmd->parsed()      ? expand::start(opts, version)
-             : complete_cmd->parsed() ? expand::complete(opts)
-                                      : expand::rollback(opts);
+    auto r = start_cmd->parsed()      ? expand::start(all, version)
+             : complete_cmd->parsed() ? expand::complete(all)
+                                      : expand::rollback(all);
     if (!r.ok()) return fail(g, r.status());
     if (g.json) {
       print_json({{"version", r->version},
@@ -402,10 +404,10 @@ static int run(int argc, char** argv) {
     return 0;
   }
   lint_cmd.config_path = g.config;
-  if (auto rc = lint_cmd.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
+  if (auto rc = lint_cmd.run(all, g.json, [&](const Status& st) { return fail(g, st); })) {
     return *rc;
   }
-  if (auto rc = backfill_cmds.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
+  if (auto rc = backfill_cmds.run(all, g.json, [&](const Status& st) { return fail(g, st); })) {
     progress.finish();
     return *rc;
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "tandem/backfill.h"
 #include "tandem/engine.h"
 
 namespace tandem::cli {

@@ -5,11 +5,13 @@
 #include <fmt/ranges.h>
 
 #include "backfill/backfill.h"
-#include "commands/hooks.h"
 #include "backfill/keyset.h"
+#include "commands/guard.h"
+#include "commands/hooks.h"
 #include "engine/session.h"
 #include "tandem/backfill.h"
 #include "tandem/expand.h"
+#include "tandem/tandem.h"
 
 namespace tandem::backfill {
 namespace {
@@ -104,8 +106,8 @@ Result<BackfillJob> pick(db::Connection& conn, const std::optional<std::string>&
 
 }  // namespace
 
-Result<std::vector<BackfillJob>> status(const EngineOptions& options,
-                                        const std::optional<std::string>& job) {
+static Result<std::vector<BackfillJob>> status_now(const EngineOptions& options,
+                                                   const std::optional<std::string>& job) {
   TANDEM_ASSIGN_OR_RETURN(auto s, open(options, "status"));
   TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> jobs, load(*s->conn, job));
   if (job && jobs.empty()) {
@@ -115,12 +117,12 @@ Result<std::vector<BackfillJob>> status(const EngineOptions& options,
   return jobs;
 }
 
-Result<ControlReport> control(const EngineOptions& options, const std::optional<std::string>& job,
-                              Action action) {
+static Result<ControlReport> control_now(const Options& options,
+                                         const std::optional<std::string>& job, Action action) {
   const char* verb = action == Action::kPause    ? "pause"
                      : action == Action::kResume ? "resume"
                                                  : "cancel";
-  TANDEM_ASSIGN_OR_RETURN(auto s, open(options, verb));
+  TANDEM_ASSIGN_OR_RETURN(auto s, open(options.engine, verb));
   std::vector<std::string> from =
       action == Action::kResume
           ? std::vector<std::string>{"paused", "interrupted", "cancelled", "failed"}
@@ -156,12 +158,22 @@ Result<ControlReport> control(const EngineOptions& options, const std::optional<
       TANDEM_RETURN_IF_ERROR(expand::start(options, j.version).status());
     }
     report.continued_here = true;
-    TANDEM_ASSIGN_OR_RETURN(auto again, open(options, verb));
+    TANDEM_ASSIGN_OR_RETURN(auto again, open(options.engine, verb));
     s = std::move(again);
   }
   TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> now, load(*s->conn, j.id));
   report.job = now.at(0);
   return report;
+}
+
+Result<std::vector<BackfillJob>> status(const EngineOptions& options,
+                                        const std::optional<std::string>& job) {
+  return commands::guarded("backfill status", [&] { return status_now(options, job); });
+}
+
+Result<ControlReport> control(const Options& options, const std::optional<std::string>& job,
+                              Action action) {
+  return commands::guarded("backfill", [&] { return control_now(options, job, action); });
 }
 
 }  // namespace tandem::backfill

@@ -9,19 +9,23 @@
 
 namespace tandem::commands {
 
+Formats formats(const BackfillOptions& backfill) {
+  return {expand::declarative_format(".yaml", backfill),
+          expand::declarative_format(".yml", backfill),
+          expand::declarative_format(".json", backfill)};
+}
+
 const Formats& formats() {
-  static const Formats kFormats = {expand::declarative_format(".yaml"),
-                                   expand::declarative_format(".yml"),
-                                   expand::declarative_format(".json")};
+  static const Formats kFormats = formats(BackfillOptions{});
   return kFormats;
 }
 
-Hooks hooks(const EngineOptions& options) {
+Hooks hooks(const Options& options) {
   Hooks h;
-  h.formats = formats();
-  if (!options.allow_unsafe) {
-    h.pre_apply = [](Session& s,
-                     const std::vector<const Migration*>& pending) -> Result<std::vector<Problem>> {
+  h.formats = formats(options.backfill);
+  if (!options.gate.allow_unsafe) {
+    h.pre_apply = [gate = options.gate](Session& s, const std::vector<const Migration*>& pending)
+        -> Result<std::vector<Problem>> {
       if (!s.pg()) return std::vector<Problem>();
       // Long locks, rewrites and breaking changes are refused before anything runs: SQL files
       // as written, declarative ones from the plan of what start and complete would run (and
@@ -30,7 +34,8 @@ Hooks hooks(const EngineOptions& options) {
       std::vector<std::string> paths;
       for (const Migration* m : pending) {
         if (m->body && m->body->procedure(s.backend()) != nullptr) {
-          TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> planned, expand::gate_pending(s, *m));
+          TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> planned,
+                                  expand::gate_pending(s, *m, gate.severity));
           for (Problem& p : planned) out.push_back(std::move(p));
         } else {
           paths.push_back(m->path);
@@ -39,7 +44,7 @@ Hooks hooks(const EngineOptions& options) {
       if (!paths.empty()) {
         TANDEM_ASSIGN_OR_RETURN(
             std::vector<Problem> written,
-            lint::unsafe_problems(s.options.dir, paths, s.options.lint_severity,
+            lint::unsafe_problems(s.options.dir, paths, gate.severity,
                                   lint::live_column_types(*s.conn, s.options.schema), formats()));
         out.insert(out.begin(), std::make_move_iterator(written.begin()),
                    std::make_move_iterator(written.end()));
@@ -50,11 +55,11 @@ Hooks hooks(const EngineOptions& options) {
   return h;
 }
 
-Result<std::unique_ptr<Session>> open_lifecycle(const EngineOptions& options,
+Result<std::unique_ptr<Session>> open_lifecycle(const Options& options,
                                                 const std::string& command) {
   TANDEM_ASSIGN_OR_RETURN(
       auto s, Session::open_postgres(
-                  options, hooks(options), command, /*take_lock=*/true,
+                  options.engine, hooks(options), command, /*take_lock=*/true,
                   "two live schema versions are built from schemas and views",
                   "on SQLite, apply declarative migrations with `tandem up` (direct mode)"));
   // Every statement of start/complete/rollback, view DDL included, waits at most lock_timeout.

@@ -2,20 +2,22 @@
 // What the commands layer plugs into the engine: the declarative format and the lint gate.
 
 #include "engine/hooks.h"
-#include "tandem/engine.h"
+#include "tandem/options.h"
 
 namespace tandem::commands {
 
-// The migration formats besides SQL: declarative .yaml, .yml and .json (pgroll's format).
+// The migration formats besides SQL: declarative .yaml, .yml and .json (pgroll's format),
+// applied by `up` with default backfill options (reading them needs no more).
 const Formats& formats();
+// The same, applied with `backfill`.
+Formats formats(const BackfillOptions& backfill);
 
-// The engine's hooks for `options`: formats, and — on PostgreSQL, unless --allow-unsafe — the
-// lint gate over the pending SQL migrations (the declarative ones are linted by start, from
-// their plan).
-Hooks hooks(const EngineOptions& options);
+// The engine's hooks for `options`: formats, and — on PostgreSQL, unless the gate allows
+// unsafe changes — the lint gate over every pending migration (SQL files as written,
+// declarative ones from their plan).
+Hooks hooks(const Options& options);
 
 // A locked PostgreSQL session for start/complete/rollback, every statement under lock_timeout.
-Result<std::unique_ptr<Session>> open_lifecycle(const EngineOptions& options,
-                                                const std::string& command);
+Result<std::unique_ptr<Session>> open_lifecycle(const Options& options, const std::string& command);
 
 }  // namespace tandem::commands

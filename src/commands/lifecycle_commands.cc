@@ -1,5 +1,6 @@
 // start, complete, rollback and version-schema as the public API (tandem/expand.h).
 
+#include "commands/guard.h"
 #include "commands/hooks.h"
 #include "engine/session.h"
 #include "expand/lifecycle.h"
@@ -7,20 +8,25 @@
 
 namespace tandem::expand {
 
-Result<LifecycleReport> start(const EngineOptions& options,
-                              const std::optional<std::string>& version) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "start"));
-  return start_in(*s, version);
+Result<LifecycleReport> start(const Options& options, const std::optional<std::string>& version) {
+  return commands::guarded("start", [&]() -> Result<LifecycleReport> {
+    TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "start"));
+    return start_in(*s, options.backfill, version);
+  });
 }
 
-Result<LifecycleReport> complete(const EngineOptions& options) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "complete"));
-  return complete_in(*s);
+Result<LifecycleReport> complete(const Options& options) {
+  return commands::guarded("complete", [&]() -> Result<LifecycleReport> {
+    TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "complete"));
+    return complete_in(*s, options.backfill);
+  });
 }
 
-Result<LifecycleReport> rollback(const EngineOptions& options) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "rollback"));
-  return rollback_in(*s);
+Result<LifecycleReport> rollback(const Options& options) {
+  return commands::guarded("rollback", [&]() -> Result<LifecycleReport> {
+    TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "rollback"));
+    return rollback_in(*s, options.backfill);
+  });
 }
 
 Result<VersionSchema> version_schema(const EngineOptions& options,

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "backfill/keyset.h"
+#include "commands/guard.h"
 #include "commands/hooks.h"
 #include "engine/session.h"
 #include "expand/expr.h"
@@ -30,7 +31,7 @@ struct Check {
 
 }  // namespace
 
-Result<VerifyReport> verify(const EngineOptions& options) {
+static Result<VerifyReport> verify_now(const EngineOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   TANDEM_ASSIGN_OR_RETURN(
       auto s, Session::open_postgres(options, commands::hooks(options), "verify",
@@ -113,6 +114,10 @@ Result<VerifyReport> verify(const EngineOptions& options) {
   TANDEM_RETURN_IF_ERROR(st);
   report.elapsed_ms = ms_since(t0);
   return report;
+}
+
+Result<VerifyReport> verify(const EngineOptions& options) {
+  return commands::guarded("verify", [&] { return verify_now(options); });
 }
 
 }  // namespace tandem::backfill

@@ -42,7 +42,11 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
   db::ConnectOptions copts;
   copts.application_name = fmt::format("tandem {} (pid {}@{})", command, getpid(), host);
   copts.busy_timeout_ms = options.lock_wait_ms;
-  TANDEM_ASSIGN_OR_RETURN(s->conn, db::connect(options.db_url, copts));
+  if (options.connection) {
+    s->conn = options.connection;
+  } else {
+    TANDEM_ASSIGN_OR_RETURN(s->conn, db::connect(options.db_url, copts));
+  }
   if (s->pg()) {
     std::string setup;
     // If tandem is killed mid-statement, the server notices the dead client within a second

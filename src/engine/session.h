@@ -22,7 +22,8 @@ struct Session {
   EngineOptions options;
   Hooks hooks;          // formats and gates of the layers above
   std::string command;  // the tandem command this session runs ("up", "start", …)
-  std::unique_ptr<db::Connection> conn;
+  // The session's own connection, or the embedding program's (EngineOptions::connection).
+  std::shared_ptr<db::Connection> conn;
   std::unique_ptr<AdvisoryLock> lock;
   std::unique_ptr<State> state;
   std::mt19937 rng{std::random_device{}()};

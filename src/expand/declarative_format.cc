@@ -18,20 +18,25 @@ namespace {
 // application versions run side by side. A run killed in the middle continues where it was.
 class StartThenComplete final : public Procedure {
  public:
+  explicit StartThenComplete(const BackfillOptions& backfill) : backfill_(backfill) {}
   std::vector<Statement> plan(Session& s, const Migration& m) const override {
     return planned_statements(s, m);
   }
   Status apply(Session& s, const Migration& m) const override {
     TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
     bool completing = active && active->version == m.version && active->phase == Phase::kCompleting;
-    if (!completing) TANDEM_RETURN_IF_ERROR(start_in(s, m.version).status());
-    return complete_in(s).status();
+    if (!completing) TANDEM_RETURN_IF_ERROR(start_in(s, backfill_, m.version).status());
+    return complete_in(s, backfill_).status();
   }
+
+ private:
+  BackfillOptions backfill_;
 };
 
 class DeclarativeBody final : public MigrationBody {
  public:
-  explicit DeclarativeBody(OperationList ops) : ops_(std::move(ops)) {}
+  DeclarativeBody(OperationList ops, std::shared_ptr<const Procedure> procedure)
+      : ops_(std::move(ops)), procedure_(std::move(procedure)) {}
   const OperationList& operations() const { return ops_; }
 
   std::vector<Problem> check(const Migration& m, db::Backend backend) const override {
@@ -45,17 +50,19 @@ class DeclarativeBody final : public MigrationBody {
     return expand::written_sql(m);
   }
   const Procedure* procedure(db::Backend backend) const override {
-    static const StartThenComplete kStartThenComplete;
-    return backend == db::Backend::kPostgres ? &kStartThenComplete : nullptr;
+    return backend == db::Backend::kPostgres ? procedure_.get() : nullptr;
   }
 
  private:
   OperationList ops_;
+  std::shared_ptr<const Procedure> procedure_;
 };
 
 class DeclarativeFormat final : public MigrationFormat {
  public:
-  explicit DeclarativeFormat(std::string extension) : extension_(std::move(extension)) {}
+  DeclarativeFormat(std::string extension, const BackfillOptions& backfill)
+      : extension_(std::move(extension)),
+        procedure_(std::make_shared<const StartThenComplete>(backfill)) {}
   std::vector<std::string> extensions() const override { return {extension_}; }
   void parse(Migration& m, std::string_view content,
              std::vector<Problem>& problems) const override {
@@ -63,17 +70,19 @@ class DeclarativeFormat final : public MigrationFormat {
     m.up.present = m.down.present = true;
     m.up.first_line = m.down.first_line = 1;
     m.body = std::make_shared<const DeclarativeBody>(
-        parse_operations(m.path, std::string(content), problems));
+        parse_operations(m.path, std::string(content), problems), procedure_);
   }
 
  private:
   std::string extension_;
+  std::shared_ptr<const Procedure> procedure_;
 };
 
 }  // namespace
 
-std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension) {
-  return std::make_shared<const DeclarativeFormat>(extension);
+std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension,
+                                                          const BackfillOptions& backfill) {
+  return std::make_shared<const DeclarativeFormat>(extension, backfill);
 }
 
 const OperationList* operations_of(const Migration& m) {

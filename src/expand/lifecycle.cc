@@ -52,8 +52,8 @@ Status with_lock_retries(Session& s, const std::string& what, const std::functio
 // retried with backoff (no statement queues traffic for longer than that), CREATE INDEX
 // CONCURRENTLY follows the runner's recovery rule, and a backfill continues from its job's
 // checkpoint.
-Status run_phase(Session& s, const Migration& m, const std::vector<PlanStep>& plan, int from,
-                 const std::string& phase) {
+Status run_phase(Session& s, const BackfillOptions& backfill, const Migration& m,
+                 const std::vector<PlanStep>& plan, int from, const std::string& phase) {
   const EngineOptions& o = s.options;
   std::vector<Step> steps;
   for (size_t i = 0; i < plan.size(); ++i) {
@@ -76,7 +76,8 @@ Status run_phase(Session& s, const Migration& m, const std::vector<PlanStep>& pl
     // One job per backfill step: "<version>/<table>", numbered from the second on a table.
     int nth = 1;
     for (size_t j = 0; j < i; ++j) nth += plan[j].backfill_table == ps.backfill_table;
-    step.work = [&s, &m, &o, &ps, &phase, nth, resume = static_cast<int>(i) == from]() -> Status {
+    step.work = [&s, &backfill, &m, &o, &ps, &phase, nth,
+                 resume = static_cast<int>(i) == from]() -> Status {
       backfill::Spec spec{qualified(o.schema, ps.backfill_table),
                           ps.backfill_table,
                           ps.key,
@@ -89,7 +90,7 @@ Status run_phase(Session& s, const Migration& m, const std::vector<PlanStep>& pl
                         m.version, resume, [&](long long batch) {
                           s.env().crash_point(fmt::format("{}:backfill-batch:{}", phase, batch));
                         }};
-      TANDEM_ASSIGN_OR_RETURN(backfill::Stats stats, backfill::run(s, spec, run));
+      TANDEM_ASSIGN_OR_RETURN(backfill::Stats stats, backfill::run(s, backfill, spec, run));
       s.env().crash_point(phase + ":backfill-finished");
       s.log(fmt::format("backfilled {} rows of {} in {} ms ({} batches)", stats.rows,
                         ps.backfill_table, stats.elapsed_ms, stats.batches));
@@ -272,7 +273,8 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m) {
   return out;
 }
 
-Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version) {
+Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
+                                 const std::optional<std::string>& version) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
   TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
@@ -362,7 +364,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
                                             format_problems(problems)));
   }
   // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
-  TANDEM_RETURN_IF_ERROR(backfill::Throttle(options).check_config(*s.conn));
+  TANDEM_RETURN_IF_ERROR(backfill::Throttle(backfill).check_config(*s.conn));
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   if (!active) {
     TANDEM_ASSIGN_OR_RETURN(bool prev_exists, schema_exists(*s.conn, old_schema));
@@ -379,7 +381,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
     TANDEM_RETURN_IF_ERROR(create_owned_schema(s, active->previous, plan->old_views));
     s.env().crash_point("start:old-schema");
   }
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, plan->start, active->statements_done, "start"));
+  TANDEM_RETURN_IF_ERROR(run_phase(s, backfill, *m, plan->start, active->statements_done, "start"));
   TANDEM_RETURN_IF_ERROR(create_owned_schema(s, m->version, plan->new_views));
   s.env().crash_point("start:new-schema");
   TANDEM_RETURN_IF_ERROR(s.state->set_phase(Phase::kStarted));
@@ -390,7 +392,7 @@ Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& v
                          old_schema, new_schema, ms_since(t0)};
 }
 
-Result<LifecycleReport> complete_in(Session& s) {
+Result<LifecycleReport> complete_in(Session& s, const BackfillOptions& backfill) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
   TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
@@ -420,7 +422,7 @@ Result<LifecycleReport> complete_in(Session& s) {
       TANDEM_RETURN_IF_ERROR(drop_owned_schema(s, name));
   }
   s.env().crash_point("complete:old-schema-dropped");
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->statements_done, "complete"));
+  TANDEM_RETURN_IF_ERROR(run_phase(s, backfill, *m, stmts, active->statements_done, "complete"));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
   HistoryRow row = row_for(*m, RunStatus::kApplied, by);
   row.transactional = false;
@@ -436,7 +438,7 @@ Result<LifecycleReport> complete_in(Session& s) {
   return report(*m, "completed", options.schema, active->previous, t0);
 }
 
-Result<LifecycleReport> rollback_in(Session& s) {
+Result<LifecycleReport> rollback_in(Session& s, const BackfillOptions& backfill) {
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
@@ -456,7 +458,7 @@ Result<LifecycleReport> rollback_in(Session& s) {
   // The new version's views depend on what start added: drop them before undoing it.
   TANDEM_RETURN_IF_ERROR(drop_owned_schema(s, version_schema_name(options.schema, m->version)));
   s.env().crash_point("rollback:new-schema-dropped");
-  TANDEM_RETURN_IF_ERROR(run_phase(s, *m, stmts, active->statements_done, "rollback"));
+  TANDEM_RETURN_IF_ERROR(run_phase(s, backfill, *m, stmts, active->statements_done, "rollback"));
   if (active->created_previous) {
     TANDEM_RETURN_IF_ERROR(
         drop_owned_schema(s, version_schema_name(options.schema, active->previous)));

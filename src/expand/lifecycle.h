@@ -35,18 +35,21 @@ Result<PlanBase> plan_base(Session& s);
 // applied first comes back as one comment saying so.
 std::vector<Statement> planned_statements(Session& s, const Migration& m);
 
-// The lint gate over what declarative migration `m` runs (start, then complete) if it began
-// now, planned against the tables as they are: the error-level findings, and SQL the parser
-// rejects. A migration that cannot be planned yet (it needs earlier pending migrations, or its
-// plan is wrong) gives no problems here: `start` plans it again when it is reached and
-// refuses then, before any of its statements run.
-Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m);
+// The lint gate (rule severities `rules`) over what declarative migration `m` runs (start, then
+// complete) if it began now, planned against the tables as they are: the error-level findings, and
+// SQL the parser rejects. A migration that cannot be planned yet (it needs earlier pending
+// migrations, or its plan is wrong) gives no problems here: `start` plans it again when it is
+// reached and refuses then, before any of its statements run.
+Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m,
+                                          const std::map<std::string, std::string>& rules);
 
 // start, complete and rollback on a session that holds the migration lock, PostgreSQL (the
 // commands layer opens it; `tandem up` runs start_in + complete_in for a declarative migration).
-Result<LifecycleReport> start_in(Session& s, const std::optional<std::string>& version);
-Result<LifecycleReport> complete_in(Session& s);
-Result<LifecycleReport> rollback_in(Session& s);
+// Backfills run with `backfill`.
+Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
+                                 const std::optional<std::string>& version);
+Result<LifecycleReport> complete_in(Session& s, const BackfillOptions& backfill);
+Result<LifecycleReport> rollback_in(Session& s, const BackfillOptions& backfill);
 
 // `tandem version-schema` on a session (read only).
 Result<VersionSchema> version_schema_in(Session& s, const std::optional<std::string>& version);

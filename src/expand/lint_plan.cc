@@ -58,7 +58,8 @@ Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPla
   return out;
 }
 
-Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m) {
+Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m,
+                                          const std::map<std::string, std::string>& rules) {
   // Reading index and constraint definitions waits on a table's ACCESS EXCLUSIVE lock: retried
   // after lock_timeout like every statement tandem runs.
   std::optional<PlanBase> base;
@@ -69,7 +70,7 @@ Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m) {
   }));
   auto plan = plan_two_version(m, s.options.schema, base->previous, base->catalog, *s.conn);
   if (!plan.ok()) return std::vector<Problem>();
-  return unsafe_plan(m, *plan, s.options.lint_severity, *s.conn, s.options.schema);
+  return unsafe_plan(m, *plan, rules, *s.conn, s.options.schema);
 }
 
 }  // namespace tandem::expand

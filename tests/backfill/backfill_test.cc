@@ -163,9 +163,9 @@ TEST_F(BackfillTest, ConcurrentApplicationWritesAreNeverLost) {
       ++writes;
     }
   });
-  EngineOptions o = opts_;
-  o.backfill_max_rows = 500;
-  o.backfill_max_rows_per_second = 20000;  // ~1.5 s of backfill, overlapped by the writer
+  Options o = opts_;
+  o.backfill.max_rows = 500;
+  o.backfill.max_rows_per_second = 20000;  // ~1.5 s of backfill, overlapped by the writer
   auto started = expand::start(o, std::nullopt);
   stop = true;
   writer.join();

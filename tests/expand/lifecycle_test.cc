@@ -262,8 +262,8 @@ TEST_F(LifecycleTest, TablesWithoutPrimaryKeyUseAUniqueNotNullKey) {
   dir_.write("0002_loose.yaml",
              "operations:\n  - alter_column: {table: keyed, column: n, type: bigint, up: "
              "n::bigint * 10, down: (n / 10)::int}\n");
-  EngineOptions small = opts_;
-  small.backfill_max_rows = 40;
+  Options small = opts_;
+  small.backfill.max_rows = 40;
   auto s = expand::start(small, std::nullopt);
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(

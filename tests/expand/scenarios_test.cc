@@ -103,9 +103,9 @@ std::map<std::string, std::string> rows(const TestDb& db, const std::string& sql
 class ScenarioTest : public ::testing::Test {
  protected:
   ScenarioTest() : db_(Kind::kPostgres), opts_(testing::options_for(db_, dir_)) {
-    opts_.lock_timeout_ms = 200;
-    opts_.lock_retries = 50;
-    opts_.backfill_max_rows = 500;  // several batches over the seed rows
+    opts_.engine.lock_timeout_ms = 200;
+    opts_.engine.lock_retries = 50;
+    opts_.backfill.max_rows = 500;  // several batches over the seed rows
   }
   void copy_example(const std::string& name) {
     std::string from = std::string(TANDEM_SOURCE_DIR) + "/examples/expand-contract/" + name;
@@ -122,7 +122,7 @@ class ScenarioTest : public ::testing::Test {
   }
   TempDir dir_;
   TestDb db_;
-  EngineOptions opts_;
+  Options opts_;
 };
 
 // Old app: inserts orders in cents and bumps their amounts. New app: inserts with minor units
@@ -245,7 +245,7 @@ TEST_F(ScenarioTest, VerifyFindsAPlantedMismatch) {
                            "generate_series(1, 25000) g")
           .ok());
   ASSERT_TRUE(expand::start(opts_, std::nullopt).ok());
-  auto ok = backfill::verify(opts_);
+  auto ok = backfill::verify(opts_.engine);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   ASSERT_EQ(ok->checks.size(), 2u);  // total_amount_minor = up(...), total_amount = down(...)
   EXPECT_EQ(ok->mismatches(), 0);

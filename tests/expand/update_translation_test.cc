@@ -19,8 +19,8 @@ using testing::TestDb;
 TEST(UpdateThroughTranslation, ReachesBothVersionsAndSurvivesComplete) {
   TempDir dir;
   TestDb db(Kind::kPostgres);
-  EngineOptions opts = testing::options_for(db, dir);
-  opts.backfill_max_rows = 40;  // several batches
+  Options opts = testing::options_for(db, dir);
+  opts.backfill.max_rows = 40;  // several batches
   dir.write("0001_items.sql",
             "-- tandem:up\nCREATE TABLE items (id int PRIMARY KEY, price int NOT NULL, note "
             "text);\nINSERT INTO items SELECT g, g * 10, 'n' FROM generate_series(1, 200) g;\n");
@@ -41,7 +41,7 @@ TEST(UpdateThroughTranslation, ReachesBothVersionsAndSurvivesComplete) {
   EXPECT_EQ(read("public_2", 7), "71") << "the new version sees the update";
   EXPECT_EQ(read("public_1", 7), "71") << "so does the old version";
   EXPECT_EQ(read("public_1", 170), "1700") << "rows outside `where` are untouched";
-  auto checked = backfill::verify(opts);
+  auto checked = backfill::verify(opts.engine);
   ASSERT_TRUE(checked.ok()) << checked.status().message();
   EXPECT_EQ(checked->mismatches(), 0);
   // The old application rewrites a row it read (its price unchanged): the translation keeps

@@ -1,0 +1,64 @@
+// tandem::Engine: the commands on one handle, opened once by an embedding program.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "commands/guard.h"
+#include "tandem/tandem.h"
+
+namespace tandem {
+
+Result<std::unique_ptr<Engine>> Engine::open(Options options) {
+  return commands::guarded("open", [&]() -> Result<std::unique_ptr<Engine>> {
+    EngineOptions& o = options.engine;
+    TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(o.db_url));
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o.dir, ec)) {
+      return Status::InvalidInput(fmt::format("migrations folder {} does not exist", o.dir),
+                                  "create it (tandem::init, or `tandem init`), or set "
+                                  "options.engine.dir");
+    }
+    if (o.connection && o.connection->backend() != url.backend) {
+      return Status::InvalidInput(
+          "options.engine.connection is not a connection to the database db_url names",
+          "set db_url to the database the connection is open on (the migration lock opens it)");
+    }
+    if (!o.connection) {
+      db::ConnectOptions copts;
+      copts.application_name = "tandem (embedded)";
+      copts.busy_timeout_ms = o.lock_wait_ms;
+      TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn, db::connect(o.db_url, copts));
+      o.connection = std::move(conn);
+    }
+    return std::unique_ptr<Engine>(new Engine(std::move(options)));
+  });
+}
+
+Result<StatusReport> Engine::status() { return tandem::status(options_.engine); }
+
+Result<std::vector<PlannedMigration>> Engine::plan(const UpOptions& up) {
+  return tandem::plan_up(options_, up);
+}
+
+Result<std::vector<PlannedMigration>> Engine::plan_down(const DownOptions& down) {
+  return tandem::plan_down(options_, down);
+}
+
+Result<ApplyReport> Engine::up(const UpOptions& up) { return tandem::up(options_, up); }
+
+Result<ApplyReport> Engine::down(const DownOptions& down) { return tandem::down(options_, down); }
+
+Result<std::vector<Problem>> Engine::validate() { return tandem::validate(options_.engine); }
+
+Result<expand::LifecycleReport> Engine::start(const std::optional<std::string>& version) {
+  return expand::start(options_, version);
+}
+
+Result<expand::LifecycleReport> Engine::complete() { return expand::complete(options_); }
+
+Result<expand::LifecycleReport> Engine::rollback() { return expand::rollback(options_); }
+
+Result<backfill::VerifyReport> Engine::verify() { return backfill::verify(options_.engine); }
+
+}  // namespace tandem
