@@ -58,6 +58,9 @@ struct ConnectOptions {
   std::string application_name = "tandem";
   // SQLite: how long a writer waits for another writer before giving up.
   int busy_timeout_ms = 5000;
+  // PostgreSQL: seconds to wait for the server to answer a connection attempt. A
+  // connect_timeout in the URL wins; 0 leaves it to libpq (PGCONNECT_TIMEOUT, else no limit).
+  int connect_timeout_s = 10;
 };
 
 // How SQL text is written for one backend: what generated statements need to embed values.

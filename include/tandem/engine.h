@@ -22,8 +22,11 @@ namespace tandem {
 struct EngineOptions {
   std::string db_url = "sqlite:tandem.db";
   std::string dir = "migrations";
-  std::string schema = "public";    // PostgreSQL schema the migrations run in (search_path)
-  int lock_wait_ms = 60000;         // how long to wait for another tandem's migration lock
+  std::string schema = "public";  // PostgreSQL schema the migrations run in (search_path)
+  int lock_wait_ms = 60000;       // how long to wait for another tandem's migration lock
+  // PostgreSQL: seconds a connection attempt may take (a connect_timeout in db_url wins);
+  // 0 leaves it to libpq (PGCONNECT_TIMEOUT, else no limit).
+  int connect_timeout_s = 10;
   int lock_timeout_ms = 2000;       // lock_timeout for every statement
   int statement_timeout_ms = 0;     // statement_timeout for every statement (0 = none)
   int lock_retries = 10;            // retries of a statement/transaction that hit lock_timeout

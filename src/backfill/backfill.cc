@@ -55,10 +55,9 @@ std::optional<Key> failing_row(db::Connection& conn, const Spec& spec, const Key
   auto fails = [&](size_t i) {
     std::vector<db::Param> params;
     std::string where = keyset.predicate(KeyRange{range.after, (*keys)[i]}, params);
-    if (!conn.execute("BEGIN").ok()) return false;
-    bool failed = !conn.query(update_sql(spec, where), params).ok();
-    (void)conn.execute("ROLLBACK");
-    return failed;
+    auto probe = db::Transaction::begin(conn);  // rolled back when it goes out of scope
+    if (!probe.ok()) return false;
+    return !conn.query(update_sql(spec, where), params).ok();
   };
   size_t lo = 0, hi = keys->size() - 1;
   if (!fails(hi)) return std::nullopt;

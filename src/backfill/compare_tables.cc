@@ -107,7 +107,9 @@ Result<TableDiff> compare_tables(const EngineOptions& options, const std::string
   std::string rows_sql = fmt::format("SELECT ROW({})::text AS k, {} AS h FROM {{}} WHERE {{}}",
                                      keyset.columns(), hash);
 
-  TANDEM_RETURN_IF_ERROR(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Transaction snapshot,
+      db::Transaction::begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
   auto run = [&]() -> Status {
     for (KeyRange range;;) {
       TANDEM_ASSIGN_OR_RETURN(range.upto, keyset.bound(conn, a.sql, range.after, chunk_rows));
@@ -142,9 +144,8 @@ Result<TableDiff> compare_tables(const EngineOptions& options, const std::string
       range.after = range.upto;
     }
   };
-  Status st = run();
-  (void)conn.execute(st.ok() ? "COMMIT" : "ROLLBACK");
-  TANDEM_RETURN_IF_ERROR(st);
+  TANDEM_RETURN_IF_ERROR(run());  // an error rolls the snapshot back
+  TANDEM_RETURN_IF_ERROR(snapshot.commit());
   diff.elapsed_ms = ms_since(t0);
   return diff;
 }

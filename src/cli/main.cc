@@ -107,6 +107,8 @@ Result<Options> command_options(const Globals& g) {
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
   o.env = cli::process_env();
+  // libpq's own variable, as psql reads it: then libpq decides, not tandem's default.
+  if (const char* t = std::getenv("PGCONNECT_TIMEOUT"); t && *t) o.connect_timeout_s = 0;
   return all;
 }
 

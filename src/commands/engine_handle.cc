@@ -28,6 +28,7 @@ Result<std::unique_ptr<Engine>> Engine::open(Options options) {
       db::ConnectOptions copts;
       copts.application_name = "tandem (embedded)";
       copts.busy_timeout_ms = o.lock_wait_ms;
+      copts.connect_timeout_s = o.connect_timeout_s;
       TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn, db::connect(o.db_url, copts));
       o.connection = std::move(conn);
     }

@@ -69,7 +69,9 @@ static Result<VerifyReport> verify_now(const EngineOptions& options) {
       by_table[dw.table].push_back(std::move(c));
     }
   }
-  TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Transaction snapshot,
+      db::Transaction::begin(*s->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
   auto run = [&]() -> Status {
     for (auto& [table, checks] : by_table) {
       Keyset keyset(plan.base.table(table)->row_key());
@@ -109,9 +111,8 @@ static Result<VerifyReport> verify_now(const EngineOptions& options) {
     }
     return Status::Ok();
   };
-  Status st = run();
-  (void)s->conn->execute(st.ok() ? "COMMIT" : "ROLLBACK");
-  TANDEM_RETURN_IF_ERROR(st);
+  TANDEM_RETURN_IF_ERROR(run());  // an error rolls the snapshot back
+  TANDEM_RETURN_IF_ERROR(snapshot.commit());
   report.elapsed_ms = ms_since(t0);
   return report;
 }

@@ -28,14 +28,12 @@ const char* kHeldSql =
 AdvisoryLock::AdvisoryLock(std::unique_ptr<db::Connection> conn) : conn_(std::move(conn)) {}
 
 Result<std::unique_ptr<AdvisoryLock>> AdvisoryLock::acquire(
-    const std::string& url, const std::string& app_name, int wait_ms,
+    const std::string& url, const db::ConnectOptions& connect, int wait_ms,
     const std::function<void(const std::string&)>& log, int heartbeat_ms) {
   TANDEM_ASSIGN_OR_RETURN(db::Url parsed, db::parse_url(url));
   if (parsed.backend != db::Backend::kPostgres)
     return std::unique_ptr<AdvisoryLock>(new AdvisoryLock(nullptr));
-  db::ConnectOptions copts;
-  copts.application_name = app_name;
-  TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(url, copts));
+  TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(url, connect));
   // The lock lives as long as this session: no server-side timeout may end it while it idles.
   std::string keep = "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;";
   if (conn->server_version() >= 140000) keep += "SET idle_session_timeout = 0;";

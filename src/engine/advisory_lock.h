@@ -31,7 +31,7 @@ class AdvisoryLock {
   // names the holder (pid, application_name, user, since when). For SQLite returns a no-op lock.
   // `heartbeat_ms` > 0 starts a thread that pings the lock connection that often.
   static Result<std::unique_ptr<AdvisoryLock>> acquire(
-      const std::string& url, const std::string& app_name, int wait_ms,
+      const std::string& url, const db::ConnectOptions& connect, int wait_ms,
       const std::function<void(const std::string&)>& log, int heartbeat_ms = 5000);
   ~AdvisoryLock();
 

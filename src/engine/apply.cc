@@ -27,25 +27,29 @@ class Runner {
  public:
   Runner(Session& s, Direction dir) : s_(s), dir_(dir) {}
 
-  // One migration in one transaction (on SQLite the step has already opened BEGIN IMMEDIATE).
-  // `begin`/`commit` false: the migration joins/leaves open the transaction of an `up --group`.
-  // Returns a lock-timeout Status unchanged so the caller can back off and retry the step.
+  // One migration in one transaction, `tx` (on SQLite the step has already opened it with
+  // BEGIN IMMEDIATE). `commit` false: the migration leaves `tx` open for the next one of an
+  // `up --group`, which joins it. Any failure rolls `tx` back (and ends it). Returns a
+  // lock-timeout Status unchanged so the caller can back off and retry the step.
   Status run_transactional(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step,
-                           bool begin, bool commit) {
+                           std::optional<db::Transaction>& tx, bool commit) {
     const Migration& m = *pick.migration;
     auto start = Clock::now();
-    if (s_.pg() && begin) {
-      TANDEM_RETURN_IF_ERROR(s_.conn->execute_script("BEGIN;" + timeouts(true)));
-      if (Status fenced = s_.fence(); !fenced.ok()) {
-        (void)s_.conn->execute("ROLLBACK");
-        return fenced;
+    if (s_.pg() && !tx) {
+      TANDEM_ASSIGN_OR_RETURN(db::Transaction begun, db::Transaction::begin(*s_.conn));
+      tx.emplace(std::move(begun));
+      Status ready = s_.conn->execute_script(timeouts(true));
+      if (ready.ok()) ready = s_.fence();
+      if (!ready.ok()) {
+        tx.reset();
+        return ready;
       }
     }
     for (size_t i = 0; i < stmts.size(); ++i) {
       trace(m, stmts, i);
       Status st = execute_statement(s_, stmts[i]);
       if (!st.ok()) {
-        (void)s_.conn->execute("ROLLBACK");
+        tx.reset();  // rolled back: the failure is recorded outside it
         if (st.is_lock_timeout()) return st;
         record_failure_event(m, stmts, i, st, true);
         return statement_error(m, stmts[i], i, stmts.size(), st, true);
@@ -59,11 +63,12 @@ class Runner {
     if (dir_ == Direction::kUp) row.file = stat_for_history(m.path, m.checksum);
     Status rec = dir_ == Direction::kUp ? s_.state->upsert(row) : s_.state->remove(m.version);
     if (rec.ok()) rec = s_.state->event(dir_word(dir_), row);
-    if (rec.ok() && commit) rec = s_.conn->execute("COMMIT");
+    if (rec.ok() && commit) rec = tx->commit();
     if (!rec.ok()) {
-      (void)s_.conn->execute("ROLLBACK");
+      tx.reset();
       return rec;
     }
+    if (commit) tx.reset();
     step.duration_ms = row.duration_ms;
     step.statements = static_cast<int>(stmts.size());
     step.transactional = true;
@@ -73,7 +78,9 @@ class Runner {
   // Statement by statement outside a transaction block. Progress is recorded after every
   // statement; statements that can run in a transaction commit together with their progress,
   // so only the non-transactional ones (CREATE INDEX CONCURRENTLY, …) can be re-run on resume.
-  Status run_statements(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step) {
+  // `tx`: SQLite's step transaction (BEGIN IMMEDIATE), committed once the row says running.
+  Status run_statements(const Pick& pick, const std::vector<Statement>& stmts, AppliedStep& step,
+                        std::optional<db::Transaction>& tx) {
     const Migration& m = *pick.migration;
     auto start = Clock::now();
     HistoryRow row = base_row(m, stmts, false);
@@ -88,8 +95,8 @@ class Runner {
     row.statements_applied = pick.resume_from;
     TANDEM_RETURN_IF_ERROR(s_.fence());
     TANDEM_RETURN_IF_ERROR(s_.state->upsert(row));
-    if (!s_.pg())
-      TANDEM_RETURN_IF_ERROR(s_.conn->execute("COMMIT"));  // close the step's BEGIN IMMEDIATE
+    if (tx) TANDEM_RETURN_IF_ERROR(tx->commit());  // close the step's BEGIN IMMEDIATE
+    tx.reset();
     // Statement by statement through the one runner: each transactional statement commits
     // together with its progress in the history row.
     std::vector<Step> steps;
@@ -265,6 +272,9 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
   // `up --group`: consecutive transactional migrations share one transaction (all or nothing).
   const bool group = dir == Direction::kUp && up_opts.group;
   bool in_group = false;
+  // The open transaction: SQLite's step (BEGIN IMMEDIATE), or an `up --group` spanning
+  // migrations. Any return below rolls it back.
+  std::optional<db::Transaction> tx;
   size_t group_first_step = 0;
   // A migration is done: remember it, report it (how = "start + complete" for a declarative
   // migration on PostgreSQL).
@@ -290,8 +300,9 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
     // SQLite has no session locks: each step takes the write lock first (BEGIN IMMEDIATE),
     // then reads the history, so two processes never pick the same migration.
     if (!s.pg() && !in_group) {
-      Status st = s.conn->execute("BEGIN IMMEDIATE");
-      if (!st.ok()) {
+      auto begun = db::Transaction::begin(*s.conn, "BEGIN IMMEDIATE");
+      if (begun.ok()) tx.emplace(std::move(begun).value());
+      if (Status st = begun.status(); !st.ok()) {
         if (st.is_lock_timeout()) {
           return Status::LockNotAcquired(
               fmt::format("{} is locked by another writer; gave up after --lock-wait {} ms",
@@ -301,9 +312,6 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
         return st;
       }
     }
-    auto rollback_sqlite = [&] {
-      if (!s.pg()) (void)s.conn->execute("ROLLBACK");
-    };
     // The history is read once and then kept in memory: on PostgreSQL nobody else can change
     // it while we hold the lock; on SQLite `PRAGMA data_version` tells whether another
     // connection committed since our last step.
@@ -311,7 +319,6 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
     if (!s.pg() && !in_group) {
       auto dv = s.conn->query("PRAGMA data_version");
       if (!dv.ok()) {
-        rollback_sqlite();
         return dv.status();
       }
       if (dv->text(0, 0) != data_version) reload = true;
@@ -321,13 +328,11 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       rows.clear();
       auto exists = s.state->exists();
       if (!exists.ok()) {
-        rollback_sqlite();
         return exists.status();
       }
       if (*exists) {
         auto loaded = s.state->load();
         if (!loaded.ok()) {
-          rollback_sqlite();
           return loaded.status();
         }
         rows = std::move(loaded).value();
@@ -342,12 +347,10 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       Preflight how{dir, resume, &down_opts};
       auto checked = preflight(s, prepared, rows, picks, how);
       if (!checked.ok()) {
-        rollback_sqlite();
         return checked.status();
       }
       std::vector<Problem>& problems = *checked;
       if (!problems.empty()) {
-        rollback_sqlite();
         return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
                                                 problems.size(), problems.size() == 1 ? "" : "s",
                                                 format_problems(problems)));
@@ -359,8 +362,8 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
     bool finished =
         picks.empty() || (dir == Direction::kDown && done >= static_cast<int>(first_picks.size()));
     if (finished) {
-      if (!s.pg() || in_group) {
-        Status st = s.conn->execute("COMMIT");
+      if (tx) {
+        Status st = tx->commit();
         if (!st.ok()) {
           if (in_group) report.steps.resize(group_first_step);
           if (partial) *partial = report;
@@ -378,12 +381,13 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
         // to WAL (outside a transaction), commit the history tables on their own so a failing
         // first migration can still record its failure event, then redo the step under a
         // fresh write lock.
-        TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+        TANDEM_RETURN_IF_ERROR(tx->commit());
+        tx.reset();
         TANDEM_RETURN_IF_ERROR(s.use_wal_if_allowed());
-        TANDEM_RETURN_IF_ERROR(s.conn->execute("BEGIN IMMEDIATE"));
-        Status st = s.ensure_state();
-        st = st.ok() ? s.conn->execute("COMMIT") : (s.conn->execute("ROLLBACK"), st);
-        TANDEM_RETURN_IF_ERROR(st);
+        TANDEM_ASSIGN_OR_RETURN(db::Transaction tables,
+                                db::Transaction::begin(*s.conn, "BEGIN IMMEDIATE"));
+        TANDEM_RETURN_IF_ERROR(s.ensure_state());
+        TANDEM_RETURN_IF_ERROR(tables.commit());
         continue;
       }
       TANDEM_RETURN_IF_ERROR(s.ensure_state());
@@ -400,8 +404,9 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       // Its format applies it (a declarative migration on PostgreSQL: start + complete, so
       // the same steps — shadow columns, dual-write triggers, batched backfill, NOT VALID +
       // VALIDATE — keep locks short even when nobody runs two versions side by side).
-      if (in_group) {
-        TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+      if (tx) {  // the group so far, or SQLite's step (a procedure runs on PostgreSQL only)
+        TANDEM_RETURN_IF_ERROR(tx->commit());
+        tx.reset();
         in_group = false;
       }
       auto t = std::chrono::steady_clock::now();
@@ -425,17 +430,22 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
     }
     bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
     if (outside && in_group) {  // close the group before a statement that cannot join it
-      TANDEM_RETURN_IF_ERROR(s.conn->execute("COMMIT"));
+      TANDEM_RETURN_IF_ERROR(tx->commit());
+      tx.reset();
       in_group = false;
-      if (!s.pg()) TANDEM_RETURN_IF_ERROR(s.conn->execute("BEGIN IMMEDIATE"));
+      if (!s.pg()) {
+        TANDEM_ASSIGN_OR_RETURN(db::Transaction step_tx,
+                                db::Transaction::begin(*s.conn, "BEGIN IMMEDIATE"));
+        tx.emplace(std::move(step_tx));
+      }
     }
     bool group_rolled_back = false;
     Status st;
     if (outside) {
-      st = runner.run_statements(pick, stmts, step);
+      st = runner.run_statements(pick, stmts, step, tx);
     } else {
       if (group && !in_group) group_first_step = report.steps.size();
-      st = runner.run_transactional(pick, stmts, step, /*begin=*/!in_group, /*commit=*/!group);
+      st = runner.run_transactional(pick, stmts, step, tx, /*commit=*/!group);
       if (group) {
         in_group = st.ok();
         group_rolled_back = !st.ok() && report.steps.size() > group_first_step;

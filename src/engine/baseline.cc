@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "engine/engine.h"
 #include "engine/file_stat.h"
 #include "engine/session.h"
@@ -33,12 +35,18 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
         fmt::format("no migration file has a version <= {}", v),
         "baseline names the newest migration whose changes the database already has");
   }
-  if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
+  // SQLite: the write lock first (BEGIN IMMEDIATE), then the history, so that no other writer
+  // fills it in between. PostgreSQL: the migration lock already guards it.
+  std::optional<db::Transaction> tx;
+  if (!s->pg()) {
+    TANDEM_ASSIGN_OR_RETURN(db::Transaction begun,
+                            db::Transaction::begin(*s->conn, "BEGIN IMMEDIATE"));
+    tx.emplace(std::move(begun));
+  }
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (exists) {
     TANDEM_ASSIGN_OR_RETURN(auto rows, s->state->load());
     if (!rows.empty()) {
-      if (!s->pg()) (void)s->conn->execute("ROLLBACK");
       return Status::InvalidInput(
           fmt::format(
               "the history already has {} migration(s); baseline is only for a database tandem has "
@@ -47,11 +55,10 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
           "use `tandem up` to apply pending migrations, or `tandem repair` to fix the history");
     }
   }
+  TANDEM_RETURN_IF_ERROR(s->ensure_state());
   if (s->pg()) {
-    TANDEM_RETURN_IF_ERROR(s->ensure_state());
-    TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN"));
-  } else {
-    TANDEM_RETURN_IF_ERROR(s->ensure_state());
+    TANDEM_ASSIGN_OR_RETURN(db::Transaction begun, db::Transaction::begin(*s->conn));
+    tx.emplace(std::move(begun));
   }
   std::vector<MigrationState> out;
   auto body = [&]() -> Status {
@@ -75,13 +82,9 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
       st.state = "baseline";
       out.push_back(std::move(st));
     }
-    return s->conn->execute("COMMIT");
+    return tx->commit();
   };
-  Status st = body();
-  if (!st.ok()) {
-    (void)s->conn->execute("ROLLBACK");
-    return st;
-  }
+  TANDEM_RETURN_IF_ERROR(body());  // an error rolls `tx` back
   return out;
 }
 

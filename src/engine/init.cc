@@ -18,10 +18,11 @@ Status init(const EngineOptions& options) {
                                 "pass --dir with a writable folder");
   }
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, Hooks{}, "init", /*take_lock=*/true));
-  if (!s->pg()) TANDEM_RETURN_IF_ERROR(s->conn->execute("BEGIN IMMEDIATE"));
-  Status st = s->ensure_state();
-  if (!s->pg()) st = st.ok() ? s->conn->execute("COMMIT") : (s->conn->execute("ROLLBACK"), st);
-  return st;
+  if (s->pg()) return s->ensure_state();  // the migration lock guards it
+  // SQLite: under the write lock, so two processes do not both create the tables.
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(*s->conn, "BEGIN IMMEDIATE"));
+  TANDEM_RETURN_IF_ERROR(s->ensure_state());
+  return tx.commit();
 }
 
 }  // namespace tandem::engine

@@ -33,7 +33,8 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hoo
   std::vector<RepairAction> actions;
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());
   if (!exists) return actions;
-  TANDEM_RETURN_IF_ERROR(s->conn->execute(s->pg() ? "BEGIN" : "BEGIN IMMEDIATE"));
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx,
+                          db::Transaction::begin(*s->conn, s->pg() ? "BEGIN" : "BEGIN IMMEDIATE"));
   auto body = [&]() -> Status {
     TANDEM_ASSIGN_OR_RETURN(std::vector<HistoryRow> rows, s->state->load());
     for (HistoryRow& r : rows) {
@@ -73,13 +74,9 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hoo
       TANDEM_RETURN_IF_ERROR(s->state->event("repair", r, a.action + ": " + a.detail));
       actions.push_back(std::move(a));
     }
-    return s->conn->execute("COMMIT");
+    return tx.commit();
   };
-  Status st = body();
-  if (!st.ok()) {
-    (void)s->conn->execute("ROLLBACK");
-    return st;
-  }
+  TANDEM_RETURN_IF_ERROR(body());  // an error rolls `tx` back
   return actions;
 }
 

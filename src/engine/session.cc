@@ -42,6 +42,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
   db::ConnectOptions copts;
   copts.application_name = fmt::format("tandem {} (pid {}@{})", command, getpid(), host);
   copts.busy_timeout_ms = options.lock_wait_ms;
+  copts.connect_timeout_s = options.connect_timeout_s;
   if (options.connection) {
     s->conn = options.connection;
   } else {
@@ -68,9 +69,10 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
   if (!s->pg() && take_lock) TANDEM_RETURN_IF_ERROR(s->conn->execute("PRAGMA synchronous = FULL"));
   s->state = std::make_unique<State>(*s->conn, s->env());
   if (take_lock) {
-    TANDEM_ASSIGN_OR_RETURN(s->lock,
-                            AdvisoryLock::acquire(options.db_url, copts.application_name + " lock",
-                                                  options.lock_wait_ms, options.log));
+    db::ConnectOptions lock_copts = copts;
+    lock_copts.application_name += " lock";
+    TANDEM_ASSIGN_OR_RETURN(s->lock, AdvisoryLock::acquire(options.db_url, lock_copts,
+                                                           options.lock_wait_ms, options.log));
     // Before reading any state: a previous holder that lost the lock may still have a write in
     // flight. (A database without tandem's state has had no previous holder writing to it.)
     if (s->pg()) {
@@ -106,13 +108,9 @@ Status Session::with_lock_retries(const std::string& what, const std::function<S
 }
 
 Status Session::in_transaction(const std::function<Status()>& fn) {
-  TANDEM_RETURN_IF_ERROR(conn->execute("BEGIN"));
-  Status st = fn();
-  if (!st.ok()) {
-    (void)conn->execute("ROLLBACK");
-    return st;
-  }
-  return conn->execute("COMMIT");
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(*conn));
+  TANDEM_RETURN_IF_ERROR(fn());
+  return tx.commit();
 }
 
 Status Session::use_wal_if_allowed() {

@@ -122,7 +122,7 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
       }
       // Traced alone in a transaction rolled back at once (so no lock an earlier statement
       // took hides this one's), then applied for real for the statements after it.
-      TANDEM_RETURN_IF_ERROR(conn->execute("BEGIN"));
+      TANDEM_ASSIGN_OR_RETURN(db::Transaction traced, db::Transaction::begin(*conn));
       auto measure = [&]() -> Status {
         TANDEM_ASSIGN_OR_RETURN(auto tables, per_table(*conn, kUserTables));
         TANDEM_ASSIGN_OR_RETURN(auto nodes0, per_table(*conn, kFilenodes));
@@ -157,7 +157,7 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
         return Status::Ok();
       };
       Status measured = measure();
-      TANDEM_RETURN_IF_ERROR(conn->execute("ROLLBACK"));
+      traced.rollback();
       TANDEM_RETURN_IF_ERROR(measured);
       if (t.traced) {
         compare(t, st.kind);

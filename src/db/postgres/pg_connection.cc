@@ -54,11 +54,14 @@ PgConnection::~PgConnection() { PQfinish(conn_); }
 Result<std::unique_ptr<Connection>> PgConnection::open(const std::string& conninfo,
                                                        const ConnectOptions& options) {
   // Pass the URL/conninfo through libpq untouched (sslmode, host=/socket/dir, service files all
-  // work) and add fallback_application_name so a user-set application_name still wins.
-  const char* keys[] = {"dbname", "fallback_application_name", "connect_timeout", nullptr};
-  const char* env_timeout = std::getenv("PGCONNECT_TIMEOUT");
-  const char* values[] = {conninfo.c_str(), options.application_name.c_str(),
-                          env_timeout ? env_timeout : "10", nullptr};
+  // work) and add fallback_application_name so a user-set application_name still wins. The
+  // connect_timeout comes before the URL, which may set its own (a later key wins); an empty
+  // value is left to libpq.
+  std::string timeout =
+      options.connect_timeout_s > 0 ? std::to_string(options.connect_timeout_s) : "";
+  const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
+  const char* values[] = {timeout.c_str(), conninfo.c_str(), options.application_name.c_str(),
+                          nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   std::string redacted = redact_url(conninfo);
   if (conn == nullptr) return Status::Database("out of memory connecting to " + redacted);
