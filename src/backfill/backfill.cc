@@ -83,7 +83,10 @@ Result<Stats> run(Session& s, const BackfillOptions& o, const Spec& spec, const 
                                                           spec.table, s.command, !r.resume));
   // The checkpoint is written once per batch, in the job's row, inside the batch's transaction.
   if (job.checkpoint == kDone) return Stats{};  // the last batch committed before a crash
-  Key last = job.checkpoint.empty() ? Key{} : key_from_json(job.checkpoint);
+  Key last;
+  if (!job.checkpoint.empty()) {
+    TANDEM_ASSIGN_OR_RETURN(last, key_from_json(job.checkpoint));
+  }
   Stats stats;
   Rate rate;
   auto t0 = Clock::now(), logged = t0;

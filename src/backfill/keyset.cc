@@ -69,8 +69,24 @@ Result<std::vector<Key>> Keyset::keys(db::Connection& conn, const std::string& t
 
 std::string key_json(const Key& key) { return nlohmann::json(key).dump(); }
 
-Key key_from_json(const std::string& json) {
-  return nlohmann::json::parse(json).get<std::vector<std::string>>();
+Result<Key> key_from_json(const std::string& json) {
+  nlohmann::json parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  bool ok = parsed.is_array() && !parsed.empty();
+  Key key;
+  for (const auto& part : parsed) {
+    if (!part.is_string()) {
+      ok = false;
+      break;
+    }
+    key.push_back(part.get<std::string>());
+  }
+  if (!ok) {
+    return Status::Database(
+        fmt::format("a backfill checkpoint is not a key: {}", json.substr(0, 80)), "",
+        "tandem.backfill_jobs was edited by hand or is corrupted: `tandem rollback` undoes the "
+        "migration, or set the job's checkpoint to NULL to backfill the table from its start");
+  }
+  return key;
 }
 
 std::string key_text(const Key& key) {

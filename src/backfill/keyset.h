@@ -47,7 +47,9 @@ class Keyset {
 
 // A key as a JSON array of text ("[\"42\"]") — checkpoints and messages.
 std::string key_json(const Key& key);
-Key key_from_json(const std::string& json);
+// The key `json` holds; an error (not an exception) when it is not an array of strings — a
+// checkpoint edited or corrupted in the database.
+Result<Key> key_from_json(const std::string& json);
 // A key for people: "(42)" / "(7, 'b')".
 std::string key_text(const Key& key);
 

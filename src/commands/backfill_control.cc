@@ -62,7 +62,12 @@ Result<std::vector<BackfillJob>> load(db::Connection& conn, const std::optional<
     TANDEM_ASSIGN_OR_RETURN(j.batch_size, r.integer(i, 9));
     TANDEM_ASSIGN_OR_RETURN(j.rows_per_second, r.number(i, 10));
     std::string cp = r.text(i, 11);
-    j.checkpoint = cp.empty() ? "" : cp == kDone ? "done" : key_text(key_from_json(cp));
+    if (cp.empty() || cp == kDone) {
+      j.checkpoint = cp.empty() ? "" : "done";
+    } else {
+      TANDEM_ASSIGN_OR_RETURN(Key key, key_from_json(cp));
+      j.checkpoint = key_text(key);
+    }
     j.error = r.text(i, 12);
     j.runner = r.text(i, 13);
     j.started_at = r.text(i, 14);

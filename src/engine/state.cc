@@ -344,12 +344,17 @@ Result<std::vector<HistoryRow>> State::load() {
   for (size_t i = 0; i < r.size(); ++i) {
     auto& v = r.rows[i];
     auto take = [&v](size_t col) { return v[col] ? std::move(*v[col]) : std::string(); };
-    auto number = [&v](size_t col) {  // 0 for NULL or not a number, as db::to_integer
+    // 0 for NULL; a value that is not a number is remembered: the row is refused below (a
+    // counter read as 0 would make a resume run statements again).
+    int not_a_number = -1;
+    auto number = [&v, &not_a_number](size_t col) {
       long long n = 0;
       if (!v[col]) return n;
       const std::string& t = *v[col];
       auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-      return ec == std::errc() && end == t.data() + t.size() ? n : 0;
+      if (ec == std::errc() && end == t.data() + t.size()) return n;
+      not_a_number = static_cast<int>(col);
+      return 0LL;
     };
     HistoryRow h;
     h.version = take(0);
@@ -375,6 +380,32 @@ Result<std::vector<HistoryRow>> State::load() {
     h.error = take(12);
     h.failed_statement = take(13);
     h.file = FileStat{number(14), number(15), number(16), number(17)};
+    if (not_a_number >= 0) {
+      static const char* kColumns[] = {"version",
+                                       "name",
+                                       "checksum",
+                                       "status",
+                                       "direction",
+                                       "applied_at",
+                                       "duration_ms",
+                                       "applied_by",
+                                       "tandem_version",
+                                       "transactional",
+                                       "statements_applied",
+                                       "statements_total",
+                                       "error",
+                                       "failed_statement",
+                                       "file_size",
+                                       "file_mtime_ns",
+                                       "file_ctime_ns",
+                                       "file_inode"};
+      return Status::Database(
+          fmt::format("{} row {}: {} holds '{}', which is not a number", migrations_, h.version,
+                      kColumns[not_a_number], v[not_a_number].value_or("")),
+          "",
+          "tandem's history looks damaged: set the value back to a number (the other rows "
+          "of the table show what it should be)");
+    }
     rows.push_back(std::move(h));
   }
   auto by_version = [](const HistoryRow& a, const HistoryRow& b) {
