@@ -8,6 +8,48 @@
 #include "tandem/tandem.h"
 
 namespace tandem {
+namespace {
+
+// Which database a connection is on: PostgreSQL's server (port, start time) and database name;
+// SQLite's main file.
+Result<std::string> identity(db::Connection& conn) {
+  if (conn.backend() == db::Backend::kPostgres) {
+    TANDEM_ASSIGN_OR_RETURN(
+        db::Rows r, conn.query("SELECT current_setting('port') || '|' || "
+                               "pg_postmaster_start_time()::text || '|' || current_database()"));
+    return r.text(0, 0);
+  }
+  TANDEM_ASSIGN_OR_RETURN(db::Rows r, conn.query("PRAGMA database_list"));
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (r.text(i, 1) == "main") return r.text(i, 2);
+  }
+  return std::string();
+}
+
+// The program's connection must be on the database db_url names: the migration lock is taken
+// through db_url, and a lock on another database guards nothing.
+Status same_database(db::Connection& given, const db::Url& url, const EngineOptions& o) {
+  const Status differ = Status::InvalidInput(
+      "options.engine.connection is not on the database options.engine.db_url names",
+      "set db_url to the database the connection is open on: tandem takes the migration lock "
+      "through it");
+  if (given.backend() != url.backend) return differ;
+  TANDEM_ASSIGN_OR_RETURN(std::string on, identity(given));
+  if (url.backend == db::Backend::kSqlite) {
+    std::error_code ec;
+    auto a = std::filesystem::weakly_canonical(on, ec);
+    auto b = std::filesystem::weakly_canonical(url.target, ec);
+    return !on.empty() && a == b ? Status::Ok() : differ;
+  }
+  db::ConnectOptions copts;
+  copts.application_name = "tandem (embedded, checking db_url)";
+  copts.connect_timeout_s = o.connect_timeout_s;
+  TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> named, db::connect(o.db_url, copts));
+  TANDEM_ASSIGN_OR_RETURN(std::string there, identity(*named));
+  return on == there ? Status::Ok() : differ;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::open(Options options) {
   return commands::guarded("open", [&]() -> Result<std::unique_ptr<Engine>> {
@@ -19,11 +61,7 @@ Result<std::unique_ptr<Engine>> Engine::open(Options options) {
                                   "create it (tandem::init, or `tandem init`), or set "
                                   "options.engine.dir");
     }
-    if (o.connection && o.connection->backend() != url.backend) {
-      return Status::InvalidInput(
-          "options.engine.connection is not a connection to the database db_url names",
-          "set db_url to the database the connection is open on (the migration lock opens it)");
-    }
+    if (o.connection) TANDEM_RETURN_IF_ERROR(same_database(*o.connection, url, o));
     if (!o.connection) {
       db::ConnectOptions copts;
       copts.application_name = "tandem (embedded)";

@@ -37,11 +37,12 @@ std::vector<Statement> planned_statements(Session& s, const Migration& m);
 
 // The lint gate (rule severities `rules`) over what declarative migration `m` runs (start, then
 // complete) if it began now, planned against the tables as they are: the error-level findings, and
-// SQL the parser rejects. A migration that cannot be planned yet (it needs earlier pending
-// migrations, or its plan is wrong) gives no problems here: `start` plans it again when it is
-// reached and refuses then, before any of its statements run.
-Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m,
-                                          const std::map<std::string, std::string>& rules);
+// SQL the parser rejects. nullopt when it cannot be planned yet (it needs earlier pending
+// migrations, or its plan is wrong): the caller lints what the file holds as written (its `sql`
+// operations), and `start` plans it again when it is reached and refuses then, before any of
+// it runs.
+Result<std::optional<std::vector<Problem>>> gate_pending(
+    Session& s, const Migration& m, const std::map<std::string, std::string>& rules);
 
 // start, complete and rollback on a session that holds the migration lock, PostgreSQL (the
 // commands layer opens it; `tandem up` runs start_in + complete_in for a declarative migration).

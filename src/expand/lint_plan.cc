@@ -58,8 +58,8 @@ Result<std::vector<Problem>> unsafe_plan(const Migration& m, const TwoVersionPla
   return out;
 }
 
-Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m,
-                                          const std::map<std::string, std::string>& rules) {
+Result<std::optional<std::vector<Problem>>> gate_pending(
+    Session& s, const Migration& m, const std::map<std::string, std::string>& rules) {
   // Reading index and constraint definitions waits on a table's ACCESS EXCLUSIVE lock: retried
   // after lock_timeout like every statement tandem runs.
   std::optional<PlanBase> base;
@@ -69,8 +69,10 @@ Result<std::vector<Problem>> gate_pending(Session& s, const Migration& m,
     return now.status();
   }));
   auto plan = plan_two_version(m, s.options.schema, base->previous, base->catalog, *s.conn);
-  if (!plan.ok()) return std::vector<Problem>();
-  return unsafe_plan(m, *plan, rules, *s.conn, s.options.schema);
+  if (!plan.ok()) return std::optional<std::vector<Problem>>();
+  TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems,
+                          unsafe_plan(m, *plan, rules, *s.conn, s.options.schema));
+  return std::optional<std::vector<Problem>>(std::move(problems));
 }
 
 }  // namespace tandem::expand

@@ -117,12 +117,27 @@ TEST(EngineHandle, OnTheProgramsConnectionWithTheLifecycle) {
   auto r = shared->query("SELECT count(*) FROM accounts");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->text(0, 0), "2");
-  // A connection to another kind of database than db_url names is refused.
+  // A connection to another database than db_url names is refused: the lock would be taken
+  // on the wrong one. Another kind of database, and another PostgreSQL database.
   Options wrong = o;
   wrong.engine.db_url = "sqlite:" + dir.path() + "/x.db";
   auto refused = Engine::open(wrong);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("connection"), std::string::npos);
+  TestDb other(Kind::kPostgres);
+  wrong.engine.db_url = other.url();
+  auto elsewhere = Engine::open(wrong);
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_NE(elsewhere.status().message().find("not on the database"), std::string::npos)
+      << elsewhere.status().message();
+  // SQLite: the same file by another spelling is the same database; another file is not.
+  TestDb lite(Kind::kSqlite);
+  Options on_file = testing::options_for(lite, dir);
+  std::shared_ptr<db::Connection> file_conn(lite.connect());
+  on_file.engine.connection = file_conn;
+  EXPECT_TRUE(Engine::open(on_file).ok());
+  on_file.engine.db_url = "sqlite:" + dir.path() + "/another.db";
+  EXPECT_FALSE(Engine::open(on_file).ok());
 }
 
 // examples/embed: a program built against the public headers and tandem_lib alone.

@@ -189,5 +189,28 @@ TEST_F(LintGateTest, PlanAndUpGateEveryPendingMigrationBeforeTheFirstRuns) {
   EXPECT_EQ(forced.code, 0) << forced.err;
 }
 
+// A declarative migration that cannot be planned before the ones ahead of it run (its table
+// does not exist yet) is still gated before anything runs: its `sql` operations as written.
+TEST(LintGateFresh, AnUnplannableDeclarativeMigrationIsLintedAsWritten) {
+  TempDir dir;
+  TestDb db(Kind::kPostgres);
+  dir.write("0001_posts.sql",
+            "-- tandem:up\nCREATE TABLE posts (id bigint PRIMARY KEY, title text);\n");
+  dir.write("0002_posts_idx.yaml",
+            "operations:\n"
+            "  - add_column: {table: posts, column: {name: slug, type: text, nullable: true}}\n"
+            "  - sql:\n"
+            "      up: CREATE INDEX posts_title_idx ON posts (title)\n"
+            "      down: DROP INDEX posts_title_idx\n");
+  std::string before = db.snapshot();
+  for (const char* cmd : {"plan", "up"}) {
+    auto refused = testing::run_tandem({"--db", db.url(), "--dir", dir.path(), cmd});
+    EXPECT_EQ(refused.code, 2) << cmd << ": " << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("0002_posts_idx.yaml:3:1: index-not-concurrent"), std::string::npos)
+        << cmd << ": " << refused.err;
+    EXPECT_EQ(db.snapshot(), before) << cmd << ": nothing may change";
+  }
+}
+
 }  // namespace
 }  // namespace tandem
