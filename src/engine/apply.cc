@@ -428,7 +428,7 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
         if (version == m.version) TANDEM_RETURN_IF_ERROR(s.state->drop_version_schema(name));
       }
     }
-    bool outside = runs_outside_transaction(m, stmts) || (pick.row && !pick.row->transactional);
+    bool outside = runs_outside_transaction(m, stmts, pick.row);
     if (outside && in_group) {  // close the group before a statement that cannot join it
       TANDEM_RETURN_IF_ERROR(tx->commit());
       tx.reset();

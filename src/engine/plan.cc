@@ -42,7 +42,7 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, const H
     pm.name = m.name;
     pm.file = m.file;
     pm.direction = dir;
-    pm.transactional = !runs_outside_transaction(m, stmts) && !(p.row && !p.row->transactional);
+    pm.transactional = !runs_outside_transaction(m, stmts, p.row);
     pm.resume_from = p.resume_from;
     pm.statements = stmts;
     const Procedure* proc = m.body ? m.body->procedure(s->backend()) : nullptr;

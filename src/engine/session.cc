@@ -196,8 +196,13 @@ PreparedSet prepare(Session& s) {
   return p;
 }
 
-bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& statements) {
+bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& statements,
+                              const HistoryRow* row) {
   if (m.no_transaction) return true;
+  if (row != nullptr && !row->transactional &&
+      (row->status == RunStatus::kFailed || row->status == RunStatus::kRunning)) {
+    return true;
+  }
   for (const Statement& s : statements) {
     if (!s.transactional) return true;
   }

@@ -114,8 +114,12 @@ struct HistoryCheck {
 std::vector<Problem> check_history(const PreparedSet& prepared, const std::vector<HistoryRow>& rows,
                                    const HistoryCheck& check);
 
-// Whether a migration must run statement by statement outside a transaction.
-bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& statements);
+// Whether a migration must run statement by statement outside a transaction: its statements
+// need it, or `row` (the history row a pick continues, may be null) is a failed or interrupted
+// run that went statement by statement — its progress counts statements. How an applied
+// migration was applied says nothing about how its down runs.
+bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& statements,
+                              const HistoryRow* row = nullptr);
 
 // Highest applied version in `rows`, "" when none.
 std::string current_version(const std::vector<HistoryRow>& rows);

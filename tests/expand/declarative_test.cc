@@ -379,3 +379,45 @@ TEST_P(DeclarativeTest, NonIdempotentUpdateAppliesExactlyOnce) {
 
 }  // namespace
 }  // namespace tandem
+
+namespace tandem {
+namespace {
+
+// `down` of a declarative migration that `up` applied as start + complete (recorded as not
+// transactional) runs its direct-mode statements in one transaction: how it was applied says
+// nothing about how its down runs. A failing statement then undoes the whole down.
+TEST(DeclarativeDown, RunsInOneTransactionWhateverUpRecorded) {
+  testing::TempDir dir;
+  testing::TestDb db(testing::Kind::kPostgres);
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id int PRIMARY KEY);\n");
+  dir.write("0002_ab.yaml",
+            "operations:\n"
+            "  - add_column: {table: t, column: {name: a, type: int, nullable: true}}\n"
+            "  - add_column: {table: t, column: {name: b, type: int, nullable: true}}\n");
+  std::vector<std::string> args = {"--db", db.url(), "--dir", dir.path()};
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return testing::run_tandem(a);
+  };
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  auto plan = run({"plan", "--down"});
+  ASSERT_EQ(plan.code, 0) << plan.err;
+  EXPECT_EQ(plan.out.find("outside a transaction"), std::string::npos) << plan.out;
+  // A view on `a` makes the second statement (DROP COLUMN a) fail: b's drop is undone with it.
+  db.exec("CREATE VIEW keeps_a AS SELECT a FROM t");
+  auto failed = run({"down"});
+  EXPECT_NE(failed.code, 0);
+  EXPECT_EQ(db.value("SELECT count(*) FROM information_schema.columns WHERE table_name = 't' "
+                     "AND column_name IN ('a', 'b')"),
+            "2")
+      << "the whole down rolled back";
+  db.exec("DROP VIEW keeps_a");
+  auto down = run({"-q", "down"});
+  EXPECT_EQ(down.code, 0) << down.err;
+  EXPECT_EQ(db.value("SELECT count(*) FROM information_schema.columns WHERE table_name = 't'"),
+            "1");
+}
+
+}  // namespace
+}  // namespace tandem
