@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <vector>
 
 #include "db/postgres/parse_tree.h"
@@ -34,6 +35,38 @@ void collect_refs(db::pg::Node node, std::vector<Ref>& out) {
   } else if (node.is_array()) {
     for (db::pg::Node child : node) collect_refs(child, out);
   }
+}
+
+// The length of the identifier at `at` in `text` when it spells `name` — unquoted (ASCII case
+// folded, as PostgreSQL folds it) and ending there, or in double quotes with "" for a quote —
+// and 0 for any other spelling (U&"…" escapes, a location that does not point at it).
+size_t spelled_at(const std::string& text, size_t at, const std::string& name) {
+  if (at >= text.size()) return 0;
+  if (text[at] == '"') {
+    std::string unquoted;
+    size_t i = at + 1;
+    for (; i < text.size(); ++i) {
+      if (text[i] != '"') {
+        unquoted += text[i];
+      } else if (i + 1 < text.size() && text[i + 1] == '"') {
+        unquoted += '"';
+        ++i;
+      } else {
+        break;
+      }
+    }
+    return i < text.size() && unquoted == name ? i + 1 - at : 0;
+  }
+  if (text.size() - at < name.size()) return 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = text[at + i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != name[i]) return 0;
+  }
+  size_t end = at + name.size();
+  auto ident = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; };
+  if (end < text.size() && ident(static_cast<unsigned char>(text[end]))) return 0;
+  return name.size();
 }
 
 // The parsed expression (PostgreSQL 15's parser): one target of a SELECT with nothing else.
@@ -77,17 +110,18 @@ Result<std::string> substitute_column_refs(const std::string& expr,
   std::string out = expr;
   for (const Ref& ref : refs) {
     auto it = renames.find(ref.name);
-    if (it == renames.end() || ref.location < kPrefix) continue;
-    size_t at = static_cast<size_t>(ref.location - kPrefix);
-    size_t len = ref.name.size();
-    if (at < out.size() && out[at] == '"') {
-      // A quoted identifier: up to the closing quote ("" is an escaped quote).
-      size_t end = at + 1;
-      while (end < out.size()) {
-        if (out[end] == '"' && (end + 1 >= out.size() || out[end + 1] != '"')) break;
-        end += out[end] == '"' ? 2 : 1;
-      }
-      len = end + 1 - at;
+    if (it == renames.end()) continue;
+    size_t at =
+        ref.location < kPrefix ? std::string::npos : static_cast<size_t>(ref.location - kPrefix);
+    size_t len = at == std::string::npos ? 0 : spelled_at(out, at, ref.name);
+    if (len == 0) {
+      // Only what is certainly the whole reference is replaced: text cut in the wrong place
+      // would be other SQL inside a trigger body (a U&"…" identifier's length is not its name's).
+      return Status::InvalidInput(
+          fmt::format("column \"{}\" is written in `{}` in a form tandem cannot rewrite", ref.name,
+                      expr),
+          fmt::format("write it as {} (or {}), without U&\"…\" escapes", ref.name,
+                      db::quote_ident(ref.name)));
     }
     out.replace(at, len, it->second);
   }

@@ -101,5 +101,48 @@ TEST_P(FragmentInjection, RefusedWithFileAndLineBeforeAnythingRuns) {
 INSTANTIATE_TEST_SUITE_P(Backends, FragmentInjection,
                          ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
 
+// A column reference tandem rewrites (NEW."col" inside the dual-write trigger) must be replaced
+// exactly: a U&"…" identifier is longer than its name, and cutting it at the name's length
+// turned crafted column names into a second statement inside the trigger body — `start`
+// succeeded and the next INSERT dropped `keep`. Such a spelling is now never rewritten: the
+// expression is embedded as written (checked as one expression), over the row's columns
+// declared as variables, and computes what it says.
+TEST(ColumnRefRewrite, AUnicodeEscapedIdentifierIsNeverCutInTheWrongPlace) {
+  TempDir dir;
+  TestDb db(Kind::kPostgres);
+  const std::string c1 = "xxxxxxxxxxxx); DROP TABLE keep CASCADE; PERFORM (SELECT 1 AS   ";
+  const std::string c2 = " FROM (SELECT 1) AS    ";
+  dir.write("0001_tables.sql",
+            "-- tandem:up\nCREATE TABLE keep (id int PRIMARY KEY);\n"
+            "INSERT INTO keep VALUES (1), (2);\n"
+            "CREATE TABLE t (id bigint PRIMARY KEY, a int, " +
+                db::quote_ident(c1) + " text, " + db::quote_ident(c2) +
+                " text);\nINSERT INTO t VALUES (1, 1, 'p', 'q');\n");
+  ASSERT_EQ(testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "-q", "up"}).code, 0);
+  std::string x12;
+  for (int i = 0; i < 12; ++i) x12 += "\\\\0078";
+  const std::string crafted = "U&\\\"" + x12 +
+                              "); DROP TABLE keep CASCADE; PERFORM (SELECT 1 AS   \\\" || "
+                              "U&\\\"\\\\0020FROM (SELECT 1) AS    \\\"";
+  const std::string plain = "U&\\\"\\\\0061\\\"::text || 'x'";  // U&"\0061" is a
+  const std::pair<std::string, std::string> cases[] = {{crafted, "rs"}, {plain, "2x"}};
+  for (const auto& [up, expected] : cases) {
+    SCOPED_TRACE(up);
+    dir.write("0002_x.json",
+              "{\"operations\": [{\"alter_column\": {\"table\": \"t\", \"column\": "
+              "\"a\", \"type\": \"text\", \"up\": \"" +
+                  up + "\", \"down\": \"a::int\"}}]}\n");
+    auto r = testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "-q", "start"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    // The trigger runs on this INSERT: had the names been cut into SQL, keep would be dropped.
+    db.exec("INSERT INTO t VALUES (2, 2, 'r', 's')");
+    EXPECT_EQ(db.value("SELECT count(*) FROM keep"), "2");
+    EXPECT_EQ(db.value("SELECT a FROM public_2.t WHERE id = 2"), expected);
+    db.exec("DELETE FROM t WHERE id = 2");
+    ASSERT_EQ(testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "-q", "rollback"}).code,
+              0);
+  }
+}
+
 }  // namespace
 }  // namespace tandem
