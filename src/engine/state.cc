@@ -566,8 +566,30 @@ Status State::drop_version_schema(const std::string& schema) {
   for (const auto& [name, version] : owned) ours = ours || name == schema;
   if (!ours) return Status::Ok();
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(conn_));
-  TANDEM_RETURN_IF_ERROR(
-      conn_.execute("DROP SCHEMA IF EXISTS " + db::quote_ident(schema) + " CASCADE"));
+  // Never CASCADE: tandem put only views there. Each view goes on its own and then the empty
+  // schema, both without CASCADE, so PostgreSQL itself refuses when anything else is in the
+  // schema (a table an application created through the version's search_path) or depends on a
+  // view (a user's view in another schema) — instead of dropping it with the schema.
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows views,
+      conn_.query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                  "c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'v' ORDER BY 1",
+                  {schema}));
+  auto refused = [&](const Status& st) {
+    return Status::Database(
+        fmt::format("cannot drop version schema {}: {}", schema, st.message()), st.sqlstate(),
+        fmt::format("tandem drops only what it created there (views): move what else is in or "
+                    "depends on {} elsewhere (ALTER TABLE … SET SCHEMA …) or drop it, then run "
+                    "the command again",
+                    schema));
+  };
+  for (size_t i = 0; i < views.size(); ++i) {
+    Status st = conn_.execute("DROP VIEW IF EXISTS " + db::quote_ident(schema) + "." +
+                              db::quote_ident(views.text(i, 0)));
+    if (!st.ok()) return st.is_lock_timeout() ? st : refused(st);
+  }
+  Status st = conn_.execute("DROP SCHEMA IF EXISTS " + db::quote_ident(schema));
+  if (!st.ok()) return st.is_lock_timeout() ? st : refused(st);
   TANDEM_RETURN_IF_ERROR(forget_version_schema(schema));
   return tx.commit();
 }

@@ -379,3 +379,57 @@ TEST_F(LifecycleTest, UnsupportedOperationsAndSqliteAreRefusedWithoutChanges) {
 
 }  // namespace
 }  // namespace tandem
+
+namespace tandem {
+namespace {
+
+// A version schema is tandem's only as far as its views go: a table an application created in
+// it (an unqualified CREATE TABLE through the version's search_path) stops rollback, complete
+// and down with a message naming the schema — it used to go with DROP SCHEMA … CASCADE — and
+// the command converges once the table is moved.
+TEST(VersionSchemaDrop, NeverTakesWhatTandemDidNotCreate) {
+  testing::TempDir dir;
+  testing::TestDb db(testing::Kind::kPostgres);
+  dir.write("0001_t.sql",
+            "-- tandem:up\nCREATE TABLE t (id int PRIMARY KEY, n int);\n"
+            "-- tandem:down\nDROP TABLE t;\n");
+  dir.write("0002_c.yaml",
+            "operations:\n  - add_column: {table: t, column: {name: c, type: int, nullable: "
+            "true}}\n");
+  auto run = [&](const char* cmd) {
+    return testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "-q", cmd});
+  };
+  ASSERT_EQ(
+      testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "-q", "up", "--to", "1"}).code,
+      0);
+  ASSERT_EQ(run("start").code, 0);
+  db.exec("CREATE TABLE public_2.app_data AS SELECT g AS id FROM generate_series(1, 42) g");
+  auto refused = run("rollback");
+  EXPECT_EQ(refused.code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("cannot drop version schema public_2"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(db.value("SELECT count(*) FROM public_2.app_data"), "42");
+  db.exec("ALTER TABLE public_2.app_data SET SCHEMA public");
+  auto rolled = run("rollback");
+  EXPECT_EQ(rolled.code, 0) << rolled.err;
+  EXPECT_EQ(db.value("SELECT count(*) FROM app_data"), "42");
+  // complete drops the old version's schema: same rule.
+  ASSERT_EQ(run("start").code, 0);
+  db.exec("CREATE TABLE public_1.old_app AS SELECT 1 AS id");
+  auto complete = run("complete");
+  EXPECT_EQ(complete.code, 3) << complete.err;
+  EXPECT_NE(complete.err.find("cannot drop version schema public_1"), std::string::npos)
+      << complete.err;
+  EXPECT_EQ(db.value("SELECT count(*) FROM public_1.old_app"), "1");
+  db.exec("DROP TABLE public_1.old_app");
+  auto completed = run("complete");
+  EXPECT_EQ(completed.code, 0) << completed.err;
+  // down of 0002 drops public_2: a user's view over it is not dropped with it.
+  db.exec("CREATE VIEW public.report AS SELECT id FROM public_2.t");
+  auto down = run("down");
+  EXPECT_EQ(down.code, 3) << down.err;
+  EXPECT_EQ(db.value("SELECT count(*) FROM pg_views WHERE viewname = 'report'"), "1");
+}
+
+}  // namespace
+}  // namespace tandem
