@@ -208,7 +208,13 @@ static Migration parse_other(const MigrationFormat& format, const std::string& d
 static bool utf8_problem(const std::string& path, const std::string& content,
                          std::vector<Problem>& problems) {
   size_t bad = 0;
-  if (utf8::valid(content, &bad)) return false;
+  bool valid = utf8::valid(content, &bad);
+  // A NUL is valid UTF-8, but libpq and PostgreSQL end a statement there: the rest of it would
+  // be dropped silently.
+  size_t nul = content.find('\0');
+  if (valid && nul == std::string::npos) return false;
+  bool is_nul = valid || (nul != std::string::npos && nul < bad);
+  if (is_nul) bad = nul;
   int line = 1, column = 1;
   for (size_t i = 0; i < bad; ++i) {
     if (content[i] == '\n') {
@@ -217,6 +223,13 @@ static bool utf8_problem(const std::string& path, const std::string& content,
     } else if ((static_cast<unsigned char>(content[i]) & 0xc0) != 0x80) {
       ++column;
     }
+  }
+  if (is_nul) {
+    problems.push_back({"nul_byte", path, line, column,
+                        "the file holds a NUL byte, where PostgreSQL would stop reading the "
+                        "statement (the rest would be lost)",
+                        "remove it (a binary file saved under a .sql name?)"});
+    return true;
   }
   problems.push_back(
       {"not_utf8", path, line, column,

@@ -45,7 +45,20 @@ std::optional<std::string> Fields::opt_str(const std::string& key) {
     problem(n.Mark().line + 1, fmt::format("`{}.{}` must be a string", what_, key), "");
     return std::nullopt;
   }
-  return n.as<std::string>("");
+  std::string text = n.as<std::string>("");
+  if (!no_nul(n, key, text)) return std::nullopt;
+  return text;
+}
+
+bool Fields::no_nul(const YAML::Node& n, const std::string& key, const std::string& text) {
+  if (text.find('\0') == std::string::npos) return true;
+  // libpq and PostgreSQL end a string at a NUL: what follows would be silently dropped.
+  problem(n.Mark().line + 1,
+          fmt::format("`{}.{}` holds a NUL character (\\u0000), which PostgreSQL cannot store "
+                      "or run: the text after it would be lost",
+                      what_, key),
+          "remove it");
+  return false;
 }
 
 std::string Fields::str(const std::string& key) {
@@ -83,7 +96,8 @@ std::vector<std::string> Fields::str_list(const std::string& key) {
       problem(item.Mark().line + 1, fmt::format("`{}.{}` must hold names", what_, key), "");
       continue;
     }
-    out.push_back(item.as<std::string>(""));
+    std::string text = item.as<std::string>("");
+    if (no_nul(item, key, text)) out.push_back(std::move(text));
   }
   return out;
 }

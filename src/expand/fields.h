@@ -29,6 +29,8 @@ class Fields {
   // A required non-empty list of names, each checked like name().
   std::vector<std::string> names(const std::string& key, std::vector<Fragment>& sink);
   std::optional<std::string> opt_str(const std::string& key);
+  // False (and a problem at `n`'s line) when `text`, read from `key`, holds a NUL character.
+  bool no_nul(const YAML::Node& n, const std::string& key, const std::string& text);
   bool boolean(const std::string& key, bool fallback);
   std::vector<std::string> str_list(const std::string& key);  // required, non-empty
   YAML::Node node(const std::string& key, bool required);

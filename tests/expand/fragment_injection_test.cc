@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "tandem/engine.h"
 #include "test_util.h"
 
@@ -95,6 +97,35 @@ TEST_P(FragmentInjection, RefusedWithFileAndLineBeforeAnythingRuns) {
       EXPECT_EQ(db_.value("SELECT count(*) FROM keep"), "1");
       EXPECT_EQ(db_.snapshot(), before) << "nothing may change";
     }
+  }
+}
+
+// A NUL byte ends a statement or a string for libpq and PostgreSQL: `CREATE TABLE a; \0 CREATE
+// TABLE b` was applied as the first statement alone and recorded as applied, and a JSON
+// "\u0000" cut an `sql` operation or a comment short. Every such input is a problem with its
+// line, on both backends, before anything runs.
+TEST_P(FragmentInjection, ANulByteIsRefusedNotTruncated) {
+  std::string before = db_.snapshot();
+  const std::pair<const char*, std::string> cases[] = {
+      {"0002_x.sql", std::string("-- tandem:up\nCREATE TABLE tn (id int);\0\nCREATE TABLE tn2 "
+                                 "(id int);\n",
+                                 67)},
+      {"0002_x.json",
+       "{\"operations\": [{\"sql\": {\"up\": \"CREATE TABLE tn (id int)\\u0000; CREATE TABLE "
+       "tn2 (id int)\", \"down\": \"DROP TABLE tn\"}}]}\n"},
+      {"0002_x.yaml",
+       "operations:\n  - add_column: {table: t, column: {name: c, type: int, nullable: true, "
+       "comment: \"hello\\0world\"}}\n"},
+  };
+  for (const auto& [file, content] : cases) {
+    SCOPED_TRACE(file);
+    dir_.write(file, content);
+    auto r = run("up");
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("NUL"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(std::string(file) + ":"), std::string::npos) << r.err;
+    EXPECT_EQ(db_.snapshot(), before) << "nothing may change";
+    std::remove((dir_.path() + "/" + file).c_str());
   }
 }
 
