@@ -31,6 +31,12 @@ Result<std::unique_ptr<Session>> Session::open_postgres(const EngineOptions& opt
   return open(options, hooks, command, take_lock);
 }
 
+Session::~Session() {
+  if (!conn || restore.empty()) return;
+  for (const auto& [name, value] : restore)
+    (void)conn->query("SELECT set_config($1, $2, false)", {name, value});
+}
+
 Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, const Hooks& hooks,
                                                const std::string& command, bool take_lock) {
   auto s = std::make_unique<Session>();
@@ -45,6 +51,17 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
   copts.connect_timeout_s = options.connect_timeout_s;
   if (options.connection) {
     s->conn = options.connection;
+    // The program's connection is given back with the settings it had (~Session).
+    if (s->pg()) {
+      TANDEM_ASSIGN_OR_RETURN(
+          db::Rows was,
+          s->conn->query(
+              "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])",
+              {"{lock_timeout,statement_timeout,search_path,idle_session_timeout,"
+               "idle_in_transaction_session_timeout,client_connection_check_interval}"}));
+      for (size_t i = 0; i < was.size(); ++i)
+        s->restore.emplace_back(was.text(i, 0), was.text(i, 1));
+    }
   } else {
     TANDEM_ASSIGN_OR_RETURN(s->conn, db::connect(options.db_url, copts));
   }

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "engine/advisory_lock.h"
 #include "engine/hooks.h"
@@ -24,6 +26,10 @@ struct Session {
   std::string command;  // the tandem command this session runs ("up", "start", …)
   // The session's own connection, or the embedding program's (EngineOptions::connection).
   std::shared_ptr<db::Connection> conn;
+  // The program's connection: its session settings before tandem changed them, set back when
+  // the session ends.
+  std::vector<std::pair<std::string, std::string>> restore;
+  ~Session();
   std::unique_ptr<AdvisoryLock> lock;
   std::unique_ptr<State> state;
   std::mt19937 rng{std::random_device{}()};

@@ -97,6 +97,7 @@ TEST(EngineHandle, OnTheProgramsConnectionWithTheLifecycle) {
   auto conn = db.connect();
   std::shared_ptr<db::Connection> shared(std::move(conn));
   o.engine.connection = shared;
+  ASSERT_TRUE(shared->execute("SET lock_timeout = '7s'").ok());
   o.backfill.max_rows = 1;  // a batch per row
   auto engine = Engine::open(o);
   ASSERT_TRUE(engine.ok()) << engine.status().message();
@@ -113,7 +114,10 @@ TEST(EngineHandle, OnTheProgramsConnectionWithTheLifecycle) {
   auto done = (*engine)->complete();
   ASSERT_TRUE(done.ok()) << done.status().message();
   EXPECT_EQ(db.value("SELECT string_agg(email, ',' ORDER BY id) FROM accounts"), "A@X,B@X");
-  // The program's connection is still open and usable.
+  // The program's connection is still open and usable, with the settings it had.
+  auto setting = shared->query("SELECT current_setting('lock_timeout')");
+  ASSERT_TRUE(setting.ok());
+  EXPECT_EQ(setting->text(0, 0), "7s");
   auto r = shared->query("SELECT count(*) FROM accounts");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->text(0, 0), "2");
