@@ -45,9 +45,10 @@ struct EngineOptions {
   // Time, sleeps, the user's name and fault injection (tandem/env.h); null: Env::Default().
   class Env* env = nullptr;
   // A connection of the embedding program's to do the work on, instead of opening db_url
-  // (which is still what the migration lock's own connection opens). tandem sets its session
-  // settings (search_path for `schema`, lock_timeout, statement_timeout) on it; use it for
-  // nothing else while a call runs.
+  // (which is still what the migration lock's own connection opens; Engine::open checks both
+  // are the same database). tandem sets its session settings on it (search_path for `schema`,
+  // lock_timeout, statement_timeout, idle timeouts) and sets them back when each call ends;
+  // use it for nothing else while a call runs.
   std::shared_ptr<db::Connection> connection;
 };
 
