@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "db/postgres/parse_tree.h"
 #include "db/utf8.h"
 #include "engine/file_stat.h"
 #include "tandem/migration.h"
@@ -143,7 +144,12 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
     std::string_view line = content.substr(pos, next - pos);
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
     Directive d;
-    if (parse_directive(line, d)) {
+    // A marker line inside a multi-line string, dollar quote or block comment is part of it:
+    // `SELECT '\n-- tandem:no-transaction\n'` must not change how the migration runs.
+    bool in_literal =
+        current != nullptr && parse_directive(line, d) &&
+        db::pg::ends_inside_literal(content.substr(section_start, pos - section_start));
+    if (!in_literal && parse_directive(line, d)) {
       if (d.word == "up" || d.word == "down") {
         Section& target = d.word == "up" ? m.up : m.down;
         if (target.present) {

@@ -283,4 +283,14 @@ bool can_run_in_transaction_block(Node stmt) {
   return true;
 }
 
+bool ends_inside_literal(std::string_view text) {
+  std::string probe(text);
+  probe += "\n;";
+  PgQuerySplitResult split = pg_query_split_with_scanner(probe.c_str());
+  bool inside = split.error != nullptr && split.error->message != nullptr &&
+                std::string_view(split.error->message).starts_with("unterminated");
+  pg_query_free_split_result(split);
+  return inside;
+}
+
 }  // namespace tandem::db::pg

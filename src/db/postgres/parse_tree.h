@@ -191,4 +191,9 @@ bool option_enabled(Node options, std::string_view name);
 // transaction).
 bool can_run_in_transaction_block(Node stmt);
 
+// Whether SQL text `text` ends inside a string, quoted identifier, dollar quote or block comment
+// (PostgreSQL's own scanner says "unterminated …" when a line break is added): a line that
+// follows it is part of that literal, not a comment.
+bool ends_inside_literal(std::string_view text);
+
 }  // namespace tandem::db::pg
