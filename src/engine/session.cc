@@ -93,6 +93,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
     // Before reading any state: a previous holder that lost the lock may still have a write in
     // flight. (A database without tandem's state has had no previous holder writing to it.)
     if (s->pg()) {
+      TANDEM_RETURN_IF_ERROR(s->wait_for_previous_holder());
       TANDEM_ASSIGN_OR_RETURN(db::Rows meta,
                               s->conn->query("SELECT to_regclass('tandem.meta') IS NOT NULL"));
       if (meta.text(0, 0) == "t") TANDEM_RETURN_IF_ERROR(s->take_lock_epoch());
@@ -160,6 +161,35 @@ Status Session::ensure_state() {
         fmt::format("CREATE SCHEMA IF NOT EXISTS {}", db::quote_ident(options.schema))));
   }
   return take_lock_epoch();
+}
+
+Status Session::wait_for_previous_holder() {
+  // A tandem killed in the middle of a statement loses the lock at once (its lock connection
+  // closes), but the statement itself runs on until the server notices its client is gone —
+  // a CREATE INDEX CONCURRENTLY the next run would drop and rebuild under it ("tuple
+  // concurrently updated"). Writing commands' backends still active are waited for.
+  const auto start = std::chrono::steady_clock::now();
+  bool logged = false;
+  for (;;) {
+    TANDEM_ASSIGN_OR_RETURN(
+        db::Rows busy,
+        conn->query("SELECT pid, application_name FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND pid <> pg_backend_pid() AND state = 'active' AND "
+                    "application_name ~ '^tandem (up|down|start|complete|rollback|baseline|"
+                    "repair|backfill resume) \\(pid ' AND application_name NOT LIKE '% lock' "
+                    "ORDER BY pid"));
+    if (busy.empty()) return Status::Ok();
+    std::string who = fmt::format("pid {} ({})", busy.text(0, 0), busy.text(0, 1));
+    if (ms_since(start) > options.lock_wait_ms) {
+      return Status::LockNotAcquired(
+          fmt::format("a statement of a previous tandem is still running on the server: {}", who),
+          "it ends once the server notices its client is gone; or end it with "
+          "pg_cancel_backend(pid), then run the command again");
+    }
+    if (!logged) log("waiting for a statement of a previous tandem to end: " + who);
+    logged = true;
+    env().sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 Status Session::take_lock_epoch() {

@@ -86,6 +86,10 @@ struct Session {
   std::string lock_epoch;
   // Counts one more lock holder in tandem.meta and makes it ours (PostgreSQL, lock held).
   Status take_lock_epoch();
+  // With the lock just taken (PostgreSQL): waits, up to lock_wait_ms, until no statement of
+  // another writing tandem command is still running (one killed mid-statement keeps running
+  // on the server until the server notices); LockNotAcquired when it does not end.
+  Status wait_for_previous_holder();
 };
 
 // Milliseconds since `start` on the steady clock.

@@ -104,5 +104,38 @@ TEST_F(LockLossTest, TerminatedLockConnectionStopsTheHolder) {
   EXPECT_EQ(db_.value("SELECT status FROM tandem.migrations WHERE version = '2'"), "applied");
 }
 
+// A tandem killed in the middle of a statement loses the lock at once, but its statement runs
+// on in the server until the server notices the client is gone: the next run used to rebuild a
+// CREATE INDEX CONCURRENTLY under it ("tuple concurrently updated"). It now waits for it.
+TEST(PreviousHolder, ItsStatementStillRunningIsWaitedFor) {
+  TempDir dir;
+  TestDb db(Kind::kPostgres);
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id int PRIMARY KEY);\n");
+  db::ConnectOptions copts;
+  copts.application_name = "tandem up (pid 999999@killed-host)";
+  auto ghost = db::connect(db.url(), copts);
+  ASSERT_TRUE(ghost.ok()) << ghost.status().message();
+  std::thread running([&] { (void)(*ghost)->execute("SELECT pg_sleep(1.5)"); });
+  std::this_thread::sleep_for(200ms);  // the ghost's statement is active
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "up"});
+  auto waited = std::chrono::steady_clock::now() - t0;
+  running.join();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("waiting for a statement of a previous tandem to end: pid"),
+            std::string::npos)
+      << r.err;
+  EXPECT_GE(waited, 1000ms);
+  // With --lock-wait shorter than the statement: refused, nothing written.
+  std::thread again([&] { (void)(*ghost)->execute("SELECT pg_sleep(2)"); });
+  std::this_thread::sleep_for(200ms);
+  dir.write("0002_u.sql", "-- tandem:up\nCREATE TABLE u (id int PRIMARY KEY);\n");
+  auto refused =
+      testing::run_tandem({"--db", db.url(), "--dir", dir.path(), "--lock-wait", "300ms", "up"});
+  again.join();
+  EXPECT_EQ(refused.code, 4) << refused.err;
+  EXPECT_ANY_THROW(db.value("SELECT 1 FROM u"));
+}
+
 }  // namespace
 }  // namespace tandem
