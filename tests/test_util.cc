@@ -240,6 +240,13 @@ CmdResult run_tandem(const std::vector<std::string>& args,
   return r;
 }
 
+CmdResult run_tandem_on(const TestDb& db, const TempDir& dir,
+                        const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--db", db.url(), "--dir", dir.path()};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_tandem(all);
+}
+
 CmdResult run_program(const std::string& program, const std::vector<std::string>& args) {
   TempDir tmp;
   std::string out = tmp.path() + "/out", err = tmp.path() + "/err";

@@ -74,6 +74,8 @@ struct CmdResult {
 // Runs the built `tandem` binary with `args` and extra environment variables.
 CmdResult run_tandem(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env = {});
+// Runs `tandem --db <db> --dir <dir> args…`.
+CmdResult run_tandem_on(const TestDb& db, const TempDir& dir, const std::vector<std::string>& args);
 // Runs another program (by path) with `args`.
 CmdResult run_program(const std::string& program, const std::vector<std::string>& args);
 // Starts it without waiting; stdout/stderr go to `log_path`.

@@ -83,9 +83,7 @@ TEST_P(EngineHandleTest, ErrorsAreValues) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EngineHandleTest,
-                         ::testing::Values(Kind::kSqlite, Kind::kPostgres), [](const auto& info) {
-                           return info.param == Kind::kSqlite ? "sqlite" : "postgres";
-                         });
+                         ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
 
 // On the program's own connection (a pool's, say): the work runs on it — its session sees the
 // search_path tandem set — and the two-version lifecycle works through the handle.

@@ -29,10 +29,8 @@ class CorruptStateTest : public ::testing::TestWithParam<Kind> {
                "-- tandem:up\nCREATE TABLE t (id integer PRIMARY KEY, a integer);\n"
                "-- tandem:down\nDROP TABLE t;\n");
   }
-  testing::CmdResult run(std::vector<std::string> extra) {
-    std::vector<std::string> a = {"--db", db_.url(), "--dir", dir_.path()};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return testing::run_tandem(a);
+  testing::CmdResult run(const std::vector<std::string>& args) {
+    return testing::run_tandem_on(db_, dir_, args);
   }
   std::string table(const char* name) const {
     return std::string(db_.pg() ? "tandem." : "tandem_") + name;
@@ -61,9 +59,7 @@ TEST_P(CorruptStateTest, AStateVersionThatIsNotANumber) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CorruptStateTest,
-                         ::testing::Values(Kind::kSqlite, Kind::kPostgres), [](const auto& info) {
-                           return info.param == Kind::kSqlite ? "sqlite" : "postgres";
-                         });
+                         ::testing::Values(Kind::kSqlite, Kind::kPostgres), testing::kind_name);
 
 // A backfill checkpoint that is not a key (JSON) stops `backfill status` and the resumed start
 // with a message naming it, instead of an uncaught parse exception.
