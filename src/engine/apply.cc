@@ -344,7 +344,7 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
                                   ? select_up(prepared, rows, up_opts, validated ? 1 : SIZE_MAX)
                                   : select_down(prepared, rows, down_opts);
     if (!validated) {
-      Preflight how{dir, resume, &down_opts};
+      Preflight how{dir, resume, &down_opts, &up_opts};
       auto checked = preflight(s, prepared, rows, picks, how);
       if (!checked.ok()) {
         return checked.status();

@@ -284,7 +284,15 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
     bool other = false;
     for (const auto& format : formats) {
       for (const std::string& ext : format->extensions()) {
-        if (other || !versioned(file, ext)) continue;
+        if (other || !file.ends_with(ext)) continue;
+        if (!versioned(file, ext)) {
+          // Reported like a .sql file without a version: a migration that would never run.
+          other = true;
+          out.problems.push_back(
+              {"bad_name", path, 0, 0, "file name does not start with a version and an underscore",
+               fmt::format("rename it to <version>_<name>{}, e.g. 0002_add_email{}", ext, ext)});
+          continue;
+        }
         other = true;
         if (from_cache(i, path, ext.size())) {
         } else if (!read_file(path, content)) {

@@ -24,7 +24,8 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, const H
   std::vector<Pick> picks = dir == Direction::kUp ? select_up(prepared, rows, up_opts)
                                                   : select_down(prepared, rows, down_opts);
   // The same check `up`/`down` make first — lint gate included: plan refuses what they would.
-  Preflight how{dir, dir == Direction::kUp ? up_opts.resume : down_opts.resume, &down_opts};
+  Preflight how{dir, dir == Direction::kUp ? up_opts.resume : down_opts.resume, &down_opts,
+                &up_opts};
   TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems, preflight(*s, prepared, rows, picks, how));
   if (!problems.empty()) {
     return Status::InvalidInput(fmt::format("{} problem{} found; `{}` would refuse to run:\n{}",

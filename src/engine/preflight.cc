@@ -25,6 +25,17 @@ Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
   check.allow_out_of_order = s.options.allow_out_of_order;
   if (how.resume) check.resuming = how.direction;
   for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+  if (how.direction == Direction::kUp && how.up != nullptr && how.up->to) {
+    // `up --to 9` without a version 9 would apply everything.
+    std::string to = canonical_version(*how.up->to);
+    bool known = prepared.find(to) != nullptr;
+    for (const HistoryRow& r : rows) known = known || r.version == to;
+    if (!known) {
+      problems.push_back({"unknown_version", "", 0, 0,
+                          fmt::format("--to {}: no migration has version {}", *how.up->to, to),
+                          "pass a version from `tandem status`"});
+    }
+  }
   if (how.direction == Direction::kDown && how.down != nullptr) {
     for (Problem& p : check_down(prepared, rows, picks, *how.down))
       problems.push_back(std::move(p));

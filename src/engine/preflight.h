@@ -13,6 +13,7 @@ struct Preflight {
   Direction direction = Direction::kUp;
   bool resume = false;
   const DownOptions* down = nullptr;  // for `down`: its target and steps
+  const UpOptions* up = nullptr;      // for `up`: its target
 };
 
 // Every problem of running `picks` now: the folder's (files, statements, fragments), the
