@@ -17,10 +17,8 @@ using testing::TestDb;
 class StateTest : public ::testing::Test {
  protected:
   StateTest() : db_(Kind::kPostgres), opts_(testing::options_for(db_, dir_)) {}
-  testing::CmdResult run(std::vector<std::string> extra) {
-    std::vector<std::string> a = {"--db", db_.url(), "--dir", dir_.path()};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return testing::run_tandem(a);
+  testing::CmdResult run(const std::vector<std::string>& args) {
+    return testing::run_tandem_on(db_, dir_, args);
   }
   TempDir dir_;
   TestDb db_;

@@ -19,10 +19,8 @@ class LintGateTest : public ::testing::Test {
                "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, a int);\n"
                "CREATE INDEX t_a ON t (a);\n-- tandem:down\nDROP TABLE t;\n");
   }
-  testing::CmdResult run(std::vector<std::string> extra) {
-    std::vector<std::string> a = {"--db", db_.url(), "--dir", dir_.path()};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return testing::run_tandem(a);
+  testing::CmdResult run(const std::vector<std::string>& args) {
+    return testing::run_tandem_on(db_, dir_, args);
   }
   TempDir dir_;
   TestDb db_;
