@@ -29,6 +29,26 @@ struct Check {
   std::string mismatch;  // SQL condition over the table's physical columns
 };
 
+// The column's type as format_type spells it ("" when the catalog does not have it).
+Result<std::string> column_type(Session& s, const std::string& table, const std::string& column) {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, s.conn->query("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                                "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON "
+                                "n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
+                                "AND a.attname = $3 AND NOT a.attisdropped",
+                                {s.options.schema, table, column}));
+  return r.size() == 1 ? r.text(0, 0) : std::string();
+}
+
+// The stored value differs from what the expression gives, compared as the dual-write trigger
+// compares (as text for types without an equality operator, such as point), the expression's
+// value first converted to the column's type as the trigger's assignment converts it.
+std::string mismatch(const std::string& column, const std::string& expr, const std::string& type) {
+  std::string value =
+      type.empty() ? fmt::format("({})", expr) : fmt::format("CAST(({}) AS {})", expr, type);
+  return expand::distinct_from(db::quote_ident(column), value, type);
+}
+
 }  // namespace
 
 static Result<VerifyReport> verify_now(const EngineOptions& options) {
@@ -55,7 +75,8 @@ static Result<VerifyReport> verify_now(const EngineOptions& options) {
     if (!dw.new_column.empty() && !dw.up.empty()) {
       Check c;
       c.report = {dw.table, dw.new_column, "up", dw.up, 0, 0, {}};
-      c.mismatch = fmt::format("{} IS DISTINCT FROM ({})", db::quote_ident(dw.new_column), dw.up);
+      TANDEM_ASSIGN_OR_RETURN(std::string type, column_type(*s, dw.table, dw.new_column));
+      c.mismatch = mismatch(dw.new_column, dw.up, type);
       by_table[dw.table].push_back(std::move(c));
     }
     if (!dw.old_column.empty() && !dw.down.empty()) {
@@ -65,7 +86,8 @@ static Result<VerifyReport> verify_now(const EngineOptions& options) {
       TANDEM_ASSIGN_OR_RETURN(std::string down, expand::rewrite_column_refs(dw.down, sources));
       Check c;
       c.report = {dw.table, dw.old_column, "down", dw.down, 0, 0, {}};
-      c.mismatch = fmt::format("{} IS DISTINCT FROM ({})", db::quote_ident(dw.old_column), down);
+      TANDEM_ASSIGN_OR_RETURN(std::string type, column_type(*s, dw.table, dw.old_column));
+      c.mismatch = mismatch(dw.old_column, down, type);
       by_table[dw.table].push_back(std::move(c));
     }
   }

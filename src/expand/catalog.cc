@@ -1,6 +1,9 @@
 #include "expand/catalog.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "expand/version_schema.h"
 
@@ -25,6 +28,27 @@ std::vector<std::string> TableInfo::row_key() const {
     if (usable) return i.columns;
   }
   return {};
+}
+
+std::string distinct_from(const std::string& a, const std::string& b, const std::string& type) {
+  static const std::set<std::string> kComparable = {"smallint",
+                                                    "integer",
+                                                    "bigint",
+                                                    "text",
+                                                    "boolean",
+                                                    "numeric",
+                                                    "date",
+                                                    "uuid",
+                                                    "jsonb",
+                                                    "real",
+                                                    "double precision",
+                                                    "timestamp with time zone",
+                                                    "timestamp without time zone",
+                                                    "bytea"};
+  bool direct = kComparable.count(type) || type.rfind("character varying", 0) == 0 ||
+                type.rfind("numeric(", 0) == 0;
+  return direct ? fmt::format("{} IS DISTINCT FROM {}", a, b)
+                : fmt::format("{}::text IS DISTINCT FROM {}::text", a, b);
 }
 
 const TableInfo* Catalog::table(const std::string& n) const {

@@ -60,6 +60,11 @@ struct Catalog {
   const TableInfo* table(const std::string& name) const;
 };
 
+// `a IS DISTINCT FROM b` for values of column type `type` (format_type spelling; "" when not
+// known). Compared as text unless the type is known to have an equality operator: point, json,
+// xml and others have none. The dual-write trigger and `verify` compare the same way.
+std::string distinct_from(const std::string& a, const std::string& b, const std::string& type);
+
 // The ordinary tables of `schema` (tandem's shadow columns left out).
 Result<Catalog> read_catalog(db::Connection& conn, const std::string& schema);
 

@@ -163,30 +163,12 @@ std::string declare_columns(const std::string& table_ref, const std::vector<View
 // the columns an expression reads were written, so an update through the old version of an
 // unrelated column keeps what the new version wrote. Compared as text: some types (point,
 // json) have no equality operator.
-// Types known to have an equality operator are compared as they are (cheaper).
 std::string changed(const std::set<std::string>& refs, const TableInfo* table) {
-  static const std::set<std::string> kComparable = {"smallint",
-                                                    "integer",
-                                                    "bigint",
-                                                    "text",
-                                                    "boolean",
-                                                    "numeric",
-                                                    "date",
-                                                    "uuid",
-                                                    "jsonb",
-                                                    "real",
-                                                    "double precision",
-                                                    "timestamp with time zone",
-                                                    "timestamp without time zone",
-                                                    "bytea"};
   std::string out = "TG_OP = 'INSERT'";
   for (const std::string& r : refs) {
     std::string c = db::quote_ident(r);
     const ColumnInfo* info = table ? table->column(r) : nullptr;
-    bool direct =
-        info && (kComparable.count(info->type) || info->type.rfind("character varying", 0) == 0);
-    out += direct ? fmt::format(" OR NEW.{} IS DISTINCT FROM OLD.{}", c, c)
-                  : fmt::format(" OR NEW.{}::text IS DISTINCT FROM OLD.{}::text", c, c);
+    out += " OR " + distinct_from("NEW." + c, "OLD." + c, info ? info->type : "");
   }
   return out;
 }
