@@ -296,6 +296,24 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
                         st.transactional ? "" : ", outside a transaction"));
     }
   };
+  // A step failed: what ran before it stays, so the error says so (a message of the failed
+  // migration such as "nothing was changed" is about it alone), and `partial` gets it.
+  auto stop = [&](const Migration* failed, Status st) -> Status {
+    if (!have_rows) {  // a rolled-back group: what is applied now is what the history says
+      auto loaded = s.state->load();
+      if (loaded.ok()) rows = std::move(loaded).value();
+    }
+    report.current_version = current_version(rows);
+    report.elapsed_ms = ms_since(started);
+    if (partial) *partial = report;
+    if (report.steps.empty() || failed == nullptr) return st;
+    size_t n = report.steps.size();
+    return st.with_context(fmt::format(
+        "stopped at {}: the {} migration{} before it {} {} and stay{} so (current version {}). ",
+        failed->file, n, n == 1 ? "" : "s", n == 1 ? "was" : "were",
+        dir == Direction::kUp ? "applied" : "reverted", n == 1 ? "s" : "",
+        report.current_version.empty() ? "none" : report.current_version));
+  };
   for (;;) {
     // SQLite has no session locks: each step takes the write lock first (BEGIN IMMEDIATE),
     // then reads the history, so two processes never pick the same migration.
@@ -365,9 +383,11 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       if (tx) {
         Status st = tx->commit();
         if (!st.ok()) {
-          if (in_group) report.steps.resize(group_first_step);
-          if (partial) *partial = report;
-          return st;
+          if (in_group) {
+            report.steps.resize(group_first_step);
+            have_rows = false;
+          }
+          return stop(nullptr, st);
         }
       }
       report.current_version = current_version(rows);
@@ -412,8 +432,7 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       auto t = std::chrono::steady_clock::now();
       Status st = proc->apply(s, m);
       if (!st.ok()) {
-        if (partial) *partial = report;
-        return st.with_hint(st.hint().empty() ? "see `tandem status`" : st.hint());
+        return stop(&m, st.with_hint(st.hint().empty() ? "see `tandem status`" : st.hint()));
       }
       step.duration_ms = ms_since(t);
       step.transactional = false;
@@ -480,8 +499,7 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
             "applied; " +
             st.hint());
       }
-      if (partial) *partial = report;
-      return st;
+      return stop(&m, st);
     }
     step.retries += attempt;
     attempt = 0;
