@@ -61,6 +61,9 @@ struct ConnectOptions {
   // PostgreSQL: seconds to wait for the server to answer a connection attempt. A
   // connect_timeout in the URL wins; 0 leaves it to libpq (PGCONNECT_TIMEOUT, else no limit).
   int connect_timeout_s = 10;
+  // SQLite: create the file when it does not exist. Read-only commands (status, plan,
+  // validate) pass false: a mistyped path is an error naming it, not a new empty database.
+  bool create = true;
 };
 
 // How SQL text is written for one backend: what generated statements need to embed values.

@@ -14,7 +14,8 @@ namespace {
 Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, const Hooks& hooks,
                                            Direction dir, const UpOptions& up_opts,
                                            const DownOptions& down_opts) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "plan", /*take_lock=*/false));
+  TANDEM_ASSIGN_OR_RETURN(EngineOptions opts, missing_sqlite_as_empty(options, "planned"));
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(opts, hooks, "plan", /*take_lock=*/false));
   PreparedSet prepared = prepare(*s);
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -49,6 +50,7 @@ Result<std::unique_ptr<Session>> Session::open(const EngineOptions& options, con
   copts.application_name = fmt::format("tandem {} (pid {}@{})", command, getpid(), host);
   copts.busy_timeout_ms = options.lock_wait_ms;
   copts.connect_timeout_s = options.connect_timeout_s;
+  copts.create = take_lock;  // only commands that write may create a SQLite file
   if (options.connection) {
     s->conn = options.connection;
     // The program's connection is given back with the settings it had (~Session).
@@ -263,6 +265,24 @@ std::string current_version(const std::vector<HistoryRow>& rows) {
     if (best.empty() || compare_versions(r.version, best) > 0) best = r.version;
   }
   return best;
+}
+
+Result<EngineOptions> missing_sqlite_as_empty(const EngineOptions& options, const char* what) {
+  EngineOptions out = options;
+  if (options.connection) return out;
+  TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(options.db_url));
+  if (url.backend != db::Backend::kSqlite || url.target == ":memory:" ||
+      url.target.rfind("file:", 0) == 0 || std::filesystem::exists(url.target)) {
+    return out;
+  }
+  if (options.log) {
+    options.log(
+        fmt::format("sqlite:{} does not exist yet: {} against an empty database (`tandem "
+                    "up` creates the file)",
+                    url.target, what));
+  }
+  out.db_url = "sqlite::memory:";
+  return out;
 }
 
 std::vector<Problem> check_history(const PreparedSet& prepared, const std::vector<HistoryRow>& rows,

@@ -134,4 +134,9 @@ bool runs_outside_transaction(const Migration& m, const std::vector<Statement>& 
 // Highest applied version in `rows`, "" when none.
 std::string current_version(const std::vector<HistoryRow>& rows);
 
+// `options` for a command that only reads (plan, validate): a SQLite file that does not exist
+// yet is read as the empty database `up` would create — an in-memory one, so the file is not
+// created — and the log says so (`what`: "planned", "validated").
+Result<EngineOptions> missing_sqlite_as_empty(const EngineOptions& options, const char* what);
+
 }  // namespace tandem

@@ -7,7 +7,8 @@
 namespace tandem::engine {
 
 Result<std::vector<Problem>> validate(const EngineOptions& options, const Hooks& hooks) {
-  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "validate", /*take_lock=*/false));
+  TANDEM_ASSIGN_OR_RETURN(EngineOptions opts, missing_sqlite_as_empty(options, "validated"));
+  TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(opts, hooks, "validate", /*take_lock=*/false));
   PreparedSet prepared = prepare(*s);
   std::vector<HistoryRow> rows;
   TANDEM_ASSIGN_OR_RETURN(bool exists, s->state->exists());

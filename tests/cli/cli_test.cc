@@ -41,6 +41,7 @@ class CliTest : public ::testing::TestWithParam<Kind> {
 };
 
 TEST_P(CliTest, StatusJsonShapeAndExitCode) {
+  ASSERT_EQ(run({"-q", "init"}).code, 0);  // status never creates the SQLite file
   json s = run_json({"status", "--json"});
   EXPECT_EQ(s["backend"], GetParam() == Kind::kPostgres ? "postgres" : "sqlite");
   EXPECT_EQ(s["pending"], 2);
@@ -93,6 +94,7 @@ TEST_P(CliTest, PlanDownAndValidate) {
   EXPECT_NE(text.out.find("-- up 0001_create_a.sql (one transaction)\nBEGIN;\nCREATE TABLE a"),
             std::string::npos)
       << text.out;
+  ASSERT_EQ(run({"-q", "init"}).code, 0);  // status never creates the SQLite file
   EXPECT_EQ(run({"status", "--json"}).out.find("\"applied\": 0") != std::string::npos, true);
 
   EXPECT_EQ(run({"up", "-q"}).code, 0);

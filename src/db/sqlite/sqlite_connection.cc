@@ -24,12 +24,19 @@ SqliteConnection::~SqliteConnection() {
 Result<std::unique_ptr<Connection>> SqliteConnection::open(const std::string& path,
                                                            const ConnectOptions& options) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  if (options.create) flags |= SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string err = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
+    if (!options.create && (rc & 0xff) == SQLITE_CANTOPEN) {
+      return Status::InvalidInput(
+          fmt::format("sqlite:{}: no such database file (this command only reads, so it does "
+                      "not create one)",
+                      path),
+          "check the path in --db / DATABASE_URL; `tandem init` or `tandem up` creates the file");
+    }
     return Status::Database(fmt::format("cannot open sqlite:{}: {}", path, err),
                             fmt::format("SQLITE_{}", rc),
                             "check that the folder exists and is writable");
