@@ -27,19 +27,22 @@ struct BackfillProgress {
   long long elapsed_ms = 0;
 };
 
-// How backfills (the batched UPDATEs of `tandem start` and `up`) run. Defaults are the CLI's.
+// How backfills (the batched UPDATEs of `tandem start` and `up`) run. A value left unset is
+// the one the job stored when it last ran — `backfill resume`, or running the command again
+// after a kill, keeps a job's throttles — else the default in the comment (the CLI's).
 struct BackfillOptions {
-  // Each batch aims to take this long; the batch size adapts between min_rows and max_rows.
-  int target_ms = 100;
+  // Each batch aims to take this long (100); the batch size adapts between min_rows and
+  // max_rows (50000).
+  std::optional<int> target_ms;
   int min_rows = 10;
-  int max_rows = 50000;
-  // Throttles (0 / "" = off): a rows-per-second cap; pausing while a replica lags more than
-  // max_lag_ms (pg_stat_replication on the primary, or the standby at replica_url); pausing
-  // while throttle_query returns true.
-  double max_rows_per_second = 0;
-  int max_lag_ms = 0;
-  std::string replica_url;
-  std::string throttle_query;
+  std::optional<int> max_rows;
+  // Throttles (0 / "" = off, the default): a rows-per-second cap; pausing while a replica lags
+  // more than max_lag_ms (pg_stat_replication on the primary, or the standby at replica_url —
+  // stored without its password); pausing while throttle_query returns true.
+  std::optional<double> max_rows_per_second;
+  std::optional<int> max_lag_ms;
+  std::optional<std::string> replica_url;
+  std::optional<std::string> throttle_query;
   // Called after each batch and whenever a backfill starts or stops waiting. Null: progress
   // is logged (EngineOptions::log) every few seconds.
   std::function<void(const BackfillProgress&)> on_progress;

@@ -77,10 +77,19 @@ std::optional<Key> failing_row(db::Connection& conn, const Spec& spec, const Key
 Result<Stats> run(Session& s, const BackfillOptions& o, const Spec& spec, const Run& r) {
   db::Connection& conn = *s.conn;
   Keyset keyset(spec.key);
-  Throttle throttle(o);
+  // Unset options: what the job ran with before (when it continues), else the defaults.
+  std::string stored;
+  if (r.resume) {
+    TANDEM_ASSIGN_OR_RETURN(stored, JobRecord::stored_settings(conn, r.job_id));
+  }
+  TANDEM_ASSIGN_OR_RETURN(Settings set, resolve(o, stored));
+  Throttle throttle(set);
   TANDEM_RETURN_IF_ERROR(throttle.check_config(conn));
-  TANDEM_ASSIGN_OR_RETURN(JobRecord job, JobRecord::begin(conn, r.job_id, r.version, spec.name,
-                                                          spec.table, s.command, !r.resume));
+  TANDEM_ASSIGN_OR_RETURN(
+      JobRecord job, JobRecord::begin(conn, r.job_id, r.version, spec.name, spec.table, s.command,
+                                      !r.resume, stored_form(set)));
+  if (!stored.empty())
+    s.log(fmt::format("backfill {} continues with {}", spec.name, describe(set)));
   // The checkpoint is written once per batch, in the job's row, inside the batch's transaction.
   if (job.checkpoint == kDone) return Stats{};  // the last batch committed before a crash
   Key last;
@@ -90,7 +99,7 @@ Result<Stats> run(Session& s, const BackfillOptions& o, const Spec& spec, const 
   Stats stats;
   Rate rate;
   auto t0 = Clock::now(), logged = t0;
-  long long size = std::clamp(1000, o.min_rows, o.max_rows);
+  long long size = std::clamp(1000, set.min_rows, set.max_rows);
 
   auto report = [&](const std::string& state, const std::string& reason) {
     BackfillProgress p;
@@ -216,10 +225,10 @@ Result<Stats> run(Session& s, const BackfillOptions& o, const Spec& spec, const 
     }
     last = range.upto;
     // Grow by at most 1.5× while well under the target; cut in proportion when far over it.
-    if (ms < o.target_ms * 0.5) {
-      size = std::min<long long>(size * 3 / 2 + 1, o.max_rows);
-    } else if (ms > o.target_ms * 2.0) {
-      size = std::max<long long>(static_cast<long long>(size * o.target_ms / ms), o.min_rows);
+    if (ms < set.target_ms * 0.5) {
+      size = std::min<long long>(size * 3 / 2 + 1, set.max_rows);
+    } else if (ms > set.target_ms * 2.0) {
+      size = std::max<long long>(static_cast<long long>(size * set.target_ms / ms), set.min_rows);
     }
     long long pause = throttle.cap_sleep_ms(scanned, ms);
     if (pause > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause));

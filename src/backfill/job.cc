@@ -7,7 +7,7 @@ namespace tandem::backfill {
 Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
                                    const std::string& version, const std::string& table,
                                    const std::string& qualified_table, const std::string& command,
-                                   bool fresh) {
+                                   bool fresh, const std::string& settings) {
   // The size estimate the planner keeps; counted when the table was never analyzed.
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows est, conn.query("SELECT reltuples::bigint FROM pg_class WHERE oid = $1::regclass",
@@ -21,12 +21,13 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
       db::Rows r,
       conn.query(
           "INSERT INTO tandem.backfill_jobs AS j (id, version, table_name, command, state, "
-          "rows_total, runner, runner_pid, runner_started) VALUES ($1, $2, $3, $4, 'running', $5, "
-          "current_setting('application_name'), pg_backend_pid(), (SELECT backend_start FROM "
-          "pg_stat_activity WHERE pid = pg_backend_pid())) "
+          "rows_total, runner, runner_pid, runner_started, settings) VALUES ($1, $2, $3, $4, "
+          "'running', $5, current_setting('application_name'), pg_backend_pid(), (SELECT "
+          "backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()), $7) "
           "ON CONFLICT (id) DO UPDATE SET command = excluded.command, rows_total = "
           "excluded.rows_total, runner = excluded.runner, runner_pid = excluded.runner_pid, "
-          "runner_started = excluded.runner_started, throttled = '', error = NULL, finished_at = "
+          "runner_started = excluded.runner_started, settings = excluded.settings, throttled = '', "
+          "error = NULL, finished_at = "
           "NULL, updated_at = now(), "
           // A job of a rolled-back start begins again from its first row.
           "state = CASE WHEN j.state = 'paused' AND NOT $6 THEN 'paused' ELSE 'running' END, "
@@ -36,7 +37,7 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
           "checkpoint = CASE WHEN $6 OR j.state = 'rolled_back' THEN NULL ELSE j.checkpoint END, "
           "started_at = CASE WHEN $6 OR j.state = 'rolled_back' THEN now() ELSE j.started_at END "
           "RETURNING state, rows_done, rows_updated, rows_total, coalesce(checkpoint, '')",
-          {id, version, table, command, total, fresh ? "true" : "false"}));
+          {id, version, table, command, total, fresh ? "true" : "false", settings}));
   JobRecord job;
   job.id_ = id;
   job.initial_state_ = r.text(0, 0);
@@ -45,6 +46,17 @@ Result<JobRecord> JobRecord::begin(db::Connection& conn, const std::string& id,
   TANDEM_ASSIGN_OR_RETURN(job.rows_total, r.integer(0, 3));
   job.checkpoint = r.text(0, 4);
   return job;
+}
+
+Result<std::string> JobRecord::stored_settings(db::Connection& conn, const std::string& id) {
+  TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
+                          conn.query("SELECT to_regclass('tandem.backfill_jobs') IS NOT NULL"));
+  if (exists.text(0, 0) != "t") return std::string();
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn.query("SELECT coalesce(settings, '') FROM tandem.backfill_jobs WHERE id = "
+                             "$1 AND state <> 'rolled_back'",
+                             {id}));
+  return r.empty() ? std::string() : r.text(0, 0);
 }
 
 Status JobRecord::rolled_back(db::Connection& conn, const std::string& version) {

@@ -14,10 +14,13 @@ class JobRecord {
   // Registers job `id` for this connection's process, or takes over the row a killed run left:
   // counters reset when `fresh` (the step begins at its first row); a cancelled or failed job
   // runs again, a paused one stays paused.
+  // `settings`: what it runs with (settings.h's stored form), kept with the job.
   static Result<JobRecord> begin(db::Connection& conn, const std::string& id,
                                  const std::string& version, const std::string& table,
                                  const std::string& qualified_table, const std::string& command,
-                                 bool fresh);
+                                 bool fresh, const std::string& settings);
+  // The settings job `id` last ran with, "" when there is no such job to continue.
+  static Result<std::string> stored_settings(db::Connection& conn, const std::string& id);
   // Marks every job of `version` rolled back (its columns are gone).
   static Status rolled_back(db::Connection& conn, const std::string& version);
 

@@ -6,14 +6,14 @@
 #include <memory>
 #include <string>
 
-#include "tandem/backfill.h"
+#include "backfill/settings.h"
 #include "tandem/db.h"
 
 namespace tandem::backfill {
 
 class Throttle {
  public:
-  explicit Throttle(const BackfillOptions& options) : o_(options) {}
+  explicit Throttle(const Settings& settings) : o_(settings) {}
 
   // Runs every configured signal once, so a wrong query or an unreachable replica is reported
   // before the backfill changes anything.
@@ -28,7 +28,7 @@ class Throttle {
   Result<double> lag_ms(db::Connection& conn);
   Result<bool> query_says_wait(db::Connection& conn);
 
-  const BackfillOptions& o_;
+  const Settings& o_;
   std::unique_ptr<db::Connection> replica_;
   std::chrono::steady_clock::time_point checked_{};
   std::string last_reason_;

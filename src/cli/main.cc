@@ -38,12 +38,13 @@ struct Globals {
   int lock_retries = 10;
   bool allow_out_of_order = false;
   bool sqlite_keep_journal = false;
-  std::string batch_target = "100ms";
-  int batch_max = 50000;
-  double max_rows_per_second = 0;
-  std::string max_lag = "0";
-  std::string replica;
-  std::string throttle_query;
+  // Backfill settings: unset = what the job stored when it last ran, else the default.
+  std::optional<std::string> batch_target;
+  std::optional<int> batch_max;
+  std::optional<double> max_rows_per_second;
+  std::optional<std::string> max_lag;
+  std::optional<std::string> replica;
+  std::optional<std::string> throttle_query;
   std::string config;
   bool allow_unsafe = false;
 };
@@ -53,6 +54,16 @@ int fail(const Globals& g, const Status& st) {
   std::cerr << "error: " << st.message() << "\n";
   if (!st.hint().empty()) std::cerr << "  hint: " << st.hint() << "\n";
   return static_cast<int>(st.code());
+}
+
+// A duration flag ("2s", "500ms", "1m") in milliseconds.
+Result<int> duration_flag(const char* flag, const std::string& text) {
+  long long ms = cli::parse_duration_ms(text);
+  if (ms < 0 || ms > 2147483647) {
+    return Status::InvalidInput(fmt::format("{} '{}' is not a duration", flag, text),
+                                "write it like 2s, 500ms or 1m");
+  }
+  return static_cast<int>(ms);
 }
 
 // Builds the options from the flags; returns a usage error for a bad duration.
@@ -73,32 +84,34 @@ Result<Options> command_options(const Globals& g) {
     int& out;
   } durations[] = {{"--lock-wait", g.lock_wait, o.lock_wait_ms},
                    {"--lock-timeout", g.lock_timeout, o.lock_timeout_ms},
-                   {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms},
-                   {"--batch-target", g.batch_target, b.target_ms},
-                   {"--max-lag", g.max_lag, b.max_lag_ms}};
+                   {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms}};
   for (auto& d : durations) {
-    long long ms = cli::parse_duration_ms(d.text);
-    if (ms < 0 || ms > 2147483647) {
-      return Status::InvalidInput(fmt::format("{} '{}' is not a duration", d.flag, d.text),
-                                  "write it like 2s, 500ms or 1m");
-    }
-    d.out = static_cast<int>(ms);
+    TANDEM_ASSIGN_OR_RETURN(d.out, duration_flag(d.flag, d.text));
   }
   if (g.lock_retries < 0) return Status::InvalidInput("--lock-retries must be >= 0");
   o.lock_retries = g.lock_retries;
-  if (g.batch_max < b.min_rows) {
-    return Status::InvalidInput(fmt::format("--batch-max must be at least {}", b.min_rows), "");
+  // Backfill settings given on the command line; the rest come from the job (settings.h).
+  if (g.batch_target) {
+    TANDEM_ASSIGN_OR_RETURN(b.target_ms, duration_flag("--batch-target", *g.batch_target));
+    if (*b.target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
   }
-  b.max_rows = g.batch_max;
-  if (b.target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
-  if (g.max_rows_per_second < 0) return Status::InvalidInput("--max-rows-per-second must be >= 0");
-  b.max_rows_per_second = g.max_rows_per_second;
+  if (g.max_lag) {
+    TANDEM_ASSIGN_OR_RETURN(b.max_lag_ms, duration_flag("--max-lag", *g.max_lag));
+  }
+  if (g.batch_max) {
+    if (*g.batch_max < b.min_rows) {
+      return Status::InvalidInput(fmt::format("--batch-max must be at least {}", b.min_rows), "");
+    }
+    b.max_rows = *g.batch_max;
+  }
+  if (g.max_rows_per_second) {
+    if (*g.max_rows_per_second < 0)
+      return Status::InvalidInput("--max-rows-per-second must be >= 0");
+    b.max_rows_per_second = *g.max_rows_per_second;
+  }
   b.replica_url = g.replica;
   b.throttle_query = g.throttle_query;
-  if (!g.replica.empty() && b.max_lag_ms == 0) {
-    return Status::InvalidInput("--replica needs --max-lag",
-                                "e.g. --replica postgres://replica/app --max-lag 10s");
-  }
+  // (--replica without --max-lag is refused once the job's stored settings are merged in.)
   o.allow_out_of_order = g.allow_out_of_order;
   all.gate.allow_unsafe = g.allow_unsafe;
   auto config = lint::load_config(g.config.empty() ? "tandem.yaml" : g.config, g.config.empty());
@@ -149,10 +162,10 @@ static int run(int argc, char** argv) {
                  "retries after a lock_timeout, with exponential backoff and jitter")
       ->capture_default_str();
   app.add_option("--batch-target", g.batch_target,
-                 "backfills: how long each batch should take; the batch size adapts")
-      ->capture_default_str();
-  app.add_option("--batch-max", g.batch_max, "backfills: the largest batch, in rows")
-      ->capture_default_str();
+                 "backfills: how long each batch should take (default 100ms); the batch size "
+                 "adapts. Backfill flags left out keep what the job ran with before");
+  app.add_option("--batch-max", g.batch_max,
+                 "backfills: the largest batch, in rows (default 50000)");
   app.add_option("--config", g.config,
                  "config file (default: tandem.yaml in the current folder, if there is one)");
   app.add_option("--max-rows-per-second", g.max_rows_per_second,

@@ -122,7 +122,10 @@ std::vector<std::string> postgres_ddl() {
       "NULL DEFAULT 0, rows_total bigint NOT NULL DEFAULT 0, batch_size bigint NOT NULL DEFAULT "
       "0, rows_per_second float8 NOT NULL DEFAULT 0, checkpoint text, error text, runner text, "
       "runner_pid integer, runner_started timestamptz, started_at timestamptz NOT NULL DEFAULT "
-      "now(), updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)"};
+      "now(), updated_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, settings "
+      "text)",
+      // What a job runs with (its throttles), kept so that continuing it keeps them.
+      "ALTER TABLE tandem.backfill_jobs ADD COLUMN IF NOT EXISTS settings text"};
 }
 
 constexpr const char* kFileColumns[] = {"file_size", "file_mtime_ns", "file_ctime_ns",
@@ -309,20 +312,27 @@ Status State::ensure() {
     }
     return upgrade_step(kLayout, sql);
   }
-  // 1 → 2: the tables layout 1 created on first use, version_schemas (adopting the schemas an
-  // earlier tandem made), the file stats of history rows.
-  std::vector<std::string> sql = base_ddl(pg_, migrations_, events_, meta_);
-  for (const char* col : kFileColumns) {
-    TANDEM_ASSIGN_OR_RETURN(bool present, has_column(migrations_, col));
-    if (!present)
-      sql.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint", migrations_, col));
+  if (have < 2) {
+    // 1 → 2: the tables layout 1 created on first use, version_schemas (adopting the schemas an
+    // earlier tandem made), the file stats of history rows.
+    std::vector<std::string> sql = base_ddl(pg_, migrations_, events_, meta_);
+    for (const char* col : kFileColumns) {
+      TANDEM_ASSIGN_OR_RETURN(bool present, has_column(migrations_, col));
+      if (!present)
+        sql.push_back(fmt::format("ALTER TABLE {} ADD COLUMN {} bigint", migrations_, col));
+    }
+    if (pg_) {
+      for (std::string& one : postgres_ddl()) sql.push_back(std::move(one));
+      TANDEM_RETURN_IF_ERROR(upgrade_step(2, sql));
+      TANDEM_RETURN_IF_ERROR(adopt_version_schemas());
+    } else {
+      TANDEM_RETURN_IF_ERROR(upgrade_step(2, sql));
+    }
   }
-  if (pg_) {
-    for (std::string& one : postgres_ddl()) sql.push_back(std::move(one));
-    TANDEM_RETURN_IF_ERROR(upgrade_step(2, sql));
-    return adopt_version_schemas();
-  }
-  return upgrade_step(2, sql);
+  // 2 → 3: a backfill job keeps the settings it runs with (postgres_ddl adds the column).
+  std::vector<std::string> three;
+  if (pg_) three = postgres_ddl();
+  return upgrade_step(3, three);
 }
 
 Result<std::vector<HistoryRow>> State::load() {

@@ -82,8 +82,8 @@ class State {
  public:
   // The layout this build writes. 1: migrations, events, meta (and active / backfill_jobs,
   // created when first needed). 2: every table created up front, version_schemas, the file stats
-  // of history rows.
-  static constexpr int kLayout = 2;
+  // of history rows. 3: backfill jobs keep their settings (throttles).
+  static constexpr int kLayout = 3;
 
   // `env` names the user on SQLite (applied_by).
   State(db::Connection& conn, Env& env);

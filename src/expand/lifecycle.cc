@@ -364,7 +364,9 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
                                             format_problems(problems)));
   }
   // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
-  TANDEM_RETURN_IF_ERROR(backfill::Throttle(backfill).check_config(*s.conn));
+  // (A resumed job's stored throttles are checked again when its backfill continues.)
+  TANDEM_ASSIGN_OR_RETURN(backfill::Settings given, backfill::resolve(backfill, ""));
+  TANDEM_RETURN_IF_ERROR(backfill::Throttle(given).check_config(*s.conn));
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   if (!active) {
     TANDEM_ASSIGN_OR_RETURN(bool prev_exists, schema_exists(*s.conn, old_schema));

@@ -302,6 +302,48 @@ TEST_F(BackfillTest, ThrottleQueryPausesAndResumes) {
   EXPECT_EQ(events.back()["job"], "2/t");
 }
 
+// A job keeps the throttles it was started with: `backfill resume` of a job nobody runs
+// continues with them (it ran unthrottled before), and a flag given to resume overrides one.
+TEST_F(BackfillTest, ResumeKeepsTheJobsThrottlesUnlessOverridden) {
+  make_table(40000);
+  db_.exec("CREATE TABLE busy (on_ boolean NOT NULL); INSERT INTO busy VALUES (false)");
+  dir_.write("0002_fill.yaml", "operations:\n  - update: {table: t, set: {m: n * 10}}\n");
+  TempDir logs;
+  pid_t pid = testing::spawn_tandem(args({"--batch-max", "300", "--max-rows-per-second", "8000",
+                                          "--throttle-query", "SELECT on_ FROM busy", "start"}),
+                                    logs.path() + "/start.log");
+  ASSERT_TRUE(eventually([&] { return has_job_table() && rows_done() > 0; }));
+  ASSERT_EQ(testing::run_tandem(args({"backfill", "cancel"})).code, 0);
+  EXPECT_EQ(testing::wait_exit(pid), 1);
+  json stored = json::parse(db_.value("SELECT settings FROM tandem.backfill_jobs"));
+  EXPECT_EQ(stored["max_rows"], 300);
+  EXPECT_EQ(stored["max_rows_per_second"], 8000);
+  EXPECT_EQ(stored["throttle_query"], "SELECT on_ FROM busy");
+
+  // Resumed with no flags: the throttle query still holds it.
+  db_.exec("UPDATE busy SET on_ = true");
+  pid = testing::spawn_tandem(args({"backfill", "resume"}), logs.path() + "/resume.log");
+  ASSERT_TRUE(eventually([&] { return job()["waiting"] == "throttle query returned true"; }))
+      << testing::read_file(logs.path() + "/resume.log");
+  long long at = rows_done();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(rows_done(), at);
+  ASSERT_EQ(testing::run_tandem(args({"backfill", "cancel"})).code, 0);
+  EXPECT_EQ(testing::wait_exit(pid), 1) << testing::read_file(logs.path() + "/resume.log");
+
+  // Overridden: this query never says wait, so it finishes although `busy` is still on; the
+  // other throttles stay as stored.
+  auto r = testing::run_tandem(args({"--throttle-query", "SELECT false", "backfill", "resume"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("at most 8000 rows/s"), std::string::npos) << r.err;
+  EXPECT_EQ(job("2/t")["state"], "done");
+  EXPECT_LE(job("2/t")["batch_size"].get<long long>(), 300);
+  stored = json::parse(db_.value("SELECT settings FROM tandem.backfill_jobs"));
+  EXPECT_EQ(stored["throttle_query"], "SELECT false");
+  EXPECT_EQ(stored["max_rows_per_second"], 8000);
+  EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE m = n * 10"), "40000");
+}
+
 // An expression that fails on one row: the error names that row's key; the batches before it
 // stay committed and checkpointed, the rest unchanged; fixed and run again, it finishes.
 TEST_F(BackfillTest, FailingRowIsNamedByItsKey) {

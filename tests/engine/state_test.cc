@@ -106,13 +106,33 @@ TEST_F(StateTest, Layout1IsReadAsItIsAndUpgradedByTheNextWrite) {
   EXPECT_EQ(db_.value("SELECT value FROM tandem.meta WHERE key = 'state_version'"), "1");
 
   ASSERT_EQ(run({"-q", "up"}).code, 0);
-  EXPECT_EQ(db_.value("SELECT value FROM tandem.meta WHERE key = 'state_version'"), "2");
+  EXPECT_EQ(db_.value("SELECT value FROM tandem.meta WHERE key = 'state_version'"), "3");
+  EXPECT_EQ(db_.value("SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                      "'tandem.backfill_jobs'::regclass AND attname = 'settings'"),
+            "1");
   EXPECT_EQ(db_.value("SELECT string_agg(schema_name, ',') FROM tandem.version_schemas"),
             "public_1");
   EXPECT_EQ(db_.value("SELECT to_regclass('tandem.backfill_jobs') IS NOT NULL AND "
                       "to_regclass('tandem.active') IS NOT NULL"),
             "t");
   EXPECT_EQ(db_.value("SELECT status FROM tandem.migrations WHERE version = '2'"), "applied");
+}
+
+// Layout 2 (before backfill jobs kept their settings) is upgraded to 3 by the next write, and
+// a layout-2 job (no settings stored) continues with the defaults.
+TEST_F(StateTest, Layout2GainsTheJobSettingsColumn) {
+  dir_.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id int PRIMARY KEY);\n");
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  db_.exec(
+      "ALTER TABLE tandem.backfill_jobs DROP COLUMN settings; UPDATE tandem.meta SET value "
+      "= '2' WHERE key = 'state_version'");
+  EXPECT_EQ(run({"status"}).code, 0) << "layout 2 is read as it is";
+  dir_.write("0002_u.sql", "-- tandem:up\nCREATE TABLE u (id int PRIMARY KEY);\n");
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  EXPECT_EQ(db_.value("SELECT value FROM tandem.meta WHERE key = 'state_version'"), "3");
+  EXPECT_EQ(db_.value("SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                      "'tandem.backfill_jobs'::regclass AND attname = 'settings'"),
+            "1");
 }
 
 // A state row tandem cannot read is reported (exit 3), never thrown.
