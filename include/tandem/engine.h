@@ -87,6 +87,8 @@ struct StatusReport {
   std::string active_migration;
   // The active migration's version schemas: the old version's and the new version's.
   std::string active_old_schema, active_new_schema;
+  // What to run next for it (only commands its phase allows), "" when none is active.
+  std::string active_next_step;
 };
 
 struct AppliedStep {

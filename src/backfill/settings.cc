@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace tandem::backfill {
@@ -40,10 +41,8 @@ Result<Settings> resolve(const BackfillOptions& o, const std::string& stored) {
   }
   if (s.max_lag_ms == 0) s.replica_url.clear();  // no lag throttle: no standby to ask
   if (s.target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
-  if (s.min_rows < 1) return Status::InvalidInput("the smallest batch must be at least 1 row");
-  if (s.max_rows < s.min_rows) {
-    return Status::InvalidInput(fmt::format("--batch-max must be at least {}", s.min_rows));
-  }
+  if (s.max_rows < 1) return Status::InvalidInput("--batch-max must be at least 1");
+  s.min_rows = std::clamp(s.min_rows, 1, s.max_rows);  // a smaller largest batch lowers the floor
   if (s.max_rows_per_second < 0) return Status::InvalidInput("--max-rows-per-second must be >= 0");
   if (s.max_lag_ms < 0) return Status::InvalidInput("--max-lag must be >= 0");
   if (!s.replica_url.empty() && s.max_lag_ms == 0) {

@@ -76,6 +76,7 @@ json to_json(const StatusReport& r) {
           {"active_migration", null_if_empty(r.active_migration)},
           {"active_old_schema", null_if_empty(r.active_old_schema)},
           {"active_new_schema", null_if_empty(r.active_new_schema)},
+          {"active_next_step", null_if_empty(r.active_next_step)},
           {"migrations", migrations},
           {"problems", problems}};
 }
@@ -128,10 +129,9 @@ std::string status_text(const StatusReport& r) {
                      r.failed ? fmt::format(", {} failed", r.failed) : "");
   if (!r.lock_holder.empty()) out += fmt::format("lock      held by {}\n", r.lock_holder);
   if (!r.active_migration.empty()) {
-    out += fmt::format(
-        "active    {} — old version on schema {}, new version on {}; `tandem complete` or "
-        "`tandem rollback`\n",
-        r.active_migration, r.active_old_schema, r.active_new_schema);
+    out += fmt::format("active    {} — old version on schema {}, new version on {}; {}\n",
+                       r.active_migration, r.active_old_schema, r.active_new_schema,
+                       r.active_next_step);
   }
   if (r.migrations.empty()) {
     out += "\nno migrations yet: create one with `tandem new NAME`\n";

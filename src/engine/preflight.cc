@@ -15,11 +15,10 @@ Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
                     picks.front().migration->version == active->version &&
                     (active->phase == Phase::kStarting || active->phase == Phase::kCompleting);
   if (active && !continuing) {
-    problems.push_back(
-        {"active_migration", "", 0, 0,
-         fmt::format("migration {} is {} (two live versions)", active->version,
-                     phase_name(active->phase)),
-         "finish it with `tandem complete` or undo it with `tandem rollback` first"});
+    problems.push_back({"active_migration", "", 0, 0,
+                        fmt::format("migration {} is {} (two live versions)", active->version,
+                                    phase_name(active->phase)),
+                        phase_next_step(active->phase) + ", then run this again"});
   }
   HistoryCheck check;
   check.allow_out_of_order = s.options.allow_out_of_order;

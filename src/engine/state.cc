@@ -159,6 +159,21 @@ std::optional<RunStatus> parse_run_status(std::string_view text) {
 
 const char* direction_name(Direction d) { return d == Direction::kUp ? "up" : "down"; }
 
+std::string phase_next_step(Phase p) {
+  switch (p) {
+    case Phase::kStarting:
+      return "run `tandem start` again to finish starting it, or `tandem rollback` to undo it";
+    case Phase::kStarted:
+      return "finish it with `tandem complete`, or undo it with `tandem rollback`";
+    case Phase::kCompleting:
+      return "run `tandem complete` again to finish it (once complete began, it cannot be rolled "
+             "back)";
+    case Phase::kRollingBack:
+      return "run `tandem rollback` again to finish undoing it";
+  }
+  return "see `tandem status`";
+}
+
 const char* phase_name(Phase p) {
   switch (p) {
     case Phase::kStarting:

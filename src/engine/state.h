@@ -61,6 +61,9 @@ struct HistoryRow {
 // The phases of an active expand/contract migration.
 enum class Phase { kStarting, kStarted, kCompleting, kRollingBack };
 const char* phase_name(Phase p);  // "starting" | "started" | "completing" | "rolling_back"
+// The commands that work for a migration in phase `p`, as a hint: only those (a rollback is
+// refused once complete began; complete is refused while a rollback is unfinished).
+std::string phase_next_step(Phase p);
 std::optional<Phase> parse_phase(std::string_view text);
 
 // The migration `tandem start` made active (PostgreSQL).

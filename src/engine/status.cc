@@ -71,6 +71,7 @@ Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
       report.active_migration = active->version + ":" + phase_name(active->phase);
       report.active_old_schema = version_schema_name(options.schema, active->previous);
       report.active_new_schema = version_schema_name(options.schema, active->version);
+      report.active_next_step = phase_next_step(active->phase);
     }
   }
   // Closing the database is the last of its work: on SQLite it frees the parsed schema (3 ms

@@ -103,9 +103,11 @@ Status run_phase(Session& s, const BackfillOptions& backfill, const Migration& m
   Status result = run_steps(s, steps, static_cast<size_t>(from), how, outcome);
   if (result.ok() || result.code() == Code::kLockNotAcquired) return result;
   return result.with_context(fmt::format("{}:{}: ", m.path, plan[outcome.failed].line))
-      .with_hint(
-          "fix the cause and run the same command again: it continues at this step; or run "
-          "`tandem rollback`");
+      .with_hint(fmt::format(
+          "fix the cause and run `tandem {}` again: it continues at this step{}", phase,
+          phase == std::string("start")      ? "; or undo it with `tandem rollback`"
+          : phase == std::string("complete") ? " (once complete began, it cannot be rolled back)"
+                                             : ""));
 }
 
 Result<bool> schema_exists(db::Connection& conn, const std::string& name) {
@@ -169,7 +171,7 @@ Result<TwoVersionPlan> enter_phase(Session& s, const ActiveMigration& active,
   if (m == nullptr || m->checksum != active.checksum) {
     return Status::InvalidInput(
         fmt::format("{} changed or disappeared since `tandem start`", active.file),
-        "restore the file as it was started, then run `tandem complete` or `tandem rollback`");
+        "restore the file as it was started; then " + phase_next_step(active.phase));
   }
   std::string base = active.base;
   if (base.empty()) {  // started by an older tandem, which kept no snapshot
@@ -291,13 +293,13 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
         (version && canonical_version(*version) != active->version)) {
       return Status::InvalidInput(fmt::format("migration {} ({}) is already {}", active->version,
                                               active->file, phase_name(active->phase)),
-                                  "finish it first: `tandem complete` (or `tandem rollback`)");
+                                  phase_next_step(active->phase));
     }
     m = prepared.find(active->version);
     if (m != nullptr && m->checksum != active->checksum) {
       return Status::InvalidInput(
           fmt::format("{} changed since its start began", active->file),
-          "restore the file as it was, run `tandem start` again, or `tandem rollback`");
+          "restore the file as it was; then " + phase_next_step(active->phase));
     }
   } else {
     std::vector<Pick> pending = select_up(prepared, rows, UpOptions{}, SIZE_MAX);
@@ -400,12 +402,11 @@ Result<LifecycleReport> complete_in(Session& s, const BackfillOptions& backfill)
   TANDEM_RETURN_IF_ERROR(s.conn->execute_script(s.timeouts_sql(/*local=*/false)));
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
   if (!active || (active->phase != Phase::kStarted && active->phase != Phase::kCompleting)) {
-    return Status::InvalidInput(active ? fmt::format("migration {} is {}, not started",
-                                                     active->version, phase_name(active->phase))
-                                       : std::string("no migration is active"),
-                                active && active->phase == Phase::kStarting
-                                    ? "run `tandem start` again to finish starting it"
-                                    : "start one with `tandem start`");
+    return Status::InvalidInput(
+        active ? fmt::format("migration {} is {}, not started", active->version,
+                             phase_name(active->phase))
+               : std::string("no migration is active"),
+        active ? phase_next_step(active->phase) : "start one with `tandem start`");
   }
   PreparedSet prepared = prepare(s);
   const Migration* m = nullptr;
@@ -448,7 +449,7 @@ Result<LifecycleReport> rollback_in(Session& s, const BackfillOptions& backfill)
   if (active->phase == Phase::kCompleting) {
     return Status::InvalidInput(
         fmt::format("migration {} is part-way through complete", active->version),
-        "run `tandem complete` again to finish it");
+        phase_next_step(active->phase));
   }
   PreparedSet prepared = prepare(s);
   const Migration* m = nullptr;
