@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/test_hooks.h"
+#include "cli/usage_error.h"
 #include "db/utf8.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
@@ -287,8 +288,8 @@ static int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : static_cast<int>(Code::kInvalidInput);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(g, cli::usage_error(app, e));
   }
 
   auto opts_or = command_options(g);
