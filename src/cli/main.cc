@@ -9,6 +9,8 @@
 #include <iostream>
 
 #include "cli/backfill_commands.h"
+#include "cli/command_tree.h"
+#include "cli/completion.h"
 #include "cli/lint_command.h"
 #include "cli/output.h"
 #include "cli/progress.h"
@@ -285,11 +287,30 @@ static int run(int argc, char** argv) {
       ->required();
   baseline_cmd->footer("Example:\n  tandem --db postgres://app@db/app baseline 0003");
 
+  std::string shell;
+  auto* completion_cmd = app.add_subcommand(
+      "completion", "print the shell completion script for tandem's commands and options");
+  completion_cmd->add_option("SHELL", shell, "the shell: bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion_cmd->footer(
+      "Examples:\n"
+      "  source <(tandem completion bash)     # in ~/.bashrc\n"
+      "  tandem completion zsh > \"${fpath[1]}/_tandem\"\n"
+      "  tandem completion fish > ~/.config/fish/completions/tandem.fish");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     return fail(g, cli::usage_error(app, e));
+  }
+
+  // Printed from the app's own definitions: they need no database and no config file.
+  if (completion_cmd->parsed()) {
+    auto script = cli::completion_script(cli::describe(app), shell);
+    if (!script.ok()) return fail(g, script.status());
+    std::cout << *script;
+    return 0;
   }
 
   auto opts_or = command_options(g);

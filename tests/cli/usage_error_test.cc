@@ -29,7 +29,7 @@ TEST(UnknownCommand, NamesTheNearestCommand) {
   expect_usage_error(run_tandem({"re"}), "unknown command \"re\"", "did you mean \"repair\"?");
   expect_usage_error(run_tandem({"ro"}), "unknown command \"ro\"", "did you mean \"rollback\"?");
   expect_usage_error(run_tandem({"comp"}), "unknown command \"comp\"",
-                     "did you mean \"complete\"?");
+                     "did you mean \"complete\" or \"completion\"?");
 }
 
 TEST(UnknownCommand, AfterGlobalOptionsAndTheirValues) {
@@ -50,7 +50,7 @@ TEST(UnknownCommand, ListsTheCommandsWhenNoneIsClose) {
   EXPECT_NE(r.err.find("  hint: the commands are: init, new, status, up, down, plan"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("repair, baseline; `tandem --help` describes them"), std::string::npos)
+  EXPECT_NE(r.err.find("baseline, completion; `tandem --help` describes them"), std::string::npos)
       << r.err;
 }
 
@@ -86,6 +86,9 @@ TEST(UsageErrors, KeepTandemsShapeAndExitTwo) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("NAME"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("hint: `tandem new --help`"), std::string::npos) << r.err;
+  r = run_tandem({"completion", "tcsh"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("tcsh"), std::string::npos) << r.err;
   // --help and --version still exit 0.
   EXPECT_EQ(run_tandem({"--help"}).code, 0);
   EXPECT_EQ(run_tandem({"backfill", "--help"}).code, 0);
