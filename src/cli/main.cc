@@ -12,6 +12,7 @@
 #include "cli/command_tree.h"
 #include "cli/completion.h"
 #include "cli/lint_command.h"
+#include "cli/man_page.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/test_hooks.h"
@@ -119,11 +120,19 @@ Result<Options> command_options(const Globals& g) {
 
 static int run(int argc, char** argv) {
   CLI::App app{"tandem — zero-downtime schema migrations for PostgreSQL and SQLite", "tandem"};
+  // `tandem man` turns this footer into the manual's DESCRIPTION (the prose), EXAMPLES,
+  // ENVIRONMENT and EXIT STATUS sections (cli/man_page.h): keep the headings.
   app.footer(
+      "Global options go before or after the command: `tandem status --json`. Every command\n"
+      "has --help with examples.\n"
       "Examples:\n"
       "  tandem new add_users                 # write migrations/<version>_add_users.sql\n"
       "  tandem up                            # apply pending migrations to sqlite:tandem.db\n"
       "  tandem --db postgres://app@db/app status --json\n"
+      "Environment:\n"
+      "  DATABASE_URL       the database when --db is not given\n"
+      "  PGCONNECT_TIMEOUT  seconds to wait for a PostgreSQL connection (default: 10)\n"
+      "  PG*                libpq's variables (PGPASSWORD, PGSSLMODE, …), read as psql reads them\n"
       "Exit codes: 0 ok, 1 problem found, 2 bad input, 3 database error, 4 lock not acquired.");
   app.require_subcommand(1);
   app.fallthrough();  // global flags work after the command too: `tandem status --json`
@@ -298,6 +307,11 @@ static int run(int argc, char** argv) {
       "  source <(tandem completion bash)     # in ~/.bashrc\n"
       "  tandem completion zsh > \"${fpath[1]}/_tandem\"\n"
       "  tandem completion fish > ~/.config/fish/completions/tandem.fish");
+  auto* man_cmd = app.add_subcommand(
+      "man", "print this manual as a man page (roff), made from the --help texts");
+  man_cmd->footer(
+      "Examples:\n  tandem man | man -l -\n  tandem man > ~/.local/share/man/man1/tandem.1");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -310,6 +324,10 @@ static int run(int argc, char** argv) {
     auto script = cli::completion_script(cli::describe(app), shell);
     if (!script.ok()) return fail(g, script.status());
     std::cout << *script;
+    return 0;
+  }
+  if (man_cmd->parsed()) {
+    std::cout << cli::man_page(cli::describe(app), TANDEM_VERSION);
     return 0;
   }
 
