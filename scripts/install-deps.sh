@@ -6,6 +6,8 @@ PACKAGES=(
   libpq-dev libsqlite3-dev sqlite3 libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev
   libcli11-dev libfmt-dev libssl-dev libgtest-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  # tests of the generated shell completions and man page: the real shells and groff
+  bash zsh fish groff-base
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

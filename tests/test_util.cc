@@ -263,4 +263,32 @@ pid_t spawn_tandem(const std::vector<std::string>& args, const std::string& log_
   return spawn(args, log_path, log_path, env);
 }
 
+std::string find_program(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    fs::path p = fs::path(dir) / name;
+    if (::access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return "";
+}
+
+std::vector<std::string> help_commands(const std::vector<std::string>& path) {
+  std::vector<std::string> args = path;
+  args.push_back("--help");
+  std::istringstream in(run_tandem(args).out);
+  std::vector<std::string> out;
+  bool listing = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "Subcommands:") {
+      listing = true;
+    } else if (listing && line.rfind("  ", 0) == 0) {
+      out.push_back(line.substr(2, line.find(' ', 2) - 2));
+    } else {
+      listing = false;
+    }
+  }
+  return out;
+}
+
 }  // namespace tandem::testing

@@ -86,4 +86,9 @@ int wait_exit(pid_t pid);
 
 std::string read_file(const std::string& path);
 
+// The full path of an installed program found on PATH, "" when there is none.
+std::string find_program(const std::string& name);
+// The commands `tandem [path…] --help` lists under "Subcommands:", in its order.
+std::vector<std::string> help_commands(const std::vector<std::string>& path);
+
 }  // namespace tandem::testing

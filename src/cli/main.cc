@@ -9,10 +9,14 @@
 #include <iostream>
 
 #include "cli/backfill_commands.h"
+#include "cli/command_tree.h"
+#include "cli/completion.h"
 #include "cli/lint_command.h"
+#include "cli/man_page.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/test_hooks.h"
+#include "cli/usage_error.h"
 #include "db/utf8.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
@@ -129,11 +133,19 @@ Result<Options> command_options(const Globals& g) {
 
 static int run(int argc, char** argv) {
   CLI::App app{"tandem — zero-downtime schema migrations for PostgreSQL and SQLite", "tandem"};
+  // `tandem man` turns this footer into the manual's DESCRIPTION (the prose), EXAMPLES,
+  // ENVIRONMENT and EXIT STATUS sections (cli/man_page.h): keep the headings.
   app.footer(
+      "Global options go before or after the command: `tandem status --json`. Every command\n"
+      "has --help with examples.\n"
       "Examples:\n"
       "  tandem new add_users                 # write migrations/<version>_add_users.sql\n"
       "  tandem up                            # apply pending migrations to sqlite:tandem.db\n"
       "  tandem --db postgres://app@db/app status --json\n"
+      "Environment:\n"
+      "  DATABASE_URL       the database when --db is not given\n"
+      "  PGCONNECT_TIMEOUT  seconds to wait for a PostgreSQL connection (default: 10)\n"
+      "  PG*                libpq's variables (PGPASSWORD, PGSSLMODE, …), read as psql reads them\n"
       "Exit codes: 0 ok, 1 problem found, 2 bad input, 3 database error, 4 lock not acquired.");
   app.require_subcommand(1);
   app.fallthrough();  // global flags work after the command too: `tandem status --json`
@@ -297,11 +309,39 @@ static int run(int argc, char** argv) {
       ->required();
   baseline_cmd->footer("Example:\n  tandem --db postgres://app@db/app baseline 0003");
 
+  std::string shell;
+  auto* completion_cmd = app.add_subcommand(
+      "completion", "print the shell completion script for tandem's commands and options");
+  completion_cmd->add_option("SHELL", shell, "the shell: bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion_cmd->footer(
+      "Examples:\n"
+      "  source <(tandem completion bash)     # in ~/.bashrc\n"
+      "  tandem completion zsh > \"${fpath[1]}/_tandem\"\n"
+      "  tandem completion fish > ~/.config/fish/completions/tandem.fish");
+  auto* man_cmd = app.add_subcommand(
+      "man", "print this manual as a man page (roff), made from the --help texts");
+  man_cmd->footer(
+      "Examples:\n  tandem man | man -l -\n  tandem man > ~/.local/share/man/man1/tandem.1");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : static_cast<int>(Code::kInvalidInput);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(g, cli::usage_error(app, e));
+  }
+
+  // Printed from the app's own definitions: they need no database and no config file.
+  if (completion_cmd->parsed()) {
+    auto script = cli::completion_script(cli::describe(app), shell);
+    if (!script.ok()) return fail(g, script.status());
+    std::cout << *script;
+    return 0;
+  }
+  if (man_cmd->parsed()) {
+    std::cout << cli::man_page(cli::describe(app), TANDEM_VERSION);
+    return 0;
   }
 
   auto opts_or = command_options(g);
