@@ -198,7 +198,7 @@ std::vector<char*> make_argv(const std::string& program, const std::vector<std::
 
 pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
             const std::string& err_path, const std::map<std::string, std::string>& env,
-            const std::string& program = "") {
+            const std::string& program = "", const std::string& cwd = "") {
   std::vector<std::string> storage;
   std::vector<char*> argv = make_argv(program, args, storage);
   pid_t pid = fork();
@@ -212,6 +212,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
     dup2(err, 2);
     unsetenv("DATABASE_URL");
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -230,9 +231,14 @@ int wait_exit(pid_t pid) {
 
 CmdResult run_tandem(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env) {
+  return run_tandem_in("", args, env);
+}
+
+CmdResult run_tandem_in(const std::string& cwd, const std::vector<std::string>& args,
+                        const std::map<std::string, std::string>& env) {
   TempDir tmp;
   std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
-  pid_t pid = spawn(args, out, err, env);
+  pid_t pid = spawn(args, out, err, env, "", cwd);
   CmdResult r;
   r.code = wait_exit(pid);
   r.out = read_file(out);

@@ -74,6 +74,9 @@ struct CmdResult {
 // Runs the built `tandem` binary with `args` and extra environment variables.
 CmdResult run_tandem(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env = {});
+// The same, in the working directory `cwd` ("" = the test's).
+CmdResult run_tandem_in(const std::string& cwd, const std::vector<std::string>& args,
+                        const std::map<std::string, std::string>& env = {});
 // Runs `tandem --db <db> --dir <dir> args…`.
 CmdResult run_tandem_on(const TestDb& db, const TempDir& dir, const std::vector<std::string>& args);
 // Runs another program (by path) with `args`.

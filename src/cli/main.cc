@@ -18,6 +18,7 @@
 #include "cli/test_hooks.h"
 #include "cli/usage_error.h"
 #include "db/utf8.h"
+#include "tandem/config.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"
@@ -62,7 +63,7 @@ int fail(const Globals& g, const Status& st) {
 
 // A duration flag ("2s", "500ms", "1m") in milliseconds.
 Result<int> duration_flag(const char* flag, const std::string& text) {
-  long long ms = cli::parse_duration_ms(text);
+  long long ms = parse_duration_ms(text);
   if (ms < 0 || ms > 2147483647) {
     return Status::InvalidInput(fmt::format("{} '{}' is not a duration", flag, text),
                                 "write it like 2s, 500ms or 1m");
@@ -71,29 +72,55 @@ Result<int> duration_flag(const char* flag, const std::string& text) {
 }
 
 // Builds the options from the flags; returns a usage error for a bad duration.
-Result<Options> command_options(const Globals& g) {
+// Builds the options: a flag given wins, then DATABASE_URL (for the database), then the
+// project's tandem.yaml, then the defaults. `lints`: the command runs the lint gate, so a
+// problem in the file's `lint:` section is an error (a warning for the others).
+Result<Options> command_options(const Globals& g, const CLI::App& app, bool lints,
+                                std::string& config_path) {
   Options all;
   EngineOptions& o = all.engine;
   BackfillOptions& b = all.backfill;
+  ProjectConfig config;
+  config_path = g.config.empty() ? find_project_config(".") : g.config;
+  if (!config_path.empty()) {
+    TANDEM_ASSIGN_OR_RETURN(config, load_project_config(config_path));
+    if (!config.lint_problem.ok()) {
+      if (lints) return config.lint_problem;
+      std::cerr << "warning: " << config.lint_problem.message()
+                << " (ignored here; lint, up, plan and start refuse it)\n";
+    }
+    b = config.backfill;
+    all.gate.severity = config.lint.rules;
+  }
+  auto given = [&](const char* flag) { return app.count(flag) > 0; };
   if (!g.db.empty()) {
     o.db_url = g.db;
   } else if (const char* env = std::getenv("DATABASE_URL"); env && *env) {
     o.db_url = env;
+  } else if (config.db) {
+    o.db_url = *config.db;
   }
-  o.dir = g.dir;
-  o.schema = g.schema;
+  o.dir = !given("--dir") && config.dir ? *config.dir : g.dir;
+  o.schema = !given("--schema") && config.schema ? *config.schema : g.schema;
   struct {
     const char* flag;
     const std::string& text;
+    const std::optional<int>& from_config;
     int& out;
-  } durations[] = {{"--lock-wait", g.lock_wait, o.lock_wait_ms},
-                   {"--lock-timeout", g.lock_timeout, o.lock_timeout_ms},
-                   {"--statement-timeout", g.statement_timeout, o.statement_timeout_ms}};
+  } durations[] = {{"--lock-wait", g.lock_wait, config.lock_wait_ms, o.lock_wait_ms},
+                   {"--lock-timeout", g.lock_timeout, config.lock_timeout_ms, o.lock_timeout_ms},
+                   {"--statement-timeout", g.statement_timeout, config.statement_timeout_ms,
+                    o.statement_timeout_ms}};
   for (auto& d : durations) {
-    TANDEM_ASSIGN_OR_RETURN(d.out, duration_flag(d.flag, d.text));
+    if (!given(d.flag) && d.from_config) {
+      d.out = *d.from_config;
+    } else {
+      TANDEM_ASSIGN_OR_RETURN(d.out, duration_flag(d.flag, d.text));
+    }
   }
   if (g.lock_retries < 0) return Status::InvalidInput("--lock-retries must be >= 0");
-  o.lock_retries = g.lock_retries;
+  o.lock_retries =
+      !given("--lock-retries") && config.lock_retries ? *config.lock_retries : g.lock_retries;
   // Backfill settings given on the command line; the rest come from the job (settings.h).
   if (g.batch_target) {
     TANDEM_ASSIGN_OR_RETURN(b.target_ms, duration_flag("--batch-target", *g.batch_target));
@@ -113,14 +140,11 @@ Result<Options> command_options(const Globals& g) {
       return Status::InvalidInput("--max-rows-per-second must be >= 0");
     b.max_rows_per_second = *g.max_rows_per_second;
   }
-  b.replica_url = g.replica;
-  b.throttle_query = g.throttle_query;
+  if (g.replica) b.replica_url = g.replica;
+  if (g.throttle_query) b.throttle_query = g.throttle_query;
   // (--replica without --max-lag is refused once the job's stored settings are merged in.)
   o.allow_out_of_order = g.allow_out_of_order;
   all.gate.allow_unsafe = g.allow_unsafe;
-  auto config = lint::load_config(g.config.empty() ? "tandem.yaml" : g.config, g.config.empty());
-  if (!config.ok()) return config.status();
-  all.gate.severity = config->rules;
   o.sqlite_keep_journal = g.sqlite_keep_journal;
   o.verbose = g.verbose;
   o.env = cli::process_env();
@@ -179,7 +203,8 @@ static int run(int argc, char** argv) {
   app.add_option("--batch-max", g.batch_max,
                  "backfills: the largest batch, in rows (default 50000)");
   app.add_option("--config", g.config,
-                 "config file (default: tandem.yaml in the current folder, if there is one)");
+                 "project config file (default: tandem.yaml in the current folder or the "
+                 "nearest one above it; flags override it, DATABASE_URL overrides its db)");
   app.add_option("--max-rows-per-second", g.max_rows_per_second,
                  "backfills: never change more rows per second than this (0 = no cap)");
   app.add_option("--max-lag", g.max_lag,
@@ -344,7 +369,10 @@ static int run(int argc, char** argv) {
     return 0;
   }
 
-  auto opts_or = command_options(g);
+  std::string config_path;
+  bool lints =
+      lint_cmd.cmd->parsed() || up_cmd->parsed() || plan_cmd->parsed() || start_cmd->parsed();
+  auto opts_or = command_options(g, app, lints, config_path);
   if (!opts_or.ok()) return fail(g, opts_or.status());
   Options all = std::move(opts_or).value();
   EngineOptions& opts = all.engine;
@@ -458,7 +486,7 @@ static int run(int argc, char** argv) {
     }
     return 0;
   }
-  lint_cmd.config_path = g.config;
+  lint_cmd.config_path = config_path;
   if (auto rc = lint_cmd.run(all, g.json, [&](const Status& st) { return fail(g, st); })) {
     return *rc;
   }

@@ -227,19 +227,6 @@ std::string dump(const nlohmann::json& j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-long long parse_duration_ms(const std::string& text) {
-  if (text.empty()) return -1;
-  size_t pos = 0;
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
-  if (pos == 0 || pos > 12) return -1;
-  long long n = std::stoll(text.substr(0, pos));
-  std::string unit = text.substr(pos);
-  if (unit.empty() || unit == "ms") return n;
-  if (unit == "s") return n * 1000;
-  if (unit == "m" || unit == "min") return n * 60000;
-  return -1;
-}
-
 std::string duration_text(long long ms) {
   if (ms < 0) return "-";
   if (ms < 1000) return fmt::format("{}ms", ms);

@@ -22,8 +22,6 @@ std::string status_text(const StatusReport& r);
 std::string apply_text(const ApplyReport& r, Direction dir);
 std::string plan_text(const std::vector<PlannedMigration>& plan);
 
-// Parses "2s", "500ms", "1m", "1500" (milliseconds) into milliseconds; -1 when invalid.
-long long parse_duration_ms(const std::string& text);
 // "850ms", "42s", "3m04s", "1h02m"; "-" for a negative (unknown) duration.
 std::string duration_text(long long ms);
 

@@ -88,9 +88,10 @@ TEST_F(LintGateTest, AllowUnsafeAndConfigFile) {
   dir_.write("0003_rename.sql", "-- tandem:up\nALTER TABLE t RENAME COLUMN id TO key;\n");
   auto forced = run({"-q", "up", "--allow-unsafe"});
   EXPECT_EQ(forced.code, 0) << forced.err;
-  // A config file naming an unknown rule is an error that names it.
+  // A config file naming an unknown rule is an error that names it, for the commands that lint
+  // (status only warns: tests/cli/project_config_test.cc).
   std::string bad = cfg.write("bad.yaml", "lint:\n  rules:\n    no-such-rule: off\n");
-  auto refused = run({"--config", bad, "status"});
+  auto refused = run({"--config", bad, "up"});
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.err.find("bad.yaml:3: unknown lint rule 'no-such-rule'"), std::string::npos)
       << refused.err;
