@@ -409,6 +409,9 @@ static int run(int argc, char** argv) {
       print_json(cli::to_json(*r));
     else
       std::cout << cli::status_text(*r);
+    // A migrations folder that cannot be read makes the report meaningless: bad input.
+    for (const Problem& p : r->problems)
+      if (p.kind == "unreadable_dir") return 2;
     if (exit_code && (r->pending > 0 || r->failed > 0 || !r->problems.empty())) return 1;
     return 0;
   }

@@ -332,6 +332,15 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
   }
 }
 
+// A name a migration could have: it ends in .sql or an extension of one of `formats`.
+static bool migration_like(std::string_view name, const Formats& formats) {
+  if (name.ends_with(".sql")) return true;
+  for (const auto& format : formats)
+    for (const std::string& ext : format->extensions())
+      if (name.ends_with(ext)) return true;
+  return false;
+}
+
 // load_migrations with an optional checksum cache (status): the folder is listed and every
 // file stat'd before the cache is waited for.
 static MigrationSet load(const std::string& dir, const Formats& formats,
@@ -339,8 +348,31 @@ static MigrationSet load(const std::string& dir, const Formats& formats,
   MigrationSet set;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    set.problems.push_back({"missing_dir", dir, 0, 0, "migrations folder does not exist",
-                            "create it with `tandem init`, or pass --dir PATH"});
+    // Only a folder that is really not there is for `tandem init`; a symlink loop, a dangling
+    // link, a file or a folder we may not enter says what it is.
+    std::error_code lec;
+    fs::file_status link = fs::symlink_status(dir, lec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      set.problems.push_back({"unreadable_dir", dir, 0, 0,
+                              "cannot open the migrations folder: " + ec.message(),
+                              std::string(ec == std::errc::too_many_symbolic_link_levels
+                                              ? "the path is a symlink loop: point --dir at the "
+                                                "real folder"
+                                              : "check the path and its permissions")});
+    } else if (!lec && fs::is_symlink(link)) {
+      std::error_code rec;
+      set.problems.push_back({"missing_dir", dir, 0, 0,
+                              "the migrations folder is a symlink to " +
+                                  fs::read_symlink(dir, rec).string() + ", which does not exist",
+                              "fix the link, or pass --dir PATH"});
+    } else if (!lec && fs::exists(link)) {
+      set.problems.push_back({"unreadable_dir", dir, 0, 0,
+                              "the migrations folder is not a folder (it is a file)",
+                              "pass --dir with the folder holding the migrations"});
+    } else {
+      set.problems.push_back({"missing_dir", dir, 0, 0, "migrations folder does not exist",
+                              "create it with `tandem init`, or pass --dir PATH"});
+    }
     return set;
   }
   // readdir rather than std::filesystem::directory_iterator: a third of its cost over 10,000
@@ -357,11 +389,28 @@ static MigrationSet load(const std::string& dir, const Formats& formats,
     }
     if (entry->d_name[0] == '.' || entry->d_name[0] == '\0') continue;
     bool regular = entry->d_type == DT_REG;
-    if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
+    std::string odd;  // why an entry named like a migration is not one
+    if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN || entry->d_type == DT_DIR) {
       struct stat st;
-      regular = ::stat(join(dir, entry->d_name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+      int rc = ::stat(join(dir, entry->d_name).c_str(), &st);
+      regular = rc == 0 && S_ISREG(st.st_mode);
+      if (rc != 0) {
+        odd = errno == ELOOP    ? "is a symlink loop"
+              : errno == ENOENT ? "is a symlink to a file that does not exist"
+                                : "cannot be opened: " + std::system_category().message(errno);
+      } else if (S_ISDIR(st.st_mode)) {
+        odd = "is a folder, not a migration file";
+      } else if (!regular) {
+        odd = "is not a regular file";
+      }
     }
-    if (regular) files.emplace_back(entry->d_name);
+    if (regular) {
+      files.emplace_back(entry->d_name);
+    } else if (!odd.empty() && migration_like(entry->d_name, formats)) {
+      set.problems.push_back({"unreadable_file", join(dir, entry->d_name), 0, 0,
+                              fmt::format("{} {}", entry->d_name, odd),
+                              "fix or remove it: a migration that cannot be read never runs"});
+    }
   }
   if (listing) ::closedir(listing);
   if (list_error != 0) {

@@ -116,6 +116,11 @@ TEST_F(BackfillTest, KilledTwentyTimesAppliesExactlyOnce) {
     if (now > before && now < kRows) ++mid_backfill;
     before = now;
     // The table holds exactly the committed batches: rows_done rows changed, the rest not.
+    // (A kill may land before tandem's state exists: then nothing is changed.)
+    if (!has_job_table()) {
+      EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE c <> id % 7"), "0");
+      continue;
+    }
     EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE c <> id % 7"),
               db_.value("SELECT count(*) FROM t WHERE c <> id % 7 AND id <= coalesce((SELECT "
                         "(checkpoint::json->>0)::bigint FROM tandem.backfill_jobs WHERE "
