@@ -145,7 +145,8 @@ void BackfillCommands::add(CLI::App& app) {
   cancel = backfill->add_subcommand(
       "cancel", "stop a job after its current batch; its checkpoint stays for resume");
   for (CLI::App* c : {status, pause, resume, cancel}) {
-    c->add_option("JOB", job, "the job id, e.g. 0007/orders (default: the only candidate)");
+    c->add_option("JOB", job,
+                  "the job id, e.g. 7/orders or 0007/orders (default: the only candidate)");
     c->footer(fmt::format("Example:\n  tandem backfill {} 0007/orders", c->get_name()));
   }
 

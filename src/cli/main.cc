@@ -312,7 +312,7 @@ static int run(int argc, char** argv) {
   vs_cmd->add_flag("--dsn", vs_dsn,
                    "print --db with options=-c search_path=<schema> (the password as ****)");
   vs_cmd->footer(
-      "Examples:\n  tandem version-schema          # public_0007\n"
+      "Examples:\n  tandem version-schema          # public_7 (version 0007 and 7 are the same)\n"
       "  export DATABASE_URL=\"$(tandem version-schema --dsn 0007)\"   # then put the password "
       "back, or use PGPASSWORD");
 

@@ -24,7 +24,22 @@ Result<std::unique_ptr<Session>> open(const EngineOptions& options, const std::s
 }
 
 // Jobs matching `id` (all when empty), the unfinished first, newest first.
-Result<std::vector<BackfillJob>> load(db::Connection& conn, const std::optional<std::string>& id) {
+// A job id as typed: its version in any spelling ("0007/orders" is job 7/orders, as the
+// migration file 0007_… is version 7).
+std::optional<std::string> job_id(const std::optional<std::string>& typed) {
+  if (!typed) return typed;
+  size_t slash = typed->find('/');
+  std::string_view version = std::string_view(*typed).substr(0, slash);
+  if (slash == std::string::npos || version.empty() ||
+      version.find_first_not_of("0123456789") != std::string_view::npos) {
+    return typed;
+  }
+  return canonical_version(version) + typed->substr(slash);
+}
+
+Result<std::vector<BackfillJob>> load(db::Connection& conn,
+                                      const std::optional<std::string>& typed) {
+  std::optional<std::string> id = job_id(typed);
   TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
                           conn.query("SELECT to_regclass('tandem.backfill_jobs') IS NOT NULL"));
   if (exists.text(0, 0) != "t") return std::vector<BackfillJob>{};

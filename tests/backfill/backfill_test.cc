@@ -342,6 +342,7 @@ TEST_F(BackfillTest, ResumeKeepsTheJobsThrottlesUnlessOverridden) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("at most 8000 rows/s"), std::string::npos) << r.err;
   EXPECT_EQ(job("2/t")["state"], "done");
+  EXPECT_EQ(job("0002/t")["id"], "2/t") << "a version is accepted in any spelling";
   EXPECT_LE(job("2/t")["batch_size"].get<long long>(), 300);
   stored = json::parse(db_.value("SELECT settings FROM tandem.backfill_jobs"));
   EXPECT_EQ(stored["throttle_query"], "SELECT false");
