@@ -177,7 +177,9 @@ struct VersionSchema {
   std::string version;  // "" for the schema itself (nothing applied through start/complete yet)
   std::string schema;   // what the application puts first on its search_path
   std::string dsn;      // --db with `options=-c search_path=…` added (password shown as ****)
-  std::string state;    // latest | started (the new version of an active migration) | old
+  // The same, usable as a connection URL: with the password. Print it only when asked.
+  std::string dsn_with_password;
+  std::string state;  // latest | started (the new version of an active migration) | old
 };
 
 // `tandem version-schema [VERSION]`: the schema an application of VERSION uses — by default

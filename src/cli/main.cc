@@ -311,10 +311,12 @@ static int run(int argc, char** argv) {
                      "the application's migration version (default: the newest live one)");
   vs_cmd->add_flag("--dsn", vs_dsn,
                    "print --db with options=-c search_path=<schema> (the password as ****)");
+  bool vs_show_password = false;
+  vs_cmd->add_flag("--show-password", vs_show_password,
+                   "with --dsn: print the password too, so the URL can be used as it is");
   vs_cmd->footer(
       "Examples:\n  tandem version-schema          # public_7 (version 0007 and 7 are the same)\n"
-      "  export DATABASE_URL=\"$(tandem version-schema --dsn 0007)\"   # then put the password "
-      "back, or use PGPASSWORD");
+      "  export DATABASE_URL=\"$(tandem version-schema --dsn --show-password 7)\"");
 
   auto* validate_cmd = app.add_subcommand(
       "validate", "check every file, and the files against the history; changes nothing");
@@ -502,14 +504,19 @@ static int run(int argc, char** argv) {
     if (!vs_version.empty()) version = vs_version;
     auto r = expand::version_schema(opts, version);
     if (!r.ok()) return fail(g, r.status());
+    const std::string& dsn = vs_show_password ? r->dsn_with_password : r->dsn;
+    if (vs_dsn && !vs_show_password && r->dsn != r->dsn_with_password) {
+      std::cerr << "note: the password is shown as ****; pass --show-password to print a URL "
+                   "you can use as it is (or leave the password to PGPASSWORD / ~/.pgpass)\n";
+    }
     if (g.json) {
       print_json({{"version", r->version},
                   {"schema", r->schema},
-                  {"dsn", r->dsn},
+                  {"dsn", dsn},
                   {"state", r->state},
                   {"search_path", r->schema}});
     } else {
-      std::cout << (vs_dsn ? r->dsn : r->schema) << "\n";
+      std::cout << (vs_dsn ? dsn : r->schema) << "\n";
     }
     return 0;
   }

@@ -82,6 +82,7 @@ Result<VersionSchema> version_schema_in(Session& session,
   TANDEM_ASSIGN_OR_RETURN(std::string dsn,
                           db::with_session_options(options.db_url, search_path_option(out.schema)));
   out.dsn = db::redact_url(dsn);
+  out.dsn_with_password = dsn;
   return out;
 }
 

@@ -87,6 +87,20 @@ TEST_F(LifecycleTest, AdditiveChangesLiveSideBySideThenRollbackThenComplete) {
   ASSERT_TRUE(app.ok()) << app.status().message();
   EXPECT_EQ((*app)->query("SHOW statement_timeout")->text(0, 0), "5s");
   EXPECT_EQ((*app)->query("SHOW search_path")->text(0, 0), "public_2");
+  // A password is masked unless asked for (and then the URL works as it is).
+  std::string with_pw = db_.url() + "&password=s3cret";
+  vs = testing::run_tandem(
+      {"--db", with_pw, "--dir", dir_.path(), "version-schema", "--dsn", "--json"});
+  ASSERT_EQ(vs.code, 0) << vs.err;
+  EXPECT_EQ(vs.out.find("s3cret"), std::string::npos) << vs.out;
+  EXPECT_NE(vs.err.find("--show-password"), std::string::npos) << vs.err;
+  vs = testing::run_tandem(
+      {"--db", with_pw, "--dir", dir_.path(), "version-schema", "--dsn", "--show-password"});
+  ASSERT_EQ(vs.code, 0) << vs.err;
+  EXPECT_NE(vs.out.find("s3cret"), std::string::npos) << vs.out;
+  app = db::connect(vs.out.substr(0, vs.out.size() - 1), {});
+  ASSERT_TRUE(app.ok()) << app.status().message();
+  EXPECT_EQ((*app)->query("SHOW search_path")->text(0, 0), "public_2");
 
   auto st = status(opts_);
   ASSERT_TRUE(st.ok());
