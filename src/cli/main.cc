@@ -212,7 +212,8 @@ static int run(int argc, char** argv) {
   app.add_option("--replica", g.replica,
                  "backfills: read the lag from this standby (default: pg_stat_replication)");
   app.add_option("--throttle-query", g.throttle_query,
-                 "backfills: wait while this SQL returns true, e.g. \"SELECT load_is_high()\"");
+                 "backfills: wait while this SQL returns true, e.g. \"SELECT count(*) > 50 FROM "
+                 "pg_stat_activity WHERE state = 'active'\"");
 
   auto* init_cmd =
       app.add_subcommand("init", "create the migrations folder and the history tables");

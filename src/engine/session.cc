@@ -325,8 +325,9 @@ std::vector<Problem> check_history(const PreparedSet& prepared, const std::vecto
           {"checksum_mismatch", m->path, 0, 0,
            fmt::format("file changed after it was applied (checksum {}… recorded, {}… now)",
                        r.checksum.substr(0, 12), m->checksum.substr(0, 12)),
-           "restore the applied version (git checkout) and put the change in a new migration; "
-           "if the edit changes nothing (a comment), run `tandem repair` to accept it"});
+           "if you only added or fixed its `-- tandem:down` section or a comment, run `tandem "
+           "repair` to accept the file as it is now; otherwise restore the applied version (git "
+           "checkout) and put the change in a new migration"});
     }
   }
   if (!check.allow_out_of_order && !newest.empty()) {

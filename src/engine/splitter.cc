@@ -151,10 +151,49 @@ void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_vi
   out.push_back(std::move(st));
 }
 
+// Where a PostgreSQL dollar quote (`$$`, `$body$`) starts outside strings and comments; npos
+// when there is none. SQLite has no dollar quoting: its splitter would cut the body apart.
+size_t dollar_quote(const std::string& sql) {
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`') {
+      size_t close = sql.find(c, i + 1);
+      if (close == std::string::npos) return std::string::npos;
+      i = close;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      i = sql.find('\n', i);
+      if (i == std::string::npos) return i;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      i = sql.find("*/", i + 2);
+      if (i == std::string::npos) return i;
+      ++i;
+    } else if (c == '$') {
+      size_t j = i + 1;
+      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_'))
+        ++j;
+      bool tag_ok = j == i + 1 || !std::isdigit(static_cast<unsigned char>(sql[i + 1]));
+      if (j < sql.size() && sql[j] == '$' && tag_ok) return i;  // `$$` or `$tag$` ($1 is not)
+    }
+  }
+  return std::string::npos;
+}
+
 void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>& out,
                   std::vector<Problem>& problems, bool keep_comments) {
   Locator loc{sec};
   const std::string& sql = sec.sql;
+  if (size_t at = dollar_quote(sql); at != std::string::npos) {
+    Problem p{"not_sqlite",
+              m.path,
+              0,
+              0,
+              "this is PostgreSQL SQL (a dollar-quoted $$ body), which SQLite cannot run",
+              "run it against a PostgreSQL database (--db postgres://…); the default database "
+              "is SQLite (sqlite:tandem.db)"};
+    loc.locate(at, p.line, p.column);
+    problems.push_back(std::move(p));
+    return;
+  }
   size_t start = 0;
   std::string candidate;
   for (size_t semi = sql.find(';'); semi != std::string::npos; semi = sql.find(';', semi + 1)) {

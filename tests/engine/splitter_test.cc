@@ -125,3 +125,29 @@ TEST(SplitSqlite, VacuumRunsOutsideATransactionAndUnterminatedIsAProblem) {
 
 }  // namespace
 }  // namespace tandem
+
+namespace tandem {
+namespace {
+
+// PostgreSQL's dollar-quoted bodies on SQLite: said to be PostgreSQL SQL, at the `$$` (it was
+// "BEGIN/COMMIT in the file would end it early", pointing inside the body). `$1` and '$$' in a
+// string are not dollar quotes.
+TEST(SplitSqlite, DollarQuotedBodyIsReportedAsPostgresSql) {
+  std::vector<Problem> problems;
+  split(db::Backend::kSqlite,
+        "CREATE TABLE u (id int);\nCREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN "
+        "NEW.x := now(); RETURN NEW; END $$ LANGUAGE plpgsql;\n",
+        problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].kind, "not_sqlite");
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_EQ(problems[0].column, 44);
+  EXPECT_NE(problems[0].message.find("PostgreSQL SQL"), std::string::npos);
+  problems.clear();
+  auto ok = split(db::Backend::kSqlite, "INSERT INTO t VALUES ('$$', '$a$');\n-- $$\n", problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(ok.size(), 1u);
+}
+
+}  // namespace
+}  // namespace tandem
