@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "tandem/lint.h"
 #include "test_util.h"
@@ -183,6 +184,68 @@ TEST(LintTrace, CorpusAlterTableFormsMatchPostgres) {
   EXPECT_EQ(alters, 40);  // every ALTER TABLE form of the corpus
   EXPECT_GE(on_rows, 35);
   EXPECT_TRUE(untraced.empty()) << ::testing::PrintToString(untraced);
+}
+
+// Triggers, rules and policies: the lock each of their statements takes, and on which table,
+// as PostgreSQL 15 takes it (DROP TRIGGER was once classified as taking no lock at all).
+TEST(LintTrace, TriggerRuleAndPolicyLocksMatchPostgres) {
+  TestDb db(Kind::kPostgres);
+  const char* setup =
+      "CREATE TABLE t (id int, a int CONSTRAINT t_pos CHECK (a > 0));\n"
+      "INSERT INTO t SELECT g, g FROM generate_series(1, 100) g;\n"
+      "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n";
+  const char* forms[] = {
+      "CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()",
+      "CREATE OR REPLACE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch()",
+      "CREATE CONSTRAINT TRIGGER ctrg AFTER INSERT ON t DEFERRABLE FOR EACH ROW EXECUTE "
+      "FUNCTION touch()",
+      "ALTER TABLE t DISABLE TRIGGER trg",
+      "ALTER TABLE t ENABLE TRIGGER trg",
+      "ALTER TABLE t ENABLE ALWAYS TRIGGER trg",
+      "ALTER TABLE t ENABLE REPLICA TRIGGER trg",
+      "ALTER TABLE t DISABLE TRIGGER USER",
+      "ALTER TABLE t ENABLE TRIGGER USER",
+      "ALTER TRIGGER trg ON t RENAME TO trg2",
+      "ALTER TRIGGER trg2 ON t DEPENDS ON EXTENSION plpgsql",
+      "COMMENT ON TRIGGER trg2 ON t IS 'audits'",
+      "DROP TRIGGER trg2 ON t",
+      "DROP TRIGGER IF EXISTS ctrg ON t",
+      "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING",
+      "ALTER TABLE t DISABLE RULE r",
+      "ALTER TABLE t ENABLE RULE r",
+      "ALTER TABLE t ENABLE ALWAYS RULE r",
+      "ALTER TABLE t ENABLE REPLICA RULE r",
+      "ALTER RULE r ON t RENAME TO r2",
+      "COMMENT ON RULE r2 ON t IS 'keeps rows'",
+      "DROP RULE r2 ON t",
+      "CREATE POLICY p ON t USING (a > 0)",
+      "ALTER POLICY p ON t USING (a > 1)",
+      "ALTER POLICY p ON t RENAME TO p2",
+      "COMMENT ON POLICY p2 ON t IS 'positive'",
+      "DROP POLICY p2 ON t",
+      "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+      "ALTER TABLE t FORCE ROW LEVEL SECURITY",
+      "ALTER TABLE t NO FORCE ROW LEVEL SECURITY",
+      "ALTER TABLE t DISABLE ROW LEVEL SECURITY",
+      "COMMENT ON TABLE t IS 'things'",
+      "COMMENT ON COLUMN t.a IS 'amount'",
+      "COMMENT ON CONSTRAINT t_pos ON t IS 'positive'",
+  };
+  std::string sql;
+  for (const char* f : forms) sql += std::string(f) + ";\n";
+  auto traced = trace({{"setup.sql", setup, 1, true}, {"forms.sql", sql, 1, true}}, db.url());
+  ASSERT_TRUE(traced.ok()) << traced.status().message();
+  size_t checked = 0;
+  for (const TracedStatement& t : *traced) {
+    if (t.file != "forms.sql") continue;
+    ++checked;
+    EXPECT_TRUE(t.traced) << t.sql << ": " << t.note;
+    EXPECT_TRUE(t.disagreements.empty())
+        << t.sql << ": " << ::testing::PrintToString(t.disagreements);
+    EXPECT_NE(t.lock, Lock::kNone) << t.sql;
+    EXPECT_EQ(t.expected.relation, "t") << t.sql << ": the table it locks";
+  }
+  EXPECT_EQ(checked, std::size(forms));
 }
 
 TEST(LintTrace, RefusesSqliteAndReportsFailures) {
