@@ -81,7 +81,7 @@ struct LintReport {
   std::vector<StatementReport> statements;
   std::vector<Finding> findings;  // every finding above off, in file order
   std::vector<ParseError> parse_errors;
-  int files = 0;
+  int files = 0;  // distinct files reported on (a file linted in several parts counts once)
   long long elapsed_us = 0;
   // The highest severity among the findings (kOff when none).
   Severity worst() const;

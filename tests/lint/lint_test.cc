@@ -186,6 +186,31 @@ TEST(Lint, Reporters) {
       << "one line per finding";
 }
 
+// A file linted in several parts (a declarative migration: its `sql` operations, or with --plan
+// every step tandem generates) is one file in the summary, not one per part.
+TEST(Lint, FilesAreCountedOnce) {
+  Source first{"0002_ops.yaml", "ALTER TABLE t ADD COLUMN b int;", 2, true};
+  Source second{"0002_ops.yaml", "ALTER TABLE t ADD COLUMN c int;", 5, true};
+  second.continues = true;
+  Source third = second;
+  third.sql = "ALTER TABLE t DROP COLUMN b;";
+  third.old_version_gone = true;
+  LintReport r = run(
+      {{"0001_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY);", 1, true}, first, second, third});
+  EXPECT_EQ(r.files, 2);
+  EXPECT_EQ(r.statements.size(), 4u);
+  std::string text = render(r, Format::kText);
+  EXPECT_NE(text.find("4 statement(s) in 2 file(s)"), std::string::npos) << text;
+  EXPECT_EQ(json::parse(render(r, Format::kJson))["files"], 2);
+  // Files read only for the tables they create are not counted, like their statements.
+  LintOptions only;
+  only.only_files = {"0002_ops.yaml"};
+  r = run({{"0001_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY);", 1, true}, first, second},
+          only);
+  EXPECT_EQ(r.files, 1);
+  EXPECT_EQ(r.statements.size(), 2u);
+}
+
 TEST(Lint, MigrationFilesLintTheirUpSectionOnly) {
   testing::TempDir dir;
   dir.write("0001_a.sql",
