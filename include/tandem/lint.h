@@ -233,11 +233,14 @@ struct TracedStatement {
   std::vector<std::string> disagreements;  // where the trace differs from `expected`
 };
 
-// Runs `sources` in order on the PostgreSQL database `db_url` (a scratch copy: each statement
-// is traced alone inside a transaction that is rolled back, then applied for real so the next
-// one finds what it created), recording per statement the table locks it took (pg_locks), whether
-// it rewrote a table (relfilenode changed) and scanned one (pg_stat_xact_user_tables).
-// Statements that cannot run in a transaction (CONCURRENTLY) are applied but not traced.
+// Runs `sources` in order on the PostgreSQL database `db_url` (a scratch database as it was
+// before these migrations: each statement is traced alone inside a transaction that is rolled
+// back, then applied for real so the next one finds what it created), recording per statement
+// the table locks it took (pg_locks), whether it rewrote a table (relfilenode changed) and
+// scanned one (pg_stat_xact_user_tables). Statements that cannot run in a transaction
+// (CONCURRENTLY) are applied but not traced. Refused (InvalidInput, nothing run) when the
+// database already has a table, index, view, sequence or schema the sources create — it is
+// not empty, e.g. an earlier trace ran there; the error names the database and the object.
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
                                            const std::string& db_url);
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json);

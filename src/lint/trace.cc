@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "lint/classify.h"
@@ -85,17 +86,115 @@ void compare(TracedStatement& t, std::string_view kind) {
   }
 }
 
+// An object a statement creates that must not exist yet (no IF NOT EXISTS, no OR REPLACE).
+struct Created {
+  const char* kind = "";  // "table", "index", …, "schema"
+  std::string schema;     // "" when unqualified (the first schema of the search_path)
+  std::string name;
+  std::string where = {};  // "file:line:column"
+  std::string key() const { return schema + "." + name; }
+};
+
+std::optional<Created> created_by(const Statement& st) {
+  Node b = st.body();
+  std::string_view k = st.kind;
+  auto relation = [&](Node range_var, const char* kind) {
+    return Created{kind, std::string(range_var["schemaname"].str()),
+                   std::string(range_var["relname"].str())};
+  };
+  std::optional<Created> c;
+  if (k == "CreateStmt" && !b["if_not_exists"].boolean()) {
+    c = relation(b["relation"], "table");
+  } else if (k == "IndexStmt" && !b["if_not_exists"].boolean() && !b["idxname"].str().empty()) {
+    c = Created{"index", std::string(b["relation"]["schemaname"].str()),
+                std::string(b["idxname"].str())};
+  } else if (k == "ViewStmt" && !b["replace"].boolean()) {
+    c = relation(b["view"], "view");
+  } else if (k == "CreateSeqStmt" && !b["if_not_exists"].boolean()) {
+    c = relation(b["sequence"], "sequence");
+  } else if (k == "CreateTableAsStmt" && !b["if_not_exists"].boolean()) {
+    c = relation(b["into"]["rel"],
+                 b["objtype"].str() == "OBJECT_MATVIEW" ? "materialized view" : "table");
+  } else if (k == "CreateSchemaStmt" && !b["if_not_exists"].boolean()) {
+    c = Created{"schema", "", std::string(b["schemaname"].str())};
+  }
+  if (c) c->where = fmt::format("{}:{}:{}", st.file, st.line, st.column);
+  return c;
+}
+
+// The names a DROP or RENAME frees or takes before a later CREATE reuses them.
+std::vector<std::string> names_touched(const Statement& st) {
+  Node b = st.body();
+  std::vector<std::string> out;
+  if (st.kind == "DropStmt") {
+    for (Node object : b["objects"]) {
+      Node items = object["List"]["items"];
+      if (items.empty()) continue;
+      std::string name(items[items.size() - 1]["String"]["sval"].str());
+      std::string schema(items.size() > 1 ? items[items.size() - 2]["String"]["sval"].str() : "");
+      out.push_back(schema + "." + name);
+    }
+  } else if (st.kind == "RenameStmt") {
+    out.push_back("." + std::string(b["newname"].str()));
+    if (b.contains("relation"))
+      out.push_back(std::string(b["relation"]["schemaname"].str()) + "." +
+                    std::string(b["relation"]["relname"].str()));
+  }
+  return out;
+}
+
+// A second `lint --trace` on the same database used to fail statement by statement with
+// "already exists": the trace applies what it runs, so the scratch database must be as it was
+// before these migrations. Refused up front when something the sources create is already
+// there (checked only for names no earlier statement drops or renames).
+Status check_scratch_is_clean(const std::vector<Source>& sources, db::Connection& conn) {
+  std::set<std::string> seen;
+  for (const Source& source : sources) {
+    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, parse(source));
+    for (const Statement& st : parsed.statements) {
+      std::optional<Created> c = created_by(st);
+      if (c && !c->name.empty() && seen.insert(c->key()).second) {
+        TANDEM_ASSIGN_OR_RETURN(
+            db::Rows found,
+            std::string_view(c->kind) == "schema"
+                ? conn.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {c->name})
+                : conn.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                             "c.relnamespace WHERE c.relname = $2 AND n.nspname = "
+                             "COALESCE(NULLIF($1, ''), current_schema())",
+                             {c->schema, c->name}));
+        if (found.size() > 0) {
+          TANDEM_ASSIGN_OR_RETURN(db::Rows name, conn.query("SELECT current_database()"));
+          std::string database = name.size() > 0 ? name.text(0, 0) : "?";
+          return Status::InvalidInput(
+              fmt::format("the scratch database \"{}\" is not empty: it already has {} {}, "
+                          "which {} creates (`lint --trace` applies every statement it runs, so "
+                          "an earlier trace leaves its tables behind)",
+                          database, c->kind, c->schema.empty() ? c->name : c->key(), c->where),
+              fmt::format("trace on a database as it was before these migrations: drop and "
+                          "recreate it (dropdb {0} && createdb {0}), or point --db at an empty "
+                          "database",
+                          database));
+        }
+      }
+      for (const std::string& n : names_touched(st)) seen.insert(n);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
                                            const std::string& db_url) {
   TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(db_url));
   if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput("`tandem lint --trace` needs a PostgreSQL --db (a scratch copy)");
+    return Status::InvalidInput(
+        "`tandem lint --trace` needs a PostgreSQL --db (an empty scratch database)");
   }
   db::ConnectOptions copts;
   copts.application_name = "tandem lint --trace";
   TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(db_url, copts));
+  TANDEM_RETURN_IF_ERROR(check_scratch_is_clean(sources, *conn));
   std::vector<TracedStatement> out;
   Context ctx;
   LintOptions none;

@@ -13,6 +13,7 @@ namespace tandem::lint {
 namespace {
 
 using testing::Kind;
+using testing::TempDir;
 using testing::TestDb;
 
 const char* kSetup =
@@ -246,6 +247,49 @@ TEST(LintTrace, TriggerRuleAndPolicyLocksMatchPostgres) {
     EXPECT_EQ(t.expected.relation, "t") << t.sql << ": the table it locks";
   }
   EXPECT_EQ(checked, std::size(forms));
+}
+
+// A second `lint --trace` on the same scratch database failed statement by statement with
+// "already exists" (the first one applied everything) and never said the database was dirty.
+// It is refused up front, naming the database, what is already there and what to do.
+TEST(LintTrace, ADirtyScratchDatabaseIsRefusedUpFront) {
+  TestDb db(Kind::kPostgres);
+  std::vector<Source> migrations = {
+      {"0001_t.sql", "CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n", 2, true},
+      {"0002_more.sql", "ALTER TABLE t ADD COLUMN a int;\n", 1, true}};
+  auto first = trace(migrations, db.url());
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  for (const TracedStatement& t : *first) EXPECT_TRUE(t.traced) << t.sql << ": " << t.note;
+  std::string name = db.value("SELECT current_database()");
+  std::string before = db.catalog();
+  auto second = trace(migrations, db.url());
+  ASSERT_FALSE(second.ok()) << "traced again on what the first trace left behind";
+  EXPECT_EQ(second.status().code(), Code::kInvalidInput);
+  const std::string& message = second.status().message();
+  EXPECT_NE(message.find("the scratch database \"" + name + "\" is not empty"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("table t, which 0001_t.sql:2:1 creates"), std::string::npos) << message;
+  EXPECT_NE(second.status().hint().find("dropdb " + name + " && createdb " + name),
+            std::string::npos)
+      << second.status().hint();
+  EXPECT_NE(second.status().hint().find("an empty database"), std::string::npos);
+  EXPECT_EQ(db.catalog(), before) << "nothing may run on it";
+
+  // Only what the files create counts, and not a name they drop first.
+  auto rerun =
+      trace({{"again.sql", "DROP TABLE t;\nCREATE TABLE t (id int);\n", 1, true}}, db.url());
+  ASSERT_TRUE(rerun.ok()) << rerun.status().message();
+  for (const TracedStatement& t : *rerun) EXPECT_TRUE(t.traced) << t.sql << ": " << t.note;
+
+  // On the command line: a usage error (exit 2) that says so.
+  TempDir dir;
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id int);\n");
+  auto refused = testing::run_tandem_on(db, dir, {"lint", "--trace"});
+  EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("is not empty"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("hint: trace on a database as it was before these migrations"),
+            std::string::npos)
+      << refused.err;
 }
 
 TEST(LintTrace, RefusesSqliteAndReportsFailures) {
