@@ -243,7 +243,24 @@ struct TracedStatement {
 // not empty, e.g. an earlier trace ran there; the error names the database and the object.
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
                                            const std::string& db_url);
+// The traced statements as text (one block per statement, then a summary) or one JSON document.
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json);
+
+// `tandem lint --trace`: what `lint` reports and what `trace` measured, of the same sources.
+struct TraceReport {
+  LintReport lint;
+  std::vector<TracedStatement> traced;
+  // Some traced statement differs from the static analysis.
+  bool differs() const;
+};
+// Lints `sources` with `options` — before anything runs, so LintOptions::column_types reads the
+// database as the migrations find it — then traces them on `db_url`.
+Result<TraceReport> lint_and_trace(const std::vector<Source>& sources, const LintOptions& options,
+                                   const std::string& db_url);
+// `report` as `format`: text is the lint report then the trace; json one document (files,
+// findings, the traced statements, worst); sarif and github only the findings (they have no
+// place for measurements: print render_trace elsewhere).
+std::string render(const TraceReport& report, Format format, bool explain = false);
 
 // The error-level findings of `report` as problems, with the fix in the hint: what `tandem up`
 // and `tandem start` refuse without --allow-unsafe.

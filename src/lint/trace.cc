@@ -10,7 +10,7 @@
 #include <set>
 
 #include "lint/classify.h"
-#include "lint/json_writer.h"
+#include "lint/reporters.h"
 #include "lint/statement.h"
 
 namespace tandem::lint {
@@ -269,35 +269,46 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
   return out;
 }
 
+namespace {
+
+// "statements": every traced statement.
+void statements_json(JsonWriter& w, const std::vector<TracedStatement>& traced) {
+  w.key("statements").begin_array();
+  for (const TracedStatement& t : traced) {
+    w.begin_object()
+        .field("column", t.column)
+        .field("disagreements", t.disagreements)
+        .field("file", t.file)
+        .field("line", t.line)
+        .field("lock", lock_name(t.lock))
+        .field("locks", t.locks)
+        .field("note", t.note)
+        .field("relation", t.relation)
+        .field("rewritten", t.rewritten)
+        .field("scanned", t.scanned)
+        .field("sql", t.sql)
+        .key("static")
+        .begin_object()
+        .field("lock", lock_name(t.expected.lock))
+        .field("relation", t.expected.relation)
+        .field("rewrites", t.expected.rewrites)
+        .field("scans", t.expected.scans)
+        .end_object()
+        .field("traced", t.traced)
+        .end_object();
+  }
+  w.end_array();
+}
+
+}  // namespace
+
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json) {
   if (json) {
     std::string out;
     JsonWriter w(out);
-    w.begin_object().key("statements").begin_array();
-    for (const TracedStatement& t : traced) {
-      w.begin_object()
-          .field("column", t.column)
-          .field("disagreements", t.disagreements)
-          .field("file", t.file)
-          .field("line", t.line)
-          .field("lock", lock_name(t.lock))
-          .field("locks", t.locks)
-          .field("note", t.note)
-          .field("relation", t.relation)
-          .field("rewritten", t.rewritten)
-          .field("scanned", t.scanned)
-          .field("sql", t.sql)
-          .key("static")
-          .begin_object()
-          .field("lock", lock_name(t.expected.lock))
-          .field("relation", t.expected.relation)
-          .field("rewrites", t.expected.rewrites)
-          .field("scans", t.expected.scans)
-          .end_object()
-          .field("traced", t.traced)
-          .end_object();
-    }
-    w.end_array().end_object();
+    w.begin_object();
+    statements_json(w, traced);
+    w.end_object();
     return out + "\n";
   }
   std::string out;
@@ -321,6 +332,37 @@ std::string render_trace(const std::vector<TracedStatement>& traced, bool json) 
   out += fmt::format("{} statement(s) traced, {} differ from the static analysis\n", traced.size(),
                      disagree);
   return out;
+}
+
+bool TraceReport::differs() const {
+  for (const TracedStatement& t : traced)
+    if (!t.disagreements.empty()) return true;
+  return false;
+}
+
+Result<TraceReport> lint_and_trace(const std::vector<Source>& sources, const LintOptions& options,
+                                   const std::string& db_url) {
+  TraceReport report;
+  // Linted first: the live catalog (LintOptions::column_types) is read before the trace
+  // changes the database.
+  TANDEM_ASSIGN_OR_RETURN(report.lint, lint(sources, options));
+  TANDEM_ASSIGN_OR_RETURN(report.traced, trace(sources, db_url));
+  return report;
+}
+
+std::string render(const TraceReport& report, Format format, bool explain) {
+  if (format == Format::kText)
+    return render(report.lint, format, explain) + render_trace(report.traced, false);
+  if (format != Format::kJson) return render(report.lint, format, explain);
+  const LintReport& r = report.lint;
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("files", r.files).key("findings").begin_array();
+  for (const Finding& f : r.findings) finding_json(w, f);
+  w.end_array();
+  statements_json(w, report.traced);
+  w.field("worst", severity_name(r.worst())).end_object();
+  return out + "\n";
 }
 
 }  // namespace tandem::lint

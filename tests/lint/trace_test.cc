@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "tandem/lint.h"
 #include "test_util.h"
@@ -247,6 +248,56 @@ TEST(LintTrace, TriggerRuleAndPolicyLocksMatchPostgres) {
     EXPECT_EQ(t.expected.relation, "t") << t.sql << ": the table it locks";
   }
   EXPECT_EQ(checked, std::size(forms));
+}
+
+// `lint --trace` printed only the trace and exited 0 where `lint` found an error: it reports
+// the rule findings as `lint` does, exits as `lint` does (--fail-on, --severity), and adds
+// what it measured.
+TEST(LintTrace, CommandLineReportsTheFindingsAndExitsLikeLint) {
+  TempDir dir;
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, a int);\n");
+  dir.write("0002_index.sql", "-- tandem:up\nCREATE INDEX t_a ON t (a);\n");
+  auto on_fresh = [&](const std::vector<std::string>& args) {
+    TestDb db(Kind::kPostgres);  // a fresh scratch database each time
+    return testing::run_tandem_on(db, dir, args);
+  };
+  auto plain = on_fresh({"lint"});
+  ASSERT_EQ(plain.code, 1) << plain.out << plain.err;
+  auto traced = on_fresh({"lint", "--trace"});
+  EXPECT_EQ(traced.code, 1) << traced.out << traced.err;
+  EXPECT_NE(traced.out.find("0002_index.sql:2:1: error index-not-concurrent: "), std::string::npos)
+      << traced.out;
+  EXPECT_NE(traced.out.find("2 statement(s) in 2 file(s): 1 error(s)"), std::string::npos)
+      << traced.out;
+  EXPECT_NE(traced.out.find("  traced: SHARE on t"), std::string::npos) << traced.out;
+  EXPECT_NE(traced.out.find("2 statement(s) traced, 0 differ"), std::string::npos) << traced.out;
+
+  // The same exit rules as lint.
+  auto warning = on_fresh({"lint", "--trace", "--severity", "index-not-concurrent=warning"});
+  EXPECT_EQ(warning.code, 0) << warning.out << warning.err;
+  EXPECT_NE(warning.out.find("warning index-not-concurrent"), std::string::npos) << warning.out;
+  auto strict = on_fresh(
+      {"lint", "--trace", "--severity", "index-not-concurrent=warning", "--fail-on", "warning"});
+  EXPECT_EQ(strict.code, 1) << strict.out << strict.err;
+
+  // JSON: one document with the findings and the traced statements.
+  auto json = on_fresh({"lint", "--trace", "--format", "json"});
+  EXPECT_EQ(json.code, 1) << json.err;
+  nlohmann::json doc = nlohmann::json::parse(json.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(doc.is_discarded()) << json.out;
+  ASSERT_EQ(doc["findings"].size(), 1u) << json.out;
+  EXPECT_EQ(doc["findings"][0]["rule"], "index-not-concurrent");
+  EXPECT_EQ(doc["worst"], "error");
+  EXPECT_EQ(doc["files"], 2);
+  ASSERT_EQ(doc["statements"].size(), 2u) << json.out;
+  EXPECT_EQ(doc["statements"][1]["lock"], "SHARE");
+  EXPECT_EQ(doc["statements"][1]["static"]["lock"], "SHARE");
+
+  // GitHub annotations for the findings on stdout; the trace on stderr.
+  auto github = on_fresh({"lint", "--trace", "--format", "github"});
+  EXPECT_EQ(github.code, 1);
+  EXPECT_EQ(github.out.rfind("::error file=", 0), 0u) << github.out;
+  EXPECT_NE(github.err.find("traced: SHARE on t"), std::string::npos) << github.err;
 }
 
 // A second `lint --trace` on the same scratch database failed statement by statement with
