@@ -158,6 +158,9 @@ struct Source {
   // Runs once the old application version is gone (`tandem complete`): removing and renaming
   // break nothing then.
   bool old_version_gone = false;
+  // Read only for what it creates (an earlier migration of the folder a linted file is in):
+  // no findings, not in the report's statements or files; `trace` applies it untraced.
+  bool context = false;
 };
 
 // Lints `sources` in order, as one migration history: tables created in an earlier source
@@ -168,6 +171,9 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
 // The sources to lint for `tandem lint PATH…`: a folder is read as a migrations folder (the up
 // section of every migration, in version order), a file with tandem/dbmate markers as one
 // migration, any other file as plain SQL. No paths: the migrations folder `dir`.
+// A migration file of a migrations folder comes after the folder's earlier migrations (lower
+// versions), read as `lint DIR` reads them, as context sources (Source::context); files of one
+// folder are read in version order.
 // `formats`: what migration files besides SQL look like (the declarative format; see
 // engine/hooks.h) — their written SQL is linted.
 Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir,
@@ -238,7 +244,8 @@ struct TracedStatement {
 // back, then applied for real so the next one finds what it created), recording per statement
 // the table locks it took (pg_locks), whether it rewrote a table (relfilenode changed) and
 // scanned one (pg_stat_xact_user_tables). Statements that cannot run in a transaction
-// (CONCURRENTLY) are applied but not traced. Refused (InvalidInput, nothing run) when the
+// (CONCURRENTLY) are applied but not traced; context sources are applied, not traced and not
+// reported unless a statement of theirs fails. Refused (InvalidInput, nothing run) when the
 // database already has a table, index, view, sequence or schema the sources create — it is
 // not empty, e.g. an earlier trace ran there; the error names the database and the object.
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,

@@ -151,9 +151,10 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
   ctx.options = &options;
   static const std::vector<std::unique_ptr<Rule>> no_rules;
   for (const Source& source : sources) {
-    bool report_here = options.only_files.empty() ||
-                       std::find(options.only_files.begin(), options.only_files.end(),
-                                 source.file) != options.only_files.end();
+    bool report_here =
+        !source.context && (options.only_files.empty() ||
+                            std::find(options.only_files.begin(), options.only_files.end(),
+                                      source.file) != options.only_files.end());
     if (report_here) files.insert(source.file);
     auto parsed_or = parse(source);
     if (!parsed_or.ok() && options.continue_after_parse_errors) {

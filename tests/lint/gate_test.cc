@@ -160,6 +160,25 @@ TEST_F(LintGateTest, LintPlanCountsEachFileOnce) {
   EXPECT_NE(json.out.find("\"files\": 2,"), std::string::npos) << json.out;
 }
 
+// `tandem lint --plan FILE`: an earlier pending declarative migration of the file's folder is
+// context — planned, in its place before the file, and not reported.
+TEST_F(LintGateTest, LintPlanOfOneFileReadsTheEarlierMigrationsAsContext) {
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  dir_.write("0002_ops.yaml",
+             "operations:\n"
+             "  - add_column: {table: t, column: {name: b, type: varchar(20), nullable: true}}\n"
+             "  - sql:\n"
+             "      up: CREATE INDEX t_a2 ON t (a)\n"
+             "      down: DROP INDEX t_a2\n");
+  std::string third = dir_.write("0003_widen.sql",
+                                 "-- tandem:up\nALTER TABLE t ALTER COLUMN b TYPE varchar(40);\n");
+  auto planned = run({"lint", "--plan", third});
+  EXPECT_EQ(planned.code, 0) << planned.out << planned.err;
+  EXPECT_EQ(planned.out.find("0002_ops.yaml"), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("1 statement(s) in 1 file(s): 0 error(s)"), std::string::npos)
+      << planned.out;
+}
+
 // One check before anything runs, shared by `up`, `plan` and `start`: every pending migration
 // is gated before the first one is applied — a safe SQL file is not applied when a declarative
 // one after it would be refused — and `plan` reports exactly what `up` would refuse.

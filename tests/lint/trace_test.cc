@@ -343,6 +343,28 @@ TEST(LintTrace, ADirtyScratchDatabaseIsRefusedUpFront) {
       << refused.err;
 }
 
+// One migration file of a folder is traced after the folder's earlier migrations are applied
+// (untraced, unreported), so its tables exist; it used to fail with "does not exist".
+TEST(LintTrace, OneMigrationFileRunsAfterTheEarlierMigrationsOfItsFolder) {
+  TempDir dir;
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, a int);\n");
+  std::string second = dir.write("0002_a.sql", "-- tandem:up\nALTER TABLE t ADD COLUMN b int;\n");
+  dir.write("0003_later.sql", "-- tandem:up\nDROP TABLE t;\n");
+  TestDb db(Kind::kPostgres);
+  auto src = sources({second}, dir.path());
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  auto traced = trace(*src, db.url());
+  ASSERT_TRUE(traced.ok()) << traced.status().message();
+  ASSERT_EQ(traced->size(), 1u) << "only the file named is reported";
+  const TracedStatement& t = (*traced)[0];
+  EXPECT_EQ(t.file, second);
+  EXPECT_TRUE(t.traced) << t.note;
+  EXPECT_EQ(t.lock, Lock::kAccessExclusive);
+  EXPECT_TRUE(t.disagreements.empty()) << ::testing::PrintToString(t.disagreements);
+  EXPECT_EQ(db.value("SELECT count(*) FROM pg_class WHERE relname = 't'"), "1")
+      << "0003 is later: not run";
+}
+
 TEST(LintTrace, RefusesSqliteAndReportsFailures) {
   EXPECT_FALSE(trace({{"a.sql", "SELECT 1", 1, true}}, "sqlite::memory:").ok());
   TestDb db(Kind::kPostgres);
