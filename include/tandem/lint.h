@@ -81,7 +81,7 @@ struct LintReport {
   std::vector<StatementReport> statements;
   std::vector<Finding> findings;  // every finding above off, in file order
   std::vector<ParseError> parse_errors;
-  int files = 0;
+  int files = 0;  // distinct files reported on (a file linted in several parts counts once)
   long long elapsed_us = 0;
   // The highest severity among the findings (kOff when none).
   Severity worst() const;
@@ -158,6 +158,9 @@ struct Source {
   // Runs once the old application version is gone (`tandem complete`): removing and renaming
   // break nothing then.
   bool old_version_gone = false;
+  // Read only for what it creates (an earlier migration of the folder a linted file is in):
+  // no findings, not in the report's statements or files; `trace` applies it untraced.
+  bool context = false;
 };
 
 // Lints `sources` in order, as one migration history: tables created in an earlier source
@@ -168,6 +171,9 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
 // The sources to lint for `tandem lint PATH…`: a folder is read as a migrations folder (the up
 // section of every migration, in version order), a file with tandem/dbmate markers as one
 // migration, any other file as plain SQL. No paths: the migrations folder `dir`.
+// A migration file of a migrations folder comes after the folder's earlier migrations (lower
+// versions), read as `lint DIR` reads them, as context sources (Source::context); files of one
+// folder are read in version order.
 // `formats`: what migration files besides SQL look like (the declarative format; see
 // engine/hooks.h) — their written SQL is linted.
 Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir,
@@ -233,14 +239,35 @@ struct TracedStatement {
   std::vector<std::string> disagreements;  // where the trace differs from `expected`
 };
 
-// Runs `sources` in order on the PostgreSQL database `db_url` (a scratch copy: each statement
-// is traced alone inside a transaction that is rolled back, then applied for real so the next
-// one finds what it created), recording per statement the table locks it took (pg_locks), whether
-// it rewrote a table (relfilenode changed) and scanned one (pg_stat_xact_user_tables).
-// Statements that cannot run in a transaction (CONCURRENTLY) are applied but not traced.
+// Runs `sources` in order on the PostgreSQL database `db_url` (a scratch database as it was
+// before these migrations: each statement is traced alone inside a transaction that is rolled
+// back, then applied for real so the next one finds what it created), recording per statement
+// the table locks it took (pg_locks), whether it rewrote a table (relfilenode changed) and
+// scanned one (pg_stat_xact_user_tables). Statements that cannot run in a transaction
+// (CONCURRENTLY) are applied but not traced; context sources are applied, not traced and not
+// reported unless a statement of theirs fails. Refused (InvalidInput, nothing run) when the
+// database already has a table, index, view, sequence or schema the sources create — it is
+// not empty, e.g. an earlier trace ran there; the error names the database and the object.
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
                                            const std::string& db_url);
+// The traced statements as text (one block per statement, then a summary) or one JSON document.
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json);
+
+// `tandem lint --trace`: what `lint` reports and what `trace` measured, of the same sources.
+struct TraceReport {
+  LintReport lint;
+  std::vector<TracedStatement> traced;
+  // Some traced statement differs from the static analysis.
+  bool differs() const;
+};
+// Lints `sources` with `options` — before anything runs, so LintOptions::column_types reads the
+// database as the migrations find it — then traces them on `db_url`.
+Result<TraceReport> lint_and_trace(const std::vector<Source>& sources, const LintOptions& options,
+                                   const std::string& db_url);
+// `report` as `format`: text is the lint report then the trace; json one document (files,
+// findings, the traced statements, worst); sarif and github only the findings (they have no
+// place for measurements: print render_trace elsewhere).
+std::string render(const TraceReport& report, Format format, bool explain = false);
 
 // The error-level findings of `report` as problems, with the fix in the hint: what `tandem up`
 // and `tandem start` refuse without --allow-unsafe.

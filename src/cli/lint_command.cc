@@ -27,8 +27,8 @@ void LintCommand::add(CLI::App& app) {
                 "also lint the SQL tandem generates for pending declarative migrations, planned "
                 "against the --db PostgreSQL's tables (only read)");
   cmd->add_flag("--trace", trace,
-                "run the migrations on the --db PostgreSQL (a scratch copy!) and report the locks, "
-                "rewrites and scans each statement really caused");
+                "also run the migrations on the --db PostgreSQL (an empty scratch database!) and "
+                "report the locks, rewrites and scans each statement really caused");
   cmd->footer(
       "Each finding names the rule, the lock the statement takes, and the safe way to write it.\n"
       "Silence one statement with a comment before it: -- tandem:ignore RULE-ID\n"
@@ -100,12 +100,13 @@ std::optional<int> LintCommand::run(const Options& all, bool json,
     for (const std::string& n : notes) std::cerr << "note: " << n << "\n";
   }
   if (trace) {
-    auto traced = lint::trace(*sources, options.db_url);
+    auto traced = lint::lint_and_trace(*sources, lo, options.db_url);
     if (!traced.ok()) return fail(traced.status());
-    std::cout << lint::render_trace(*traced, f == lint::Format::kJson);
-    for (const auto& t : *traced)
-      if (!t.disagreements.empty()) return 1;
-    return 0;
+    std::cout << lint::render(*traced, f, explain);
+    // SARIF and annotations hold findings only: the measurements go to stderr.
+    if (f == lint::Format::kSarif || f == lint::Format::kGithub)
+      std::cerr << lint::render_trace(traced->traced, false);
+    return traced->lint.worst() >= threshold || traced->differs() ? 1 : 0;
   }
   auto report = lint::lint(*sources, lo);
   if (!report.ok()) return fail(report.status());

@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+
 #include "commands/hooks.h"
 #include "engine/selection.h"
 #include "engine/session.h"
@@ -11,6 +15,17 @@
 #include "tandem/expand.h"
 
 namespace tandem::expand {
+namespace {
+
+// "m/0002.yaml" and "./m/0002.yaml" are one file.
+bool same_file(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  std::error_code ea, eb;
+  auto ca = std::filesystem::weakly_canonical(a, ea), cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
+}  // namespace
 
 Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
                                                    std::vector<lint::Source> sources,
@@ -30,8 +45,17 @@ Result<std::vector<lint::Source>> with_planned_sql(const EngineOptions& options,
       notes.push_back(fmt::format("{}: not planned: {}", m.path, plan.status().message()));
       continue;
     }
-    std::erase_if(sources, [&](const lint::Source& src) { return src.file == m.path; });
-    for (lint::Source& src : plan_sources(m, *plan)) sources.push_back(std::move(src));
+    // In place of the file's sources (an earlier migration read for context stays context);
+    // at the end when it was not among them.
+    auto of_m = [&](const lint::Source& src) { return same_file(src.file, m.path); };
+    auto at = std::find_if(sources.begin(), sources.end(), of_m);
+    bool context = at != sources.end() && at->context;
+    auto index = at - sources.begin();
+    std::erase_if(sources, of_m);
+    std::vector<lint::Source> planned = plan_sources(m, *plan);
+    for (lint::Source& src : planned) src.context = context;
+    sources.insert(sources.begin() + index, std::make_move_iterator(planned.begin()),
+                   std::make_move_iterator(planned.end()));
   }
   return sources;
 }

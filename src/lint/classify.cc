@@ -86,9 +86,10 @@ void alter_table(Node body, const Context& ctx, Classification& c) {
                sub == "AT_ClusterOn" || sub == "AT_DropCluster" || sub == "AT_SetRelOptions" ||
                sub == "AT_ResetRelOptions") {
       raise(c, Lock::kShareUpdateExclusive, table);
-    } else if (sub == "AT_EnableTrig" || sub == "AT_DisableTrig" || sub == "AT_EnableTrigAll" ||
-               sub == "AT_DisableTrigAll" || sub == "AT_EnableTrigUser" ||
-               sub == "AT_DisableTrigUser") {
+    } else if (sub == "AT_EnableTrig" || sub == "AT_EnableAlwaysTrig" ||
+               sub == "AT_EnableReplicaTrig" || sub == "AT_DisableTrig" ||
+               sub == "AT_EnableTrigAll" || sub == "AT_DisableTrigAll" ||
+               sub == "AT_EnableTrigUser" || sub == "AT_DisableTrigUser") {
       raise(c, Lock::kShareRowExclusive, table);
     } else {
       // Everything else ALTER TABLE does (drop/rename column, defaults, DROP NOT NULL, drop
@@ -98,6 +99,24 @@ void alter_table(Node body, const Context& ctx, Classification& c) {
         c.rewrites = true;
     }
   }
+}
+
+// A qualified name as the parse tree lists it ({"List": {"items": [{"String": …}, …]}}), its
+// last `drop` parts left out: "app.orders" for app.orders.trg with drop 1.
+std::string dotted_name(Node list, size_t drop = 0) {
+  Node items = list["List"]["items"];
+  std::string name;
+  for (size_t i = 0; i + drop < items.size(); ++i) {
+    if (!name.empty()) name += '.';
+    name += items[i]["String"]["sval"].str();
+  }
+  return name;
+}
+
+// Objects that belong to a table and are named `table.object` (… ON table).
+bool on_table(std::string_view object_type) {
+  return object_type == "OBJECT_TRIGGER" || object_type == "OBJECT_RULE" ||
+         object_type == "OBJECT_POLICY" || object_type == "OBJECT_TABCONSTRAINT";
 }
 
 }  // namespace
@@ -176,19 +195,14 @@ Classification classify(const Statement& st, const Context& ctx) {
       raise(c, b["concurrent"].boolean() ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive,
             "");
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_VIEW" || type == "OBJECT_MATVIEW" ||
-               type == "OBJECT_SEQUENCE") {
+               type == "OBJECT_SEQUENCE" || on_table(type)) {
+      // DROP TRIGGER/RULE/POLICY … ON t: ACCESS EXCLUSIVE on t (PostgreSQL locks the table the
+      // object belongs to before it removes the object).
       raise(c, Lock::kAccessExclusive, "");
     }
-    // The dropped object's name, for the message.
+    // The dropped object's name, for the message; for an object on a table, that table.
     Node first = b["objects"][0];
-    if (first.contains("List")) {
-      std::string name;
-      for (Node part : first["List"]["items"]) {
-        if (!name.empty()) name += '.';
-        name += part["String"]["sval"].str();
-      }
-      c.relation = name;
-    }
+    if (first.contains("List")) c.relation = dotted_name(first, on_table(type) ? 1 : 0);
   } else if (k == "ReindexStmt") {
     bool concurrently = db::pg::option_enabled(b["params"], "concurrently");
     // The table: SHARE (writes wait); the index itself: ACCESS EXCLUSIVE (queries using it).
@@ -213,6 +227,28 @@ Classification classify(const Statement& st, const Context& ctx) {
     c.rewrites = full;
   } else if (k == "CreateTrigStmt") {
     raise(c, Lock::kShareRowExclusive, relation_name(b["relation"]));
+  } else if (k == "RuleStmt") {
+    // CREATE RULE: ACCESS EXCLUSIVE on the table (PostgreSQL 15 takes it for every rule, not
+    // only ON SELECT ones).
+    raise(c, Lock::kAccessExclusive, relation_name(b["relation"]));
+  } else if (k == "CreatePolicyStmt" || k == "AlterPolicyStmt") {
+    raise(c, Lock::kAccessExclusive, relation_name(b["table"]));
+  } else if (k == "AlterObjectDependsStmt") {
+    // ALTER TRIGGER … ON t DEPENDS ON EXTENSION: only ACCESS SHARE on t (the trigger itself is
+    // what is locked).
+    if (b["objectType"].str() == "OBJECT_TRIGGER")
+      raise(c, Lock::kAccessShare, relation_name(b["relation"]));
+  } else if (k == "CommentStmt") {
+    // COMMENT ON a table or its column: SHARE UPDATE EXCLUSIVE on the table; on a trigger, rule,
+    // policy or constraint of a table: ACCESS SHARE on the table (the object is what is locked).
+    std::string_view type = b["objtype"].str();
+    Node object = b["object"];
+    if (object.contains("List") && type == "OBJECT_TABLE")
+      raise(c, Lock::kShareUpdateExclusive, dotted_name(object));
+    else if (object.contains("List") && type == "OBJECT_COLUMN")
+      raise(c, Lock::kShareUpdateExclusive, dotted_name(object, 1));
+    else if (object.contains("List") && on_table(type))
+      raise(c, Lock::kAccessShare, dotted_name(object, 1));
   } else if (k == "CreateStmt") {
     // A new table locks nothing anyone uses — but a foreign key locks the referenced table.
     for (Node e : b["tableElts"]) {

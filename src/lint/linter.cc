@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "lint/rule.h"
 
@@ -145,10 +146,16 @@ void learn(const Statement& st, const Classification& c, Context& ctx) {
 Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   LintReport report;
+  std::set<std::string> files;  // reported on; a declarative migration is several sources
   Context ctx;
   ctx.options = &options;
   static const std::vector<std::unique_ptr<Rule>> no_rules;
   for (const Source& source : sources) {
+    bool report_here =
+        !source.context && (options.only_files.empty() ||
+                            std::find(options.only_files.begin(), options.only_files.end(),
+                                      source.file) != options.only_files.end());
+    if (report_here) files.insert(source.file);
     auto parsed_or = parse(source);
     if (!parsed_or.ok() && options.continue_after_parse_errors) {
       // What this source would have created is unknown to the ones after it; they are judged
@@ -167,15 +174,10 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
         std::tie(pe.line, pe.column) = position_of(source, e.position());
       }
       report.parse_errors.push_back(std::move(pe));
-      ++report.files;
       continue;
     }
     TANDEM_ASSIGN_OR_RETURN(Parsed parsed, std::move(parsed_or));
     const std::vector<Statement>& stmts = parsed.statements;
-    bool report_here = options.only_files.empty() ||
-                       std::find(options.only_files.begin(), options.only_files.end(),
-                                 source.file) != options.only_files.end();
-    ++report.files;
     // How the file runs: one transaction, unless it says otherwise, manages its own, or has a
     // statement that cannot run in one.
     bool one_transaction = source.transaction;
@@ -225,6 +227,7 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
       if (report_here) report.statements.push_back(std::move(sr));
     }
   }
+  report.files = static_cast<int>(files.size());
   report.elapsed_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
           .count();

@@ -141,6 +141,14 @@ std::string relation_name(Node rv) {
   return out;
 }
 
+bool same_relation(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  size_t da = a.rfind('.'), db = b.rfind('.');
+  if ((da == std::string_view::npos) == (db == std::string_view::npos)) return false;
+  return a.substr(da == std::string_view::npos ? 0 : da + 1) ==
+         b.substr(db == std::string_view::npos ? 0 : db + 1);
+}
+
 std::string type_name(Node type) {
   std::string name;
   for (Node n : type["names"]) {

@@ -2,22 +2,11 @@
 
 #include <fmt/format.h>
 
-#include "lint/json_writer.h"
-#include "tandem/lint.h"
+#include "lint/reporters.h"
 #include "tandem/version.h"
 
 namespace tandem::lint {
-namespace {
 
-std::string classification_text(const Classification& c) {
-  std::string out = c.lock == Lock::kNone ? "no table lock" : lock_name(c.lock);
-  if (!c.relation.empty()) out += " on " + c.relation;
-  if (c.rewrites) out += ", rewrites the table";
-  if (c.scans) out += ", scans the table";
-  return out;
-}
-
-// Keys in nlohmann's (sorted) order, as the reports always had them.
 void finding_json(JsonWriter& w, const Finding& f) {
   w.begin_object().field("column", f.column).field("file", f.file).field("fix", f.fix);
   if (!f.generated.empty()) w.field("generated", f.generated);
@@ -28,6 +17,16 @@ void finding_json(JsonWriter& w, const Finding& f) {
       .field("severity", severity_name(f.severity))
       .field("why", f.why)
       .end_object();
+}
+
+namespace {
+
+std::string classification_text(const Classification& c) {
+  std::string out = c.lock == Lock::kNone ? "no table lock" : lock_name(c.lock);
+  if (!c.relation.empty()) out += " on " + c.relation;
+  if (c.rewrites) out += ", rewrites the table";
+  if (c.scans) out += ", scans the table";
+  return out;
 }
 
 std::string text(const LintReport& r, bool explain) {

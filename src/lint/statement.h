@@ -88,6 +88,10 @@ void learn(const Statement& st, const Classification& c, Context& ctx);
 
 // A RangeVar's name, schema-qualified when it was written so ("orders", "app.orders").
 std::string relation_name(Node range_var);
+// Whether two relation names as written are one table: the same, or one unqualified and the
+// other's table part the same (the search_path finds it; tandem's generated SQL says both
+// "public"."users" and "users").
+bool same_relation(std::string_view a, std::string_view b);
 // A TypeName as "int4", "varchar(20)", "timestamptz" (pg_catalog. dropped).
 std::string type_name(Node type);
 

@@ -6,10 +6,11 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "lint/classify.h"
-#include "lint/json_writer.h"
+#include "lint/reporters.h"
 #include "lint/statement.h"
 
 namespace tandem::lint {
@@ -85,17 +86,115 @@ void compare(TracedStatement& t, std::string_view kind) {
   }
 }
 
+// An object a statement creates that must not exist yet (no IF NOT EXISTS, no OR REPLACE).
+struct Created {
+  const char* kind = "";  // "table", "index", …, "schema"
+  std::string schema;     // "" when unqualified (the first schema of the search_path)
+  std::string name;
+  std::string where = {};  // "file:line:column"
+  std::string key() const { return schema + "." + name; }
+};
+
+std::optional<Created> created_by(const Statement& st) {
+  Node b = st.body();
+  std::string_view k = st.kind;
+  auto relation = [&](Node range_var, const char* kind) {
+    return Created{kind, std::string(range_var["schemaname"].str()),
+                   std::string(range_var["relname"].str())};
+  };
+  std::optional<Created> c;
+  if (k == "CreateStmt" && !b["if_not_exists"].boolean()) {
+    c = relation(b["relation"], "table");
+  } else if (k == "IndexStmt" && !b["if_not_exists"].boolean() && !b["idxname"].str().empty()) {
+    c = Created{"index", std::string(b["relation"]["schemaname"].str()),
+                std::string(b["idxname"].str())};
+  } else if (k == "ViewStmt" && !b["replace"].boolean()) {
+    c = relation(b["view"], "view");
+  } else if (k == "CreateSeqStmt" && !b["if_not_exists"].boolean()) {
+    c = relation(b["sequence"], "sequence");
+  } else if (k == "CreateTableAsStmt" && !b["if_not_exists"].boolean()) {
+    c = relation(b["into"]["rel"],
+                 b["objtype"].str() == "OBJECT_MATVIEW" ? "materialized view" : "table");
+  } else if (k == "CreateSchemaStmt" && !b["if_not_exists"].boolean()) {
+    c = Created{"schema", "", std::string(b["schemaname"].str())};
+  }
+  if (c) c->where = fmt::format("{}:{}:{}", st.file, st.line, st.column);
+  return c;
+}
+
+// The names a DROP or RENAME frees or takes before a later CREATE reuses them.
+std::vector<std::string> names_touched(const Statement& st) {
+  Node b = st.body();
+  std::vector<std::string> out;
+  if (st.kind == "DropStmt") {
+    for (Node object : b["objects"]) {
+      Node items = object["List"]["items"];
+      if (items.empty()) continue;
+      std::string name(items[items.size() - 1]["String"]["sval"].str());
+      std::string schema(items.size() > 1 ? items[items.size() - 2]["String"]["sval"].str() : "");
+      out.push_back(schema + "." + name);
+    }
+  } else if (st.kind == "RenameStmt") {
+    out.push_back("." + std::string(b["newname"].str()));
+    if (b.contains("relation"))
+      out.push_back(std::string(b["relation"]["schemaname"].str()) + "." +
+                    std::string(b["relation"]["relname"].str()));
+  }
+  return out;
+}
+
+// A second `lint --trace` on the same database used to fail statement by statement with
+// "already exists": the trace applies what it runs, so the scratch database must be as it was
+// before these migrations. Refused up front when something the sources create is already
+// there (checked only for names no earlier statement drops or renames).
+Status check_scratch_is_clean(const std::vector<Source>& sources, db::Connection& conn) {
+  std::set<std::string> seen;
+  for (const Source& source : sources) {
+    TANDEM_ASSIGN_OR_RETURN(Parsed parsed, parse(source));
+    for (const Statement& st : parsed.statements) {
+      std::optional<Created> c = created_by(st);
+      if (c && !c->name.empty() && seen.insert(c->key()).second) {
+        TANDEM_ASSIGN_OR_RETURN(
+            db::Rows found,
+            std::string_view(c->kind) == "schema"
+                ? conn.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", {c->name})
+                : conn.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                             "c.relnamespace WHERE c.relname = $2 AND n.nspname = "
+                             "COALESCE(NULLIF($1, ''), current_schema())",
+                             {c->schema, c->name}));
+        if (found.size() > 0) {
+          TANDEM_ASSIGN_OR_RETURN(db::Rows name, conn.query("SELECT current_database()"));
+          std::string database = name.size() > 0 ? name.text(0, 0) : "?";
+          return Status::InvalidInput(
+              fmt::format("the scratch database \"{}\" is not empty: it already has {} {}, "
+                          "which {} creates (`lint --trace` applies every statement it runs, so "
+                          "an earlier trace leaves its tables behind)",
+                          database, c->kind, c->schema.empty() ? c->name : c->key(), c->where),
+              fmt::format("trace on a database as it was before these migrations: drop and "
+                          "recreate it (dropdb {0} && createdb {0}), or point --db at an empty "
+                          "database",
+                          database));
+        }
+      }
+      for (const std::string& n : names_touched(st)) seen.insert(n);
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
                                            const std::string& db_url) {
   TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(db_url));
   if (url.backend != db::Backend::kPostgres) {
-    return Status::InvalidInput("`tandem lint --trace` needs a PostgreSQL --db (a scratch copy)");
+    return Status::InvalidInput(
+        "`tandem lint --trace` needs a PostgreSQL --db (an empty scratch database)");
   }
   db::ConnectOptions copts;
   copts.application_name = "tandem lint --trace";
   TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(db_url, copts));
+  TANDEM_RETURN_IF_ERROR(check_scratch_is_clean(sources, *conn));
   std::vector<TracedStatement> out;
   Context ctx;
   LintOptions none;
@@ -110,6 +209,18 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
       t.sql = st.sql;
       t.expected = classify(st, ctx);
       learn(st, t.expected, ctx);
+      if (source.context) {
+        // An earlier migration of a linted file's folder: applied so the file finds its
+        // tables, not traced, not reported unless it fails.
+        if (st.kind == "TransactionStmt") continue;
+        Status applied = conn->execute(st.raw);
+        if (!applied.ok()) {
+          t.note = "failed: " + applied.message() +
+                   " (an earlier migration, applied before the linted file and not traced)";
+          out.push_back(std::move(t));
+        }
+        continue;
+      }
       if (st.kind == "TransactionStmt" || cannot_run_in_transaction(st)) {
         t.note = st.kind == "TransactionStmt" ? "transaction control: not traced"
                                               : "runs outside a transaction: applied, not traced";
@@ -170,35 +281,46 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
   return out;
 }
 
+namespace {
+
+// "statements": every traced statement.
+void statements_json(JsonWriter& w, const std::vector<TracedStatement>& traced) {
+  w.key("statements").begin_array();
+  for (const TracedStatement& t : traced) {
+    w.begin_object()
+        .field("column", t.column)
+        .field("disagreements", t.disagreements)
+        .field("file", t.file)
+        .field("line", t.line)
+        .field("lock", lock_name(t.lock))
+        .field("locks", t.locks)
+        .field("note", t.note)
+        .field("relation", t.relation)
+        .field("rewritten", t.rewritten)
+        .field("scanned", t.scanned)
+        .field("sql", t.sql)
+        .key("static")
+        .begin_object()
+        .field("lock", lock_name(t.expected.lock))
+        .field("relation", t.expected.relation)
+        .field("rewrites", t.expected.rewrites)
+        .field("scans", t.expected.scans)
+        .end_object()
+        .field("traced", t.traced)
+        .end_object();
+  }
+  w.end_array();
+}
+
+}  // namespace
+
 std::string render_trace(const std::vector<TracedStatement>& traced, bool json) {
   if (json) {
     std::string out;
     JsonWriter w(out);
-    w.begin_object().key("statements").begin_array();
-    for (const TracedStatement& t : traced) {
-      w.begin_object()
-          .field("column", t.column)
-          .field("disagreements", t.disagreements)
-          .field("file", t.file)
-          .field("line", t.line)
-          .field("lock", lock_name(t.lock))
-          .field("locks", t.locks)
-          .field("note", t.note)
-          .field("relation", t.relation)
-          .field("rewritten", t.rewritten)
-          .field("scanned", t.scanned)
-          .field("sql", t.sql)
-          .key("static")
-          .begin_object()
-          .field("lock", lock_name(t.expected.lock))
-          .field("relation", t.expected.relation)
-          .field("rewrites", t.expected.rewrites)
-          .field("scans", t.expected.scans)
-          .end_object()
-          .field("traced", t.traced)
-          .end_object();
-    }
-    w.end_array().end_object();
+    w.begin_object();
+    statements_json(w, traced);
+    w.end_object();
     return out + "\n";
   }
   std::string out;
@@ -222,6 +344,37 @@ std::string render_trace(const std::vector<TracedStatement>& traced, bool json) 
   out += fmt::format("{} statement(s) traced, {} differ from the static analysis\n", traced.size(),
                      disagree);
   return out;
+}
+
+bool TraceReport::differs() const {
+  for (const TracedStatement& t : traced)
+    if (!t.disagreements.empty()) return true;
+  return false;
+}
+
+Result<TraceReport> lint_and_trace(const std::vector<Source>& sources, const LintOptions& options,
+                                   const std::string& db_url) {
+  TraceReport report;
+  // Linted first: the live catalog (LintOptions::column_types) is read before the trace
+  // changes the database.
+  TANDEM_ASSIGN_OR_RETURN(report.lint, lint(sources, options));
+  TANDEM_ASSIGN_OR_RETURN(report.traced, trace(sources, db_url));
+  return report;
+}
+
+std::string render(const TraceReport& report, Format format, bool explain) {
+  if (format == Format::kText)
+    return render(report.lint, format, explain) + render_trace(report.traced, false);
+  if (format != Format::kJson) return render(report.lint, format, explain);
+  const LintReport& r = report.lint;
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("files", r.files).key("findings").begin_array();
+  for (const Finding& f : r.findings) finding_json(w, f);
+  w.end_array();
+  statements_json(w, report.traced);
+  w.field("worst", severity_name(r.worst())).end_object();
+  return out + "\n";
 }
 
 }  // namespace tandem::lint

@@ -147,6 +147,39 @@ TEST_F(LintGateTest, StartAndUpLintTheDeclarativePlanFirst) {
   EXPECT_EQ(db_.value("SELECT count(*) FROM pg_indexes WHERE indexname = 't_b'"), "1");
 }
 
+// `tandem lint --plan` lints each pending declarative migration as the many steps tandem
+// generates for it; the summary still counts files ("22 statements in 12 files" for 2 files).
+TEST_F(LintGateTest, LintPlanCountsEachFileOnce) {
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  dir_.write("0002_ops.yaml",
+             "operations:\n"
+             "  - add_column: {table: t, column: {name: b, type: int, nullable: true}}\n"
+             "  - rename_column: {table: t, from: a, to: c}\n");
+  auto planned = run({"lint", "--plan"});
+  EXPECT_NE(planned.out.find(" in 2 file(s): "), std::string::npos) << planned.out << planned.err;
+  auto json = run({"lint", "--plan", "--format", "json"});
+  EXPECT_NE(json.out.find("\"files\": 2,"), std::string::npos) << json.out;
+}
+
+// `tandem lint --plan FILE`: an earlier pending declarative migration of the file's folder is
+// context — planned, in its place before the file, and not reported.
+TEST_F(LintGateTest, LintPlanOfOneFileReadsTheEarlierMigrationsAsContext) {
+  ASSERT_EQ(run({"-q", "up"}).code, 0);
+  dir_.write("0002_ops.yaml",
+             "operations:\n"
+             "  - add_column: {table: t, column: {name: b, type: varchar(20), nullable: true}}\n"
+             "  - sql:\n"
+             "      up: CREATE INDEX t_a2 ON t (a)\n"
+             "      down: DROP INDEX t_a2\n");
+  std::string third = dir_.write("0003_widen.sql",
+                                 "-- tandem:up\nALTER TABLE t ALTER COLUMN b TYPE varchar(40);\n");
+  auto planned = run({"lint", "--plan", third});
+  EXPECT_EQ(planned.code, 0) << planned.out << planned.err;
+  EXPECT_EQ(planned.out.find("0002_ops.yaml"), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("1 statement(s) in 1 file(s): 0 error(s)"), std::string::npos)
+      << planned.out;
+}
+
 // One check before anything runs, shared by `up`, `plan` and `start`: every pending migration
 // is gated before the first one is applied — a safe SQL file is not applied when a declarative
 // one after it would be refused — and `plan` reports exactly what `up` would refuse.

@@ -186,6 +186,31 @@ TEST(Lint, Reporters) {
       << "one line per finding";
 }
 
+// A file linted in several parts (a declarative migration: its `sql` operations, or with --plan
+// every step tandem generates) is one file in the summary, not one per part.
+TEST(Lint, FilesAreCountedOnce) {
+  Source first{"0002_ops.yaml", "ALTER TABLE t ADD COLUMN b int;", 2, true};
+  Source second{"0002_ops.yaml", "ALTER TABLE t ADD COLUMN c int;", 5, true};
+  second.continues = true;
+  Source third = second;
+  third.sql = "ALTER TABLE t DROP COLUMN b;";
+  third.old_version_gone = true;
+  LintReport r = run(
+      {{"0001_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY);", 1, true}, first, second, third});
+  EXPECT_EQ(r.files, 2);
+  EXPECT_EQ(r.statements.size(), 4u);
+  std::string text = render(r, Format::kText);
+  EXPECT_NE(text.find("4 statement(s) in 2 file(s)"), std::string::npos) << text;
+  EXPECT_EQ(json::parse(render(r, Format::kJson))["files"], 2);
+  // Files read only for the tables they create are not counted, like their statements.
+  LintOptions only;
+  only.only_files = {"0002_ops.yaml"};
+  r = run({{"0001_t.sql", "CREATE TABLE t (id bigint PRIMARY KEY);", 1, true}, first, second},
+          only);
+  EXPECT_EQ(r.files, 1);
+  EXPECT_EQ(r.statements.size(), 2u);
+}
+
 TEST(Lint, MigrationFilesLintTheirUpSectionOnly) {
   testing::TempDir dir;
   dir.write("0001_a.sql",
@@ -204,6 +229,66 @@ TEST(Lint, MigrationFilesLintTheirUpSectionOnly) {
                                    "0002_b.sql:2 add-column-not-null",
                                    "0002_b.sql:2 missing-lock-timeout"};
   EXPECT_EQ(got, want);
+}
+
+// One migration file of a folder, linted alone, lost what the folder's earlier migrations had
+// created: a type change on a column migration 1 created was "unknown". Its earlier migrations
+// are read for context now, as `tandem lint DIR` reads them, without being reported.
+TEST(Lint, OneMigrationFileReadsTheEarlierMigrationsOfItsFolder) {
+  testing::TempDir dir;
+  dir.write("0001_t.sql",
+            "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, v varchar(20), i int);\n"
+            "CREATE INDEX u_x ON u (x);\n-- tandem:down\nDROP TABLE t;\n");
+  std::string second = dir.write("0002_retype.sql",
+                                 "-- tandem:up\nALTER TABLE t ALTER COLUMN v TYPE varchar(40),\n"
+                                 "  ALTER COLUMN i TYPE bigint;\n");
+  std::string third = dir.write("0003_later.sql", "-- tandem:up\nCREATE INDEX t_v ON t (v);\n");
+  LintOptions quiet;
+  quiet.runner_sets_lock_timeout = true;
+  auto findings = [&](const std::vector<std::string>& paths) {
+    auto src = sources(paths, "unused");
+    EXPECT_TRUE(src.ok()) << src.status().message();
+    LintReport r = run(src.ok() ? *src : std::vector<Source>{}, quiet);
+    std::vector<std::string> got;
+    for (const Finding& f : r.findings)
+      got.push_back(f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + " " +
+                    f.message);
+    return std::make_pair(got, r);
+  };
+  auto [alone, report] = findings({second});
+  std::vector<std::string> want = {
+      "0002_retype.sql:2 changing t.i from int4 to int8 rewrites the table"};
+  EXPECT_EQ(alone, want) << "varchar(20) -> varchar(40) is free; int -> bigint rewrites";
+  EXPECT_EQ(report.files, 1);
+  EXPECT_EQ(report.statements.size(), 1u);
+  // Exactly what `tandem lint DIR` says about that file.
+  auto [whole, all] = findings({dir.path()});
+  std::erase_if(whole, [](const std::string& f) { return f.rfind("0002_retype.sql", 0) != 0; });
+  EXPECT_EQ(whole, want);
+  // Two files of the folder, in any order: read in version order, each reported once.
+  auto [two, both] = findings({third, second});
+  EXPECT_EQ(both.files, 2);
+  EXPECT_EQ(both.statements.size(), 2u);
+  EXPECT_EQ(two.size(), 2u) << ::testing::PrintToString(two);
+  // A declarative migration named alone is read as the folder reads it: its `sql` operations.
+  std::string ops = dir.write("0004_ops.yaml",
+                              "operations:\n  - sql:\n      up: CREATE INDEX t_i ON t (i)\n"
+                              "      down: DROP INDEX t_i\n");
+  auto src = sources({ops}, "unused", migration_formats());
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  LintReport r = run(*src, quiet);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].rule, "index-not-concurrent");
+  EXPECT_EQ(r.findings[0].file, ops);
+  EXPECT_EQ(r.findings[0].line, 2);
+  // The command line, end to end.
+  auto cli = testing::run_tandem({"lint", second});
+  EXPECT_EQ(cli.code, 1) << cli.out << cli.err;
+  EXPECT_NE(cli.out.find("changing t.i from int4 to int8 rewrites the table"), std::string::npos)
+      << cli.out;
+  EXPECT_EQ(cli.out.find("unknown"), std::string::npos) << cli.out;
+  EXPECT_EQ(cli.out.find("0001_t.sql"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("1 statement(s) in 1 file(s)"), std::string::npos) << cli.out;
 }
 
 }  // namespace

@@ -173,6 +173,11 @@ const Case kCases[] = {
     {"statements-after-lock", "ALTER TABLE t DROP COLUMN a; ALTER INDEX i2 RENAME TO i;", true},
     {"statements-after-lock", "ALTER TABLE t DROP COLUMN a; ALTER TABLE t ALTER b SET NOT NULL;",
      true},
+    // DROP TRIGGER takes ACCESS EXCLUSIVE on its table (tandem's complete drops its dual-write
+    // trigger on "public"."t", then changes "t": the same table).
+    {"statements-after-lock", "DROP TRIGGER trg ON t; ALTER TABLE u DROP COLUMN a;", true},
+    {"statements-after-lock", "DROP TRIGGER trg ON public.t; ALTER TABLE t DROP COLUMN a;", false},
+    {"statements-after-lock", "DROP TRIGGER trg ON app.t; ALTER TABLE app.u DROP COLUMN a;", true},
     // data-change-in-ddl
     {"data-change-in-ddl", "ALTER TABLE t ADD COLUMN d int; UPDATE t SET d = 1;", true},
     {"data-change-in-ddl", "CREATE INDEX i ON u (a); DELETE FROM t WHERE a IS NULL;", true},

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "tandem/lint.h"
 #include "test_util.h"
@@ -12,6 +14,7 @@ namespace tandem::lint {
 namespace {
 
 using testing::Kind;
+using testing::TempDir;
 using testing::TestDb;
 
 const char* kSetup =
@@ -183,6 +186,183 @@ TEST(LintTrace, CorpusAlterTableFormsMatchPostgres) {
   EXPECT_EQ(alters, 40);  // every ALTER TABLE form of the corpus
   EXPECT_GE(on_rows, 35);
   EXPECT_TRUE(untraced.empty()) << ::testing::PrintToString(untraced);
+}
+
+// Triggers, rules and policies: the lock each of their statements takes, and on which table,
+// as PostgreSQL 15 takes it (DROP TRIGGER was once classified as taking no lock at all).
+TEST(LintTrace, TriggerRuleAndPolicyLocksMatchPostgres) {
+  TestDb db(Kind::kPostgres);
+  const char* setup =
+      "CREATE TABLE t (id int, a int CONSTRAINT t_pos CHECK (a > 0));\n"
+      "INSERT INTO t SELECT g, g FROM generate_series(1, 100) g;\n"
+      "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n";
+  const char* forms[] = {
+      "CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()",
+      "CREATE OR REPLACE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch()",
+      "CREATE CONSTRAINT TRIGGER ctrg AFTER INSERT ON t DEFERRABLE FOR EACH ROW EXECUTE "
+      "FUNCTION touch()",
+      "ALTER TABLE t DISABLE TRIGGER trg",
+      "ALTER TABLE t ENABLE TRIGGER trg",
+      "ALTER TABLE t ENABLE ALWAYS TRIGGER trg",
+      "ALTER TABLE t ENABLE REPLICA TRIGGER trg",
+      "ALTER TABLE t DISABLE TRIGGER USER",
+      "ALTER TABLE t ENABLE TRIGGER USER",
+      "ALTER TRIGGER trg ON t RENAME TO trg2",
+      "ALTER TRIGGER trg2 ON t DEPENDS ON EXTENSION plpgsql",
+      "COMMENT ON TRIGGER trg2 ON t IS 'audits'",
+      "DROP TRIGGER trg2 ON t",
+      "DROP TRIGGER IF EXISTS ctrg ON t",
+      "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING",
+      "ALTER TABLE t DISABLE RULE r",
+      "ALTER TABLE t ENABLE RULE r",
+      "ALTER TABLE t ENABLE ALWAYS RULE r",
+      "ALTER TABLE t ENABLE REPLICA RULE r",
+      "ALTER RULE r ON t RENAME TO r2",
+      "COMMENT ON RULE r2 ON t IS 'keeps rows'",
+      "DROP RULE r2 ON t",
+      "CREATE POLICY p ON t USING (a > 0)",
+      "ALTER POLICY p ON t USING (a > 1)",
+      "ALTER POLICY p ON t RENAME TO p2",
+      "COMMENT ON POLICY p2 ON t IS 'positive'",
+      "DROP POLICY p2 ON t",
+      "ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+      "ALTER TABLE t FORCE ROW LEVEL SECURITY",
+      "ALTER TABLE t NO FORCE ROW LEVEL SECURITY",
+      "ALTER TABLE t DISABLE ROW LEVEL SECURITY",
+      "COMMENT ON TABLE t IS 'things'",
+      "COMMENT ON COLUMN t.a IS 'amount'",
+      "COMMENT ON CONSTRAINT t_pos ON t IS 'positive'",
+  };
+  std::string sql;
+  for (const char* f : forms) sql += std::string(f) + ";\n";
+  auto traced = trace({{"setup.sql", setup, 1, true}, {"forms.sql", sql, 1, true}}, db.url());
+  ASSERT_TRUE(traced.ok()) << traced.status().message();
+  size_t checked = 0;
+  for (const TracedStatement& t : *traced) {
+    if (t.file != "forms.sql") continue;
+    ++checked;
+    EXPECT_TRUE(t.traced) << t.sql << ": " << t.note;
+    EXPECT_TRUE(t.disagreements.empty())
+        << t.sql << ": " << ::testing::PrintToString(t.disagreements);
+    EXPECT_NE(t.lock, Lock::kNone) << t.sql;
+    EXPECT_EQ(t.expected.relation, "t") << t.sql << ": the table it locks";
+  }
+  EXPECT_EQ(checked, std::size(forms));
+}
+
+// `lint --trace` printed only the trace and exited 0 where `lint` found an error: it reports
+// the rule findings as `lint` does, exits as `lint` does (--fail-on, --severity), and adds
+// what it measured.
+TEST(LintTrace, CommandLineReportsTheFindingsAndExitsLikeLint) {
+  TempDir dir;
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, a int);\n");
+  dir.write("0002_index.sql", "-- tandem:up\nCREATE INDEX t_a ON t (a);\n");
+  auto on_fresh = [&](const std::vector<std::string>& args) {
+    TestDb db(Kind::kPostgres);  // a fresh scratch database each time
+    return testing::run_tandem_on(db, dir, args);
+  };
+  auto plain = on_fresh({"lint"});
+  ASSERT_EQ(plain.code, 1) << plain.out << plain.err;
+  auto traced = on_fresh({"lint", "--trace"});
+  EXPECT_EQ(traced.code, 1) << traced.out << traced.err;
+  EXPECT_NE(traced.out.find("0002_index.sql:2:1: error index-not-concurrent: "), std::string::npos)
+      << traced.out;
+  EXPECT_NE(traced.out.find("2 statement(s) in 2 file(s): 1 error(s)"), std::string::npos)
+      << traced.out;
+  EXPECT_NE(traced.out.find("  traced: SHARE on t"), std::string::npos) << traced.out;
+  EXPECT_NE(traced.out.find("2 statement(s) traced, 0 differ"), std::string::npos) << traced.out;
+
+  // The same exit rules as lint.
+  auto warning = on_fresh({"lint", "--trace", "--severity", "index-not-concurrent=warning"});
+  EXPECT_EQ(warning.code, 0) << warning.out << warning.err;
+  EXPECT_NE(warning.out.find("warning index-not-concurrent"), std::string::npos) << warning.out;
+  auto strict = on_fresh(
+      {"lint", "--trace", "--severity", "index-not-concurrent=warning", "--fail-on", "warning"});
+  EXPECT_EQ(strict.code, 1) << strict.out << strict.err;
+
+  // JSON: one document with the findings and the traced statements.
+  auto json = on_fresh({"lint", "--trace", "--format", "json"});
+  EXPECT_EQ(json.code, 1) << json.err;
+  nlohmann::json doc = nlohmann::json::parse(json.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(doc.is_discarded()) << json.out;
+  ASSERT_EQ(doc["findings"].size(), 1u) << json.out;
+  EXPECT_EQ(doc["findings"][0]["rule"], "index-not-concurrent");
+  EXPECT_EQ(doc["worst"], "error");
+  EXPECT_EQ(doc["files"], 2);
+  ASSERT_EQ(doc["statements"].size(), 2u) << json.out;
+  EXPECT_EQ(doc["statements"][1]["lock"], "SHARE");
+  EXPECT_EQ(doc["statements"][1]["static"]["lock"], "SHARE");
+
+  // GitHub annotations for the findings on stdout; the trace on stderr.
+  auto github = on_fresh({"lint", "--trace", "--format", "github"});
+  EXPECT_EQ(github.code, 1);
+  EXPECT_EQ(github.out.rfind("::error file=", 0), 0u) << github.out;
+  EXPECT_NE(github.err.find("traced: SHARE on t"), std::string::npos) << github.err;
+}
+
+// A second `lint --trace` on the same scratch database failed statement by statement with
+// "already exists" (the first one applied everything) and never said the database was dirty.
+// It is refused up front, naming the database, what is already there and what to do.
+TEST(LintTrace, ADirtyScratchDatabaseIsRefusedUpFront) {
+  TestDb db(Kind::kPostgres);
+  std::vector<Source> migrations = {
+      {"0001_t.sql", "CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n", 2, true},
+      {"0002_more.sql", "ALTER TABLE t ADD COLUMN a int;\n", 1, true}};
+  auto first = trace(migrations, db.url());
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  for (const TracedStatement& t : *first) EXPECT_TRUE(t.traced) << t.sql << ": " << t.note;
+  std::string name = db.value("SELECT current_database()");
+  std::string before = db.catalog();
+  auto second = trace(migrations, db.url());
+  ASSERT_FALSE(second.ok()) << "traced again on what the first trace left behind";
+  EXPECT_EQ(second.status().code(), Code::kInvalidInput);
+  const std::string& message = second.status().message();
+  EXPECT_NE(message.find("the scratch database \"" + name + "\" is not empty"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("table t, which 0001_t.sql:2:1 creates"), std::string::npos) << message;
+  EXPECT_NE(second.status().hint().find("dropdb " + name + " && createdb " + name),
+            std::string::npos)
+      << second.status().hint();
+  EXPECT_NE(second.status().hint().find("an empty database"), std::string::npos);
+  EXPECT_EQ(db.catalog(), before) << "nothing may run on it";
+
+  // Only what the files create counts, and not a name they drop first.
+  auto rerun =
+      trace({{"again.sql", "DROP TABLE t;\nCREATE TABLE t (id int);\n", 1, true}}, db.url());
+  ASSERT_TRUE(rerun.ok()) << rerun.status().message();
+  for (const TracedStatement& t : *rerun) EXPECT_TRUE(t.traced) << t.sql << ": " << t.note;
+
+  // On the command line: a usage error (exit 2) that says so.
+  TempDir dir;
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id int);\n");
+  auto refused = testing::run_tandem_on(db, dir, {"lint", "--trace"});
+  EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("is not empty"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("hint: trace on a database as it was before these migrations"),
+            std::string::npos)
+      << refused.err;
+}
+
+// One migration file of a folder is traced after the folder's earlier migrations are applied
+// (untraced, unreported), so its tables exist; it used to fail with "does not exist".
+TEST(LintTrace, OneMigrationFileRunsAfterTheEarlierMigrationsOfItsFolder) {
+  TempDir dir;
+  dir.write("0001_t.sql", "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, a int);\n");
+  std::string second = dir.write("0002_a.sql", "-- tandem:up\nALTER TABLE t ADD COLUMN b int;\n");
+  dir.write("0003_later.sql", "-- tandem:up\nDROP TABLE t;\n");
+  TestDb db(Kind::kPostgres);
+  auto src = sources({second}, dir.path());
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  auto traced = trace(*src, db.url());
+  ASSERT_TRUE(traced.ok()) << traced.status().message();
+  ASSERT_EQ(traced->size(), 1u) << "only the file named is reported";
+  const TracedStatement& t = (*traced)[0];
+  EXPECT_EQ(t.file, second);
+  EXPECT_TRUE(t.traced) << t.note;
+  EXPECT_EQ(t.lock, Lock::kAccessExclusive);
+  EXPECT_TRUE(t.disagreements.empty()) << ::testing::PrintToString(t.disagreements);
+  EXPECT_EQ(db.value("SELECT count(*) FROM pg_class WHERE relname = 't'"), "1")
+      << "0003 is later: not run";
 }
 
 TEST(LintTrace, RefusesSqliteAndReportsFailures) {

@@ -25,7 +25,8 @@ class StatementsAfterLock final : public Rule {
     // complete: DROP COLUMN, RENAME COLUMN, SET NOT NULL over a validated check, ALTER INDEX
     // RENAME, in one transaction).
     if (c.lock == Lock::kNone && !c.scans) return;
-    if (ctx.table_of(c.relation) == ctx.access_exclusive_on && !c.rewrites && !c.scans) return;
+    if (same_relation(ctx.table_of(c.relation), ctx.access_exclusive_on) && !c.rewrites && !c.scans)
+      return;
     out.push_back(
         finding(st,
                 fmt::format("runs while this transaction still holds ACCESS EXCLUSIVE on {}",
