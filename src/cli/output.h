@@ -17,10 +17,12 @@ nlohmann::json to_json(const StatusReport& r);
 nlohmann::json to_json(const ApplyReport& r);
 nlohmann::json to_json(const std::vector<PlannedMigration>& plan);
 nlohmann::json to_json(const Status& st);
+nlohmann::json to_json(const ImportReport& r);
 
 std::string status_text(const StatusReport& r);
 std::string apply_text(const ApplyReport& r, Direction dir);
 std::string plan_text(const std::vector<PlannedMigration>& plan);
+std::string import_text(const ImportReport& r);
 
 // Parses "2s", "500ms", "1m", "1500" (milliseconds) into milliseconds; -1 when invalid.
 long long parse_duration_ms(const std::string& text);
