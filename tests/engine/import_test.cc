@@ -406,6 +406,14 @@ TEST_P(ImportTest, ImportsOnlyWhatTandemLacksAndRefusesConflicts) {
 
 TEST_P(ImportTest, WrongToolMissingTableAndCustomTable) {
   write_files(1);
+  if (!db_.pg()) {
+    // A SQLite file that does not exist is a mistyped --db, never created by import.
+    auto missing = run_import("dbmate");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.status().message().find("does not exist"), std::string::npos);
+    EXPECT_EQ(db_.snapshot(), "<no file>");
+  }
+  db_.exec("CREATE TABLE unrelated (id integer)");
   auto none = run_import("dbmate");
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("no table schema_migrations"), std::string::npos)
