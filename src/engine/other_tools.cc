@@ -366,6 +366,12 @@ Result<std::vector<Problem>> other_tool_problems(Session& s, const PreparedSet& 
     for (const Pick& p : picks) {
       if (lacking.count(p.migration->version)) clash.push_back(p.migration->version);
     }
+    // The tool left the database half-migrated (golang-migrate dirty, a failed Flyway run):
+    // nothing runs on top of that until it is settled and imported.
+    if (!h.blocking.empty() && (blank || !picks.empty())) {
+      for (const Problem& p : h.blocking) out.push_back(p);
+      continue;
+    }
     std::string hint = fmt::format(
         "record what {0} applied as tandem's history with `tandem import --from {0}` (it runs "
         "nothing; --dry-run shows what it would record), then run this again",

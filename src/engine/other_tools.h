@@ -85,7 +85,8 @@ std::vector<std::string> folder_versions(const MigrationSet& set);
 // and start): a pick that tool already applied and tandem knows nothing of (neither in its
 // history nor ever imported — a version imported and then reverted by `tandem down` is
 // tandem's to apply again), or — while tandem
-// has recorded nothing, neither a migration nor an import — any version that tool applied. Fail
+// has recorded nothing, neither a migration nor an import — any version that tool applied; or
+// anything at all while that tool's history says it left the database half-migrated. Fail
 // closed: running a migration twice fails half-way ("relation already exists") or, worse,
 // applies its data changes twice.
 Result<std::vector<Problem>> other_tool_problems(Session& s, const PreparedSet& prepared,

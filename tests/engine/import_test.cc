@@ -226,6 +226,17 @@ TEST_P(ImportTest, GolangMigrateDirtyIsRefusedWithTheForceHint) {
   ASSERT_EQ(st->other_tools[0].blocking.size(), 1u);
   // tandem's history is empty and golang-migrate was here: up refuses too.
   EXPECT_FALSE(up(opts_, {}).ok());
+
+  // Settled (`migrate force 2`) and imported; then golang-migrate is run again and fails
+  // half-way through 3: tandem runs nothing on top of that.
+  golang_migrate_table(2, false);
+  ASSERT_TRUE(run_import("golang-migrate").ok());
+  db_.exec("CREATE TABLE t3 (id integer)");
+  golang_migrate_table(3, true);
+  auto refused = up(opts_, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("dirty at version 3"), std::string::npos)
+      << refused.status().message();
 }
 
 TEST_P(ImportTest, FlywayVersionedRowsImportedRepeatableReported) {
