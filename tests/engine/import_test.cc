@@ -486,7 +486,26 @@ TEST_P(ImportTest, CommandLinePrintsTheToolAndExitsTwoOnRefusal) {
   EXPECT_NE(help.out.find("import --from dbmate --dry-run"), std::string::npos) << help.out;
 }
 
+// `start` (two live versions) is PostgreSQL's.
+class ImportStartTest : public ImportTest {};
+
+TEST_P(ImportStartTest, StartRefusesADeclarativeMigrationTheToolApplied) {
+  dir_.write("0001_audit.yaml",
+             "operations:\n  - create_table:\n      name: audit\n      columns:\n        - "
+             "{name: id, type: bigint, pk: true}\n");
+  db_.exec("CREATE TABLE audit (id bigint PRIMARY KEY)");
+  dbmate_table({"1"});
+  std::string before = db_.snapshot();
+  auto r = expand::start(opts_, std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("tandem import --from dbmate"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(before, db_.snapshot());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ImportTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres),
+                         testing::kind_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, ImportStartTest, ::testing::Values(Kind::kPostgres),
                          testing::kind_name);
 
 }  // namespace
