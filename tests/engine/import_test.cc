@@ -342,6 +342,10 @@ TEST_P(ImportTest, UpRefusesOnADbmateDatabaseNamingTheToolAndTheFix) {
       << r.status().message();
   EXPECT_NE(r.status().message().find("tandem import --from dbmate"), std::string::npos);
   EXPECT_EQ(before, db_.snapshot());
+  auto problems = validate(opts_);
+  ASSERT_TRUE(problems.ok()) << problems.status().message();
+  ASSERT_EQ(problems->size(), 1u);
+  EXPECT_EQ((*problems)[0].kind, "applied_by_other_tool");
   // `up --to 1` would run only migrations dbmate applied: refused the same way.
   UpOptions to1;
   to1.to = "1";
