@@ -29,12 +29,7 @@ cmake --build build-bench -j "$(nproc)" --target tandem >/dev/null
 TANDEM="$ROOT/build-bench/tandem"
 
 # The peer, from the npm registry (its platform package ships dbmate's Go binary).
-DBMATE_VERSION="${DBMATE_VERSION:-2.36.0}"
-if [ ! -x "$WORK/npm/node_modules/@dbmate/linux-x64/bin/dbmate" ]; then
-  mkdir -p "$WORK/npm"
-  (cd "$WORK/npm" && npm install --silent --no-audit --no-fund "dbmate@$DBMATE_VERSION" >/dev/null 2>&1)
-fi
-DBMATE="$WORK/npm/node_modules/@dbmate/linux-x64/bin/dbmate"
+DBMATE="$(bash scripts/install-dbmate.sh "$WORK/npm")"
 echo "tandem $("$TANDEM" --version | awk '{print $2}') vs dbmate $("$DBMATE" --version | awk '{print $3}'); $N migrations: $BENCH_DDL" >&2
 
 # One folder both tools read: dbmate's markers, which tandem accepts as they are.

@@ -72,6 +72,21 @@ struct MigrationState {
   std::string failed_statement;
 };
 
+// Another migration tool's history table found in the database (dbmate, golang-migrate,
+// Flyway), as `status` reports it. tandem reads it and never changes it.
+struct OtherToolHistory {
+  std::string tool;   // "dbmate" | "golang-migrate" | "flyway"
+  std::string table;  // where: "public.schema_migrations", "flyway_schema_history"
+  // Versions it lists as applied (golang-migrate: the migration files up to its version).
+  int applied = 0;
+  // Of those, how many tandem's history does not have: `up` refuses to run them again, and
+  // `tandem import --from <tool>` records them.
+  int not_in_history = 0;
+  std::string version;  // golang-migrate: its current version ("" otherwise)
+  // What stops an import (golang-migrate dirty, a failed Flyway migration), one per line.
+  std::vector<std::string> blocking;
+};
+
 struct StatusReport {
   std::string database;  // redacted URL
   std::string backend;   // "postgres" | "sqlite"
@@ -89,6 +104,8 @@ struct StatusReport {
   std::string active_old_schema, active_new_schema;
   // What to run next for it (only commands its phase allows), "" when none is active.
   std::string active_next_step;
+  // Other tools' history tables in the database (`tandem import` takes their history over).
+  std::vector<OtherToolHistory> other_tools;
 };
 
 struct AppliedStep {
@@ -127,6 +144,36 @@ struct PlannedMigration {
   bool transactional = true;
   int resume_from = 0;  // first statement that would run (non-zero for --resume)
   std::vector<Statement> statements;
+};
+
+// `tandem import`: record what another tool applied as tandem's history, running nothing.
+struct ImportOptions {
+  std::string from;      // "dbmate" | "golang-migrate" | "flyway"
+  std::string table;     // its history table when not the tool's default ("schema.name" allowed)
+  bool dry_run = false;  // check everything and report what would be recorded; write nothing
+  // Record the versions that have a file and skip those that have none (listed in the report)
+  // instead of refusing the import.
+  bool allow_missing_files = false;
+};
+
+struct ImportedVersion {
+  std::string version, name, file;
+  std::string state;   // "applied" | "baseline" (below a Flyway baseline marker)
+  std::string detail;  // what the tool's history says about it (Flyway: script, by, on)
+};
+
+struct ImportReport {
+  std::string tool, table;
+  bool dry_run = false;
+  std::vector<ImportedVersion> imported;  // recorded now (with dry_run: would be)
+  std::vector<std::string> already;       // versions tandem's history had already
+  // Versions imported before and reverted by `tandem down` since: not imported again.
+  std::vector<std::string> reverted;
+  // Versions the tool applied that no file has (imported with --allow-missing-files: skipped).
+  std::vector<std::string> missing_files;
+  // What the tool's history holds that is not a versioned migration (Flyway's repeatable
+  // scripts), reported and not imported.
+  std::vector<std::string> not_imported;
 };
 
 struct RepairAction {

@@ -83,6 +83,14 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options);
 Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
                                              const std::string& version);
 
+// Records every version another tool (dbmate, golang-migrate, Flyway) applied to the database
+// as applied in tandem's history, with the checksum `up` computes from tandem's file for it —
+// running nothing, and leaving that tool's table as it is. Everything is checked first (the
+// folder, golang-migrate dirty, failed Flyway migrations, versions without a file, versions
+// tandem's history has differently); then one transaction under the migration lock. Running
+// it again records nothing new.
+Result<ImportReport> import_history(const EngineOptions& options, const ImportOptions& how);
+
 // Creates the migrations folder and the history tables. Idempotent.
 Status init(const EngineOptions& options);
 

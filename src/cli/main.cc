@@ -337,6 +337,29 @@ static int run(int argc, char** argv) {
       ->required();
   baseline_cmd->footer("Example:\n  tandem --db postgres://app@db/app baseline 0003");
 
+  ImportOptions import_opts;
+  auto* import_cmd = app.add_subcommand(
+      "import",
+      "record what dbmate, golang-migrate or Flyway applied as tandem's history; runs nothing");
+  import_cmd->add_option("--from", import_opts.from, "the tool that migrated the database")
+      ->required()
+      ->check(CLI::IsMember({"dbmate", "golang-migrate", "flyway"}));
+  import_cmd->add_option("--table", import_opts.table,
+                         "its history table, when not the tool's default (schema_migrations; "
+                         "Flyway: flyway_schema_history); PostgreSQL: schema.name allowed");
+  import_cmd->add_flag("--dry-run", import_opts.dry_run,
+                       "check everything and print what would be recorded; write nothing");
+  import_cmd->add_flag("--allow-missing-files", import_opts.allow_missing_files,
+                       "import the versions that have a migration file and leave out (list) "
+                       "those that have none, instead of refusing");
+  import_cmd->footer(
+      "Examples:\n"
+      "  tandem --db postgres://app@db/app import --from dbmate --dry-run\n"
+      "  tandem --db postgres://app@db/app import --from dbmate   # then `tandem status`, "
+      "`tandem up`\n"
+      "  tandem --db sqlite:app.db import --from golang-migrate\n"
+      "  tandem import --from flyway --table app.flyway_schema_history --json");
+
   std::string shell;
   auto* completion_cmd = app.add_subcommand(
       "completion", "print the shell completion script for tandem's commands and options");
@@ -551,6 +574,15 @@ static int run(int argc, char** argv) {
       for (const RepairAction& a : *r)
         std::cout << fmt::format("{} {}: {}\n", a.version, a.name, a.detail);
     }
+    return 0;
+  }
+  if (import_cmd->parsed()) {
+    auto r = import_history(opts, import_opts);
+    if (!r.ok()) return fail(g, r.status());
+    if (g.json)
+      print_json(cli::to_json(*r));
+    else
+      std::cout << cli::import_text(*r);
     return 0;
   }
   if (baseline_cmd->parsed()) {

@@ -65,6 +65,15 @@ json to_json(const StatusReport& r) {
   }
   json problems = json::array();
   for (const Problem& p : r.problems) problems.push_back(to_json(p));
+  json others = json::array();
+  for (const OtherToolHistory& o : r.other_tools) {
+    others.push_back({{"tool", o.tool},
+                      {"table", o.table},
+                      {"applied", o.applied},
+                      {"not_in_history", o.not_in_history},
+                      {"version", null_if_empty(o.version)},
+                      {"blocking", o.blocking}});
+  }
   return {{"database", r.database},
           {"backend", r.backend},
           {"dir", r.dir},
@@ -77,6 +86,7 @@ json to_json(const StatusReport& r) {
           {"active_old_schema", null_if_empty(r.active_old_schema)},
           {"active_new_schema", null_if_empty(r.active_new_schema)},
           {"active_next_step", null_if_empty(r.active_next_step)},
+          {"other_tools", others},
           {"migrations", migrations},
           {"problems", problems}};
 }
@@ -132,6 +142,21 @@ std::string status_text(const StatusReport& r) {
     out += fmt::format("active    {} — old version on schema {}, new version on {}; {}\n",
                        r.active_migration, r.active_old_schema, r.active_new_schema,
                        r.active_next_step);
+  }
+  for (const OtherToolHistory& o : r.other_tools) {
+    std::string about = fmt::format("{} applied version{}", o.applied, o.applied == 1 ? "" : "s");
+    if (!o.version.empty()) about += fmt::format(" (its version {})", o.version);
+    if (o.not_in_history == 0) {
+      about += o.applied ? ", all in tandem's history" : "";
+    } else {
+      about += fmt::format(
+          ", {} not in tandem's history: `tandem up` will not run {}; record {} "
+          "with `tandem import --from {}`",
+          o.not_in_history, o.not_in_history == 1 ? "it" : "them",
+          o.not_in_history == 1 ? "it" : "them", o.tool);
+    }
+    out += fmt::format("other     {}'s history {}: {}\n", o.tool, o.table, about);
+    for (const std::string& b : o.blocking) out += fmt::format("          {}\n", b);
   }
   if (r.migrations.empty()) {
     out += "\nno migrations yet: create one with `tandem new NAME`\n";
@@ -220,6 +245,52 @@ std::string plan_text(const std::vector<PlannedMigration>& plan) {
     if (m.transactional) out += "COMMIT;\n";
     out += "\n";
   }
+  return out;
+}
+
+json to_json(const ImportReport& r) {
+  json imported = json::array();
+  for (const ImportedVersion& v : r.imported) {
+    imported.push_back({{"version", v.version},
+                        {"name", v.name},
+                        {"file", v.file},
+                        {"state", v.state},
+                        {"detail", null_if_empty(v.detail)}});
+  }
+  return {{"tool", r.tool},
+          {"table", r.table},
+          {"dry_run", r.dry_run},
+          {"imported", imported},
+          {"already_in_history", r.already},
+          {"reverted_since_import", r.reverted},
+          {"missing_files", r.missing_files},
+          {"not_imported", r.not_imported}};
+}
+
+std::string import_text(const ImportReport& r) {
+  std::string out;
+  size_t n = r.imported.size();
+  out += fmt::format(
+      "{} {} version{} {} applied (its history: {}){}; {} already in tandem's "
+      "history\n",
+      r.dry_run ? "would import" : "imported", n, n == 1 ? "" : "s", r.tool, r.table,
+      r.dry_run ? "" : " as tandem's history, running nothing", r.already.size());
+  size_t vw = 7;
+  for (const ImportedVersion& v : r.imported) vw = std::max(vw, v.version.size());
+  for (const ImportedVersion& v : r.imported)
+    out += fmt::format("  {:<{}}  {:<8}  {}\n", v.version, vw, v.state, v.file);
+  if (!r.reverted.empty()) {
+    out += "imported before and reverted by `tandem down` since, not imported again: ";
+    for (size_t i = 0; i < r.reverted.size(); ++i) out += (i ? ", " : "") + r.reverted[i];
+    out += "\n";
+  }
+  if (!r.missing_files.empty()) {
+    out += fmt::format("left out (no migration file, --allow-missing-files): ");
+    for (size_t i = 0; i < r.missing_files.size(); ++i) out += (i ? ", " : "") + r.missing_files[i];
+    out += "\n";
+  }
+  for (const std::string& s : r.not_imported) out += "not imported: " + s + "\n";
+  if (r.dry_run) out += "nothing was written (--dry-run)\n";
   return out;
 }
 

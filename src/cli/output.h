@@ -17,10 +17,12 @@ nlohmann::json to_json(const StatusReport& r);
 nlohmann::json to_json(const ApplyReport& r);
 nlohmann::json to_json(const std::vector<PlannedMigration>& plan);
 nlohmann::json to_json(const Status& st);
+nlohmann::json to_json(const ImportReport& r);
 
 std::string status_text(const StatusReport& r);
 std::string apply_text(const ApplyReport& r, Direction dir);
 std::string plan_text(const std::vector<PlannedMigration>& plan);
+std::string import_text(const ImportReport& r);
 
 // "850ms", "42s", "3m04s", "1h02m"; "-" for a negative (unknown) duration.
 std::string duration_text(long long ms);

@@ -55,6 +55,11 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options,
       "baseline", [&] { return engine::baseline(options, commands::hooks(options), version); });
 }
 
+Result<ImportReport> import_history(const EngineOptions& options, const ImportOptions& how) {
+  return commands::guarded(
+      "import", [&] { return engine::import_history(options, commands::hooks(options), how); });
+}
+
 Status init(const EngineOptions& options) { return engine::init(options); }
 
 const Formats& migration_formats() { return commands::formats(); }

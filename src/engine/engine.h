@@ -21,6 +21,8 @@ Result<std::vector<Problem>> validate(const EngineOptions& options, const Hooks&
 Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hooks& hooks);
 Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const Hooks& hooks,
                                              const std::string& version);
+Result<ImportReport> import_history(const EngineOptions& options, const Hooks& hooks,
+                                    const ImportOptions& how);
 Status init(const EngineOptions& options);
 Result<std::string> new_migration(const EngineOptions& options, const std::string& name, bool yaml);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/other_tools.h"
+
 namespace tandem {
 
 Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
@@ -24,6 +26,13 @@ Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
   check.allow_out_of_order = s.options.allow_out_of_order;
   if (how.resume) check.resuming = how.direction;
   for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+  if (how.direction == Direction::kUp) {
+    // Another tool (dbmate, golang-migrate, Flyway) migrated this database: what it applied
+    // must not run again (`tandem import` records it first).
+    TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> others,
+                            other_tool_problems(s, prepared, rows, picks));
+    for (Problem& p : others) problems.push_back(std::move(p));
+  }
   if (how.direction == Direction::kUp && how.up != nullptr && how.up->to) {
     // `up --to 9` without a version 9 would apply everything.
     std::string to = canonical_version(*how.up->to);

@@ -18,7 +18,8 @@ struct Preflight {
 
 // Every problem of running `picks` now: the folder's (files, statements, fragments), the
 // history's (changed, missing, failed, out of order), an active two-version migration this run
-// does not continue, `down`'s own (no down section, unknown target) — and, when all of those
+// does not continue, `down`'s own (no down section, unknown target), migrations another tool
+// (dbmate, golang-migrate, Flyway) already applied (other_tools.h) — and, when all of those
 // are clear, the layers' gates (Hooks::pre_apply: the lint gate). Changes nothing.
 Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
                                        const std::vector<HistoryRow>& rows,

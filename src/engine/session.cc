@@ -175,11 +175,12 @@ Status Session::wait_for_previous_holder() {
   for (;;) {
     TANDEM_ASSIGN_OR_RETURN(
         db::Rows busy,
-        conn->query("SELECT pid, application_name FROM pg_stat_activity WHERE datname = "
-                    "current_database() AND pid <> pg_backend_pid() AND state = 'active' AND "
-                    "application_name ~ '^tandem (up|down|start|complete|rollback|baseline|"
-                    "repair|backfill resume) \\(pid ' AND application_name NOT LIKE '% lock' "
-                    "ORDER BY pid"));
+        conn->query(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = "
+            "current_database() AND pid <> pg_backend_pid() AND state = 'active' AND "
+            "application_name ~ '^tandem (up|down|start|complete|rollback|baseline|"
+            "repair|import|backfill resume) \\(pid ' AND application_name NOT LIKE '% lock' "
+            "ORDER BY pid"));
     if (busy.empty()) return Status::Ok();
     std::string who = fmt::format("pid {} ({})", busy.text(0, 0), busy.text(0, 1));
     if (ms_since(start) > options.lock_wait_ms) {

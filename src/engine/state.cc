@@ -492,6 +492,19 @@ Status State::event(const std::string& action, const HistoryRow& row, const std:
   return r.status();
 }
 
+Result<std::vector<std::string>> State::event_versions(const std::string& action) {
+  std::vector<std::string> out;
+  TANDEM_ASSIGN_OR_RETURN(int have, layout());
+  if (have == 0) return out;
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn_.query(fmt::format("SELECT DISTINCT COALESCE(version, '') FROM {} WHERE "
+                                          "action = $1",
+                                          events_),
+                              {action}));
+  for (size_t i = 0; i < r.size(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
 Result<std::string> State::next_lock_epoch() {
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,

@@ -108,6 +108,9 @@ class State {
   // `status` overrides the row's in the event ("started", "rolled_back").
   Status event(const std::string& action, const HistoryRow& row, const std::string& detail = {},
                const std::string& status = {});
+  // The versions the event log holds `action` events for, each once ("" for an event without a
+  // version); empty without state. Read only.
+  Result<std::vector<std::string>> event_versions(const std::string& action);
 
   // PostgreSQL: the lock epoch. next: counts one more holder of the migration lock (waits for a
   // previous holder's transaction still fencing with the old one). current: the epoch now,

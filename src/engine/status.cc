@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "engine/file_stat.h"
+#include "engine/other_tools.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
@@ -74,6 +75,12 @@ Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
       report.active_next_step = phase_next_step(active->phase);
     }
   }
+  // Other tools' history tables (dbmate, golang-migrate, Flyway): named, with what they applied.
+  TANDEM_ASSIGN_OR_RETURN(std::vector<OtherHistory> others, find_other_histories(*s->conn));
+  std::vector<std::string> imported;
+  if (!others.empty() && report.history_exists) {
+    TANDEM_ASSIGN_OR_RETURN(imported, s->state->event_versions("import"));
+  }
   // Closing the database is the last of its work: on SQLite it frees the parsed schema (3 ms
   // for 10,000 tables), so it happens on another thread while the report is merged.
   const bool pg = s->pg();
@@ -81,6 +88,8 @@ Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
   MigrationSet set = files_future.get();
   report.problems = std::move(set.problems);
   std::string newest = current_version(rows);
+  if (!others.empty())
+    report.other_tools = summarize_other_histories(others, folder_versions(set), rows, imported);
 
   // Rows and files are not needed after the merge (the cache referred to rows only while the
   // folder was read): their strings move into the report instead of being copied.

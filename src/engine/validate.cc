@@ -1,6 +1,7 @@
 // validate: every problem of the folder, and of the folder against the history; changes nothing.
 
 #include "engine/engine.h"
+#include "engine/other_tools.h"
 #include "engine/session.h"
 #include "tandem/engine.h"
 
@@ -19,6 +20,11 @@ Result<std::vector<Problem>> validate(const EngineOptions& options, const Hooks&
   check.allow_out_of_order = options.allow_out_of_order;
   std::vector<Problem> problems = prepared.set.problems;
   for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
+  // What `up` would refuse on a database another tool migrated (preflight does the same).
+  std::vector<Pick> pending = select_up(prepared, rows, UpOptions{});
+  TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> others,
+                          other_tool_problems(*s, prepared, rows, pending));
+  for (Problem& p : others) problems.push_back(std::move(p));
   return problems;
 }
 
