@@ -71,7 +71,6 @@ Result<int> duration_flag(const char* flag, const std::string& text) {
   return static_cast<int>(ms);
 }
 
-// Builds the options from the flags; returns a usage error for a bad duration.
 // Builds the options: a flag given wins, then DATABASE_URL (for the database), then the
 // project's tandem.yaml, then the defaults. `lints`: the command runs the lint gate, so a
 // problem in the file's `lint:` section is an error (a warning for the others).
