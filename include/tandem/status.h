@@ -1,7 +1,7 @@
 #pragma once
 // Errors are values in tandem: every fallible call returns a Status or a Result<T>; nothing
 // throws across the library API. The CLI turns a Status into a message and an exit code.
-// See docs/errors.md.
+// See docs/library-errors.md (and docs/errors.md for every message a user can get).
 
 #include <cassert>
 #include <optional>
