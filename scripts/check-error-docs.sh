@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the backticks and $ in single quotes are Perl and Markdown, not shell
 # Keeps docs/errors.md complete: every problem kind the code can report (the first field of a
 # tandem::Problem, include/tandem/migration.h — what `--json` prints as "kind") has an entry
 # there headed by the kind in backticks (`### \`bad_name\``), and every kind so headed still
