@@ -285,6 +285,8 @@ static int run(int argc, char** argv) {
       "expand: make a declarative migration live next to the current version (PostgreSQL)");
   start_cmd->add_option("VERSION", start_version,
                         "the migration to start (default: the next pending one)");
+  start_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
+                      "start a pending version lower than the newest applied one");
   start_cmd->add_flag("--allow-unsafe", g.allow_unsafe,
                       "start even when `tandem lint` finds errors in what start or complete "
                       "would run (say, a `sql` operation's CREATE INDEX without CONCURRENTLY)");

@@ -147,14 +147,17 @@ Result<ProjectConfig> load_project_config(const std::string& path) {
                                 "check --config, or leave it out to use tandem.yaml");
   }
   if (fs::file_size(path, ec) > kMaxConfigBytes) {
-    return Status::InvalidInput(fmt::format("{}: larger than 1 MiB; not a tandem config", path));
+    return Status::InvalidInput(fmt::format("{}: larger than 1 MiB; not a tandem config", path),
+        "point --config at the project's tandem.yaml (a few lines: docs/config.md)");
   }
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the YAML at that line and column (indentation, a missing `:` or quote); "
+        "docs/config.md lists the keys");
   }
   if (root.IsNull()) return c;  // an empty file
   if (!root.IsMap()) {
@@ -193,7 +196,9 @@ Result<ProjectConfig> load_project_config(const std::string& path) {
     }
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the YAML at that line and column (indentation, a missing `:` or quote); "
+        "docs/config.md lists the keys");
   }
   auto lint = lint::load_config(path, /*optional=*/false);
   if (lint.ok()) {

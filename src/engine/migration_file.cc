@@ -416,7 +416,7 @@ static MigrationSet load(const std::string& dir, const Formats& formats,
   if (list_error != 0) {
     set.problems.push_back({"unreadable_dir", dir, 0, 0,
                             "cannot list folder: " + std::system_category().message(list_error),
-                            ""});
+                            "check the folder's permissions (ls -ld " + dir + ")"});
   }
   std::sort(files.begin(), files.end());
   std::vector<FileStat> stats;

@@ -339,7 +339,9 @@ std::vector<Problem> check_history(const PreparedSet& prepared, const std::vecto
            fmt::format("pending version {} is lower than the newest applied version {}", m.version,
                        newest),
            "give it a version above " + newest +
-               " (rename the file), or apply it anyway with --allow-out-of-order"});
+               " (rename the file), or apply it anyway with `tandem up --allow-out-of-order` (or "
+               "`start "
+               "--allow-out-of-order`)"});
     }
   }
   return problems;
