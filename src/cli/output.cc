@@ -51,11 +51,14 @@ json to_json(const Problem& p) {
 }
 
 json to_json(const Status& st) {
+  json problems = json::array();
+  for (const Problem& p : st.problems()) problems.push_back(to_json(p));
   return {{"error",
            {{"code", static_cast<int>(st.code())},
             {"message", st.message()},
             {"hint", null_if_empty(st.hint())},
-            {"sqlstate", null_if_empty(st.sqlstate())}}}};
+            {"sqlstate", null_if_empty(st.sqlstate())},
+            {"problems", problems}}}};
 }
 
 json to_json(const StatusReport& r) {

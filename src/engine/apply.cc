@@ -369,9 +369,7 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       }
       std::vector<Problem>& problems = *checked;
       if (!problems.empty()) {
-        return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                                problems.size(), problems.size() == 1 ? "" : "s",
-                                                format_problems(problems)));
+        return refused(problems);
       }
       validated = true;
       first_picks = picks;

@@ -25,8 +25,10 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hoo
     }
     if (!blocking.empty()) {
       return Status::InvalidInput(
-          "the migrations folder has problems; repair would misread it, nothing was changed:\n" +
-          format_problems(blocking));
+                 "the migrations folder has problems; repair would misread it, nothing was "
+                 "changed:\n" +
+                 format_problems(blocking))
+          .with_problems(blocking);
     }
   }
   std::vector<RepairAction> actions;

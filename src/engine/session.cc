@@ -347,6 +347,13 @@ std::vector<Problem> check_history(const PreparedSet& prepared, const std::vecto
   return problems;
 }
 
+Status refused(const std::vector<Problem>& problems, const std::string& outcome) {
+  return Status::InvalidInput(fmt::format("{} problem{} found, {}:\n{}", problems.size(),
+                                          problems.size() == 1 ? "" : "s", outcome,
+                                          format_problems(problems)))
+      .with_problems(problems);
+}
+
 std::string format_problems(const std::vector<Problem>& problems) {
   std::string out;
   for (const Problem& p : problems) {

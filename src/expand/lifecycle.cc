@@ -314,9 +314,7 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
       TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems,
                               preflight(s, prepared, rows, {}, Preflight{}));
       if (!problems.empty()) {
-        return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                                problems.size(), problems.size() == 1 ? "" : "s",
-                                                format_problems(problems)));
+        return refused(problems);
       }
     }
     if (m == nullptr) {
@@ -361,9 +359,7 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
     }
   }
   if (!problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                            problems.size(), problems.size() == 1 ? "" : "s",
-                                            format_problems(problems)));
+    return refused(problems);
   }
   // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
   // A start that continues has jobs with stored throttles: the flags are merged with those and

@@ -115,6 +115,12 @@ TEST_P(CliTest, PlanDownAndValidate) {
   json err = json::parse(refused.out);
   EXPECT_EQ(err["error"]["code"], 2);
   EXPECT_NE(err["error"]["message"].get<std::string>().find("0003_bad.sql:1"), std::string::npos);
+  // The refusal's problems as objects, with their kinds, for programs.
+  ASSERT_EQ(err["error"]["problems"].size(), 2u) << refused.out;  // and missing_up
+  EXPECT_EQ(err["error"]["problems"][0]["kind"], "code_before_up");
+  EXPECT_EQ(err["error"]["problems"][0]["line"], 1);
+  json planned = json::parse(run({"plan", "--json"}).out);
+  EXPECT_EQ(planned["error"]["problems"][0]["kind"], "code_before_up") << planned;
   EXPECT_NE(refused.err.find("hint: add a line `-- tandem:up`"), std::string::npos) << refused.err;
 }
 
