@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "engine/database_admin.h"
 #include "engine/engine.h"
@@ -100,6 +101,9 @@ std::string one_line(const Status& st, const std::string& redacted) {
   std::string out;
   for (char c : msg) {
     if (c == '\n' || c == '\t' || c == '\r') {
+      // libpq's "…: Connection refused\n\tIs the server running …?" reads as two sentences.
+      if (c == '\n' && !out.empty() && std::string_view(".;:?!").find(out.back()) == out.npos)
+        out += ';';
       if (!out.empty() && out.back() != ' ') out += ' ';
     } else {
       out += c;

@@ -151,8 +151,8 @@ TEST(DbCommand, PostgresRefusesToDropTheServersOwnDatabases) {
   // A URL that names no database is refused too: drop never guesses it.
   std::string no_name = fmt::format("postgresql://postgres@/?host={}&port={}",
                                     pg_env("TANDEM_TEST_PG_HOST"), pg_env("TANDEM_TEST_PG_PORT"));
-  for (const char* cmd : {"create", "drop"}) {
-    auto r = db_cmd(no_name, {cmd, "--yes"});
+  for (std::vector<std::string> args : {std::vector<std::string>{"create"}, {"drop", "--yes"}}) {
+    auto r = db_cmd(no_name, args);
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_NE(r.err.find("names no database"), std::string::npos) << r.err;
   }
