@@ -104,6 +104,14 @@ SqliteFile sqlite_file(const std::string& path) {
   return SqliteFile::kNotDatabase;
 }
 
+Status not_sqlite_database(const std::string& path, SqliteFile found, const std::string& outcome) {
+  return Status::InvalidInput(
+      fmt::format("{} is not {}{}", path,
+                  found == SqliteFile::kNotFile ? "a file" : "an SQLite database",
+                  outcome.empty() ? "" : "; " + outcome),
+      "check the path in --db / DATABASE_URL");
+}
+
 std::string sqlite_folder(const std::string& path) {
   std::string parent = std::filesystem::path(path).parent_path().string();
   return parent.empty() ? "." : parent;

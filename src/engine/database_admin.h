@@ -46,6 +46,10 @@ Result<bool> database_exists(db::Connection& maintenance, const std::string& nam
 enum class SqliteFile { kAbsent, kDatabase, kNotDatabase, kNotFile };
 SqliteFile sqlite_file(const std::string& path);
 
+// The error for a path holding something else (kNotDatabase, kNotFile): "<path> is not an
+// SQLite database; <outcome>" — `outcome` says what was not done ("" for nothing).
+Status not_sqlite_database(const std::string& path, SqliteFile found, const std::string& outcome);
+
 // The folder an SQLite file is in ("." for a bare file name).
 std::string sqlite_folder(const std::string& path);
 

@@ -21,16 +21,14 @@ Result<DatabaseReport> create_sqlite(const EngineOptions& options, const AdminTa
   }
   DatabaseReport report = target.report();
   const std::string& path = target.name;
-  switch (sqlite_file(path)) {
+  SqliteFile found = sqlite_file(path);
+  switch (found) {
     case SqliteFile::kDatabase:
       report.outcome = "exists";
       return report;
     case SqliteFile::kNotDatabase:
-      return Status::InvalidInput(fmt::format("{} exists and is not an SQLite database", path),
-                                  "check the path in --db / DATABASE_URL");
     case SqliteFile::kNotFile:
-      return Status::InvalidInput(fmt::format("{} exists and is not a file", path),
-                                  "check the path in --db / DATABASE_URL");
+      return not_sqlite_database(path, found, "nothing was created");
     case SqliteFile::kAbsent:
       break;
   }

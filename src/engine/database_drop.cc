@@ -20,17 +20,14 @@ Result<DatabaseReport> drop_sqlite(const AdminTarget& target, const DropDatabase
   }
   DatabaseReport report = target.report();
   const std::string& path = target.name;
-  switch (sqlite_file(path)) {
+  SqliteFile found = sqlite_file(path);
+  switch (found) {
     case SqliteFile::kAbsent:
       report.outcome = "absent";
       return report;
     case SqliteFile::kNotDatabase:
-      return Status::InvalidInput(
-          fmt::format("{} is not an SQLite database; it was not removed", path),
-          "check the path in --db / DATABASE_URL");
     case SqliteFile::kNotFile:
-      return Status::InvalidInput(fmt::format("{} is not a file; it was not removed", path),
-                                  "check the path in --db / DATABASE_URL");
+      return not_sqlite_database(path, found, "it was not removed");
     case SqliteFile::kDatabase:
       break;
   }

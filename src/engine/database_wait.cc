@@ -38,17 +38,31 @@ Probe ready(bool exists) {
   return p;
 }
 
-Probe probe_postgres(const EngineOptions& options, const AdminTarget& target, int timeout_s) {
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A connection attempt may take what is left of the wait (libpq's least is 2 s), and no more
+// than a connection would otherwise (options.connect_timeout_s; 0 leaves it to libpq).
+int connect_timeout_s(const EngineOptions& options, Clock::duration left) {
+  if (options.connect_timeout_s == 0) return 0;
+  long long left_s = (std::chrono::duration_cast<milliseconds>(left).count() + 999) / 1000;
+  return static_cast<int>(std::min<long long>(std::max(2LL, left_s), options.connect_timeout_s));
+}
+
+Probe probe_postgres(const EngineOptions& options, const AdminTarget& target, Env& env,
+                     Clock::time_point deadline) {
   db::ConnectOptions copts;
   copts.application_name = fmt::format("tandem db wait (pid {})", getpid());
-  copts.connect_timeout_s = timeout_s;
+  copts.connect_timeout_s = connect_timeout_s(options, deadline - env.now());
   auto conn = db::connect(options.db_url, copts);
   if (conn.ok()) return ready(true);
-  // The server may be up and the database not made yet: ask the maintenance database. A
+  // The server may be up and the database not made yet: ask the maintenance database (when
+  // time is left: a host that does not answer would make each try wait its timeout). A
   // database that exists and still refuses (a revoked CONNECT, too many connections) is not
   // ready: what runs next would fail.
-  if (!target.name.empty() && !is_maintenance_database(target.name)) {
-    auto maintenance = connect_maintenance(target, "wait", timeout_s);
+  if (!target.name.empty() && !is_maintenance_database(target.name) && env.now() < deadline) {
+    auto maintenance =
+        connect_maintenance(target, "wait", connect_timeout_s(options, deadline - env.now()));
     if (maintenance.ok()) {
       auto exists = database_exists(**maintenance, target.name);
       if (exists.ok() && !*exists) return ready(false);
@@ -60,7 +74,8 @@ Probe probe_postgres(const EngineOptions& options, const AdminTarget& target, in
 Probe probe_sqlite(const EngineOptions& options, const AdminTarget& target) {
   const std::string& path = target.name;
   if (path == ":memory:") return ready(true);
-  switch (sqlite_file(path)) {
+  SqliteFile found = sqlite_file(path);
+  switch (found) {
     case SqliteFile::kDatabase: {
       db::ConnectOptions copts;
       copts.create = false;
@@ -71,13 +86,8 @@ Probe probe_sqlite(const EngineOptions& options, const AdminTarget& target) {
       return st.ok() ? ready(true) : failed(st);
     }
     case SqliteFile::kNotDatabase:
-      return failed(Status::InvalidInput(fmt::format("{} is not an SQLite database", path),
-                                         "check the path in --db / DATABASE_URL"),
-                    true);
     case SqliteFile::kNotFile:
-      return failed(Status::InvalidInput(fmt::format("{} is not a file", path),
-                                         "check the path in --db / DATABASE_URL"),
-                    true);
+      return failed(not_sqlite_database(path, found, ""), true);
     case SqliteFile::kAbsent:
       break;
   }
@@ -121,20 +131,13 @@ Result<DatabaseReport> wait_for_database(const EngineOptions& options, const Wai
   }
   TANDEM_ASSIGN_OR_RETURN(AdminTarget target, admin_target(options, "wait", false));
   Env& env = options.env ? *options.env : *Env::Default();
-  using std::chrono::milliseconds;
   auto start = env.now();
   auto deadline = start + milliseconds(how.timeout_ms);
   auto logged = start;
   DatabaseReport report = target.report();
   for (int attempt = 1;; ++attempt) {
-    // Each attempt may take what is left of the wait (libpq's least is 2 s), and no more than
-    // a connection would otherwise (options.connect_timeout_s; 0 leaves it to libpq).
-    long long left_ms = std::chrono::duration_cast<milliseconds>(deadline - env.now()).count();
-    int timeout_s = static_cast<int>(std::max(2LL, (left_ms + 999) / 1000));
-    if (options.connect_timeout_s > 0) timeout_s = std::min(timeout_s, options.connect_timeout_s);
-    if (options.connect_timeout_s == 0) timeout_s = 0;
-    Probe p =
-        target.pg() ? probe_postgres(options, target, timeout_s) : probe_sqlite(options, target);
+    Probe p = target.pg() ? probe_postgres(options, target, env, deadline)
+                          : probe_sqlite(options, target);
     auto now = env.now();
     report.attempts = attempt;
     report.elapsed_ms = std::chrono::duration_cast<milliseconds>(now - start).count();

@@ -322,6 +322,12 @@ TEST(DbCommand, SqliteCreateDropWait) {
   EXPECT_EQ(kept.code, 2) << kept.err;
   EXPECT_NE(kept.err.find("is not an SQLite database"), std::string::npos) << kept.err;
   EXPECT_TRUE(std::filesystem::exists(notes));
+  for (const char* cmd : {"create", "wait"}) {
+    auto r = db_cmd("sqlite:" + notes, {cmd});
+    EXPECT_EQ(r.code, 2) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find("is not an SQLite database"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(testing::read_file(notes), "my notes, not a database\n");
 
   // A folder that does not exist: create says so (exit 2); wait waits for it and gives up.
   std::string nowhere = "sqlite:" + dir.path() + "/no/such/dir/app.db";
