@@ -11,6 +11,8 @@
 #include "cli/backfill_commands.h"
 #include "cli/command_tree.h"
 #include "cli/completion.h"
+#include "cli/db_commands.h"
+#include "cli/flags.h"
 #include "cli/lint_command.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -28,6 +30,7 @@
 namespace {
 
 using namespace tandem;
+using cli::duration_flag;
 using nlohmann::json;
 
 struct Globals {
@@ -59,16 +62,6 @@ int fail(const Globals& g, const Status& st) {
   std::cerr << "error: " << st.message() << "\n";
   if (!st.hint().empty()) std::cerr << "  hint: " << st.hint() << "\n";
   return static_cast<int>(st.code());
-}
-
-// A duration flag ("2s", "500ms", "1m") in milliseconds.
-Result<int> duration_flag(const char* flag, const std::string& text) {
-  long long ms = parse_duration_ms(text);
-  if (ms < 0 || ms > 2147483647) {
-    return Status::InvalidInput(fmt::format("{} '{}' is not a duration", flag, text),
-                                "write it like 2s, 500ms or 1m");
-  }
-  return static_cast<int>(ms);
 }
 
 // Builds the options: a flag given wins, then DATABASE_URL (for the database), then the
@@ -304,6 +297,8 @@ static int run(int argc, char** argv) {
   backfill_cmds.add(app);
   cli::LintCommand lint_cmd;
   lint_cmd.add(app);
+  cli::DbCommands db_cmds;
+  db_cmds.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -515,6 +510,9 @@ static int run(int argc, char** argv) {
                                r->elapsed_ms);
     }
     return 0;
+  }
+  if (auto rc = db_cmds.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
+    return *rc;
   }
   lint_cmd.config_path = config_path;
   if (auto rc = lint_cmd.run(all, g.json, [&](const Status& st) { return fail(g, st); })) {
