@@ -14,7 +14,7 @@ Result<int> duration_flag(const char* flag, const std::string& text) {
   long long ms = parse_duration_ms(text);
   if (ms < 0 || ms > 2147483647) {
     return Status::InvalidInput(fmt::format("{} '{}' is not a duration", flag, text),
-                                "write it like 2s, 500ms or 1m");
+                                duration_hint(text));
   }
   return static_cast<int>(ms);
 }

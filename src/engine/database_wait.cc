@@ -162,8 +162,9 @@ Result<DatabaseReport> wait_for_database(const EngineOptions& options, const Wai
       options.log(fmt::format("waiting for {}… (attempt {}, last error: {})", target.redacted,
                               attempt, one_line(p.error, target.redacted)));
     }
-    env.sleep_for(std::min(milliseconds(how.retry_ms),
-                           std::chrono::duration_cast<milliseconds>(deadline - now)));
+    // Rounded up: a remainder under 1 ms cast down to 0 would retry in a busy loop.
+    env.sleep_for(
+        std::min(milliseconds(how.retry_ms), std::chrono::ceil<milliseconds>(deadline - now)));
   }
 }
 

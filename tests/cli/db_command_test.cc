@@ -270,6 +270,24 @@ TEST(DbCommand, WaitGivesUpOnAPortNothingListensOn) {
   auto bad = db_cmd("postgresql://app@127.0.0.1:1/app", {"wait", "--timeout", "soon"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--timeout 'soon' is not a duration"), std::string::npos) << bad.err;
+  // A bare number might mean seconds: it was read as milliseconds and gave up at once.
+  auto bare = db_cmd("postgresql://app@127.0.0.1:1/app", {"wait", "--timeout", "10"});
+  EXPECT_EQ(bare.code, 2) << bare.err;
+  EXPECT_NE(bare.err.find("hint: add a unit: 10s, 10ms or 10m"), std::string::npos) << bare.err;
+}
+
+// One attempt every half second, never a busy loop near the deadline.
+TEST(DbCommand, WaitRetriesEveryHalfSecond) {
+  TempDir dir;
+  std::string url = "sqlite:" + dir.path() + "/missing/app.db";  // its folder does not exist
+  auto r = db_cmd(url, {"wait", "--timeout", "1s", "--json"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  size_t at = r.err.find("after ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  size_t open = r.err.find('(', at);
+  int attempts = std::atoi(r.err.c_str() + open + 1);
+  EXPECT_GE(attempts, 2) << r.err;
+  EXPECT_LE(attempts, 4) << r.err;
 }
 
 TEST(DbCommand, SqliteCreateDropWait) {
