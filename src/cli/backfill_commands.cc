@@ -85,8 +85,13 @@ int print_verify(const backfill::VerifyReport& r, bool json_out) {
               ? ""
               : ", e.g. keys " + fmt::format("{}", fmt::join(c.sample_keys, " ")));
     }
-    std::cout << (r.mismatches() ? "mismatches found: do not complete yet\n"
-                                 : fmt::format("verified {}: both versions agree\n", r.file));
+    std::cout << (r.mismatches()
+                      ? "mismatches found: do not complete yet\n"
+                        "hint: look at the rows of the sample keys in both version schemas; if "
+                        "something wrote the old column without the dual-write trigger, run "
+                        "`tandem start` again to backfill and `tandem verify` again, or `tandem "
+                        "rollback` to go back (docs/declarative.md)\n"
+                      : fmt::format("verified {}: both versions agree\n", r.file));
   }
   return r.mismatches() ? 1 : 0;
 }

@@ -445,7 +445,11 @@ Result<LifecycleReport> rollback_in(Session& s, const BackfillOptions& backfill)
   auto t0 = Clock::now();
   const EngineOptions& options = s.options;
   TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
-  if (!active) return Status::InvalidInput("no migration is active", "see `tandem status`");
+  if (!active) {
+    return Status::InvalidInput("no migration is active: nothing to roll back",
+                                "`tandem status` shows what is applied; `tandem down` reverts an "
+                                "applied migration");
+  }
   if (active->phase == Phase::kCompleting) {
     return Status::InvalidInput(
         fmt::format("migration {} is part-way through complete", active->version),

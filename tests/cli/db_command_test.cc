@@ -82,6 +82,11 @@ CmdResult db_cmd(const std::string& url, std::vector<std::string> args) {
 TEST(DbCommand, PostgresCreateIsIdempotentAndDropNeedsYes) {
   ScratchName db("tandem_dbcmd_life");
   std::string url = url_for(db.name());
+  // Before it exists, any command's connection error leads to `tandem db create`.
+  auto missing = run_tandem({"--db", url, "status"});
+  EXPECT_EQ(missing.code, 3) << missing.err;
+  EXPECT_NE(missing.err.find("hint: create it with `tandem db create`"), std::string::npos)
+      << missing.err;
 
   auto created = db_cmd(url, {"create"});
   EXPECT_EQ(created.code, 0) << created.err;

@@ -74,9 +74,15 @@ Result<std::unique_ptr<Connection>> PgConnection::open(const std::string& connin
     std::string err = PQerrorMessage(conn);
     PQfinish(conn);
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-    return Status::Database(fmt::format("cannot connect to {}: {}", redacted, err), "08006",
-                            "check that the server is running and that --db (or DATABASE_URL) "
-                            "names the right host, port, database and user");
+    // The server's message is in its lc_messages language: the hint only, never a decision.
+    bool no_database = err.find("database \"") != std::string::npos &&
+                       err.find("does not exist") != std::string::npos;
+    return Status::Database(
+        fmt::format("cannot connect to {}: {}", redacted, err), "08006",
+        no_database ? "create it with `tandem db create` (with the same --db), or fix the "
+                      "database name in --db (or DATABASE_URL)"
+                    : "check that the server is running and that --db (or DATABASE_URL) "
+                      "names the right host, port, database and user");
   }
   return std::unique_ptr<Connection>(new PgConnection(conn, redacted));
 }
