@@ -82,6 +82,9 @@ struct OtherToolHistory {
   // Of those, how many tandem's history does not have: `up` refuses to run them again, and
   // `tandem import --from <tool>` records them.
   int not_in_history = 0;
+  // Of those, how many have no file in the folder: import cannot record them (it refuses, or
+  // skips them with --allow-missing-files), and `up` has nothing to run for them.
+  int without_file = 0;
   std::string version;  // golang-migrate: its current version ("" otherwise)
   // What stops an import (golang-migrate dirty, a failed Flyway migration), one per line.
   std::vector<std::string> blocking;

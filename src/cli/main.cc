@@ -273,6 +273,9 @@ static int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11 sets the flags only after a successful parse: `--json` is looked for by hand, so
+    // that a usage error is a JSON document for a script that asked for one.
+    for (int i = 1; i < argc && !g.json; ++i) g.json = std::string_view(argv[i]) == "--json";
     return fail(g, cli::usage_error(app, e));
   }
 

@@ -90,6 +90,7 @@ json to_json(const StatusReport& r) {
                       {"table", o.table},
                       {"applied", o.applied},
                       {"not_in_history", o.not_in_history},
+                      {"without_file", o.without_file},
                       {"version", null_if_empty(o.version)},
                       {"blocking", o.blocking}});
   }
@@ -168,11 +169,19 @@ std::string status_text(const StatusReport& r) {
     if (o.not_in_history == 0) {
       about += o.applied ? ", all in tandem's history" : "";
     } else {
-      about += fmt::format(
-          ", {} not in tandem's history: `tandem up` will not run {}; record {} "
-          "with `tandem import --from {}`",
-          o.not_in_history, o.not_in_history == 1 ? "it" : "them",
-          o.not_in_history == 1 ? "it" : "them", o.tool);
+      int with_file = o.not_in_history - o.without_file;
+      about += fmt::format(", {} not in tandem's history", o.not_in_history);
+      if (with_file > 0) {
+        about +=
+            fmt::format(": `tandem up` will not run {}; record {} with `tandem import --from {}`",
+                        with_file == 1 ? "it" : "them", with_file == 1 ? "it" : "them", o.tool);
+      }
+      if (o.without_file > 0) {
+        about += fmt::format(
+            "{}{} with no file in the folder (nothing to run; import skips {} with "
+            "--allow-missing-files)",
+            with_file > 0 ? "; " : ": ", o.without_file, o.without_file == 1 ? "it" : "them");
+      }
     }
     out += fmt::format("other     {}'s history {}: {}\n", o.tool, o.table, about);
     for (const std::string& b : o.blocking) out += fmt::format("          {}\n", b);

@@ -217,6 +217,22 @@ Result<Url> parse_url(std::string_view url) {
   return Url{Backend::kPostgres, std::string(url)};
 }
 
+// `scheme://user:secret@` anywhere in `text` (a URL inside a keyword value, say) with the
+// secret masked: what libpq does not read as the password may still be one.
+static std::string mask_embedded_userinfo(std::string text) {
+  for (size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at + 3)) {
+    size_t start = at + 3;
+    size_t end = text.find_first_of("/@?# '\"", start);
+    if (end == std::string::npos || text[end] != '@') continue;
+    size_t colon = text.find(':', start);
+    if (colon != std::string::npos && colon < end && end - colon - 1 > 0 &&
+        text.compare(colon + 1, end - colon - 1, "****") != 0) {
+      text.replace(colon + 1, end - colon - 1, "****");
+    }
+  }
+  return text;
+}
+
 std::string redact_url(std::string_view url) {
   if (starts_with(url, "sqlite:")) return std::string(url);
   bool uri = is_uri(url);
@@ -256,7 +272,7 @@ std::string redact_url(std::string_view url) {
        out.find(percent_encode(pw->second)) != std::string::npos)) {
     return uri ? std::string(url.substr(0, url.find("://") + 3)) + kHidden : std::string(kHidden);
   }
-  return out;
+  return mask_embedded_userinfo(std::move(out));
 }
 
 Result<std::string> url_database_name(std::string_view url) {

@@ -19,6 +19,14 @@ DatabaseReport AdminTarget::report() const {
   return r;
 }
 
+// The length of the longest prefix of `s` of at most `bytes` bytes that ends between two
+// UTF-8 characters.
+static size_t utf8_prefix(const std::string& s, size_t bytes) {
+  if (s.size() <= bytes) return s.size();
+  while (bytes > 0 && (static_cast<unsigned char>(s[bytes]) & 0xC0) == 0x80) --bytes;
+  return bytes;
+}
+
 Result<AdminTarget> admin_target(const EngineOptions& options, const char* command,
                                  bool need_name) {
   AdminTarget t;
@@ -26,6 +34,12 @@ Result<AdminTarget> admin_target(const EngineOptions& options, const char* comma
   t.redacted = db::redact_url(options.db_url);
   if (!t.pg()) {
     t.name = t.url.target;
+    // SQLite reads `file:` as a URI (file:app.db?mode=ro): the file it names is not this text.
+    if (t.name.rfind("file:", 0) == 0) {
+      return Status::InvalidInput(
+          fmt::format("`tandem db {}` takes an SQLite path, not a file: URI ({})", command, t.name),
+          "pass --db sqlite:PATH (the path the URI names)");
+    }
     if (need_name && t.name == ":memory:") {
       return Status::InvalidInput(
           fmt::format("`tandem db {}` needs a database file: sqlite::memory: is gone when the "
@@ -49,7 +63,7 @@ Result<AdminTarget> admin_target(const EngineOptions& options, const char* comma
   if (t.name.size() > 63) {
     return Status::InvalidInput(
         fmt::format("the database name \"{}…\" is {} bytes long; PostgreSQL keeps only 63",
-                    t.name.substr(0, 40), t.name.size()),
+                    t.name.substr(0, utf8_prefix(t.name, 40)), t.name.size()),
         "use a name of at most 63 bytes");
   }
   return t;

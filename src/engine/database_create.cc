@@ -43,9 +43,9 @@ Result<DatabaseReport> create_sqlite(const EngineOptions& options, const AdminTa
   copts.create = true;
   copts.busy_timeout_ms = options.lock_wait_ms;
   TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(options.db_url, copts));
-  // Reading the schema makes SQLite open the new file for real (and fail here, not later, on
-  // a folder it cannot write to).
-  TANDEM_RETURN_IF_ERROR(conn->query("SELECT count(*) FROM sqlite_master").status());
+  // Writing the header makes SQLite create the file for real (and fail here, not later, on a
+  // folder it cannot write to), and gives it the header that tells it from any empty file.
+  TANDEM_RETURN_IF_ERROR(conn->execute("PRAGMA user_version = 0"));
   report.outcome = "created";
   return report;
 }

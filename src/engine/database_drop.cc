@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
 
 #include "engine/database_admin.h"
 #include "engine/engine.h"
@@ -30,6 +33,37 @@ Result<DatabaseReport> drop_sqlite(const AdminTarget& target, const DropDatabase
       return not_sqlite_database(path, found, "it was not removed");
     case SqliteFile::kDatabase:
       break;
+  }
+  // An empty file is an empty database to SQLite, and any other empty file too: not removed.
+  std::error_code size_ec;
+  if (std::filesystem::file_size(path, size_ec) == 0 && !size_ec) {
+    return Status::InvalidInput(
+        fmt::format("{} is an empty file: nothing shows it is an SQLite database; it was not "
+                    "removed",
+                    path),
+        "remove it yourself if it is the database (rm " + path + ")");
+  }
+  // A companion must be SQLite's too: a -wal or -journal starts with its magic number.
+  for (const auto& [suffix, magic] :
+       {std::pair<const char*, std::string>{"-wal", "\x37\x7f\x06"},
+        std::pair<const char*, std::string>{"-journal", "\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"}}) {
+    std::string file = path + suffix;
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec))) continue;
+    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(file, ec))) {
+      return not_sqlite_database(file, SqliteFile::kNotFile, "nothing was removed");
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::string head(magic.size(), '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    bool empty = in.gcount() == 0;
+    bool zeroed = std::string(suffix) == "-journal" &&
+                  head.find_first_not_of('\0') == std::string::npos;  // journal_mode=PERSIST
+    if (!empty && !zeroed && head != magic) {
+      return Status::InvalidInput(
+          fmt::format("{} is not an SQLite {} file; nothing was removed", file, suffix + 1),
+          "move it away (or remove it yourself) and run `tandem db drop` again");
+    }
   }
   // The companions first: a -wal or -journal left behind without its database would be read
   // as part of a new database made at the same path.

@@ -144,6 +144,8 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
   m.version = canonical_version(std::string_view(file).substr(0, us));
   m.name = file.substr(us + 1, file.size() - us - 1 - 4);  // strip ".sql"
   m.checksum = checksum(content);
+  // A UTF-8 byte order mark (editors on Windows write one) is not SQL before the marker.
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") content.remove_prefix(3);
 
   auto problem = [&](std::string kind, int line, std::string msg, std::string hint) {
     problems.push_back({std::move(kind), m.path, line, 0, std::move(msg), std::move(hint)});

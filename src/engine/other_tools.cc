@@ -418,8 +418,11 @@ std::vector<OtherToolHistory> summarize_other_histories(const std::vector<OtherH
     sum.applied = static_cast<int>(applied.with_file.size() + applied.without_file.size());
     for (const OtherApplied::Version& v : applied.with_file)
       sum.not_in_history += recorded.count(v.version) ? 0 : 1;
-    for (const OtherApplied::Missing& m : applied.without_file)
-      sum.not_in_history += !m.version.empty() && recorded.count(m.version) ? 0 : 1;
+    for (const OtherApplied::Missing& m : applied.without_file) {
+      int unrecorded = !m.version.empty() && recorded.count(m.version) ? 0 : 1;
+      sum.not_in_history += unrecorded;
+      sum.without_file += unrecorded;
+    }
     if (h.tool == OtherTool::kGolangMigrate && !h.applied.empty()) sum.version = h.applied[0].raw;
     for (const Problem& p : h.blocking) sum.blocking.push_back(p.message);
     out.push_back(std::move(sum));

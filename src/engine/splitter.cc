@@ -13,8 +13,9 @@
 namespace tandem {
 namespace {
 
-// Offset of the first character that is not whitespace or part of a comment.
-size_t skip_space_and_comments(std::string_view s, size_t pos) {
+// Offset of the first character that is not whitespace or part of a comment. PostgreSQL's
+// block comments nest (`/* a /* b */ c */`), SQLite's end at the first `*/`.
+size_t skip_space_and_comments(std::string_view s, size_t pos, bool nested = false) {
   while (pos < s.size()) {
     if (std::isspace(static_cast<unsigned char>(s[pos]))) {
       ++pos;
@@ -22,8 +23,19 @@ size_t skip_space_and_comments(std::string_view s, size_t pos) {
       size_t eol = s.find('\n', pos);
       pos = eol == std::string_view::npos ? s.size() : eol + 1;
     } else if (s.substr(pos, 2) == "/*") {
-      size_t end = s.find("*/", pos + 2);
-      pos = end == std::string_view::npos ? s.size() : end + 2;
+      int depth = 1;
+      pos += 2;
+      while (pos < s.size() && depth > 0) {
+        if (s.substr(pos, 2) == "*/") {
+          --depth;
+          pos += 2;
+        } else if (nested && s.substr(pos, 2) == "/*") {
+          ++depth;
+          pos += 2;
+        } else {
+          ++pos;
+        }
+      }
     } else {
       break;
     }
@@ -97,8 +109,8 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
   // statement, reported with PostgreSQL's own syntax error, never silently dropped.
   size_t covered = 0;
   auto check_gap = [&](size_t upto) {
-    for (size_t at = skip_space_and_comments(sec.sql, covered); at < upto;
-         at = skip_space_and_comments(sec.sql, at + 1)) {
+    for (size_t at = skip_space_and_comments(sec.sql, covered, true); at < upto;
+         at = skip_space_and_comments(sec.sql, at + 1, true)) {
       if (sec.sql[at] == ';') continue;
       std::string_view rest = std::string_view(sec.sql).substr(at, upto - at);
       auto tree = db::pg::parse(rest);
@@ -122,7 +134,7 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     size_t end = raw + static_cast<size_t>(split.stmts[i]->stmt_len);
     if (raw > covered) check_gap(raw);
     covered = std::max(covered, end);
-    size_t begin = skip_space_and_comments(sec.sql, raw);
+    size_t begin = skip_space_and_comments(sec.sql, raw, true);
     if (begin >= end) continue;  // only comments
     while (raw < begin && std::isspace(static_cast<unsigned char>(sec.sql[raw]))) ++raw;
     Statement st;

@@ -282,6 +282,21 @@ TEST(InvalidUtf8, IsReportedWithFileAndLineNotAnAbort) {
   }
 }
 
+// A usage error is a JSON document when --json was asked for, even when the parse stopped
+// before CLI11 set any flag (a flag missing its value).
+TEST(Cli, UsageErrorsAreJsonWithJson) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--json", "status", "--dir"},
+        std::vector<std::string>{"--json", "--db", "sqlite::memory:", "up", "--to"},
+        std::vector<std::string>{"--json", "stauts"}}) {
+    auto r = testing::run_tandem(args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    json j = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: '" << r.out << "' for " << args.back();
+    EXPECT_EQ(j["error"]["code"], 2);
+  }
+}
+
 TEST(Url, ParsesAndRedacts) {
   EXPECT_EQ(db::parse_url("sqlite::memory:")->target, ":memory:");
   EXPECT_EQ(db::parse_url("sqlite:///tmp/x.db")->target, "/tmp/x.db");
@@ -289,6 +304,13 @@ TEST(Url, ParsesAndRedacts) {
   EXPECT_EQ(db::parse_url("postgres://u@h/db")->backend, db::Backend::kPostgres);
   EXPECT_EQ(db::parse_url("host=/tmp dbname=app")->backend, db::Backend::kPostgres);
   EXPECT_FALSE(db::parse_url("mysql://x").ok());
+  // A URL inside a keyword value is not libpq's password, but it is one: masked too.
+  auto nested = db::parse_url("host=/tmp dbname='postgresql://atk:Hunter2Secret@/x'");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.status().message().find("Hunter2Secret"), std::string::npos)
+      << nested.status().message();
+  EXPECT_EQ(db::redact_url("dbname='postgresql://atk:Hunter2Secret@/x'").find("Hunter2Secret"),
+            std::string::npos);
   EXPECT_EQ(db::redact_url("postgres://u:p@h:5/db?sslmode=require"),
             "postgres://u:****@h:5/db?sslmode=require");
   EXPECT_EQ(db::redact_url("postgres://h/db?password=abc&sslmode=require"),

@@ -362,6 +362,25 @@ TEST(DbCommand, SqliteCreateDropWait) {
   EXPECT_EQ(gave_up.code, 3) << gave_up.err;
   EXPECT_NE(gave_up.err.find("gave up waiting"), std::string::npos) << gave_up.err;
   EXPECT_EQ(db_cmd("sqlite::memory:", {"create"}).code, 2);
+
+  // An empty file, or a companion that is not SQLite's, is never removed either.
+  std::string empty = dir.write("empty.txt", "");
+  dir.write("empty.txt-journal", "precious\n");
+  EXPECT_EQ(db_cmd("sqlite:" + empty, {"drop", "--yes"}).code, 2);
+  EXPECT_TRUE(std::filesystem::exists(empty));
+  EXPECT_EQ(testing::read_file(empty + "-journal"), "precious\n");
+  std::string real = dir.path() + "/real.db";
+  ASSERT_EQ(db_cmd("sqlite:" + real, {"create"}).code, 0);
+  dir.write("real.db-wal", "not a write-ahead log\n");
+  auto odd = db_cmd("sqlite:" + real, {"drop", "--yes"});
+  EXPECT_EQ(odd.code, 2) << odd.err;
+  EXPECT_NE(odd.err.find("real.db-wal is not an SQLite wal file"), std::string::npos) << odd.err;
+  EXPECT_TRUE(std::filesystem::exists(real));
+  // SQLite reads sqlite:file:… as a URI naming another path: refused, not guessed.
+  auto uri = db_cmd("sqlite:file:" + real, {"drop", "--yes"});
+  EXPECT_EQ(uri.code, 2) << uri.err;
+  EXPECT_NE(uri.err.find("not a file: URI"), std::string::npos) << uri.err;
+  EXPECT_TRUE(std::filesystem::exists(real));
 }
 
 TEST(DbCommand, UsageErrorsNameTheCommands) {

@@ -372,6 +372,12 @@ TEST_P(ImportTest, UpRefusesWhileTandemHasNothingAndTheToolAppliedOtherVersions)
   ASSERT_TRUE(allowed.ok()) << allowed.status().message();
   EXPECT_TRUE(allowed->imported.empty());
   EXPECT_EQ(allowed->missing_files.size(), 2u);
+  // status does not send the user back to an import that can never record them.
+  auto st = status(opts_);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_EQ(st->other_tools.size(), 1u);
+  EXPECT_EQ(st->other_tools[0].not_in_history, 2);
+  EXPECT_EQ(st->other_tools[0].without_file, 2);
   auto applied = up(opts_, {});
   ASSERT_TRUE(applied.ok()) << applied.status().message();
   EXPECT_EQ(applied->steps.size(), 2u);

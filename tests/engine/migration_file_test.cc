@@ -99,6 +99,14 @@ TEST(MigrationFile, AlmostMarkersAreProblemsNotComments) {
   EXPECT_TRUE(m.down.present);
 }
 
+TEST(MigrationFile, AByteOrderMarkIsNotSql) {
+  std::vector<Problem> problems;
+  Migration m = parse("\xEF\xBB\xBF-- tandem:up\nCREATE TABLE t (id int);\n", problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].message;
+  EXPECT_TRUE(m.up.present);
+  EXPECT_EQ(m.up.first_line, 2);
+}
+
 TEST(Checksum, IgnoresLineEndingsButNotContent) {
   EXPECT_EQ(checksum("a\nb\n"), checksum("a\r\nb\r\n"));
   EXPECT_EQ(checksum("a\nb\n"), checksum("a\rb\r"));

@@ -98,6 +98,12 @@ TEST(SplitPostgres, AStatementStartingWithAMisspelledKeywordIsASyntaxError) {
   auto st = split(kPg, "SELECT 1;;\n; -- x\n/* y */ ;SELECT 2", problems);
   EXPECT_TRUE(problems.empty()) << problems[0].message;
   EXPECT_EQ(st.size(), 2u);
+  // PostgreSQL's block comments nest, before a statement and between two.
+  problems.clear();
+  st = split(kPg, "SELECT 1;\n/* a /* b */ c */ SELECT 2;\n/* d /* e */ */\n", problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[1].sql, "SELECT 2");
 }
 
 TEST(SplitPostgres, UnterminatedDollarQuoteIsAProblem) {
