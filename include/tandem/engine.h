@@ -39,6 +39,9 @@ struct EngineOptions {
   std::function<void(const std::string&)> log;
   // Log every statement before it runs.
   bool verbose = false;
+  // How much one migration file may hold (size, statements, operations); a file over a limit
+  // is a problem of the folder, refused before anything runs.
+  InputLimits limits;
   // Called after each migration applied or reverted by up/down: the step, how many of this
   // run's migrations are done, and how many the run planned. Null: steps are logged instead.
   std::function<void(const struct AppliedStep&, int done, int total)> on_step;
