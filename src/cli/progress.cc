@@ -64,6 +64,39 @@ void Progress::step(const AppliedStep& s, int done, int total) {
   std::fflush(stderr);
 }
 
+void Progress::statement(const std::string& file, int done, int total) {
+  if (quiet_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (file != statements_file_ || done <= statements_done_) {  // another migration, or again
+    statements_file_ = file;
+    statements_started_ = now;
+    drawn_ = {};
+  }
+  statements_done_ = done;
+  if (done >= total || now - statements_started_ < std::chrono::seconds(1)) return;
+  if (now - drawn_ < std::chrono::milliseconds(tty_ ? 100 : 1000)) return;
+  drawn_ = now;
+  long long elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - statements_started_).count();
+  if (!tty_) {
+    nlohmann::json j = {{"event", "statements"},
+                        {"file", file},
+                        {"done", done},
+                        {"total", total},
+                        {"elapsed_ms", elapsed_ms}};
+    std::fprintf(stderr, "%s\n", cli::dump(j).c_str());
+    std::fflush(stderr);
+    return;
+  }
+  constexpr int kWidth = 24;
+  int filled = static_cast<int>(static_cast<long long>(done) * kWidth / std::max(total, 1));
+  clear_bar();
+  bar_ = fmt::format("{} [{}{}] statement {}/{} ({})", file, std::string(filled, '#'),
+                     std::string(kWidth - filled, '.'), done, total, duration_text(elapsed_ms));
+  std::fputs(bar_.c_str(), stderr);
+  std::fflush(stderr);
+}
+
 void Progress::backfill(const BackfillProgress& p) {
   if (quiet_) return;
   auto now = std::chrono::steady_clock::now();

@@ -24,9 +24,9 @@ Problem file_too_large(const std::string& path, long long size, long long max) {
           path,
           0,
           0,
-          fmt::format("the file is {}, over the limit of {} for one migration file "
+          fmt::format("the file is {} ({} bytes), over the limit of {} for one migration file "
                       "(limits.max_file_size); it was not read",
-                      size_text(size), size_text(max)),
+                      size_text(size), size, size_text(max)),
           fmt::format("split it into several migrations of at most {} each (a large data load "
                       "belongs in a backfill or a COPY, not in a migration file), or raise "
                       "`limits.max_file_size` in tandem.yaml (docs/config.md)",
