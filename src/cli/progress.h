@@ -3,6 +3,7 @@
 // (CI logs, pipes), nothing with -q.
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tandem/backfill.h"
@@ -30,6 +31,12 @@ class Progress {
 
  private:
   void clear_bar();
+  // Replaces the bar on the terminal with `bar`.
+  void draw(std::string bar);
+  // One JSON line on stderr (no terminal).
+  static void json_line(const nlohmann::json& event);
+  // "[#####...................]": `done` of `total` (full when total <= 0).
+  static std::string gauge(long long done, long long total);
   bool tty_;
   bool quiet_;
   std::string bar_;  // the bar currently drawn, "" when none
