@@ -49,6 +49,11 @@ Result<Url> parse_url(std::string_view url);
 // cannot read, or reads ambiguously, is not shown at all.
 std::string redact_url(std::string_view url);
 
+// The database a PostgreSQL URL (or key=value string) names — the URI's path, ?dbname= or
+// dbname=, decoded by libpq's own parser; "" when it names none (libpq would then use
+// PGDATABASE or the user name).
+Result<std::string> url_database_name(std::string_view url);
+
 // A PostgreSQL URL (or key=value string, kept in its form) whose `options` also carry `extra`
 // ("-c search_path=public_2"): merged with options the URL already has, never a second one.
 Result<std::string> with_session_options(std::string_view url, const std::string& extra);
@@ -64,6 +69,11 @@ struct ConnectOptions {
   // SQLite: create the file when it does not exist. Read-only commands (status, plan,
   // validate) pass false: a mistyped path is an error naming it, not a new empty database.
   bool create = true;
+  // PostgreSQL: connect to this database instead of the one the URL names, with everything
+  // else (host, port, user, password, sslmode, …) as the URL has it — the URL itself is not
+  // rewritten. "" connects to the URL's own database. (`tandem db create` connects to the
+  // maintenance database `postgres` this way.)
+  std::string dbname;
 };
 
 // How SQL text is written for one backend: what generated statements need to embed values.

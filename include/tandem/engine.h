@@ -192,4 +192,9 @@ struct RepairAction {
 // Formats problems for a person, one per line: "file:line:col: message\n  hint: …".
 std::string format_problems(const std::vector<Problem>& problems);
 
+// The refusal of a command stopped by `problems` before it changed anything: kInvalidInput,
+// "N problem(s) found, <outcome>:" and the list, the problems attached (Status::problems()).
+Status refused(const std::vector<Problem>& problems,
+               const std::string& outcome = "nothing was changed");
+
 }  // namespace tandem

@@ -18,16 +18,6 @@ namespace tandem {
 class MigrationBody;
 struct Session;
 
-// Something wrong with the migrations folder or the history, located as exactly as possible.
-struct Problem {
-  std::string kind;     // stable id: "bad_name", "checksum_mismatch", …
-  std::string file;     // path shown to the user ("" when not about one file)
-  int line = 0;         // 1-based, 0 when not about one line
-  int column = 0;       // 1-based, 0 when unknown
-  std::string message;  // what is wrong
-  std::string hint;     // what to do next
-};
-
 // One section (`-- tandem:up` or `-- tandem:down`) of a SQL migration file.
 struct Section {
   bool present = false;

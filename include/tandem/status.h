@@ -1,13 +1,14 @@
 #pragma once
 // Errors are values in tandem: every fallible call returns a Status or a Result<T>; nothing
 // throws across the library API. The CLI turns a Status into a message and an exit code.
-// See docs/errors.md.
+// See docs/library-errors.md (and docs/errors.md for every message a user can get).
 
 #include <cassert>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace tandem {
 
@@ -18,6 +19,17 @@ enum class Code {
   kInvalidInput = 2,  // bad file, bad flag, bad URL: nothing was changed
   kDatabase = 3,      // the database refused or failed
   kLockNotAcquired = 4,
+};
+
+// Something wrong with the migrations folder or the history, located as exactly as possible
+// (docs/errors.md lists every kind).
+struct Problem {
+  std::string kind;     // stable id: "bad_name", "checksum_mismatch", …
+  std::string file;     // path shown to the user ("" when not about one file)
+  int line = 0;         // 1-based, 0 when not about one line
+  int column = 0;       // 1-based, 0 when unknown
+  std::string message;  // what is wrong
+  std::string hint;     // what to do next
 };
 
 // Outcome of an operation: ok, or a code plus a message that says what happened and,
@@ -70,6 +82,14 @@ class Status {
     s.hint_ = std::move(hint);
     return s;
   }
+  // The problems a refusal lists ("3 problems found, nothing was changed"), each with its
+  // stable kind, for `--json` and programs; empty for other errors.
+  const std::vector<tandem::Problem>& problems() const { return problems_; }
+  Status with_problems(std::vector<tandem::Problem> problems) const {
+    Status s = *this;
+    s.problems_ = std::move(problems);
+    return s;
+  }
 
  private:
   Status(Code code, std::string msg, std::string hint)
@@ -80,6 +100,7 @@ class Status {
   std::string hint_;
   std::string sqlstate_;
   int position_ = 0;
+  std::vector<tandem::Problem> problems_;
 };
 
 // A value or the Status explaining why there is none.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tandem/backfill.h"
+#include "tandem/database.h"
 #include "tandem/engine.h"
 #include "tandem/expand.h"
 #include "tandem/lint.h"

@@ -86,7 +86,9 @@ Result<std::string> JobRecord::record_batch(db::Connection& conn, long long scan
                   done ? "true" : "false"}));
   if (r.empty()) {
     return Status::Database(
-        fmt::format("backfill job {} disappeared from tandem.backfill_jobs", id_));
+        fmt::format("backfill job {} disappeared from tandem.backfill_jobs", id_), "",
+        "another process removed it (a rollback, or a hand edit); see `tandem status` and "
+        "`tandem backfill status`");
   }
   return r.text(0, 0);
 }

@@ -39,16 +39,16 @@ Result<Settings> resolve(const BackfillOptions& o, const std::string& stored) {
                     s.replica_url),
         "pass --replica URL again (or --max-lag 0 to continue without the lag throttle)");
   }
+  if (o.replica_url && !o.replica_url->empty() && s.max_lag_ms == 0) {
+    return Status::InvalidInput("--replica needs --max-lag (the lag that makes the backfill wait)",
+                                "e.g. --replica postgres://replica/app --max-lag 10s");
+  }
   if (s.max_lag_ms == 0) s.replica_url.clear();  // no lag throttle: no standby to ask
   if (s.target_ms < 1) return Status::InvalidInput("--batch-target must be positive");
   if (s.max_rows < 1) return Status::InvalidInput("--batch-max must be at least 1");
   s.min_rows = std::clamp(s.min_rows, 1, s.max_rows);  // a smaller largest batch lowers the floor
   if (s.max_rows_per_second < 0) return Status::InvalidInput("--max-rows-per-second must be >= 0");
   if (s.max_lag_ms < 0) return Status::InvalidInput("--max-lag must be >= 0");
-  if (!s.replica_url.empty() && s.max_lag_ms == 0) {
-    return Status::InvalidInput("--replica needs --max-lag",
-                                "e.g. --replica postgres://replica/app --max-lag 10s");
-  }
   return s;
 }
 

@@ -87,6 +87,9 @@ std::optional<int> LintCommand::run(const Options& all, bool json,
     }
     lo.severity[rule] = level;
   }
+  // The project's own folder (no PATH) is what tandem runs, every statement under
+  // --lock-timeout with retries: missing-lock-timeout is noise there unless asked for by name.
+  lo.runner_sets_lock_timeout = paths.empty() && lo.severity.count("missing-lock-timeout") == 0;
   // A PostgreSQL --db (or DATABASE_URL) tells the current types of columns the files change
   // but did not create; without it such a type change is an error (unknown = unsafe).
   if (auto url = db::parse_url(options.db_url); url.ok() && url->backend == db::Backend::kPostgres)

@@ -27,6 +27,22 @@ void append_padded(std::string& out, std::string_view s, size_t width) {
   if (s.size() < width) out.append(width - s.size(), ' ');
 }
 const char* dir_word(Direction d) { return d == Direction::kUp ? "up" : "down"; }
+// True when every non-blank line of `sql` is a `--` comment.
+bool comment_only(const std::string& sql) {
+  bool any = false;
+  for (size_t start = 0; start < sql.size();) {
+    size_t end = sql.find('\n', start);
+    if (end == std::string::npos) end = sql.size();
+    size_t first = sql.find_first_not_of(" \t\r", start);
+    if (first < end) {
+      if (sql.compare(first, 2, "--") != 0) return false;
+      any = true;
+    }
+    start = end + 1;
+  }
+  return any;
+}
+
 }  // namespace
 
 json to_json(const Problem& p) {
@@ -35,11 +51,14 @@ json to_json(const Problem& p) {
 }
 
 json to_json(const Status& st) {
+  json problems = json::array();
+  for (const Problem& p : st.problems()) problems.push_back(to_json(p));
   return {{"error",
            {{"code", static_cast<int>(st.code())},
             {"message", st.message()},
             {"hint", null_if_empty(st.hint())},
-            {"sqlstate", null_if_empty(st.sqlstate())}}}};
+            {"sqlstate", null_if_empty(st.sqlstate())},
+            {"problems", problems}}}};
 }
 
 json to_json(const StatusReport& r) {
@@ -238,8 +257,11 @@ std::string plan_text(const std::vector<PlannedMigration>& plan) {
         out += fmt::format("-- statement {} already applied, skipped by --resume\n", i + 1);
         continue;
       }
-      out += m.statements[i].sql;
-      if (m.statements[i].sql.empty() || m.statements[i].sql.back() != ';') out += ";";
+      const std::string& sql = m.statements[i].sql;
+      out += sql;
+      // A note tandem wrote in place of statements ("-- runs as start + complete…") is
+      // not a statement: a ';' after it would be a line of its own in psql's eyes.
+      if (!comment_only(sql) && (sql.empty() || sql.back() != ';')) out += ";";
       out += "\n";
     }
     if (m.transactional) out += "COMMIT;\n";

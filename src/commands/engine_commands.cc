@@ -73,4 +73,17 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
   return commands::guarded("new", [&] { return engine::new_migration(options, name, yaml); });
 }
 
+Result<DatabaseReport> create_database(const EngineOptions& options,
+                                       const CreateDatabaseOptions& how) {
+  return commands::guarded("db create", [&] { return engine::create_database(options, how); });
+}
+
+Result<DatabaseReport> drop_database(const EngineOptions& options, const DropDatabaseOptions& how) {
+  return commands::guarded("db drop", [&] { return engine::drop_database(options, how); });
+}
+
+Result<DatabaseReport> wait_for_database(const EngineOptions& options, const WaitOptions& how) {
+  return commands::guarded("db wait", [&] { return engine::wait_for_database(options, how); });
+}
+
 }  // namespace tandem

@@ -1,7 +1,9 @@
 // tandem.yaml: a project's settings (tandem/config.h).
 
 #include <fmt/format.h>
+
 #include <yaml-cpp/yaml.h>
+#include <algorithm>
 
 #include <cctype>
 #include <filesystem>
@@ -33,8 +35,7 @@ Result<int> duration_of(const std::string& path, const std::string& key, const Y
   TANDEM_ASSIGN_OR_RETURN(std::string text, text_of(path, key, v));
   long long ms = parse_duration_ms(text);
   if (ms < 0 || ms > 2147483647) {
-    return at(path, v, fmt::format("`{}: {}` is not a duration", key, text),
-              "write it like 2s, 500ms or 1m");
+    return at(path, v, fmt::format("`{}: {}` is not a duration", key, text), duration_hint(text));
   }
   return static_cast<int>(ms);
 }
@@ -151,6 +152,14 @@ Status read_limits(const std::string& path, const YAML::Node& node, ProjectConfi
 
 }  // namespace
 
+std::string duration_hint(const std::string& text) {
+  bool digits = !text.empty() && text.size() <= 12 &&
+                std::all_of(text.begin(), text.end(),
+                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  if (digits) return fmt::format("add a unit: {}s, {}ms or {}m", text, text, text);
+  return "write it like 2s, 500ms or 1m";
+}
+
 long long parse_duration_ms(const std::string& text) {
   if (text.empty()) return -1;
   size_t pos = 0;
@@ -158,7 +167,9 @@ long long parse_duration_ms(const std::string& text) {
   if (pos == 0 || pos > 12) return -1;
   long long n = std::stoll(text.substr(0, pos));
   std::string unit = text.substr(pos);
-  if (unit.empty() || unit == "ms") return n;
+  // A bare number is ambiguous (seconds? milliseconds?): only 0, "off", needs no unit.
+  if (unit.empty()) return n == 0 ? 0 : -1;
+  if (unit == "ms") return n;
   if (unit == "s") return n * 1000;
   if (unit == "m" || unit == "min") return n * 60000;
   return -1;
@@ -193,14 +204,18 @@ Result<ProjectConfig> load_project_config(const std::string& path) {
                                 "check --config, or leave it out to use tandem.yaml");
   }
   if (fs::file_size(path, ec) > kMaxConfigBytes) {
-    return Status::InvalidInput(fmt::format("{}: larger than 1 MiB; not a tandem config", path));
+    return Status::InvalidInput(
+        fmt::format("{}: larger than 1 MiB; not a tandem config", path),
+        "point --config at the project's tandem.yaml (a few lines: docs/config.md)");
   }
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the YAML at that line and column (indentation, a missing `:` or quote); "
+        "docs/config.md lists the keys");
   }
   if (root.IsNull()) return c;  // an empty file
   if (!root.IsMap()) {
@@ -241,7 +256,9 @@ Result<ProjectConfig> load_project_config(const std::string& path) {
     }
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the YAML at that line and column (indentation, a missing `:` or quote); "
+        "docs/config.md lists the keys");
   }
   auto lint = lint::load_config(path, /*optional=*/false);
   if (lint.ok()) {

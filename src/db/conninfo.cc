@@ -259,6 +259,15 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
+Result<std::string> url_database_name(std::string_view url) {
+  TANDEM_ASSIGN_OR_RETURN(Url parsed, parse_url(url));
+  if (parsed.backend != Backend::kPostgres)
+    return Status::InvalidInput("a database name exists on PostgreSQL only");
+  TANDEM_ASSIGN_OR_RETURN(auto values, libpq_values(url));
+  auto name = values.find("dbname");
+  return name == values.end() ? std::string() : name->second;
+}
+
 Result<std::string> with_session_options(std::string_view url, const std::string& extra) {
   TANDEM_ASSIGN_OR_RETURN(Url parsed, parse_url(url));
   if (parsed.backend != Backend::kPostgres)

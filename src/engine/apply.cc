@@ -228,6 +228,13 @@ class Runner {
                  s_.options.lock_retries) +
              hint;
     }
+    if (err.sqlstate() == "57014" && s_.options.statement_timeout_ms > 0) {
+      hint = fmt::format(
+                 "it ran longer than the statement timeout ({} ms): raise --statement-timeout "
+                 "(statement_timeout in tandem.yaml; 0 = none) if it needs longer. ",
+                 s_.options.statement_timeout_ms) +
+             hint;
+    }
     if (!err.hint().empty()) hint = err.hint() + "; " + hint;
     Status out = err.code() == Code::kInvalidInput ? Status::InvalidInput(msg, hint)
                                                    : Status::Database(msg, err.sqlstate(), hint);
@@ -377,9 +384,7 @@ Result<ApplyReport> run(const EngineOptions& options, const Hooks& hooks, Direct
       }
       std::vector<Problem>& problems = *checked;
       if (!problems.empty()) {
-        return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                                problems.size(), problems.size() == 1 ? "" : "s",
-                                                format_problems(problems)));
+        return refused(problems);
       }
       validated = true;
       first_picks = picks;

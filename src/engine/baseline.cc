@@ -21,9 +21,7 @@ Result<std::vector<MigrationState>> baseline(const EngineOptions& options, const
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "baseline", /*take_lock=*/true));
   PreparedSet prepared = prepare(*s);
   if (!prepared.set.problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem(s) found, nothing was changed:\n{}",
-                                            prepared.set.problems.size(),
-                                            format_problems(prepared.set.problems)));
+    return refused(prepared.set.problems);
   }
   std::string v = canonical_version(version);
   std::vector<const Migration*> covered;

@@ -4,6 +4,7 @@
 // lint gate) and calls these.
 
 #include "engine/hooks.h"
+#include "tandem/database.h"
 #include "tandem/engine.h"
 
 namespace tandem::engine {
@@ -25,5 +26,9 @@ Result<ImportReport> import_history(const EngineOptions& options, const Hooks& h
                                     const ImportOptions& how);
 Status init(const EngineOptions& options);
 Result<std::string> new_migration(const EngineOptions& options, const std::string& name, bool yaml);
+Result<DatabaseReport> create_database(const EngineOptions& options,
+                                       const CreateDatabaseOptions& how);
+Result<DatabaseReport> drop_database(const EngineOptions& options, const DropDatabaseOptions& how);
+Result<DatabaseReport> wait_for_database(const EngineOptions& options, const WaitOptions& how);
 
 }  // namespace tandem::engine

@@ -51,9 +51,7 @@ Result<ImportReport> import_history(const EngineOptions& options, const Hooks& h
   PreparedSet prepared = prepare(*s);
   // The checksums recorded are those `up` computes: only from a folder without problems.
   if (!prepared.set.problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem(s) found, nothing was changed:\n{}",
-                                            prepared.set.problems.size(),
-                                            format_problems(prepared.set.problems)));
+    return refused(prepared.set.problems);
   }
   // SQLite: the write lock first (BEGIN IMMEDIATE), then both histories, so that no other
   // writer changes them in between. PostgreSQL: the migration lock already guards tandem's.
@@ -157,9 +155,7 @@ Result<ImportReport> import_history(const EngineOptions& options, const Hooks& h
     }
   }
   if (!problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                            problems.size(), problems.size() == 1 ? "" : "s",
-                                            format_problems(problems)));
+    return refused(problems);
   }
   // Versions left out (--allow-missing-files) are noted once in the event log: with nothing else
   // recorded, that note is what tells `up` the user has seen the other tool's history.

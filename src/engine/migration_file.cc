@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
@@ -85,33 +86,52 @@ bool has_code(std::string_view text) {
 }
 
 // A directive line: `-- tandem:up`, `-- migrate:down transaction:false`, `--
-// tandem:no-transaction`.
+// tandem:no-transaction`. A line that is almost one (`-- tandem: down`, `-- Tandem:up`,
+// `-- migrate:donw`, `-- migrate: down`) is `malformed`: read as a comment, the down section's
+// statements would run as part of up.
 struct Directive {
-  std::string word;  // "up", "down", "no-transaction", or an unknown word
+  std::string prefix;  // "tandem" or "migrate" (dbmate's)
+  std::string word;    // "up", "down", "no-transaction", or an unknown word
   std::string rest;
+  bool malformed = false;
 };
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 bool parse_directive(std::string_view line, Directive& d) {
   line = trim(line);
   if (line.substr(0, 2) != "--") return false;
   line.remove_prefix(2);
   line = trim(line);
-  std::string_view prefix;
-  if (line.substr(0, 7) == "tandem:") {
-    prefix = "tandem:";
-  } else if (line.substr(0, 8) == "migrate:") {
-    prefix = "migrate:";
-  } else {
-    return false;
+  for (std::string_view prefix : {"tandem", "migrate"}) {
+    if (lower(line.substr(0, prefix.size())) != prefix) continue;
+    std::string_view after = line.substr(prefix.size());
+    std::string_view colon = trim(after);
+    if (colon.empty() || colon.front() != ':') continue;
+    bool exact = line.substr(0, prefix.size()) == prefix && after.front() == ':';
+    colon.remove_prefix(1);
+    exact = exact && !colon.empty() && colon.front() != ' ' && colon.front() != '\t';
+    colon = trim(colon);
+    size_t end = 0;
+    while (end < colon.size() && colon[end] != ' ' && colon[end] != '\t') ++end;
+    d.prefix = std::string(prefix);
+    d.word = std::string(colon.substr(0, end));
+    d.rest = std::string(trim(colon.substr(end)));
+    std::string word = lower(d.word);
+    if (prefix == "migrate") {
+      // dbmate's markers are only up/down: `-- migrate:donw` is a typo of one, but prose such
+      // as `-- Migrate: the old rows` is a comment.
+      bool marker_word = word == "up" || word == "down";
+      if (!(marker_word || (exact && !d.word.empty()))) return false;
+    }
+    d.malformed = !exact || d.word != word;
+    return !d.word.empty();
   }
-  line.remove_prefix(prefix.size());
-  size_t end = 0;
-  while (end < line.size() && line[end] != ' ' && line[end] != '\t') ++end;
-  d.word = std::string(line.substr(0, end));
-  d.rest = std::string(trim(line.substr(end)));
-  // dbmate's markers are only up/down; anything else after "migrate:" is not ours.
-  if (prefix == "migrate:" && d.word != "up" && d.word != "down") return false;
-  return !d.word.empty();
+  return false;
 }
 
 std::string join(const std::string& dir, const std::string& file) {
@@ -183,7 +203,21 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
       if (!in_literal) outside_from = pos;
     }
     if (directive && !in_literal) {
-      if (d.word == "up" || d.word == "down") {
+      if (d.malformed || (d.prefix == "migrate" && d.word != "up" && d.word != "down")) {
+        std::string word = lower(d.word);
+        bool known = word == "up" || word == "down" ||
+                     (d.prefix == "tandem" && (word == "no-transaction" || word == "ignore"));
+        problem("unknown_directive", line_no,
+                fmt::format("`{}` is not a marker tandem reads", trim(line)),
+                known ? fmt::format("write it exactly `-- {}:{}` (lower case, no space around the "
+                                    "colon); as a comment, what follows would run in another "
+                                    "section",
+                                    d.prefix, word)
+                : d.prefix == "migrate"
+                    ? "dbmate's markers are `-- migrate:up` and `-- migrate:down`"
+                    : "use -- tandem:up, -- tandem:down, -- tandem:no-transaction or -- "
+                      "tandem:ignore RULE");
+      } else if (d.word == "up" || d.word == "down") {
         Section& target = d.word == "up" ? m.up : m.down;
         if (target.present) {
           problem("duplicate_section", line_no, fmt::format("second `-- tandem:{}` marker", d.word),
@@ -456,7 +490,7 @@ static MigrationSet load(const std::string& dir, const Formats& formats, const I
   if (list_error != 0) {
     set.problems.push_back({"unreadable_dir", dir, 0, 0,
                             "cannot list folder: " + std::system_category().message(list_error),
-                            ""});
+                            "check the folder's permissions (ls -ld " + dir + ")"});
   }
   std::sort(files.begin(), files.end());
   std::vector<FileStat> stats;

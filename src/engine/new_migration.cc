@@ -44,7 +44,8 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec)
-    return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()));
+    return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()),
+                                "check --dir and the permissions of its parent folder");
   // Every file's version counts, however large: a file over limits.max_file_size is still a
   // version a new file must not take.
   InputLimits any_size;
@@ -77,7 +78,8 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
           .string();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
-    return Status::InvalidInput(fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+    return Status::InvalidInput(fmt::format("cannot create {}: {}", path, std::strerror(errno)),
+                                "check that the folder is writable (ls -ld " + options.dir + ")");
   std::string text = yaml ? fmt::format(
                                 "# {} — operations in pgroll's format; see docs/declarative.md.\n"
                                 "operations:\n"
@@ -95,7 +97,11 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
                                 name);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
-  if (!ok) return Status::InvalidInput(fmt::format("cannot write {}", path));
+  if (!ok) {
+    return Status::InvalidInput(fmt::format("cannot write {}", path),
+                                "check the free space and the folder's permissions, remove the "
+                                "empty file and run `tandem new` again");
+  }
   return path;
 }
 

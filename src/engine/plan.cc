@@ -29,10 +29,8 @@ Result<std::vector<PlannedMigration>> plan(const EngineOptions& options, const H
                 &up_opts};
   TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems, preflight(*s, prepared, rows, picks, how));
   if (!problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem{} found; `{}` would refuse to run:\n{}",
-                                            problems.size(), problems.size() == 1 ? "" : "s",
-                                            dir == Direction::kUp ? "up" : "down",
-                                            format_problems(problems)));
+    return refused(problems,
+                   fmt::format("`{}` would refuse to run", dir == Direction::kUp ? "up" : "down"));
   }
   std::vector<PlannedMigration> out;
   for (const Pick& p : picks) {

@@ -23,7 +23,9 @@ Result<std::vector<Problem>> preflight(Session& s, const PreparedSet& prepared,
                         phase_next_step(active->phase) + ", then run this again"});
   }
   HistoryCheck check;
-  check.allow_out_of_order = s.options.allow_out_of_order;
+  // A pending version below the newest applied one is for `up`/`start` to refuse; reverting
+  // the newest applied migrations does not touch it.
+  check.allow_out_of_order = s.options.allow_out_of_order || how.direction == Direction::kDown;
   if (how.resume) check.resuming = how.direction;
   for (Problem& p : check_history(prepared, rows, check)) problems.push_back(std::move(p));
   if (how.direction == Direction::kUp) {

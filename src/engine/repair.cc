@@ -19,15 +19,16 @@ Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hoo
     std::vector<Problem> blocking;
     for (const Problem& p : set.problems) {
       if (p.kind == "bad_name" || p.kind == "duplicate_version" || p.kind == "unreadable_file" ||
-          p.kind == "missing_dir" || p.kind == "unreadable_dir" || p.kind == "split_file" ||
-          p.kind == "unsupported_format") {
+          p.kind == "missing_dir" || p.kind == "unreadable_dir" || p.kind == "split_file") {
         blocking.push_back(p);
       }
     }
     if (!blocking.empty()) {
       return Status::InvalidInput(
-          "the migrations folder has problems; repair would misread it, nothing was changed:\n" +
-          format_problems(blocking));
+                 "the migrations folder has problems; repair would misread it, nothing was "
+                 "changed:\n" +
+                 format_problems(blocking))
+          .with_problems(blocking);
     }
   }
   std::vector<RepairAction> actions;

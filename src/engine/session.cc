@@ -354,10 +354,19 @@ std::vector<Problem> check_history(const PreparedSet& prepared, const std::vecto
            fmt::format("pending version {} is lower than the newest applied version {}", m.version,
                        newest),
            "give it a version above " + newest +
-               " (rename the file), or apply it anyway with --allow-out-of-order"});
+               " (rename the file), or apply it anyway with `tandem up --allow-out-of-order` (or "
+               "`start "
+               "--allow-out-of-order`)"});
     }
   }
   return problems;
+}
+
+Status refused(const std::vector<Problem>& problems, const std::string& outcome) {
+  return Status::InvalidInput(fmt::format("{} problem{} found, {}:\n{}", problems.size(),
+                                          problems.size() == 1 ? "" : "s", outcome,
+                                          format_problems(problems)))
+      .with_problems(problems);
 }
 
 std::string format_problems(const std::vector<Problem>& problems) {

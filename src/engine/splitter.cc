@@ -133,9 +133,36 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     pg_query_free_split_result(split);
     return;
   }
+  // libpg_query's splitter leaves out a statement whose first word is not an SQL keyword
+  // (`SELEC 1;`): text between two statements other than blanks, comments and ';' is such a
+  // statement, reported with PostgreSQL's own syntax error, never silently dropped.
+  size_t covered = 0;
+  auto check_gap = [&](size_t upto) {
+    for (size_t at = skip_space_and_comments(sec.sql, covered); at < upto;
+         at = skip_space_and_comments(sec.sql, at + 1)) {
+      if (sec.sql[at] == ';') continue;
+      std::string_view rest = std::string_view(sec.sql).substr(at, upto - at);
+      auto tree = db::pg::parse(rest);
+      if (tree.ok() && tree->statements().empty()) return;  // comments PostgreSQL nests
+      Problem p{"syntax_error",
+                m.path,
+                0,
+                0,
+                tree.ok() ? std::string("syntax error: PostgreSQL's statement splitter cannot "
+                                        "read this statement")
+                          : fmt::format("syntax error: {}", tree.status().message()),
+                "fix the statement (a misspelled first word?); tandem checks every file with "
+                "PostgreSQL's own parser before running anything"};
+      loc.locate(at, p.line, p.column);
+      problems.push_back(std::move(p));
+      return;
+    }
+  };
   for (int i = 0; i < split.n_stmts; ++i) {
     size_t raw = static_cast<size_t>(split.stmts[i]->stmt_location);
     size_t end = raw + static_cast<size_t>(split.stmts[i]->stmt_len);
+    if (raw > covered) check_gap(raw);
+    covered = std::max(covered, end);
     size_t begin = skip_space_and_comments(sec.sql, raw);
     if (begin >= end) continue;  // only comments
     while (raw < begin && std::isspace(static_cast<unsigned char>(sec.sql[raw]))) ++raw;
@@ -143,7 +170,10 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     st.sql = rtrim(std::string_view(sec.sql).substr(keep_comments ? raw : begin,
                                                     end - (keep_comments ? raw : begin)));
     loc.locate(begin, st.line, st.column);
-    if (cap.over(m, out, st, problems)) break;
+    if (cap.over(m, out, st, problems)) {
+      pg_query_free_split_result(split);
+      return;  // the rest is not read
+    }
     auto tree = db::pg::parse(std::string_view(sec.sql).substr(begin, end - begin));
     if (!tree.ok()) {
       Problem p{"syntax_error",
@@ -166,6 +196,7 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     }
     out.push_back(std::move(st));
   }
+  check_gap(sec.sql.size());
   pg_query_free_split_result(split);
 }
 

@@ -227,8 +227,10 @@ Result<Catalog> catalog_from_json(const std::string& text) {
     }
     return cat;
   } catch (const std::exception& e) {
-    return Status::Problem(std::string("tandem.active holds an unreadable catalog snapshot: ") +
-                           e.what());
+    return Status::Database(
+        std::string("tandem.active holds an unreadable catalog snapshot: ") + e.what(), "",
+        "the state was changed by hand or by another program; restore it from "
+        "a backup, or `tandem rollback` if the old version still serves");
   }
 }
 

@@ -114,8 +114,8 @@ std::string ident_list(const std::vector<std::string>& names) {
 Status irreversible(const std::string& why) {
   return Status::InvalidInput(
       why,
-      "revert it with a new forward migration; two-version start/rollback (which "
-      "keeps the old data until complete) is on the roadmap");
+      "revert it with a new forward migration, or use `tandem start` / `tandem rollback`, "
+      "which keep the old data until `tandem complete`");
 }
 
 }  // namespace tandem::expand

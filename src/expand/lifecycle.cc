@@ -314,9 +314,7 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
       TANDEM_ASSIGN_OR_RETURN(std::vector<Problem> problems,
                               preflight(s, prepared, rows, {}, Preflight{}));
       if (!problems.empty()) {
-        return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                                problems.size(), problems.size() == 1 ? "" : "s",
-                                                format_problems(problems)));
+        return refused(problems);
       }
     }
     if (m == nullptr) {
@@ -361,14 +359,16 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
     }
   }
   if (!problems.empty()) {
-    return Status::InvalidInput(fmt::format("{} problem{} found, nothing was changed:\n{}",
-                                            problems.size(), problems.size() == 1 ? "" : "s",
-                                            format_problems(problems)));
+    return refused(problems);
   }
   // A wrong --throttle-query or an unreachable --replica is reported before anything changes.
-  // (A resumed job's stored throttles are checked again when its backfill continues.)
-  TANDEM_ASSIGN_OR_RETURN(backfill::Settings given, backfill::resolve(backfill, ""));
-  TANDEM_RETURN_IF_ERROR(backfill::Throttle(given).check_config(*s.conn));
+  // A start that continues has jobs with stored throttles: the flags are merged with those and
+  // checked once, when each job's backfill continues (a --replica given again without
+  // --max-lag uses the job's stored lag limit).
+  if (!active) {
+    TANDEM_ASSIGN_OR_RETURN(backfill::Settings given, backfill::resolve(backfill, ""));
+    TANDEM_RETURN_IF_ERROR(backfill::Throttle(given).check_config(*s.conn));
+  }
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   if (!active) {
     TANDEM_ASSIGN_OR_RETURN(bool prev_exists, schema_exists(*s.conn, old_schema));

@@ -56,7 +56,7 @@ Result<TwoVersionPlan> plan_two_version(const Migration& m, const std::string& s
                                         const std::string& old_version, const Catalog& base,
                                         const db::Dialect& dialect) {
   if (std::vector<Problem> bad = check_fragments(db::Backend::kPostgres, m); !bad.empty()) {
-    return Status::InvalidInput(format_problems(bad), bad.front().hint);
+    return Status::InvalidInput(format_problems(bad), bad.front().hint).with_problems(bad);
   }
   const OperationList* list = operations_of(m);
   if (list == nullptr) return Status::InvalidInput(m.path + " is not a declarative migration");

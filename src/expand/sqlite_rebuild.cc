@@ -263,7 +263,10 @@ Status run_sqlite_rebuild(db::Connection& conn, const RebuildSpec& spec) {
   std::string create = def.text(0, 0);
   size_t open = create.find('('), close = create.rfind(')');
   if (open == std::string::npos || close == std::string::npos || close < open) {
-    return Status::Problem(fmt::format("cannot read the definition of table \"{}\"", table));
+    return Status::Database(
+        fmt::format("cannot read the definition of table \"{}\" in sqlite_schema", table), "",
+        "check the table with `sqlite3 FILE .schema TABLE`; tandem rebuilds only tables whose "
+        "CREATE TABLE it can read");
   }
   std::string tail = create.substr(close + 1);  // WITHOUT ROWID, STRICT
   std::vector<std::string> parts = split_parts(create.substr(open + 1, close - open - 1));

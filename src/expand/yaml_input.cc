@@ -55,9 +55,10 @@ class Guard final : public YAML::EventHandler {
     starting(mark);
     long long size = anchor < sizes_.size() ? sizes_[anchor] : 0;
     if (size == 0) {  // its anchor is still open: the alias is inside what it names
-      refuse(mark, "yaml_alias",
-             "an alias inside the node it names (a cycle): walking it would never end",
-             "write the repeated part out instead of the alias");
+      throw Refused{Problem{"yaml_alias", path_, mark.line + 1, mark.column + 1,
+                            "an alias inside the node it names (a cycle): walking it would never "
+                            "end",
+                            "write the repeated part out instead of the alias"}};
     }
     count(mark, size);
     add(size);
@@ -82,22 +83,17 @@ class Guard final : public YAML::EventHandler {
     bool operations = false;  // the top-level `operations` list
   };
 
-  [[noreturn]] void refuse(const YAML::Mark& mark, const char* kind, std::string message,
-                           std::string hint) {
-    throw Refused{
-        {kind, path_, mark.line + 1, mark.column + 1, std::move(message), std::move(hint)}};
-  }
-
   // `nodes` more nodes (an alias: all it repeats) at `mark`.
   void count(const YAML::Mark& mark, long long nodes) {
     nodes_ += nodes;
     if (nodes_ <= limits_.max_yaml_nodes) return;
-    refuse(mark, "too_many_yaml_nodes",
-           fmt::format("more than {} YAML nodes in one migration file (limits.max_yaml_nodes; "
-                       "keys, values and list items, an alias counting as all it repeats)",
-                       limits_.max_yaml_nodes),
-           "split the operations over several migration files, or raise "
-           "`limits.max_yaml_nodes` in tandem.yaml (docs/config.md)");
+    throw Refused{Problem{
+        "too_many_yaml_nodes", path_, mark.line + 1, mark.column + 1,
+        fmt::format("more than {} YAML nodes in one migration file (limits.max_yaml_nodes; keys, "
+                    "values and list items, an alias counting as all it repeats)",
+                    limits_.max_yaml_nodes),
+        "split the operations over several migration files, or raise `limits.max_yaml_nodes` in "
+        "tandem.yaml (docs/config.md)"}};
   }
 
   // A node starts at `mark`: counted when it is an operation. True when it is the value of the

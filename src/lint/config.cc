@@ -35,7 +35,8 @@ Result<Config> load_config(const std::string& path, bool optional) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (optional) return c;
-    return Status::InvalidInput(fmt::format("config file {} does not exist", path));
+    return Status::InvalidInput(fmt::format("config file {} does not exist", path),
+                                "check the path given to --config");
   }
   try {
     YAML::Node root = YAML::LoadFile(path);
@@ -77,7 +78,9 @@ Result<Config> load_config(const std::string& path, bool optional) {
     }
   } catch (const YAML::Exception& e) {
     return Status::InvalidInput(
-        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the YAML at that line and column (indentation, a missing `:` or quote); "
+        "docs/lint.md lists the settings");
   }
   return c;
 }

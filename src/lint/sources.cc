@@ -48,7 +48,8 @@ Result<std::vector<Source>> folder(const std::string& dir, const Formats& format
   MigrationSet set = load_migrations(dir, formats, limits);
   if (!set.problems.empty()) {
     return Status::InvalidInput(format_problems(set.problems),
-                                "fix the folder first (`tandem validate` lists every problem)");
+                                "fix the folder first (`tandem validate` lists every problem)")
+        .with_problems(set.problems);
   }
   std::vector<Source> out;
   for (const Migration& m : set.migrations) add_migration(m, m.path, false, out);

@@ -189,7 +189,8 @@ Result<std::vector<TracedStatement>> trace(const std::vector<Source>& sources,
   TANDEM_ASSIGN_OR_RETURN(db::Url url, db::parse_url(db_url));
   if (url.backend != db::Backend::kPostgres) {
     return Status::InvalidInput(
-        "`tandem lint --trace` needs a PostgreSQL --db (an empty scratch database)");
+        "`tandem lint --trace` needs a PostgreSQL --db (an empty scratch database)",
+        "create one (`tandem --db postgres://…/lint_scratch db create`) and pass it as --db");
   }
   db::ConnectOptions copts;
   copts.application_name = "tandem lint --trace";

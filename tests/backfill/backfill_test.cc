@@ -276,6 +276,11 @@ TEST_F(BackfillTest, ThrottleQueryPausesAndResumes) {
   EXPECT_EQ(primary.code, 2) << primary.err;
   EXPECT_NE(primary.err.find("is not a standby"), std::string::npos) << primary.err;
   EXPECT_EQ(db_.snapshot(), before);
+  // And a --replica without a lag limit: it would throttle nothing.
+  auto no_lag = testing::run_tandem(args({"--replica", db_.url(), "start"}));
+  EXPECT_EQ(no_lag.code, 2) << no_lag.err;
+  EXPECT_NE(no_lag.err.find("--replica needs --max-lag"), std::string::npos) << no_lag.err;
+  EXPECT_EQ(db_.snapshot(), before);
 
   TempDir logs;
   std::string log = logs.path() + "/start.log";
@@ -305,6 +310,28 @@ TEST_F(BackfillTest, ThrottleQueryPausesAndResumes) {
   EXPECT_EQ(events.back()["state"], "done");
   EXPECT_EQ(events.back()["rows_done"], 40000);
   EXPECT_EQ(events.back()["job"], "2/t");
+}
+
+// A start killed in its backfill and run again takes the job's stored lag limit for the flags
+// left out: `--replica URL` alone is merged with the stored --max-lag (and checked then: this
+// URL is the primary, no standby), not refused as "--replica needs --max-lag".
+TEST_F(BackfillTest, ContinuedStartMergesGivenReplicaWithStoredLag) {
+  make_table(3000);
+  dir_.write("0002_fill.yaml", "operations:\n  - update: {table: t, set: {m: n * 10}}\n");
+  auto killed = testing::run_tandem(args({"--batch-max", "200", "--max-lag", "30s", "start"}),
+                                    {{"TANDEM_TEST_CRASH_AT", "start:backfill-batch:2"}});
+  ASSERT_NE(killed.code, 0);
+  ASSERT_EQ(json::parse(db_.value("SELECT settings FROM tandem.backfill_jobs"))["max_lag_ms"],
+            30000);
+  auto again = testing::run_tandem(args({"--replica", db_.url(), "start"}));
+  EXPECT_EQ(again.code, 2) << again.err;
+  EXPECT_EQ(again.err.find("--replica needs --max-lag"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("is not a standby"), std::string::npos) << again.err;
+  // Without --replica it continues with the stored limit (read on the primary) and finishes.
+  auto done = testing::run_tandem(args({"start"}));
+  ASSERT_EQ(done.code, 0) << done.err;
+  EXPECT_NE(done.err.find("30000 ms"), std::string::npos) << done.err;
+  EXPECT_EQ(db_.value("SELECT count(*) FROM t WHERE m = n * 10"), "3000");
 }
 
 // A job keeps the throttles it was started with: `backfill resume` of a job nobody runs

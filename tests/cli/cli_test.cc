@@ -152,7 +152,41 @@ TEST_P(CliTest, PlanDownAndValidate) {
   json err = json::parse(refused.out);
   EXPECT_EQ(err["error"]["code"], 2);
   EXPECT_NE(err["error"]["message"].get<std::string>().find("0003_bad.sql:1"), std::string::npos);
+  // The refusal's problems as objects, with their kinds, for programs.
+  ASSERT_EQ(err["error"]["problems"].size(), 2u) << refused.out;  // and missing_up
+  EXPECT_EQ(err["error"]["problems"][0]["kind"], "code_before_up");
+  EXPECT_EQ(err["error"]["problems"][0]["line"], 1);
+  json planned = json::parse(run({"plan", "--json"}).out);
+  EXPECT_EQ(planned["error"]["problems"][0]["kind"], "code_before_up") << planned;
   EXPECT_NE(refused.err.find("hint: add a line `-- tandem:up`"), std::string::npos) << refused.err;
+}
+
+// tandem's own notes in a plan ("-- start (each step in its own transaction)", a migration
+// planned when it is reached) are comments, not statements: no ';' after them, and no line
+// holding only ';'.
+TEST_P(CliTest, PlanNotesAreNotFollowedBySemicolons) {
+  dir_.write("0003_c.yaml",
+             "operations:\n  - create_table:\n      name: c\n      columns:\n"
+             "        - {name: id, type: integer, pk: true}\n");
+  dir_.write("0004_d.yaml",
+             "operations:\n  - add_column:\n      table: c\n"
+             "      column: {name: note, type: text, nullable: true}\n");
+  auto r = run({"plan"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int notes = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(line, ";") << r.out;
+    if (line.rfind("--", 0) == 0) {
+      ++notes;
+      EXPECT_NE(line.back(), ';') << line;
+    }
+  }
+  EXPECT_GE(notes, 4) << r.out;
+  if (GetParam() == Kind::kPostgres) {
+    // 0004 needs 0003's table: it is planned when it is reached, said in a note.
+    EXPECT_NE(r.out.find("planned when it is reached"), std::string::npos) << r.out;
+  }
 }
 
 TEST_P(CliTest, NewInitBaselineRepair) {

@@ -84,6 +84,9 @@ TEST_F(Completion, BashCompletesCommandsSubcommandsAndOptions) {
   EXPECT_EQ(bash_complete(bash, {"tandem", "--js"}), (Words{"--json"}));
   // Subcommands of a group, and the group's path past global options and their values.
   EXPECT_EQ(bash_complete(bash, {"tandem", "backfill", ""}), sorted(help_commands({"backfill"})));
+  EXPECT_EQ(bash_complete(bash, {"tandem", "db", ""}), (Words{"create", "drop", "wait"}));
+  EXPECT_EQ(bash_complete(bash, {"tandem", "db", "drop", "--fo"}), (Words{"--force"}));
+  EXPECT_EQ(bash_complete(bash, {"tandem", "db", "wait", "--ti"}), (Words{"--timeout"}));
   EXPECT_EQ(bash_complete(bash, {"tandem", "--db", "status", "backfill", "re"}), (Words{"resume"}));
   EXPECT_EQ(bash_complete(bash, {"tandem", "--dir", "x", "back"}), (Words{"backfill"}));
   // An option's value: its choices, else nothing (bash completes file names).

@@ -47,8 +47,13 @@ TEST_F(ManPage, EveryCommandWithItsOptionsAndExamples) {
     for (char ch : c) title += ch == '-' ? std::string("\\-") : std::string(1, ch);
     EXPECT_NE(page_.find(".SS \"" + title + "\"\n"), std::string::npos) << c;
   }
-  for (const std::string& c : help_commands({"backfill"})) {
-    EXPECT_NE(page_.find(".SS \"backfill " + c + "\"\n"), std::string::npos) << c;
+  for (const char* group : {"backfill", "db"}) {
+    auto commands = help_commands({group});
+    EXPECT_FALSE(commands.empty()) << group;
+    for (const std::string& c : commands) {
+      EXPECT_NE(page_.find(".SS \"" + std::string(group) + " " + c + "\"\n"), std::string::npos)
+          << group << " " << c;
+    }
   }
   // From `tandem up --help`: an option with its help, and the examples verbatim.
   EXPECT_NE(page_.find(".TP\n\\fB\\-\\-resume\\fR\nContinue a failed or interrupted migration"),

@@ -262,9 +262,16 @@ TEST_P(EngineTest, BadInputChangesNothing) {
     EXPECT_NE(r.status().message().find(c.expect), std::string::npos) << r.status().message();
     EXPECT_NE(r.status().message().find("nothing was changed"), std::string::npos);
     EXPECT_EQ(before, db_.snapshot());
-    // down and baseline refuse as well
-    auto d = down(opts_, {});
-    EXPECT_FALSE(d.ok());
+    // down refuses as well, except for a pending version below the newest applied one:
+    // reverting the newest applied migrations does not touch it.
+    if (c.name == "out of order") {
+      auto d = plan_down(opts_, {});
+      ASSERT_TRUE(d.ok()) << d.status().message();
+      EXPECT_EQ(d->size(), 1u);
+    } else {
+      auto d = down(opts_, {});
+      EXPECT_FALSE(d.ok());
+    }
     EXPECT_EQ(before, db_.snapshot());
     c.undo();
   }

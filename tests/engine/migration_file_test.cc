@@ -75,6 +75,31 @@ TEST(MigrationFile, ReportsEmptyUpDuplicateSectionAndUnknownDirective) {
             (std::vector<std::string>{"duplicate_section:5", "unknown_directive:6", "empty_up:1"}));
 }
 
+// A marker with a typo read as a comment put the down section's DROP into up: `-- tandem: down`,
+// `-- Tandem:down`, `-- migrate:donw`, `-- migrate: down` are problems on their line, while
+// prose after `-- migrate:` stays a comment.
+TEST(MigrationFile, AlmostMarkersAreProblemsNotComments) {
+  for (const char* marker :
+       {"-- tandem: down", "-- tandem :down", "-- Tandem:down", "-- tandem:DOWN", "-- migrate:donw",
+        "-- migrate: down", "-- migrate:Down", "--MIGRATE:down"}) {
+    std::vector<Problem> problems;
+    Migration m = parse(
+        std::string("-- tandem:up\nCREATE TABLE t (id int);\n") + marker + "\nDROP TABLE t;\n",
+        problems);
+    ASSERT_EQ(problems.size(), 1u) << marker;
+    EXPECT_EQ(problems[0].kind, "unknown_directive") << marker;
+    EXPECT_EQ(problems[0].line, 3) << marker;
+    EXPECT_NE(problems[0].hint.find("down`"), std::string::npos) << problems[0].hint;
+  }
+  std::vector<Problem> problems;
+  Migration m = parse(
+      "-- migrate:up\n-- Migrate: the old rows first\n-- tandem is great\nSELECT 1;\n"
+      "-- migrate:down\nSELECT 2;\n",
+      problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].message;
+  EXPECT_TRUE(m.down.present);
+}
+
 TEST(Checksum, IgnoresLineEndingsButNotContent) {
   EXPECT_EQ(checksum("a\nb\n"), checksum("a\r\nb\r\n"));
   EXPECT_EQ(checksum("a\nb\n"), checksum("a\rb\r"));

@@ -55,6 +55,24 @@ TEST_P(PartialUpTest, AFailingSqlMigrationAfterAnAppliedOne) {
   EXPECT_NE(r.err.find("nothing of it was applied"), std::string::npos) << r.err;
 }
 
+// A statement cancelled by --statement-timeout is not a statement to fix: the hint says which
+// setting stopped it.
+TEST(StatementTimeout, TheHintNamesTheSetting) {
+  TestDb db(Kind::kPostgres);
+  TempDir dir;
+  dir.write("0001_slow.sql", "-- tandem:up\nSELECT pg_sleep(2);\n");
+  auto r = testing::run_tandem_on(db, dir, {"--statement-timeout", "100ms", "up"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("statement timeout"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("raise --statement-timeout (statement_timeout in tandem.yaml"),
+            std::string::npos)
+      << r.err;
+  // A bare number was taken for milliseconds; it is refused now.
+  auto bare = testing::run_tandem_on(db, dir, {"--statement-timeout", "30", "up"});
+  EXPECT_EQ(bare.code, 2) << bare.err;
+  EXPECT_NE(bare.err.find("add a unit: 30s, 30ms or 30m"), std::string::npos) << bare.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PartialUpTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres),
                          testing::kind_name);
 

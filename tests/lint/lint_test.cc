@@ -291,5 +291,24 @@ TEST(Lint, OneMigrationFileReadsTheEarlierMigrationsOfItsFolder) {
   EXPECT_NE(cli.out.find("1 statement(s) in 1 file(s)"), std::string::npos) << cli.out;
 }
 
+// The project's folder is run by tandem under --lock-timeout: `tandem lint` of it does not
+// report missing-lock-timeout (a README config with fail_on: warning failed on every ALTER);
+// a file named on the command line, or the rule asked for by name, still does.
+TEST(LintCli, TheProjectFolderNeedsNoLockTimeout) {
+  testing::TempDir dir;
+  dir.write("0001_users.sql", "-- tandem:up\nCREATE TABLE users (id int);\n");
+  std::string file =
+      dir.write("0002_phone.sql", "-- tandem:up\nALTER TABLE users ADD COLUMN phone text;\n");
+  auto folder = testing::run_tandem({"--dir", dir.path(), "lint", "--fail-on", "warning"});
+  EXPECT_EQ(folder.code, 0) << folder.out << folder.err;
+  EXPECT_EQ(folder.out.find("missing-lock-timeout"), std::string::npos) << folder.out;
+  auto named = testing::run_tandem({"lint", "--fail-on", "warning", file});
+  EXPECT_EQ(named.code, 1) << named.out << named.err;
+  EXPECT_NE(named.out.find("missing-lock-timeout"), std::string::npos) << named.out;
+  auto asked = testing::run_tandem(
+      {"--dir", dir.path(), "lint", "--severity", "missing-lock-timeout=warning"});
+  EXPECT_NE(asked.out.find("missing-lock-timeout"), std::string::npos) << asked.out;
+}
+
 }  // namespace
 }  // namespace tandem::lint

@@ -57,13 +57,18 @@ Result<std::unique_ptr<Connection>> PgConnection::open(const std::string& connin
   // work) and add fallback_application_name so a user-set application_name still wins. The
   // connect_timeout comes before the URL, which may set its own (a later key wins); an empty
   // value is left to libpq.
+  // A second dbname (options.dbname) is taken as a plain name — libpq expands only the first —
+  // and, coming later, wins over the URL's: the URL and its password are never rewritten.
   std::string timeout =
       options.connect_timeout_s > 0 ? std::to_string(options.connect_timeout_s) : "";
-  const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
+  bool other_db = !options.dbname.empty();
+  const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name",
+                        other_db ? "dbname" : nullptr, nullptr};
   const char* values[] = {timeout.c_str(), conninfo.c_str(), options.application_name.c_str(),
-                          nullptr};
+                          other_db ? options.dbname.c_str() : nullptr, nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   std::string redacted = redact_url(conninfo);
+  if (other_db) redacted += fmt::format(" (database {})", options.dbname);
   if (conn == nullptr) return Status::Database("out of memory connecting to " + redacted);
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string err = PQerrorMessage(conn);
