@@ -39,9 +39,16 @@ struct EngineOptions {
   std::function<void(const std::string&)> log;
   // Log every statement before it runs.
   bool verbose = false;
+  // How much one migration file may hold (size, statements, operations); a file over a limit
+  // is a problem of the folder, refused before anything runs.
+  InputLimits limits;
   // Called after each migration applied or reverted by up/down: the step, how many of this
   // run's migrations are done, and how many the run planned. Null: steps are logged instead.
   std::function<void(const struct AppliedStep&, int done, int total)> on_step;
+  // Called by up/down inside a migration after each of its statements: the file, how many of
+  // its statements are done and how many it has — for progress inside a long migration (the
+  // caller decides how often to show it). Null: nothing.
+  std::function<void(const std::string& file, int done, int total)> on_statement;
   // Time, sleeps, the user's name and fault injection (tandem/env.h); null: Env::Default().
   class Env* env = nullptr;
   // A connection of the embedding program's to do the work on, instead of opening db_url

@@ -122,8 +122,10 @@ using OperationList = std::vector<std::unique_ptr<Operation>>;
 // The declarative format (.yaml, .yml, .json in pgroll's operation format), which the commands
 // layer registers with the engine (engine/hooks.h).
 // On PostgreSQL `up` applies such a migration as start + complete, backfilling with `backfill`.
+// A file over `limits` (max_operations, max_yaml_nodes) is refused before it is loaded.
 std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension,
-                                                          const BackfillOptions& backfill = {});
+                                                          const BackfillOptions& backfill = {},
+                                                          const InputLimits& limits = {});
 // The operations of a declarative migration; null for any other.
 const OperationList* operations_of(const Migration& m);
 
@@ -133,9 +135,12 @@ std::vector<Problem> check_fragments(db::Backend backend, const Migration& m);
 // Parses a pgroll-format migration. Every problem (unknown operation, missing or unknown
 // field, wrong type) is reported with the file's line; operations are returned only when
 // there are none.
+// More than `limits.max_operations` operations or `limits.max_yaml_nodes` YAML nodes (an
+// alias counting as all it repeats) are refused before any operation is read.
 std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path,
-                                                         const std::string& content,
-                                                         std::vector<Problem>& problems);
+                                                         std::string_view content,
+                                                         std::vector<Problem>& problems,
+                                                         const InputLimits& limits = {});
 
 // Direct-mode statements of a whole declarative migration for `dir`, in order (down reverts
 // the operations in reverse). Problems are reported against `m.path` and the operation's line.

@@ -175,9 +175,10 @@ Result<LintReport> lint(const std::vector<Source>& sources, const LintOptions& o
 // versions), read as `lint DIR` reads them, as context sources (Source::context); files of one
 // folder are read in version order.
 // `formats`: what migration files besides SQL look like (the declarative format; see
-// engine/hooks.h) — their written SQL is linted.
+// engine/hooks.h) — their written SQL is linted. A file larger than `limits.max_file_bytes` is
+// refused unread, as `tandem validate` reports it.
 Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir,
-                                    const Formats& formats = {});
+                                    const Formats& formats = {}, const InputLimits& limits = {});
 
 enum class Format { kText, kJson, kSarif, kGithub };
 // Parses "text", "json", "sarif", "github"; false for anything else.
@@ -221,7 +222,8 @@ Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
                                              const std::vector<std::string>& pending,
                                              const std::map<std::string, std::string>& rules,
                                              std::shared_ptr<ColumnTypes> column_types = nullptr,
-                                             const Formats& formats = {});
+                                             const Formats& formats = {},
+                                             const InputLimits& limits = {});
 
 // `tandem lint --trace`: what each statement did on a real PostgreSQL, measured.
 struct TracedStatement {

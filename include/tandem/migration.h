@@ -133,6 +133,24 @@ class MigrationFormat {
 // The formats a folder is read with besides SQL, which is always read.
 using Formats = std::vector<std::shared_ptr<const MigrationFormat>>;
 
+// How much one migration may hold. What a real project writes stays far below; a data dump or
+// a generated file saved as a migration would otherwise take minutes and gigabytes before
+// anything is reported, or hold the migration's locks for as long. A file over a limit is a
+// Problem naming the limit, found before the file is read (its size) or parsed further (its
+// operations, its statements); nothing of it runs. tandem.yaml's `limits:` raises them.
+struct InputLimits {
+  // Bytes of one migration file (SQL, YAML or JSON), from stat before it is read.
+  long long max_file_bytes = 16LL << 20;
+  // Statements one migration runs in one direction, as split (SQL) or generated (declarative).
+  int max_statements = 100'000;
+  // Operations of one declarative file, counted before any is read.
+  int max_operations = 10'000;
+  // YAML nodes (keys, values, list items) of one declarative file, an alias counting as every
+  // node it repeats: what reading it costs (yaml-cpp takes about 4 µs and 500 bytes a node),
+  // and what bounds an alias bomb ("billion laughs"). Counted before the file is loaded.
+  int max_yaml_nodes = 250'000;
+};
+
 // Everything found in a migrations folder: migrations sorted by version, and the problems
 // (bad names, duplicates, missing up section, …) found while reading it.
 struct MigrationSet {
@@ -141,9 +159,10 @@ struct MigrationSet {
 };
 
 // Reads every `<digits>_<name>.sql` in `dir`, and every file one of `formats` reads. Never
-// fails as a whole: a missing folder or unreadable file is reported as a Problem. Statements
-// are not split here.
-MigrationSet load_migrations(const std::string& dir, const Formats& formats = {});
+// fails as a whole: a missing folder or unreadable file is reported as a Problem, and so is a
+// file larger than `limits.max_file_bytes` (not read). Statements are not split here.
+MigrationSet load_migrations(const std::string& dir, const Formats& formats = {},
+                             const InputLimits& limits = {});
 
 // Parses one file's content (exposed for tests).
 Migration parse_migration(const std::string& dir, const std::string& file, std::string_view content,
@@ -160,8 +179,11 @@ std::string checksum(std::string_view content);
 // Splits one section into statements with the backend's own tokenizer (libpg_query's
 // scanner for PostgreSQL, sqlite3_complete for SQLite) and classifies each one. Syntax
 // errors (PostgreSQL) and unterminated statements are reported as Problems.
+// More than `max_statements` is a Problem at the first statement past it, where splitting
+// stops.
 std::vector<Statement> split_statements(db::Backend backend, const Migration& m, Direction dir,
-                                        std::vector<Problem>& problems);
+                                        std::vector<Problem>& problems,
+                                        int max_statements = InputLimits{}.max_statements);
 // Sets `st.transactional` and `st.concurrent_index` from its SQL: whether the backend runs it
 // inside a transaction block, and the index a CREATE INDEX CONCURRENTLY builds — the one
 // classifier the splitter, the linter and expand share.

@@ -103,5 +103,7 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
 // The migration formats tandem reads besides SQL: declarative .yaml, .yml and .json files
 // (pgroll's operation format) — for lint::sources and load_migrations.
 const Formats& migration_formats();
+// The same, read within `limits` (a declarative file's operations: limits.max_operations).
+Formats migration_formats(const InputLimits& limits);
 
 }  // namespace tandem

@@ -65,6 +65,11 @@ Result<Options> command_options(const GlobalFlags& g, const CLI::App& app, bool 
   if (g.lock_retries < 0) return Status::InvalidInput("--lock-retries must be >= 0");
   o.lock_retries =
       !given("--lock-retries") && config.lock_retries ? *config.lock_retries : g.lock_retries;
+  // Input limits: tandem.yaml's `limits:` only (a project that needs bigger files says so once).
+  if (config.max_file_bytes) o.limits.max_file_bytes = *config.max_file_bytes;
+  if (config.max_statements) o.limits.max_statements = *config.max_statements;
+  if (config.max_operations) o.limits.max_operations = *config.max_operations;
+  if (config.max_yaml_nodes) o.limits.max_yaml_nodes = *config.max_yaml_nodes;
   // Backfill settings given on the command line; the rest come from the job (settings.h).
   if (g.batch_target) {
     TANDEM_ASSIGN_OR_RETURN(b.target_ms, duration_flag("--batch-target", *g.batch_target));

@@ -94,7 +94,8 @@ std::optional<int> LintCommand::run(const Options& all, bool json,
   // but did not create; without it such a type change is an error (unknown = unsafe).
   if (auto url = db::parse_url(options.db_url); url.ok() && url->backend == db::Backend::kPostgres)
     lo.column_types = lint::live_column_types(options.db_url, options.schema);
-  auto sources = lint::sources(paths, options.dir, migration_formats());
+  auto sources =
+      lint::sources(paths, options.dir, migration_formats(options.limits), options.limits);
   if (!sources.ok()) return fail(sources.status());
   if (plan) {
     std::vector<std::string> notes;

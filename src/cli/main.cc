@@ -301,6 +301,9 @@ static int run(int argc, char** argv) {
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
   all.backfill.on_progress = [&progress](const BackfillProgress& p) { progress.backfill(p); };
+  opts.on_statement = [&progress](const std::string& file, int done, int total) {
+    progress.statement(file, done, total);
+  };
   opts.on_step = [&progress](const AppliedStep& s, int done, int total) {
     progress.step(s, done, total);
   };

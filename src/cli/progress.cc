@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 namespace tandem::cli {
 
@@ -25,14 +25,32 @@ void Progress::clear_bar() {
   if (!bar_.empty()) std::fputs("\r\033[K", stderr);
 }
 
+void Progress::draw(std::string bar) {
+  clear_bar();
+  bar_ = std::move(bar);
+  std::fputs(bar_.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void Progress::json_line(const nlohmann::json& event) {
+  std::fprintf(stderr, "%s\n", cli::dump(event).c_str());
+  std::fflush(stderr);
+}
+
+std::string Progress::gauge(long long done, long long total) {
+  constexpr long long kWidth = 24;
+  long long filled = total > 0 ? std::clamp(done * kWidth / total, 0LL, kWidth) : kWidth;
+  return fmt::format("[{}{}]", std::string(static_cast<size_t>(filled), '#'),
+                     std::string(static_cast<size_t>(kWidth - filled), '.'));
+}
+
 void Progress::log(const std::string& line) {
   if (quiet_) return;
   if (tty_) {
     clear_bar();
     std::fprintf(stderr, "%s\n%s", line.c_str(), bar_.c_str());
   } else {
-    std::fprintf(stderr, "%s\n",
-                 cli::dump(nlohmann::json{{"event", "log"}, {"message", line}}).c_str());
+    json_line({{"event", "log"}, {"message", line}});
   }
   std::fflush(stderr);
 }
@@ -51,17 +69,37 @@ void Progress::step(const AppliedStep& s, int done, int total) {
                         {"retries", s.retries},
                         {"done", done},
                         {"total", total}};
-    std::fprintf(stderr, "%s\n", cli::dump(j).c_str());
-    std::fflush(stderr);
+    json_line(j);
     return;
   }
-  constexpr int kWidth = 24;
-  int filled = total > 0 ? done * kWidth / total : kWidth;
-  clear_bar();
-  bar_ = fmt::format("[{}{}] {}/{} {} {} ({} ms)", std::string(filled, '#'),
-                     std::string(kWidth - filled, '.'), done, total, verb, s.file, s.duration_ms);
-  std::fputs(bar_.c_str(), stderr);
-  std::fflush(stderr);
+  draw(fmt::format("{} {}/{} {} {} ({} ms)", gauge(done, total), done, total, verb, s.file,
+                   s.duration_ms));
+}
+
+void Progress::statement(const std::string& file, int done, int total) {
+  if (quiet_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (file != statements_file_ || done <= statements_done_) {  // another migration, or again
+    statements_file_ = file;
+    statements_started_ = now;
+    drawn_ = {};
+  }
+  statements_done_ = done;
+  if (done >= total || now - statements_started_ < std::chrono::seconds(1)) return;
+  if (now - drawn_ < std::chrono::milliseconds(tty_ ? 100 : 1000)) return;
+  drawn_ = now;
+  long long elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - statements_started_).count();
+  if (!tty_) {
+    json_line({{"event", "statements"},
+               {"file", file},
+               {"done", done},
+               {"total", total},
+               {"elapsed_ms", elapsed_ms}});
+    return;
+  }
+  draw(fmt::format("{} {} statement {}/{} ({})", file, gauge(done, total), done, total,
+                   duration_text(elapsed_ms)));
 }
 
 void Progress::backfill(const BackfillProgress& p) {
@@ -86,21 +124,15 @@ void Progress::backfill(const BackfillProgress& p) {
         {"eta_ms", p.eta_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(p.eta_ms)},
         {"batch_size", p.batch_size},
         {"elapsed_ms", p.elapsed_ms}};
-    std::fprintf(stderr, "%s\n", cli::dump(j).c_str());
-    std::fflush(stderr);
+    json_line(j);
     return;
   }
-  constexpr int kWidth = 24;
   long long total = std::max<long long>(p.rows_total, 1);
-  int filled = static_cast<int>(std::min<long long>(kWidth, p.rows_done * kWidth / total));
-  clear_bar();
-  bar_ = fmt::format("{} [{}{}] {:3}% {}/~{} rows  {} rows/s  ETA {}  batch {}{}", p.table,
-                     std::string(filled, '#'), std::string(kWidth - filled, '.'),
-                     std::min<long long>(100, p.rows_done * 100 / total), p.rows_done, p.rows_total,
-                     static_cast<long long>(p.rows_per_second), duration_text(p.eta_ms),
-                     p.batch_size, p.reason.empty() ? "" : "  waiting: " + p.reason);
-  std::fputs(bar_.c_str(), stderr);
-  std::fflush(stderr);
+  draw(fmt::format("{} {} {:3}% {}/~{} rows  {} rows/s  ETA {}  batch {}{}", p.table,
+                   gauge(p.rows_done, total), std::min<long long>(100, p.rows_done * 100 / total),
+                   p.rows_done, p.rows_total, static_cast<long long>(p.rows_per_second),
+                   duration_text(p.eta_ms), p.batch_size,
+                   p.reason.empty() ? "" : "  waiting: " + p.reason));
   if (p.state == "done") finish();
 }
 

@@ -64,6 +64,10 @@ Status init(const EngineOptions& options) { return engine::init(options); }
 
 const Formats& migration_formats() { return commands::formats(); }
 
+Formats migration_formats(const InputLimits& limits) {
+  return commands::formats(BackfillOptions{}, limits);
+}
+
 Result<std::string> new_migration(const EngineOptions& options, const std::string& name,
                                   bool yaml) {
   return commands::guarded("new", [&] { return engine::new_migration(options, name, yaml); });

@@ -9,23 +9,25 @@
 
 namespace tandem::commands {
 
-Formats formats(const BackfillOptions& backfill) {
-  return {expand::declarative_format(".yaml", backfill),
-          expand::declarative_format(".yml", backfill),
-          expand::declarative_format(".json", backfill)};
+Formats formats(const BackfillOptions& backfill, const InputLimits& limits) {
+  return {expand::declarative_format(".yaml", backfill, limits),
+          expand::declarative_format(".yml", backfill, limits),
+          expand::declarative_format(".json", backfill, limits)};
 }
 
 const Formats& formats() {
-  static const Formats kFormats = formats(BackfillOptions{});
+  static const Formats kFormats = formats(BackfillOptions{}, InputLimits{});
   return kFormats;
 }
 
 Hooks hooks(const Options& options) {
   Hooks h;
-  h.formats = formats(options.backfill);
+  h.formats = formats(options.backfill, options.engine.limits);
   if (!options.gate.allow_unsafe) {
-    h.pre_apply = [gate = options.gate](Session& s, const std::vector<const Migration*>& pending)
-        -> Result<std::vector<Problem>> {
+    h.pre_apply =
+        [gate = options.gate, formats = h.formats](
+            Session& s,
+            const std::vector<const Migration*>& pending) -> Result<std::vector<Problem>> {
       if (!s.pg()) return std::vector<Problem>();
       // Long locks, rewrites and breaking changes are refused before anything runs: SQL files
       // as written, declarative ones from the plan of what start and complete would run (and
@@ -48,7 +50,8 @@ Hooks hooks(const Options& options) {
         TANDEM_ASSIGN_OR_RETURN(
             std::vector<Problem> written,
             lint::unsafe_problems(s.options.dir, paths, gate.severity,
-                                  lint::live_column_types(*s.conn, s.options.schema), formats()));
+                                  lint::live_column_types(*s.conn, s.options.schema), formats,
+                                  s.options.limits));
         out.insert(out.begin(), std::make_move_iterator(written.begin()),
                    std::make_move_iterator(written.end()));
       }

@@ -7,10 +7,10 @@
 namespace tandem::commands {
 
 // The migration formats besides SQL: declarative .yaml, .yml and .json (pgroll's format),
-// applied by `up` with default backfill options (reading them needs no more).
+// applied by `up` with default backfill options, read within the default input limits.
 const Formats& formats();
-// The same, applied with `backfill`.
-Formats formats(const BackfillOptions& backfill);
+// The same, applied with `backfill`, read within `limits` (InputLimits::max_operations).
+Formats formats(const BackfillOptions& backfill, const InputLimits& limits);
 
 // The engine's hooks for `options`: formats, and — on PostgreSQL, unless the gate allows
 // unsafe changes — the lint gate over every pending migration (SQL files as written,

@@ -104,6 +104,52 @@ Status read_backfill(const std::string& path, const YAML::Node& node, BackfillOp
   return Status::Ok();
 }
 
+// `max_file_size: 16MiB`: a size in bytes, KiB, MiB or GiB; -1 when it is not one.
+long long parse_size_bytes(const std::string& text) {
+  size_t pos = 0;
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+  if (pos == 0 || pos > 12) return -1;
+  long long n = std::stoll(text.substr(0, pos));
+  std::string unit = text.substr(pos);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "KiB") return n << 10;
+  if (unit == "MiB") return n << 20;
+  if (unit == "GiB" && n <= 1024) return n << 30;
+  return -1;
+}
+
+Status read_limits(const std::string& path, const YAML::Node& node, ProjectConfig& c) {
+  if (!node.IsMap()) {
+    return at(path, node, "`limits` must be a mapping",
+              "e.g. limits: {max_file_size: 32MiB, max_statements: 200000}");
+  }
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>("");
+    const YAML::Node& v = kv.second;
+    if (key == "max_file_size") {
+      TANDEM_ASSIGN_OR_RETURN(std::string text, text_of(path, key, v));
+      long long bytes = parse_size_bytes(text);
+      if (bytes < 1) {
+        return at(path, v, fmt::format("`max_file_size: {}` is not a size", text),
+                  "write it like 16MiB, 512KiB or a number of bytes");
+      }
+      c.max_file_bytes = bytes;
+    } else if (key == "max_statements" || key == "max_operations" || key == "max_yaml_nodes") {
+      TANDEM_ASSIGN_OR_RETURN(long long n, count_of(path, key, v));
+      if (n < 1) return at(path, v, fmt::format("`{}` must be at least 1", key));
+      std::optional<int>& out = key == "max_statements"   ? c.max_statements
+                                : key == "max_operations" ? c.max_operations
+                                                          : c.max_yaml_nodes;
+      out = static_cast<int>(n);
+    } else {
+      return at(path, kv.first, fmt::format("unknown limit '{}'", key),
+                "limits takes max_file_size, max_statements, max_operations and max_yaml_nodes");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string duration_hint(const std::string& text) {
@@ -198,12 +244,14 @@ Result<ProjectConfig> load_project_config(const std::string& path) {
         c.lock_retries = static_cast<int>(n);
       } else if (key == "backfill") {
         TANDEM_RETURN_IF_ERROR(read_backfill(path, v, c.backfill));
+      } else if (key == "limits") {
+        TANDEM_RETURN_IF_ERROR(read_limits(path, v, c));
       } else if (key == "lint") {
         // Read by the lint section's own reader; its errors matter to the commands that lint.
       } else {
         return at(path, kv.first, fmt::format("unknown setting '{}'", key),
                   "tandem.yaml takes db, dir, schema, lock_timeout, lock_wait, lock_retries, "
-                  "statement_timeout, backfill and lint (docs/config.md)");
+                  "statement_timeout, backfill, limits and lint (docs/config.md)");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -55,6 +55,7 @@ class Runner {
         return statement_error(m, stmts[i], i, stmts.size(), st, true);
       }
       s_.env().after_statement();
+      statement_done(m, i + 1, stmts.size());
     }
     HistoryRow row = base_row(m, stmts, true);
     row.statements_applied = static_cast<int>(stmts.size());
@@ -103,7 +104,9 @@ class Runner {
     for (const Statement& st : stmts) steps.push_back(Step{{st}, st.transactional, st.line});
     RunSteps how{m.file, dir_word(dir_), [&](int done) {
                    row.statements_applied = done;
-                   return s_.state->upsert(row);
+                   Status recorded = s_.state->upsert(row);
+                   if (recorded.ok()) statement_done(m, static_cast<size_t>(done), stmts.size());
+                   return recorded;
                  }};
     StepsOutcome outcome;
     Status result = run_steps(s_, steps, static_cast<size_t>(pick.resume_from), how, outcome);
@@ -150,6 +153,11 @@ class Runner {
   std::string timeouts(bool local) const { return s_.timeouts_sql(local); }
 
  private:
+  void statement_done(const Migration& m, size_t done, size_t total) const {
+    if (s_.options.on_statement)
+      s_.options.on_statement(m.file, static_cast<int>(done), static_cast<int>(total));
+  }
+
   void trace(const Migration& m, const std::vector<Statement>& stmts, size_t i) const {
     if (!s_.options.verbose) return;
     const std::string& sql = stmts[i].sql;

@@ -63,6 +63,7 @@ class ChecksumCache {
 // stat only for a file that had none (see stat_for_history's callers). The folder is listed
 // and every file stat'd before `cache` is waited for: `status` loads the history meanwhile.
 MigrationSet load_migrations_cached(const std::string& dir, const Formats& formats,
-                                    const std::shared_future<ChecksumCache>& cache);
+                                    const std::shared_future<ChecksumCache>& cache,
+                                    const InputLimits& limits = {});
 
 }  // namespace tandem

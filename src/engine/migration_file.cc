@@ -17,25 +17,51 @@
 #include "db/postgres/parse_tree.h"
 #include "db/utf8.h"
 #include "engine/file_stat.h"
+#include "engine/limits.h"
 #include "tandem/migration.h"
 
 namespace tandem {
 namespace fs = std::filesystem;
 namespace {
 
-bool read_file(const std::string& path, std::string& out) {
+enum class ReadResult { kOk, kUnreadable, kTooLarge };
+
+// Reads the file at `path` into `out`, unless it holds more than `max_bytes`: its size comes
+// from fstat before anything is read (a 50 MB file is refused in microseconds), and no more
+// than max_bytes + 1 bytes are ever read (a file growing meanwhile is caught too). `size`: the
+// file's size as far as known.
+ReadResult read_file(const std::string& path, long long max_bytes, std::string& out,
+                     long long& size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  out.resize(65536);
+  if (fd < 0) return ReadResult::kUnreadable;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return ReadResult::kUnreadable;
+  }
+  size = static_cast<long long>(st.st_size);
+  if (size > max_bytes) {
+    ::close(fd);
+    return ReadResult::kTooLarge;
+  }
+  size_t cap = static_cast<size_t>(max_bytes) + 1;
+  out.resize(std::min(cap, std::max<size_t>(static_cast<size_t>(size) + 1, 4096)));
   size_t used = 0;
   ssize_t n;
   while ((n = ::read(fd, out.data() + used, out.size() - used)) > 0) {
     used += static_cast<size_t>(n);
-    if (used == out.size()) out.resize(out.size() * 2);
+    if (used == out.size()) {
+      if (used >= cap) break;
+      out.resize(std::min(cap, out.size() * 2));
+    }
   }
   ::close(fd);
   out.resize(used);
-  return n == 0;
+  if (used > static_cast<size_t>(max_bytes)) {
+    size = static_cast<long long>(used);
+    return ReadResult::kTooLarge;
+  }
+  return n == 0 ? ReadResult::kOk : ReadResult::kUnreadable;
 }
 
 std::string_view trim(std::string_view s) {
@@ -153,6 +179,7 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
 
   Section* current = nullptr;
   size_t section_start = 0;
+  size_t outside_from = 0;  // where the text so far is known to be outside any literal
   auto close_section = [&](size_t end) {
     if (current) current->sql = std::string(content.substr(section_start, end - section_start));
   };
@@ -168,10 +195,16 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
     Directive d;
     // A marker line inside a multi-line string, dollar quote or block comment is part of it:
     // `SELECT '\n-- tandem:no-transaction\n'` must not change how the migration runs.
-    bool in_literal =
-        current != nullptr && parse_directive(line, d) &&
-        db::pg::ends_inside_literal(content.substr(section_start, pos - section_start));
-    if (!in_literal && parse_directive(line, d)) {
+    // Scanned from the last marker-like line found outside any literal, where the lexer is
+    // back in its initial state, not from the section's start: a file with a `-- tandem:ignore`
+    // line per statement would otherwise be read again for every one of them.
+    bool directive = parse_directive(line, d);
+    bool in_literal = false;
+    if (directive && current != nullptr) {
+      in_literal = db::pg::ends_inside_literal(content.substr(outside_from, pos - outside_from));
+      if (!in_literal) outside_from = pos;
+    }
+    if (directive && !in_literal) {
       if (d.malformed || (d.prefix == "migrate" && d.word != "up" && d.word != "down")) {
         std::string word = lower(d.word);
         bool known = word == "up" || word == "down" ||
@@ -197,6 +230,7 @@ Migration parse_migration(const std::string& dir, const std::string& file, std::
         target.first_line = line_no + 1;
         current = &target;
         section_start = next;
+        outside_from = next;
         if (d.rest.find("transaction:false") != std::string::npos) {
           m.no_transaction = true;
           m.no_transaction_line = line_no;
@@ -284,11 +318,27 @@ static bool utf8_problem(const std::string& path, const std::string& content,
 // Reads files[begin, end) into `out`; with `cache`, a file whose stat (`stats[i]`) the cache
 // knows is taken from it instead of being read.
 static void read_files(const std::string& dir, const std::vector<std::string>& files, size_t begin,
-                       size_t end, const Formats& formats, MigrationSet& out,
-                       const std::vector<FileStat>* stats = nullptr,
+                       size_t end, const Formats& formats, const InputLimits& limits,
+                       MigrationSet& out, const std::vector<FileStat>* stats = nullptr,
                        const ChecksumCache* cache = nullptr) {
   out.migrations.reserve(end - begin);
   std::string content;
+  // True when the file is in `content`; a problem of `path` otherwise.
+  auto read = [&](const std::string& path) {
+    long long size = 0;
+    switch (read_file(path, limits.max_file_bytes, content, size)) {
+      case ReadResult::kOk:
+        return !utf8_problem(path, content, out.problems);
+      case ReadResult::kTooLarge:
+        out.problems.push_back(file_too_large(path, size, limits.max_file_bytes));
+        return false;
+      case ReadResult::kUnreadable:
+        break;
+    }
+    out.problems.push_back(
+        {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
+    return false;
+  };
   auto from_cache = [&](size_t i, const std::string& path, size_t ext_len) {
     if (cache == nullptr) return false;
     const std::string& file = files[i];
@@ -330,11 +380,7 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
           continue;
         }
         other = true;
-        if (from_cache(i, path, ext.size())) {
-        } else if (!read_file(path, content)) {
-          out.problems.push_back(
-              {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
-        } else if (!utf8_problem(path, content, out.problems)) {
+        if (!from_cache(i, path, ext.size()) && read(path)) {
           out.migrations.push_back(
               parse_other(*format, dir, file, ext.size(), content, out.problems));
         }
@@ -357,13 +403,7 @@ static void read_files(const std::string& dir, const std::vector<std::string>& f
            "`-- tandem:down` sections"});
       continue;
     }
-    if (from_cache(i, path, 4)) continue;
-    if (!read_file(path, content)) {
-      out.problems.push_back(
-          {"unreadable_file", path, 0, 0, "cannot read file", "check its permissions"});
-      continue;
-    }
-    if (utf8_problem(path, content, out.problems)) continue;
+    if (from_cache(i, path, 4) || !read(path)) continue;
     out.migrations.push_back(parse_migration(dir, file, content, out.problems));
   }
 }
@@ -379,7 +419,7 @@ static bool migration_like(std::string_view name, const Formats& formats) {
 
 // load_migrations with an optional checksum cache (status): the folder is listed and every
 // file stat'd before the cache is waited for.
-static MigrationSet load(const std::string& dir, const Formats& formats,
+static MigrationSet load(const std::string& dir, const Formats& formats, const InputLimits& limits,
                          const std::shared_future<ChecksumCache>* cached) {
   MigrationSet set;
   std::error_code ec;
@@ -468,10 +508,11 @@ static MigrationSet load(const std::string& dir, const Formats& formats,
   MigrationSet second;
   std::thread worker;
   if (half < files.size()) {
-    worker = std::thread(
-        [&] { read_files(dir, files, half, files.size(), formats, second, &stats, cache); });
+    worker = std::thread([&] {
+      read_files(dir, files, half, files.size(), formats, limits, second, &stats, cache);
+    });
   }
-  read_files(dir, files, 0, half, formats, set, &stats, cache);
+  read_files(dir, files, 0, half, formats, limits, set, &stats, cache);
   if (worker.joinable()) {
     worker.join();
     set.migrations.reserve(set.migrations.size() + second.migrations.size());
@@ -499,13 +540,15 @@ static MigrationSet load(const std::string& dir, const Formats& formats,
   return set;
 }
 
-MigrationSet load_migrations(const std::string& dir, const Formats& formats) {
-  return load(dir, formats, nullptr);
+MigrationSet load_migrations(const std::string& dir, const Formats& formats,
+                             const InputLimits& limits) {
+  return load(dir, formats, limits, nullptr);
 }
 
 MigrationSet load_migrations_cached(const std::string& dir, const Formats& formats,
-                                    const std::shared_future<ChecksumCache>& cache) {
-  return load(dir, formats, &cache);
+                                    const std::shared_future<ChecksumCache>& cache,
+                                    const InputLimits& limits) {
+  return load(dir, formats, limits, &cache);
 }
 
 }  // namespace tandem

@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <limits>
 
 #include "engine/engine.h"
 #include "tandem/engine.h"
@@ -45,7 +46,11 @@ Result<std::string> new_migration(const EngineOptions& options, const std::strin
   if (ec)
     return Status::InvalidInput(fmt::format("cannot create {}: {}", options.dir, ec.message()),
                                 "check --dir and the permissions of its parent folder");
-  MigrationSet set = load_migrations(options.dir);
+  // Every file's version counts, however large: a file over limits.max_file_size is still a
+  // version a new file must not take.
+  InputLimits any_size;
+  any_size.max_file_bytes = std::numeric_limits<long long>::max();
+  MigrationSet set = load_migrations(options.dir, {}, any_size);
   std::string newest, newest_digits;
   for (const Migration& m : set.migrations) {
     if (newest.empty() || compare_versions(m.version, newest) > 0) {

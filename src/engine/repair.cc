@@ -13,7 +13,7 @@ namespace tandem::engine {
 
 Result<std::vector<RepairAction>> repair(const EngineOptions& options, const Hooks& hooks) {
   TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, hooks, "repair", /*take_lock=*/true));
-  MigrationSet set = load_migrations(options.dir, hooks.formats);
+  MigrationSet set = load_migrations(options.dir, hooks.formats, options.limits);
   // A misnamed or unreadable file would look like a missing one and lose its history row.
   if (!set.problems.empty()) {
     std::vector<Problem> blocking;

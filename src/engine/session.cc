@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include "engine/limits.h"
+
 namespace tandem {
 
 const Migration* PreparedSet::find(const std::string& version) const {
@@ -222,8 +224,17 @@ Status Session::fence() {
 
 PreparedSet prepare(Session& s) {
   PreparedSet p;
-  p.set = load_migrations(s.options.dir, s.hooks.formats);
+  const InputLimits& limits = s.options.limits;
+  p.set = load_migrations(s.options.dir, s.hooks.formats, limits);
   db::Backend backend = s.backend();
+  // Statements a format generated beyond limits.max_statements (an SQL file's splitting stops
+  // there by itself).
+  auto at_most = [&](const Migration& m, Direction dir, std::vector<Statement>& stmts) {
+    size_t max = static_cast<size_t>(std::max(limits.max_statements, 0));
+    if (stmts.size() <= max) return;
+    p.set.problems.push_back(too_many_statements(m.path, dir, stmts[max], limits.max_statements));
+    stmts.resize(max);
+  };
   for (const Migration& m : p.set.migrations) {
     if (m.body) {
       for (Problem& bad : m.body->check(m, backend)) p.set.problems.push_back(std::move(bad));
@@ -231,6 +242,7 @@ PreparedSet prepare(Session& s) {
       p.up[m.version] = m.body->procedure(backend) != nullptr
                             ? std::vector<Statement>{}
                             : m.body->statements(m, Direction::kUp, *s.conn, p.set.problems);
+      at_most(m, Direction::kUp, p.up[m.version]);
       // One that cannot be reverted is a problem only for `down`.
       std::vector<Problem> down_problems;
       p.down[m.version] = m.body->statements(m, Direction::kDown, *s.conn, down_problems);
@@ -238,10 +250,13 @@ PreparedSet prepare(Session& s) {
         p.down_unavailable[m.version] = down_problems.front();
         p.down[m.version].clear();
       }
+      at_most(m, Direction::kDown, p.down[m.version]);
       continue;
     }
-    p.up[m.version] = split_statements(backend, m, Direction::kUp, p.set.problems);
-    p.down[m.version] = split_statements(backend, m, Direction::kDown, p.set.problems);
+    p.up[m.version] =
+        split_statements(backend, m, Direction::kUp, p.set.problems, limits.max_statements);
+    p.down[m.version] =
+        split_statements(backend, m, Direction::kDown, p.set.problems, limits.max_statements);
   }
   return p;
 }

@@ -5,9 +5,13 @@
 #include <pg_query.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 #include "db/postgres/parse_tree.h"
+#include "engine/limits.h"
 #include "tandem/migration.h"
 
 namespace tandem {
@@ -53,20 +57,43 @@ std::string rtrim(std::string_view s) {
   return std::string(s);
 }
 
-struct Locator {
-  const Section& section;
-  // 1-based line/column in the file of byte `offset` of the section.
-  void locate(size_t offset, int& line, int& column) const {
-    line = section.first_line;
-    size_t line_start = 0;
-    for (size_t i = 0; i < offset && i < section.sql.size(); ++i) {
-      if (section.sql[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
-    }
-    column = static_cast<int>(offset - line_start) + 1;
+// Line and column in the file of byte offsets of a section. The splitters ask for offsets in
+// increasing order, so each call counts newlines only from where the last one stopped: linear
+// in the section, where counting from its start every time made 200,000 statements take
+// minutes. An offset before the last one starts over from the section's first line.
+class Locator {
+ public:
+  explicit Locator(const Section& section) : sql_(section.sql), first_line_(section.first_line) {
+    line_ = first_line_;
   }
+  // 1-based line/column in the file of byte `offset` of the section.
+  void locate(size_t offset, int& line, int& column) {
+    if (offset < pos_) {
+      pos_ = 0;
+      line_ = first_line_;
+      line_start_ = 0;
+    }
+    size_t end = std::min(offset, sql_.size());
+    while (pos_ < end) {
+      const void* nl = std::memchr(sql_.data() + pos_, '\n', end - pos_);
+      if (nl == nullptr) {
+        pos_ = end;
+        break;
+      }
+      pos_ = static_cast<size_t>(static_cast<const char*>(nl) - sql_.data()) + 1;
+      ++line_;
+      line_start_ = pos_;
+    }
+    line = line_;
+    column = static_cast<int>(offset - line_start_) + 1;
+  }
+
+ private:
+  const std::string& sql_;
+  int first_line_;
+  int line_ = 0;
+  size_t pos_ = 0;         // newlines before this offset are counted in line_
+  size_t line_start_ = 0;  // offset of the first character of line_
 };
 
 const char* kNoUserTransactions =
@@ -86,10 +113,24 @@ void classify_postgres(Statement& st, db::pg::Node stmt) {
     st.concurrent_index = std::string(stmt.body()["idxname"].str());
 }
 
+// How many statements a split may give (InputLimits::max_statements), and for which direction
+// (named in the problem).
+struct Cap {
+  size_t max = SIZE_MAX;
+  Direction dir = Direction::kUp;
+  // True when `st` would be one too many: reported at `st`, and the split stops there.
+  bool over(const Migration& m, const std::vector<Statement>& out, const Statement& st,
+            std::vector<Problem>& problems) const {
+    if (out.size() < max) return false;
+    problems.push_back(too_many_statements(m.path, dir, st, static_cast<int>(max)));
+    return true;
+  }
+};
+
 // With `keep_comments`, a statement's text starts at the comments before it (an inline
 // `-- tandem:ignore RULE` stays with the statement it is about).
 void split_postgres(const Migration& m, const Section& sec, std::vector<Statement>& out,
-                    std::vector<Problem>& problems, bool keep_comments) {
+                    std::vector<Problem>& problems, bool keep_comments, Cap cap = {}) {
   Locator loc{sec};
   PgQuerySplitResult split = pg_query_split_with_scanner(sec.sql.c_str());
   if (split.error) {
@@ -141,6 +182,10 @@ void split_postgres(const Migration& m, const Section& sec, std::vector<Statemen
     st.sql = rtrim(std::string_view(sec.sql).substr(keep_comments ? raw : begin,
                                                     end - (keep_comments ? raw : begin)));
     loc.locate(begin, st.line, st.column);
+    if (cap.over(m, out, st, problems)) {
+      pg_query_free_split_result(split);
+      return;  // the rest is not read
+    }
     auto tree = db::pg::parse(std::string_view(sec.sql).substr(begin, end - begin));
     if (!tree.ok()) {
       Problem p{"syntax_error",
@@ -176,12 +221,14 @@ std::string first_keyword(std::string_view sql) {
   return word;
 }
 
-void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_view text,
-                          size_t begin, std::vector<Statement>& out,
-                          std::vector<Problem>& problems) {
+// False (and nothing added) when `cap` is reached.
+bool add_sqlite_statement(const Migration& m, Locator& loc, std::string_view text, size_t begin,
+                          std::vector<Statement>& out, std::vector<Problem>& problems,
+                          const Cap& cap) {
   Statement st;
-  st.sql = rtrim(text);
   loc.locate(begin, st.line, st.column);
+  if (cap.over(m, out, st, problems)) return false;
+  st.sql = rtrim(text);
   std::string kw = first_keyword(st.sql);
   if (kw == "VACUUM") st.transactional = false;
   if (kw == "BEGIN" || kw == "COMMIT" || kw == "END" || kw == "ROLLBACK") {
@@ -189,6 +236,7 @@ void add_sqlite_statement(const Migration& m, const Locator& loc, std::string_vi
                         kNoUserTransactionsHint});
   }
   out.push_back(std::move(st));
+  return true;
 }
 
 // Where a PostgreSQL dollar quote (`$$`, `$body$`) starts outside strings and comments; npos
@@ -218,8 +266,33 @@ size_t dollar_quote(const std::string& sql) {
   return std::string::npos;
 }
 
+// The next `;` at or after `pos` (which is outside quotes and comments) that is outside quotes
+// and comments as SQLite's sqlite3_complete reads them ('…', "…", `…`, […], -- and /* */);
+// npos when there is none. Only a shortcut: sqlite3_complete still decides whether a semicolon
+// ends a statement, but one inside a string or comment never does, and asking about each one
+// re-reads the statement from its start (quadratic for a string holding many semicolons).
+size_t next_semicolon(const std::string& sql, size_t pos) {
+  while (pos < sql.size()) {
+    char c = sql[pos];
+    size_t close = pos + 1;
+    if (c == ';') return pos;
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      close = sql.find(c == '[' ? ']' : c, pos + 1);
+      if (close != std::string::npos) ++close;
+    } else if (c == '-' && pos + 1 < sql.size() && sql[pos + 1] == '-') {
+      close = sql.find('\n', pos + 2);
+    } else if (c == '/' && pos + 1 < sql.size() && sql[pos + 1] == '*') {
+      close = sql.find("*/", pos + 2);
+      if (close != std::string::npos) close += 2;
+    }
+    if (close == std::string::npos) return close;  // unterminated: no statement ends after it
+    pos = close;
+  }
+  return std::string::npos;
+}
+
 void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>& out,
-                  std::vector<Problem>& problems, bool keep_comments) {
+                  std::vector<Problem>& problems, bool keep_comments, Cap cap = {}) {
   Locator loc{sec};
   const std::string& sql = sec.sql;
   if (size_t at = dollar_quote(sql); at != std::string::npos) {
@@ -236,15 +309,17 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
   }
   size_t start = 0;
   std::string candidate;
-  for (size_t semi = sql.find(';'); semi != std::string::npos; semi = sql.find(';', semi + 1)) {
+  for (size_t semi = next_semicolon(sql, 0); semi != std::string::npos;
+       semi = next_semicolon(sql, semi + 1)) {
     candidate.assign(sql, start, semi + 1 - start);
     // sqlite3_complete is SQLite's own tokenizer deciding whether the text ends a statement:
     // semicolons in strings, comments and CREATE TRIGGER … BEGIN … END bodies don't.
     if (!sqlite3_complete(candidate.c_str())) continue;
     size_t begin = skip_space_and_comments(sql, start);
     if (begin <= semi) {
-      add_sqlite_statement(m, loc, std::string_view(sql).substr(begin, semi + 1 - begin), begin,
-                           out, problems);
+      if (!add_sqlite_statement(m, loc, std::string_view(sql).substr(begin, semi + 1 - begin),
+                                begin, out, problems, cap))
+        return;
       if (keep_comments) out.back().sql = rtrim(trim_front(sql.substr(start, semi + 1 - start)));
     }
     start = semi + 1;
@@ -253,7 +328,9 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
   if (begin < sql.size()) {
     candidate = sql.substr(begin) + "\n;";
     if (sqlite3_complete(candidate.c_str())) {
-      add_sqlite_statement(m, loc, std::string_view(sql).substr(begin), begin, out, problems);
+      if (!add_sqlite_statement(m, loc, std::string_view(sql).substr(begin), begin, out, problems,
+                                cap))
+        return;
       if (keep_comments) out.back().sql = rtrim(trim_front(sql.substr(start)));
     } else {
       Problem p{"syntax_error",
@@ -271,14 +348,15 @@ void split_sqlite(const Migration& m, const Section& sec, std::vector<Statement>
 }  // namespace
 
 std::vector<Statement> split_statements(db::Backend backend, const Migration& m, Direction dir,
-                                        std::vector<Problem>& problems) {
+                                        std::vector<Problem>& problems, int max_statements) {
   const Section& sec = dir == Direction::kUp ? m.up : m.down;
   std::vector<Statement> out;
   if (!sec.present) return out;
+  Cap cap{static_cast<size_t>(std::max(max_statements, 0)), dir};
   if (backend == db::Backend::kPostgres) {
-    split_postgres(m, sec, out, problems, false);
+    split_postgres(m, sec, out, problems, false, cap);
   } else {
-    split_sqlite(m, sec, out, problems, false);
+    split_sqlite(m, sec, out, problems, false, cap);
   }
   return out;
 }

@@ -41,7 +41,7 @@ Result<StatusReport> status(const EngineOptions& options, const Hooks& hooks) {
   CacheHandoff handoff;
   std::future<MigrationSet> files_future =
       std::async(std::launch::async, [&, cache = handoff.future()] {
-        return load_migrations_cached(options.dir, hooks.formats, cache);
+        return load_migrations_cached(options.dir, hooks.formats, cache, options.limits);
       });
   // On an early error return the reader still gets a (empty) cache, and is waited for.
   struct Join {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 #include "expand/operations.h"
 
 namespace tandem::expand {
@@ -81,16 +83,22 @@ std::string column_sql(const ColumnSpec& c, db::Backend backend) {
   return sql;
 }
 
-std::vector<Problem> check_fragments(db::Backend backend, const Migration& m) {
+std::vector<Problem> fragment_problems(db::Backend backend, const std::string& path,
+                                       const OperationList& ops) {
   std::vector<Problem> out;
-  const OperationList* ops = operations_of(m);
-  if (ops == nullptr) return out;
-  for (const auto& op : *ops) {
+  // The same fragment (a column type such as `bigint`, written for every column) is checked
+  // once: on SQLite a check is a CREATE TABLE in a savepoint, about 50 µs.
+  std::unordered_map<std::string, Status> checked;
+  for (const auto& op : ops) {
     for (const Fragment& f : op->fragments()) {
       if (f.two_version_only && backend != db::Backend::kPostgres) continue;
-      Status st = db::check_fragment(backend, f.kind, f.text);
+      std::string key = std::to_string(static_cast<int>(f.kind)) + ':' + f.text;
+      auto it = checked.find(key);
+      if (it == checked.end())
+        it = checked.emplace(std::move(key), db::check_fragment(backend, f.kind, f.text)).first;
+      const Status& st = it->second;
       if (st.ok()) continue;
-      out.push_back({"bad_fragment", m.path, f.line, 0,
+      out.push_back({"bad_fragment", path, f.line, 0,
                      fmt::format("{} `{}`: {}", op->kind(), f.field, st.message()), st.hint()});
     }
   }

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "expand/operations.h"
+#include "expand/yaml_input.h"
 
 namespace tandem::expand {
 
@@ -30,22 +31,17 @@ const std::vector<OperationKind>& operation_kinds() {
 }
 
 std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path,
-                                                         const std::string& content,
-                                                         std::vector<Problem>& problems) {
+                                                         std::string_view content,
+                                                         std::vector<Problem>& problems,
+                                                         const InputLimits& limits) {
   std::vector<std::unique_ptr<Operation>> ops;
   size_t before = problems.size();
   auto problem = [&](int line, std::string msg, std::string hint) {
     problems.push_back({"bad_operation", path, line, 0, std::move(msg), std::move(hint)});
   };
-  YAML::Node root;
-  try {
-    root = YAML::Load(content);
-  } catch (const YAML::Exception& e) {
-    problems.push_back(
-        {"syntax_error", path, e.mark.line + 1, e.mark.column + 1, "cannot parse: " + e.msg,
-         "check the indentation and quoting (YAML) or the commas and braces (JSON)"});
-    return ops;
-  }
+  std::optional<YAML::Node> loaded = load_yaml(path, content, limits, problems);
+  if (!loaded) return ops;
+  const YAML::Node& root = *loaded;
   if (!root.IsMap() || !root["operations"]) {
     problem(1, "a declarative migration is an object with an `operations:` list",
             "write `operations:` followed by a list such as `- add_column: {…}`");
@@ -72,12 +68,13 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
     }
     std::string name = item.begin()->first.as<std::string>("");
     const OperationKind* kind = nullptr;
-    std::string known;
     for (const OperationKind& k : operation_kinds()) {
       if (name == k.name) kind = &k;
-      known += (known.empty() ? "" : ", ") + std::string(k.name);
     }
     if (kind == nullptr) {
+      std::string known;
+      for (const OperationKind& k : operation_kinds())
+        known += (known.empty() ? "" : ", ") + std::string(k.name);
       problem(line, fmt::format("unknown operation `{}`", name), "this build knows: " + known);
       continue;
     }

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <mutex>
+
 #include "engine/session.h"
 #include "engine/state.h"
 #include "expand/lifecycle.h"
@@ -42,6 +45,15 @@ class DeclarativeBody final : public MigrationBody {
   std::vector<Problem> check(const Migration& m, db::Backend backend) const override {
     return check_fragments(backend, m);
   }
+  // fragment_problems, once per backend: `validate` and `up` ask for them three times (check,
+  // then the up and the down statements), and on SQLite each check runs a statement.
+  std::vector<Problem> checked_fragments(const Migration& m, db::Backend backend) const {
+    std::lock_guard<std::mutex> lock(checked_mu_);
+    auto it = checked_.find(backend);
+    if (it == checked_.end())
+      it = checked_.emplace(backend, fragment_problems(backend, m.path, ops_)).first;
+    return it->second;
+  }
   std::vector<Statement> statements(const Migration& m, Direction dir, const db::Dialect& dialect,
                                     std::vector<Problem>& problems) const override {
     return direct_statements(dialect, m, dir, problems);
@@ -56,13 +68,17 @@ class DeclarativeBody final : public MigrationBody {
  private:
   OperationList ops_;
   std::shared_ptr<const Procedure> procedure_;
+  mutable std::mutex checked_mu_;
+  mutable std::map<db::Backend, std::vector<Problem>> checked_;
 };
 
 class DeclarativeFormat final : public MigrationFormat {
  public:
-  DeclarativeFormat(std::string extension, const BackfillOptions& backfill)
+  DeclarativeFormat(std::string extension, const BackfillOptions& backfill,
+                    const InputLimits& limits)
       : extension_(std::move(extension)),
-        procedure_(std::make_shared<const StartThenComplete>(backfill)) {}
+        procedure_(std::make_shared<const StartThenComplete>(backfill)),
+        limits_(limits) {}
   std::vector<std::string> extensions() const override { return {extension_}; }
   void parse(Migration& m, std::string_view content,
              std::vector<Problem>& problems) const override {
@@ -70,19 +86,26 @@ class DeclarativeFormat final : public MigrationFormat {
     m.up.present = m.down.present = true;
     m.up.first_line = m.down.first_line = 1;
     m.body = std::make_shared<const DeclarativeBody>(
-        parse_operations(m.path, std::string(content), problems), procedure_);
+        parse_operations(m.path, content, problems, limits_), procedure_);
   }
 
  private:
   std::string extension_;
   std::shared_ptr<const Procedure> procedure_;
+  InputLimits limits_;
 };
 
 }  // namespace
 
 std::shared_ptr<const MigrationFormat> declarative_format(const std::string& extension,
-                                                          const BackfillOptions& backfill) {
-  return std::make_shared<const DeclarativeFormat>(extension, backfill);
+                                                          const BackfillOptions& backfill,
+                                                          const InputLimits& limits) {
+  return std::make_shared<const DeclarativeFormat>(extension, backfill, limits);
+}
+
+std::vector<Problem> check_fragments(db::Backend backend, const Migration& m) {
+  const auto* body = dynamic_cast<const DeclarativeBody*>(m.body.get());
+  return body ? body->checked_fragments(m, backend) : std::vector<Problem>();
 }
 
 const OperationList* operations_of(const Migration& m) {

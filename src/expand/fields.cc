@@ -30,7 +30,10 @@ int Fields::line_of(const std::string& key) const {
 YAML::Node Fields::node(const std::string& key, bool required) {
   read_.insert(key);
   if (!node_.IsMap()) return YAML::Node();
-  YAML::Node n = node_[key];
+  // Looked up through a const node: yaml-cpp's non-const operator[] allocates a node for every
+  // key that is not there (each optional field of each column).
+  const YAML::Node& map = node_;
+  YAML::Node n = map[key];
   if (!n && required) {
     problem(line_, fmt::format("`{}` needs the field `{}`", what_, key),
             fmt::format("add `{}:` to it", key));

@@ -46,6 +46,11 @@ ReferenceSpec parse_references(Fields& f, const YAML::Node& n, std::vector<Fragm
 // …]`. Primary keys are a table constraint (create_table) and not part of this.
 std::string column_sql(const ColumnSpec& c, db::Backend backend);
 
+// Problems with the fragments of `ops` (read from `path`) on `backend`: check_fragments without
+// its cache (the migration's body keeps the result per backend).
+std::vector<Problem> fragment_problems(db::Backend backend, const std::string& path,
+                                       const OperationList& ops);
+
 // "a", "b" — quoted identifiers joined by commas.
 std::string ident_list(const std::vector<std::string>& names);
 

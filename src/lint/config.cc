@@ -89,9 +89,9 @@ Result<std::vector<Problem>> unsafe_problems(const std::string& dir,
                                              const std::vector<std::string>& pending,
                                              const std::map<std::string, std::string>& rules,
                                              std::shared_ptr<ColumnTypes> column_types,
-                                             const Formats& formats) {
+                                             const Formats& formats, const InputLimits& limits) {
   if (pending.empty()) return std::vector<Problem>();
-  TANDEM_ASSIGN_OR_RETURN(std::vector<Source> all, sources({}, dir, formats));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<Source> all, sources({}, dir, formats, limits));
   LintOptions o;
   TANDEM_ASSIGN_OR_RETURN(o.severity, severities(rules));
   o.runner_sets_lock_timeout = true;  // tandem runs every statement under --lock-timeout

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/limits.h"
 #include "tandem/engine.h"
 #include "tandem/lint.h"
 #include "tandem/migration.h"
@@ -42,8 +43,9 @@ void add_migration(const Migration& m, const std::string& file, bool context,
   out.push_back(std::move(src));
 }
 
-Result<std::vector<Source>> folder(const std::string& dir, const Formats& formats) {
-  MigrationSet set = load_migrations(dir, formats);
+Result<std::vector<Source>> folder(const std::string& dir, const Formats& formats,
+                                   const InputLimits& limits) {
+  MigrationSet set = load_migrations(dir, formats, limits);
   if (!set.problems.empty()) {
     return Status::InvalidInput(format_problems(set.problems),
                                 "fix the folder first (`tandem validate` lists every problem)")
@@ -56,12 +58,16 @@ Result<std::vector<Source>> folder(const std::string& dir, const Formats& format
 
 // A file named on the command line, read alone: a migration (tandem/dbmate markers: its up
 // section) or plain SQL.
-Result<Source> file_alone(const std::string& p) {
+Result<Source> file_alone(const std::string& p, const InputLimits& limits) {
   std::ifstream in(p, std::ios::binary);
   if (!in) {
     return Status::InvalidInput(fmt::format("cannot read {}", p),
                                 "give .sql files or migrations folders");
   }
+  std::error_code ec;
+  if (auto size = fs::file_size(p, ec); !ec && static_cast<long long>(size) > limits.max_file_bytes)
+    return Status::InvalidInput(
+        format_problems({file_too_large(p, static_cast<long long>(size), limits.max_file_bytes)}));
   std::stringstream text;
   text << in.rdbuf();
   std::string content = text.str();
@@ -86,8 +92,8 @@ std::string identity(const std::string& path) {
 }  // namespace
 
 Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const std::string& dir,
-                                    const Formats& formats) {
-  if (paths.empty()) return folder(dir, formats);
+                                    const Formats& formats, const InputLimits& limits) {
+  if (paths.empty()) return folder(dir, formats, limits);
   // The files named, so that one named after a later migration of its folder is still reported
   // (it is read in version order, where that later migration's context reaches it).
   std::map<std::string, std::string> named;  // identity → the path as written
@@ -98,7 +104,7 @@ Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      TANDEM_ASSIGN_OR_RETURN(std::vector<Source> more, folder(p, formats));
+      TANDEM_ASSIGN_OR_RETURN(std::vector<Source> more, folder(p, formats, limits));
       out.insert(out.end(), more.begin(), more.end());
       continue;
     }
@@ -110,7 +116,8 @@ Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const
     fs::path path(p);
     std::string parent = path.parent_path().empty() ? "." : path.parent_path().string();
     auto set = folders.find(parent);
-    if (set == folders.end()) set = folders.emplace(parent, load_migrations(parent, formats)).first;
+    if (set == folders.end())
+      set = folders.emplace(parent, load_migrations(parent, formats, limits)).first;
     const Migration* self = nullptr;
     for (const Migration& m : set->second.migrations)
       if (m.file == path.filename().string() && identity(m.path) == identity(p)) self = &m;
@@ -135,7 +142,7 @@ Result<std::vector<Source>> sources(const std::vector<std::string>& paths, const
         continue;
       }
     }
-    TANDEM_ASSIGN_OR_RETURN(Source alone, file_alone(p));
+    TANDEM_ASSIGN_OR_RETURN(Source alone, file_alone(p, limits));
     read.insert(identity(p));
     out.push_back(std::move(alone));
   }

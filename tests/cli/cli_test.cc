@@ -85,6 +85,43 @@ TEST_P(CliTest, StatusJsonShapeAndExitCode) {
   EXPECT_NE(text.out.find("version   2 (2 applied, 0 pending)"), std::string::npos) << text.out;
 }
 
+// Inside a migration that runs long, `up` shows how far it got: without a terminal a JSON line
+// `statements` once it has run a second, then at most once a second; a quick migration shows
+// none (not noisy), and -q none at all.
+TEST_P(CliTest, ProgressInsideALongMigration) {
+  std::string slow = "-- tandem:up\nCREATE TABLE s (x int);\n";
+  for (int i = 0; i < 5; ++i) slow += "INSERT INTO s VALUES (" + std::to_string(i) + ");\n";
+  dir_.write("0003_slow.sql", slow + "-- tandem:down\nDROP TABLE s;\n");
+  auto statements = [](const std::string& err) {
+    std::vector<json> out;
+    std::istringstream lines(err);
+    for (std::string line; std::getline(lines, line);) {
+      json e = json::parse(line, nullptr, false);
+      if (!e.is_discarded() && e["event"] == "statements") out.push_back(e);
+    }
+    return out;
+  };
+  auto quick = run({"up", "--to", "2"});
+  ASSERT_EQ(quick.code, 0) << quick.err;
+  EXPECT_TRUE(statements(quick.err).empty()) << quick.err;
+  std::vector<std::string> up = {"--db", db_.url(), "--dir", dir_.path(), "up"};
+  std::map<std::string, std::string> env = {{"TANDEM_TEST_SLEEP_AFTER_STATEMENT", "400"}};
+  auto r = testing::run_tandem(up, env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<json> shown = statements(r.err);
+  ASSERT_FALSE(shown.empty()) << r.err;
+  EXPECT_EQ(shown.front()["file"], "0003_slow.sql");
+  EXPECT_EQ(shown.front()["total"], 6);
+  EXPECT_GE(shown.front()["done"].get<int>(), 3);  // 400 ms a statement: not before a second
+  EXPECT_LT(shown.back()["done"].get<int>(), 6);   // the last one is the migration's own line
+  EXPECT_GE(shown.front()["elapsed_ms"].get<int>(), 1000);
+  ASSERT_EQ(run({"-q", "down"}).code, 0);
+  up.insert(up.begin(), "-q");
+  auto quiet = testing::run_tandem(up, env);
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+}
+
 TEST_P(CliTest, PlanDownAndValidate) {
   json p = run_json({"plan", "--json"});
   ASSERT_EQ(p["migrations"].size(), 2u);

@@ -53,7 +53,10 @@ class Completion : public ::testing::Test {
 // COMPREPLY of bash's completion function for `words` (the last one is being completed).
 Words bash_complete(const std::string& script, const Words& words) {
   std::string array;
-  for (const std::string& w : words) array += " " + sh_quote(w);
+  for (const std::string& w : words) {
+    array += ' ';  // not `" " + …`: a false GCC 12 -Wrestrict at -O3
+    array += sh_quote(w);
+  }
   auto r =
       run_program("/bin/bash", {"--norc", "--noprofile", "-c",
                                 "source " + sh_quote(script) + " || exit 9\n" + "COMP_WORDS=(" +
@@ -121,7 +124,10 @@ TEST_F(Completion, ZshScript) {
   // offers for a command line (_describe filters them by prefix in a real shell).
   auto complete = [&](const Words& words) {
     std::string array;
-    for (const std::string& w : words) array += " " + sh_quote(w);
+    for (const std::string& w : words) {
+      array += ' ';  // not `" " + …`: a false GCC 12 -Wrestrict at -O3
+      array += sh_quote(w);
+    }
     auto r =
         run_program(zsh, {"-f", "-c",
                           "compdef() { :; }\n_describe() { print -rl -- \"${(@P)${@[-1]}}\"; }\n"

@@ -243,7 +243,11 @@ const TxCase kTxCases[] = {
 TEST(CanRunInTransactionBlock, EveryForm) {
   for (const TxCase& c : kTxCases) {
     std::string sql = c.sql;
-    if (size_t at = sql.find("$db"); at != std::string::npos) sql.replace(at, 3, "d");
+    // erase + insert of a char, not replace(at, 3, "d"): a false GCC 12 -Wrestrict at -O3.
+    if (size_t at = sql.find("$db"); at != std::string::npos) {
+      sql.erase(at, 3);
+      sql.insert(sql.begin() + static_cast<std::ptrdiff_t>(at), 'd');
+    }
     Tree t = parsed(sql);
     ASSERT_EQ(t.statements().size(), 1u) << sql;
     EXPECT_EQ(can_run_in_transaction_block(t.statements()[0].node), c.can_run) << sql;

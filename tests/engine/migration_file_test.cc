@@ -1,5 +1,6 @@
 // Parsing migration files and folders.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tandem/migration.h"
@@ -121,6 +122,57 @@ TEST(Versions, CompareNumericallyAtAnyLength) {
   EXPECT_GT(compare_versions("20261122093000", "99"), 0);
   EXPECT_EQ(compare_versions("12", "12"), 0);
   EXPECT_LT(compare_versions("123456789012345678901", "123456789012345678902"), 0);
+}
+
+// A marker-like line is looked for in a literal from the last one found outside any literal (not
+// from the section's start each time): the answers are the same, after `-- tandem:ignore` lines
+// and inside a block comment that began before one.
+TEST(MigrationFile, MarkersAfterIgnoreLinesStillSeeLiterals) {
+  std::vector<Problem> problems;
+  Migration m = parse_migration("m", "0001_x.sql",
+                                "-- tandem:up\n"
+                                "-- tandem:ignore prefer-text\n"
+                                "SELECT 'a\n"
+                                "-- tandem:no-transaction\n"
+                                "';\n"
+                                "-- tandem:ignore prefer-text\n"
+                                "SELECT $$\n"
+                                "-- tandem:down\n"
+                                "$$;\n"
+                                "/*\n"
+                                "-- tandem:ignore x\n"
+                                "-- tandem:no-transaction\n"
+                                "*/\n"
+                                "-- tandem:down\n"
+                                "SELECT 1;\n",
+                                problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].message;
+  EXPECT_FALSE(m.no_transaction);
+  ASSERT_TRUE(m.down.present);
+  EXPECT_EQ(m.down.first_line, 15);
+  EXPECT_EQ(m.down.sql, "SELECT 1;\n");
+  EXPECT_NE(m.up.sql.find("-- tandem:down\n$$;"), std::string::npos) << m.up.sql;
+}
+
+// A file over the size limit is a problem naming the limit, and is not read; one at the limit
+// is read.
+TEST(MigrationFolder, AFileOverTheSizeLimitIsAProblemNotRead) {
+  TempDir dir;
+  std::string body = "-- tandem:up\nSELECT 1;\n";
+  dir.write("0001_a.sql", body);
+  dir.write("0002_b.sql", body + std::string(100, '-') + "\n");
+  InputLimits limits;
+  limits.max_file_bytes = static_cast<long long>(body.size());
+  MigrationSet set = load_migrations(dir.path(), {}, limits);
+  ASSERT_EQ(set.migrations.size(), 1u);
+  EXPECT_EQ(set.migrations[0].version, "1");
+  ASSERT_EQ(set.problems.size(), 1u);
+  EXPECT_EQ(set.problems[0].kind, "file_too_large");
+  EXPECT_NE(set.problems[0].file.find("0002_b.sql"), std::string::npos);
+  std::string sizes =
+      fmt::format("({} bytes), over the limit of {} bytes", body.size() + 101, body.size());
+  EXPECT_NE(set.problems[0].message.find(sizes), std::string::npos) << set.problems[0].message;
+  EXPECT_NE(set.problems[0].message.find("limits.max_file_size"), std::string::npos);
 }
 
 TEST(MigrationFolder, SortsNumericallyAndReportsBadNames) {

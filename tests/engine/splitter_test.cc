@@ -141,6 +141,68 @@ TEST(SplitSqlite, TriggerBodiesQuotesAndComments) {
   EXPECT_EQ(st[2].line, 7);
 }
 
+// Semicolons inside every kind of SQLite quote ([…], `…`, "…", '…') and comment never end a
+// statement (the splitter skips them before asking sqlite3_complete), and lines and columns
+// stay exact far down a long section (they are counted from the last statement, not from the
+// section's start).
+TEST(SplitSqlite, QuotedSemicolonsOfEveryKindAndPositionsFarDown) {
+  std::vector<Problem> problems;
+  std::string sql =
+      "SELECT [a;b], `c;d`, \"e;f\", 'g;''h' -- i;\n /* j; */ FROM t;\n"
+      "SELECT [it's];SELECT 2;\n";
+  for (int i = 0; i < 2000; ++i) sql += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  auto st = split(kLite, sql, problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(st.size(), 2003u);
+  EXPECT_EQ(st[0].sql, "SELECT [a;b], `c;d`, \"e;f\", 'g;''h' -- i;\n /* j; */ FROM t;");
+  EXPECT_EQ(st[1].sql, "SELECT [it's];");
+  EXPECT_EQ(st[2].sql, "SELECT 2;");
+  EXPECT_EQ(st[2].line, 4);
+  EXPECT_EQ(st[2].column, 15);
+  EXPECT_EQ(st[2002].sql, "INSERT INTO t VALUES (1999);");
+  EXPECT_EQ(st[2002].line, 2004);
+  EXPECT_EQ(st[2002].column, 1);
+}
+
+TEST(SplitPostgres, PositionsFarDown) {
+  std::vector<Problem> problems;
+  std::string sql = "SELECT 1; SELECT 2;\n";
+  for (int i = 0; i < 2000; ++i) sql += "  INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  auto st = split(kPg, sql, problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].message;
+  ASSERT_EQ(st.size(), 2002u);
+  EXPECT_EQ(st[1].column, 11);
+  EXPECT_EQ(st[2001].sql, "INSERT INTO t VALUES (1999)");
+  EXPECT_EQ(st[2001].line, 2002);
+  EXPECT_EQ(st[2001].column, 3);
+}
+
+// More statements than the limit: a problem at the first one over it, where splitting stops.
+TEST(SplitStatements, StopsAtTheLimitWithAProblemThere) {
+  for (db::Backend b : {kPg, kLite}) {
+    std::vector<Problem> problems;
+    Migration m = parse_migration(
+        "m", "0001_x.sql",
+        "-- tandem:up\nSELECT 1;\nSELECT 2;\nSELECT 3;\n  SELECT 4;\nSELECT 5;\n-- tandem:down\n"
+        "SELECT 6;\n",
+        problems);
+    ASSERT_TRUE(problems.empty()) << problems[0].message;
+    auto st = split_statements(b, m, Direction::kUp, problems, 3);
+    EXPECT_EQ(st.size(), 3u);
+    ASSERT_EQ(problems.size(), 1u) << problems[1].message;
+    EXPECT_EQ(problems[0].kind, "too_many_statements");
+    EXPECT_EQ(problems[0].line, 5);
+    EXPECT_EQ(problems[0].column, 3);
+    EXPECT_NE(problems[0].message.find("more than 3 statements in the up direction"),
+              std::string::npos)
+        << problems[0].message;
+    EXPECT_NE(problems[0].hint.find("limits.max_statements"), std::string::npos);
+    problems.clear();
+    EXPECT_EQ(split_statements(b, m, Direction::kDown, problems, 3).size(), 1u);
+    EXPECT_TRUE(problems.empty());
+  }
+}
+
 TEST(SplitSqlite, VacuumRunsOutsideATransactionAndUnterminatedIsAProblem) {
   std::vector<Problem> problems;
   auto st = split(kLite, "VACUUM;\nCREATE TABLE a (b int);\n", problems);
