@@ -23,6 +23,7 @@
 #include <string>
 
 #include "tandem/backfill.h"
+#include "tandem/duration.h"
 #include "tandem/lint.h"
 #include "tandem/status.h"
 
@@ -45,12 +46,5 @@ std::string find_project_config(const std::string& start);
 
 // Reads `path` (see above). Errors name the file and line and leave nothing half-read.
 Result<ProjectConfig> load_project_config(const std::string& path);
-
-// "2s", "500ms", "1m" (or a bare 0) in milliseconds; -1 when it is not one — a bare number
-// other than 0 too: `--timeout 10` might mean seconds.
-long long parse_duration_ms(const std::string& text);
-
-// What to write instead of `text`, which parse_duration_ms refused: "add a unit: 10s or 10ms".
-std::string duration_hint(const std::string& text);
 
 }  // namespace tandem

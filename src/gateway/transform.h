@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "tandem/gateway.h"
 #include "tandem/status.h"
 
 namespace tandem::gateway {
@@ -19,22 +20,10 @@ namespace tandem::gateway {
 // reverse order).
 enum class Direction { kUp, kDown };
 
-// One field operation as the config declares it (ARCHITECTURE.md "API versions").
-// Paths are dotted, relative to the located object, and reach into arrays with `[]`
-// ("total", "customer.name", "items[].price").
-struct FieldOpSpec {
-  enum class Kind { kRename, kConvert, kAdd, kRemove, kEnum, kMove };
-  Kind kind = Kind::kRename;
-  std::string field;    // convert, add, remove, enum: the field
-  std::string from;     // rename, move: the old version's name / path
-  std::string to;       // rename, move: head's name / path
-  std::string up;       // convert: jq program run on the value, old -> head
-  std::string down;     // convert: jq program run on the value, head -> old
-  std::string default_json;  // add, remove: the value as JSON text ("\"USD\"", "null", "0")
-  // enum: pairs of (old value, head value), each as JSON text ("\"paid\"", "\"settled\"").
-  std::vector<std::pair<std::string, std::string>> enum_map;
-  int line = 0;  // where the config declares it (messages)
-};
+// One field operation as the config declares it (tandem/gateway.h FieldOp): paths are
+// dotted, relative to the located object, and reach into arrays with `[]` ("total",
+// "customer.name", "items[].price").
+using FieldOpSpec = FieldOp;
 
 // The compiled operations of one change at one location of a body. Holds compiled jq
 // programs, so it is not thread-safe: every worker thread compiles its own.

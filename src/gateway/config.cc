@@ -1,0 +1,727 @@
+// The gateway's config file (tandem/gateway.h, docs/gateway.md "Config reference").
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gateway/route_pattern.h"
+#include "gateway/transform.h"
+#include "gateway/yaml_json.h"
+#include "tandem/duration.h"
+#include "tandem/gateway.h"
+
+namespace tandem::gateway {
+
+int Config::version_index(std::string_view name) const {
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (versions[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+constexpr uintmax_t kMaxConfigBytes = 1 << 20;
+
+// Collects every problem of a file, so one `api check` lists them all.
+class Checker {
+ public:
+  explicit Checker(std::string path) : path_(std::move(path)) {}
+
+  void fail(const YAML::Node& node, const std::string& what, const std::string& hint = {}) {
+    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
+    fail_at(line, what, hint);
+  }
+  void fail_at(int line, const std::string& what, const std::string& hint = {}) {
+    problems_.push_back(Problem{"gateway_config", path_, line, 0, what, hint});
+  }
+  bool ok() const { return problems_.empty(); }
+  Status status() const {
+    const Problem& p = problems_.front();
+    std::string msg = fmt::format("{}:{}: {}", p.file, p.line, p.message);
+    if (problems_.size() > 1) {
+      msg = fmt::format("{} problems found in {}, the first: {}", problems_.size(), path_, msg);
+    }
+    return Status::InvalidInput(msg, p.hint).with_problems(problems_);
+  }
+  const std::string& path() const { return path_; }
+
+  std::optional<std::string> text(const YAML::Node& v, const std::string& key) {
+    if (!v.IsScalar()) {
+      fail(v, fmt::format("`{}` must be a single value", key));
+      return std::nullopt;
+    }
+    return v.Scalar();
+  }
+  std::optional<long long> duration(const YAML::Node& v, const std::string& key) {
+    auto t = text(v, key);
+    if (!t) return std::nullopt;
+    long long ms = parse_duration_ms(*t);
+    if (ms < 0 || ms > 24LL * 3600 * 1000) {
+      fail(v, fmt::format("`{}: {}` is not a duration", key, *t), duration_hint(*t));
+      return std::nullopt;
+    }
+    return ms;
+  }
+  std::optional<long long> count(const YAML::Node& v, const std::string& key, long long min,
+                                 long long max) {
+    auto t = text(v, key);
+    if (!t) return std::nullopt;
+    char* end = nullptr;
+    long long n = std::strtoll(t->c_str(), &end, 10);
+    if (t->empty() || *end != '\0' || n < min || n > max) {
+      fail(v, fmt::format("`{}: {}` must be a whole number from {} to {}", key, *t, min, max));
+      return std::nullopt;
+    }
+    return n;
+  }
+  std::optional<long long> size(const YAML::Node& v, const std::string& key) {
+    auto t = text(v, key);
+    if (!t) return std::nullopt;
+    long long n = parse_size_bytes(*t);
+    if (n <= 0) {
+      fail(v, fmt::format("`{}: {}` is not a size", key, *t),
+           "write it like 10MiB, 64KiB or a number of bytes");
+      return std::nullopt;
+    }
+    return n;
+  }
+  // Fails for every key of `map` not in `known`.
+  void only(const YAML::Node& map, std::initializer_list<const char*> known,
+            const std::string& where) {
+    std::set<std::string> seen;
+    for (const auto& kv : map) {
+      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      if (!seen.insert(key).second) {
+        fail(kv.first, fmt::format("`{}` appears twice in {}", key, where),
+             "keep one of them: YAML keeps only one, and which is not obvious");
+        continue;
+      }
+      // An empty list checks duplicates only (a map whose keys are data, like `routes`).
+      bool ok = known.size() == 0 ||
+                std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+      if (!ok) {
+        std::string names;
+        for (const char* k : known) names += std::string(names.empty() ? "" : ", ") + k;
+        fail(kv.first, fmt::format("unknown key `{}` in {}", key, where),
+             fmt::format("{} takes {}", where, names));
+      }
+    }
+  }
+
+ private:
+  std::string path_;
+  std::vector<Problem> problems_;
+};
+
+// RFC 3339 ("2025-06-01T00:00:00Z", offsets allowed) or a date ("2025-06-01") as Unix seconds.
+std::optional<long long> parse_time(const std::string& text) {
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char tail[16] = {0};
+  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &s, tail);
+  long long offset = 0;
+  if (n == 3 && text.size() == 10) {
+    // a date: midnight UTC
+  } else if (n == 7) {
+    std::string t = tail;
+    if (!t.empty() && t[0] == '.') {  // fractions of a second are dropped
+      size_t i = 1;
+      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+      t = t.substr(i);
+    }
+    int oh = 0, om = 0;
+    if (t == "Z" || t == "z") {
+    } else if (t.size() == 6 && (t[0] == '+' || t[0] == '-') &&
+               std::sscanf(t.c_str() + 1, "%2d:%2d", &oh, &om) == 2) {
+      offset = (t[0] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+    } else {
+      return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return static_cast<long long>(timegm(&tm)) - offset;
+}
+
+void read_upstream(Checker& ck, const YAML::Node& node, Config& c) {
+  YAML::Node url;
+  if (node.IsScalar()) {
+    url = node;
+  } else if (node.IsMap()) {
+    ck.only(node, {"url", "timeout", "connect_timeout", "idle_timeout"}, "upstream");
+    url = node["url"];
+    if (node["timeout"]) {
+      if (auto ms = ck.duration(node["timeout"], "timeout")) c.timeouts.upstream = std::chrono::milliseconds(*ms);
+    }
+    if (node["connect_timeout"]) {
+      if (auto ms = ck.duration(node["connect_timeout"], "connect_timeout")) {
+        c.timeouts.upstream_connect = std::chrono::milliseconds(*ms);
+      }
+    }
+    if (node["idle_timeout"]) {
+      if (auto ms = ck.duration(node["idle_timeout"], "idle_timeout")) {
+        c.timeouts.upstream_idle = std::chrono::milliseconds(*ms);
+      }
+    }
+  } else {
+    ck.fail(node, "`upstream` must be a URL or a map with `url`",
+            "e.g. upstream: { url: http://127.0.0.1:7001, timeout: 5s }");
+    return;
+  }
+  if (!url) {
+    ck.fail(node, "`upstream` has no `url`", "e.g. upstream: { url: http://127.0.0.1:7001 }");
+    return;
+  }
+  auto text = ck.text(url, "url");
+  if (!text) return;
+  c.upstream_url = *text;
+  std::string rest;
+  if (text->rfind("http://", 0) == 0) {
+    rest = text->substr(7);
+  } else if (text->rfind("https://", 0) == 0) {
+    ck.fail(url, "TLS to the upstream is not supported",
+            "put the gateway next to the backend and use http://");
+    return;
+  } else {
+    ck.fail(url, fmt::format("`{}` is not an http:// URL", *text),
+            "e.g. url: http://127.0.0.1:7001");
+    return;
+  }
+  size_t slash = rest.find('/');
+  std::string hostport = rest.substr(0, slash);
+  c.upstream_base = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!c.upstream_base.empty() && c.upstream_base.back() == '/') c.upstream_base.pop_back();
+  size_t colon = hostport.rfind(':');
+  if (hostport.empty() || hostport.find('@') != std::string::npos ||
+      (colon != std::string::npos && hostport.find(']') != std::string::npos &&
+       colon < hostport.find(']'))) {
+    ck.fail(url, fmt::format("`{}`: no host:port", *text), "e.g. url: http://127.0.0.1:7001");
+    return;
+  }
+  if (colon == std::string::npos) {
+    c.upstream_host = hostport;
+    c.upstream_port = "80";
+  } else {
+    c.upstream_host = hostport.substr(0, colon);
+    c.upstream_port = hostport.substr(colon + 1);
+  }
+  if (!c.upstream_host.empty() && c.upstream_host.front() == '[' && c.upstream_host.back() == ']') {
+    c.upstream_host = c.upstream_host.substr(1, c.upstream_host.size() - 2);
+  }
+  char* end = nullptr;
+  long port = std::strtol(c.upstream_port.c_str(), &end, 10);
+  if (c.upstream_host.empty() || c.upstream_port.empty() || *end != '\0' || port < 1 ||
+      port > 65535) {
+    ck.fail(url, fmt::format("`{}`: no valid host:port", *text), "e.g. url: http://127.0.0.1:7001");
+  }
+}
+
+void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
+  if (!node.IsMap()) {
+    ck.fail(node, "`versions` must be a map with `list`",
+            "e.g. versions: { header: Api-Version, list: [{name: \"2025-01-01\"}] }");
+    return;
+  }
+  ck.only(node, {"header", "path", "media_type", "default", "list"}, "versions");
+  if (node["header"]) {
+    if (auto t = ck.text(node["header"], "header")) c.version_header = *t;
+  }
+  if (node["path"]) {
+    if (auto t = ck.text(node["path"], "path")) {
+      size_t at = t->find("{version}");
+      if (t->empty() || t->front() != '/' || at == std::string::npos ||
+          t->substr(at) != "{version}/") {
+        ck.fail(node["path"], fmt::format("`path: {}` must start with / and end with {{version}}/", *t),
+                "e.g. path: \"/{version}/\" or \"/api/{version}/\"");
+      } else {
+        c.version_path = *t;
+      }
+    }
+  }
+  if (node["media_type"]) {
+    if (auto t = ck.text(node["media_type"], "media_type")) {
+      if (t->find("{version}") == std::string::npos) {
+        ck.fail(node["media_type"], "`media_type` must contain {version}",
+                "e.g. media_type: \"application/vnd.shop.{version}+json\"");
+      } else {
+        c.media_type = *t;
+      }
+    }
+  }
+  const YAML::Node list = node["list"];
+  if (!list || !list.IsSequence() || list.size() == 0) {
+    ck.fail(list ? list : node, "`versions.list` must list at least one version, oldest first",
+            "e.g. list: [{name: \"2025-01-01\"}, {name: \"2026-01-01\"}]");
+    return;
+  }
+  std::set<std::string> names;
+  for (const YAML::Node& v : list) {
+    ApiVersion av;
+    av.line = v.Mark().line + 1;
+    YAML::Node name = v.IsMap() ? v["name"] : v;
+    if (v.IsMap()) ck.only(v, {"name", "deprecated", "sunset", "link", "brownouts"}, "a version");
+    if (!name) {
+      ck.fail(v, "a version without `name`", "e.g. - { name: \"2025-01-01\" }");
+      continue;
+    }
+    auto t = ck.text(name, "name");
+    if (!t) continue;
+    av.name = *t;
+    bool token = !t->empty() && t->size() <= 64 &&
+                 std::all_of(t->begin(), t->end(), [](char ch) {
+                   return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' ||
+                          ch == '_';
+                 });
+    if (!token) {
+      ck.fail(name, fmt::format("version name `{}` must be letters, digits, - . _ (at most 64)", *t));
+    }
+    if (!names.insert(av.name).second) ck.fail(name, fmt::format("version `{}` listed twice", *t));
+    auto time_of = [&](const char* key) -> std::optional<long long> {
+      if (!v.IsMap() || !v[key]) return std::nullopt;
+      auto s = ck.text(v[key], key);
+      if (!s) return std::nullopt;
+      auto when = parse_time(*s);
+      if (!when) {
+        ck.fail(v[key], fmt::format("`{}: {}` is not a time", key, *s),
+                "write it as RFC 3339, e.g. 2026-01-01T00:00:00Z, or a date 2026-01-01");
+      }
+      return when;
+    };
+    av.deprecated = time_of("deprecated");
+    av.sunset = time_of("sunset");
+    if (av.deprecated && av.sunset && *av.sunset < *av.deprecated) {
+      ck.fail(v["sunset"], fmt::format("version `{}`: its sunset is earlier than its deprecation", av.name),
+              "a version is deprecated first and removed later: move the sunset after the deprecation");
+    }
+    if (v.IsMap() && v["link"]) {
+      if (auto l = ck.text(v["link"], "link")) {
+        if (l->find_first_of("<>\r\n\" ") != std::string::npos) {
+          ck.fail(v["link"], "`link` must be a URL without spaces, quotes or angle brackets");
+        } else {
+          av.link = *l;
+        }
+      }
+    }
+    if (v.IsMap() && v["brownouts"]) {
+      const YAML::Node b = v["brownouts"];
+      if (!b.IsSequence()) {
+        ck.fail(b, "`brownouts` must be a list of {start, end}",
+                "e.g. brownouts: [{start: 2026-05-01T14:00:00Z, end: 2026-05-01T15:00:00Z}]");
+      } else {
+        for (const YAML::Node& w : b) {
+          if (!w.IsMap() || !w["start"] || !w["end"]) {
+            ck.fail(w, "a brownout needs `start` and `end`");
+            continue;
+          }
+          ck.only(w, {"start", "end"}, "a brownout");
+          auto s = ck.text(w["start"], "start");
+          auto e = ck.text(w["end"], "end");
+          auto st = s ? parse_time(*s) : std::nullopt;
+          auto en = e ? parse_time(*e) : std::nullopt;
+          if (!st || !en || *en <= *st) {
+            ck.fail(w, "a brownout's `start` and `end` must be times, start before end",
+                    "e.g. {start: 2026-05-01T14:00:00Z, end: 2026-05-01T15:00:00Z}");
+            continue;
+          }
+          av.brownouts.emplace_back(*st, *en);
+        }
+      }
+    }
+    c.versions.push_back(std::move(av));
+  }
+  if (!c.versions.empty()) {
+    const ApiVersion& head = c.versions.back();
+    if (head.sunset) {
+      ck.fail_at(head.line, fmt::format("head version `{}` has a sunset", head.name),
+                 "the newest version is what the backend serves: add a newer one before sunsetting it");
+    }
+  }
+  if (node["default"]) {
+    if (auto t = ck.text(node["default"], "default")) {
+      if (*t == "pin") {
+        c.default_pin = true;
+      } else if (names.count(*t)) {
+        c.default_pin = false;
+        c.default_version = *t;
+      } else {
+        ck.fail(node["default"], fmt::format("`default: {}` is neither `pin` nor a listed version", *t),
+                "pin (new clients are pinned to head at their first request) or a version name");
+      }
+    }
+  }
+}
+
+std::optional<FieldOp> read_field_op(Checker& ck, const YAML::Node& item) {
+  if (!item.IsMap() || item.size() != 1) {
+    ck.fail(item, "a field operation is a map with one key: rename, convert, add, remove, enum or move",
+            "e.g. - rename: { from: total, to: total_amount }");
+    return std::nullopt;
+  }
+  auto kv = *item.begin();
+  std::string kind = kv.first.Scalar();
+  const YAML::Node body = kv.second;
+  FieldOp op;
+  op.line = kv.first.Mark().line + 1;
+  if (!body.IsMap()) {
+    ck.fail(body, fmt::format("`{}` takes a map", kind), "e.g. - rename: { from: total, to: total_amount }");
+    return std::nullopt;
+  }
+  auto need = [&](const char* key, std::string& into) {
+    if (!body[key]) {
+      ck.fail(body, fmt::format("`{}` needs `{}`", kind, key));
+      return false;
+    }
+    auto t = ck.text(body[key], key);
+    if (!t) return false;
+    if (t->empty()) {
+      ck.fail(body[key], fmt::format("`{}.{}` is empty", kind, key));
+      return false;
+    }
+    into = *t;
+    return true;
+  };
+  auto default_of = [&]() {
+    if (!body["default"]) {
+      ck.fail(body, fmt::format("`{}` needs `default` (the value old clients see; null is one)", kind));
+      return false;
+    }
+    auto json = yaml_to_json_text(body["default"]);
+    if (!json.ok()) {
+      ck.fail(body["default"], json.status().message());
+      return false;
+    }
+    op.default_json = *json;
+    return true;
+  };
+  bool ok = true;
+  if (kind == "rename" || kind == "move") {
+    op.kind = kind == "rename" ? FieldOp::Kind::kRename : FieldOp::Kind::kMove;
+    ck.only(body, {"from", "to"}, kind);
+    ok = need("from", op.from) && need("to", op.to);
+  } else if (kind == "convert") {
+    op.kind = FieldOp::Kind::kConvert;
+    ck.only(body, {"field", "up", "down"}, kind);
+    ok = need("field", op.field) && need("up", op.up) && need("down", op.down);
+  } else if (kind == "add" || kind == "remove") {
+    op.kind = kind == "add" ? FieldOp::Kind::kAdd : FieldOp::Kind::kRemove;
+    ck.only(body, {"field", "default"}, kind);
+    ok = need("field", op.field) && default_of();
+  } else if (kind == "enum") {
+    op.kind = FieldOp::Kind::kEnum;
+    ck.only(body, {"field", "map"}, kind);
+    ok = need("field", op.field);
+    const YAML::Node map = body["map"];
+    if (!map || !map.IsMap() || map.size() == 0) {
+      ck.fail(map ? map : body, "`enum` needs `map: {old value: head value, …}`",
+              "e.g. enum: { field: status, map: { paid: settled } }");
+      return std::nullopt;
+    }
+    std::set<std::string> olds, heads;
+    for (const auto& e : map) {
+      auto o = yaml_to_json_text(e.first);
+      auto h = yaml_to_json_text(e.second);
+      if (!o.ok() || !h.ok()) {
+        ck.fail(e.first, "enum values must be single values");
+        ok = false;
+        continue;
+      }
+      if (!olds.insert(*o).second || !heads.insert(*h).second) {
+        ck.fail(e.first, fmt::format("enum map of `{}`: {} → {} repeats a value; the map must go both ways",
+                                     op.field, *o, *h),
+                "each old value maps to one head value and back");
+        ok = false;
+      }
+      op.enum_map.emplace_back(*o, *h);
+    }
+  } else {
+    ck.fail(kv.first, fmt::format("unknown field operation `{}`", kind),
+            "one of rename, convert, add, remove, enum, move");
+    return std::nullopt;
+  }
+  if (!ok) return std::nullopt;
+  return op;
+}
+
+void read_change(Checker& ck, const YAML::Node& node, Config& c) {
+  if (!node.IsMap()) {
+    ck.fail(node, "a change must be a map with version, description, routes and fields");
+    return;
+  }
+  ck.only(node, {"version", "description", "routes", "fields", "added_routes", "status"},
+          "a change");
+  Change ch;
+  ch.line = node.Mark().line + 1;
+  if (!node["version"]) {
+    ck.fail(node, "a change without `version`", "the version that introduced it, from versions.list");
+    return;
+  }
+  if (auto v = ck.text(node["version"], "version")) ch.version = *v;
+  int idx = c.version_index(ch.version);
+  if (idx < 0) {
+    ck.fail(node["version"], fmt::format("change for `{}`, which versions.list does not have", ch.version),
+            "add the version to versions.list, or fix the name");
+  } else if (idx == 0) {
+    ck.fail(node["version"],
+            fmt::format("change for `{}`, the oldest version: there is no older one to translate for", ch.version),
+            "a change belongs to the version that introduced it");
+  }
+  if (node["description"]) {
+    if (auto d = ck.text(node["description"], "description")) ch.description = *d;
+  }
+  if (node["routes"]) {
+    if (!node["routes"].IsMap()) {
+      ck.fail(node["routes"], "`routes` maps a route to where the changed object sits",
+              "e.g. routes: { \"GET /orders\": \"data[]\", \"/orders/{id}\": \".\" }");
+    } else {
+      ck.only(node["routes"], {}, "routes");
+      for (const auto& kv : node["routes"]) {
+        auto pat = parse_route_pattern(kv.first.Scalar());
+        if (!pat.ok()) {
+          ck.fail(kv.first, pat.status().message(), pat.status().hint());
+          continue;
+        }
+        auto loc = ck.text(kv.second, "location");
+        if (!loc) continue;
+        ch.routes.emplace_back(*pat, *loc);
+      }
+    }
+  }
+  if (node["added_routes"]) {
+    if (!node["added_routes"].IsSequence()) {
+      ck.fail(node["added_routes"], "`added_routes` is a list of routes",
+              "e.g. added_routes: [\"POST /refunds\"]");
+    } else {
+      for (const YAML::Node& r : node["added_routes"]) {
+        auto t = ck.text(r, "added_routes");
+        if (!t) continue;
+        auto pat = parse_route_pattern(*t);
+        if (!pat.ok()) {
+          ck.fail(r, pat.status().message(), pat.status().hint());
+          continue;
+        }
+        ch.added_routes.push_back(*pat);
+      }
+    }
+  }
+  if (node["status"]) {
+    if (!node["status"].IsMap()) {
+      ck.fail(node["status"], "`status` maps head's status code to the older versions' one",
+              "e.g. status: { 201: 200 }");
+    } else {
+      for (const auto& kv : node["status"]) {
+        auto from = ck.count(kv.first, "status", 100, 599);
+        auto to = ck.count(kv.second, "status", 100, 599);
+        if (from && to) ch.status_map[static_cast<int>(*from)] = static_cast<int>(*to);
+      }
+    }
+  }
+  if (node["fields"]) {
+    if (!node["fields"].IsSequence()) {
+      ck.fail(node["fields"], "`fields` is a list of operations",
+              "e.g. fields: [ { rename: { from: total, to: total_amount } } ]");
+    } else {
+      for (const YAML::Node& item : node["fields"]) {
+        if (auto op = read_field_op(ck, item)) ch.fields.push_back(std::move(*op));
+      }
+    }
+  }
+  if (!ch.fields.empty() && ch.routes.empty()) {
+    ck.fail_at(ch.line, "a change with fields but no `routes`: nothing says where the fields are",
+               "add routes: { \"GET /orders\": \"data[]\" }");
+  }
+  if (ch.fields.empty() && ch.added_routes.empty() && ch.status_map.empty()) {
+    ck.fail_at(ch.line, "a change that changes nothing", "add fields, added_routes or status");
+  }
+  // Compiled once here so that a bad path or jq program is a config error, not a 500.
+  for (const auto& [pattern, location] : ch.routes) {
+    auto compiled = ChangeTransform::compile(location, ch.fields);
+    if (!compiled.ok()) {
+      ck.fail_at(ch.line, fmt::format("route `{}`: {}", pattern.text, compiled.status().message()),
+                 compiled.status().hint());
+      break;
+    }
+  }
+  c.changes.push_back(std::move(ch));
+}
+
+void read_limits(Checker& ck, const YAML::Node& node, Config& c) {
+  if (!node.IsMap()) {
+    ck.fail(node, "`limits` must be a map");
+    return;
+  }
+  ck.only(node,
+          {"max_header_size", "max_request_body", "max_response_body", "max_connections",
+           "metrics_clients"},
+          "limits");
+  if (node["max_header_size"]) {
+    if (auto n = ck.size(node["max_header_size"], "max_header_size")) c.limits.max_header_bytes = *n;
+  }
+  if (node["max_request_body"]) {
+    if (auto n = ck.size(node["max_request_body"], "max_request_body")) c.limits.max_request_body = *n;
+  }
+  if (node["max_response_body"]) {
+    if (auto n = ck.size(node["max_response_body"], "max_response_body")) {
+      c.limits.max_response_body = *n;
+    }
+  }
+  if (node["max_connections"]) {
+    if (auto n = ck.count(node["max_connections"], "max_connections", 1, 1000000)) {
+      c.limits.max_connections = static_cast<int>(*n);
+    }
+  }
+  if (node["metrics_clients"]) {
+    if (auto n = ck.count(node["metrics_clients"], "metrics_clients", 0, 10000)) {
+      c.limits.metrics_clients = static_cast<int>(*n);
+    }
+  }
+}
+
+void read_timeouts(Checker& ck, const YAML::Node& node, Config& c) {
+  if (!node.IsMap()) {
+    ck.fail(node, "`timeouts` must be a map");
+    return;
+  }
+  ck.only(node, {"header", "body", "idle"}, "timeouts");
+  auto set = [&](const char* key, std::chrono::milliseconds& into) {
+    if (!node[key]) return;
+    if (auto ms = ck.duration(node[key], key)) {
+      if (*ms == 0) {
+        ck.fail(node[key], fmt::format("`{}: 0`: a timeout of 0 would never wait", key));
+        return;
+      }
+      into = std::chrono::milliseconds(*ms);
+    }
+  };
+  set("header", c.timeouts.header);
+  set("body", c.timeouts.body);
+  set("idle", c.timeouts.idle);
+}
+
+bool header_name_ok(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char ch) {
+           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+         });
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return Status::InvalidInput(fmt::format("{}: cannot read the gateway config: {}", path, ec.message()),
+                                "pass the config file with --config, e.g. --config api.yaml");
+  }
+  if (size > kMaxConfigBytes) {
+    return Status::InvalidInput(fmt::format("{}: larger than 1 MiB; not a gateway config", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(buf.str());
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidInput(
+        fmt::format("{}:{}:{}: not valid YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
+        "fix the YAML syntax at that line");
+  }
+  Checker ck(path);
+  Config c;
+  c.path = path;
+  if (!root.IsMap()) {
+    ck.fail(root, "a gateway config is a map (listen, upstream, versions, changes, …)",
+            "start from examples/gateway/api.yaml");
+    return ck.status();
+  }
+  try {
+    ck.only(root,
+            {"listen", "admin", "state", "upstream", "client_header", "versions", "changes",
+             "access_log", "workers", "limits", "timeouts"},
+            "the gateway config");
+    if (root["listen"]) {
+      if (auto t = ck.text(root["listen"], "listen")) c.listen = *t;
+    }
+    if (root["admin"]) {
+      if (auto t = ck.text(root["admin"], "admin")) c.admin = *t;
+    }
+    if (root["state"]) {
+      if (auto t = ck.text(root["state"], "state")) {
+        c.state = *t;
+        // A relative SQLite path is relative to the config file, as tandem.yaml's `db` is.
+        if (c.state.rfind("sqlite:", 0) == 0 && c.state != "sqlite::memory:") {
+          std::string file = c.state.substr(7);
+          if (file.rfind("//", 0) == 0) file = file.substr(2);
+          std::filesystem::path p(file);
+          if (p.is_relative()) {
+            auto dir = std::filesystem::path(path).parent_path();
+            if (!dir.empty()) c.state = "sqlite:" + (dir / p).lexically_normal().string();
+          }
+        }
+      }
+    }
+    if (root["upstream"]) {
+      read_upstream(ck, root["upstream"], c);
+    } else {
+      ck.fail_at(0, "no `upstream`: where is the backend?", "add upstream: { url: http://127.0.0.1:7001 }");
+    }
+    if (root["client_header"]) {
+      if (auto t = ck.text(root["client_header"], "client_header")) {
+        if (!header_name_ok(*t)) ck.fail(root["client_header"], "`client_header` is not a header name");
+        c.client_header = *t;
+      }
+    }
+    if (root["versions"]) {
+      read_versions(ck, root["versions"], c);
+      if (!header_name_ok(c.version_header)) {
+        ck.fail(root["versions"]["header"], "`versions.header` is not a header name");
+      }
+    } else {
+      ck.fail_at(0, "no `versions`", "add versions: { list: [{name: \"2025-01-01\"}] }");
+    }
+    if (root["changes"]) {
+      if (!root["changes"].IsSequence()) {
+        ck.fail(root["changes"], "`changes` is a list of changes");
+      } else {
+        for (const YAML::Node& ch : root["changes"]) read_change(ck, ch, c);
+      }
+    }
+    if (root["access_log"]) {
+      if (auto t = ck.text(root["access_log"], "access_log")) {
+        c.access_log = *t == "false" ? "off" : *t;
+        if (c.access_log.empty()) ck.fail(root["access_log"], "`access_log` is empty", "stdout, stderr, off or a file path");
+      }
+    }
+    if (root["workers"]) {
+      if (auto n = ck.count(root["workers"], "workers", 0, 256)) c.workers = static_cast<int>(*n);
+    }
+    if (root["limits"]) read_limits(ck, root["limits"], c);
+    if (root["timeouts"]) read_timeouts(ck, root["timeouts"], c);
+  } catch (const YAML::Exception& e) {
+    ck.fail_at(e.mark.line + 1, fmt::format("unreadable value: {}", e.msg));
+  }
+  if (!ck.ok()) return ck.status();
+  // Changes in version order (stable: declared order within a version).
+  std::stable_sort(c.changes.begin(), c.changes.end(), [&](const Change& a, const Change& b) {
+    return c.version_index(a.version) < c.version_index(b.version);
+  });
+  return c;
+}
+
+}  // namespace tandem::gateway

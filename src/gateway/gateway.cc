@@ -1,0 +1,169 @@
+// Running the gateway, and the state commands (tandem/gateway.h).
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "gateway/access_log.h"
+#include "gateway/metrics.h"
+#include "gateway/proxy.h"
+#include "gateway/state_store.h"
+#include "gateway/state_sync.h"
+#include "http/problem.h"
+#include "http/server.h"
+#include "tandem/gateway.h"
+
+namespace tandem::gateway {
+
+namespace {
+
+namespace bhttp = http::bhttp;
+
+http::Response text_response(int status, std::string content_type, std::string body) {
+  http::Response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, content_type);
+  res.set(bhttp::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+// The admin endpoint: /metrics, /healthz, /readyz.
+http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Server& server,
+                            std::atomic<bool>& ready) {
+  return [&metrics, &state, &server, &ready](http::Request& req,
+                                              const http::Peer&) -> http::asio::awaitable<http::Response> {
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+      co_return http::problem(405, "method-not-allowed", "Method not allowed", "the admin endpoint only answers GET");
+    }
+    if (path == "/metrics") {
+      auto pins = state.pins();
+      co_return text_response(
+          200, "text/plain; version=0.0.4; charset=utf-8",
+          metrics.render({{"tandem_gateway_pinned_clients", "Clients with a pin in the current snapshot",
+                           static_cast<double>(pins->size())},
+                          {"tandem_gateway_state_healthy", "1 while the state database answers",
+                           state.healthy() ? 1.0 : 0.0},
+                          {"tandem_gateway_workers", "Worker threads", static_cast<double>(server.workers())}}));
+    }
+    if (path == "/healthz") co_return text_response(200, "text/plain", "ok\n");
+    if (path == "/readyz") {
+      if (ready && state.healthy()) co_return text_response(200, "text/plain", "ready\n");
+      co_return text_response(503, "text/plain",
+                              ready ? "not ready: the state database does not answer\n" : "not ready: starting\n");
+    }
+    co_return http::problem(404, "not-found", "Not found", "the admin endpoint serves /metrics, /healthz and /readyz");
+  };
+}
+
+int default_workers() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace
+
+Status run(const Config& config, const RunOptions& options) {
+  int workers = options.workers > 0 ? options.workers : config.workers > 0 ? config.workers : default_workers();
+  std::string listen = options.listen.empty() ? config.listen : options.listen;
+  std::string admin = options.admin.empty() ? config.admin : options.admin;
+
+  // Signals go to the thread that waits for them, never to a worker.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  AccessLog log;
+  TANDEM_RETURN_IF_ERROR(log.open(config.access_log));
+  TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state));
+  StateSync state(std::move(store), workers);
+  TANDEM_RETURN_IF_ERROR(state.start());
+  MetricsRegistry metrics(workers, config.limits.metrics_clients);
+
+  http::ServerLimits limits;
+  limits.max_header_bytes = config.limits.max_header_bytes;
+  limits.max_body_bytes = config.limits.max_request_body;
+  limits.header_timeout = config.timeouts.header;
+  limits.body_timeout = config.timeouts.body;
+  limits.idle_timeout = config.timeouts.idle;
+  limits.max_connections = config.limits.max_connections;
+  http::Server server(limits, workers);
+  TANDEM_RETURN_IF_ERROR(server.bind(listen));
+
+  // Every worker compiles its own transforms before it accepts; a failure stops them all.
+  std::vector<std::unique_ptr<Proxy>> proxies(workers);
+  for (int i = 0; i < workers; ++i) {
+    proxies[i] = std::make_unique<Proxy>(config, server.context(i), state, state.outbox(i),
+                                         metrics.worker(i), log);
+    TANDEM_RETURN_IF_ERROR(proxies[i]->init());
+  }
+
+  std::atomic<bool> ready{false};
+  std::unique_ptr<http::Server> admin_server;
+  if (!admin.empty()) {
+    http::ServerLimits admin_limits;
+    admin_limits.max_body_bytes = 0;
+    admin_limits.max_connections = 64;
+    admin_server = std::make_unique<http::Server>(admin_limits, 1);
+    TANDEM_RETURN_IF_ERROR(admin_server->bind(admin));
+  }
+  std::thread admin_thread;
+  if (admin_server) {
+    admin_thread = std::thread([&] {
+      admin_server->run([&](int) { return admin_handler(metrics, state, server, ready); });
+    });
+  }
+  std::thread serve_thread([&] {
+    server.run([&](int i) -> http::Handler {
+      Proxy* proxy = proxies[i].get();
+      return [proxy](http::Request& req, const http::Peer& peer) { return proxy->handle(req, peer); };
+    });
+  });
+  ready = true;
+  if (options.on_ready) options.on_ready(server.bound(), admin_server ? admin_server->bound() : "");
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  server.stop(config.timeouts.upstream + std::chrono::milliseconds(500));
+  serve_thread.join();
+  if (admin_server) {
+    admin_server->stop(std::chrono::milliseconds(0));
+    admin_thread.join();
+  }
+  state.stop();  // the last usage counts reach the database
+  return Status::Ok();
+}
+
+Status pin(const Config& config, const std::string& client, const std::string& version) {
+  if (client.empty() || client.size() > 256) {
+    return Status::InvalidInput("a client id is 1 to 256 characters", "e.g. tandem api pin acme-mobile 2025-01-01");
+  }
+  if (!version.empty() && config.version_index(version) < 0) {
+    std::string known;
+    for (const auto& v : config.versions) known += (known.empty() ? "" : ", ") + v.name;
+    return Status::InvalidInput(fmt::format("`{}` is not a version in {}", version, config.path),
+                                fmt::format("one of: {}", known));
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state));
+  return store->set_pin(client, version);
+}
+
+Result<std::vector<PinRow>> pins(const Config& config) {
+  TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state, /*create=*/false));
+  return store->list_pins();
+}
+
+Result<std::vector<UsageRow>> usage(const Config& config) {
+  TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state, /*create=*/false));
+  return store->list_usage();
+}
+
+}  // namespace tandem::gateway

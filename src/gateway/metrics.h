@@ -1,0 +1,62 @@
+#pragma once
+// The gateway's Prometheus metrics. Each worker counts into its own WorkerMetrics (a lock
+// only the scrape contends for); a scrape merges them and writes the text exposition with
+// prometheus-cpp's serializer. The client label is capped: the `metrics_clients` clients
+// with the most requests keep their name, the rest are summed as "other".
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace tandem::gateway {
+
+// Latency buckets in seconds (request duration and transform time).
+inline constexpr std::array<double, 14> kLatencyBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+
+struct Histogram {
+  std::array<unsigned long long, kLatencyBuckets.size()> buckets{};  // not cumulative
+  unsigned long long count = 0;
+  double sum = 0;
+  void observe(double seconds);
+  void merge(const Histogram& other);
+};
+
+class WorkerMetrics {
+ public:
+  // One answered request.
+  void request(const std::string& version, const std::string& client, const std::string& route,
+               int status, double seconds);
+  // A body transform: `direction` "request" or "response".
+  void transform(const char* direction, double seconds, bool failed);
+  void upstream_error(const char* kind);
+
+ private:
+  friend class MetricsRegistry;
+  std::mutex mu_;
+  // (version, client, route, status class "2xx") → requests
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long> requests_;
+  std::map<std::string, Histogram> latency_;  // by version
+  std::map<std::string, Histogram> transform_time_;  // by direction
+  std::map<std::string, unsigned long long> transform_failures_;
+  std::map<std::string, unsigned long long> upstream_errors_;
+};
+
+class MetricsRegistry {
+ public:
+  MetricsRegistry(int workers, int max_clients);
+  WorkerMetrics& worker(int i) { return *workers_[i]; }
+  // The text exposition (Content-Type: text/plain; version=0.0.4). `gauges` are extra
+  // (name, help, value) lines, e.g. connections and pin counts.
+  std::string render(const std::vector<std::tuple<std::string, std::string, double>>& gauges) const;
+
+ private:
+  std::vector<std::unique_ptr<WorkerMetrics>> workers_;
+  int max_clients_;
+};
+
+}  // namespace tandem::gateway

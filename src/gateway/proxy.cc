@@ -1,0 +1,397 @@
+// One worker's request path (gateway/proxy.h).
+
+#include "gateway/proxy.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "gateway/route_pattern.h"
+#include "gateway/version_resolver.h"
+#include "http/problem.h"
+
+namespace tandem::gateway {
+
+namespace bhttp = http::bhttp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string kOther = "other";
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway sets itself: never forwarded.
+bool hop_by_hop(bhttp::field f) {
+  switch (f) {
+    case bhttp::field::connection:
+    case bhttp::field::keep_alive:
+    case bhttp::field::proxy_connection:
+    case bhttp::field::te:
+    case bhttp::field::trailer:
+    case bhttp::field::transfer_encoding:
+    case bhttp::field::upgrade:
+    case bhttp::field::expect:
+    case bhttp::field::content_length:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Header names a Connection header lists are hop-by-hop too.
+bool listed_in_connection(std::string_view connection, std::string_view name) {
+  size_t i = 0;
+  while (i < connection.size()) {
+    size_t comma = connection.find(',', i);
+    if (comma == std::string_view::npos) comma = connection.size();
+    std::string_view token = connection.substr(i, comma - i);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (http::beast::iequals(token, name)) return true;
+    i = comma + 1;
+  }
+  return false;
+}
+
+template <typename Message>
+void copy_end_to_end_headers(const Message& from, Message& to) {
+  std::string_view connection = from[bhttp::field::connection];
+  for (const auto& f : from) {
+    if (hop_by_hop(f.name())) continue;
+    if (f.name() == bhttp::field::unknown && f.name_string().size() == 0) continue;
+    if (!connection.empty() && listed_in_connection(connection, f.name_string())) continue;
+    to.insert(f.name_string(), f.value());
+  }
+}
+
+bool json_content(std::string_view content_type) {
+  if (content_type.empty()) return true;  // bodies without a type are read as JSON
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (http::beast::iequals(media, "application/json")) return true;
+  return media.size() >= 5 && http::beast::iequals(media.substr(media.size() - 5), "+json");
+}
+
+bool encoded(std::string_view content_encoding) {
+  return !content_encoding.empty() && !http::beast::iequals(content_encoding, "identity");
+}
+
+// A client id or request id as the gateway accepts it: printable ASCII, bounded.
+bool token_ok(std::string_view s, size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+std::string http_date(long long unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+Proxy::Proxy(const Config& config, http::asio::io_context& io, StateSync& state, Outbox& outbox,
+             WorkerMetrics& metrics, AccessLog& log)
+    : config_(config),
+      state_(state),
+      outbox_(outbox),
+      metrics_(metrics),
+      log_(log),
+      pool_(io,
+            http::UpstreamOptions{config.upstream_host, config.upstream_port,
+                                  config.timeouts.upstream_connect, config.timeouts.upstream,
+                                  config.timeouts.upstream_idle, config.limits.max_response_body, 256}),
+      rng_(std::random_device{}()) {}
+
+Status Proxy::init() {
+  for (const Change& ch : config_.changes) {
+    std::vector<std::unique_ptr<ChangeTransform>> per_route;
+    for (const auto& [pattern, location] : ch.routes) {
+      if (ch.fields.empty()) {
+        per_route.push_back(nullptr);
+        continue;
+      }
+      auto compiled = ChangeTransform::compile(location, ch.fields);
+      if (!compiled.ok()) return compiled.status();
+      per_route.push_back(std::move(*compiled));
+    }
+    transforms_.push_back(std::move(per_route));
+  }
+  return Status::Ok();
+}
+
+std::vector<Proxy::Step> Proxy::chain(int index, std::string_view method, std::string_view path) const {
+  std::vector<Step> steps;
+  for (size_t ci = 0; ci < config_.changes.size(); ++ci) {
+    const Change& ch = config_.changes[ci];
+    if (config_.version_index(ch.version) <= index) continue;
+    for (size_t ri = 0; ri < ch.routes.size(); ++ri) {
+      if (route_matches(ch.routes[ri].first, method, path)) {
+        steps.push_back(Step{&ch, transforms_[ci][ri].get()});
+        break;
+      }
+    }
+    if (ch.routes.empty() && !ch.status_map.empty()) steps.push_back(Step{&ch, nullptr});
+  }
+  return steps;
+}
+
+const std::string& Proxy::route_label(std::string_view method, std::string_view path) const {
+  for (const Change& ch : config_.changes) {
+    for (const auto& [pattern, location] : ch.routes) {
+      if (route_matches(pattern, method, path)) return pattern.text;
+    }
+    for (const auto& pattern : ch.added_routes) {
+      if (route_matches(pattern, method, path)) return pattern.text;
+    }
+  }
+  return kOther;
+}
+
+void Proxy::refresh_pins() {
+  unsigned long long gen = state_.generation().load(std::memory_order_acquire);
+  if (gen == pins_generation_) return;
+  pins_ = state_.pins();
+  pins_generation_ = gen;
+  // Pins this worker made are in the snapshot now (or another gateway's pin won).
+  for (auto it = local_pins_.begin(); it != local_pins_.end();) {
+    it = pins_->count(it->first) ? local_pins_.erase(it) : std::next(it);
+  }
+}
+
+std::string Proxy::request_id(const http::Request& req) {
+  std::string_view given = req["X-Request-Id"];
+  if (token_ok(given, 128)) return std::string(given);
+  return fmt::format("{:016x}{:016x}", rng_(), rng_());
+}
+
+bool Proxy::transform_body(const std::vector<Step>& steps, Direction direction, std::string& body,
+                           std::string& error) {
+  auto t0 = Clock::now();
+  const char* label = direction == Direction::kUp ? "request" : "response";
+  auto run = [&](const Step& step) {
+    if (!step.transform) return true;
+    Status st = step.transform->apply(body, direction, scratch_);
+    if (!st.ok()) {
+      error = st.message();
+      return false;
+    }
+    body.swap(scratch_);
+    return true;
+  };
+  bool ok = true;
+  if (direction == Direction::kUp) {
+    for (auto it = steps.begin(); ok && it != steps.end(); ++it) ok = run(*it);
+  } else {
+    for (auto it = steps.rbegin(); ok && it != steps.rend(); ++it) ok = run(*it);
+  }
+  metrics_.transform(label, seconds_since(t0), !ok);
+  return ok;
+}
+
+void Proxy::decorate(http::Response& res, int version) const {
+  const ApiVersion& v = config_.versions[version];
+  res.set(config_.version_header, v.name);
+  if (v.deprecated) res.set("Deprecation", fmt::format("@{}", *v.deprecated));
+  if (v.sunset) res.set("Sunset", http_date(*v.sunset));
+  if (!v.link.empty() && (v.deprecated || v.sunset)) {
+    std::string link = fmt::format("<{}>; rel=\"deprecation\"; type=\"text/html\"", v.link);
+    if (v.sunset) link += fmt::format(", <{}>; rel=\"sunset\"; type=\"text/html\"", v.link);
+    res.set(bhttp::field::link, link);
+  }
+}
+
+http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const http::Peer& peer) {
+  auto t0 = Clock::now();
+  long long now = static_cast<long long>(std::time(nullptr));
+  std::string rid = request_id(req);
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q);
+  std::string_view client_raw = req[config_.client_header];
+  std::string client(client_raw);
+  int version = -1;
+  const char* source = "";
+  double upstream_seconds = 0;
+  std::string route;
+
+  auto finish = [&](http::Response res) {
+    res.set("X-Request-Id", rid);
+    if (version >= 0) decorate(res, version);
+    if (req.method() != bhttp::verb::head) res.prepare_payload();
+    int status = static_cast<int>(res.result_int());
+    double seconds = seconds_since(t0);
+    const std::string& vname = version >= 0 ? config_.versions[version].name : kOther;
+    metrics_.request(vname, client.empty() ? "anonymous" : client, route.empty() ? kOther : route,
+                     status, seconds);
+    if (version >= 0) outbox_.count(client.empty() ? "(anonymous)" : client, vname, now);
+    if (log_.enabled()) {
+      std::string_view traceparent = req["traceparent"];
+      log_.write(fmt::format(
+          "{{\"time\":\"{}\",\"request_id\":{},\"peer\":{},\"client\":{},\"version\":{},\"source\":\"{}\","
+          "\"method\":{},\"path\":{},\"route\":{},\"status\":{},\"duration_ms\":{:.3f},\"upstream_ms\":{:.3f},"
+          "\"bytes_in\":{},\"bytes_out\":{}{}}}",
+          iso8601(now), http::json_string(rid), http::json_string(peer.address),
+          http::json_string(client), http::json_string(version >= 0 ? vname : ""), source,
+          http::json_string(req.method_string()), http::json_string(path.substr(0, 1024)),
+          http::json_string(route), status, seconds * 1000, upstream_seconds * 1000, req.body().size(),
+          res.body().size(),
+          traceparent.empty() ? "" : fmt::format(",\"traceparent\":{}", http::json_string(traceparent.substr(0, 128)))));
+    }
+    return res;
+  };
+
+  if (!client_raw.empty() && !token_ok(client_raw, 256)) {
+    client.clear();
+    co_return finish(http::problem(400, "bad-client-id", "Bad client id",
+                                   fmt::format("`{}` must be 1 to 256 printable characters without spaces",
+                                               config_.client_header)));
+  }
+  refresh_pins();
+  RequestView view{path, req[config_.version_header], req[bhttp::field::accept],
+                   req[bhttp::field::content_type], client};
+  auto resolved = resolve_version(config_, view, *pins_, local_pins_);
+  if (auto* err = std::get_if<VersionError>(&resolved)) {
+    co_return finish(http::problem(err->status, err->type,
+                                   err->status == 410 ? "Version removed" : "Unknown API version",
+                                   err->detail));
+  }
+  VersionChoice choice = std::get<VersionChoice>(std::move(resolved));
+  version = choice.index;
+  source = choice.source;
+  if (choice.pin_now) {
+    const std::string& head = config_.head();
+    if (local_pins_.size() > 100000) local_pins_.clear();
+    local_pins_.emplace(client, head);
+    outbox_.pin(client, head);
+  }
+  std::string_view upstream_path = choice.path;
+  route = route_label(req.method_string(), upstream_path);
+
+  const ApiVersion& v = config_.versions[version];
+  if (v.sunset && now >= *v.sunset) {
+    co_return finish(http::problem(
+        410, "version-sunset", "API version removed",
+        fmt::format("version {} was removed on {}; move to {} ({})", v.name, http_date(*v.sunset),
+                    config_.head(), v.link.empty() ? "see the changelog" : v.link)));
+  }
+  for (const auto& [start, end] : v.brownouts) {
+    if (now >= start && now < end) {
+      co_return finish(http::problem(
+          410, "version-brownout", "API version temporarily unavailable",
+          fmt::format("version {} is deprecated and in a scheduled brownout until {}; move to {}", v.name,
+                      http_date(end), config_.head())));
+    }
+  }
+  for (const Change& ch : config_.changes) {
+    if (config_.version_index(ch.version) <= version) continue;
+    for (const auto& pattern : ch.added_routes) {
+      if (route_matches(pattern, req.method_string(), upstream_path)) {
+        co_return finish(http::problem(
+            404, "route-not-in-version", "Not found",
+            fmt::format("{} {} exists from version {} on; this request speaks {}", req.method_string(),
+                        upstream_path, ch.version, v.name)));
+      }
+    }
+  }
+
+  std::vector<Step> steps = chain(version, req.method_string(), upstream_path);
+  bool body_steps = false;
+  for (const Step& s : steps) body_steps = body_steps || s.transform != nullptr;
+
+  http::Request up{req.method(), std::string(), 11};
+  up.method_string(req.method_string());
+  up.target(config_.upstream_base + std::string(upstream_path) + std::string(query));
+  copy_end_to_end_headers(req, up);
+  up.set(config_.version_header, config_.head());
+  up.set("X-Request-Id", rid);
+  std::string_view forwarded = req["X-Forwarded-For"];
+  up.set("X-Forwarded-For", forwarded.empty() ? peer.address : fmt::format("{}, {}", forwarded, peer.address));
+  if (!config_.media_type.empty()) {
+    for (auto f : {bhttp::field::accept, bhttp::field::content_type}) {
+      std::string_view value = req[f];
+      if (!value.empty()) up.set(f, rewrite_media_type(config_.media_type, value, config_.head()));
+    }
+  }
+  up.body() = std::move(req.body());
+  if (body_steps && !up.body().empty()) {
+    if (encoded(req[bhttp::field::content_encoding])) {
+      co_return finish(http::problem(415, "encoded-body", "Cannot translate an encoded body",
+                                     "send the body without Content-Encoding: it must be translated for "
+                                     "this API version"));
+    }
+    if (json_content(req[bhttp::field::content_type])) {
+      std::string error;
+      if (!transform_body(steps, Direction::kUp, up.body(), error)) {
+        co_return finish(http::problem(400, "unreadable-body", "The request body cannot be translated",
+                                       fmt::format("{} (version {} → {})", error, v.name, config_.head())));
+      }
+    }
+  }
+  if (body_steps) up.erase(bhttp::field::accept_encoding);  // answers must be readable to translate
+  if (!up.body().empty() || req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
+      req.method() == bhttp::verb::patch) {
+    up.content_length(up.body().size());
+  }
+
+  auto u0 = Clock::now();
+  http::UpstreamResult result = co_await pool_.exchange(up);
+  upstream_seconds = seconds_since(u0);
+  if (result.error != http::UpstreamError::kNone) {
+    metrics_.upstream_error(http::upstream_error_name(result.error));
+    int status = result.error == http::UpstreamError::kTimeout ? 504 : 502;
+    if (result.error == http::UpstreamError::kConnect || result.error == http::UpstreamError::kResolve) {
+      status = 503;
+    }
+    const char* title = status == 504   ? "The backend did not answer in time"
+                        : status == 503 ? "The backend is unavailable"
+                                        : "The backend's answer was unusable";
+    co_return finish(http::problem(status, fmt::format("upstream-{}", http::upstream_error_name(result.error)),
+                                   title, fmt::format("upstream: {}", result.detail)));
+  }
+  http::Response& from = result.response;
+  http::Response res{from.result(), 11};
+  res.reason(from.reason());
+  copy_end_to_end_headers(from, res);
+  if (req.method() == bhttp::verb::head) {
+    std::string_view length = from[bhttp::field::content_length];
+    if (!length.empty()) res.set(bhttp::field::content_length, length);
+  }
+  res.body() = std::move(from.body());
+  // Head → the client's version: status codes, then the body.
+  int status = static_cast<int>(res.result_int());
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    auto m = it->change->status_map.find(status);
+    if (m != it->change->status_map.end()) status = m->second;
+  }
+  if (status != static_cast<int>(res.result_int())) res.result(static_cast<unsigned>(status));
+  if (body_steps && !res.body().empty() && req.method() != bhttp::verb::head &&
+      json_content(res[bhttp::field::content_type])) {
+    std::string error;
+    if (encoded(res[bhttp::field::content_encoding]) ||
+        !transform_body(steps, Direction::kDown, res.body(), error)) {
+      if (error.empty()) error = "the backend sent an encoded body although none was accepted";
+      co_return finish(http::problem(502, "untranslatable-response", "The answer cannot be translated",
+                                     fmt::format("{} (version {} → {})", error, config_.head(), v.name)));
+    }
+  }
+  if (!config_.media_type.empty()) {
+    std::string_view ct = res[bhttp::field::content_type];
+    if (!ct.empty()) res.set(bhttp::field::content_type, rewrite_media_type(config_.media_type, ct, v.name));
+  }
+  co_return finish(std::move(res));
+}
+
+}  // namespace tandem::gateway

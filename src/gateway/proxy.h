@@ -1,0 +1,63 @@
+#pragma once
+// One worker's request path: resolve the version, refuse what the version cannot do (sunset,
+// brownout, a route it does not have), translate the request up to head, forward it over the
+// worker's upstream pool, translate the answer back down, and add the version's headers.
+// Everything here belongs to one worker thread: no locks but the outbox and metrics ones.
+
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/access_log.h"
+#include "gateway/metrics.h"
+#include "gateway/state_sync.h"
+#include "gateway/transform.h"
+#include "http/server.h"
+#include "http/upstream_pool.h"
+#include "tandem/gateway.h"
+
+namespace tandem::gateway {
+
+class Proxy {
+ public:
+  Proxy(const Config& config, http::asio::io_context& io, StateSync& state, Outbox& outbox,
+        WorkerMetrics& metrics, AccessLog& log);
+
+  // Compiles this worker's transforms (each change at each of its routes, once).
+  Status init();
+
+  http::asio::awaitable<http::Response> handle(http::Request& req, const http::Peer& peer);
+
+ private:
+  struct Step {
+    const Change* change;
+    ChangeTransform* transform;  // null: the change has no fields for this route
+  };
+  // The changes newer than version `index` that apply to (method, path), oldest first.
+  std::vector<Step> chain(int index, std::string_view method, std::string_view path) const;
+  const std::string& route_label(std::string_view method, std::string_view path) const;
+  void refresh_pins();
+  std::string request_id(const http::Request& req);
+  // Runs `steps` over `body` in `direction`; false with `error` set on failure.
+  bool transform_body(const std::vector<Step>& steps, Direction direction, std::string& body,
+                      std::string& error);
+  void decorate(http::Response& res, int version) const;
+
+  const Config& config_;
+  StateSync& state_;
+  Outbox& outbox_;
+  WorkerMetrics& metrics_;
+  AccessLog& log_;
+  http::UpstreamPool pool_;
+  // transforms_[change][route]
+  std::vector<std::vector<std::unique_ptr<ChangeTransform>>> transforms_;
+  std::shared_ptr<const PinMap> pins_;
+  unsigned long long pins_generation_ = ~0ULL;
+  std::unordered_map<std::string, std::string> local_pins_;
+  std::mt19937_64 rng_;
+  std::string scratch_;
+};
+
+}  // namespace tandem::gateway

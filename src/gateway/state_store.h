@@ -1,0 +1,56 @@
+#pragma once
+// Where the gateway keeps what outlives a process: client pins and usage counts. SQLite
+// (tables tandem_gateway_pins / tandem_gateway_usage) for one gateway; PostgreSQL (schema
+// tandem, tables gateway_pins / gateway_usage) so that several gateways share them.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tandem/db.h"
+#include "tandem/gateway.h"
+
+namespace tandem::gateway {
+
+// Requests one client made with one version, since the last flush.
+struct UsageDelta {
+  long long requests = 0;
+  long long first_seen = 0;  // Unix seconds
+  long long last_seen = 0;
+};
+using UsageKey = std::pair<std::string, std::string>;  // (client, version)
+using UsageDeltas = std::map<UsageKey, UsageDelta>;
+
+class StateStore {
+ public:
+  // Opens the state database and creates its tables when missing (idempotent, also when two
+  // gateways start at once). `create`: false for read-only commands (`api usage`), which then
+  // report "no state yet" instead of creating a file.
+  static Result<std::unique_ptr<StateStore>> open(const std::string& url, bool create = true);
+
+  Result<std::unordered_map<std::string, std::string>> load_pins();
+  Result<std::vector<PinRow>> list_pins();
+  // Sets a pin (replacing one); an empty version removes it.
+  Status set_pin(const std::string& client, const std::string& version);
+  // Pins clients that have no pin yet (a pin set meanwhile — by another gateway or `api pin` —
+  // wins).
+  Status pin_if_absent(const std::vector<std::pair<std::string, std::string>>& pins);
+  // Adds counts in one transaction.
+  Status add_usage(const UsageDeltas& deltas);
+  Result<std::vector<UsageRow>> list_usage();
+
+ private:
+  explicit StateStore(std::unique_ptr<db::Connection> conn);
+  Status create_tables();
+  std::string table(const char* name) const;
+
+  std::unique_ptr<db::Connection> conn_;
+  bool postgres_ = false;
+};
+
+// Unix seconds as "2026-01-01T00:00:00Z".
+std::string iso8601(long long unix_seconds);
+
+}  // namespace tandem::gateway

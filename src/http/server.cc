@@ -1,0 +1,244 @@
+// The HTTP/1.1 server (http/server.h).
+
+#include "http/server.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <optional>
+
+#include "http/message_checks.h"
+#include "http/problem.h"
+
+namespace tandem::http {
+
+using namespace std::chrono_literals;
+
+struct Server::Worker {
+  std::unique_ptr<asio::io_context> io = std::make_unique<asio::io_context>(1);
+  std::unique_ptr<tcp::acceptor> acceptor;
+  Handler handler;
+  int connections = 0;
+  int in_flight = 0;
+};
+
+bool split_host_port(const std::string& text, std::string& host, std::string& port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= text.size()) return false;
+  host = text.substr(0, colon);
+  port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+  }
+  return port.size() <= 5 && std::stoi(port) <= 65535;
+}
+
+Server::Server(ServerLimits limits, int workers) : limits_(limits) {
+  if (workers < 1) workers = 1;
+  for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
+}
+
+Server::~Server() = default;
+
+asio::io_context& Server::context(int i) { return *workers_[i]->io; }
+
+Status Server::bind(const std::string& listen) {
+  std::string host, port;
+  if (!split_host_port(listen, host, port)) {
+    return Status::InvalidInput(fmt::format("`{}` is not host:port", listen),
+                                "e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080");
+  }
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    return Status::InvalidInput(fmt::format("`{}`: `{}` is not an IP address", listen, host),
+                                "listen on an address, e.g. 127.0.0.1:8080 or 0.0.0.0:8080");
+  }
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoi(port)));
+  for (auto& w : workers_) {
+    auto acceptor = std::make_unique<tcp::acceptor>(*w->io);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      // Every worker accepts on the same port; the kernel spreads connections over them.
+      int one = 1;
+      ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    }
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::InvalidInput(fmt::format("cannot listen on {}: {}", listen, ec.message()),
+                                  "is another process using the port? choose another with --listen");
+    }
+    endpoint = acceptor->local_endpoint();  // port 0: the others bind the port chosen here
+    w->acceptor = std::move(acceptor);
+  }
+  bound_ = endpoint.address().is_v6() ? fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port())
+                                      : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+  return Status::Ok();
+}
+
+void Server::run(const std::function<Handler(int worker)>& handler_for) {
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    threads.emplace_back([this, i, &handler_for] {
+      Worker& w = *workers_[i];
+      w.handler = handler_for(static_cast<int>(i));
+      asio::co_spawn(*w.io, accept_loop(w), asio::detached);
+      w.io->run();
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop(std::chrono::milliseconds drain) {
+  drain_ = drain;
+  stopping_ = true;
+  for (auto& wp : workers_) {
+    Worker* w = wp.get();
+    asio::post(*w->io, [this, w] {
+      beast::error_code ec;
+      if (w->acceptor) w->acceptor->close(ec);
+      // Waits for requests in flight, then ends the loop (idle connections close with it).
+      asio::co_spawn(
+          *w->io,
+          [this, w]() -> asio::awaitable<void> {
+            auto deadline = std::chrono::steady_clock::now() + drain_;
+            asio::steady_timer timer(*w->io);
+            while (w->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+              timer.expires_after(10ms);
+              co_await timer.async_wait(use_tuple);
+            }
+            w->io->stop();
+          },
+          asio::detached);
+    });
+  }
+}
+
+asio::awaitable<void> Server::accept_loop(Worker& w) {
+  for (;;) {
+    auto [ec, socket] = co_await w.acceptor->async_accept(use_tuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping_) co_return;
+      // EMFILE and friends: back off instead of spinning.
+      asio::steady_timer timer(*w.io, 50ms);
+      co_await timer.async_wait(use_tuple);
+      continue;
+    }
+    if (w.connections >= limits_.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(*w.io, session(w, std::move(socket)), asio::detached);
+  }
+}
+
+namespace {
+
+// Writes `res` and reports whether it went out whole.
+asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response& res,
+                                     std::chrono::milliseconds timeout) {
+  stream.expires_after(timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
+  (void)n;
+  co_return !ec;
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
+  ++w.connections;
+  struct Count {
+    int& n;
+    ~Count() { --n; }
+  } count{w.connections};
+  Peer peer;
+  {
+    beast::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (!ec) peer.address = remote.address().to_string();
+  }
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    if (stopping_) break;
+    // Idle keep-alive wait: for the first byte of the next request.
+    if (buffer.size() == 0) {
+      stream.expires_after(limits_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser.body_limit(limits_.max_body_bytes);
+    // From the first byte, the head must arrive within header_timeout (slowloris).
+    stream.expires_after(limits_.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    (void)hn;
+    std::optional<Rejection> reject;
+    if (hec) {
+      if (hec == bhttp::error::end_of_stream || hec == asio::error::connection_reset) break;
+      reject = rejection_for(hec);
+    } else {
+      reject = check_request_head(parser);
+    }
+    if (!reject && parser.get()[bhttp::field::expect].size() > 0) {
+      if (!beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        reject = Rejection{417, "expectation-failed", "only `Expect: 100-continue` is understood"};
+      } else if (!parser.is_done()) {
+        Response cont{bhttp::status::continue_, parser.get().version()};
+        stream.expires_after(limits_.write_timeout);
+        auto [cec, cn] = co_await bhttp::async_write(stream, cont, use_tuple);
+        (void)cn;
+        if (cec) break;
+      }
+    }
+    if (!reject && !parser.is_done()) {
+      stream.expires_after(limits_.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      (void)bn;
+      if (bec) {
+        if (bec == bhttp::error::end_of_stream || bec == asio::error::connection_reset) break;
+        reject = rejection_for(bec);
+      }
+    }
+    if (reject) {
+      // After a malformed message the stream cannot be trusted: answer and close.
+      Response res = problem(reject->status, reject->type, "Request refused", reject->detail);
+      res.keep_alive(false);
+      co_await write_response(stream, res, limits_.write_timeout);
+      break;
+    }
+    Request req = parser.release();
+    bool keep_alive = req.keep_alive();
+    Response res;
+    ++w.in_flight;
+    try {
+      res = co_await w.handler(req, peer);
+    } catch (const std::exception& e) {
+      res = problem(500, "internal-error", "Internal error", "the gateway failed to answer");
+      keep_alive = false;
+    }
+    --w.in_flight;
+    if (stopping_) keep_alive = false;
+    res.keep_alive(keep_alive && res.keep_alive());
+    if (!co_await write_response(stream, res, limits_.write_timeout)) break;
+    if (!res.keep_alive()) break;
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+}  // namespace tandem::http
