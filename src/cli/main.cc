@@ -11,6 +11,7 @@
 #include "cli/backfill_commands.h"
 #include "cli/command_tree.h"
 #include "cli/completion.h"
+#include "cli/api_commands.h"
 #include "cli/db_commands.h"
 #include "cli/flags.h"
 #include "cli/lint_command.h"
@@ -196,6 +197,8 @@ static int run(int argc, char** argv) {
   lint_cmd.add(app);
   cli::DbCommands db_cmds;
   db_cmds.add(app);
+  cli::ApiCommands api_cmds;
+  api_cmds.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -289,6 +292,10 @@ static int run(int argc, char** argv) {
   if (man_cmd->parsed()) {
     std::cout << cli::man_page(cli::describe(app), TANDEM_VERSION);
     return 0;
+  }
+  // The API commands read their own config (--config), not tandem.yaml's database.
+  if (auto rc = api_cmds.run(g.json, [&](const Status& st) { return fail(g, st); })) {
+    return *rc;
   }
 
   std::string config_path;
