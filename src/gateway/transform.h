@@ -25,11 +25,11 @@ enum class Direction { kUp, kDown };
 struct FieldOpSpec {
   enum class Kind { kRename, kConvert, kAdd, kRemove, kEnum, kMove };
   Kind kind = Kind::kRename;
-  std::string field;    // convert, add, remove, enum: the field
-  std::string from;     // rename, move: the old version's name / path
-  std::string to;       // rename, move: head's name / path
-  std::string up;       // convert: jq program run on the value, old -> head
-  std::string down;     // convert: jq program run on the value, head -> old
+  std::string field;         // convert, add, remove, enum: the field
+  std::string from;          // rename, move: the old version's name / path
+  std::string to;            // rename, move: head's name / path
+  std::string up;            // convert: jq program run on the value, old -> head
+  std::string down;          // convert: jq program run on the value, head -> old
   std::string default_json;  // add, remove: the value as JSON text ("\"USD\"", "null", "0")
   // enum: pairs of (old value, head value), each as JSON text ("\"paid\"", "\"settled\"").
   std::vector<std::pair<std::string, std::string>> enum_map;
