@@ -1,0 +1,566 @@
+// The transform engine: one validating pass over the body with simdjson On-Demand.
+//
+// The output is the input with edits spliced in: bytes are copied from the input up to a
+// located object an operation changed, then that object is written anew, and copying resumes
+// after it. Everything else — untouched objects, whitespace, number spellings, escapes — stays
+// byte for byte as it was.
+//
+// Why every value is visited rather than skipped with raw_json(): On-Demand does not validate
+// what it skips (`{"a": tru}`, `[1 2]` pass a skip), and a gateway that forwards JSON it did
+// not fully check lets a client send the backend a body the two sides read differently. So
+// the walk checks each value (keys and strings are unescaped by simdjson, numbers and literals
+// are checked here) and records where it ends; the splice uses those positions.
+//
+// A located object becomes a small tree (ops/field_op.h): each member's value is a span of the
+// input, except the members on an operation's path, which are expanded. The operations edit
+// that tree; only what they changed is re-serialized.
+
+#include "gateway/transform.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+
+#include "gateway/json_path.h"
+#include "gateway/ops/field_op.h"
+
+namespace tandem::gateway {
+namespace {
+
+using ops::JNode;
+namespace od = simdjson::ondemand;
+
+// simdjson's own default; deeper bodies are refused (each level costs stack here).
+constexpr int kMaxDepth = static_cast<int>(simdjson::DEFAULT_MAX_DEPTH);
+
+bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view s) {
+  size_t i = 0, n = s.size();
+  auto digits = [&] {
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < n && s[i] == '-') ++i;
+  if (i < n && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == n;
+}
+
+// The objects and arrays on the operations' paths, from the located object down: the members
+// build() expands instead of keeping as raw text.
+struct Trie {
+  std::vector<std::pair<std::string, std::unique_ptr<Trie>>> children;
+
+  const Trie* child(std::string_view key) const {
+    for (const auto& [k, t] : children) {
+      if (k == key) return t.get();
+    }
+    return nullptr;
+  }
+  Trie* add(const std::string& key) {
+    for (auto& [k, t] : children) {
+      if (k == key) return t.get();
+    }
+    children.emplace_back(key, std::make_unique<Trie>());
+    return children.back().second.get();
+  }
+};
+
+class Transform final : public ChangeTransform {
+ public:
+  Status init(std::string_view location, const std::vector<FieldOpSpec>& specs);
+  Status apply(std::string_view in, Direction direction, std::string& out) override;
+
+ private:
+  Status run(size_t len, Direction direction, std::string& out);
+  Status walk_location(od::value& v, size_t seg, int depth, const char*& end);
+  Status walk_elements(od::value& v, size_t seg, int depth, const char*& end);
+  Status transform_object(od::value& v, int depth, const char*& end);
+  Status skip(od::value& v, int depth, const char*& end);
+  Status build(od::value& v, const Trie* trie, int depth, JNode*& node, const char*& end);
+  Status check_scalar(std::string_view token, od::value* v, const char*& end);
+  Status close(const char* after_last, char bracket, const char*& end);
+  Status json_error(simdjson::error_code e);
+  Status too_deep();
+
+  JsonPath location_;
+  std::vector<std::unique_ptr<ops::FieldOp>> ops_;
+  Trie trie_;
+
+  od::parser parser_;
+  std::string buf_;  // the input, copied with simdjson's padding after it
+  ops::Tree tree_;
+  // One apply()'s state.
+  Direction direction_ = Direction::kUp;
+  std::string* out_ = nullptr;
+  const char* copied_ = nullptr;  // the input is copied to *out_ up to here
+  const char* last_ = nullptr;    // the latest token looked at (error positions)
+};
+
+Status Transform::init(std::string_view location, const std::vector<FieldOpSpec>& specs) {
+  auto loc = parse_location(location);
+  if (!loc.ok()) return loc.status().with_context("location: ");
+  location_ = std::move(loc).value();
+  for (const FieldOpSpec& spec : specs) {
+    Result<std::unique_ptr<ops::FieldOp>> op = Status::InvalidInput("unknown operation");
+    switch (spec.kind) {
+      case FieldOpSpec::Kind::kRename:
+        op = ops::make_rename(spec);
+        break;
+      case FieldOpSpec::Kind::kConvert:
+        op = ops::make_convert(spec);
+        break;
+      case FieldOpSpec::Kind::kAdd:
+        op = ops::make_add(spec);
+        break;
+      case FieldOpSpec::Kind::kRemove:
+        op = ops::make_remove(spec);
+        break;
+      case FieldOpSpec::Kind::kEnum:
+        op = ops::make_enum_map(spec);
+        break;
+      case FieldOpSpec::Kind::kMove:
+        op = ops::make_move(spec);
+        break;
+    }
+    if (!op.ok()) {
+      return spec.line > 0 ? op.status().with_context("line " + std::to_string(spec.line) + ": ")
+                           : op.status();
+    }
+    for (const JsonPath* path : op.value()->paths()) {
+      Trie* t = &trie_;
+      for (size_t i = 0; i + 1 < path->segments.size(); ++i) t = t->add(path->segments[i].key);
+    }
+    ops_.push_back(std::move(op).value());
+  }
+  return Status::Ok();
+}
+
+Status Transform::apply(std::string_view in, Direction direction, std::string& out) {
+  out.clear();
+  if (buf_.size() < in.size() + simdjson::SIMDJSON_PADDING) {
+    buf_.resize(in.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::memcpy(buf_.data(), in.data(), in.size());
+  std::memset(buf_.data() + in.size(), 0, simdjson::SIMDJSON_PADDING);
+  Status st = run(in.size(), direction, out);
+  if (!st.ok()) out.clear();
+  tree_.reset();
+  return st;
+}
+
+Status Transform::run(size_t len, Direction direction, std::string& out) {
+  direction_ = direction;
+  out_ = &out;
+  const char* base = buf_.data();
+  copied_ = last_ = base;
+  const char* first = base;
+  while (first < base + len && is_ws(*first)) ++first;
+  if (first == base + len) return Status::InvalidInput("the body is empty; expected JSON");
+
+  od::document doc;
+  if (auto e = parser_.iterate(base, len, buf_.size()).get(doc)) return json_error(e);
+  const char* end = nullptr;
+  if (*first == '{' || *first == '[') {
+    od::value root;
+    if (auto e = doc.get_value().get(root)) return json_error(e);
+    TANDEM_RETURN_IF_ERROR(walk_location(root, 0, 1, end));
+  } else {
+    // A scalar body: simdjson cannot make a value of it; check it through the document.
+    std::string_view token;
+    if (auto e = doc.raw_json_token().get(token)) return json_error(e);
+    if (*first == '"') {
+      std::string_view s;
+      if (auto e = doc.get_string().get(s)) return json_error(e);
+    }
+    TANDEM_RETURN_IF_ERROR(check_scalar(token, nullptr, end));
+  }
+  const char* rest = end;
+  while (rest < base + len && is_ws(*rest)) ++rest;
+  if (rest != base + len) {
+    return Status::InvalidInput(
+        "the body is not valid JSON: there is more after the JSON value (byte " +
+        std::to_string(rest - base) + ")");
+  }
+  out.append(copied_, base + len - copied_);
+  return Status::Ok();
+}
+
+Status Transform::json_error(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::UTF8_ERROR:
+      return Status::InvalidInput("the body is not valid UTF-8");
+    case simdjson::DEPTH_ERROR:
+      return too_deep();
+    case simdjson::EMPTY:
+      return Status::InvalidInput("the body is empty; expected JSON");
+    case simdjson::UNESCAPED_CHARS:
+      return Status::InvalidInput(
+          "the body is not valid JSON: a string contains an unescaped control character");
+    case simdjson::CAPACITY:
+      return Status::InvalidInput("the body is too large");
+    default:
+      return Status::InvalidInput("the body is not valid JSON (near byte " +
+                                  std::to_string(last_ - buf_.data()) + ")");
+  }
+}
+
+Status Transform::too_deep() {
+  return Status::InvalidInput("the body is nested too deeply (more than " +
+                              std::to_string(kMaxDepth) + " levels)");
+}
+
+Status Transform::close(const char* after_last, char bracket, const char*& end) {
+  while (is_ws(*after_last)) ++after_last;
+  if (*after_last != bracket) return json_error(simdjson::TAPE_ERROR);  // not expected
+  end = after_last + 1;
+  return Status::Ok();
+}
+
+// Checks a scalar whose token (with trailing whitespace) is `token`; `v` (when not null) reads
+// a string through simdjson so that its escapes are checked.
+Status Transform::check_scalar(std::string_view token, od::value* v, const char*& end) {
+  std::string_view t = trim_right(token);
+  last_ = t.data();
+  bool ok = false;
+  switch (t.empty() ? '\0' : t[0]) {
+    case '"': {
+      ok = true;
+      if (v != nullptr) {
+        std::string_view s;
+        if (auto e = v->get_string().get(s)) return json_error(e);
+      }
+      break;
+    }
+    case 't':
+      ok = t == "true";
+      break;
+    case 'f':
+      ok = t == "false";
+      break;
+    case 'n':
+      ok = t == "null";
+      break;
+    default:
+      ok = is_json_number(t);
+  }
+  if (!ok) return json_error(simdjson::TAPE_ERROR);
+  end = t.data() + t.size();
+  return Status::Ok();
+}
+
+Status Transform::skip(od::value& v, int depth, const char*& end) {
+  if (depth > kMaxDepth) return too_deep();
+  std::string_view token = v.raw_json_token();
+  const char* start = token.data();
+  last_ = start;
+  if (*start == '{') {
+    od::object object;
+    if (auto e = v.get_object().get(object)) return json_error(e);
+    const char* last = start + 1;
+    for (auto f : object) {
+      od::field field;
+      if (auto e = std::move(f).get(field)) return json_error(e);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return json_error(e);
+      TANDEM_RETURN_IF_ERROR(skip(field.value(), depth + 1, last));
+    }
+    return close(last, '}', end);
+  }
+  if (*start == '[') {
+    od::array array;
+    if (auto e = v.get_array().get(array)) return json_error(e);
+    const char* last = start + 1;
+    for (auto el : array) {
+      od::value element;
+      if (auto e = std::move(el).get(element)) return json_error(e);
+      TANDEM_RETURN_IF_ERROR(skip(element, depth + 1, last));
+    }
+    return close(last, ']', end);
+  }
+  return check_scalar(token, &v, end);
+}
+
+Status Transform::walk_location(od::value& v, size_t seg, int depth, const char*& end) {
+  if (depth > kMaxDepth) return too_deep();
+  if (seg == location_.segments.size()) return transform_object(v, depth, end);
+  const PathSegment& step = location_.segments[seg];
+  std::string_view token = v.raw_json_token();
+  const char* start = token.data();
+  last_ = start;
+  if (step.key.empty()) {  // "[]": the body is an array
+    return *start == '[' ? walk_elements(v, seg + 1, depth, end) : skip(v, depth, end);
+  }
+  if (*start != '{') return skip(v, depth, end);
+  od::object object;
+  if (auto e = v.get_object().get(object)) return json_error(e);
+  const char* last = start + 1;
+  bool seen = false;
+  for (auto f : object) {
+    od::field field;
+    if (auto e = std::move(f).get(field)) return json_error(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return json_error(e);
+    od::value& value = field.value();
+    if (key != step.key) {
+      TANDEM_RETURN_IF_ERROR(skip(value, depth + 1, last));
+      continue;
+    }
+    if (seen) {
+      return Status::InvalidInput("the body has the key `" + step.key +
+                                  "` twice in one object; which one counts is ambiguous");
+    }
+    seen = true;
+    if (!step.each) {
+      TANDEM_RETURN_IF_ERROR(walk_location(value, seg + 1, depth + 1, last));
+    } else if (*value.raw_json_token().data() == '[') {
+      TANDEM_RETURN_IF_ERROR(walk_elements(value, seg + 1, depth + 1, last));
+    } else {
+      TANDEM_RETURN_IF_ERROR(skip(value, depth + 1, last));
+    }
+  }
+  return close(last, '}', end);
+}
+
+Status Transform::walk_elements(od::value& v, size_t seg, int depth, const char*& end) {
+  const char* start = v.raw_json_token().data();
+  od::array array;
+  if (auto e = v.get_array().get(array)) return json_error(e);
+  const char* last = start + 1;
+  for (auto el : array) {
+    od::value element;
+    if (auto e = std::move(el).get(element)) return json_error(e);
+    TANDEM_RETURN_IF_ERROR(walk_location(element, seg, depth + 1, last));
+  }
+  return close(last, ']', end);
+}
+
+Status Transform::transform_object(od::value& v, int depth, const char*& end) {
+  const char* start = v.raw_json_token().data();
+  if (*start != '{') return skip(v, depth, end);
+  JNode* object = nullptr;
+  TANDEM_RETURN_IF_ERROR(build(v, &trie_, depth, object, end));
+  if (direction_ == Direction::kUp) {
+    for (auto& op : ops_) TANDEM_RETURN_IF_ERROR(op->up(*object, tree_));
+  } else {
+    for (auto it = ops_.rbegin(); it != ops_.rend(); ++it) {
+      TANDEM_RETURN_IF_ERROR((*it)->down(*object, tree_));
+    }
+  }
+  if (!ops::is_dirty(*object)) return Status::Ok();  // keep copying from the input
+  out_->append(copied_, start - copied_);
+  ops::write_json(*object, *out_);
+  copied_ = end;
+  return Status::Ok();
+}
+
+Status Transform::build(od::value& v, const Trie* trie, int depth, JNode*& node, const char*& end) {
+  if (depth > kMaxDepth) return too_deep();
+  std::string_view token = v.raw_json_token();
+  const char* start = token.data();
+  last_ = start;
+  if (*start == '{') {
+    od::object object;
+    if (auto e = v.get_object().get(object)) return json_error(e);
+    node = tree_.raw({});
+    node->kind = JNode::Kind::kObject;
+    const char* last = start + 1;
+    for (auto f : object) {
+      od::field field;
+      if (auto e = std::move(f).get(field)) return json_error(e);
+      const char* key_raw = field.key().raw();
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return json_error(e);
+      // The escaped key ends at the first quote not escaped by a backslash.
+      const char* key_end = key_raw;
+      while (*key_end != '"') key_end += *key_end == '\\' ? 2 : 1;
+      JNode* value = nullptr;
+      const Trie* sub = trie->child(key);
+      if (sub != nullptr) {
+        TANDEM_RETURN_IF_ERROR(build(field.value(), sub, depth + 1, value, last));
+      } else {
+        const char* value_start = field.value().raw_json_token().data();
+        TANDEM_RETURN_IF_ERROR(skip(field.value(), depth + 1, last));
+        value = tree_.raw(std::string_view(value_start, last - value_start));
+      }
+      node->members.push_back({std::string_view(key_raw, key_end - key_raw), key, value});
+    }
+    TANDEM_RETURN_IF_ERROR(close(last, '}', end));
+    node->raw = std::string_view(start, end - start);
+    return Status::Ok();
+  }
+  if (*start == '[') {
+    od::array array;
+    if (auto e = v.get_array().get(array)) return json_error(e);
+    node = tree_.raw({});
+    node->kind = JNode::Kind::kArray;
+    const char* last = start + 1;
+    for (auto el : array) {
+      od::value element;
+      if (auto e = std::move(el).get(element)) return json_error(e);
+      JNode* child = nullptr;
+      TANDEM_RETURN_IF_ERROR(build(element, trie, depth + 1, child, last));
+      node->elements.push_back(child);
+    }
+    TANDEM_RETURN_IF_ERROR(close(last, ']', end));
+    node->raw = std::string_view(start, end - start);
+    return Status::Ok();
+  }
+  TANDEM_RETURN_IF_ERROR(check_scalar(token, &v, end));
+  node = tree_.raw(std::string_view(start, end - start));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChangeTransform>> ChangeTransform::compile(
+    std::string_view location, const std::vector<FieldOpSpec>& ops) {
+  auto t = std::make_unique<Transform>();
+  TANDEM_RETURN_IF_ERROR(t->init(location, ops));
+  return std::unique_ptr<ChangeTransform>(std::move(t));
+}
+
+// Helpers the operations share (ops/field_op.h).
+namespace ops {
+
+JNode* Tree::fresh() {
+  if (used_ == nodes_.size()) nodes_.push_back(std::make_unique<JNode>());
+  JNode* n = nodes_[used_++].get();
+  n->kind = JNode::Kind::kRaw;
+  n->raw = {};
+  n->changed = false;
+  n->members.clear();
+  n->elements.clear();
+  return n;
+}
+
+JNode* Tree::raw(std::string_view text) {
+  JNode* n = fresh();
+  n->raw = text;
+  return n;
+}
+
+JNode* Tree::object() {
+  JNode* n = fresh();
+  n->kind = JNode::Kind::kObject;
+  n->changed = true;
+  return n;
+}
+
+std::string_view Tree::keep(std::string text) {
+  texts_.push_back(std::move(text));
+  return texts_.back();
+}
+
+void Tree::reset() {
+  used_ = 0;
+  texts_.clear();
+}
+
+Result<int> find_member(const JNode& obj, std::string_view key) {
+  int found = -1;
+  for (size_t i = 0; i < obj.members.size(); ++i) {
+    if (obj.members[i].key != key) continue;
+    if (found >= 0) {
+      return Status::InvalidInput("the body has the key `" + std::string(key) +
+                                  "` twice in one object; which one counts is ambiguous");
+    }
+    found = static_cast<int>(i);
+  }
+  return found;
+}
+
+bool is_dirty(const JNode& n) {
+  if (n.changed) return true;
+  for (const Member& m : n.members) {
+    if (is_dirty(*m.value)) return true;
+  }
+  for (const JNode* e : n.elements) {
+    if (is_dirty(*e)) return true;
+  }
+  return false;
+}
+
+void write_json(const JNode& node, std::string& out) {
+  if (node.kind == JNode::Kind::kRaw || !is_dirty(node)) {
+    out += node.raw;
+    return;
+  }
+  if (node.kind == JNode::Kind::kObject) {
+    out += '{';
+    for (size_t i = 0; i < node.members.size(); ++i) {
+      if (i > 0) out += ',';
+      out += '"';
+      out += node.members[i].key_raw;
+      out += "\":";
+      write_json(*node.members[i].value, out);
+    }
+    out += '}';
+  } else {
+    out += '[';
+    for (size_t i = 0; i < node.elements.size(); ++i) {
+      if (i > 0) out += ',';
+      write_json(*node.elements[i], out);
+    }
+    out += ']';
+  }
+}
+
+std::string field_prefix(const JsonPath& path) { return "field `" + path.text + "`: "; }
+
+Result<std::string> checked_json(std::string_view json, std::string_view what) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element element;
+  if (parser.parse(simdjson::padded_string(json)).get(element)) {
+    return Status::InvalidInput(std::string(what) + ": `" + std::string(json) +
+                                "` is not one JSON value (write a string as \"\\\"text\\\"\")");
+  }
+  size_t b = 0, e = json.size();
+  while (b < e && is_ws(json[b])) ++b;
+  while (e > b && is_ws(json[e - 1])) --e;
+  return std::string(json.substr(b, e - b));
+}
+
+Status add_if_absent(JNode& object, Tree& tree, const JsonPath& field, std::string_view key_raw,
+                     std::string_view value_json) {
+  return for_each_parent(object, field.segments, 0, [&](JNode& parent) -> Status {
+    TANDEM_ASSIGN_OR_RETURN(int at, find_member(parent, field.leaf().key));
+    if (at >= 0) return Status::Ok();
+    parent.members.push_back({key_raw, field.leaf().key, tree.raw(value_json)});
+    parent.changed = true;
+    return Status::Ok();
+  });
+}
+
+Status remove_if_present(JNode& object, const JsonPath& field) {
+  return for_each_parent(object, field.segments, 0, [&](JNode& parent) -> Status {
+    TANDEM_ASSIGN_OR_RETURN(int at, find_member(parent, field.leaf().key));
+    if (at < 0) return Status::Ok();
+    parent.members.erase(parent.members.begin() + at);
+    parent.changed = true;
+    return Status::Ok();
+  });
+}
+
+}  // namespace ops
+}  // namespace tandem::gateway
