@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <random>
+#include <regex>
 
 #include "gateway/transform.h"
 #include "tandem/status.h"
@@ -74,6 +75,18 @@ std::string mutate(std::string body, std::mt19937& rng) {
   return body;
 }
 
+// simdjson's DOM parser validates fully but refuses numbers outside double's range (1e400),
+// which are valid JSON and which the transform copies as written: for those, the exponents
+// are made small (the grammar is unchanged by that) and the text checked again.
+bool is_json(simdjson::dom::parser& parser, const std::string& text) {
+  simdjson::error_code error = parser.parse(text).error();
+  if (error == simdjson::NUMBER_ERROR) {
+    static const std::regex kExponent("([0-9])[eE][+-]?[0-9]+");
+    error = parser.parse(std::regex_replace(text, kExponent, "$1e0")).error();
+  }
+  return error == simdjson::SUCCESS;
+}
+
 TEST(TransformFuzz, MutatedBodiesNeverCrashAndOutputIsJson) {
   auto root = ChangeTransform::compile(".", all_ops());
   auto data = ChangeTransform::compile("data[]", all_ops());
@@ -96,12 +109,9 @@ TEST(TransformFuzz, MutatedBodiesNeverCrashAndOutputIsJson) {
         continue;
       }
       ++accepted;
-      simdjson::dom::element doc;
-      auto error = checker.parse(out).get(doc);
-      EXPECT_EQ(error, simdjson::SUCCESS) << "input:  " << body << "\noutput: " << out << "\n"
-                                          << simdjson::error_message(error);
-      // What goes in valid comes out valid; what simdjson refuses, apply refuses too.
-      bool input_valid = checker.parse(body).error() == simdjson::SUCCESS;
+      EXPECT_TRUE(is_json(checker, out)) << "input:  " << body << "\noutput: " << out;
+      // What goes in valid comes out valid; what is not JSON, apply refuses.
+      bool input_valid = is_json(checker, body);
       EXPECT_TRUE(input_valid) << "accepted invalid JSON: " << body;
     }
   }
