@@ -23,10 +23,11 @@ std::string orders_body(size_t size) {
   std::string body = R"({"data": [)";
   for (int i = 0; body.size() < size; ++i) {
     if (i > 0) body += ", ";
-    body += R"({"id": )" + std::to_string(1000 + i) +
-            R"(, "total": )" + std::to_string(i % 97) + R"(.5, "status": "paid", )"
-            R"("customer": {"name": "Customer )" + std::to_string(i) +
-            R"(", "email": "c@example.com"}, "legacy_code": "L)" + std::to_string(i) +
+    body += R"({"id": )" + std::to_string(1000 + i) + R"(, "total": )" + std::to_string(i % 97) +
+            R"(.5, "status": "paid", )"
+            R"("customer": {"name": "Customer )" +
+            std::to_string(i) + R"(", "email": "c@example.com"}, "legacy_code": "L)" +
+            std::to_string(i) +
             R"(", "items": [{"sku": "A-1", "qty": 2, "price": 3.25}, {"sku": "B-2", "qty": 1}],)"
             R"( "note": "deliver before noon \u00e9"})";
   }

@@ -245,6 +245,8 @@ Status Transform::too_deep() {
 // With these checks every byte of the body is accounted for — a token the walk checked, a
 // separator, whitespace or a bracket — so the body is JSON whatever On-Demand skipped.
 bool Transform::gap(const char* from, const char* to, char separator) {
+  // The common cases first: nothing between, or the separator alone ("a":1,"b").
+  if (to == from + (separator != '\0') && (separator == '\0' || *from == separator)) return true;
   const char* p = from;
   if (to < from) return fail(simdjson::TAPE_ERROR);
   while (p < to && is_ws(*p)) ++p;
