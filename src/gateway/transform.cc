@@ -93,13 +93,23 @@ class Transform final : public ChangeTransform {
 
  private:
   Status run(size_t len, Direction direction, std::string& out);
-  Status walk_location(od::value& v, size_t seg, int depth, const char*& end);
-  Status walk_elements(od::value& v, size_t seg, int depth, const char*& end);
-  Status transform_object(od::value& v, int depth, const char*& end);
-  Status skip(od::value& v, int depth, const char*& end);
-  Status build(od::value& v, const Trie* trie, int depth, JNode*& node, const char*& end);
-  Status check_scalar(std::string_view token, od::value* v, const char*& end);
-  Status close(const char* after_last, char bracket, const char*& end);
+  // The walk: each returns false after storing the reason in error_ (a Status per value
+  // would cost more than the rest of the walk). `end` is set past the value walked.
+  bool walk_location(od::value& v, size_t seg, int depth, const char*& end);
+  bool walk_elements(od::value& v, size_t seg, int depth, const char*& end);
+  bool transform_object(od::value& v, int depth, const char*& end);
+  bool skip(od::value& v, int depth, const char*& end);
+  bool build(od::value& v, const Trie* trie, int depth, JNode*& node, const char*& end);
+  bool check_scalar(std::string_view token, od::value* v, const char*& end);
+  bool member(od::field& field, bool first, const char* last, std::string_view& key,
+              std::string_view& key_raw);
+  bool gap(const char* from, const char* to, char separator);
+  bool close(const char* after_last, char bracket, const char*& end);
+  bool fail(Status st) {
+    error_ = std::move(st);
+    return false;
+  }
+  bool fail(simdjson::error_code e) { return fail(json_error(e)); }
   Status json_error(simdjson::error_code e);
   Status too_deep();
 
@@ -115,6 +125,7 @@ class Transform final : public ChangeTransform {
   std::string* out_ = nullptr;
   const char* copied_ = nullptr;  // the input is copied to *out_ up to here
   const char* last_ = nullptr;    // the latest token looked at (error positions)
+  Status error_;                  // why the walk stopped
 };
 
 Status Transform::init(std::string_view location, const std::vector<FieldOpSpec>& specs) {
@@ -184,7 +195,7 @@ Status Transform::run(size_t len, Direction direction, std::string& out) {
   if (*first == '{' || *first == '[') {
     od::value root;
     if (auto e = doc.get_value().get(root)) return json_error(e);
-    TANDEM_RETURN_IF_ERROR(walk_location(root, 0, 1, end));
+    if (!walk_location(root, 0, 1, end)) return std::move(error_);
   } else {
     // A scalar body: simdjson cannot make a value of it; check it through the document.
     std::string_view token;
@@ -193,7 +204,7 @@ Status Transform::run(size_t len, Direction direction, std::string& out) {
       std::string_view s;
       if (auto e = doc.get_string().get(s)) return json_error(e);
     }
-    TANDEM_RETURN_IF_ERROR(check_scalar(token, nullptr, end));
+    if (!check_scalar(token, nullptr, end)) return std::move(error_);
   }
   const char* rest = end;
   while (rest < base + len && is_ws(*rest)) ++rest;
@@ -230,25 +241,53 @@ Status Transform::too_deep() {
                               std::to_string(kMaxDepth) + " levels)");
 }
 
-Status Transform::close(const char* after_last, char bracket, const char*& end) {
+// [from, to) must be whitespace around exactly one `separator` ('\0': whitespace only).
+// With these checks every byte of the body is accounted for — a token the walk checked, a
+// separator, whitespace or a bracket — so the body is JSON whatever On-Demand skipped.
+bool Transform::gap(const char* from, const char* to, char separator) {
+  // The common cases first: nothing between, or the separator alone ("a":1,"b").
+  if (to == from + (separator != '\0') && (separator == '\0' || *from == separator)) return true;
+  const char* p = from;
+  if (to < from) return fail(simdjson::TAPE_ERROR);
+  while (p < to && is_ws(*p)) ++p;
+  if (separator != '\0') {
+    if (p == to || *p != separator) {
+      last_ = p;
+      return fail(simdjson::TAPE_ERROR);
+    }
+    ++p;
+    while (p < to && is_ws(*p)) ++p;
+  }
+  if (p != to) {
+    last_ = p;
+    return fail(simdjson::TAPE_ERROR);
+  }
+  return true;
+}
+
+bool Transform::close(const char* after_last, char bracket, const char*& end) {
   while (is_ws(*after_last)) ++after_last;
-  if (*after_last != bracket) return json_error(simdjson::TAPE_ERROR);  // not expected
+  if (*after_last != bracket) {
+    last_ = after_last;
+    return fail(simdjson::TAPE_ERROR);
+  }
   end = after_last + 1;
-  return Status::Ok();
+  return true;
 }
 
 // Checks a scalar whose token (with trailing whitespace) is `token`; `v` (when not null) reads
-// a string through simdjson so that its escapes are checked.
-Status Transform::check_scalar(std::string_view token, od::value* v, const char*& end) {
+// a string with escapes through simdjson so that they are checked.
+bool Transform::check_scalar(std::string_view token, od::value* v, const char*& end) {
   std::string_view t = trim_right(token);
   last_ = t.data();
   bool ok = false;
   switch (t.empty() ? '\0' : t[0]) {
     case '"': {
-      ok = true;
-      if (v != nullptr) {
+      // Stage 1 has checked UTF-8 and control characters; only escapes are left to check.
+      ok = t.size() >= 2 && t.back() == '"';
+      if (ok && v != nullptr && std::memchr(t.data() + 1, '\\', t.size() - 2) != nullptr) {
         std::string_view s;
-        if (auto e = v->get_string().get(s)) return json_error(e);
+        if (auto e = v->get_string().get(s)) return fail(e);
       }
       break;
     }
@@ -264,45 +303,76 @@ Status Transform::check_scalar(std::string_view token, od::value* v, const char*
     default:
       ok = is_json_number(t);
   }
-  if (!ok) return json_error(simdjson::TAPE_ERROR);
+  if (!ok) return fail(simdjson::TAPE_ERROR);
   end = t.data() + t.size();
-  return Status::Ok();
+  return true;
 }
 
-Status Transform::skip(od::value& v, int depth, const char*& end) {
-  if (depth > kMaxDepth) return too_deep();
+// Reads the key of `field`, the `first` of its object or not, after `last` (the end of the
+// previous member, or the '{'): its unescaped text (escapes checked) and its escaped text.
+bool Transform::member(od::field& field, bool first, const char* last, std::string_view& key,
+                       std::string_view& key_raw) {
+  const char* raw = field.key().raw();  // just after the opening quote
+  if (!gap(last, raw - 1, first ? '\0' : ',')) return false;
+  const char* p = raw;
+  bool escaped = false;
+  while (*p != '"') {  // stage 1 found the string's end, so this stops there
+    if (*p == '\\') {
+      escaped = true;
+      p += 2;
+    } else {
+      ++p;
+    }
+  }
+  key_raw = std::string_view(raw, p - raw);
+  if (!gap(p + 1, field.value().raw_json_token().data(), ':')) return false;
+  if (!escaped) {
+    key = key_raw;
+  } else if (auto e = field.unescaped_key().get(key)) {
+    return fail(e);
+  }
+  return true;
+}
+
+bool Transform::skip(od::value& v, int depth, const char*& end) {
+  if (depth > kMaxDepth) return fail(too_deep());
   std::string_view token = v.raw_json_token();
   const char* start = token.data();
   last_ = start;
   if (*start == '{') {
     od::object object;
-    if (auto e = v.get_object().get(object)) return json_error(e);
+    if (auto e = v.get_object().get(object)) return fail(e);
     const char* last = start + 1;
+    bool first = true;
     for (auto f : object) {
       od::field field;
-      if (auto e = std::move(f).get(field)) return json_error(e);
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return json_error(e);
-      TANDEM_RETURN_IF_ERROR(skip(field.value(), depth + 1, last));
+      if (auto e = std::move(f).get(field)) return fail(e);
+      std::string_view key, key_raw;
+      if (!member(field, first, last, key, key_raw)) return false;
+      first = false;
+      if (!skip(field.value(), depth + 1, last)) return false;
     }
     return close(last, '}', end);
   }
   if (*start == '[') {
     od::array array;
-    if (auto e = v.get_array().get(array)) return json_error(e);
+    if (auto e = v.get_array().get(array)) return fail(e);
     const char* last = start + 1;
+    bool first = true;
     for (auto el : array) {
       od::value element;
-      if (auto e = std::move(el).get(element)) return json_error(e);
-      TANDEM_RETURN_IF_ERROR(skip(element, depth + 1, last));
+      if (auto e = std::move(el).get(element)) return fail(e);
+      if (!gap(last, element.raw_json_token().data(), first ? '\0' : ',')) return false;
+      first = false;
+      if (!skip(element, depth + 1, last)) return false;
     }
     return close(last, ']', end);
   }
   return check_scalar(token, &v, end);
 }
 
-Status Transform::walk_location(od::value& v, size_t seg, int depth, const char*& end) {
-  if (depth > kMaxDepth) return too_deep();
+bool Transform::walk_location(od::value& v, size_t seg, int depth, const char*& end) {
+  if (depth > kMaxDepth) return fail(too_deep());
   if (seg == location_.segments.size()) return transform_object(v, depth, end);
   const PathSegment& step = location_.segments[seg];
   std::string_view token = v.raw_json_token();
@@ -313,122 +383,129 @@ Status Transform::walk_location(od::value& v, size_t seg, int depth, const char*
   }
   if (*start != '{') return skip(v, depth, end);
   od::object object;
-  if (auto e = v.get_object().get(object)) return json_error(e);
+  if (auto e = v.get_object().get(object)) return fail(e);
   const char* last = start + 1;
-  bool seen = false;
+  bool first = true, seen = false;
   for (auto f : object) {
     od::field field;
-    if (auto e = std::move(f).get(field)) return json_error(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return json_error(e);
+    if (auto e = std::move(f).get(field)) return fail(e);
+    std::string_view key, key_raw;
+    if (!member(field, first, last, key, key_raw)) return false;
+    first = false;
     od::value& value = field.value();
     if (key != step.key) {
-      TANDEM_RETURN_IF_ERROR(skip(value, depth + 1, last));
+      if (!skip(value, depth + 1, last)) return false;
       continue;
     }
     if (seen) {
-      return Status::InvalidInput("the body has the key `" + step.key +
-                                  "` twice in one object; which one counts is ambiguous");
+      return fail(Status::InvalidInput("the body has the key `" + step.key +
+                                       "` twice in one object; which one counts is ambiguous"));
     }
     seen = true;
     if (!step.each) {
-      TANDEM_RETURN_IF_ERROR(walk_location(value, seg + 1, depth + 1, last));
+      if (!walk_location(value, seg + 1, depth + 1, last)) return false;
     } else if (*value.raw_json_token().data() == '[') {
-      TANDEM_RETURN_IF_ERROR(walk_elements(value, seg + 1, depth + 1, last));
+      if (!walk_elements(value, seg + 1, depth + 1, last)) return false;
     } else {
-      TANDEM_RETURN_IF_ERROR(skip(value, depth + 1, last));
+      if (!skip(value, depth + 1, last)) return false;
     }
   }
   return close(last, '}', end);
 }
 
-Status Transform::walk_elements(od::value& v, size_t seg, int depth, const char*& end) {
+bool Transform::walk_elements(od::value& v, size_t seg, int depth, const char*& end) {
   const char* start = v.raw_json_token().data();
   od::array array;
-  if (auto e = v.get_array().get(array)) return json_error(e);
+  if (auto e = v.get_array().get(array)) return fail(e);
   const char* last = start + 1;
+  bool first = true;
   for (auto el : array) {
     od::value element;
-    if (auto e = std::move(el).get(element)) return json_error(e);
-    TANDEM_RETURN_IF_ERROR(walk_location(element, seg, depth + 1, last));
+    if (auto e = std::move(el).get(element)) return fail(e);
+    if (!gap(last, element.raw_json_token().data(), first ? '\0' : ',')) return false;
+    first = false;
+    if (!walk_location(element, seg, depth + 1, last)) return false;
   }
   return close(last, ']', end);
 }
 
-Status Transform::transform_object(od::value& v, int depth, const char*& end) {
+bool Transform::transform_object(od::value& v, int depth, const char*& end) {
   const char* start = v.raw_json_token().data();
   if (*start != '{') return skip(v, depth, end);
   JNode* object = nullptr;
-  TANDEM_RETURN_IF_ERROR(build(v, &trie_, depth, object, end));
+  if (!build(v, &trie_, depth, object, end)) return false;
   if (direction_ == Direction::kUp) {
-    for (auto& op : ops_) TANDEM_RETURN_IF_ERROR(op->up(*object, tree_));
+    for (auto& op : ops_) {
+      if (Status st = op->up(*object, tree_); !st.ok()) return fail(std::move(st));
+    }
   } else {
     for (auto it = ops_.rbegin(); it != ops_.rend(); ++it) {
-      TANDEM_RETURN_IF_ERROR((*it)->down(*object, tree_));
+      if (Status st = (*it)->down(*object, tree_); !st.ok()) return fail(std::move(st));
     }
   }
-  if (!ops::is_dirty(*object)) return Status::Ok();  // keep copying from the input
+  if (!ops::is_dirty(*object)) return true;  // keep copying from the input
   out_->append(copied_, start - copied_);
   ops::write_json(*object, *out_);
   copied_ = end;
-  return Status::Ok();
+  return true;
 }
 
-Status Transform::build(od::value& v, const Trie* trie, int depth, JNode*& node, const char*& end) {
-  if (depth > kMaxDepth) return too_deep();
+bool Transform::build(od::value& v, const Trie* trie, int depth, JNode*& node, const char*& end) {
+  if (depth > kMaxDepth) return fail(too_deep());
   std::string_view token = v.raw_json_token();
   const char* start = token.data();
   last_ = start;
   if (*start == '{') {
     od::object object;
-    if (auto e = v.get_object().get(object)) return json_error(e);
+    if (auto e = v.get_object().get(object)) return fail(e);
     node = tree_.raw({});
     node->kind = JNode::Kind::kObject;
     const char* last = start + 1;
+    bool first = true;
     for (auto f : object) {
       od::field field;
-      if (auto e = std::move(f).get(field)) return json_error(e);
-      const char* key_raw = field.key().raw();
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return json_error(e);
-      // The escaped key ends at the first quote not escaped by a backslash.
-      const char* key_end = key_raw;
-      while (*key_end != '"') key_end += *key_end == '\\' ? 2 : 1;
+      if (auto e = std::move(f).get(field)) return fail(e);
+      std::string_view key, key_raw;
+      if (!member(field, first, last, key, key_raw)) return false;
+      first = false;
       JNode* value = nullptr;
       const Trie* sub = trie->child(key);
       if (sub != nullptr) {
-        TANDEM_RETURN_IF_ERROR(build(field.value(), sub, depth + 1, value, last));
+        if (!build(field.value(), sub, depth + 1, value, last)) return false;
       } else {
         const char* value_start = field.value().raw_json_token().data();
-        TANDEM_RETURN_IF_ERROR(skip(field.value(), depth + 1, last));
+        if (!skip(field.value(), depth + 1, last)) return false;
         value = tree_.raw(std::string_view(value_start, last - value_start));
       }
-      node->members.push_back({std::string_view(key_raw, key_end - key_raw), key, value});
+      node->members.push_back({key_raw, key, value});
     }
-    TANDEM_RETURN_IF_ERROR(close(last, '}', end));
+    if (!close(last, '}', end)) return false;
     node->raw = std::string_view(start, end - start);
-    return Status::Ok();
+    return true;
   }
   if (*start == '[') {
     od::array array;
-    if (auto e = v.get_array().get(array)) return json_error(e);
+    if (auto e = v.get_array().get(array)) return fail(e);
     node = tree_.raw({});
     node->kind = JNode::Kind::kArray;
     const char* last = start + 1;
+    bool first = true;
     for (auto el : array) {
       od::value element;
-      if (auto e = std::move(el).get(element)) return json_error(e);
+      if (auto e = std::move(el).get(element)) return fail(e);
+      if (!gap(last, element.raw_json_token().data(), first ? '\0' : ',')) return false;
+      first = false;
       JNode* child = nullptr;
-      TANDEM_RETURN_IF_ERROR(build(element, trie, depth + 1, child, last));
+      if (!build(element, trie, depth + 1, child, last)) return false;
       node->elements.push_back(child);
     }
-    TANDEM_RETURN_IF_ERROR(close(last, ']', end));
+    if (!close(last, ']', end)) return false;
     node->raw = std::string_view(start, end - start);
-    return Status::Ok();
+    return true;
   }
-  TANDEM_RETURN_IF_ERROR(check_scalar(token, &v, end));
+  if (!check_scalar(token, &v, end)) return false;
   node = tree_.raw(std::string_view(start, end - start));
-  return Status::Ok();
+  return true;
 }
 
 }  // namespace

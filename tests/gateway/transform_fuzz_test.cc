@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cctype>
 #include <random>
 
 #include "gateway/transform.h"
@@ -74,6 +75,32 @@ std::string mutate(std::string body, std::mt19937& rng) {
   return body;
 }
 
+// simdjson's DOM parser validates fully but refuses numbers outside double's range (1e400),
+// which are valid JSON and which the transform copies as written: for those, the exponents
+// are made small (the grammar is unchanged by that) and the text checked again.
+bool is_json(simdjson::dom::parser& parser, const std::string& text) {
+  simdjson::error_code error = parser.parse(text).error();
+  if (error == simdjson::NUMBER_ERROR) {
+    std::string small;  // every exponent after a digit becomes "e0"
+    for (size_t i = 0; i < text.size(); ++i) {
+      small += text[i];
+      if (!std::isdigit(static_cast<unsigned char>(text[i])) || i + 1 >= text.size() ||
+          (text[i + 1] != 'e' && text[i + 1] != 'E')) {
+        continue;
+      }
+      size_t j = i + 2;
+      if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+      size_t digits = j;
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+      if (j == digits) continue;
+      small += "e0";
+      i = j - 1;
+    }
+    error = parser.parse(small).error();
+  }
+  return error == simdjson::SUCCESS;
+}
+
 TEST(TransformFuzz, MutatedBodiesNeverCrashAndOutputIsJson) {
   auto root = ChangeTransform::compile(".", all_ops());
   auto data = ChangeTransform::compile("data[]", all_ops());
@@ -96,12 +123,9 @@ TEST(TransformFuzz, MutatedBodiesNeverCrashAndOutputIsJson) {
         continue;
       }
       ++accepted;
-      simdjson::dom::element doc;
-      auto error = checker.parse(out).get(doc);
-      EXPECT_EQ(error, simdjson::SUCCESS) << "input:  " << body << "\noutput: " << out << "\n"
-                                          << simdjson::error_message(error);
-      // What goes in valid comes out valid; what simdjson refuses, apply refuses too.
-      bool input_valid = checker.parse(body).error() == simdjson::SUCCESS;
+      EXPECT_TRUE(is_json(checker, out)) << "input:  " << body << "\noutput: " << out;
+      // What goes in valid comes out valid; what is not JSON, apply refuses.
+      bool input_valid = is_json(checker, body);
       EXPECT_TRUE(input_valid) << "accepted invalid JSON: " << body;
     }
   }
