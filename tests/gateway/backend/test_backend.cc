@@ -15,7 +15,8 @@
 //   /big?kb=N                {"data":[…orders…]} of about N KB (at most 64 MB)
 //   /close                   200 {} with Connection: close, then closes
 //   /status/{code}           that status (200..599) with {"error":{"type":"status","code":N}}
-//   GET /stats               {"connections":accepted TCP connections,"requests":requests served}
+//   GET /stats               {"connections":accepted TCP connections,"requests":requests served
+//                            (this one included)} — to see that the gateway reuses connections
 
 #include <pthread.h>
 #include <signal.h>
