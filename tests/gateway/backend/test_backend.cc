@@ -328,6 +328,19 @@ std::string big_body(long kb) {
   return out;
 }
 
+// big_body(kb), made once per size for up to 16 sizes of at most 1 MB.
+std::string cached_big_body(long kb) {
+  static std::mutex mu;
+  static std::map<long, std::string> cache;
+  if (kb > 1024) return big_body(kb);
+  std::lock_guard lock(mu);
+  auto it = cache.find(kb);
+  if (it != cache.end()) return it->second;
+  std::string body = big_body(kb);
+  if (cache.size() < 16) cache.emplace(kb, body);
+  return body;
+}
+
 // What the connection loop does after writing a response.
 struct Reply {
   std::optional<Response> response;  // nullopt: already written (chunked)
@@ -372,8 +385,8 @@ Reply handle(tcp::socket& socket, const Request& req) {
     return {std::nullopt, !req.keep_alive()};
   }
   if (path == "/big") {
-    return {
-        make_response(req, http::status::ok, big_body(clamp_param(query, "kb", 100, kMaxBigKb)))};
+    return {make_response(req, http::status::ok,
+                          cached_big_body(clamp_param(query, "kb", 100, kMaxBigKb)))};
   }
   if (path == "/close") {
     Response res = make_response(req, http::status::ok, "{}");
