@@ -14,7 +14,8 @@
 #   --json        print the results as one JSON document on stdout (the table goes to stderr)
 #   --peers-only  measure (a) and (b) only (no tandem needed)
 # env: TANDEM (default build/tandem), DURATION (seconds per case, 10), WARMUP (seconds, 2),
-#      CONNECTIONS (64), BACKEND_PORT (18081), PROXY_PORT (18082), GATEWAY_PORT (18083),
+#      ROUNDS (1: every case is run ROUNDS times, interleaved, and the medians are reported —
+#      use 3 or more on a machine that is not quiet), CONNECTIONS (64), BACKEND_PORT (18081), PROXY_PORT (18082), GATEWAY_PORT (18083),
 #      ADMIN_PORT (18084)
 # Installs nginx-light and wrk from Debian when missing. Both nginx instances run as the current
 # user from bench/.work/gateway with their own config: no system service is touched.
@@ -41,6 +42,7 @@ done
 TANDEM="${TANDEM:-build/tandem}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
+ROUNDS="${ROUNDS:-1}"
 CONNECTIONS="${CONNECTIONS:-64}"
 BACKEND_PORT="${BACKEND_PORT:-18081}"
 PROXY_PORT="${PROXY_PORT:-18082}"
@@ -232,24 +234,41 @@ to_mbs() {
     else if (v ~ /KB$/) n *= 0.001024; else n /= 1e6; printf "%.1f", n }'
 }
 
-# measure NAME URL [HEADER]: a warm-up run, then the measured one.
+# measure NAME URL [HEADER]: a warm-up run, then the measured one; appends a line
+# "req/s p50 p99 MB/s non-2xx socket-errors" to WORK/samples/NAME.
 measure() {
-  local name="$1" url="$2" header="${3:-}" out
+  local name="$1" url="$2" header="${3:-}" out non2xx errors
   local args=(-t1 "-c$CONNECTIONS" --latency)
   [ -n "$header" ] && args+=(-H "$header")
   log "  $name: $url${header:+ ($header)}"
   if ((WARMUP > 0)); then wrk "${args[@]}" "-d${WARMUP}s" "$url" >/dev/null; fi
   out=$(wrk "${args[@]}" "-d${DURATION}s" "$url")
-  echo "$out" >"$WORK/wrk-$name.txt"
-  CASES+=("$name")
-  RPS[$name]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
-  P50[$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-  P99[$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-  MBS[$name]=$(to_mbs "$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")")
-  NON2XX[$name]=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
-  NON2XX[$name]="${NON2XX[$name]:-0}"
-  ERRORS[$name]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' <<<"$out")
-  ERRORS[$name]="${ERRORS[$name]:-0}"
+  echo "$out" >>"$WORK/wrk-$name.txt"
+  [ -f "$WORK/samples/$name" ] || CASES+=("$name")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
+  errors=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' <<<"$out")
+  echo "$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")" \
+    "$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")" \
+    "$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")" \
+    "$(to_mbs "$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")")" \
+    "${non2xx:-0}" "${errors:-0}" >>"$WORK/samples/$name"
+}
+
+# Column COL of NAME's samples: the median (the lower one of an even count).
+median() { awk -v c="$2" '{ print $c }' "$WORK/samples/$1" | sort -g | awk '{ v[NR] = $1 }
+  END { print v[int((NR + 1) / 2)] }'; }
+total() { awk -v c="$2" '{ n += $c } END { print n + 0 }' "$WORK/samples/$1"; }
+
+summarize() {
+  local name
+  for name in "${CASES[@]}"; do
+    RPS[$name]=$(median "$name" 1)
+    P50[$name]=$(median "$name" 2)
+    P99[$name]=$(median "$name" 3)
+    MBS[$name]=$(median "$name" 4)
+    NON2XX[$name]=$(total "$name" 5)
+    ERRORS[$name]=$(total "$name" 6)
+  done
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -259,11 +278,13 @@ at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "n/a" && a >= b) }'; }
 install_peers
 ((PEERS_ONLY)) || check_tandem
 mkdir -p "$WORK"
+rm -rf "$WORK/samples" "$WORK"/wrk-*.txt
+mkdir -p "$WORK/samples"
 write_bodies
 SIZE_1K=$(stat -c %s "$WORK/www/orders")
 SIZE_100K=$(stat -c %s "$WORK/www/big")
 log "bodies: /orders $SIZE_1K bytes, /big $SIZE_100K bytes; wrk -t1 -c$CONNECTIONS -d${DURATION}s" \
-  "(warm-up ${WARMUP}s); $(nproc) cores; $("$NGINX" -v 2>&1 | sed 's/.*: //')"
+  "(warm-up ${WARMUP}s), $ROUNDS round(s); $(nproc) cores; $("$NGINX" -v 2>&1 | sed 's/.*: //')"
 
 start_backend
 check "http://127.0.0.1:$BACKEND_PORT/orders" "" '"unit_price"'
@@ -277,17 +298,20 @@ if ((!PEERS_ONLY)); then
   log "tandem: $("$TANDEM" --version 2>/dev/null || true)"
 fi
 
-log "measuring:"
-measure backend_1k "http://127.0.0.1:$BACKEND_PORT/orders"
-measure backend_100k "http://127.0.0.1:$BACKEND_PORT/big"
-measure nginx_1k "http://127.0.0.1:$PROXY_PORT/orders"
-measure nginx_100k "http://127.0.0.1:$PROXY_PORT/big"
-if ((!PEERS_ONLY)); then
-  measure passthrough_1k "http://127.0.0.1:$GATEWAY_PORT/orders" "Api-Version: $HEAD_VERSION"
-  measure passthrough_100k "http://127.0.0.1:$GATEWAY_PORT/big" "Api-Version: $HEAD_VERSION"
-  measure transform_1k "http://127.0.0.1:$GATEWAY_PORT/orders" "Api-Version: $OLD_VERSION"
-  measure transform_100k "http://127.0.0.1:$GATEWAY_PORT/big" "Api-Version: $OLD_VERSION"
-fi
+for ((round = 1; round <= ROUNDS; round++)); do
+  log "measuring (round $round of $ROUNDS):"
+  measure backend_1k "http://127.0.0.1:$BACKEND_PORT/orders"
+  measure backend_100k "http://127.0.0.1:$BACKEND_PORT/big"
+  measure nginx_1k "http://127.0.0.1:$PROXY_PORT/orders"
+  measure nginx_100k "http://127.0.0.1:$PROXY_PORT/big"
+  if ((!PEERS_ONLY)); then
+    measure passthrough_1k "http://127.0.0.1:$GATEWAY_PORT/orders" "Api-Version: $HEAD_VERSION"
+    measure passthrough_100k "http://127.0.0.1:$GATEWAY_PORT/big" "Api-Version: $HEAD_VERSION"
+    measure transform_1k "http://127.0.0.1:$GATEWAY_PORT/orders" "Api-Version: $OLD_VERSION"
+    measure transform_100k "http://127.0.0.1:$GATEWAY_PORT/big" "Api-Version: $OLD_VERSION"
+  fi
+done
+summarize
 
 declare -A LABEL=(
   [backend_1k]="(a) backend, nginx static, /orders 1 KB"
@@ -338,8 +362,8 @@ add_ratio "nginx proxy / backend (1 KB req/s)" "$(ratio "${RPS[nginx_1k]}" "${RP
 
 if ((JSON)); then
   {
-    printf '{"duration_s":%s,"connections":%s,"body_bytes":{"orders":%s,"big":%s},"cases":{' \
-      "$DURATION" "$CONNECTIONS" "$SIZE_1K" "$SIZE_100K"
+    printf '{"duration_s":%s,"rounds":%s,"connections":%s,"body_bytes":{"orders":%s,"big":%s},"cases":{' \
+      "$DURATION" "$ROUNDS" "$CONNECTIONS" "$SIZE_1K" "$SIZE_100K"
     sep=""
     for name in "${CASES[@]}"; do
       printf '%s"%s":{"rps":%s,"p50_ms":%s,"p99_ms":%s,"mb_per_s":%s,"non_2xx":%s,"socket_errors":%s}' \
