@@ -225,6 +225,7 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
   int version = -1;
   const char* source = "";
   double upstream_seconds = 0;
+  size_t bytes_in = req.body().size();
   std::string route;
 
   auto finish = [&](http::Response res) {
@@ -246,7 +247,7 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
           iso8601(now), http::json_string(rid), http::json_string(peer.address),
           http::json_string(client), http::json_string(version >= 0 ? vname : ""), source,
           http::json_string(req.method_string()), http::json_string(path.substr(0, 1024)),
-          http::json_string(route), status, seconds * 1000, upstream_seconds * 1000, req.body().size(),
+          http::json_string(route), status, seconds * 1000, upstream_seconds * 1000, bytes_in,
           res.body().size(),
           traceparent.empty() ? "" : fmt::format(",\"traceparent\":{}", http::json_string(traceparent.substr(0, 128)))));
     }

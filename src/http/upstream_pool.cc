@@ -59,8 +59,11 @@ asio::awaitable<beast::error_code> UpstreamPool::connect(beast::tcp_stream& stre
   co_return ec;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, beast::tcp_stream& stream,
-                                                      bool& got_bytes) {
+asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, Conn& conn, bool& got_bytes) {
+  beast::tcp_stream& stream = conn.stream;
+  beast::flat_buffer& buffer = conn.buffer;
+  buffer.clear();
+  if (buffer.capacity() < 16 * 1024) buffer.reserve(16 * 1024);
   UpstreamResult out;
   got_bytes = false;
   stream.expires_after(options_.timeout);
@@ -71,7 +74,6 @@ asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, beast::tcp_s
     out.detail = wec.message();
     co_return out;
   }
-  beast::flat_buffer buffer;
   for (;;) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_body);
@@ -109,22 +111,22 @@ asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, beast::tcp_s
 asio::awaitable<UpstreamResult> UpstreamPool::exchange(Request& req) {
   auto now = std::chrono::steady_clock::now();
   for (int round = 0; round < 2; ++round) {
-    std::optional<beast::tcp_stream> stream;
+    std::unique_ptr<Conn> conn;
     bool reused = false;
     while (!idle_.empty()) {
-      Idle candidate = std::move(idle_.back());
+      std::unique_ptr<Conn> candidate = std::move(idle_.back());
       idle_.pop_back();
-      if (now - candidate.since < options_.idle_timeout && still_open(candidate.stream)) {
-        stream.emplace(std::move(candidate.stream));
+      if (now - candidate->since < options_.idle_timeout && still_open(candidate->stream)) {
+        conn = std::move(candidate);
         reused = true;
         break;
       }
       beast::error_code ignored;
-      candidate.stream.socket().close(ignored);
+      candidate->stream.socket().close(ignored);
     }
-    if (!stream) {
-      stream.emplace(io_);
-      beast::error_code ec = co_await connect(*stream);
+    if (!conn) {
+      conn = std::make_unique<Conn>(io_);
+      beast::error_code ec = co_await connect(conn->stream);
       if (ec) {
         UpstreamResult out;
         out.error = ec == beast::error::timeout ? UpstreamError::kTimeout : UpstreamError::kConnect;
@@ -134,20 +136,21 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Request& req) {
       }
     }
     bool got_bytes = false;
-    UpstreamResult out = co_await attempt(req, *stream, got_bytes);
+    UpstreamResult out = co_await attempt(req, *conn, got_bytes);
     if (out.error == UpstreamError::kNone) {
       if (out.response.keep_alive() && idle_.size() < options_.max_idle) {
-        stream->expires_never();
-        idle_.push_back(Idle{std::move(*stream), std::chrono::steady_clock::now()});
+        conn->stream.expires_never();
+        conn->since = std::chrono::steady_clock::now();
+        idle_.push_back(std::move(conn));
       } else {
         beast::error_code ignored;
-        stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream->socket().close(ignored);
+        conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        conn->stream.socket().close(ignored);
       }
       co_return out;
     }
     beast::error_code ignored;
-    stream->socket().close(ignored);
+    conn->stream.socket().close(ignored);
     // A stale pooled connection: retried once on a fresh one when that cannot act twice.
     bool stale = reused && !got_bytes && out.error == UpstreamError::kReset;
     if (!(stale && idempotent(req.method()))) co_return out;

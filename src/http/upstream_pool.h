@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "http/http.h"
@@ -43,16 +44,20 @@ class UpstreamPool {
   long long opened() const { return opened_; }
 
  private:
-  struct Idle {
+  // A connection and its read buffer, which keeps its capacity from one answer to the next
+  // (a fresh buffer per answer grows from 512 bytes in many small reads).
+  struct Conn {
+    explicit Conn(asio::io_context& io) : stream(io) {}
     beast::tcp_stream stream;
+    beast::flat_buffer buffer;
     std::chrono::steady_clock::time_point since;
   };
-  asio::awaitable<UpstreamResult> attempt(Request& req, beast::tcp_stream& stream, bool& got_bytes);
+  asio::awaitable<UpstreamResult> attempt(Request& req, Conn& conn, bool& got_bytes);
   asio::awaitable<beast::error_code> connect(beast::tcp_stream& stream);
 
   asio::io_context& io_;
   UpstreamOptions options_;
-  std::deque<Idle> idle_;
+  std::deque<std::unique_ptr<Conn>> idle_;
   tcp::resolver::results_type endpoints_;
   bool resolved_ = false;
   long long opened_ = 0;
