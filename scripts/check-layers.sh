@@ -4,17 +4,29 @@
 # A file may include headers of its own layer and the layers below, never above. Prints every
 # include that goes the wrong way and exits 1. (The link of each layer alone, the CMake option
 # TANDEM_LAYER_CHECK, proves the same for calls.)
+# The API half stands beside the chain and shares only db (and env): http may include
+# env/db/http; gateway env/db/http/gateway; and no layer of the chain includes http or gateway
+# (the cli includes both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [commands]=5 [cli]=6)
 # Public headers belong to the layer that declares their types.
-declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [migration]=1 [engine]=1 [lint]=2
-                   [backfill]=3 [expand]=4)
+declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [duration]=0 [migration]=1 [engine]=1
+                   [lint]=2 [backfill]=3 [expand]=4)
+declare -A beside=([http]="env db http status duration" [gateway]="env db http gateway status duration")
 bad=0
 check() {  # check FILE RANK
   local file="$1" own="$2" inc target r
   while IFS= read -r inc; do
     target="${inc%%/*}"
+    if [ "$target" = http ] || [ "$target" = gateway ] ||
+       { [ "$target" = tandem ] && [ "$(basename "$inc" .h)" = gateway ]; }; then
+      if [ "$own" -lt 6 ]; then
+        echo "$file includes \"$inc\": the chain's layers do not use the API half" >&2
+        bad=1
+      fi
+      continue
+    fi
     if [ "$target" = tandem ]; then
       r="${public[$(basename "$inc" .h)]:-}"
     else
@@ -31,12 +43,30 @@ for dir in "${!rank[@]}"; do
   [ -d "src/$dir" ] || continue
   while IFS= read -r f; do check "$f" "${rank[$dir]}"; done < <(find "src/$dir" -name '*.h' -o -name '*.cc')
 done
+check_beside() {  # check_beside FILE PART
+  local file="$1" allowed=" ${beside[$2]} " inc target
+  while IFS= read -r inc; do
+    target="${inc%%/*}"
+    [ "$target" = tandem ] && target="$(basename "$inc" .h)"
+    case "$allowed" in
+      *" $target "*) ;;
+      *) echo "$file includes \"$inc\": $2 may use only ${beside[$2]}" >&2; bad=1 ;;
+    esac
+  done < <(grep -oE '^#include "[a-z_]+/[a-z_/]+\.h"' "$file" | sed -E 's/#include "(.*)"/\1/')
+}
+for part in "${!beside[@]}"; do
+  [ -d "src/$part" ] || continue
+  while IFS= read -r f; do check_beside "$f" "$part"; done < <(find "src/$part" -name '*.h' -o -name '*.cc')
+done
+check_beside include/tandem/gateway.h gateway
 for h in include/tandem/*.h; do
   name=$(basename "$h" .h)
+  [ "$name" = gateway ] && continue
   check "$h" "${public[$name]:-6}"
 done
 if [ "$bad" -ne 0 ]; then
   echo "layers: includes go the wrong way (see docs/architecture.md)" >&2
   exit 1
 fi
-echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- cli)"
+echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- cli;"
+echo "        http <- gateway beside them, on db)"

@@ -5,6 +5,8 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libpq-dev libsqlite3-dev sqlite3 libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev
   libcli11-dev libfmt-dev libssl-dev libgtest-dev libbenchmark-dev
+  # the API half: Asio/Beast (header-only), jq programs for `convert`, Prometheus exposition
+  libboost1.81-dev libjq-dev prometheus-cpp-dev
   postgresql-15 postgresql-client-15
   # tests of the generated shell completions and man page: the real shells and groff
   bash zsh fish groff-base

@@ -84,7 +84,7 @@ Status run(const Config& config, const RunOptions& options) {
   AccessLog log;
   TANDEM_RETURN_IF_ERROR(log.open(config.access_log));
   TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state));
-  StateSync state(std::move(store), workers);
+  StateSync state(std::move(store), config.state, workers);
   TANDEM_RETURN_IF_ERROR(state.start());
   MetricsRegistry metrics(workers, config.limits.metrics_clients);
 

@@ -39,8 +39,9 @@ void Outbox::take(UsageDeltas& usage, std::vector<std::pair<std::string, std::st
   pins_.clear();
 }
 
-StateSync::StateSync(std::unique_ptr<StateStore> store, int workers, std::chrono::milliseconds refresh)
-    : store_(std::move(store)), refresh_(refresh), pins_(std::make_shared<PinMap>()) {
+StateSync::StateSync(std::unique_ptr<StateStore> store, std::string url, int workers,
+                     std::chrono::milliseconds refresh)
+    : store_(std::move(store)), url_(std::move(url)), refresh_(refresh), pins_(std::make_shared<PinMap>()) {
   for (int i = 0; i < workers; ++i) outboxes_.push_back(std::make_unique<Outbox>());
 }
 
@@ -88,6 +89,11 @@ void StateSync::loop() {
 
 void StateSync::sync_once() {
   for (auto& box : outboxes_) box->take(pending_usage_, pending_pins_);
+  if (!healthy_) {
+    // The session may be gone for good (a server restart): a new one, when the server answers.
+    auto reopened = StateStore::open(url_);
+    if (reopened.ok()) store_ = std::move(*reopened);
+  }
   Status st = store_->pin_if_absent(pending_pins_);
   if (st.ok()) {
     pending_pins_.clear();

@@ -40,7 +40,8 @@ class Outbox {
 
 class StateSync {
  public:
-  StateSync(std::unique_ptr<StateStore> store, int workers,
+  // `url` reopens the store after the database went away (a restart, a failover).
+  StateSync(std::unique_ptr<StateStore> store, std::string url, int workers,
             std::chrono::milliseconds refresh = std::chrono::milliseconds(500));
   ~StateSync();
 
@@ -62,6 +63,7 @@ class StateSync {
   void sync_once();
 
   std::unique_ptr<StateStore> store_;
+  std::string url_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;
   std::chrono::milliseconds refresh_;
   mutable std::mutex pins_mu_;
