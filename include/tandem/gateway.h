@@ -66,11 +66,11 @@ struct Limits {
 };
 
 struct Timeouts {
-  std::chrono::milliseconds header{10000};   // a request's head must arrive within this
-  std::chrono::milliseconds body{30000};     // and its body within this
-  std::chrono::milliseconds idle{60000};     // a keep-alive connection with no request
+  std::chrono::milliseconds header{10000};  // a request's head must arrive within this
+  std::chrono::milliseconds body{30000};    // and its body within this
+  std::chrono::milliseconds idle{60000};    // a keep-alive connection with no request
   std::chrono::milliseconds upstream_connect{2000};
-  std::chrono::milliseconds upstream{5000};  // `upstream.timeout`: the whole upstream exchange
+  std::chrono::milliseconds upstream{5000};       // `upstream.timeout`: the whole upstream exchange
   std::chrono::milliseconds upstream_idle{4000};  // a pooled upstream connection unused
 };
 
@@ -83,12 +83,12 @@ struct Config {
   std::string upstream_host, upstream_port, upstream_base;
   std::string client_header = "X-Client-Id";
   std::string version_header = "Api-Version";
-  std::string version_path;        // "/{version}/" or ""
-  std::string media_type;          // "application/vnd.shop.{version}+json" or ""
-  std::string default_version;     // a version name, or "" for `pin`
+  std::string version_path;     // "/{version}/" or ""
+  std::string media_type;       // "application/vnd.shop.{version}+json" or ""
+  std::string default_version;  // a version name, or "" for `pin`
   bool default_pin = true;
-  std::vector<ApiVersion> versions;  // oldest first; back() is head
-  std::vector<Change> changes;       // in version order (as declared)
+  std::vector<ApiVersion> versions;   // oldest first; back() is head
+  std::vector<Change> changes;        // in version order (as declared)
   std::string access_log = "stdout";  // stdout | stderr | off | a file path
   int workers = 0;                    // 0 = one per core
   Limits limits;

@@ -36,11 +36,15 @@ std::string lifecycle(const gateway::ApiVersion& v) {
 
 void ApiCommands::add(CLI::App& app) {
   gateway = app.add_subcommand(
-      "gateway", "run the API-versions gateway: old clients keep working while the backend serves only head");
+      "gateway",
+      "run the API-versions gateway: old clients keep working while the backend serves only head");
   gateway->add_option("-c,--config", config, "the gateway config (YAML)")->capture_default_str();
-  gateway->add_option("--listen", listen, "HOST:PORT to serve on (overrides `listen:`; port 0 = any)");
-  gateway->add_option("--admin", admin, "HOST:PORT for /metrics, /healthz, /readyz (overrides `admin:`)");
-  gateway->add_option("--workers", workers, "worker threads (default: `workers:`, else one per core)");
+  gateway->add_option("--listen", listen,
+                      "HOST:PORT to serve on (overrides `listen:`; port 0 = any)");
+  gateway->add_option("--admin", admin,
+                      "HOST:PORT for /metrics, /healthz, /readyz (overrides `admin:`)");
+  gateway->add_option("--workers", workers,
+                      "worker threads (default: `workers:`, else one per core)");
   gateway->footer(
       "Runs until SIGINT/SIGTERM, then finishes the requests in flight and flushes usage counts.\n"
       "The config format is in docs/gateway.md; examples/gateway/api.yaml is a complete one.\n"
@@ -48,7 +52,8 @@ void ApiCommands::add(CLI::App& app) {
       "  tandem gateway --config api.yaml\n"
       "  tandem gateway --config api.yaml --listen 0.0.0.0:8080 --workers 4");
 
-  api = app.add_subcommand("api", "check a gateway config, pin clients, read usage, write the changelog");
+  api = app.add_subcommand("api",
+                           "check a gateway config, pin clients, read usage, write the changelog");
   api->require_subcommand(1);
   api->footer(
       "Examples:\n"
@@ -59,15 +64,20 @@ void ApiCommands::add(CLI::App& app) {
   auto config_opt = [&](CLI::App* cmd) {
     cmd->add_option("-c,--config", config, "the gateway config (YAML)")->capture_default_str();
   };
-  check = api->add_subcommand("check", "validate a gateway config: exit 2 with file:line on an error");
+  check =
+      api->add_subcommand("check", "validate a gateway config: exit 2 with file:line on an error");
   config_opt(check);
-  check->footer("Examples:\n  tandem api check --config api.yaml\n  tandem api check --config api.yaml --json");
+  check->footer(
+      "Examples:\n  tandem api check --config api.yaml\n  tandem api check --config api.yaml "
+      "--json");
 
-  pin = api->add_subcommand("pin", "pin a client to a version (seen by every gateway on the state within a second)");
+  pin = api->add_subcommand(
+      "pin", "pin a client to a version (seen by every gateway on the state within a second)");
   config_opt(pin);
   pin->add_option("CLIENT", client, "the client id (the value of `client_header`)");
   pin->add_option("VERSION", version, "a version from versions.list");
-  pin->add_flag("--remove", remove, "remove the client's pin (its next request pins it again by `default`)");
+  pin->add_flag("--remove", remove,
+                "remove the client's pin (its next request pins it again by `default`)");
   pin->add_flag("--list", list, "list every pin");
   pin->footer(
       "Examples:\n"
@@ -75,22 +85,29 @@ void ApiCommands::add(CLI::App& app) {
       "  tandem api pin acme-mobile --remove --config api.yaml\n"
       "  tandem api pin --list --config api.yaml --json");
 
-  usage = api->add_subcommand("usage", "requests per client and version, with last-seen times: who still calls an old version");
+  usage = api->add_subcommand(
+      "usage",
+      "requests per client and version, with last-seen times: who still calls an old version");
   config_opt(usage);
   usage->add_option("--version", only_version, "only this version");
   usage->footer(
-      "Counts are flushed by every gateway once a second.\n"
+      "Every gateway flushes its counts to the state every half second.\n"
       "Examples:\n"
       "  tandem api usage --config api.yaml\n"
       "  tandem api usage --config api.yaml --version 2024-01-01 --json");
 
   changelog = api->add_subcommand("changelog", "the changelog generated from the change list");
   config_opt(changelog);
-  changelog->add_option("--format", format, "md or json")->check(CLI::IsMember({"md", "json"}))->capture_default_str();
-  changelog->footer("Examples:\n  tandem api changelog --config api.yaml\n  tandem api changelog --config api.yaml --format json");
+  changelog->add_option("--format", format, "md or json")
+      ->check(CLI::IsMember({"md", "json"}))
+      ->capture_default_str();
+  changelog->footer(
+      "Examples:\n  tandem api changelog --config api.yaml\n  tandem api changelog --config "
+      "api.yaml --format json");
 }
 
-std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const Status&)>& fail) const {
+std::optional<int> ApiCommands::run(bool json_out,
+                                    const std::function<int(const Status&)>& fail) const {
   if (!gateway->parsed() && !api->parsed()) return std::nullopt;
   auto loaded = gateway::load_config(config);
   if (!loaded.ok()) return fail(loaded.status());
@@ -103,7 +120,8 @@ std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const
     how.workers = workers;
     how.on_ready = [&](const std::string& at, const std::string& admin_at) {
       std::cerr << fmt::format("tandem gateway: listening on {}{}, upstream {}, head {}\n", at,
-                               admin_at.empty() ? "" : ", admin on " + admin_at, c.upstream_url, c.head())
+                               admin_at.empty() ? "" : ", admin on " + admin_at, c.upstream_url,
+                               c.head())
                 << std::flush;
     };
     Status st = gateway::run(c, how);
@@ -124,8 +142,8 @@ std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const
                         2)
                 << "\n";
     } else {
-      std::cout << fmt::format("ok: {}: {} version(s), head {}; {} change(s) over {} route(s)\n", c.path,
-                               c.versions.size(), c.head(), c.changes.size(), routes);
+      std::cout << fmt::format("ok: {}: {} version(s), head {}; {} change(s) over {} route(s)\n",
+                               c.path, c.versions.size(), c.head(), c.changes.size(), routes);
       for (const auto& v : c.versions) {
         std::string l = lifecycle(v);
         if (!l.empty()) std::cout << fmt::format("  {}: {}\n", v.name, l);
@@ -139,22 +157,28 @@ std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const
       if (!rows.ok()) return fail(rows.status());
       if (json_out) {
         json out = json::array();
-        for (const auto& r : *rows) out.push_back({{"client", r.client}, {"version", r.version}, {"pinned_at", r.pinned_at}});
+        for (const auto& r : *rows)
+          out.push_back({{"client", r.client}, {"version", r.version}, {"pinned_at", r.pinned_at}});
         std::cout << dump(json{{"pins", out}}, 2) << "\n";
       } else {
-        for (const auto& r : *rows) std::cout << fmt::format("{}\t{}\t{}\n", r.client, r.version, r.pinned_at);
+        for (const auto& r : *rows)
+          std::cout << fmt::format("{}\t{}\t{}\n", r.client, r.version, r.pinned_at);
         if (rows->empty()) std::cout << "no pins yet\n";
       }
       return 0;
     }
     if (client.empty() || (version.empty() && !remove) || (!version.empty() && remove)) {
-      return fail(Status::InvalidInput("give CLIENT and VERSION, CLIENT --remove, or --list",
-                                       "e.g. tandem api pin acme-mobile 2025-01-01 --config api.yaml"));
+      return fail(
+          Status::InvalidInput("give CLIENT and VERSION, CLIENT --remove, or --list",
+                               "e.g. tandem api pin acme-mobile 2025-01-01 --config api.yaml"));
     }
     Status st = gateway::pin(c, client, remove ? "" : version);
     if (!st.ok()) return fail(st);
     if (json_out) {
-      std::cout << dump(json{{"client", client}, {"version", remove ? json(nullptr) : json(version)}}, 2) << "\n";
+      std::cout << dump(json{{"client", client},
+                             {"version", remove ? json(nullptr) : json(version)}},
+                        2)
+                << "\n";
     } else if (remove) {
       std::cout << fmt::format("removed the pin of {}\n", client);
     } else {
@@ -164,7 +188,8 @@ std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const
   }
   if (usage->parsed()) {
     if (!only_version.empty() && c.version_index(only_version) < 0) {
-      return fail(Status::InvalidInput(fmt::format("`{}` is not a version in {}", only_version, c.path)));
+      return fail(
+          Status::InvalidInput(fmt::format("`{}` is not a version in {}", only_version, c.path)));
     }
     auto rows = gateway::usage(c);
     if (!rows.ok()) return fail(rows.status());
@@ -182,8 +207,11 @@ std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const
       json out = json::array();
       for (const auto& r : sorted) {
         int idx = c.version_index(r.version);
-        json row = {{"client", r.client}, {"version", r.version}, {"requests", r.requests},
-                    {"first_seen", r.first_seen}, {"last_seen", r.last_seen}};
+        json row = {{"client", r.client},
+                    {"version", r.version},
+                    {"requests", r.requests},
+                    {"first_seen", r.first_seen},
+                    {"last_seen", r.last_seen}};
         if (idx >= 0) {
           const auto& v = c.versions[idx];
           if (v.deprecated) row["deprecated"] = iso(*v.deprecated);
@@ -208,7 +236,8 @@ std::optional<int> ApiCommands::run(bool json_out, const std::function<int(const
         std::string l = idx >= 0 ? lifecycle(c.versions[idx]) : "no longer in the config";
         std::cout << fmt::format("{}{}\n", r.version, l.empty() ? "" : " (" + l + ")");
       }
-      std::cout << fmt::format("  {:<32} {:>10} requests  last seen {}\n", r.client, r.requests, r.last_seen);
+      std::cout << fmt::format("  {:<32} {:>10} request(s)  last seen {}\n", r.client, r.requests,
+                               r.last_seen);
     }
     return 0;
   }

@@ -20,8 +20,9 @@ Status AccessLog::open(const std::string& target) {
   } else {
     fd_ = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd_ < 0) {
-      return Status::InvalidInput(fmt::format("access_log: cannot open {}: {}", target, std::strerror(errno)),
-                                  "choose a writable file, stdout, stderr or off");
+      return Status::InvalidInput(
+          fmt::format("access_log: cannot open {}: {}", target, std::strerror(errno)),
+          "choose a writable file, stdout, stderr or off");
     }
     owned_ = true;
   }

@@ -17,12 +17,15 @@ std::string describe(const FieldOp& op) {
     case FieldOp::Kind::kMove:
       return fmt::format("`{}` moved to `{}`", op.from, op.to);
     case FieldOp::Kind::kConvert:
-      return fmt::format("`{}` changed representation (up: `{}`, down: `{}`)", op.field, op.up, op.down);
+      return fmt::format("`{}` changed representation (up: `{}`, down: `{}`)", op.field, op.up,
+                         op.down);
     case FieldOp::Kind::kAdd:
-      return fmt::format("`{}` was added (older versions send and receive it as absent; default {})",
-                         op.field, op.default_json);
+      return fmt::format(
+          "`{}` was added (older versions' requests get {}; their responses lose it)", op.field,
+          op.default_json);
     case FieldOp::Kind::kRemove:
-      return fmt::format("`{}` was removed (older versions still receive {})", op.field, op.default_json);
+      return fmt::format("`{}` was removed (older versions still receive {})", op.field,
+                         op.default_json);
     case FieldOp::Kind::kEnum: {
       std::string pairs;
       for (const auto& [old_value, head_value] : op.enum_map) {
@@ -36,12 +39,18 @@ std::string describe(const FieldOp& op) {
 
 const char* kind_name(FieldOp::Kind k) {
   switch (k) {
-    case FieldOp::Kind::kRename: return "rename";
-    case FieldOp::Kind::kMove: return "move";
-    case FieldOp::Kind::kConvert: return "convert";
-    case FieldOp::Kind::kAdd: return "add";
-    case FieldOp::Kind::kRemove: return "remove";
-    case FieldOp::Kind::kEnum: return "enum";
+    case FieldOp::Kind::kRename:
+      return "rename";
+    case FieldOp::Kind::kMove:
+      return "move";
+    case FieldOp::Kind::kConvert:
+      return "convert";
+    case FieldOp::Kind::kAdd:
+      return "add";
+    case FieldOp::Kind::kRemove:
+      return "remove";
+    case FieldOp::Kind::kEnum:
+      return "enum";
   }
   return "";
 }
@@ -52,9 +61,11 @@ std::string changelog_markdown(const Config& config) {
   std::string out = "# API changelog\n";
   for (int i = static_cast<int>(config.versions.size()) - 1; i >= 0; --i) {
     const ApiVersion& v = config.versions[i];
-    out += fmt::format("\n## {}{}\n\n", v.name, i + 1 == static_cast<int>(config.versions.size()) ? " (head)" : "");
+    out += fmt::format("\n## {}{}\n\n", v.name,
+                       i + 1 == static_cast<int>(config.versions.size()) ? " (head)" : "");
     if (v.deprecated) out += fmt::format("Deprecated since {}.\n", iso8601(*v.deprecated));
-    if (v.sunset) out += fmt::format("Sunset on {}: from then on it answers 410 Gone.\n", iso8601(*v.sunset));
+    if (v.sunset)
+      out += fmt::format("Sunset on {}: from then on it answers 410 Gone.\n", iso8601(*v.sunset));
     for (const auto& [start, end] : v.brownouts) {
       out += fmt::format("Brownout from {} to {} (answers 410).\n", iso8601(start), iso8601(end));
     }
@@ -67,7 +78,8 @@ std::string changelog_markdown(const Config& config) {
       out += fmt::format("- {}\n", ch.description.empty() ? "(no description)" : ch.description);
       if (!ch.routes.empty()) {
         std::string routes;
-        for (const auto& [p, loc] : ch.routes) routes += fmt::format("{}`{}`", routes.empty() ? "" : ", ", p.text);
+        for (const auto& [p, loc] : ch.routes)
+          routes += fmt::format("{}`{}`", routes.empty() ? "" : ", ", p.text);
         out += fmt::format("  - routes: {}\n", routes);
       }
       for (const FieldOp& op : ch.fields) out += fmt::format("  - {}\n", describe(op));
@@ -85,19 +97,22 @@ std::string changelog_json(const Config& config) {
   nlohmann::json versions = nlohmann::json::array();
   for (int i = static_cast<int>(config.versions.size()) - 1; i >= 0; --i) {
     const ApiVersion& v = config.versions[i];
-    nlohmann::json jv = {{"version", v.name}, {"head", i + 1 == static_cast<int>(config.versions.size())}};
+    nlohmann::json jv = {{"version", v.name},
+                         {"head", i + 1 == static_cast<int>(config.versions.size())}};
     if (v.deprecated) jv["deprecated"] = iso8601(*v.deprecated);
     if (v.sunset) jv["sunset"] = iso8601(*v.sunset);
     if (!v.link.empty()) jv["link"] = v.link;
     nlohmann::json brownouts = nlohmann::json::array();
-    for (const auto& [s, e] : v.brownouts) brownouts.push_back({{"start", iso8601(s)}, {"end", iso8601(e)}});
+    for (const auto& [s, e] : v.brownouts)
+      brownouts.push_back({{"start", iso8601(s)}, {"end", iso8601(e)}});
     if (!brownouts.empty()) jv["brownouts"] = brownouts;
     nlohmann::json changes = nlohmann::json::array();
     for (const Change& ch : config.changes) {
       if (ch.version != v.name) continue;
       nlohmann::json jc = {{"description", ch.description}};
       nlohmann::json routes = nlohmann::json::array();
-      for (const auto& [p, loc] : ch.routes) routes.push_back({{"route", p.text}, {"location", loc}});
+      for (const auto& [p, loc] : ch.routes)
+        routes.push_back({{"route", p.text}, {"location", loc}});
       jc["routes"] = routes;
       nlohmann::json fields = nlohmann::json::array();
       for (const FieldOp& op : ch.fields) {
@@ -107,6 +122,9 @@ std::string changelog_json(const Config& config) {
       nlohmann::json added = nlohmann::json::array();
       for (const auto& r : ch.added_routes) added.push_back(r.text);
       if (!added.empty()) jc["added_routes"] = added;
+      nlohmann::json status = nlohmann::json::object();
+      for (const auto& [head, old] : ch.status_map) status[std::to_string(head)] = old;
+      if (!status.empty()) jc["status"] = status;
       changes.push_back(std::move(jc));
     }
     jv["changes"] = std::move(changes);

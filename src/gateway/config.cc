@@ -43,11 +43,19 @@ class Checker {
     problems_.push_back(Problem{"gateway_config", path_, line, 0, what, hint});
   }
   bool ok() const { return problems_.empty(); }
+  size_t count() const { return problems_.size(); }
   Status status() const {
     const Problem& p = problems_.front();
     std::string msg = fmt::format("{}:{}: {}", p.file, p.line, p.message);
     if (problems_.size() > 1) {
-      msg = fmt::format("{} problems found in {}, the first: {}", problems_.size(), path_, msg);
+      // Every problem, each with its own line and what to do: one `api check` fixes them all.
+      msg = fmt::format("{} problems found in {}:", problems_.size(), path_);
+      for (const Problem& q : problems_) {
+        msg += fmt::format("\n  {}:{}: {}", q.file, q.line, q.message);
+        if (!q.hint.empty()) msg += fmt::format("\n    hint: {}", q.hint);
+      }
+      return Status::InvalidInput(msg, "fix each line above; `tandem api check` lists what is left")
+          .with_problems(problems_);
     }
     return Status::InvalidInput(msg, p.hint).with_problems(problems_);
   }
@@ -166,7 +174,8 @@ void read_upstream(Checker& ck, const YAML::Node& node, Config& c) {
     ck.only(node, {"url", "timeout", "connect_timeout", "idle_timeout"}, "upstream");
     url = node["url"];
     if (node["timeout"]) {
-      if (auto ms = ck.duration(node["timeout"], "timeout")) c.timeouts.upstream = std::chrono::milliseconds(*ms);
+      if (auto ms = ck.duration(node["timeout"], "timeout"))
+        c.timeouts.upstream = std::chrono::milliseconds(*ms);
     }
     if (node["connect_timeout"]) {
       if (auto ms = ck.duration(node["connect_timeout"], "connect_timeout")) {
@@ -246,7 +255,8 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
       size_t at = t->find("{version}");
       if (t->empty() || t->front() != '/' || at == std::string::npos ||
           t->substr(at) != "{version}/") {
-        ck.fail(node["path"], fmt::format("`path: {}` must start with / and end with {{version}}/", *t),
+        ck.fail(node["path"],
+                fmt::format("`path: {}` must start with / and end with {{version}}/", *t),
                 "e.g. path: \"/{version}/\" or \"/api/{version}/\"");
       } else {
         c.version_path = *t;
@@ -282,13 +292,12 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
     auto t = ck.text(name, "name");
     if (!t) continue;
     av.name = *t;
-    bool token = !t->empty() && t->size() <= 64 &&
-                 std::all_of(t->begin(), t->end(), [](char ch) {
-                   return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' ||
-                          ch == '_';
-                 });
+    bool token = !t->empty() && t->size() <= 64 && std::all_of(t->begin(), t->end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == '_';
+    });
     if (!token) {
-      ck.fail(name, fmt::format("version name `{}` must be letters, digits, - . _ (at most 64)", *t));
+      ck.fail(name,
+              fmt::format("version name `{}` must be letters, digits, - . _ (at most 64)", *t));
     }
     if (!names.insert(av.name).second) ck.fail(name, fmt::format("version `{}` listed twice", *t));
     auto time_of = [&](const char* key) -> std::optional<long long> {
@@ -305,8 +314,10 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
     av.deprecated = time_of("deprecated");
     av.sunset = time_of("sunset");
     if (av.deprecated && av.sunset && *av.sunset < *av.deprecated) {
-      ck.fail(v["sunset"], fmt::format("version `{}`: its sunset is earlier than its deprecation", av.name),
-              "a version is deprecated first and removed later: move the sunset after the deprecation");
+      ck.fail(
+          v["sunset"],
+          fmt::format("version `{}`: its sunset is earlier than its deprecation", av.name),
+          "a version is deprecated first and removed later: move the sunset after the deprecation");
     }
     if (v.IsMap() && v["link"]) {
       if (auto l = ck.text(v["link"], "link")) {
@@ -347,8 +358,9 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
   if (!c.versions.empty()) {
     const ApiVersion& head = c.versions.back();
     if (head.sunset) {
-      ck.fail_at(head.line, fmt::format("head version `{}` has a sunset", head.name),
-                 "the newest version is what the backend serves: add a newer one before sunsetting it");
+      ck.fail_at(
+          head.line, fmt::format("head version `{}` has a sunset", head.name),
+          "the newest version is what the backend serves: add a newer one before sunsetting it");
     }
   }
   if (node["default"]) {
@@ -359,7 +371,8 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
         c.default_pin = false;
         c.default_version = *t;
       } else {
-        ck.fail(node["default"], fmt::format("`default: {}` is neither `pin` nor a listed version", *t),
+        ck.fail(node["default"],
+                fmt::format("`default: {}` is neither `pin` nor a listed version", *t),
                 "pin (new clients are pinned to head at their first request) or a version name");
       }
     }
@@ -368,7 +381,8 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
 
 std::optional<FieldOp> read_field_op(Checker& ck, const YAML::Node& item) {
   if (!item.IsMap() || item.size() != 1) {
-    ck.fail(item, "a field operation is a map with one key: rename, convert, add, remove, enum or move",
+    ck.fail(item,
+            "a field operation is a map with one key: rename, convert, add, remove, enum or move",
             "e.g. - rename: { from: total, to: total_amount }");
     return std::nullopt;
   }
@@ -378,7 +392,8 @@ std::optional<FieldOp> read_field_op(Checker& ck, const YAML::Node& item) {
   FieldOp op;
   op.line = kv.first.Mark().line + 1;
   if (!body.IsMap()) {
-    ck.fail(body, fmt::format("`{}` takes a map", kind), "e.g. - rename: { from: total, to: total_amount }");
+    ck.fail(body, fmt::format("`{}` takes a map", kind),
+            "e.g. - rename: { from: total, to: total_amount }");
     return std::nullopt;
   }
   auto need = [&](const char* key, std::string& into) {
@@ -397,7 +412,8 @@ std::optional<FieldOp> read_field_op(Checker& ck, const YAML::Node& item) {
   };
   auto default_of = [&]() {
     if (!body["default"]) {
-      ck.fail(body, fmt::format("`{}` needs `default` (the value old clients see; null is one)", kind));
+      ck.fail(body,
+              fmt::format("`{}` needs `default` (the value old clients see; null is one)", kind));
       return false;
     }
     auto json = yaml_to_json_text(body["default"]);
@@ -441,8 +457,9 @@ std::optional<FieldOp> read_field_op(Checker& ck, const YAML::Node& item) {
         continue;
       }
       if (!olds.insert(*o).second || !heads.insert(*h).second) {
-        ck.fail(e.first, fmt::format("enum map of `{}`: {} → {} repeats a value; the map must go both ways",
-                                     op.field, *o, *h),
+        ck.fail(e.first,
+                fmt::format("enum map of `{}`: {} → {} repeats a value; the map must go both ways",
+                            op.field, *o, *h),
                 "each old value maps to one head value and back");
         ok = false;
       }
@@ -466,19 +483,25 @@ void read_change(Checker& ck, const YAML::Node& node, Config& c) {
           "a change");
   Change ch;
   ch.line = node.Mark().line + 1;
+  const size_t problems_before = ck.count();
+  std::vector<int> route_lines;  // where each route is declared (compile errors)
   if (!node["version"]) {
-    ck.fail(node, "a change without `version`", "the version that introduced it, from versions.list");
+    ck.fail(node, "a change without `version`",
+            "the version that introduced it, from versions.list");
     return;
   }
   if (auto v = ck.text(node["version"], "version")) ch.version = *v;
   int idx = c.version_index(ch.version);
   if (idx < 0) {
-    ck.fail(node["version"], fmt::format("change for `{}`, which versions.list does not have", ch.version),
+    ck.fail(node["version"],
+            fmt::format("change for `{}`, which versions.list does not have", ch.version),
             "add the version to versions.list, or fix the name");
   } else if (idx == 0) {
-    ck.fail(node["version"],
-            fmt::format("change for `{}`, the oldest version: there is no older one to translate for", ch.version),
-            "a change belongs to the version that introduced it");
+    ck.fail(
+        node["version"],
+        fmt::format("change for `{}`, the oldest version: there is no older one to translate for",
+                    ch.version),
+        "a change belongs to the version that introduced it");
   }
   if (node["description"]) {
     if (auto d = ck.text(node["description"], "description")) ch.description = *d;
@@ -498,6 +521,7 @@ void read_change(Checker& ck, const YAML::Node& node, Config& c) {
         auto loc = ck.text(kv.second, "location");
         if (!loc) continue;
         ch.routes.emplace_back(*pat, *loc);
+        route_lines.push_back(kv.second.Mark().line + 1);
       }
     }
   }
@@ -540,6 +564,11 @@ void read_change(Checker& ck, const YAML::Node& node, Config& c) {
       }
     }
   }
+  // A route or operation refused above is the problem; what is left of the change is not.
+  if (ck.count() > problems_before) {
+    c.changes.push_back(std::move(ch));
+    return;
+  }
   if (!ch.fields.empty() && ch.routes.empty()) {
     ck.fail_at(ch.line, "a change with fields but no `routes`: nothing says where the fields are",
                "add routes: { \"GET /orders\": \"data[]\" }");
@@ -547,14 +576,32 @@ void read_change(Checker& ck, const YAML::Node& node, Config& c) {
   if (ch.fields.empty() && ch.added_routes.empty() && ch.status_map.empty()) {
     ck.fail_at(ch.line, "a change that changes nothing", "add fields, added_routes or status");
   }
-  // Compiled once here so that a bad path or jq program is a config error, not a 500.
-  for (const auto& [pattern, location] : ch.routes) {
+  // Compiled once here so that a bad path or jq program is a config error, not a 500 — and
+  // reported at the line that is wrong: the route's location, else the first failing operation.
+  for (size_t r = 0; r < ch.routes.size(); ++r) {
+    const auto& [pattern, location] = ch.routes[r];
     auto compiled = ChangeTransform::compile(location, ch.fields);
-    if (!compiled.ok()) {
-      ck.fail_at(ch.line, fmt::format("route `{}`: {}", pattern.text, compiled.status().message()),
-                 compiled.status().hint());
+    if (compiled.ok()) continue;
+    auto alone = ChangeTransform::compile(location, {});
+    if (!alone.ok()) {
+      ck.fail_at(
+          route_lines[r],
+          fmt::format("route `{}`: location `{}`: {}", pattern.text, location,
+                      alone.status().message()),
+          "a location is `.` (the body), a field (`order`) or an array's elements (`data[]`)");
+      continue;
+    }
+    for (const FieldOp& op : ch.fields) {
+      auto one = ChangeTransform::compile(location, {op});
+      if (one.ok()) continue;
+      const char* hint =
+          op.kind == FieldOp::Kind::kConvert
+              ? "up and down are jq programs run on the field's value, e.g. `. * 100 | round`"
+              : "field paths are dotted and reach into arrays with []: `items[].price`";
+      ck.fail_at(op.line, one.status().message(), hint);
       break;
     }
+    break;  // the same operations fail at every route: once is enough
   }
   c.changes.push_back(std::move(ch));
 }
@@ -569,10 +616,12 @@ void read_limits(Checker& ck, const YAML::Node& node, Config& c) {
            "metrics_clients"},
           "limits");
   if (node["max_header_size"]) {
-    if (auto n = ck.size(node["max_header_size"], "max_header_size")) c.limits.max_header_bytes = *n;
+    if (auto n = ck.size(node["max_header_size"], "max_header_size"))
+      c.limits.max_header_bytes = *n;
   }
   if (node["max_request_body"]) {
-    if (auto n = ck.size(node["max_request_body"], "max_request_body")) c.limits.max_request_body = *n;
+    if (auto n = ck.size(node["max_request_body"], "max_request_body"))
+      c.limits.max_request_body = *n;
   }
   if (node["max_response_body"]) {
     if (auto n = ck.size(node["max_response_body"], "max_response_body")) {
@@ -613,10 +662,9 @@ void read_timeouts(Checker& ck, const YAML::Node& node, Config& c) {
 }
 
 bool header_name_ok(const std::string& name) {
-  return !name.empty() && name.size() <= 64 &&
-         std::all_of(name.begin(), name.end(), [](char ch) {
-           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
-         });
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+  });
 }
 
 }  // namespace
@@ -624,12 +672,17 @@ bool header_name_ok(const std::string& name) {
 Result<Config> load_config(const std::string& path) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
+  auto refuse = [&](int line, int column, std::string msg, std::string hint) {
+    Problem p{"gateway_config", path, line, column, msg, hint};
+    return Status::InvalidInput(std::move(msg), std::move(hint)).with_problems({p});
+  };
   if (ec) {
-    return Status::InvalidInput(fmt::format("{}: cannot read the gateway config: {}", path, ec.message()),
-                                "pass the config file with --config, e.g. --config api.yaml");
+    return refuse(0, 0, fmt::format("{}: cannot read the gateway config: {}", path, ec.message()),
+                  "pass the config file with --config, e.g. --config api.yaml");
   }
   if (size > kMaxConfigBytes) {
-    return Status::InvalidInput(fmt::format("{}: larger than 1 MiB; not a gateway config", path));
+    return refuse(0, 0, fmt::format("{}: larger than 1 MiB; not a gateway config", path),
+                  "a gateway config is a few KiB of YAML: is --config the right file?");
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream buf;
@@ -638,9 +691,10 @@ Result<Config> load_config(const std::string& path) {
   try {
     root = YAML::Load(buf.str());
   } catch (const YAML::Exception& e) {
-    return Status::InvalidInput(
-        fmt::format("{}:{}:{}: not valid YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg),
-        "fix the YAML syntax at that line");
+    return refuse(e.mark.line + 1, e.mark.column + 1,
+                  fmt::format("{}:{}:{}: not valid YAML: {}", path, e.mark.line + 1,
+                              e.mark.column + 1, e.msg),
+                  "fix the YAML syntax at that line");
   }
   Checker ck(path);
   Config c;
@@ -662,28 +716,29 @@ Result<Config> load_config(const std::string& path) {
       if (auto t = ck.text(root["admin"], "admin")) c.admin = *t;
     }
     if (root["state"]) {
-      if (auto t = ck.text(root["state"], "state")) {
-        c.state = *t;
-        // A relative SQLite path is relative to the config file, as tandem.yaml's `db` is.
-        if (c.state.rfind("sqlite:", 0) == 0 && c.state != "sqlite::memory:") {
-          std::string file = c.state.substr(7);
-          if (file.rfind("//", 0) == 0) file = file.substr(2);
-          std::filesystem::path p(file);
-          if (p.is_relative()) {
-            auto dir = std::filesystem::path(path).parent_path();
-            if (!dir.empty()) c.state = "sqlite:" + (dir / p).lexically_normal().string();
-          }
-        }
+      if (auto t = ck.text(root["state"], "state")) c.state = *t;
+    }
+    // A relative SQLite path (the default's too) is relative to the config file, as
+    // tandem.yaml's `db` is: the state does not depend on where the gateway was started.
+    if (c.state.rfind("sqlite:", 0) == 0 && c.state != "sqlite::memory:") {
+      std::string file = c.state.substr(7);
+      if (file.rfind("//", 0) == 0) file = file.substr(2);
+      std::filesystem::path p(file);
+      if (p.is_relative()) {
+        auto dir = std::filesystem::path(path).parent_path();
+        if (!dir.empty()) c.state = "sqlite:" + (dir / p).lexically_normal().string();
       }
     }
     if (root["upstream"]) {
       read_upstream(ck, root["upstream"], c);
     } else {
-      ck.fail_at(0, "no `upstream`: where is the backend?", "add upstream: { url: http://127.0.0.1:7001 }");
+      ck.fail_at(0, "no `upstream`: where is the backend?",
+                 "add upstream: { url: http://127.0.0.1:7001 }");
     }
     if (root["client_header"]) {
       if (auto t = ck.text(root["client_header"], "client_header")) {
-        if (!header_name_ok(*t)) ck.fail(root["client_header"], "`client_header` is not a header name");
+        if (!header_name_ok(*t))
+          ck.fail(root["client_header"], "`client_header` is not a header name");
         c.client_header = *t;
       }
     }
@@ -705,7 +760,9 @@ Result<Config> load_config(const std::string& path) {
     if (root["access_log"]) {
       if (auto t = ck.text(root["access_log"], "access_log")) {
         c.access_log = *t == "false" ? "off" : *t;
-        if (c.access_log.empty()) ck.fail(root["access_log"], "`access_log` is empty", "stdout, stderr, off or a file path");
+        if (c.access_log.empty())
+          ck.fail(root["access_log"], "`access_log` is empty",
+                  "stdout, stderr, off or a file path");
       }
     }
     if (root["workers"]) {

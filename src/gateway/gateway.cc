@@ -34,30 +34,35 @@ http::Response text_response(int status, std::string content_type, std::string b
 // The admin endpoint: /metrics, /healthz, /readyz.
 http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Server& server,
                             std::atomic<bool>& ready) {
-  return [&metrics, &state, &server, &ready](http::Request& req,
-                                              const http::Peer&) -> http::asio::awaitable<http::Response> {
+  return [&metrics, &state, &server, &ready](
+             http::Request& req, const http::Peer&) -> http::asio::awaitable<http::Response> {
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find('?'));
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-      co_return http::problem(405, "method-not-allowed", "Method not allowed", "the admin endpoint only answers GET");
+      co_return http::problem(405, "method-not-allowed", "Method not allowed",
+                              "the admin endpoint only answers GET");
     }
     if (path == "/metrics") {
       auto pins = state.pins();
       co_return text_response(
           200, "text/plain; version=0.0.4; charset=utf-8",
-          metrics.render({{"tandem_gateway_pinned_clients", "Clients with a pin in the current snapshot",
-                           static_cast<double>(pins->size())},
-                          {"tandem_gateway_state_healthy", "1 while the state database answers",
-                           state.healthy() ? 1.0 : 0.0},
-                          {"tandem_gateway_workers", "Worker threads", static_cast<double>(server.workers())}}));
+          metrics.render(
+              {{"tandem_gateway_pinned_clients", "Clients with a pin in the current snapshot",
+                static_cast<double>(pins->size())},
+               {"tandem_gateway_state_healthy", "1 while the state database answers",
+                state.healthy() ? 1.0 : 0.0},
+               {"tandem_gateway_workers", "Worker threads",
+                static_cast<double>(server.workers())}}));
     }
     if (path == "/healthz") co_return text_response(200, "text/plain", "ok\n");
     if (path == "/readyz") {
       if (ready && state.healthy()) co_return text_response(200, "text/plain", "ready\n");
-      co_return text_response(503, "text/plain",
-                              ready ? "not ready: the state database does not answer\n" : "not ready: starting\n");
+      co_return text_response(
+          503, "text/plain",
+          ready ? "not ready: the state database does not answer\n" : "not ready: starting\n");
     }
-    co_return http::problem(404, "not-found", "Not found", "the admin endpoint serves /metrics, /healthz and /readyz");
+    co_return http::problem(404, "not-found", "Not found",
+                            "the admin endpoint serves /metrics, /healthz and /readyz");
   };
 }
 
@@ -69,7 +74,9 @@ int default_workers() {
 }  // namespace
 
 Status run(const Config& config, const RunOptions& options) {
-  int workers = options.workers > 0 ? options.workers : config.workers > 0 ? config.workers : default_workers();
+  int workers = options.workers > 0  ? options.workers
+                : config.workers > 0 ? config.workers
+                                     : default_workers();
   std::string listen = options.listen.empty() ? config.listen : options.listen;
   std::string admin = options.admin.empty() ? config.admin : options.admin;
 
@@ -124,7 +131,8 @@ Status run(const Config& config, const RunOptions& options) {
   std::thread serve_thread([&] {
     server.run([&](int i) -> http::Handler {
       Proxy* proxy = proxies[i].get();
-      return [proxy](http::Request& req, const http::Peer& peer) { return proxy->handle(req, peer); };
+      return
+          [proxy](http::Request& req, const http::Peer& peer) { return proxy->handle(req, peer); };
     });
   });
   ready = true;
@@ -144,7 +152,8 @@ Status run(const Config& config, const RunOptions& options) {
 
 Status pin(const Config& config, const std::string& client, const std::string& version) {
   if (client.empty() || client.size() > 256) {
-    return Status::InvalidInput("a client id is 1 to 256 characters", "e.g. tandem api pin acme-mobile 2025-01-01");
+    return Status::InvalidInput("a client id is 1 to 256 characters",
+                                "e.g. tandem api pin acme-mobile 2025-01-01");
   }
   if (!version.empty() && config.version_index(version) < 0) {
     std::string known;

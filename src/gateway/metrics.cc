@@ -78,7 +78,8 @@ MetricsRegistry::MetricsRegistry(int workers, int max_clients) : max_clients_(ma
 
 std::string MetricsRegistry::render(
     const std::vector<std::tuple<std::string, std::string, double>>& gauges) const {
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long> requests;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long>
+      requests;
   std::map<std::string, Histogram> latency, transform_time;
   std::map<std::string, unsigned long long> transform_failures, upstream_errors;
   for (const auto& w : workers_) {
@@ -92,13 +93,16 @@ std::string MetricsRegistry::render(
   // The top clients by requests keep their label.
   std::unordered_map<std::string, unsigned long long> per_client;
   for (const auto& [k, v] : requests) per_client[std::get<1>(k)] += v;
-  std::vector<std::pair<std::string, unsigned long long>> ranked(per_client.begin(), per_client.end());
+  std::vector<std::pair<std::string, unsigned long long>> ranked(per_client.begin(),
+                                                                 per_client.end());
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   std::unordered_map<std::string, bool> kept;
-  for (size_t i = 0; i < ranked.size() && i < static_cast<size_t>(max_clients_); ++i) kept[ranked[i].first] = true;
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long> capped;
+  for (size_t i = 0; i < ranked.size() && i < static_cast<size_t>(max_clients_); ++i)
+    kept[ranked[i].first] = true;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long>
+      capped;
   for (const auto& [k, v] : requests) {
     auto key = k;
     if (!kept.count(std::get<1>(k))) std::get<1>(key) = "other";
@@ -107,12 +111,16 @@ std::string MetricsRegistry::render(
 
   std::vector<prometheus::MetricFamily> families;
   {
-    prometheus::MetricFamily f{"tandem_gateway_requests_total",
-                               "Requests answered, by API version, client, route template and status class",
-                               prometheus::MetricType::Counter, {}};
+    prometheus::MetricFamily f{
+        "tandem_gateway_requests_total",
+        "Requests answered, by API version, client, route template and status class",
+        prometheus::MetricType::Counter,
+        {}};
     for (const auto& [k, v] : capped) {
       prometheus::ClientMetric m;
-      m.label = {{"version", std::get<0>(k)}, {"client", std::get<1>(k)}, {"route", std::get<2>(k)},
+      m.label = {{"version", std::get<0>(k)},
+                 {"client", std::get<1>(k)},
+                 {"route", std::get<2>(k)},
                  {"status", std::get<3>(k)}};
       m.counter.value = static_cast<double>(v);
       f.metric.push_back(std::move(m));
@@ -122,15 +130,18 @@ std::string MetricsRegistry::render(
   {
     prometheus::MetricFamily f{"tandem_gateway_request_duration_seconds",
                                "Time from a request's last byte to its answer, by API version",
-                               prometheus::MetricType::Histogram, {}};
+                               prometheus::MetricType::Histogram,
+                               {}};
     for (const auto& [k, h] : latency) f.metric.push_back(histogram_metric(h, {{"version", k}}));
     families.push_back(std::move(f));
   }
   {
     prometheus::MetricFamily f{"tandem_gateway_transform_duration_seconds",
                                "Time spent translating bodies between versions, by direction",
-                               prometheus::MetricType::Histogram, {}};
-    for (const auto& [k, h] : transform_time) f.metric.push_back(histogram_metric(h, {{"direction", k}}));
+                               prometheus::MetricType::Histogram,
+                               {}};
+    for (const auto& [k, h] : transform_time)
+      f.metric.push_back(histogram_metric(h, {{"direction", k}}));
     families.push_back(std::move(f));
   }
   auto counter_family = [&](const char* name, const char* help, const char* label,
@@ -144,12 +155,14 @@ std::string MetricsRegistry::render(
     }
     families.push_back(std::move(f));
   };
-  counter_family("tandem_gateway_transform_failures_total",
-                 "Bodies a transform could not translate (request: 400 to the client; response: 502)",
-                 "direction", transform_failures);
-  counter_family("tandem_gateway_upstream_errors_total",
-                 "Upstream exchanges that failed, by kind (connect, timeout, reset, bad_response, too_large)",
-                 "kind", upstream_errors);
+  counter_family(
+      "tandem_gateway_transform_failures_total",
+      "Bodies a transform could not translate (request: 400 to the client; response: 502)",
+      "direction", transform_failures);
+  counter_family(
+      "tandem_gateway_upstream_errors_total",
+      "Upstream exchanges that failed, by kind (connect, timeout, reset, bad_response, too_large)",
+      "kind", upstream_errors);
   for (const auto& [name, help, value] : gauges) {
     prometheus::MetricFamily f{name, help, prometheus::MetricType::Gauge, {}};
     prometheus::ClientMetric m;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -108,10 +109,10 @@ Proxy::Proxy(const Config& config, http::asio::io_context& io, StateSync& state,
       outbox_(outbox),
       metrics_(metrics),
       log_(log),
-      pool_(io,
-            http::UpstreamOptions{config.upstream_host, config.upstream_port,
-                                  config.timeouts.upstream_connect, config.timeouts.upstream,
-                                  config.timeouts.upstream_idle, config.limits.max_response_body, 256}),
+      pool_(io, http::UpstreamOptions{config.upstream_host, config.upstream_port,
+                                      config.timeouts.upstream_connect, config.timeouts.upstream,
+                                      config.timeouts.upstream_idle,
+                                      config.limits.max_response_body, 256}),
       rng_(std::random_device{}()) {}
 
 Status Proxy::init() {
@@ -131,7 +132,8 @@ Status Proxy::init() {
   return Status::Ok();
 }
 
-std::vector<Proxy::Step> Proxy::chain(int index, std::string_view method, std::string_view path) const {
+std::vector<Proxy::Step> Proxy::chain(int index, std::string_view method,
+                                      std::string_view path) const {
   std::vector<Step> steps;
   for (size_t ci = 0; ci < config_.changes.size(); ++ci) {
     const Change& ch = config_.changes[ci];
@@ -235,39 +237,45 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
     int status = static_cast<int>(res.result_int());
     double seconds = seconds_since(t0);
     const std::string& vname = version >= 0 ? config_.versions[version].name : kOther;
-    metrics_.request(vname, client.empty() ? "anonymous" : client, route.empty() ? kOther : route,
+    metrics_.request(vname, client.empty() ? "(anonymous)" : client, route.empty() ? kOther : route,
                      status, seconds);
     if (version >= 0) outbox_.count(client.empty() ? "(anonymous)" : client, vname, now);
     if (log_.enabled()) {
       std::string_view traceparent = req["traceparent"];
       log_.write(fmt::format(
-          "{{\"time\":\"{}\",\"request_id\":{},\"peer\":{},\"client\":{},\"version\":{},\"source\":\"{}\","
-          "\"method\":{},\"path\":{},\"route\":{},\"status\":{},\"duration_ms\":{:.3f},\"upstream_ms\":{:.3f},"
+          "{{\"time\":\"{}\",\"request_id\":{},\"peer\":{},\"client\":{},\"version\":{},\"source\":"
+          "\"{}\","
+          "\"method\":{},\"path\":{},\"route\":{},\"status\":{},\"duration_ms\":{:.3f},\"upstream_"
+          "ms\":{:.3f},"
           "\"bytes_in\":{},\"bytes_out\":{}{}}}",
           iso8601(now), http::json_string(rid), http::json_string(peer.address),
           http::json_string(client), http::json_string(version >= 0 ? vname : ""), source,
           http::json_string(req.method_string()), http::json_string(path.substr(0, 1024)),
           http::json_string(route), status, seconds * 1000, upstream_seconds * 1000, bytes_in,
           res.body().size(),
-          traceparent.empty() ? "" : fmt::format(",\"traceparent\":{}", http::json_string(traceparent.substr(0, 128)))));
+          traceparent.empty()
+              ? ""
+              : fmt::format(",\"traceparent\":{}", http::json_string(traceparent.substr(0, 128)))));
     }
     return res;
   };
 
   if (!client_raw.empty() && !token_ok(client_raw, 256)) {
     client.clear();
-    co_return finish(http::problem(400, "bad-client-id", "Bad client id",
-                                   fmt::format("`{}` must be 1 to 256 printable characters without spaces",
-                                               config_.client_header)));
+    co_return finish(
+        http::problem(400, "bad-client-id", "Bad client id",
+                      fmt::format("`{}` must be 1 to 256 printable characters without spaces",
+                                  config_.client_header)));
   }
   refresh_pins();
   RequestView view{path, req[config_.version_header], req[bhttp::field::accept],
                    req[bhttp::field::content_type], client};
   auto resolved = resolve_version(config_, view, *pins_, local_pins_);
   if (auto* err = std::get_if<VersionError>(&resolved)) {
-    co_return finish(http::problem(err->status, err->type,
-                                   err->status == 410 ? "Version removed" : "Unknown API version",
-                                   err->detail));
+    const char* title = err->status == 410                    ? "Version removed"
+                        : err->type == "conflicting-versions" ? "Conflicting API versions"
+                                                              : "Unknown API version";
+    co_return finish(http::problem(err->status, err->type, title, err->detail));
   }
   VersionChoice choice = std::get<VersionChoice>(std::move(resolved));
   version = choice.index;
@@ -292,18 +300,18 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
     if (now >= start && now < end) {
       co_return finish(http::problem(
           410, "version-brownout", "API version temporarily unavailable",
-          fmt::format("version {} is deprecated and in a scheduled brownout until {}; move to {}", v.name,
-                      http_date(end), config_.head())));
+          fmt::format("version {} is deprecated and in a scheduled brownout until {}; move to {}",
+                      v.name, http_date(end), config_.head())));
     }
   }
   for (const Change& ch : config_.changes) {
     if (config_.version_index(ch.version) <= version) continue;
     for (const auto& pattern : ch.added_routes) {
       if (route_matches(pattern, req.method_string(), upstream_path)) {
-        co_return finish(http::problem(
-            404, "route-not-in-version", "Not found",
-            fmt::format("{} {} exists from version {} on; this request speaks {}", req.method_string(),
-                        upstream_path, ch.version, v.name)));
+        co_return finish(
+            http::problem(404, "route-not-in-version", "Not found",
+                          fmt::format("{} {} exists from version {} on; this request speaks {}",
+                                      req.method_string(), upstream_path, ch.version, v.name)));
       }
     }
   }
@@ -319,7 +327,8 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
   up.set(config_.version_header, config_.head());
   up.set("X-Request-Id", rid);
   std::string_view forwarded = req["X-Forwarded-For"];
-  up.set("X-Forwarded-For", forwarded.empty() ? peer.address : fmt::format("{}, {}", forwarded, peer.address));
+  up.set("X-Forwarded-For",
+         forwarded.empty() ? peer.address : fmt::format("{}, {}", forwarded, peer.address));
   if (!config_.media_type.empty()) {
     for (auto f : {bhttp::field::accept, bhttp::field::content_type}) {
       std::string_view value = req[f];
@@ -329,15 +338,17 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
   up.body() = std::move(req.body());
   if (body_steps && !up.body().empty()) {
     if (encoded(req[bhttp::field::content_encoding])) {
-      co_return finish(http::problem(415, "encoded-body", "Cannot translate an encoded body",
-                                     "send the body without Content-Encoding: it must be translated for "
-                                     "this API version"));
+      co_return finish(
+          http::problem(415, "encoded-body", "Cannot translate an encoded body",
+                        "send the body without Content-Encoding: it must be translated for "
+                        "this API version"));
     }
     if (json_content(req[bhttp::field::content_type])) {
       std::string error;
       if (!transform_body(steps, Direction::kUp, up.body(), error)) {
-        co_return finish(http::problem(400, "unreadable-body", "The request body cannot be translated",
-                                       fmt::format("{} (version {} → {})", error, v.name, config_.head())));
+        co_return finish(
+            http::problem(400, "unreadable-body", "The request body cannot be translated",
+                          fmt::format("{} (version {} → {})", error, v.name, config_.head())));
       }
     }
   }
@@ -353,14 +364,17 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
   if (result.error != http::UpstreamError::kNone) {
     metrics_.upstream_error(http::upstream_error_name(result.error));
     int status = result.error == http::UpstreamError::kTimeout ? 504 : 502;
-    if (result.error == http::UpstreamError::kConnect || result.error == http::UpstreamError::kResolve) {
+    if (result.error == http::UpstreamError::kConnect ||
+        result.error == http::UpstreamError::kResolve) {
       status = 503;
     }
     const char* title = status == 504   ? "The backend did not answer in time"
                         : status == 503 ? "The backend is unavailable"
                                         : "The backend's answer was unusable";
-    co_return finish(http::problem(status, fmt::format("upstream-{}", http::upstream_error_name(result.error)),
-                                   title, fmt::format("upstream: {}", result.detail)));
+    std::string kind = http::upstream_error_name(result.error);
+    std::replace(kind.begin(), kind.end(), '_', '-');
+    co_return finish(http::problem(status, "upstream-" + kind, title,
+                                   fmt::format("upstream: {}", result.detail)));
   }
   http::Response& from = result.response;
   http::Response res{from.result(), 11};
@@ -377,20 +391,25 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
     auto m = it->change->status_map.find(status);
     if (m != it->change->status_map.end()) status = m->second;
   }
-  if (status != static_cast<int>(res.result_int())) res.result(static_cast<unsigned>(status));
+  if (status != static_cast<int>(res.result_int())) {
+    res.result(static_cast<unsigned>(status));
+    res.reason("");  // the new status's own phrase, not the old one's
+  }
   if (body_steps && !res.body().empty() && req.method() != bhttp::verb::head &&
       json_content(res[bhttp::field::content_type])) {
     std::string error;
     if (encoded(res[bhttp::field::content_encoding]) ||
         !transform_body(steps, Direction::kDown, res.body(), error)) {
       if (error.empty()) error = "the backend sent an encoded body although none was accepted";
-      co_return finish(http::problem(502, "untranslatable-response", "The answer cannot be translated",
-                                     fmt::format("{} (version {} → {})", error, config_.head(), v.name)));
+      co_return finish(
+          http::problem(502, "untranslatable-response", "The answer cannot be translated",
+                        fmt::format("{} (version {} → {})", error, config_.head(), v.name)));
     }
   }
   if (!config_.media_type.empty()) {
     std::string_view ct = res[bhttp::field::content_type];
-    if (!ct.empty()) res.set(bhttp::field::content_type, rewrite_media_type(config_.media_type, ct, v.name));
+    if (!ct.empty())
+      res.set(bhttp::field::content_type, rewrite_media_type(config_.media_type, ct, v.name));
   }
   co_return finish(std::move(res));
 }

@@ -40,8 +40,9 @@ Result<RoutePattern> parse_route_pattern(std::string_view text) {
       return std::isupper(static_cast<unsigned char>(c));
     });
     if (!upper) {
-      return Status::InvalidInput(fmt::format("route `{}`: `{}` is not an HTTP method", text, p.method),
-                                  "write routes like \"GET /orders\" or \"/orders/{id}\"");
+      return Status::InvalidInput(
+          fmt::format("route `{}`: `{}` is not an HTTP method", text, p.method),
+          "write routes like \"GET /orders\" or \"/orders/{id}\"");
     }
   }
   if (path.empty() || path.front() != '/' || path.find_first_of(" ?#") != std::string_view::npos) {
@@ -51,7 +52,9 @@ Result<RoutePattern> parse_route_pattern(std::string_view text) {
   for (std::string_view seg : split_path(path)) {
     bool param = seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
     if (!param && seg.find_first_of("{}") != std::string_view::npos) {
-      return Status::InvalidInput(fmt::format("route `{}`: a segment is either text or {{name}}", text));
+      return Status::InvalidInput(
+          fmt::format("route `{}`: a segment is either text or {{name}}", text),
+          "write routes like \"GET /orders\" or \"/orders/{id}\"");
     }
     p.segments.emplace_back(seg);
   }

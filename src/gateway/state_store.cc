@@ -21,7 +21,8 @@ StateStore::StateStore(std::unique_ptr<db::Connection> conn)
     : conn_(std::move(conn)), postgres_(conn_->backend() == db::Backend::kPostgres) {}
 
 std::string StateStore::table(const char* name) const {
-  return postgres_ ? fmt::format("tandem.gateway_{}", name) : fmt::format("tandem_gateway_{}", name);
+  return postgres_ ? fmt::format("tandem.gateway_{}", name)
+                   : fmt::format("tandem_gateway_{}", name);
 }
 
 Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& url, bool create) {
@@ -42,10 +43,10 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& url, boo
 Status StateStore::create_tables() {
   std::vector<std::string> ddl;
   if (postgres_) ddl.push_back("CREATE SCHEMA IF NOT EXISTS tandem");
-  ddl.push_back(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (client text PRIMARY KEY, version text NOT NULL, "
-      "pinned_at bigint NOT NULL)",
-      table("pins")));
+  ddl.push_back(
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (client text PRIMARY KEY, version text NOT NULL, "
+                  "pinned_at bigint NOT NULL)",
+                  table("pins")));
   ddl.push_back(fmt::format(
       "CREATE TABLE IF NOT EXISTS {} (client text NOT NULL, version text NOT NULL, "
       "requests bigint NOT NULL, first_seen bigint NOT NULL, last_seen bigint NOT NULL, "
@@ -55,7 +56,8 @@ Status StateStore::create_tables() {
     Status st = conn_->execute(sql);
     // Two gateways creating the same table at once: one of them sees a unique violation on
     // the catalog (23505) or a duplicate object (42P06/42P07); the table exists either way.
-    if (!st.ok() && (st.sqlstate() == "23505" || st.sqlstate() == "42P06" || st.sqlstate() == "42P07")) {
+    if (!st.ok() &&
+        (st.sqlstate() == "23505" || st.sqlstate() == "42P06" || st.sqlstate() == "42P07")) {
       st = conn_->execute(sql);
     }
     if (!st.ok()) return st.with_context("creating the gateway's state tables: ");
@@ -64,8 +66,8 @@ Status StateStore::create_tables() {
 }
 
 Result<std::unordered_map<std::string, std::string>> StateStore::load_pins() {
-  TANDEM_ASSIGN_OR_RETURN(db::Rows rows,
-                          conn_->query(fmt::format("SELECT client, version FROM {}", table("pins"))));
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows rows, conn_->query(fmt::format("SELECT client, version FROM {}", table("pins"))));
   std::unordered_map<std::string, std::string> out;
   out.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) out.emplace(rows.text(i, 0), rows.text(i, 1));
@@ -74,8 +76,9 @@ Result<std::unordered_map<std::string, std::string>> StateStore::load_pins() {
 
 Result<std::vector<PinRow>> StateStore::list_pins() {
   TANDEM_ASSIGN_OR_RETURN(
-      db::Rows rows, conn_->query(fmt::format(
-                         "SELECT client, version, pinned_at FROM {} ORDER BY client", table("pins"))));
+      db::Rows rows,
+      conn_->query(
+          fmt::format("SELECT client, version, pinned_at FROM {} ORDER BY client", table("pins"))));
   std::vector<PinRow> out;
   for (size_t i = 0; i < rows.size(); ++i) {
     TANDEM_ASSIGN_OR_RETURN(long long at, rows.integer(i, 2));
@@ -102,7 +105,8 @@ Status StateStore::pin_if_absent(const std::vector<std::pair<std::string, std::s
   if (pins.empty()) return Status::Ok();
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(*conn_));
   std::string sql = fmt::format(
-      "INSERT INTO {} (client, version, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (client) DO NOTHING",
+      "INSERT INTO {} (client, version, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (client) DO "
+      "NOTHING",
       table("pins"));
   std::string now = std::to_string(std::time(nullptr));
   for (const auto& [client, version] : pins) {
@@ -116,7 +120,8 @@ Status StateStore::add_usage(const UsageDeltas& deltas) {
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(*conn_));
   std::string t = table("usage");
   std::string sql = fmt::format(
-      "INSERT INTO {t} (client, version, requests, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5) "
+      "INSERT INTO {t} (client, version, requests, first_seen, last_seen) VALUES ($1, $2, $3, $4, "
+      "$5) "
       "ON CONFLICT (client, version) DO UPDATE SET requests = {t}.requests + excluded.requests, "
       "first_seen = CASE WHEN excluded.first_seen < {t}.first_seen THEN excluded.first_seen "
       "ELSE {t}.first_seen END, "
@@ -124,10 +129,11 @@ Status StateStore::add_usage(const UsageDeltas& deltas) {
       "ELSE {t}.last_seen END",
       fmt::arg("t", t));
   for (const auto& [key, d] : deltas) {
-    TANDEM_RETURN_IF_ERROR(conn_
-                               ->query(sql, {key.first, key.second, std::to_string(d.requests),
-                                             std::to_string(d.first_seen), std::to_string(d.last_seen)})
-                               .status());
+    TANDEM_RETURN_IF_ERROR(
+        conn_
+            ->query(sql, {key.first, key.second, std::to_string(d.requests),
+                          std::to_string(d.first_seen), std::to_string(d.last_seen)})
+            .status());
   }
   return tx.commit();
 }

@@ -41,7 +41,10 @@ void Outbox::take(UsageDeltas& usage, std::vector<std::pair<std::string, std::st
 
 StateSync::StateSync(std::unique_ptr<StateStore> store, std::string url, int workers,
                      std::chrono::milliseconds refresh)
-    : store_(std::move(store)), url_(std::move(url)), refresh_(refresh), pins_(std::make_shared<PinMap>()) {
+    : store_(std::move(store)),
+      url_(std::move(url)),
+      refresh_(refresh),
+      pins_(std::make_shared<PinMap>()) {
   for (int i = 0; i < workers; ++i) outboxes_.push_back(std::make_unique<Outbox>());
 }
 
@@ -119,7 +122,8 @@ void StateSync::sync_once() {
     }
   }
   if (!st.ok() && healthy_) {
-    std::fprintf(stderr, "tandem gateway: the state database failed: %s (serving from the last pins)\n",
+    std::fprintf(stderr,
+                 "tandem gateway: the state database failed: %s (serving from the last pins)\n",
                  st.message().c_str());
   } else if (st.ok() && !healthy_) {
     std::fprintf(stderr, "tandem gateway: the state database is back\n");

@@ -57,7 +57,8 @@ std::string version_in_media_type(std::string_view pattern, std::string_view hea
   return found;
 }
 
-std::string rewrite_media_type(std::string_view pattern, std::string_view header, std::string_view version) {
+std::string rewrite_media_type(std::string_view pattern, std::string_view header,
+                               std::string_view version) {
   std::string out;
   size_t last = 0;
   each_media_type(header, [&](std::string_view media, size_t, size_t) {
@@ -76,14 +77,15 @@ std::string rewrite_media_type(std::string_view pattern, std::string_view header
 }
 
 std::variant<VersionChoice, VersionError> resolve_version(
-    const Config& c, const RequestView& req, const std::unordered_map<std::string, std::string>& pins,
+    const Config& c, const RequestView& req,
+    const std::unordered_map<std::string, std::string>& pins,
     const std::unordered_map<std::string, std::string>& local_pins) {
   VersionChoice choice;
   choice.path = std::string(req.path);
   auto unknown = [&](std::string_view name, const char* where) {
     return VersionError{400, "unknown-version",
-                        fmt::format("`{}` ({}) is not a version of this API; known: {}", name, where,
-                                    known_list(c))};
+                        fmt::format("`{}` ({}) is not a version of this API; known: {}", name,
+                                    where, known_list(c))};
   };
   std::string_view header = trim(req.header_version);
   if (!header.empty()) {
@@ -92,7 +94,8 @@ std::variant<VersionChoice, VersionError> resolve_version(
     choice.source = "header";
   }
   if (!c.version_path.empty()) {
-    std::string_view prefix = std::string_view(c.version_path).substr(0, c.version_path.find("{version}"));
+    std::string_view prefix =
+        std::string_view(c.version_path).substr(0, c.version_path.find("{version}"));
     std::string_view path = req.path;
     if (path.substr(0, prefix.size()) == prefix) {
       std::string_view rest = path.substr(prefix.size());
@@ -101,9 +104,9 @@ std::variant<VersionChoice, VersionError> resolve_version(
       int idx = c.version_index(segment);
       if (idx >= 0) {
         if (choice.index >= 0 && choice.index != idx) {
-          return VersionError{400, "conflicting-versions",
-                              fmt::format("the path names {} and {} names {}", segment,
-                                          c.version_header, header)};
+          return VersionError{
+              400, "conflicting-versions",
+              fmt::format("the path names {} and {} names {}", segment, c.version_header, header)};
         }
         choice.index = idx;
         if (!*choice.source) choice.source = "path";
@@ -147,10 +150,11 @@ std::variant<VersionChoice, VersionError> resolve_version(
       }
       // A pin to a version the config no longer lists (removed after its sunset): the
       // client is told, not silently moved to another version.
-      return VersionError{410, "version-removed",
-                          fmt::format("client `{}` is pinned to {}, which this API no longer serves; "
-                                      "send {} to choose one of: {}",
-                                      client, *pinned, c.version_header, known_list(c))};
+      return VersionError{
+          410, "version-removed",
+          fmt::format("client `{}` is pinned to {}, which this API no longer serves; "
+                      "send {} to choose one of: {}",
+                      client, *pinned, c.version_header, known_list(c))};
     }
   }
   choice.source = "default";

@@ -38,11 +38,12 @@ std::variant<VersionChoice, VersionError> resolve_version(
     const std::unordered_map<std::string, std::string>& pins,
     const std::unordered_map<std::string, std::string>& local_pins);
 
-// The version named by `media_type` pattern in a header value ("application/vnd.shop.2025-01-01+json;
-// q=0.9, */*"), "" when none.
+// The version named by `media_type` pattern in a header value
+// ("application/vnd.shop.2025-01-01+json; q=0.9, */*"), "" when none.
 std::string version_in_media_type(std::string_view pattern, std::string_view header);
 
 // `header` with every media type of `pattern` rewritten to name `version`.
-std::string rewrite_media_type(std::string_view pattern, std::string_view header, std::string_view version);
+std::string rewrite_media_type(std::string_view pattern, std::string_view header,
+                               std::string_view version);
 
 }  // namespace tandem::gateway

@@ -25,14 +25,16 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::optional<Rejection> check_request_head(const bhttp::request_parser<bhttp::string_body>& parser) {
+std::optional<Rejection> check_request_head(
+    const bhttp::request_parser<bhttp::string_body>& parser) {
   const auto& req = parser.get();
   int hosts = 0, lengths = 0, encodings = 0;
   for (const auto& f : req) {
     std::string_view name = f.name_string();
     std::string_view value = f.value();
     if (has_control(name) || has_control(value)) {
-      return Rejection{400, "bad-request", fmt::format("header `{}` holds a control character", name)};
+      return Rejection{400, "bad-request",
+                       fmt::format("header `{}` holds a control character", name)};
     }
     if (f.name() == bhttp::field::host) ++hosts;
     if (f.name() == bhttp::field::content_length) {
@@ -54,8 +56,9 @@ std::optional<Rejection> check_request_head(const bhttp::request_parser<bhttp::s
     return Rejection{400, "bad-request", "Transfer-Encoding is not allowed in HTTP/1.0"};
   }
   if (req.version() == 11 && hosts != 1) {
-    return Rejection{400, "bad-request",
-                     hosts == 0 ? "an HTTP/1.1 request needs a Host header" : "more than one Host header"};
+    return Rejection{
+        400, "bad-request",
+        hosts == 0 ? "an HTTP/1.1 request needs a Host header" : "more than one Host header"};
   }
   if (hosts > 1) return Rejection{400, "bad-request", "more than one Host header"};
   if (lengths > 1) return Rejection{400, "bad-request", "more than one Content-Length"};
@@ -78,10 +81,8 @@ Rejection rejection_for(const beast::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
     return Rejection{413, "body-too-large", "the request body is larger than the limit"};
   }
-  if (ec == beast::error::timeout) {
-    return Rejection{408, "request-timeout", "the request did not arrive in time"};
-  }
-  return Rejection{400, "bad-request", fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())};
+  return Rejection{400, "bad-request",
+                   fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())};
 }
 
 }  // namespace tandem::http

@@ -15,11 +15,21 @@ std::string json_string(std::string_view text) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             out += fmt::format("\\u{:04x}", c);
@@ -56,8 +66,8 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-Response problem(int status, std::string_view type, std::string_view title,
-                 std::string_view detail, std::string_view extra) {
+Response problem(int status, std::string_view type, std::string_view title, std::string_view detail,
+                 std::string_view extra) {
   Response res{static_cast<bhttp::status>(status), 11};
   res.set(bhttp::field::content_type, "application/problem+json");
   res.set(bhttp::field::cache_control, "no-store");

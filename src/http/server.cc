@@ -61,6 +61,21 @@ Status Server::bind(const std::string& listen) {
                                 "listen on an address, e.g. 127.0.0.1:8080 or 0.0.0.0:8080");
   }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoi(port)));
+  {
+    // SO_REUSEPORT would let this process share a port another one listens on (the kernel
+    // splits the connections between them): a plain bind first proves the port is free, and
+    // picks the port for "…:0".
+    tcp::acceptor probe(*workers_.front()->io);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) {
+      return Status::InvalidInput(
+          fmt::format("cannot listen on {}: {}", listen, ec.message()),
+          "is another process using the port? choose another with --listen");
+    }
+    endpoint = probe.local_endpoint();
+  }
   for (auto& w : workers_) {
     auto acceptor = std::make_unique<tcp::acceptor>(*w->io);
     acceptor->open(endpoint.protocol(), ec);
@@ -73,14 +88,15 @@ Status Server::bind(const std::string& listen) {
     if (!ec) acceptor->bind(endpoint, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return Status::InvalidInput(fmt::format("cannot listen on {}: {}", listen, ec.message()),
-                                  "is another process using the port? choose another with --listen");
+      return Status::InvalidInput(
+          fmt::format("cannot listen on {}: {}", listen, ec.message()),
+          "is another process using the port? choose another with --listen");
     }
-    endpoint = acceptor->local_endpoint();  // port 0: the others bind the port chosen here
     w->acceptor = std::move(acceptor);
   }
-  bound_ = endpoint.address().is_v6() ? fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port())
-                                      : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+  bound_ = endpoint.address().is_v6()
+               ? fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port())
+               : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
   return Status::Ok();
 }
 
@@ -188,7 +204,11 @@ asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
     (void)hn;
     std::optional<Rejection> reject;
     if (hec) {
-      if (hec == bhttp::error::end_of_stream || hec == asio::error::connection_reset) break;
+      // A timeout closed the socket already (as nginx at client_header_timeout: no answer).
+      if (hec == bhttp::error::end_of_stream || hec == asio::error::connection_reset ||
+          hec == beast::error::timeout) {
+        break;
+      }
       reject = rejection_for(hec);
     } else {
       reject = check_request_head(parser);
@@ -209,7 +229,10 @@ asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       (void)bn;
       if (bec) {
-        if (bec == bhttp::error::end_of_stream || bec == asio::error::connection_reset) break;
+        if (bec == bhttp::error::end_of_stream || bec == asio::error::connection_reset ||
+            bec == beast::error::timeout) {
+          break;
+        }
         reject = rejection_for(bec);
       }
     }

@@ -9,13 +9,20 @@ namespace tandem::http {
 
 const char* upstream_error_name(UpstreamError e) {
   switch (e) {
-    case UpstreamError::kNone: return "none";
-    case UpstreamError::kResolve: return "resolve";
-    case UpstreamError::kConnect: return "connect";
-    case UpstreamError::kTimeout: return "timeout";
-    case UpstreamError::kReset: return "reset";
-    case UpstreamError::kBadResponse: return "bad_response";
-    case UpstreamError::kTooLarge: return "too_large";
+    case UpstreamError::kNone:
+      return "none";
+    case UpstreamError::kResolve:
+      return "resolve";
+    case UpstreamError::kConnect:
+      return "connect";
+    case UpstreamError::kTimeout:
+      return "timeout";
+    case UpstreamError::kReset:
+      return "reset";
+    case UpstreamError::kBadResponse:
+      return "bad_response";
+    case UpstreamError::kTooLarge:
+      return "too_large";
   }
   return "unknown";
 }

@@ -14,8 +14,9 @@ namespace tandem::http {
 struct UpstreamOptions {
   std::string host, port;
   std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds timeout{5000};       // writing the request and reading the answer
-  std::chrono::milliseconds idle_timeout{4000};  // an idle pooled connection older than this is closed
+  std::chrono::milliseconds timeout{5000};  // writing the request and reading the answer
+  std::chrono::milliseconds idle_timeout{
+      4000};  // an idle pooled connection older than this is closed
   size_t max_response_body = 64 * 1024 * 1024;
   size_t max_idle = 256;
 };

@@ -29,7 +29,8 @@ HttpResponse get(int port, const std::string& target, const std::string& version
   return request(port, "GET", target, h);
 }
 
-HttpResponse post(int port, const std::string& target, const std::string& version, const json& body) {
+HttpResponse post(int port, const std::string& target, const std::string& version,
+                  const json& body) {
   return request(port, "POST", target,
                  {{"Api-Version", version}, {"Content-Type", "application/json"}}, body.dump());
 }
@@ -108,10 +109,12 @@ TEST_F(GatewayTest, RequestsAreTranslatedUpToHead) {
   EXPECT_EQ(back["legacy_code"], nullptr);
   EXPECT_EQ(back["items"], old_order["items"]);
 
-  json mid = json::parse(R"({"total_amount":700,"currency":"EUR","status":"pending","note":"n","items":[]})");
+  json mid = json::parse(
+      R"({"total_amount":700,"currency":"EUR","status":"pending","note":"n","items":[]})");
   HttpResponse m = post(gateway.port(), "/orders", "2025-01-01", mid);
   ASSERT_EQ(m.status, 201) << m.body;
-  json mstored = body_of(request(backend.port(), "GET", "/orders/" + std::to_string(body_of(m)["id"].get<int>())));
+  json mstored = body_of(
+      request(backend.port(), "GET", "/orders/" + std::to_string(body_of(m)["id"].get<int>())));
   EXPECT_EQ(mstored["currency"], "EUR");
   EXPECT_EQ(mstored["notes"], "n");
 }
@@ -136,7 +139,8 @@ TEST_F(GatewayTest, OldOrdersRoundTripThroughHead) {
     back.erase("legacy_code");
     EXPECT_EQ(back, order) << "round trip " << i;
     // And read back later through GET, as the same version.
-    json again = body_of(get(gateway.port(), "/orders/" + std::to_string(body_of(r)["id"].get<int>()), "2024-01-01"));
+    json again = body_of(get(
+        gateway.port(), "/orders/" + std::to_string(body_of(r)["id"].get<int>()), "2024-01-01"));
     again.erase("id");
     again.erase("legacy_code");
     EXPECT_EQ(again, order);
@@ -148,7 +152,8 @@ TEST_F(GatewayTest, DeprecatedVersionsCarryDeprecationSunsetAndLink) {
   EXPECT_EQ(old.header("Deprecation"), "@1748736000");  // 2025-06-01T00:00:00Z, RFC 9745
   EXPECT_EQ(old.header("Sunset"), "Thu, 01 Jan 2099 00:00:00 GMT");  // RFC 8594 HTTP-date
   std::string link = old.header("Link");
-  EXPECT_NE(link.find("<https://example.com/changelog#2024-01-01>; rel=\"deprecation\""), std::string::npos);
+  EXPECT_NE(link.find("<https://example.com/changelog#2024-01-01>; rel=\"deprecation\""),
+            std::string::npos);
   EXPECT_NE(link.find("rel=\"sunset\""), std::string::npos);
   HttpResponse head = get(gateway.port(), "/orders/1", "2026-01-01");
   EXPECT_FALSE(head.has_header("Deprecation"));
@@ -163,7 +168,8 @@ TEST_F(GatewayTest, UnknownVersionIsAProblemAndNeverForwarded) {
   json p = body_of(r);
   EXPECT_EQ(p["type"], "https://tandem.dev/problems/unknown-version");
   EXPECT_EQ(p["status"], 400);
-  EXPECT_NE(p["detail"].get<std::string>().find("2026-01-01"), std::string::npos);  // lists the known ones
+  EXPECT_NE(p["detail"].get<std::string>().find("2026-01-01"),
+            std::string::npos);                             // lists the known ones
   EXPECT_EQ(backend_requests(backend.port()), before + 1);  // only the /stats call itself
 }
 
@@ -193,13 +199,14 @@ TEST_F(GatewayTest, BodiesATransformCannotReadAreRefusedNotForwarded) {
 }
 
 TEST_F(GatewayTest, TheUpstreamSeesHeadWithRequestIdAndTraceButNoHopByHopHeaders) {
-  HttpResponse r = request(gateway.port(), "GET", "/echo",
-                           {{"Api-Version", "2024-01-01"},
-                            {"X-Request-Id", "req-123"},
-                            {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
-                            {"Connection", "keep-alive, X-Secret"},
-                            {"X-Secret", "hop"},
-                            {"X-Client-Id", "acme"}});
+  HttpResponse r =
+      request(gateway.port(), "GET", "/echo",
+              {{"Api-Version", "2024-01-01"},
+               {"X-Request-Id", "req-123"},
+               {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+               {"Connection", "keep-alive, X-Secret"},
+               {"X-Secret", "hop"},
+               {"X-Client-Id", "acme"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("X-Request-Id"), "req-123");
   json h = body_of(r)["headers"];
@@ -235,13 +242,15 @@ TEST_F(GatewayTest, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
 }
 
 TEST_F(GatewayTest, UpstreamConnectionsAreKeptAlive) {
-  long long before = body_of(request(backend.port(), "GET", "/stats"))["connections"].get<long long>();
+  long long before =
+      body_of(request(backend.port(), "GET", "/stats"))["connections"].get<long long>();
   Connection c(gateway.port());
   for (int i = 0; i < 60; ++i) {
     HttpResponse r = c.request("GET", "/orders/1", {{"Api-Version", "2025-01-01"}});
     ASSERT_EQ(r.status, 200);
   }
-  long long after = body_of(request(backend.port(), "GET", "/stats"))["connections"].get<long long>();
+  long long after =
+      body_of(request(backend.port(), "GET", "/stats"))["connections"].get<long long>();
   // One stats connection each, plus at most one upstream connection per worker.
   EXPECT_LE(after - before, 1 + 2);
 }
@@ -303,7 +312,8 @@ changes:
   HttpResponse v4 = get(gateway.port(), "/refunds", "v4");
   EXPECT_EQ(v4.status, 404);
   EXPECT_NE(v4.header("Content-Type"), "application/problem+json");
-  json order = json::parse(R"({"total_amount":1,"currency":"USD","status":"pending","notes":"","items":[]})");
+  json order = json::parse(
+      R"({"total_amount":1,"currency":"USD","status":"pending","notes":"","items":[]})");
   HttpResponse created_v3 = post(gateway.port(), "/orders", "v3", order);
   EXPECT_EQ(created_v3.status, 200) << created_v3.body;
   HttpResponse created_v4 = post(gateway.port(), "/orders", "v4", order);

@@ -44,18 +44,49 @@ struct Shape {
 TEST_F(HostileTest, SmugglingShapesAreRefusedWith400AndNothingHiddenIsForwarded) {
   const std::string hidden = "GET /orders/2 HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n\r\n";
   std::vector<Shape> shapes = {
-      {"CL+TE", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden, 400},
-      {"TE+CL", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n" + hidden, 400},
-      {"two equal CL", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello" + hidden, 400},
-      {"two different CL", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!" + hidden, 400},
-      {"CL list", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello" + hidden, 400},
-      {"TE gzip", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + hidden, 400},
-      {"TE chunked, x", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" + hidden, 400},
-      {"TE with space", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + hidden, 400},
-      {"bad chunk size", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n" + hidden, 400},
-      {"chunk size overflow", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nx\r\n0\r\n\r\n" + hidden, 400},
-      {"bare LF in header", "GET /echo HTTP/1.1\r\nHost: x\r\nX-A: 1\nContent-Length: 30\r\n\r\n" + hidden, 400},
-      {"bare CR in header", "GET /echo HTTP/1.1\r\nHost: x\r\nX-A: 1\rContent-Length: 30\r\n\r\n" + hidden, 400},
+      {"CL+TE",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n" +
+           hidden,
+       400},
+      {"TE+CL",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+       "4\r\n\r\n0\r\n\r\n" +
+           hidden,
+       400},
+      {"two equal CL",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello" +
+           hidden,
+       400},
+      {"two different CL",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!" +
+           hidden,
+       400},
+      {"CL list", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello" + hidden,
+       400},
+      {"TE gzip", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + hidden,
+       400},
+      {"TE chunked, x",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" +
+           hidden,
+       400},
+      {"TE with space",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + hidden,
+       400},
+      {"bad chunk size",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+       "chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n" +
+           hidden,
+       400},
+      {"chunk size overflow",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+       "chunked\r\n\r\nffffffffffffffffff\r\nx\r\n0\r\n\r\n" +
+           hidden,
+       400},
+      {"bare LF in header",
+       "GET /echo HTTP/1.1\r\nHost: x\r\nX-A: 1\nContent-Length: 30\r\n\r\n" + hidden, 400},
+      {"bare CR in header",
+       "GET /echo HTTP/1.1\r\nHost: x\r\nX-A: 1\rContent-Length: 30\r\n\r\n" + hidden, 400},
       {"no Host", "GET /orders HTTP/1.1\r\nApi-Version: 2026-01-01\r\n\r\n", 400},
       {"two Hosts", "GET /orders HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
       {"absolute-form", "GET http://evil/orders HTTP/1.1\r\nHost: x\r\n\r\n", 400},
@@ -116,11 +147,15 @@ TEST_F(HostileTest, AnIdleConnectionIsNotAHeaderTimeout) {
 TEST_F(HostileTest, BodiesOverTheLimitAre413AndNeverForwarded) {
   long long before = backend_requests(backend.port());
   std::string big(10 * 1024 * 1024, 'a');
-  HttpResponse r = request(gateway.port(), "POST", "/echo", {{"Api-Version", "2026-01-01"}}, big, 10000);
+  HttpResponse r =
+      request(gateway.port(), "POST", "/echo", {{"Api-Version", "2026-01-01"}}, big, 10000);
   // Answered 413 — or, if the gateway closed while the client was still writing, no answer.
-  if (r.status != 0) EXPECT_EQ(r.status, 413);
-  RawResponse declared = send_raw(gateway.port(),
-                                  "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\nabc", 3000);
+  if (r.status != 0) {
+    EXPECT_EQ(r.status, 413);
+  }
+  RawResponse declared =
+      send_raw(gateway.port(),
+               "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\nabc", 3000);
   auto answers = parse_responses(declared.data);
   ASSERT_FALSE(answers.empty());
   EXPECT_EQ(answers[0].status, 413);
@@ -145,7 +180,8 @@ TEST_F(HostileTest, ChunkedRequestsAreReframedForTheUpstream) {
   EXPECT_EQ(echo["headers"]["content-length"], "11");
   EXPECT_FALSE(echo["headers"].contains("transfer-encoding"));
   // A chunked answer from the upstream reaches the client whole.
-  HttpResponse chunked = request(gateway.port(), "GET", "/chunked", {{"Api-Version", "2026-01-01"}});
+  HttpResponse chunked =
+      request(gateway.port(), "GET", "/chunked", {{"Api-Version", "2026-01-01"}});
   EXPECT_EQ(chunked.status, 200);
   EXPECT_FALSE(json::parse(chunked.body, nullptr, false).is_discarded()) << chunked.body;
 }
@@ -156,8 +192,10 @@ TEST_F(HostileTest, ManyConnectionsAndAbruptClosesLeaveItServing) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20; ++i) {
         // Half a request, then gone.
-        send_raw(gateway.port(), "POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"to", 50);
-        if ((i + t) % 3 == 0) request(gateway.port(), "GET", "/orders", {{"Api-Version", "2024-01-01"}});
+        send_raw(gateway.port(),
+                 "POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"to", 50);
+        if ((i + t) % 3 == 0)
+          request(gateway.port(), "GET", "/orders", {{"Api-Version", "2024-01-01"}});
       }
     });
   }

@@ -64,7 +64,8 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, const std::string
     : workers_(workers) {
   std::string text = config_yaml;
   replace_all(text, "{upstream}", upstream_url);
-  replace_all(text, "{state}", state_url.empty() ? "sqlite:" + dir_.path() + "/gateway.db" : state_url);
+  replace_all(text, "{state}",
+              state_url.empty() ? "sqlite:" + dir_.path() + "/gateway.db" : state_url);
   access_path_ = dir_.path() + "/access.log";
   replace_all(text, "{access_log}", access_path_);
   config_path_ = dir_.write("api.yaml", text);

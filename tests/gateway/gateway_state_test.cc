@@ -53,7 +53,8 @@ TEST(GatewayPins, FirstRequestPinsToHeadAndApiPinMovesTheClient) {
   HttpResponse r = request(gateway.port(), "GET", "/orders/1", {{"X-Client-Id", "acme"}});
   EXPECT_NE(r.body.find("\"total\":12.5"), std::string::npos) << r.body;
   // A header still wins over the pin.
-  EXPECT_EQ(request(gateway.port(), "GET", "/orders/1", {{"X-Client-Id", "acme"}, {"Api-Version", "2025-01-01"}})
+  EXPECT_EQ(request(gateway.port(), "GET", "/orders/1",
+                    {{"X-Client-Id", "acme"}, {"Api-Version", "2025-01-01"}})
                 .header("Api-Version"),
             "2025-01-01");
   // A pin to a version the config does not have is refused, nothing written.
@@ -84,8 +85,12 @@ TEST(GatewayPins, TwoGatewaysShareOnePostgresState) {
   ASSERT_EQ(api(a, {"pin", "shared", "2025-01-01"}).code, 0);
   EXPECT_TRUE(becomes(a.port(), "shared", "2025-01-01", 1500));
   EXPECT_TRUE(becomes(b.port(), "shared", "2025-01-01", 1500));
-  for (int i = 0; i < 5; ++i) request(a.port(), "GET", "/orders", {{"X-Client-Id", "old-app"}, {"Api-Version", "2024-01-01"}});
-  for (int i = 0; i < 7; ++i) request(b.port(), "GET", "/orders", {{"X-Client-Id", "old-app"}, {"Api-Version", "2024-01-01"}});
+  for (int i = 0; i < 5; ++i)
+    request(a.port(), "GET", "/orders",
+            {{"X-Client-Id", "old-app"}, {"Api-Version", "2024-01-01"}});
+  for (int i = 0; i < 7; ++i)
+    request(b.port(), "GET", "/orders",
+            {{"X-Client-Id", "old-app"}, {"Api-Version", "2024-01-01"}});
   a.stop();  // a stop flushes the last counts
   b.stop();
   CmdResult usage = api(a, {"usage", "--json", "--version", "2024-01-01"});
@@ -101,8 +106,11 @@ TEST(GatewayPins, TwoGatewaysShareOnePostgresState) {
 TEST(GatewayUsage, CountsPerClientAndVersionWithLastSeen) {
   TestBackend backend;
   GatewayProcess gateway(orders_config(), backend.url());
-  for (int i = 0; i < 3; ++i) request(gateway.port(), "GET", "/orders", {{"X-Client-Id", "mobile-ios"}, {"Api-Version", "2024-01-01"}});
-  request(gateway.port(), "GET", "/orders", {{"X-Client-Id", "partner"}, {"Api-Version", "2025-01-01"}});
+  for (int i = 0; i < 3; ++i)
+    request(gateway.port(), "GET", "/orders",
+            {{"X-Client-Id", "mobile-ios"}, {"Api-Version", "2024-01-01"}});
+  request(gateway.port(), "GET", "/orders",
+          {{"X-Client-Id", "partner"}, {"Api-Version", "2025-01-01"}});
   request(gateway.port(), "GET", "/orders", {{"Api-Version", "2024-01-01"}});
   // Flushed once a second while running.
   json rows;
@@ -123,8 +131,9 @@ TEST(GatewayUsage, CountsPerClientAndVersionWithLastSeen) {
   EXPECT_EQ(rows[2]["client"], "partner");
   EXPECT_EQ(rows[0]["last_seen"].get<std::string>().size(), 20u);  // 2026-01-01T00:00:00Z
   CmdResult text = api(gateway, {"usage"});
-  EXPECT_NE(text.out.find("2024-01-01 (deprecated 2025-06-01T00:00:00Z, sunset 2099-01-01T00:00:00Z)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.out.find("2024-01-01 (deprecated 2025-06-01T00:00:00Z, sunset 2099-01-01T00:00:00Z)"),
+      std::string::npos)
       << text.out;
 }
 
@@ -132,25 +141,36 @@ TEST(GatewayMetrics, PrometheusTextWithCappedClientLabels) {
   TestBackend backend;
   std::string config = orders_config() + "limits: { metrics_clients: 2 }\n";
   GatewayProcess gateway(config, backend.url());
-  for (int i = 0; i < 4; ++i) request(gateway.port(), "GET", "/orders", {{"X-Client-Id", "big"}, {"Api-Version", "2024-01-01"}});
-  for (int i = 0; i < 3; ++i) request(gateway.port(), "GET", "/orders", {{"X-Client-Id", "mid"}, {"Api-Version", "2024-01-01"}});
-  for (std::string c : {"s1", "s2", "s3"}) request(gateway.port(), "GET", "/orders", {{"X-Client-Id", c}, {"Api-Version", "2024-01-01"}});
+  for (int i = 0; i < 4; ++i)
+    request(gateway.port(), "GET", "/orders",
+            {{"X-Client-Id", "big"}, {"Api-Version", "2024-01-01"}});
+  for (int i = 0; i < 3; ++i)
+    request(gateway.port(), "GET", "/orders",
+            {{"X-Client-Id", "mid"}, {"Api-Version", "2024-01-01"}});
+  for (std::string c : {"s1", "s2", "s3"})
+    request(gateway.port(), "GET", "/orders", {{"X-Client-Id", c}, {"Api-Version", "2024-01-01"}});
   request(gateway.port(), "GET", "/orders", {{"Api-Version", "1999"}});
   HttpResponse m = request(gateway.admin_port(), "GET", "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.header("Content-Type").find("text/plain; version=0.0.4"), std::string::npos);
   const std::string& t = m.body;
-  EXPECT_NE(t.find(R"(tandem_gateway_requests_total{version="2024-01-01",client="big",route="GET /orders",status="2xx"} 4)"),
-            std::string::npos)
+  EXPECT_NE(
+      t.find(
+          R"(tandem_gateway_requests_total{version="2024-01-01",client="big",route="GET /orders",status="2xx"} 4)"),
+      std::string::npos)
       << t;
-  EXPECT_NE(t.find(R"(tandem_gateway_requests_total{version="2024-01-01",client="mid",route="GET /orders",status="2xx"} 3)"),
-            std::string::npos);
+  EXPECT_NE(
+      t.find(
+          R"(tandem_gateway_requests_total{version="2024-01-01",client="mid",route="GET /orders",status="2xx"} 3)"),
+      std::string::npos);
   EXPECT_NE(t.find(R"(client="other",route="GET /orders",status="2xx"} 3)"), std::string::npos);
   EXPECT_EQ(t.find("client=\"s1\""), std::string::npos);
   EXPECT_NE(t.find("status=\"4xx\""), std::string::npos);
-  EXPECT_NE(t.find("tandem_gateway_request_duration_seconds_bucket{version=\"2024-01-01\",le=\"+Inf\"}"),
+  EXPECT_NE(
+      t.find("tandem_gateway_request_duration_seconds_bucket{version=\"2024-01-01\",le=\"+Inf\"}"),
+      std::string::npos);
+  EXPECT_NE(t.find("tandem_gateway_transform_duration_seconds_count{direction=\"response\"} 10"),
             std::string::npos);
-  EXPECT_NE(t.find("tandem_gateway_transform_duration_seconds_count{direction=\"response\"} 10"), std::string::npos);
   EXPECT_EQ(request(gateway.admin_port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(request(gateway.admin_port(), "GET", "/readyz").status, 200);
   EXPECT_EQ(request(gateway.admin_port(), "GET", "/nope").status, 404);
@@ -160,7 +180,9 @@ TEST(GatewayAccessLog, OneJsonLinePerRequestWithItsId) {
   TestBackend backend;
   GatewayProcess gateway(orders_config(), backend.url());
   request(gateway.port(), "GET", "/orders/1?expand=items",
-          {{"X-Client-Id", "acme"}, {"Api-Version", "2024-01-01"}, {"X-Request-Id", "abc-1"},
+          {{"X-Client-Id", "acme"},
+           {"Api-Version", "2024-01-01"},
+           {"X-Request-Id", "abc-1"},
            {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   request(gateway.port(), "GET", "/x", {{"Api-Version", "nope"}});
   gateway.stop();
@@ -182,7 +204,9 @@ TEST(GatewaySignals, SigtermFinishesTheRequestInFlight) {
   TestBackend backend;
   GatewayProcess gateway(orders_config(), backend.url());
   HttpResponse slow;
-  std::thread t([&] { slow = request(gateway.port(), "GET", "/slow?ms=800", {{"Api-Version", "2026-01-01"}}); });
+  std::thread t([&] {
+    slow = request(gateway.port(), "GET", "/slow?ms=800", {{"Api-Version", "2026-01-01"}});
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(gateway.stop(), 0);
   t.join();
@@ -207,7 +231,8 @@ changes:
   CmdResult check = run_tandem({"api", "check", "--config", path});
   EXPECT_EQ(check.code, 2);
   EXPECT_NE(check.err.find("api.yaml:4:"), std::string::npos) << check.err;
-  EXPECT_NE(check.err.find("sunset is earlier than its deprecation"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("sunset is earlier than its deprecation"), std::string::npos)
+      << check.err;
   EXPECT_NE(check.err.find("2 problems"), std::string::npos) << check.err;
   CmdResult json_check = run_tandem({"api", "check", "--config", path, "--json"});
   EXPECT_EQ(json_check.code, 2);
@@ -215,7 +240,8 @@ changes:
   CmdResult run = run_tandem({"gateway", "--config", path});
   EXPECT_EQ(run.code, 2);
   EXPECT_EQ(run_tandem({"api", "check", "--config", dir.path() + "/missing.yaml"}).code, 2);
-  std::string ok = dir.write("ok.yaml", "upstream: http://127.0.0.1:1\nversions: { list: [ { name: a } ] }\n");
+  std::string ok =
+      dir.write("ok.yaml", "upstream: http://127.0.0.1:1\nversions: { list: [ { name: a } ] }\n");
   CmdResult good = run_tandem({"api", "check", "--config", ok});
   EXPECT_EQ(good.code, 0) << good.err;
 }

@@ -239,10 +239,9 @@ TEST(MessageChecks, BodyTooLargeIs413) {
             0);
 }
 
-TEST(MessageChecks, RejectionForTimeoutIs408) {
-  Rejection r = rejection_for(beast::error::timeout);
-  EXPECT_EQ(r.status, 408);
-  EXPECT_EQ(r.type, "request-timeout");
+// A timeout is not answered at all (the server closes; HttpServerFuzz covers it): these are
+// the statuses of what is.
+TEST(MessageChecks, RejectionStatuses) {
   EXPECT_EQ(rejection_for(bhttp::error::header_limit).status, 431);
   EXPECT_EQ(rejection_for(bhttp::error::body_limit).status, 413);
   EXPECT_EQ(rejection_for(bhttp::error::bad_method).status, 400);
