@@ -135,6 +135,9 @@ struct UsageRow {
 };
 Result<std::vector<UsageRow>> usage(const Config& config);
 
+// Unix seconds as "2026-01-01T00:00:00Z" (UTC), as usage, pins and the changelog show times.
+std::string iso8601(long long unix_seconds);
+
 // `tandem api changelog`: the changelog generated from the change list, newest version first.
 std::string changelog_markdown(const Config& config);
 std::string changelog_json(const Config& config);

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,20 +14,12 @@ namespace {
 
 using nlohmann::json;
 
-std::string iso(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // "deprecated 2025-06-01T00:00:00Z, sunset 2027-01-01T00:00:00Z" or "".
 std::string lifecycle(const gateway::ApiVersion& v) {
   std::string out;
-  if (v.deprecated) out += "deprecated " + iso(*v.deprecated);
-  if (v.sunset) out += (out.empty() ? "" : ", ") + std::string("sunset ") + iso(*v.sunset);
+  if (v.deprecated) out += "deprecated " + gateway::iso8601(*v.deprecated);
+  if (v.sunset)
+    out += (out.empty() ? "" : ", ") + std::string("sunset ") + gateway::iso8601(*v.sunset);
   return out;
 }
 
@@ -214,8 +205,8 @@ std::optional<int> ApiCommands::run(bool json_out,
                     {"last_seen", r.last_seen}};
         if (idx >= 0) {
           const auto& v = c.versions[idx];
-          if (v.deprecated) row["deprecated"] = iso(*v.deprecated);
-          if (v.sunset) row["sunset"] = iso(*v.sunset);
+          if (v.deprecated) row["deprecated"] = gateway::iso8601(*v.deprecated);
+          if (v.sunset) row["sunset"] = gateway::iso8601(*v.sunset);
         } else {
           row["removed"] = true;  // a version the config no longer lists
         }

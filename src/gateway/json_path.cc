@@ -1,5 +1,7 @@
 #include "gateway/json_path.h"
 
+#include "http/problem.h"
+
 namespace tandem::gateway {
 namespace {
 
@@ -71,44 +73,8 @@ Result<JsonPath> parse_location(std::string_view text) {
 }
 
 std::string json_escape(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  std::string quoted = http::json_string(s);  // the one JSON string writer (http/problem.h)
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 }  // namespace tandem::gateway

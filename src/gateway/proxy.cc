@@ -117,6 +117,7 @@ Proxy::Proxy(const Config& config, http::asio::io_context& io, StateSync& state,
 
 Status Proxy::init() {
   for (const Change& ch : config_.changes) {
+    change_versions_.push_back(config_.version_index(ch.version));
     std::vector<std::unique_ptr<ChangeTransform>> per_route;
     for (const auto& [pattern, location] : ch.routes) {
       if (ch.fields.empty()) {
@@ -132,33 +133,32 @@ Status Proxy::init() {
   return Status::Ok();
 }
 
-std::vector<Proxy::Step> Proxy::chain(int index, std::string_view method,
-                                      std::string_view path) const {
-  std::vector<Step> steps;
+Proxy::RouteMatch Proxy::match(int index, std::string_view method, std::string_view path) const {
+  // One pass over the change list: the metrics label (the first pattern that matches, in any
+  // change), the steps of the changes newer than the request's version, and whether one of
+  // those added the route.
+  RouteMatch m;
+  m.label = &kOther;
   for (size_t ci = 0; ci < config_.changes.size(); ++ci) {
     const Change& ch = config_.changes[ci];
-    if (config_.version_index(ch.version) <= index) continue;
+    bool newer = change_versions_[ci] > index;
+    bool stepped = false;
     for (size_t ri = 0; ri < ch.routes.size(); ++ri) {
-      if (route_matches(ch.routes[ri].first, method, path)) {
-        steps.push_back(Step{&ch, transforms_[ci][ri].get()});
-        break;
+      if (!route_matches(ch.routes[ri].first, method, path)) continue;
+      if (m.label == &kOther) m.label = &ch.routes[ri].first.text;
+      if (newer && !stepped) {
+        m.steps.push_back(Step{&ch, transforms_[ci][ri].get()});
+        stepped = true;
       }
     }
-    if (ch.routes.empty() && !ch.status_map.empty()) steps.push_back(Step{&ch, nullptr});
-  }
-  return steps;
-}
-
-const std::string& Proxy::route_label(std::string_view method, std::string_view path) const {
-  for (const Change& ch : config_.changes) {
-    for (const auto& [pattern, location] : ch.routes) {
-      if (route_matches(pattern, method, path)) return pattern.text;
-    }
+    if (newer && ch.routes.empty() && !ch.status_map.empty()) m.steps.push_back(Step{&ch, nullptr});
     for (const auto& pattern : ch.added_routes) {
-      if (route_matches(pattern, method, path)) return pattern.text;
+      if (!route_matches(pattern, method, path)) continue;
+      if (m.label == &kOther) m.label = &pattern.text;
+      if (newer && !m.added_in) m.added_in = &ch;
     }
   }
-  return kOther;
+  return m;
 }
 
 void Proxy::refresh_pins() {
@@ -287,7 +287,8 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
     outbox_.pin(client, head);
   }
   std::string_view upstream_path = choice.path;
-  route = route_label(req.method_string(), upstream_path);
+  RouteMatch matched = match(version, req.method_string(), upstream_path);
+  route = *matched.label;
 
   const ApiVersion& v = config_.versions[version];
   if (v.sunset && now >= *v.sunset) {
@@ -304,19 +305,14 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
                       v.name, http_date(end), config_.head())));
     }
   }
-  for (const Change& ch : config_.changes) {
-    if (config_.version_index(ch.version) <= version) continue;
-    for (const auto& pattern : ch.added_routes) {
-      if (route_matches(pattern, req.method_string(), upstream_path)) {
-        co_return finish(
-            http::problem(404, "route-not-in-version", "Not found",
-                          fmt::format("{} {} exists from version {} on; this request speaks {}",
-                                      req.method_string(), upstream_path, ch.version, v.name)));
-      }
-    }
+  if (matched.added_in) {
+    co_return finish(http::problem(
+        404, "route-not-in-version", "Not found",
+        fmt::format("{} {} exists from version {} on; this request speaks {}", req.method_string(),
+                    upstream_path, matched.added_in->version, v.name)));
   }
 
-  std::vector<Step> steps = chain(version, req.method_string(), upstream_path);
+  std::vector<Step>& steps = matched.steps;
   bool body_steps = false;
   for (const Step& s : steps) body_steps = body_steps || s.transform != nullptr;
 

@@ -35,9 +35,12 @@ class Proxy {
     const Change* change;
     ChangeTransform* transform;  // null: the change has no fields for this route
   };
-  // The changes newer than version `index` that apply to (method, path), oldest first.
-  std::vector<Step> chain(int index, std::string_view method, std::string_view path) const;
-  const std::string& route_label(std::string_view method, std::string_view path) const;
+  struct RouteMatch {
+    std::vector<Step> steps;   // the changes newer than the version that apply, oldest first
+    const std::string* label;  // the route template for metrics ("other" when none)
+    const Change* added_in = nullptr;  // a newer change added this route: 404 for the version
+  };
+  RouteMatch match(int index, std::string_view method, std::string_view path) const;
   void refresh_pins();
   std::string request_id(const http::Request& req);
   // Runs `steps` over `body` in `direction`; false with `error` set on failure.
@@ -53,6 +56,7 @@ class Proxy {
   http::UpstreamPool pool_;
   // transforms_[change][route]
   std::vector<std::vector<std::unique_ptr<ChangeTransform>>> transforms_;
+  std::vector<int> change_versions_;  // index in config.versions of each change's version
   std::shared_ptr<const PinMap> pins_;
   unsigned long long pins_generation_ = ~0ULL;
   std::unordered_map<std::string, std::string> local_pins_;

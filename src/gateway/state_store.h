@@ -50,7 +50,4 @@ class StateStore {
   bool postgres_ = false;
 };
 
-// Unix seconds as "2026-01-01T00:00:00Z".
-std::string iso8601(long long unix_seconds);
-
 }  // namespace tandem::gateway
