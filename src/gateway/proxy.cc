@@ -260,6 +260,14 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
     return res;
   };
 
+  // Two values of one of these headers would be read one way here and maybe another way
+  // behind the gateway: refused, not guessed.
+  if (req.count(config_.client_header) > 1 || req.count(config_.version_header) > 1) {
+    client.clear();
+    co_return finish(http::problem(400, "conflicting-headers", "Conflicting headers",
+                                   fmt::format("send {} and {} at most once each",
+                                               config_.client_header, config_.version_header)));
+  }
   if (!client_raw.empty() && !token_ok(client_raw, 256)) {
     client.clear();
     co_return finish(

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -196,6 +197,34 @@ TEST_F(GatewayTest, BodiesATransformCannotReadAreRefusedNotForwarded) {
     EXPECT_EQ(r.header("Content-Type"), "application/problem+json");
   }
   EXPECT_EQ(backend_requests(backend.port()), before + 1);
+}
+
+TEST_F(GatewayTest, RepeatedVersionOrClientHeadersAreRefused) {
+  long long before = backend_requests(backend.port());
+  HttpResponse two_versions =
+      request(gateway.port(), "GET", "/orders/1",
+              {{"Api-Version", "2024-01-01"}, {"Api-Version", "2026-01-01"}});
+  EXPECT_EQ(two_versions.status, 400);
+  EXPECT_EQ(body_of(two_versions)["type"], "https://tandem.dev/problems/conflicting-headers");
+  HttpResponse two_clients =
+      request(gateway.port(), "GET", "/orders/1", {{"X-Client-Id", "a"}, {"X-Client-Id", "b"}});
+  EXPECT_EQ(two_clients.status, 400);
+  EXPECT_EQ(backend_requests(backend.port()), before + 1);
+}
+
+// jq has no limit of its own: a huge value would be multiplied in memory before it fails.
+TEST_F(GatewayTest, AHugeValueToConvertIsRefusedBeforeJqRuns) {
+  json order = {{"total", std::string(2 * 1024 * 1024, 'a')},
+                {"status", "paid"},
+                {"note", "n"},
+                {"items", json::array()}};
+  auto t0 = std::chrono::steady_clock::now();
+  HttpResponse r = post(gateway.port(), "/orders", "2024-01-01", order);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(body_of(r)["detail"].get<std::string>().find("too large to convert"),
+            std::string::npos);
+  EXPECT_LT(seconds, 2.0);
 }
 
 TEST_F(GatewayTest, TheUpstreamSeesHeadWithRequestIdAndTraceButNoHopByHopHeaders) {

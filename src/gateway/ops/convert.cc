@@ -5,12 +5,16 @@
 // "no value" by it), so a program need not guard against null. The program must produce
 // exactly one value: an error, no value or several values fail the request with jq's message.
 // jq 1.6 reads numbers as doubles: integers beyond 2^53 lose precision in a converted field.
+// A value over 4 KiB is refused before jq sees it: jq has no limit of its own, and `. * 100`
+// on a client's 9 MB string builds a 900 MB one (a converted field is a scalar in practice).
 
 #include "gateway/jq_program.h"
 #include "gateway/ops/field_op.h"
 
 namespace tandem::gateway::ops {
 namespace {
+
+constexpr size_t kMaxConvertInput = 4 * 1024;
 
 class Convert final : public FieldOp {
  public:
@@ -30,6 +34,10 @@ class Convert final : public FieldOp {
       if (value->is_null()) return Status::Ok();
       input_.clear();
       write_json(*value, input_);
+      if (input_.size() > kMaxConvertInput) {
+        return Status::InvalidInput(field_prefix(field_) +
+                                    "the value is larger than 4 KiB, too large to convert");
+      }
       Status st = program.run(input_, output_);
       if (!st.ok()) {
         return Status::InvalidInput(field_prefix(field_) +
