@@ -34,8 +34,8 @@ http::Response text_response(int status, std::string content_type, std::string b
 // The admin endpoint: /metrics, /healthz, /readyz.
 http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Server& server,
                             std::atomic<bool>& ready) {
-  return [&metrics, &state, &server, &ready](
-             http::Request& req, const http::Peer&) -> http::asio::awaitable<http::Response> {
+  return [&metrics, &state, &server, &ready](http::Request& req,
+                                             const http::Peer&) -> http::Task<http::Response> {
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find('?'));
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
@@ -108,8 +108,8 @@ Status run(const Config& config, const RunOptions& options) {
   // Every worker compiles its own transforms before it accepts; a failure stops them all.
   std::vector<std::unique_ptr<Proxy>> proxies(workers);
   for (int i = 0; i < workers; ++i) {
-    proxies[i] = std::make_unique<Proxy>(config, server.context(i), state, state.outbox(i),
-                                         metrics.worker(i), log);
+    proxies[i] = std::make_unique<Proxy>(config, server.context(i), server.reaper(i), state,
+                                         state.outbox(i), metrics.worker(i), log);
     TANDEM_RETURN_IF_ERROR(proxies[i]->init());
   }
 
@@ -129,10 +129,11 @@ Status run(const Config& config, const RunOptions& options) {
     });
   }
   std::thread serve_thread([&] {
-    server.run([&](int i) -> http::Handler {
+    server.run_wire([&](int i) -> http::WireHandler {
       Proxy* proxy = proxies[i].get();
-      return
-          [proxy](http::Request& req, const http::Peer& peer) { return proxy->handle(req, peer); };
+      return [proxy](http::Request& req, const http::Peer& peer, http::Wire& out) {
+        return proxy->handle(req, peer, out);
+      };
     });
   });
   ready = true;

@@ -3,8 +3,10 @@
 // thread-safe: a JqProgram belongs to one thread (the gateway compiles one per worker).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tandem/status.h"
 
@@ -25,8 +27,29 @@ class JqProgram {
   // program raised an error (jq's message), halted, yielded nothing or more than one value.
   Status run(std::string_view input, std::string& out);
 
+  // True when the program is simple arithmetic on a number that run() evaluates itself
+  // (see Arithmetic below).
+  bool has_fast_path() const { return arithmetic_.has_value(); }
+
+  // A pipeline of number stages — `. * 100`, `. / 100`, `. + 1`, `. - 1`, `round`, `floor`,
+  // `ceil`, `fabs`, `.` — which is what most `convert` programs are. On a number input it
+  // is evaluated here, as jq does it (IEEE doubles, the same C functions, jq's own number
+  // printer), without jq's parse / start / next / dump per value, which costs micro-
+  // seconds. Any other input runs in jq (tests/gateway/jq_program_test.cc holds the two to
+  // the same output).
+  struct Stage {
+    enum class Op { kAdd, kSub, kMul, kDiv, kRound, kFloor, kCeil, kFabs } op;
+    double operand = 0;
+  };
+  static std::optional<std::vector<Stage>> arithmetic(std::string_view program);
+
+  // run() in jq itself, never the fast path (the reference the fast path is tested against).
+  Status run_jq(std::string_view input, std::string& out);
+
  private:
   JqProgram() = default;
+
+  std::optional<std::vector<Stage>> arithmetic_;
   jq_state* jq_ = nullptr;
   std::string compile_errors_;  // filled by jq's error callback while compiling
 };

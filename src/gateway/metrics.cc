@@ -32,9 +32,10 @@ void Histogram::merge(const Histogram& other) {
 
 namespace {
 
-std::string status_class(int status) {
+std::string_view status_class(int status) {
+  static constexpr std::string_view kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   if (status < 100 || status > 599) return "other";
-  return std::to_string(status / 100) + "xx";
+  return kClasses[status / 100 - 1];
 }
 
 prometheus::ClientMetric histogram_metric(const Histogram& h,
@@ -57,8 +58,18 @@ prometheus::ClientMetric histogram_metric(const Histogram& h,
 void WorkerMetrics::request(const std::string& version, const std::string& client,
                             const std::string& route, int status, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[std::make_tuple(version, client, route, status_class(status))];
-  latency_[version].observe(seconds);
+  auto key = std::make_tuple(std::string_view(version), std::string_view(client),
+                             std::string_view(route), status_class(status));
+  auto it = requests_.find(key);
+  if (it == requests_.end()) {
+    it = requests_
+             .try_emplace(std::make_tuple(version, client, route, std::string(std::get<3>(key))), 0)
+             .first;
+  }
+  ++it->second;
+  auto lt = latency_.find(std::string_view(version));
+  if (lt == latency_.end()) lt = latency_.try_emplace(version).first;
+  lt->second.observe(seconds);
 }
 
 void WorkerMetrics::transform(const char* direction, double seconds, bool failed) {

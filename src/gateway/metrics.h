@@ -39,10 +39,12 @@ class WorkerMetrics {
   friend class MetricsRegistry;
   std::mutex mu_;
   // (version, client, route, status class "2xx") → requests
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long>
+  // Looked up by views (std::less<>): no strings are built for a key already counted.
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long,
+           std::less<>>
       requests_;
-  std::map<std::string, Histogram> latency_;         // by version
-  std::map<std::string, Histogram> transform_time_;  // by direction
+  std::map<std::string, Histogram, std::less<>> latency_;  // by version
+  std::map<std::string, Histogram> transform_time_;        // by direction
   std::map<std::string, unsigned long long> transform_failures_;
   std::map<std::string, unsigned long long> upstream_errors_;
 };

@@ -54,15 +54,15 @@ bool listed_in_connection(std::string_view connection, std::string_view name) {
   return false;
 }
 
-template <typename Message>
-void copy_end_to_end_headers(const Message& from, Message& to) {
-  std::string_view connection = from[bhttp::field::connection];
-  for (const auto& f : from) {
-    if (hop_by_hop(f.name())) continue;
-    if (f.name() == bhttp::field::unknown && f.name_string().size() == 0) continue;
-    if (!connection.empty() && listed_in_connection(connection, f.name_string())) continue;
-    to.insert(f.name_string(), f.value());
-  }
+// True when `f` of a message from one side is not passed to the other: hop-by-hop, listed in
+// its Connection header, or one the gateway writes itself (`own`).
+template <typename Field, typename Own>
+bool dropped(const Field& f, std::string_view connection, const Own& own) {
+  if (hop_by_hop(f.name())) return true;
+  std::string_view name = f.name_string();
+  if (name.empty()) return true;
+  if (!connection.empty() && listed_in_connection(connection, name)) return true;
+  return own(f.name(), name);
 }
 
 bool json_content(std::string_view content_type) {
@@ -102,20 +102,33 @@ double seconds_since(Clock::time_point t0) {
 
 }  // namespace
 
-Proxy::Proxy(const Config& config, http::asio::io_context& io, StateSync& state, Outbox& outbox,
-             WorkerMetrics& metrics, AccessLog& log)
+Proxy::Proxy(const Config& config, http::asio::io_context& io, http::Reaper& reaper,
+             StateSync& state, Outbox& outbox, WorkerMetrics& metrics, AccessLog& log)
     : config_(config),
       state_(state),
       outbox_(outbox),
       metrics_(metrics),
       log_(log),
-      pool_(io, http::UpstreamOptions{config.upstream_host, config.upstream_port,
-                                      config.timeouts.upstream_connect, config.timeouts.upstream,
-                                      config.timeouts.upstream_idle,
-                                      config.limits.max_response_body, 256}),
+      pool_(io, reaper,
+            http::UpstreamOptions{config.upstream_host, config.upstream_port,
+                                  config.timeouts.upstream_connect, config.timeouts.upstream,
+                                  config.timeouts.upstream_idle, config.limits.max_response_body,
+                                  256}),
       rng_(std::random_device{}()) {}
 
 Status Proxy::init() {
+  for (const ApiVersion& v : config_.versions) {
+    std::string lines;
+    http::append_field(lines, config_.version_header, v.name);
+    if (v.deprecated) http::append_field(lines, "Deprecation", fmt::format("@{}", *v.deprecated));
+    if (v.sunset) http::append_field(lines, "Sunset", http_date(*v.sunset));
+    if (!v.link.empty() && (v.deprecated || v.sunset)) {
+      std::string link = fmt::format("<{}>; rel=\"deprecation\"; type=\"text/html\"", v.link);
+      if (v.sunset) link += fmt::format(", <{}>; rel=\"sunset\"; type=\"text/html\"", v.link);
+      http::append_field(lines, "Link", link);
+    }
+    decorations_.push_back(std::move(lines));
+  }
   for (const Change& ch : config_.changes) {
     change_versions_.push_back(config_.version_index(ch.version));
     std::vector<std::unique_ptr<ChangeTransform>> per_route;
@@ -202,19 +215,97 @@ bool Proxy::transform_body(const std::vector<Step>& steps, Direction direction, 
   return ok;
 }
 
-void Proxy::decorate(http::Response& res, int version) const {
-  const ApiVersion& v = config_.versions[version];
-  res.set(config_.version_header, v.name);
-  if (v.deprecated) res.set("Deprecation", fmt::format("@{}", *v.deprecated));
-  if (v.sunset) res.set("Sunset", http_date(*v.sunset));
-  if (!v.link.empty() && (v.deprecated || v.sunset)) {
-    std::string link = fmt::format("<{}>; rel=\"deprecation\"; type=\"text/html\"", v.link);
-    if (v.sunset) link += fmt::format(", <{}>; rel=\"sunset\"; type=\"text/html\"", v.link);
-    res.set(bhttp::field::link, link);
+void Proxy::upstream_head(const http::Request& req, std::string_view path, std::string_view query,
+                          bool body_steps, const std::string& rid, const http::Peer& peer,
+                          http::OutRequest& out) const {
+  std::string& head = out.head;
+  head.clear();
+  head.reserve(512);
+  head.append(req.method_string());
+  head += ' ';
+  head += config_.upstream_base;
+  head += path;
+  head += query;
+  head += " HTTP/1.1\r\n";
+  bool rewrite_media = !config_.media_type.empty();
+  auto own = [&](bhttp::field f, std::string_view name) {
+    if (rewrite_media && (f == bhttp::field::accept || f == bhttp::field::content_type)) {
+      return true;
+    }
+    if (body_steps && f == bhttp::field::accept_encoding) return true;  // answers must be readable
+    return http::beast::iequals(name, config_.version_header) ||
+           http::beast::iequals(name, "X-Request-Id") ||
+           http::beast::iequals(name, "X-Forwarded-For");
+  };
+  std::string_view connection = req[bhttp::field::connection];
+  for (const auto& f : req) {
+    if (!dropped(f, connection, own)) http::append_field(head, f.name_string(), f.value());
   }
+  http::append_field(head, config_.version_header, config_.head());
+  http::append_field(head, "X-Request-Id", rid);
+  std::string_view forwarded = req["X-Forwarded-For"];
+  if (forwarded.empty()) {
+    http::append_field(head, "X-Forwarded-For", peer.address);
+  } else {
+    http::append_field(head, "X-Forwarded-For", fmt::format("{}, {}", forwarded, peer.address));
+  }
+  if (rewrite_media) {
+    for (auto f : {bhttp::field::accept, bhttp::field::content_type}) {
+      std::string_view value = req[f];
+      if (!value.empty()) {
+        http::append_field(head, bhttp::to_string(f),
+                           rewrite_media_type(config_.media_type, value, config_.head()));
+      }
+    }
+  }
+  if (!out.body.empty() || req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
+      req.method() == bhttp::verb::patch) {
+    http::append_field(head, "Content-Length", out.body.size());
+  }
+  head += "\r\n";
 }
 
-http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const http::Peer& peer) {
+void Proxy::answer_head(const http::Response& from, int status, bool head_request, int version,
+                        size_t body_size, const std::string& rid, http::Wire& out) const {
+  const ApiVersion& v = config_.versions[version];
+  bool rewrite_media = !config_.media_type.empty();
+  std::string& head = out.head;
+  head.clear();
+  out.status = status;
+  // A mapped status gets its own phrase, not the old one's.
+  http::append_status_line(head, status,
+                           status == static_cast<int>(from.result_int())
+                               ? std::string_view(from.reason())
+                               : std::string_view());
+  auto own = [&](bhttp::field f, std::string_view name) {
+    if (rewrite_media && f == bhttp::field::content_type) return true;
+    if (f == bhttp::field::link) return !v.link.empty() && (v.deprecated || v.sunset);
+    if (v.deprecated && http::beast::iequals(name, "Deprecation")) return true;
+    if (v.sunset && http::beast::iequals(name, "Sunset")) return true;
+    return http::beast::iequals(name, config_.version_header) ||
+           http::beast::iequals(name, "X-Request-Id");
+  };
+  std::string_view connection = from[bhttp::field::connection];
+  for (const auto& f : from) {
+    if (!dropped(f, connection, own)) http::append_field(head, f.name_string(), f.value());
+  }
+  if (rewrite_media) {
+    std::string_view ct = from[bhttp::field::content_type];
+    if (!ct.empty()) {
+      http::append_field(head, "Content-Type", rewrite_media_type(config_.media_type, ct, v.name));
+    }
+  }
+  if (head_request) {
+    std::string_view length = from[bhttp::field::content_length];
+    if (!length.empty()) http::append_field(head, "Content-Length", length);
+  } else if (!http::bodiless_status(status)) {
+    http::append_field(head, "Content-Length", body_size);
+  }
+  http::append_field(head, "X-Request-Id", rid);
+  head += decoration(version);
+}
+
+http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http::Wire& out) {
   auto t0 = Clock::now();
   long long now = static_cast<long long>(std::time(nullptr));
   std::string rid = request_id(req);
@@ -229,12 +320,11 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
   double upstream_seconds = 0;
   size_t bytes_in = req.body().size();
   std::string route;
+  bool head_request = req.method() == bhttp::verb::head;
 
-  auto finish = [&](http::Response res) {
-    res.set("X-Request-Id", rid);
-    if (version >= 0) decorate(res, version);
-    if (req.method() != bhttp::verb::head) res.prepare_payload();
-    int status = static_cast<int>(res.result_int());
+  // Counts and logs the answer in `out`.
+  auto account = [&] {
+    int status = out.status;
     double seconds = seconds_since(t0);
     const std::string& vname = version >= 0 ? config_.versions[version].name : kOther;
     metrics_.request(vname, client.empty() ? "(anonymous)" : client, route.empty() ? kOther : route,
@@ -252,28 +342,35 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
           http::json_string(client), http::json_string(version >= 0 ? vname : ""), source,
           http::json_string(req.method_string()), http::json_string(path.substr(0, 1024)),
           http::json_string(route), status, seconds * 1000, upstream_seconds * 1000, bytes_in,
-          res.body().size(),
+          out.body.size(),
           traceparent.empty()
               ? ""
               : fmt::format(",\"traceparent\":{}", http::json_string(traceparent.substr(0, 128)))));
     }
-    return res;
+  };
+  // A problem (or any answer the gateway makes itself) with the version's headers.
+  auto finish = [&](http::Response res) {
+    res.set("X-Request-Id", rid);
+    http::to_wire(std::move(res), head_request, out);
+    if (version >= 0) out.head += decoration(version);
+    account();
   };
 
   // Two values of one of these headers would be read one way here and maybe another way
   // behind the gateway: refused, not guessed.
   if (req.count(config_.client_header) > 1 || req.count(config_.version_header) > 1) {
     client.clear();
-    co_return finish(http::problem(400, "conflicting-headers", "Conflicting headers",
-                                   fmt::format("send {} and {} at most once each",
-                                               config_.client_header, config_.version_header)));
+    finish(http::problem(400, "conflicting-headers", "Conflicting headers",
+                         fmt::format("send {} and {} at most once each", config_.client_header,
+                                     config_.version_header)));
+    co_return;
   }
   if (!client_raw.empty() && !token_ok(client_raw, 256)) {
     client.clear();
-    co_return finish(
-        http::problem(400, "bad-client-id", "Bad client id",
-                      fmt::format("`{}` must be 1 to 256 printable characters without spaces",
-                                  config_.client_header)));
+    finish(http::problem(400, "bad-client-id", "Bad client id",
+                         fmt::format("`{}` must be 1 to 256 printable characters without spaces",
+                                     config_.client_header)));
+    co_return;
   }
   refresh_pins();
   RequestView view{path, req[config_.version_header], req[bhttp::field::accept],
@@ -283,7 +380,8 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
     const char* title = err->status == 410                    ? "Version removed"
                         : err->type == "conflicting-versions" ? "Conflicting API versions"
                                                               : "Unknown API version";
-    co_return finish(http::problem(err->status, err->type, title, err->detail));
+    finish(http::problem(err->status, err->type, title, err->detail));
+    co_return;
   }
   VersionChoice choice = std::get<VersionChoice>(std::move(resolved));
   version = choice.index;
@@ -300,67 +398,53 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
 
   const ApiVersion& v = config_.versions[version];
   if (v.sunset && now >= *v.sunset) {
-    co_return finish(http::problem(
+    finish(http::problem(
         410, "version-sunset", "API version removed",
         fmt::format("version {} was removed on {}; move to {} ({})", v.name, http_date(*v.sunset),
                     config_.head(), v.link.empty() ? "see the changelog" : v.link)));
+    co_return;
   }
   for (const auto& [start, end] : v.brownouts) {
     if (now >= start && now < end) {
-      co_return finish(http::problem(
+      finish(http::problem(
           410, "version-brownout", "API version temporarily unavailable",
           fmt::format("version {} is deprecated and in a scheduled brownout until {}; move to {}",
                       v.name, http_date(end), config_.head())));
+      co_return;
     }
   }
   if (matched.added_in) {
-    co_return finish(http::problem(
+    finish(http::problem(
         404, "route-not-in-version", "Not found",
         fmt::format("{} {} exists from version {} on; this request speaks {}", req.method_string(),
                     upstream_path, matched.added_in->version, v.name)));
+    co_return;
   }
 
   std::vector<Step>& steps = matched.steps;
   bool body_steps = false;
   for (const Step& s : steps) body_steps = body_steps || s.transform != nullptr;
 
-  http::Request up{req.method(), std::string(), 11};
-  up.method_string(req.method_string());
-  up.target(config_.upstream_base + std::string(upstream_path) + std::string(query));
-  copy_end_to_end_headers(req, up);
-  up.set(config_.version_header, config_.head());
-  up.set("X-Request-Id", rid);
-  std::string_view forwarded = req["X-Forwarded-For"];
-  up.set("X-Forwarded-For",
-         forwarded.empty() ? peer.address : fmt::format("{}, {}", forwarded, peer.address));
-  if (!config_.media_type.empty()) {
-    for (auto f : {bhttp::field::accept, bhttp::field::content_type}) {
-      std::string_view value = req[f];
-      if (!value.empty()) up.set(f, rewrite_media_type(config_.media_type, value, config_.head()));
-    }
-  }
-  up.body() = std::move(req.body());
-  if (body_steps && !up.body().empty()) {
+  http::OutRequest up;
+  up.method = req.method();
+  up.body = std::move(req.body());
+  if (body_steps && !up.body.empty()) {
     if (encoded(req[bhttp::field::content_encoding])) {
-      co_return finish(
-          http::problem(415, "encoded-body", "Cannot translate an encoded body",
-                        "send the body without Content-Encoding: it must be translated for "
-                        "this API version"));
+      finish(http::problem(415, "encoded-body", "Cannot translate an encoded body",
+                           "send the body without Content-Encoding: it must be translated for "
+                           "this API version"));
+      co_return;
     }
     if (json_content(req[bhttp::field::content_type])) {
       std::string error;
-      if (!transform_body(steps, Direction::kUp, up.body(), error)) {
-        co_return finish(
-            http::problem(400, "unreadable-body", "The request body cannot be translated",
-                          fmt::format("{} (version {} → {})", error, v.name, config_.head())));
+      if (!transform_body(steps, Direction::kUp, up.body, error)) {
+        finish(http::problem(400, "unreadable-body", "The request body cannot be translated",
+                             fmt::format("{} (version {} → {})", error, v.name, config_.head())));
+        co_return;
       }
     }
   }
-  if (body_steps) up.erase(bhttp::field::accept_encoding);  // answers must be readable to translate
-  if (!up.body().empty() || req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
-      req.method() == bhttp::verb::patch) {
-    up.content_length(up.body().size());
-  }
+  upstream_head(req, upstream_path, query, body_steps, rid, peer, up);
 
   auto u0 = Clock::now();
   http::UpstreamResult result = co_await pool_.exchange(up);
@@ -377,45 +461,33 @@ http::asio::awaitable<http::Response> Proxy::handle(http::Request& req, const ht
                                         : "The backend's answer was unusable";
     std::string kind = http::upstream_error_name(result.error);
     std::replace(kind.begin(), kind.end(), '_', '-');
-    co_return finish(http::problem(status, "upstream-" + kind, title,
-                                   fmt::format("upstream: {}", result.detail)));
+    finish(http::problem(status, "upstream-" + kind, title,
+                         fmt::format("upstream: {}", result.detail)));
+    co_return;
   }
   http::Response& from = result.response;
-  http::Response res{from.result(), 11};
-  res.reason(from.reason());
-  copy_end_to_end_headers(from, res);
-  if (req.method() == bhttp::verb::head) {
-    std::string_view length = from[bhttp::field::content_length];
-    if (!length.empty()) res.set(bhttp::field::content_length, length);
-  }
-  res.body() = std::move(from.body());
   // Head → the client's version: status codes, then the body.
-  int status = static_cast<int>(res.result_int());
+  int status = static_cast<int>(from.result_int());
   for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
     auto m = it->change->status_map.find(status);
     if (m != it->change->status_map.end()) status = m->second;
   }
-  if (status != static_cast<int>(res.result_int())) {
-    res.result(static_cast<unsigned>(status));
-    res.reason("");  // the new status's own phrase, not the old one's
-  }
-  if (body_steps && !res.body().empty() && req.method() != bhttp::verb::head &&
-      json_content(res[bhttp::field::content_type])) {
+  out.body = std::move(from.body());
+  if (body_steps && !out.body.empty() && !head_request &&
+      json_content(from[bhttp::field::content_type])) {
     std::string error;
-    if (encoded(res[bhttp::field::content_encoding]) ||
-        !transform_body(steps, Direction::kDown, res.body(), error)) {
+    if (encoded(from[bhttp::field::content_encoding]) ||
+        !transform_body(steps, Direction::kDown, out.body, error)) {
       if (error.empty()) error = "the backend sent an encoded body although none was accepted";
-      co_return finish(
-          http::problem(502, "untranslatable-response", "The answer cannot be translated",
-                        fmt::format("{} (version {} → {})", error, config_.head(), v.name)));
+      out.body.clear();
+      finish(http::problem(502, "untranslatable-response", "The answer cannot be translated",
+                           fmt::format("{} (version {} → {})", error, config_.head(), v.name)));
+      co_return;
     }
   }
-  if (!config_.media_type.empty()) {
-    std::string_view ct = res[bhttp::field::content_type];
-    if (!ct.empty())
-      res.set(bhttp::field::content_type, rewrite_media_type(config_.media_type, ct, v.name));
-  }
-  co_return finish(std::move(res));
+  if (head_request || http::bodiless_status(status)) out.body.clear();
+  answer_head(from, status, head_request, version, out.body.size(), rid, out);
+  account();
 }
 
 }  // namespace tandem::gateway

@@ -22,13 +22,14 @@ namespace tandem::gateway {
 
 class Proxy {
  public:
-  Proxy(const Config& config, http::asio::io_context& io, StateSync& state, Outbox& outbox,
-        WorkerMetrics& metrics, AccessLog& log);
+  Proxy(const Config& config, http::asio::io_context& io, http::Reaper& reaper, StateSync& state,
+        Outbox& outbox, WorkerMetrics& metrics, AccessLog& log);
 
   // Compiles this worker's transforms (each change at each of its routes, once).
   Status init();
 
-  http::asio::awaitable<http::Response> handle(http::Request& req, const http::Peer& peer);
+  // Answers `req` into `out` (an http::WireHandler).
+  http::Task<void> handle(http::Request& req, const http::Peer& peer, http::Wire& out);
 
  private:
   struct Step {
@@ -46,7 +47,15 @@ class Proxy {
   // Runs `steps` over `body` in `direction`; false with `error` set on failure.
   bool transform_body(const std::vector<Step>& steps, Direction direction, std::string& body,
                       std::string& error);
-  void decorate(http::Response& res, int version) const;
+  // The version's own header lines (Api-Version, Deprecation, Sunset, Link), formatted once.
+  const std::string& decoration(int version) const { return decorations_[version]; }
+  // The request to the upstream: `req`'s end-to-end fields and the gateway's own, in `out`.
+  void upstream_head(const http::Request& req, std::string_view path, std::string_view query,
+                     bool body_steps, const std::string& rid, const http::Peer& peer,
+                     http::OutRequest& out) const;
+  // The upstream's answer as the client's: its end-to-end fields and the version's headers.
+  void answer_head(const http::Response& from, int status, bool head_request, int version,
+                   size_t body_size, const std::string& rid, http::Wire& out) const;
 
   const Config& config_;
   StateSync& state_;
@@ -56,7 +65,9 @@ class Proxy {
   http::UpstreamPool pool_;
   // transforms_[change][route]
   std::vector<std::vector<std::unique_ptr<ChangeTransform>>> transforms_;
-  std::vector<int> change_versions_;  // index in config.versions of each change's version
+  std::vector<int> change_versions_;
+  std::vector<std::string>
+      decorations_;  // by version index  // index in config.versions of each change's version
   std::shared_ptr<const PinMap> pins_;
   unsigned long long pins_generation_ = ~0ULL;
   std::unordered_map<std::string, std::string> local_pins_;

@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -23,7 +24,18 @@ using tcp = asio::ip::tcp;
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-// `co_await op(as_tuple_awaitable)` yields (error_code, …) instead of throwing.
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Everything runs on one worker's io_context: its concrete executor type, not the
+// type-erased any_io_executor (a virtual call and a copy on every operation).
+using Executor = asio::io_context::executor_type;
+template <typename T>
+using Task = asio::awaitable<T, Executor>;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
+using Resolver = asio::ip::basic_resolver<tcp, Executor>;
+
+// `co_await op(use_tuple)` yields (error_code, …) instead of throwing.
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 
 }  // namespace tandem::http

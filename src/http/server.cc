@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio/socket_base.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <optional>
 
@@ -18,10 +18,17 @@ using namespace std::chrono_literals;
 
 struct Server::Worker {
   std::unique_ptr<asio::io_context> io = std::make_unique<asio::io_context>(1);
-  std::unique_ptr<tcp::acceptor> acceptor;
-  Handler handler;
+  std::unique_ptr<Reaper> reaper = std::make_unique<Reaper>(*io);
+  std::unique_ptr<Acceptor> acceptor;
+  WireHandler handler;
   int connections = 0;
   int in_flight = 0;
+  ~Worker() {
+    // Sessions still suspended in the io_context unregister their deadlines as it destroys
+    // them: the reaper must outlive it.
+    acceptor.reset();
+    io.reset();
+  }
 };
 
 bool split_host_port(const std::string& text, std::string& host, std::string& port) {
@@ -48,6 +55,8 @@ Server::~Server() = default;
 
 asio::io_context& Server::context(int i) { return *workers_[i]->io; }
 
+Reaper& Server::reaper(int i) { return *workers_[i]->reaper; }
+
 Status Server::bind(const std::string& listen) {
   std::string host, port;
   if (!split_host_port(listen, host, port)) {
@@ -65,7 +74,7 @@ Status Server::bind(const std::string& listen) {
     // SO_REUSEPORT would let this process share a port another one listens on (the kernel
     // splits the connections between them): a plain bind first proves the port is free, and
     // picks the port for "…:0".
-    tcp::acceptor probe(*workers_.front()->io);
+    Acceptor probe(*workers_.front()->io);
     probe.open(endpoint.protocol(), ec);
     if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) probe.bind(endpoint, ec);
@@ -77,7 +86,7 @@ Status Server::bind(const std::string& listen) {
     endpoint = probe.local_endpoint();
   }
   for (auto& w : workers_) {
-    auto acceptor = std::make_unique<tcp::acceptor>(*w->io);
+    auto acceptor = std::make_unique<Acceptor>(*w->io);
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) {
@@ -101,11 +110,23 @@ Status Server::bind(const std::string& listen) {
 }
 
 void Server::run(const std::function<Handler(int worker)>& handler_for) {
+  run_wire([&handler_for](int i) -> WireHandler {
+    return [handler = handler_for(i)](Request& req, const Peer& peer, Wire& out) -> Task<void> {
+      bool head_request = req.method() == bhttp::verb::head;
+      Response res = co_await handler(req, peer);
+      out.close = !res.keep_alive();
+      to_wire(std::move(res), head_request, out);
+    };
+  });
+}
+
+void Server::run_wire(const std::function<WireHandler(int worker)>& handler_for) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads.emplace_back([this, i, &handler_for] {
       Worker& w = *workers_[i];
       w.handler = handler_for(static_cast<int>(i));
+      w.reaper->start();
       asio::co_spawn(*w.io, accept_loop(w), asio::detached);
       w.io->run();
     });
@@ -124,9 +145,9 @@ void Server::stop(std::chrono::milliseconds drain) {
       // Waits for requests in flight, then ends the loop (idle connections close with it).
       asio::co_spawn(
           *w->io,
-          [this, w]() -> asio::awaitable<void> {
+          [this, w]() -> Task<void> {
             auto deadline = std::chrono::steady_clock::now() + drain_;
-            asio::steady_timer timer(*w->io);
+            Timer timer(*w->io);
             while (w->in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
               timer.expires_after(10ms);
               co_await timer.async_wait(use_tuple);
@@ -138,13 +159,13 @@ void Server::stop(std::chrono::milliseconds drain) {
   }
 }
 
-asio::awaitable<void> Server::accept_loop(Worker& w) {
+Task<void> Server::accept_loop(Worker& w) {
   for (;;) {
     auto [ec, socket] = co_await w.acceptor->async_accept(use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) co_return;
       // EMFILE and friends: back off instead of spinning.
-      asio::steady_timer timer(*w.io, 50ms);
+      Timer timer(*w.io, 50ms);
       co_await timer.async_wait(use_tuple);
       continue;
     }
@@ -161,18 +182,36 @@ asio::awaitable<void> Server::accept_loop(Worker& w) {
 
 namespace {
 
-// Writes `res` and reports whether it went out whole.
-asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response& res,
-                                     std::chrono::milliseconds timeout) {
-  stream.expires_after(timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
+// Writes `wire` (its head gets the blank line, after "Connection: close" when the connection
+// ends) and reports whether it went out whole.
+Task<bool> write_wire(Socket& socket, Deadline& deadline, Wire& wire, bool keep_alive,
+                      unsigned version, std::chrono::milliseconds timeout) {
+  if (!keep_alive) {
+    wire.head += "Connection: close\r\n\r\n";
+  } else if (version == 10) {
+    wire.head += "Connection: keep-alive\r\n\r\n";
+  } else {
+    wire.head += "\r\n";
+  }
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(wire.head), asio::buffer(wire.body)};
+  deadline.arm(timeout);
+  auto [ec, n] = co_await asio::async_write(socket, buffers, use_tuple);
   (void)n;
+  deadline.disarm();
   co_return !ec;
+}
+
+// A read that ended without a request to answer: the peer left, or a timeout (as nginx at
+// client_header_timeout: no answer, the client that stopped sending is not reading either).
+bool peer_gone(const beast::error_code& ec, const Deadline& deadline) {
+  return deadline.expired() || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::error::eof;
 }
 
 }  // namespace
 
-asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
+Task<void> Server::session(Worker& w, Socket socket) {
   ++w.connections;
   struct Count {
     int& n;
@@ -184,14 +223,15 @@ asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
     auto remote = socket.remote_endpoint(ec);
     if (!ec) peer.address = remote.address().to_string();
   }
-  beast::tcp_stream stream(std::move(socket));
+  Deadline deadline(*w.reaper, socket);
   beast::flat_buffer buffer;
+  Wire wire;
   for (;;) {
     if (stopping_) break;
     // Idle keep-alive wait: for the first byte of the next request.
     if (buffer.size() == 0) {
-      stream.expires_after(limits_.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      deadline.arm(limits_.idle_timeout);
+      auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), use_tuple);
       if (ec) break;
       buffer.commit(n);
     }
@@ -199,16 +239,12 @@ asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
     // From the first byte, the head must arrive within header_timeout (slowloris).
-    stream.expires_after(limits_.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    deadline.arm(limits_.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(socket, buffer, parser, use_tuple);
     (void)hn;
     std::optional<Rejection> reject;
     if (hec) {
-      // A timeout closed the socket already (as nginx at client_header_timeout: no answer).
-      if (hec == bhttp::error::end_of_stream || hec == asio::error::connection_reset ||
-          hec == beast::error::timeout) {
-        break;
-      }
+      if (peer_gone(hec, deadline)) break;
       reject = rejection_for(hec);
     } else {
       reject = check_request_head(parser);
@@ -217,51 +253,52 @@ asio::awaitable<void> Server::session(Worker& w, tcp::socket socket) {
       if (!beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
         reject = Rejection{417, "expectation-failed", "only `Expect: 100-continue` is understood"};
       } else if (!parser.is_done()) {
-        Response cont{bhttp::status::continue_, parser.get().version()};
-        stream.expires_after(limits_.write_timeout);
-        auto [cec, cn] = co_await bhttp::async_write(stream, cont, use_tuple);
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        deadline.arm(limits_.write_timeout);
+        auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple);
         (void)cn;
         if (cec) break;
       }
     }
     if (!reject && !parser.is_done()) {
-      stream.expires_after(limits_.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      deadline.arm(limits_.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(socket, buffer, parser, use_tuple);
       (void)bn;
       if (bec) {
-        if (bec == bhttp::error::end_of_stream || bec == asio::error::connection_reset ||
-            bec == beast::error::timeout) {
-          break;
-        }
+        if (peer_gone(bec, deadline)) break;
         reject = rejection_for(bec);
       }
     }
+    deadline.disarm();
     if (reject) {
       // After a malformed message the stream cannot be trusted: answer and close.
-      Response res = problem(reject->status, reject->type, "Request refused", reject->detail);
-      res.keep_alive(false);
-      co_await write_response(stream, res, limits_.write_timeout);
+      to_wire(problem(reject->status, reject->type, "Request refused", reject->detail), false,
+              wire);
+      co_await write_wire(socket, deadline, wire, false, 11, limits_.write_timeout);
       break;
     }
     Request req = parser.release();
     bool keep_alive = req.keep_alive();
-    Response res;
+    unsigned version = req.version();
+    wire.clear();
     ++w.in_flight;
     try {
-      res = co_await w.handler(req, peer);
+      co_await w.handler(req, peer, wire);
     } catch (const std::exception& e) {
-      res = problem(500, "internal-error", "Internal error", "the gateway failed to answer");
+      to_wire(problem(500, "internal-error", "Internal error", "the gateway failed to answer"),
+              req.method() == bhttp::verb::head, wire);
       keep_alive = false;
     }
     --w.in_flight;
-    if (stopping_) keep_alive = false;
-    res.keep_alive(keep_alive && res.keep_alive());
-    if (!co_await write_response(stream, res, limits_.write_timeout)) break;
-    if (!res.keep_alive()) break;
+    keep_alive = keep_alive && !wire.close && !stopping_;
+    if (!co_await write_wire(socket, deadline, wire, keep_alive, version, limits_.write_timeout)) {
+      break;
+    }
+    if (!keep_alive) break;
   }
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.socket().close(ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
 }
 
 }  // namespace tandem::http

@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "http/deadline.h"
 #include "http/http.h"
+#include "http/wire.h"
 #include "tandem/status.h"
 
 namespace tandem::http {
@@ -35,7 +37,10 @@ struct Peer {
 
 // Answers one request. Runs on its worker's thread; may co_await other I/O on that worker's
 // io_context. A thrown exception answers 500 and closes the connection.
-using Handler = std::function<asio::awaitable<Response>(Request&, const Peer&)>;
+using Handler = std::function<Task<Response>(Request&, const Peer&)>;
+// The same, writing its answer as bytes into `out` (cleared before the call): the proxy's
+// hot path, which never builds a Beast response.
+using WireHandler = std::function<Task<void>(Request&, const Peer&, Wire& out)>;
 
 class Server {
  public:
@@ -52,11 +57,14 @@ class Server {
 
   // The io_context of worker `i`, e.g. for per-worker clients; valid until destruction.
   asio::io_context& context(int i);
+  // The deadline sweeper of worker `i`, for the sockets a handler opens itself.
+  Reaper& reaper(int i);
   int workers() const { return static_cast<int>(workers_.size()); }
 
   // Serves until stop(); `handler_for(i)` is called once, on worker i's thread, before it
   // accepts. Blocks.
   void run(const std::function<Handler(int worker)>& handler_for);
+  void run_wire(const std::function<WireHandler(int worker)>& handler_for);
 
   // Thread-safe and signal-safe to call from another thread: stops accepting; a connection
   // closes after the request it is answering; returns from run() once none is in flight or
@@ -65,8 +73,8 @@ class Server {
 
  private:
   struct Worker;
-  asio::awaitable<void> accept_loop(Worker& w);
-  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  Task<void> accept_loop(Worker& w);
+  Task<void> session(Worker& w, Socket socket);
 
   ServerLimits limits_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 
+#include <array>
+
 namespace tandem::http {
 
 const char* upstream_error_name(UpstreamError e) {
@@ -27,16 +29,16 @@ const char* upstream_error_name(UpstreamError e) {
   return "unknown";
 }
 
-UpstreamPool::UpstreamPool(asio::io_context& io, UpstreamOptions options)
-    : io_(io), options_(std::move(options)) {}
+UpstreamPool::UpstreamPool(asio::io_context& io, Reaper& reaper, UpstreamOptions options)
+    : io_(io), reaper_(reaper), options_(std::move(options)) {}
 
 namespace {
 
 // True when a pooled connection still looks usable: nothing to read (an unread byte or EOF
 // means the upstream closed it or broke framing).
-bool still_open(beast::tcp_stream& stream) {
+bool still_open(Socket& socket) {
   char byte;
-  ssize_t n = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -47,52 +49,58 @@ bool idempotent(bhttp::verb v) {
 
 }  // namespace
 
-asio::awaitable<beast::error_code> UpstreamPool::connect(beast::tcp_stream& stream) {
+Task<beast::error_code> UpstreamPool::connect(Conn& conn) {
   if (!resolved_) {
-    tcp::resolver resolver(io_);
+    Resolver resolver(io_);
     auto [ec, results] = co_await resolver.async_resolve(options_.host, options_.port, use_tuple);
     if (ec) co_return ec;
-    endpoints_ = results;
+    endpoints_.assign(results.begin(), results.end());
     resolved_ = true;
   }
-  stream.expires_after(options_.connect_timeout);
-  auto [ec, ep] = co_await stream.async_connect(endpoints_, use_tuple);
+  conn.deadline.arm(options_.connect_timeout);
+  auto [ec, ep] = co_await asio::async_connect(conn.socket, endpoints_, use_tuple);
   (void)ep;
+  conn.deadline.disarm();
+  if (ec && conn.deadline.expired()) ec = beast::error::timeout;
   if (!ec) {
     ++opened_;
     beast::error_code ignored;
-    stream.socket().set_option(tcp::no_delay(true), ignored);
+    conn.socket.set_option(tcp::no_delay(true), ignored);
   }
   co_return ec;
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, Conn& conn, bool& got_bytes) {
-  beast::tcp_stream& stream = conn.stream;
+Task<UpstreamResult> UpstreamPool::attempt(const OutRequest& req, Conn& conn, bool& got_bytes) {
+  Socket& socket = conn.socket;
   beast::flat_buffer& buffer = conn.buffer;
   buffer.clear();
   if (buffer.capacity() < 16 * 1024) buffer.reserve(16 * 1024);
   UpstreamResult out;
   got_bytes = false;
-  stream.expires_after(options_.timeout);
-  auto [wec, wn] = co_await bhttp::async_write(stream, req, use_tuple);
+  conn.deadline.arm(options_.timeout);
+  std::array<asio::const_buffer, 2> request{asio::buffer(req.head), asio::buffer(req.body)};
+  auto [wec, wn] = co_await asio::async_write(socket, request, use_tuple);
   (void)wn;
   if (wec) {
-    out.error = wec == beast::error::timeout ? UpstreamError::kTimeout : UpstreamError::kReset;
-    out.detail = wec.message();
+    out.error = conn.deadline.expired() ? UpstreamError::kTimeout : UpstreamError::kReset;
+    out.detail = conn.deadline.expired() ? "timed out" : wec.message();
     co_return out;
   }
   for (;;) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_body);
     parser.header_limit(64 * 1024);
-    if (req.method() == bhttp::verb::head) parser.skip(true);
-    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    if (req.method == bhttp::verb::head) parser.skip(true);
+    auto [rec, rn] = co_await bhttp::async_read(socket, buffer, parser, use_tuple);
     (void)rn;
     if (buffer.size() > 0 || parser.got_some()) got_bytes = true;
     if (rec) {
-      if (rec == beast::error::timeout) {
+      if (conn.deadline.expired()) {
         out.error = UpstreamError::kTimeout;
-      } else if (rec == bhttp::error::body_limit) {
+        out.detail = "timed out";
+        co_return out;
+      }
+      if (rec == bhttp::error::body_limit) {
         out.error = UpstreamError::kTooLarge;
       } else if (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
                  rec == asio::error::eof) {
@@ -106,6 +114,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, Conn& conn, 
     // An interim 1xx answer (100 Continue, 103 Early Hints) is skipped: the final one follows.
     int status = static_cast<int>(parser.get().result_int());
     if (status >= 100 && status < 200 && status != 101) continue;
+    conn.deadline.disarm();
     out.response = parser.release();
     if (buffer.size() > 0) {
       // Bytes after the answer: the upstream broke framing; never reuse this connection.
@@ -115,7 +124,7 @@ asio::awaitable<UpstreamResult> UpstreamPool::attempt(Request& req, Conn& conn, 
   }
 }
 
-asio::awaitable<UpstreamResult> UpstreamPool::exchange(Request& req) {
+Task<UpstreamResult> UpstreamPool::exchange(const OutRequest& req) {
   auto now = std::chrono::steady_clock::now();
   for (int round = 0; round < 2; ++round) {
     std::unique_ptr<Conn> conn;
@@ -123,44 +132,49 @@ asio::awaitable<UpstreamResult> UpstreamPool::exchange(Request& req) {
     while (!idle_.empty()) {
       std::unique_ptr<Conn> candidate = std::move(idle_.back());
       idle_.pop_back();
-      if (now - candidate->since < options_.idle_timeout && still_open(candidate->stream)) {
+      auto idle_for = now - candidate->since;
+      // A connection back in the pool for under a few milliseconds is not checked (a system
+      // call per request): an upstream closes idle connections after seconds, and a request
+      // that meets a close anyway is retried below when it is idempotent.
+      bool check = idle_for > std::chrono::milliseconds(5) || !idempotent(req.method);
+      if (idle_for < options_.idle_timeout && (!check || still_open(candidate->socket))) {
         conn = std::move(candidate);
         reused = true;
         break;
       }
       beast::error_code ignored;
-      candidate->stream.socket().close(ignored);
+      candidate->socket.close(ignored);
     }
     if (!conn) {
-      conn = std::make_unique<Conn>(io_);
-      beast::error_code ec = co_await connect(conn->stream);
+      conn = std::make_unique<Conn>(io_, reaper_);
+      beast::error_code ec = co_await connect(*conn);
       if (ec) {
         UpstreamResult out;
         out.error = ec == beast::error::timeout ? UpstreamError::kTimeout : UpstreamError::kConnect;
         if (!resolved_) out.error = UpstreamError::kResolve;
-        out.detail = ec.message();
+        out.detail = ec == beast::error::timeout ? "connect timed out" : ec.message();
         co_return out;
       }
     }
     bool got_bytes = false;
     UpstreamResult out = co_await attempt(req, *conn, got_bytes);
+    conn->deadline.disarm();
     if (out.error == UpstreamError::kNone) {
       if (out.response.keep_alive() && idle_.size() < options_.max_idle) {
-        conn->stream.expires_never();
         conn->since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));
       } else {
         beast::error_code ignored;
-        conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        conn->stream.socket().close(ignored);
+        conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        conn->socket.close(ignored);
       }
       co_return out;
     }
     beast::error_code ignored;
-    conn->stream.socket().close(ignored);
+    conn->socket.close(ignored);
     // A stale pooled connection: retried once on a fresh one when that cannot act twice.
     bool stale = reused && !got_bytes && out.error == UpstreamError::kReset;
-    if (!(stale && idempotent(req.method()))) co_return out;
+    if (!(stale && idempotent(req.method))) co_return out;
   }
   UpstreamResult out;
   out.error = UpstreamError::kReset;

@@ -6,7 +6,9 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "http/deadline.h"
 #include "http/http.h"
 
 namespace tandem::http {
@@ -25,6 +27,14 @@ struct UpstreamOptions {
 enum class UpstreamError { kNone, kResolve, kConnect, kTimeout, kReset, kBadResponse, kTooLarge };
 const char* upstream_error_name(UpstreamError e);
 
+// A request as bytes: the request line and fields ending with the blank line, then the body
+// (framing already in the head: a Content-Length, or none).
+struct OutRequest {
+  bhttp::verb method = bhttp::verb::get;
+  std::string head;
+  std::string body;
+};
+
 struct UpstreamResult {
   UpstreamError error = UpstreamError::kNone;
   std::string detail;
@@ -33,13 +43,13 @@ struct UpstreamResult {
 
 class UpstreamPool {
  public:
-  UpstreamPool(asio::io_context& io, UpstreamOptions options);
+  UpstreamPool(asio::io_context& io, Reaper& reaper, UpstreamOptions options);
 
-  // Sends `req` (framing already set: Content-Length or none) and reads the answer. A
+  // Sends `req` and reads the answer. A
   // request on a pooled connection that the upstream closed meanwhile (EOF before any byte of
   // the answer) is sent once more on a new connection — only when it is idempotent (GET, HEAD,
   // OPTIONS, PUT, DELETE): a POST may have been acted on.
-  asio::awaitable<UpstreamResult> exchange(Request& req);
+  Task<UpstreamResult> exchange(const OutRequest& req);
 
   size_t idle() const { return idle_.size(); }
   long long opened() const { return opened_; }
@@ -48,18 +58,20 @@ class UpstreamPool {
   // A connection and its read buffer, which keeps its capacity from one answer to the next
   // (a fresh buffer per answer grows from 512 bytes in many small reads).
   struct Conn {
-    explicit Conn(asio::io_context& io) : stream(io) {}
-    beast::tcp_stream stream;
+    Conn(asio::io_context& io, Reaper& reaper) : socket(io), deadline(reaper, socket) {}
+    Socket socket;
+    Deadline deadline;
     beast::flat_buffer buffer;
     std::chrono::steady_clock::time_point since;
   };
-  asio::awaitable<UpstreamResult> attempt(Request& req, Conn& conn, bool& got_bytes);
-  asio::awaitable<beast::error_code> connect(beast::tcp_stream& stream);
+  Task<UpstreamResult> attempt(const OutRequest& req, Conn& conn, bool& got_bytes);
+  Task<beast::error_code> connect(Conn& conn);
 
   asio::io_context& io_;
+  Reaper& reaper_;
   UpstreamOptions options_;
   std::deque<std::unique_ptr<Conn>> idle_;
-  tcp::resolver::results_type endpoints_;
+  std::vector<tcp::endpoint> endpoints_;
   bool resolved_ = false;
   long long opened_ = 0;
 };

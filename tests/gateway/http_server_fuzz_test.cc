@@ -45,7 +45,7 @@ class EchoServer {
     port_ = std::stoi(bound.substr(bound.rfind(':') + 1));
     thread_ = std::thread([this] {
       server_->run([this](int) -> Handler {
-        return [this](Request& req, const Peer&) -> asio::awaitable<Response> {
+        return [this](Request& req, const Peer&) -> Task<Response> {
           ++calls_;
           {
             std::lock_guard<std::mutex> lock(mu_);
