@@ -365,7 +365,9 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
                                      config_.version_header)));
     co_return;
   }
-  if (!client_raw.empty() && !token_ok(client_raw, 256)) {
+  // Sent but empty is not "anonymous": a client whose id went missing should hear about it.
+  bool client_sent = req.find(config_.client_header) != req.end();
+  if (client_sent && !token_ok(client_raw, 256)) {
     client.clear();
     finish(http::problem(400, "bad-client-id", "Bad client id",
                          fmt::format("`{}` must be 1 to 256 printable characters without spaces",

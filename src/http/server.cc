@@ -241,11 +241,14 @@ Task<void> Server::session(Worker& w, Socket socket) {
     // From the first byte, the head must arrive within header_timeout (slowloris).
     deadline.arm(limits_.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(socket, buffer, parser, use_tuple);
-    (void)hn;
     std::optional<Rejection> reject;
     if (hec) {
       if (peer_gone(hec, deadline)) break;
       reject = rejection_for(hec);
+    } else if (hn > limits_.max_header_bytes) {
+      // Beast's own header_limit lets some heads through past it (many short fields): the
+      // bytes the head took are counted here as well.
+      reject = rejection_for(bhttp::error::header_limit);
     } else {
       reject = check_request_head(parser);
     }

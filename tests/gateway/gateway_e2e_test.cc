@@ -212,6 +212,20 @@ TEST_F(GatewayTest, RepeatedVersionOrClientHeadersAreRefused) {
   EXPECT_EQ(backend_requests(backend.port()), before + 1);
 }
 
+// Sent but empty is not anonymous: the docs' bad-client-id, never a pin or usage row for "".
+TEST_F(GatewayTest, AnEmptyClientIdIsRefused) {
+  long long before = backend_requests(backend.port());
+  RawResponse raw = send_raw(gateway.port(),
+                             "GET /orders/1 HTTP/1.1\r\nHost: x\r\nX-Client-Id:\r\n"
+                             "Api-Version: 2026-01-01\r\nConnection: close\r\n\r\n",
+                             3000);
+  auto answers = parse_responses(raw.data);
+  ASSERT_EQ(answers.size(), 1u) << raw.data;
+  EXPECT_EQ(answers[0].status, 400);
+  EXPECT_NE(answers[0].body.find("bad-client-id"), std::string::npos) << answers[0].body;
+  EXPECT_EQ(backend_requests(backend.port()), before + 1);
+}
+
 // jq has no limit of its own: a huge value would be multiplied in memory before it fails.
 TEST_F(GatewayTest, AHugeValueToConvertIsRefusedBeforeJqRuns) {
   json order = {{"total", std::string(2 * 1024 * 1024, 'a')},

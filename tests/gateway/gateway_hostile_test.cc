@@ -166,6 +166,21 @@ TEST_F(HostileTest, BodiesOverTheLimitAre413AndNeverForwarded) {
   expect_still_serving();
 }
 
+// Beast's header_limit let a head of many short fields through at three times the limit; the
+// server counts the head's bytes itself.
+TEST_F(HostileTest, AHeadOfManyShortFieldsOverTheLimitIs431) {
+  long long before = backend_requests(backend.port());
+  std::string head = "GET /orders HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n";
+  for (int i = 0; i < 4000; ++i) head += "A: b\r\n";
+  head += "\r\n";
+  RawResponse raw = send_raw(gateway.port(), head, 3000);
+  auto answers = parse_responses(raw.data);
+  ASSERT_EQ(answers.size(), 1u) << raw.data.substr(0, 300);
+  EXPECT_EQ(answers[0].status, 431);
+  EXPECT_EQ(backend_requests(backend.port()), before + 1);
+  expect_still_serving();
+}
+
 TEST_F(HostileTest, ChunkedRequestsAreReframedForTheUpstream) {
   RawResponse raw = send_raw(gateway.port(),
                              "POST /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"
