@@ -4,7 +4,8 @@
 //
 // Build by hand: g++ -std=c++20 -O2 -Iinclude -Isrc bench/transform_bench.cc
 //   src/gateway/transform.cc src/gateway/json_path.cc src/gateway/jq_program.cc
-//   src/gateway/ops/*.cc -lsimdjson -ljq -lbenchmark -lpthread -o /tmp/transform_bench
+//   src/gateway/ops/*.cc src/http/problem.cc -DNDEBUG -lsimdjson -ljq -lbenchmark -lfmt -lpthread
+//   -o /tmp/transform_bench
 
 #include <benchmark/benchmark.h>
 
