@@ -160,7 +160,8 @@ Proxy::RouteMatch Proxy::match(int index, std::string_view method, std::string_v
       if (!route_matches(ch.routes[ri].first, method, path)) continue;
       if (m.label == &kOther) m.label = &ch.routes[ri].first.text;
       if (newer && !stepped) {
-        m.steps.push_back(Step{&ch, transforms_[ci][ri].get()});
+        m.steps.push_back(
+            Step{&ch, transforms_[ci][ri].get(), static_cast<int>(ci), static_cast<int>(ri)});
         stepped = true;
       }
     }
@@ -191,13 +192,49 @@ std::string Proxy::request_id(const http::Request& req) {
   return fmt::format("{:016x}{:016x}", rng_(), rng_());
 }
 
+ChangeTransform* Proxy::chain(const Step* first, const Step* last) {
+  if (last - first == 1) return first->transform;
+  chain_key_.clear();
+  for (const Step* s = first; s != last; ++s)
+    chain_key_.emplace_back(s->change_index, s->route_index);
+  auto it = chains_.find(chain_key_);
+  if (it != chains_.end()) return it->second.get();
+  std::vector<const std::vector<FieldOp>*> specs;
+  for (const Step* s = first; s != last; ++s) specs.push_back(&s->change->fields);
+  auto compiled =
+      ChangeTransform::compile_chain(first->change->routes[first->route_index].second, specs);
+  // Every change compiled alone at start-up, so the chain does too; if not, one at a time.
+  if (!compiled.ok()) return nullptr;
+  return chains_.emplace(chain_key_, std::move(compiled).value()).first->second.get();
+}
+
 bool Proxy::transform_body(const std::vector<Step>& steps, Direction direction, std::string& body,
                            std::string& error) {
   auto t0 = Clock::now();
   const char* label = direction == Direction::kUp ? "request" : "response";
-  auto run = [&](const Step& step) {
-    if (!step.transform) return true;
-    Status st = step.transform->apply(body, direction, scratch_);
+  // The runs of consecutive body steps at one location, oldest first.
+  runs_.clear();
+  for (size_t i = 0; i < steps.size();) {
+    if (!steps[i].transform) {
+      ++i;
+      continue;
+    }
+    const std::string& location = steps[i].change->routes[steps[i].route_index].second;
+    size_t j = i + 1;
+    while (j < steps.size() && steps[j].transform &&
+           steps[j].change->routes[steps[j].route_index].second == location) {
+      ++j;
+    }
+    ChangeTransform* fused = chain(&steps[i], &steps[j]);
+    if (fused) {
+      runs_.push_back(fused);
+    } else {
+      for (size_t k = i; k < j; ++k) runs_.push_back(steps[k].transform);
+    }
+    i = j;
+  }
+  auto run = [&](ChangeTransform* transform) {
+    Status st = transform->apply(body, direction, scratch_);
     if (!st.ok()) {
       error = st.message();
       return false;
@@ -207,9 +244,9 @@ bool Proxy::transform_body(const std::vector<Step>& steps, Direction direction, 
   };
   bool ok = true;
   if (direction == Direction::kUp) {
-    for (auto it = steps.begin(); ok && it != steps.end(); ++it) ok = run(*it);
+    for (auto it = runs_.begin(); ok && it != runs_.end(); ++it) ok = run(*it);
   } else {
-    for (auto it = steps.rbegin(); ok && it != steps.rend(); ++it) ok = run(*it);
+    for (auto it = runs_.rbegin(); ok && it != runs_.rend(); ++it) ok = run(*it);
   }
   metrics_.transform(label, seconds_since(t0), !ok);
   return ok;

@@ -4,6 +4,7 @@
 // worker's upstream pool, translate the answer back down, and add the version's headers.
 // Everything here belongs to one worker thread: no locks but the outbox and metrics ones.
 
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -35,6 +36,7 @@ class Proxy {
   struct Step {
     const Change* change;
     ChangeTransform* transform;  // null: the change has no fields for this route
+    int change_index = -1, route_index = -1;
   };
   struct RouteMatch {
     std::vector<Step> steps;   // the changes newer than the version that apply, oldest first
@@ -44,9 +46,13 @@ class Proxy {
   RouteMatch match(int index, std::string_view method, std::string_view path) const;
   void refresh_pins();
   std::string request_id(const http::Request& req);
-  // Runs `steps` over `body` in `direction`; false with `error` set on failure.
+  // Runs `steps` over `body` in `direction`; false with `error` set on failure. Consecutive
+  // steps at the same location run as one chain (one walk over the body).
   bool transform_body(const std::vector<Step>& steps, Direction direction, std::string& body,
                       std::string& error);
+  // The transform of steps [first, last) (same location): the step's own for one, else a
+  // chain compiled on first use.
+  ChangeTransform* chain(const Step* first, const Step* last);
   // The version's own header lines (Api-Version, Deprecation, Sunset, Link), formatted once.
   const std::string& decoration(int version) const { return decorations_[version]; }
   // The request to the upstream: `req`'s end-to-end fields and the gateway's own, in `out`.
@@ -66,6 +72,10 @@ class Proxy {
   // transforms_[change][route]
   std::vector<std::vector<std::unique_ptr<ChangeTransform>>> transforms_;
   std::vector<int> change_versions_;
+  // Chains of changes by (change, route) indexes, compiled the first time a request needs one.
+  std::map<std::vector<std::pair<int, int>>, std::unique_ptr<ChangeTransform>> chains_;
+  std::vector<std::pair<int, int>> chain_key_;
+  std::vector<ChangeTransform*> runs_;
   std::vector<std::string>
       decorations_;  // by version index  // index in config.versions of each change's version
   std::shared_ptr<const PinMap> pins_;

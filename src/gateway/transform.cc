@@ -91,7 +91,8 @@ struct Trie {
 
 class Transform final : public ChangeTransform {
  public:
-  Status init(std::string_view location, const std::vector<FieldOpSpec>& specs);
+  // `chain`: the operations of one change, or of several changes in order (oldest first).
+  Status init(std::string_view location, const std::vector<const std::vector<FieldOpSpec>*>& chain);
   Status apply(std::string_view in, Direction direction, std::string& out) override;
 
  private:
@@ -117,6 +118,8 @@ class Transform final : public ChangeTransform {
   Status too_deep();
 
   JsonPath location_;
+  // Every change's operations, in declared order (kUp runs them first to last, kDown the
+  // inverses last to first): one change, or a chain of changes at the same location.
   std::vector<std::unique_ptr<ops::FieldOp>> ops_;
   Trie trie_;
 
@@ -131,11 +134,17 @@ class Transform final : public ChangeTransform {
   Status error_;                  // why the walk stopped
 };
 
-Status Transform::init(std::string_view location, const std::vector<FieldOpSpec>& specs) {
+Status Transform::init(std::string_view location,
+                       const std::vector<const std::vector<FieldOpSpec>*>& chain) {
   auto loc = parse_location(location);
   if (!loc.ok()) return loc.status().with_context("location: ");
   location_ = std::move(loc).value();
-  for (const FieldOpSpec& spec : specs) {
+  std::vector<const FieldOpSpec*> specs;
+  for (const auto* change : chain) {
+    for (const FieldOpSpec& spec : *change) specs.push_back(&spec);
+  }
+  for (const FieldOpSpec* spec_ptr : specs) {
+    const FieldOpSpec& spec = *spec_ptr;
     Result<std::unique_ptr<ops::FieldOp>> op = Status::InvalidInput("unknown operation");
     switch (spec.kind) {
       case FieldOpSpec::Kind::kRename:
@@ -515,8 +524,13 @@ bool Transform::build(od::value& v, const Trie* trie, int depth, JNode*& node, c
 
 Result<std::unique_ptr<ChangeTransform>> ChangeTransform::compile(
     std::string_view location, const std::vector<FieldOpSpec>& ops) {
+  return compile_chain(location, {&ops});
+}
+
+Result<std::unique_ptr<ChangeTransform>> ChangeTransform::compile_chain(
+    std::string_view location, const std::vector<const std::vector<FieldOpSpec>*>& chain) {
   auto t = std::make_unique<Transform>();
-  TANDEM_RETURN_IF_ERROR(t->init(location, ops));
+  TANDEM_RETURN_IF_ERROR(t->init(location, chain));
   return std::unique_ptr<ChangeTransform>(std::move(t));
 }
 

@@ -19,7 +19,9 @@ class Add final : public FieldOp {
   Status up(JNode& object, Tree& tree) override {
     return add_if_absent(object, tree, field_, key_raw_, default_);
   }
-  Status down(JNode& object, Tree&) override { return remove_if_present(object, field_); }
+  Status down(JNode& object, Tree& tree) override {
+    return remove_if_present(object, tree, field_);
+  }
   std::vector<const JsonPath*> paths() const override { return {&field_}; }
 
  private:

@@ -27,7 +27,7 @@ class Convert final : public FieldOp {
 
  private:
   Status convert(JNode& object, Tree& tree, JqProgram& program) {
-    return for_each_parent(object, field_.segments, 0, [&](JNode& parent) -> Status {
+    return for_each_parent(object, tree, field_.segments, 0, [&](JNode& parent) -> Status {
       TANDEM_ASSIGN_OR_RETURN(int at, find_member(parent, field_.leaf().key));
       if (at < 0) return Status::Ok();
       JNode* value = parent.members[at].value;

@@ -5,7 +5,9 @@
 // A located object is read into a JNode whose members keep their values as raw JSON text
 // (spans of the input); only the members on an operation's path are expanded into nodes of
 // their own. Operations edit that small tree; the engine writes back the nodes an operation
-// changed and copies everything else as it was.
+// changed and copies everything else as it was. An object or array an operation reaches that
+// was not expanded up front (a later change of a chain reaching into a member an earlier one
+// renamed or added) is expanded when reached (Tree::expand).
 
 #include <deque>
 #include <memory>
@@ -45,7 +47,12 @@ struct JNode {
 // warm).
 class Tree {
  public:
+  Tree();
+  ~Tree();
   JNode* raw(std::string_view text);
+  // Turns a raw object or array into a node with one level of raw members / elements (a no-op
+  // for anything else). The text is JSON the walk validated or an operation produced.
+  Status expand(JNode& node);
   JNode* object();  // a new, empty, changed object
   // Keeps `text` alive until reset(); returns a view of the kept copy.
   std::string_view keep(std::string text);
@@ -53,6 +60,8 @@ class Tree {
 
  private:
   JNode* fresh();
+  struct Parser;
+  std::unique_ptr<Parser> parser_;  // for expand(), made on first use
   std::vector<std::unique_ptr<JNode>> nodes_;
   size_t used_ = 0;
   std::deque<std::string> texts_;  // a deque: kept views stay valid as it grows
@@ -65,17 +74,20 @@ Result<int> find_member(const JNode& obj, std::string_view key);
 // Calls fn(JNode& parent) for every object that holds the leaf of `path` (fanning out over
 // `[]` segments); objects or arrays missing or of another type on the way are skipped.
 template <typename Fn>
-Status for_each_parent(JNode& node, const std::vector<PathSegment>& path, size_t i, Fn&& fn) {
+Status for_each_parent(JNode& node, Tree& tree, const std::vector<PathSegment>& path, size_t i,
+                       Fn&& fn) {
+  TANDEM_RETURN_IF_ERROR(tree.expand(node));
   if (!node.is_object()) return Status::Ok();
   if (i + 1 >= path.size()) return fn(node);
   const PathSegment& seg = path[i];
   TANDEM_ASSIGN_OR_RETURN(int at, find_member(node, seg.key));
   if (at < 0) return Status::Ok();
   JNode& child = *node.members[at].value;
-  if (!seg.each) return for_each_parent(child, path, i + 1, fn);
+  if (!seg.each) return for_each_parent(child, tree, path, i + 1, fn);
+  TANDEM_RETURN_IF_ERROR(tree.expand(child));
   if (child.kind != JNode::Kind::kArray) return Status::Ok();
   for (JNode* element : child.elements) {
-    TANDEM_RETURN_IF_ERROR(for_each_parent(*element, path, i + 1, fn));
+    TANDEM_RETURN_IF_ERROR(for_each_parent(*element, tree, path, i + 1, fn));
   }
   return Status::Ok();
 }
@@ -113,7 +125,7 @@ std::string field_prefix(const JsonPath& path);
 Status add_if_absent(JNode& object, Tree& tree, const JsonPath& field, std::string_view key_raw,
                      std::string_view value_json);
 // Removes member `field` from every parent object of `field` that has it.
-Status remove_if_present(JNode& object, const JsonPath& field);
+Status remove_if_present(JNode& object, Tree& tree, const JsonPath& field);
 // Checks that `json` is one JSON value; returns it without surrounding whitespace.
 Result<std::string> checked_json(std::string_view json, std::string_view what);
 

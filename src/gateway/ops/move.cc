@@ -33,7 +33,9 @@ class Move final : public FieldOp {
     std::vector<JNode*> chain{&object};
     for (size_t i = 0; i + 1 < src.segments.size(); ++i) {
       TANDEM_ASSIGN_OR_RETURN(int at, find_member(*chain.back(), src.segments[i].key));
-      if (at < 0 || !chain.back()->members[at].value->is_object()) return Status::Ok();
+      if (at < 0) return Status::Ok();
+      TANDEM_RETURN_IF_ERROR(tree.expand(*chain.back()->members[at].value));
+      if (!chain.back()->members[at].value->is_object()) return Status::Ok();
       chain.push_back(chain.back()->members[at].value);
     }
     TANDEM_ASSIGN_OR_RETURN(int from_at, find_member(*chain.back(), src.leaf().key));
@@ -49,12 +51,14 @@ class Move final : public FieldOp {
         parent->members.push_back({tree.keep(json_escape(seg.key)), seg.key, created});
         parent->changed = true;
         parent = created;
-      } else if (parent->members[at].value->is_object()) {
-        parent = parent->members[at].value;
-      } else {
+        continue;
+      }
+      TANDEM_RETURN_IF_ERROR(tree.expand(*parent->members[at].value));
+      if (!parent->members[at].value->is_object()) {
         return Status::InvalidInput(field_prefix(dst) + "`" + seg.key + "` is not an object, so `" +
                                     src.text + "` cannot move into it");
       }
+      parent = parent->members[at].value;
     }
     TANDEM_ASSIGN_OR_RETURN(int clash, find_member(*parent, dst.leaf().key));
     if (clash >= 0) {

@@ -15,7 +15,7 @@ class Remove final : public FieldOp {
         key_raw_(json_escape(field_.leaf().key)),
         default_(std::move(default_json)) {}
 
-  Status up(JNode& object, Tree&) override { return remove_if_present(object, field_); }
+  Status up(JNode& object, Tree& tree) override { return remove_if_present(object, tree, field_); }
   Status down(JNode& object, Tree& tree) override {
     return add_if_absent(object, tree, field_, key_raw_, default_);
   }

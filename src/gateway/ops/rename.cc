@@ -18,14 +18,18 @@ class Rename final : public FieldOp {
         from_raw_(json_escape(from_.leaf().key)),
         to_raw_(json_escape(to_.leaf().key)) {}
 
-  Status up(JNode& object, Tree&) override { return rename(object, from_, to_, to_raw_); }
-  Status down(JNode& object, Tree&) override { return rename(object, to_, from_, from_raw_); }
+  Status up(JNode& object, Tree& tree) override {
+    return rename(object, tree, from_, to_, to_raw_);
+  }
+  Status down(JNode& object, Tree& tree) override {
+    return rename(object, tree, to_, from_, from_raw_);
+  }
   std::vector<const JsonPath*> paths() const override { return {&from_, &to_}; }
 
  private:
-  static Status rename(JNode& object, const JsonPath& src, const JsonPath& dst,
+  static Status rename(JNode& object, Tree& tree, const JsonPath& src, const JsonPath& dst,
                        const std::string& dst_raw) {
-    return for_each_parent(object, src.segments, 0, [&](JNode& parent) -> Status {
+    return for_each_parent(object, tree, src.segments, 0, [&](JNode& parent) -> Status {
       TANDEM_ASSIGN_OR_RETURN(int at, find_member(parent, src.leaf().key));
       if (at < 0) return Status::Ok();
       TANDEM_ASSIGN_OR_RETURN(int clash, find_member(parent, dst.leaf().key));
