@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <ctime>
 #include <thread>
 
 #include "gateway/access_log.h"
@@ -128,6 +129,16 @@ Status run(const Config& config, const RunOptions& options) {
       admin_server->run([&](int) { return admin_handler(metrics, state, server, ready); });
     });
   }
+  // Refused requests never reach a Proxy: counted and logged here.
+  server.on_refusal([&metrics, &log](int worker, const http::Refusal& r) {
+    metrics.worker(worker).refused(r.type);
+    if (log.enabled()) {
+      log.write(fmt::format("{{\"time\":\"{}\",\"peer\":{},\"status\":{},\"refused\":{}}}",
+                            iso8601(static_cast<long long>(std::time(nullptr))),
+                            http::json_string(r.peer ? r.peer->address : ""), r.status,
+                            http::json_string(r.type)));
+    }
+  });
   std::thread serve_thread([&] {
     server.run_wire([&](int i) -> http::WireHandler {
       Proxy* proxy = proxies[i].get();

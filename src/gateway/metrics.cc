@@ -83,6 +83,13 @@ void WorkerMetrics::upstream_error(const char* kind) {
   ++upstream_errors_[kind];
 }
 
+void WorkerMetrics::refused(std::string_view type) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = refused_.find(type);
+  if (it == refused_.end()) it = refused_.try_emplace(std::string(type), 0).first;
+  ++it->second;
+}
+
 MetricsRegistry::MetricsRegistry(int workers, int max_clients) : max_clients_(max_clients) {
   for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerMetrics>());
 }
@@ -92,7 +99,7 @@ std::string MetricsRegistry::render(
   std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long>
       requests;
   std::map<std::string, Histogram> latency, transform_time;
-  std::map<std::string, unsigned long long> transform_failures, upstream_errors;
+  std::map<std::string, unsigned long long> transform_failures, upstream_errors, refused;
   for (const auto& w : workers_) {
     std::lock_guard<std::mutex> lock(w->mu_);
     for (const auto& [k, v] : w->requests_) requests[k] += v;
@@ -100,6 +107,7 @@ std::string MetricsRegistry::render(
     for (const auto& [k, h] : w->transform_time_) transform_time[k].merge(h);
     for (const auto& [k, v] : w->transform_failures_) transform_failures[k] += v;
     for (const auto& [k, v] : w->upstream_errors_) upstream_errors[k] += v;
+    for (const auto& [k, v] : w->refused_) refused[k] += v;
   }
   // The top clients by requests keep their label.
   std::unordered_map<std::string, unsigned long long> per_client;
@@ -174,6 +182,10 @@ std::string MetricsRegistry::render(
       "tandem_gateway_upstream_errors_total",
       "Upstream exchanges that failed, by kind (connect, timeout, reset, bad_response, too_large)",
       "kind", upstream_errors);
+  counter_family("tandem_gateway_refused_total",
+                 "Requests refused before translation, as malformed or too large (400, 413, "
+                 "417, 431, 505), by problem type",
+                 "type", refused);
   for (const auto& [name, help, value] : gauges) {
     prometheus::MetricFamily f{name, help, prometheus::MetricType::Gauge, {}};
     prometheus::ClientMetric m;

@@ -34,6 +34,8 @@ class WorkerMetrics {
   // A body transform: `direction` "request" or "response".
   void transform(const char* direction, double seconds, bool failed);
   void upstream_error(const char* kind);
+  // A request the HTTP server refused before the gateway saw it (`type`: the problem slug).
+  void refused(std::string_view type);
 
  private:
   friend class MetricsRegistry;
@@ -47,6 +49,7 @@ class WorkerMetrics {
   std::map<std::string, Histogram> transform_time_;        // by direction
   std::map<std::string, unsigned long long> transform_failures_;
   std::map<std::string, unsigned long long> upstream_errors_;
+  std::map<std::string, unsigned long long, std::less<>> refused_;
 };
 
 class MetricsRegistry {

@@ -199,11 +199,10 @@ ChangeTransform* Proxy::chain(const Step* first, const Step* last) {
     chain_key_.emplace_back(s->change_index, s->route_index);
   auto it = chains_.find(chain_key_);
   if (it != chains_.end()) return it->second.get();
-  std::vector<const std::vector<FieldOp>*> specs;
-  for (const Step* s = first; s != last; ++s) specs.push_back(&s->change->fields);
-  auto compiled =
-      ChangeTransform::compile_chain(first->change->routes[first->route_index].second, specs);
-  // Every change compiled alone at start-up, so the chain does too; if not, one at a time.
+  std::vector<ChangeTransform*> parts;
+  for (const Step* s = first; s != last; ++s) parts.push_back(s->transform);
+  auto compiled = ChangeTransform::chain(first->change->routes[first->route_index].second, parts);
+  // The parts share one location, so this does not fail; if it did, one at a time.
   if (!compiled.ok()) return nullptr;
   return chains_.emplace(chain_key_, std::move(compiled).value()).first->second.get();
 }

@@ -51,7 +51,7 @@ class Proxy {
   bool transform_body(const std::vector<Step>& steps, Direction direction, std::string& body,
                       std::string& error);
   // The transform of steps [first, last) (same location): the step's own for one, else a
-  // chain compiled on first use.
+  // chain made on first use from the steps' own transforms (their operations shared).
   ChangeTransform* chain(const Step* first, const Step* last);
   // The version's own header lines (Api-Version, Deprecation, Sunset, Link), formatted once.
   const std::string& decoration(int version) const { return decorations_[version]; }

@@ -91,8 +91,12 @@ struct Trie {
 
 class Transform final : public ChangeTransform {
  public:
-  // `chain`: the operations of one change, or of several changes in order (oldest first).
-  Status init(std::string_view location, const std::vector<const std::vector<FieldOpSpec>*>& chain);
+  // One change's operations at `location`.
+  Status init(std::string_view location, const std::vector<FieldOpSpec>& specs);
+  // Several changes at `location`, oldest first: their operations are borrowed from `parts`,
+  // which outlive this transform.
+  Status init_chain(std::string_view location, const std::vector<Transform*>& parts);
+  std::vector<std::unique_ptr<ChangeTransform>> owned_parts;  // compile_chain's parts
   Status apply(std::string_view in, Direction direction, std::string& out) override;
 
  private:
@@ -120,8 +124,11 @@ class Transform final : public ChangeTransform {
   JsonPath location_;
   // Every change's operations, in declared order (kUp runs them first to last, kDown the
   // inverses last to first): one change, or a chain of changes at the same location.
-  std::vector<std::unique_ptr<ops::FieldOp>> ops_;
+  std::vector<ops::FieldOp*> ops_;
+  std::vector<std::unique_ptr<ops::FieldOp>> owned_ops_;
   Trie trie_;
+  Status set_location(std::string_view location);
+  void add(ops::FieldOp* op);
 
   od::parser parser_;
   std::string buf_;  // the input, copied with simdjson's padding after it
@@ -134,17 +141,25 @@ class Transform final : public ChangeTransform {
   Status error_;                  // why the walk stopped
 };
 
-Status Transform::init(std::string_view location,
-                       const std::vector<const std::vector<FieldOpSpec>*>& chain) {
+Status Transform::set_location(std::string_view location) {
   auto loc = parse_location(location);
   if (!loc.ok()) return loc.status().with_context("location: ");
   location_ = std::move(loc).value();
-  std::vector<const FieldOpSpec*> specs;
-  for (const auto* change : chain) {
-    for (const FieldOpSpec& spec : *change) specs.push_back(&spec);
+  return Status::Ok();
+}
+
+void Transform::add(ops::FieldOp* op) {
+  // The walk expands the objects and arrays on the way to each path up front.
+  for (const JsonPath* path : op->paths()) {
+    Trie* t = &trie_;
+    for (size_t i = 0; i + 1 < path->segments.size(); ++i) t = t->add(path->segments[i].key);
   }
-  for (const FieldOpSpec* spec_ptr : specs) {
-    const FieldOpSpec& spec = *spec_ptr;
+  ops_.push_back(op);
+}
+
+Status Transform::init(std::string_view location, const std::vector<FieldOpSpec>& specs) {
+  TANDEM_RETURN_IF_ERROR(set_location(location));
+  for (const FieldOpSpec& spec : specs) {
     Result<std::unique_ptr<ops::FieldOp>> op = Status::InvalidInput("unknown operation");
     switch (spec.kind) {
       case FieldOpSpec::Kind::kRename:
@@ -170,11 +185,19 @@ Status Transform::init(std::string_view location,
       return spec.line > 0 ? op.status().with_context("line " + std::to_string(spec.line) + ": ")
                            : op.status();
     }
-    for (const JsonPath* path : op.value()->paths()) {
-      Trie* t = &trie_;
-      for (size_t i = 0; i + 1 < path->segments.size(); ++i) t = t->add(path->segments[i].key);
+    owned_ops_.push_back(std::move(op).value());
+    add(owned_ops_.back().get());
+  }
+  return Status::Ok();
+}
+
+Status Transform::init_chain(std::string_view location, const std::vector<Transform*>& parts) {
+  TANDEM_RETURN_IF_ERROR(set_location(location));
+  for (Transform* part : parts) {
+    if (part->location_.segments != location_.segments) {
+      return Status::InvalidInput("a chain's changes must share one location");
     }
-    ops_.push_back(std::move(op).value());
+    for (ops::FieldOp* op : part->ops_) add(op);
   }
   return Status::Ok();
 }
@@ -524,13 +547,32 @@ bool Transform::build(od::value& v, const Trie* trie, int depth, JNode*& node, c
 
 Result<std::unique_ptr<ChangeTransform>> ChangeTransform::compile(
     std::string_view location, const std::vector<FieldOpSpec>& ops) {
-  return compile_chain(location, {&ops});
+  auto t = std::make_unique<Transform>();
+  TANDEM_RETURN_IF_ERROR(t->init(location, ops));
+  return std::unique_ptr<ChangeTransform>(std::move(t));
 }
 
 Result<std::unique_ptr<ChangeTransform>> ChangeTransform::compile_chain(
     std::string_view location, const std::vector<const std::vector<FieldOpSpec>*>& chain) {
+  std::vector<std::unique_ptr<ChangeTransform>> parts;
+  std::vector<ChangeTransform*> views;
+  for (const auto* change : chain) {
+    TANDEM_ASSIGN_OR_RETURN(auto part, compile(location, *change));
+    views.push_back(part.get());
+    parts.push_back(std::move(part));
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto chained, ChangeTransform::chain(location, views));
+  static_cast<Transform*>(chained.get())->owned_parts = std::move(parts);
+  return chained;
+}
+
+Result<std::unique_ptr<ChangeTransform>> ChangeTransform::chain(
+    std::string_view location, const std::vector<ChangeTransform*>& parts) {
+  std::vector<Transform*> transforms;
+  // compile() and compile_chain() make every ChangeTransform there is.
+  for (ChangeTransform* p : parts) transforms.push_back(static_cast<Transform*>(p));
   auto t = std::make_unique<Transform>();
-  TANDEM_RETURN_IF_ERROR(t->init(location, chain));
+  TANDEM_RETURN_IF_ERROR(t->init_chain(location, transforms));
   return std::unique_ptr<ChangeTransform>(std::move(t));
 }
 

@@ -42,6 +42,11 @@ class ChangeTransform {
   // changes one after the other, at the cost of one walk instead of one per change.
   static Result<std::unique_ptr<ChangeTransform>> compile_chain(
       std::string_view location, const std::vector<const std::vector<FieldOpSpec>*>& chain);
+  // The same from transforms compiled already (by compile(), at `location`): their
+  // operations are shared, not compiled again (jq programs take milliseconds to compile), so
+  // `parts` must outlive the chain and be used on the same thread.
+  static Result<std::unique_ptr<ChangeTransform>> chain(std::string_view location,
+                                                        const std::vector<ChangeTransform*>& parts);
 
   // Rewrites the JSON text `in` into `out` (replacing out's content). A location or field
   // the body does not have is left as it is. Errors are InvalidInput with a message that is

@@ -21,6 +21,7 @@ struct Server::Worker {
   std::unique_ptr<Reaper> reaper = std::make_unique<Reaper>(*io);
   std::unique_ptr<Acceptor> acceptor;
   WireHandler handler;
+  int index = 0;
   int connections = 0;
   int in_flight = 0;
   ~Worker() {
@@ -48,7 +49,10 @@ bool split_host_port(const std::string& text, std::string& host, std::string& po
 
 Server::Server(ServerLimits limits, int workers) : limits_(limits) {
   if (workers < 1) workers = 1;
-  for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>());
+  for (int i = 0; i < workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    workers_.back()->index = i;
+  }
 }
 
 Server::~Server() = default;
@@ -274,6 +278,7 @@ Task<void> Server::session(Worker& w, Socket socket) {
     }
     deadline.disarm();
     if (reject) {
+      if (on_refusal_) on_refusal_(w.index, Refusal{reject->status, reject->type, &peer});
       // After a malformed message the stream cannot be trusted: answer and close.
       to_wire(problem(reject->status, reject->type, "Request refused", reject->detail), false,
               wire);

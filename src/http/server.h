@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -42,6 +43,15 @@ using Handler = std::function<Task<Response>(Request&, const Peer&)>;
 // hot path, which never builds a Beast response.
 using WireHandler = std::function<Task<void>(Request&, const Peer&, Wire& out)>;
 
+// A request the server refused before any handler saw it (a malformed or oversized message:
+// 400, 413, 417, 431, 505), for metrics and logs. Called on the worker's thread.
+struct Refusal {
+  int status = 0;
+  std::string_view type;  // the problem slug, e.g. "header-too-large"
+  const Peer* peer = nullptr;
+};
+using RefusalObserver = std::function<void(int worker, const Refusal&)>;
+
 class Server {
  public:
   Server(ServerLimits limits, int workers);
@@ -63,6 +73,9 @@ class Server {
 
   // Serves until stop(); `handler_for(i)` is called once, on worker i's thread, before it
   // accepts. Blocks.
+  // Set before run().
+  void on_refusal(RefusalObserver observer) { on_refusal_ = std::move(observer); }
+
   void run(const std::function<Handler(int worker)>& handler_for);
   void run_wire(const std::function<WireHandler(int worker)>& handler_for);
 
@@ -77,6 +90,7 @@ class Server {
   Task<void> session(Worker& w, Socket socket);
 
   ServerLimits limits_;
+  RefusalObserver on_refusal_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string bound_;
   std::atomic<bool> stopping_{false};

@@ -150,6 +150,8 @@ TEST(GatewayMetrics, PrometheusTextWithCappedClientLabels) {
   for (std::string c : {"s1", "s2", "s3"})
     request(gateway.port(), "GET", "/orders", {{"X-Client-Id", c}, {"Api-Version", "2024-01-01"}});
   request(gateway.port(), "GET", "/orders", {{"Api-Version", "1999"}});
+  // Refused by the HTTP layer before the gateway reads it: counted by type.
+  send_raw(gateway.port(), "GET /orders HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 2000);
   HttpResponse m = request(gateway.admin_port(), "GET", "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.header("Content-Type").find("text/plain; version=0.0.4"), std::string::npos);
@@ -171,6 +173,7 @@ TEST(GatewayMetrics, PrometheusTextWithCappedClientLabels) {
       std::string::npos);
   EXPECT_NE(t.find("tandem_gateway_transform_duration_seconds_count{direction=\"response\"} 10"),
             std::string::npos);
+  EXPECT_NE(t.find(R"(tandem_gateway_refused_total{type=)"), std::string::npos) << t;
   EXPECT_EQ(request(gateway.admin_port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(request(gateway.admin_port(), "GET", "/readyz").status, 200);
   EXPECT_EQ(request(gateway.admin_port(), "GET", "/nope").status, 404);
@@ -185,11 +188,13 @@ TEST(GatewayAccessLog, OneJsonLinePerRequestWithItsId) {
            {"X-Request-Id", "abc-1"},
            {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   request(gateway.port(), "GET", "/x", {{"Api-Version", "nope"}});
+  send_raw(gateway.port(),
+           "GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab", 2000);
   gateway.stop();
   std::istringstream lines(gateway.access_log());
   std::vector<json> entries;
   for (std::string line; std::getline(lines, line);) entries.push_back(json::parse(line));
-  ASSERT_EQ(entries.size(), 2u);
+  ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0]["request_id"], "abc-1");
   EXPECT_EQ(entries[0]["client"], "acme");
   EXPECT_EQ(entries[0]["version"], "2024-01-01");
@@ -198,6 +203,10 @@ TEST(GatewayAccessLog, OneJsonLinePerRequestWithItsId) {
   EXPECT_EQ(entries[0]["status"], 200);
   EXPECT_EQ(entries[0]["traceparent"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   EXPECT_EQ(entries[1]["status"], 400);
+  // A request the HTTP layer refused (two Content-Lengths) is logged too, with its type.
+  EXPECT_EQ(entries[2]["status"], 400);
+  EXPECT_FALSE(entries[2]["refused"].get<std::string>().empty()) << entries[2];
+  EXPECT_TRUE(entries[2].contains("peer"));
 }
 
 TEST(GatewaySignals, SigtermFinishesTheRequestInFlight) {

@@ -52,7 +52,13 @@ class Tree {
   JNode* raw(std::string_view text);
   // Turns a raw object or array into a node with one level of raw members / elements (a no-op
   // for anything else). The text is JSON the walk validated or an operation produced.
-  Status expand(JNode& node);
+  Status expand(JNode& node) {
+    if (node.kind != JNode::Kind::kRaw || node.raw.empty() ||
+        (node.raw.front() != '{' && node.raw.front() != '[')) {
+      return Status::Ok();
+    }
+    return expand_raw(node);
+  }
   JNode* object();  // a new, empty, changed object
   // Keeps `text` alive until reset(); returns a view of the kept copy.
   std::string_view keep(std::string text);
@@ -60,6 +66,7 @@ class Tree {
 
  private:
   JNode* fresh();
+  Status expand_raw(JNode& node);
   struct Parser;
   std::unique_ptr<Parser> parser_;  // for expand(), made on first use
   std::vector<std::unique_ptr<JNode>> nodes_;

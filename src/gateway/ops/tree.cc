@@ -31,10 +31,8 @@ struct Tree::Parser {
 Tree::Tree() = default;
 Tree::~Tree() = default;
 
-Status Tree::expand(JNode& node) {
-  if (node.kind != JNode::Kind::kRaw || node.raw.empty()) return Status::Ok();
+Status Tree::expand_raw(JNode& node) {
   char open = node.raw.front();
-  if (open != '{' && open != '[') return Status::Ok();
   if (!parser_) parser_ = std::make_unique<Parser>();
   // A copy with simdjson's padding after it, kept: the members' spans point into it.
   std::string padded;
