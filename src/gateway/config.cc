@@ -14,6 +14,7 @@
 #include "gateway/route_pattern.h"
 #include "gateway/transform.h"
 #include "gateway/yaml_json.h"
+#include "http/server.h"
 #include "tandem/duration.h"
 #include "tandem/gateway.h"
 
@@ -709,14 +710,31 @@ Result<Config> load_config(const std::string& path) {
             {"listen", "admin", "state", "upstream", "client_header", "versions", "changes",
              "access_log", "workers", "limits", "timeouts"},
             "the gateway config");
-    if (root["listen"]) {
-      if (auto t = ck.text(root["listen"], "listen")) c.listen = *t;
-    }
-    if (root["admin"]) {
-      if (auto t = ck.text(root["admin"], "admin")) c.admin = *t;
-    }
+    // Checked here, so that `api check` catches what the gateway would refuse at start.
+    auto address = [&](const char* key, std::string& out) {
+      if (!root[key]) return;
+      auto t = ck.text(root[key], key);
+      if (!t) return;
+      std::string host, port;
+      if (!http::split_host_port(*t, host, port)) {
+        ck.fail(root[key], fmt::format("`{}: {}` is not HOST:PORT", key, *t),
+                "e.g. 127.0.0.1:8080, 0.0.0.0:8080, localhost:8080 or [::1]:8080");
+        return;
+      }
+      out = *t;
+    };
+    address("listen", c.listen);
+    address("admin", c.admin);
     if (root["state"]) {
-      if (auto t = ck.text(root["state"], "state")) c.state = *t;
+      if (auto t = ck.text(root["state"], "state")) {
+        if (t->rfind("sqlite:", 0) == 0 || t->rfind("postgres://", 0) == 0 ||
+            t->rfind("postgresql://", 0) == 0) {
+          c.state = *t;
+        } else {
+          ck.fail(root["state"], "`state` is neither an SQLite nor a PostgreSQL URL",
+                  "sqlite:gateway.db (a file beside the config) or postgres://user@host/db");
+        }
+      }
     }
     // A relative SQLite path (the default's too) is relative to the config file, as
     // tandem.yaml's `db` is: the state does not depend on where the gateway was started.
@@ -732,8 +750,8 @@ Result<Config> load_config(const std::string& path) {
     if (root["upstream"]) {
       read_upstream(ck, root["upstream"], c);
     } else {
-      ck.fail_at(0, "no `upstream`: where is the backend?",
-                 "add upstream: { url: http://127.0.0.1:7001 }");
+      ck.fail(root, "no `upstream`: where is the backend?",
+              "add upstream: { url: http://127.0.0.1:7001 }");
     }
     if (root["client_header"]) {
       if (auto t = ck.text(root["client_header"], "client_header")) {

@@ -70,8 +70,16 @@ Status Server::bind(const std::string& listen) {
   beast::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) {
-    return Status::InvalidInput(fmt::format("`{}`: `{}` is not an IP address", listen, host),
-                                "listen on an address, e.g. 127.0.0.1:8080 or 0.0.0.0:8080");
+    // A host name (localhost): its first address.
+    tcp::resolver resolver(*workers_.front()->io);
+    auto results = resolver.resolve(host, port, ec);
+    if (ec || results.empty()) {
+      return Status::InvalidInput(
+          fmt::format("`{}`: `{}` is neither an IP address nor a host name that resolves", listen,
+                      host),
+          "listen on an address, e.g. 127.0.0.1:8080 or 0.0.0.0:8080");
+    }
+    address = results.begin()->endpoint().address();
   }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoi(port)));
   {

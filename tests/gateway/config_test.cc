@@ -145,6 +145,19 @@ TEST_F(LoadConfig, UnknownTopLevelKey) {
   EXPECT_NE(st.hint().find("upstream"), std::string::npos) << st.hint();  // lists known keys
 }
 
+// What the gateway would refuse at start, `api check` refuses with the line.
+TEST_F(LoadConfig, ListenAdminAndStateThatCannotWork) {
+  expect_refused(std::string("listen: 8080\n") + kHeader + kChange, "listen",
+                 "`listen: 8080` is not HOST:PORT");
+  expect_refused(std::string("admin: localhost\n") + kHeader + kChange, "admin",
+                 "`admin: localhost` is not HOST:PORT");
+  expect_refused(std::string("state: sqlit:gw.db\n") + kHeader + kChange, "state",
+                 "neither an SQLite nor a PostgreSQL URL");
+  auto ok =
+      load(std::string("listen: localhost:8080\nstate: postgres://u@h/db\n") + kHeader + kChange);
+  EXPECT_TRUE(ok.ok()) << ok.status().message();
+}
+
 TEST_F(LoadConfig, UnknownKeyInAVersion) {
   std::string cfg =
       "upstream: http://127.0.0.1:7001\n"
