@@ -46,19 +46,23 @@ class Checker {
   bool ok() const { return problems_.empty(); }
   size_t count() const { return problems_.size(); }
   Status status() const {
-    const Problem& p = problems_.front();
+    // In file order (some problems are found in a later pass than others above them).
+    std::vector<Problem> problems = problems_;
+    std::stable_sort(problems.begin(), problems.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    const Problem& p = problems.front();
     std::string msg = fmt::format("{}:{}: {}", p.file, p.line, p.message);
-    if (problems_.size() > 1) {
+    if (problems.size() > 1) {
       // Every problem, each with its own line and what to do: one `api check` fixes them all.
-      msg = fmt::format("{} problems found in {}:", problems_.size(), path_);
-      for (const Problem& q : problems_) {
+      msg = fmt::format("{} problems found in {}:", problems.size(), path_);
+      for (const Problem& q : problems) {
         msg += fmt::format("\n  {}:{}: {}", q.file, q.line, q.message);
         if (!q.hint.empty()) msg += fmt::format("\n    hint: {}", q.hint);
       }
       return Status::InvalidInput(msg, "fix each line above; `tandem api check` lists what is left")
-          .with_problems(problems_);
+          .with_problems(std::move(problems));
     }
-    return Status::InvalidInput(msg, p.hint).with_problems(problems_);
+    return Status::InvalidInput(msg, p.hint).with_problems(std::move(problems));
   }
   const std::string& path() const { return path_; }
 
@@ -565,42 +569,68 @@ void read_change(Checker& ck, const YAML::Node& node, Config& c) {
       }
     }
   }
-  // A route or operation refused above is the problem; what is left of the change is not.
-  if (ck.count() > problems_before) {
-    c.changes.push_back(std::move(ch));
-    return;
-  }
-  if (!ch.fields.empty() && ch.routes.empty()) {
+  // A route or operation refused above is a problem; the change as a whole is not judged then
+  // (it may be missing what was refused), but its other operations still are.
+  bool refused_above = ck.count() > problems_before;
+  if (!refused_above && !ch.fields.empty() && ch.routes.empty()) {
     ck.fail_at(ch.line, "a change with fields but no `routes`: nothing says where the fields are",
                "add routes: { \"GET /orders\": \"data[]\" }");
   }
-  if (ch.fields.empty() && ch.added_routes.empty() && ch.status_map.empty()) {
+  if (!refused_above && ch.fields.empty() && ch.added_routes.empty() && ch.status_map.empty()) {
     ck.fail_at(ch.line, "a change that changes nothing", "add fields, added_routes or status");
   }
   // Compiled once here so that a bad path or jq program is a config error, not a 500 — and
-  // reported at the line that is wrong: the route's location, else the first failing operation.
-  for (size_t r = 0; r < ch.routes.size(); ++r) {
-    const auto& [pattern, location] = ch.routes[r];
+  // reported at the line that is wrong: the route's location, else each failing operation.
+  // Without a usable route, the operations are checked on the body itself.
+  std::vector<std::pair<RoutePattern, std::string>> checked_at = ch.routes;
+  std::vector<int> checked_lines = route_lines;
+  if (checked_at.empty()) {
+    checked_at.emplace_back(RoutePattern{}, ".");
+    checked_lines.push_back(ch.line);
+  }
+  for (size_t r = 0; r < checked_at.size(); ++r) {
+    const auto& [pattern, location] = checked_at[r];
     auto compiled = ChangeTransform::compile(location, ch.fields);
     if (compiled.ok()) continue;
     auto alone = ChangeTransform::compile(location, {});
     if (!alone.ok()) {
       ck.fail_at(
-          route_lines[r],
+          checked_lines[r],
           fmt::format("route `{}`: location `{}`: {}", pattern.text, location,
                       alone.status().message()),
           "a location is `.` (the body), a field (`order`) or an array's elements (`data[]`)");
       continue;
     }
+    // Every operation that fails, each at its own line (one fix-and-rerun round, not one per op).
     for (const FieldOp& op : ch.fields) {
-      auto one = ChangeTransform::compile(location, {op});
+      FieldOp alone_op = op;
+      alone_op.line = 0;  // the problem carries the line; the message need not repeat it
+      auto one = ChangeTransform::compile(location, {alone_op});
       if (one.ok()) continue;
-      const char* hint =
-          op.kind == FieldOp::Kind::kConvert
-              ? "up and down are jq programs run on the field's value, e.g. `. * 100 | round`"
-              : "field paths are dotted and reach into arrays with []: `items[].price`";
+      const char* hint = "field paths are dotted and reach into arrays with []: `items[].price`";
+      switch (op.kind) {
+        case FieldOp::Kind::kConvert:
+          hint = "up and down are jq programs run on the field's value, e.g. `. * 100 | round`";
+          break;
+        case FieldOp::Kind::kRename:
+          hint =
+              "rename changes a field's name within its object (`items[].price` → "
+              "`items[].unit_price`); to put it in another object, use move";
+          break;
+        case FieldOp::Kind::kMove:
+          hint =
+              "move takes a field to another object, e.g. `move: { from: customer_name, to: "
+              "customer.name }`, without [] in either path";
+          break;
+        case FieldOp::Kind::kEnum:
+          hint = "each old value maps to one head value and back, e.g. `map: { paid: settled }`";
+          break;
+        case FieldOp::Kind::kAdd:
+        case FieldOp::Kind::kRemove:
+          hint = "`default` is one JSON value: null, 0, '\"USD\"' or {…}";
+          break;
+      }
       ck.fail_at(op.line, one.status().message(), hint);
-      break;
     }
     break;  // the same operations fail at every route: once is enough
   }

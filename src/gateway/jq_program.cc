@@ -13,6 +13,7 @@ extern "C" {
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace tandem::gateway {
@@ -50,6 +51,15 @@ Result<std::unique_ptr<JqProgram>> JqProgram::compile(std::string_view program) 
   std::string text(program);  // jq_compile wants a NUL-terminated string
   if (!jq_compile(p->jq_, text.c_str())) {
     std::string why = p->compile_errors_.empty() ? "it does not compile" : p->compile_errors_;
+    // jq writes for a shell user: one line, and no word about shell quoting.
+    for (const char* noise :
+         {" (Unix shell quoting issues?)", " (Windows cmd shell quoting issues?)"}) {
+      for (size_t at; (at = why.find(noise)) != std::string::npos;)
+        why.erase(at, std::strlen(noise));
+    }
+    for (char& c : why) {
+      if (c == '\n') c = ' ';
+    }
     return Status::InvalidInput("jq program `" + text + "`: " + why);
   }
   // Runtime errors come back from jq_next; anything else sent to the callback later is dropped

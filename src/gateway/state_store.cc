@@ -30,8 +30,16 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& url, boo
   options.application_name = "tandem gateway";
   options.create = create;
   options.connect_timeout_s = 5;
-  TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(url, options));
-  std::unique_ptr<StateStore> store(new StateStore(std::move(conn)));
+  auto connected = db::connect(url, options);
+  if (!connected.ok() && !create && url.rfind("sqlite:", 0) == 0) {
+    // The generic hint speaks of --db and `tandem init`: here the file is the config's `state`,
+    // made by the first gateway (or `api pin`).
+    return connected.status().with_hint(
+        "no gateway has run with this config's `state` yet: start `tandem gateway --config …` "
+        "(or pin a client with `tandem api pin`), or check `state:` in the config");
+  }
+  if (!connected.ok()) return connected.status();
+  std::unique_ptr<StateStore> store(new StateStore(std::move(connected).value()));
   if (!store->postgres_) {
     // Readers (`api usage`, a second process) never wait for the gateway's writes.
     (void)store->conn_->execute("PRAGMA journal_mode=WAL");

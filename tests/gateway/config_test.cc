@@ -158,6 +158,27 @@ TEST_F(LoadConfig, ListenAdminAndStateThatCannotWork) {
   EXPECT_TRUE(ok.ok()) << ok.status().message();
 }
 
+// Every bad operation of a change is reported, each at its line, without repeating it.
+TEST_F(LoadConfig, EveryBadOperationOfAChangeIsReported) {
+  std::string cfg = std::string(kHeader) +
+                    "changes:\n"
+                    "  - version: \"2025-01-01\"\n"
+                    "    routes: { \"GET /orders\": \"data[]\" }\n"
+                    "    fields:\n"
+                    "      - rename: { from: note, to: meta.notes }\n"
+                    "      - rename: { from: a, to: b }\n"
+                    "      - move: { from: \"x[].y\", to: z }\n"
+                    "      - enum: { field: s, map: { p: q, r: q } }\n";
+  Status st = expect_refused(cfg, "rename: { from: note", "different parents", 3);
+  ASSERT_EQ(st.problems().size(), 3u);
+  EXPECT_EQ(st.problems()[1].line, line_of(cfg, "move:"));
+  EXPECT_EQ(st.problems()[2].line, line_of(cfg, "enum:"));
+  for (const Problem& p : st.problems()) {
+    EXPECT_EQ(p.message.find("line "), std::string::npos) << p.message;
+  }
+  EXPECT_NE(st.problems()[0].hint.find("use move"), std::string::npos);
+}
+
 TEST_F(LoadConfig, UnknownKeyInAVersion) {
   std::string cfg =
       "upstream: http://127.0.0.1:7001\n"
@@ -387,9 +408,10 @@ TEST_F(LoadConfig, ZeroTimeoutAndBadSizeAndCount) {
   ASSERT_FALSE(r.ok());
   const auto& ps = r.status().problems();
   ASSERT_EQ(ps.size(), 3u) << r.status().message();
-  EXPECT_EQ(ps[0].line, line_of(cfg, "workers"));  // root keys are read before limits/timeouts
+  // In file order, whatever order they were found in.
+  EXPECT_EQ(ps[0].line, line_of(cfg, "timeouts"));
   EXPECT_EQ(ps[1].line, line_of(cfg, "max_request_body"));
-  EXPECT_EQ(ps[2].line, line_of(cfg, "timeouts"));
+  EXPECT_EQ(ps[2].line, line_of(cfg, "workers"));
 }
 
 TEST_F(LoadConfig, DefaultNeitherPinNorAVersion) {
