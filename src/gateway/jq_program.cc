@@ -234,10 +234,16 @@ std::optional<std::vector<JqProgram::Stage>> JqProgram::arithmetic(std::string_v
 }
 
 Status JqProgram::run(std::string_view input, std::string& out) {
-  if (arithmetic_ && !input.empty() &&
+  if (!input.empty() &&
       (input.front() == '-' || std::isdigit(static_cast<unsigned char>(input.front())))) {
     double value = 0;
     auto [end, ec] = std::from_chars(input.data(), input.data() + input.size(), value);
+    if (ec == std::errc::result_out_of_range) {
+      // jq would read 1e400 as the largest double and 1e-400 as 0: a silently different value.
+      return Status::InvalidInput("the number " + std::string(input.substr(0, 40)) +
+                                  " is out of the range of a double");
+    }
+    if (!arithmetic_) return run_jq(input, out);
     // Out of range (1e400) or anything from_chars reads differently: jq decides.
     if (ec == std::errc() && end == input.data() + input.size()) {
       for (const Stage& stage : *arithmetic_) {

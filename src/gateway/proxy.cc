@@ -10,6 +10,7 @@
 
 #include "gateway/route_pattern.h"
 #include "gateway/version_resolver.h"
+#include "http/connection.h"
 #include "http/problem.h"
 
 namespace tandem::gateway {
@@ -39,29 +40,16 @@ bool hop_by_hop(bhttp::field f) {
   }
 }
 
-// Header names a Connection header lists are hop-by-hop too.
-bool listed_in_connection(std::string_view connection, std::string_view name) {
-  size_t i = 0;
-  while (i < connection.size()) {
-    size_t comma = connection.find(',', i);
-    if (comma == std::string_view::npos) comma = connection.size();
-    std::string_view token = connection.substr(i, comma - i);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (http::beast::iequals(token, name)) return true;
-    i = comma + 1;
-  }
-  return false;
-}
-
 // True when `f` of a message from one side is not passed to the other: hop-by-hop, listed in
 // its Connection header, or one the gateway writes itself (`own`).
 template <typename Field, typename Own>
-bool dropped(const Field& f, std::string_view connection, const Own& own) {
+bool dropped(const Field& f, const std::vector<std::string_view>& listed, const Own& own) {
   if (hop_by_hop(f.name())) return true;
   std::string_view name = f.name_string();
   if (name.empty()) return true;
-  if (!connection.empty() && listed_in_connection(connection, name)) return true;
+  for (std::string_view token : listed) {
+    if (http::beast::iequals(token, name)) return true;
+  }
   return own(f.name(), name);
 }
 
@@ -273,18 +261,22 @@ void Proxy::upstream_head(const http::Request& req, std::string_view path, std::
            http::beast::iequals(name, "X-Request-Id") ||
            http::beast::iequals(name, "X-Forwarded-For");
   };
-  std::string_view connection = req[bhttp::field::connection];
+  std::vector<std::string_view> listed;
+  http::connection_listed(req, listed);
   for (const auto& f : req) {
-    if (!dropped(f, connection, own)) http::append_field(head, f.name_string(), f.value());
+    if (!dropped(f, listed, own)) http::append_field(head, f.name_string(), f.value());
   }
   http::append_field(head, config_.version_header, config_.head());
   http::append_field(head, "X-Request-Id", rid);
-  std::string_view forwarded = req["X-Forwarded-For"];
-  if (forwarded.empty()) {
-    http::append_field(head, "X-Forwarded-For", peer.address);
-  } else {
-    http::append_field(head, "X-Forwarded-For", fmt::format("{}, {}", forwarded, peer.address));
+  // Every X-Forwarded-For value the client sent (there may be several fields), then the peer.
+  std::string forwarded;
+  auto xff = req.equal_range("X-Forwarded-For");
+  for (auto it = xff.first; it != xff.second; ++it) {
+    forwarded.append(it->value());
+    forwarded += ", ";
   }
+  forwarded += peer.address;
+  http::append_field(head, "X-Forwarded-For", forwarded);
   if (rewrite_media) {
     for (auto f : {bhttp::field::accept, bhttp::field::content_type}) {
       std::string_view value = req[f];
@@ -301,8 +293,9 @@ void Proxy::upstream_head(const http::Request& req, std::string_view path, std::
   head += "\r\n";
 }
 
-void Proxy::answer_head(const http::Response& from, int status, bool head_request, int version,
-                        size_t body_size, const std::string& rid, http::Wire& out) const {
+void Proxy::answer_head(const http::Response& from, int status, bool head_request, bool translated,
+                        int version, size_t body_size, const std::string& rid,
+                        http::Wire& out) const {
   const ApiVersion& v = config_.versions[version];
   bool rewrite_media = !config_.media_type.empty();
   std::string& head = out.head;
@@ -321,9 +314,10 @@ void Proxy::answer_head(const http::Response& from, int status, bool head_reques
     return http::beast::iequals(name, config_.version_header) ||
            http::beast::iequals(name, "X-Request-Id");
   };
-  std::string_view connection = from[bhttp::field::connection];
+  std::vector<std::string_view> listed;
+  http::connection_listed(from, listed);
   for (const auto& f : from) {
-    if (!dropped(f, connection, own)) http::append_field(head, f.name_string(), f.value());
+    if (!dropped(f, listed, own)) http::append_field(head, f.name_string(), f.value());
   }
   if (rewrite_media) {
     std::string_view ct = from[bhttp::field::content_type];
@@ -332,8 +326,12 @@ void Proxy::answer_head(const http::Response& from, int status, bool head_reques
     }
   }
   if (head_request) {
+    // The GET's length — unless the GET's body would be translated (then its length is not
+    // known without fetching it: none is sent, as RFC 9110 allows), or there is no body.
     std::string_view length = from[bhttp::field::content_length];
-    if (!length.empty()) http::append_field(head, "Content-Length", length);
+    if (!length.empty() && !translated && !http::bodiless_status(status)) {
+      http::append_field(head, "Content-Length", length);
+    }
   } else if (!http::bodiless_status(status)) {
     http::append_field(head, "Content-Length", body_size);
   }
@@ -524,7 +522,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     }
   }
   if (head_request || http::bodiless_status(status)) out.body.clear();
-  answer_head(from, status, head_request, version, out.body.size(), rid, out);
+  answer_head(from, status, head_request, body_steps, version, out.body.size(), rid, out);
   account();
 }
 

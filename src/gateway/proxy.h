@@ -60,8 +60,10 @@ class Proxy {
                      bool body_steps, const std::string& rid, const http::Peer& peer,
                      http::OutRequest& out) const;
   // The upstream's answer as the client's: its end-to-end fields and the version's headers.
-  void answer_head(const http::Response& from, int status, bool head_request, int version,
-                   size_t body_size, const std::string& rid, http::Wire& out) const;
+  // `translated`: the body of this route and version is translated (a HEAD answer then has no
+  // Content-Length).
+  void answer_head(const http::Response& from, int status, bool head_request, bool translated,
+                   int version, size_t body_size, const std::string& rid, http::Wire& out) const;
 
   const Config& config_;
   StateSync& state_;

@@ -26,7 +26,9 @@ Task<void> Reaper::sweep() {
     auto now = Clock::now();
     for (Deadline* d = first_; d; d = d->next_) {
       if (d->at_ > now) continue;
-      d->at_ = Clock::time_point::max();
+      // Stays armed and past: when nothing was pending to cancel (the operation's completion
+      // already queued, and a composed read about to start the next one), the next sweep
+      // cancels that one. Only arm() and disarm() end it.
       d->expired_ = true;
       beast::error_code ignored;
       d->socket_.cancel(ignored);

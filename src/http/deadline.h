@@ -40,9 +40,9 @@ class Reaper {
   std::shared_ptr<bool> alive_;
 };
 
-// The deadline of one socket's current operation. While armed and past, the reaper cancels
+// The deadline of one socket's current operation. While armed and past, every sweep cancels
 // the socket's pending operations (they complete with operation_aborted) and `expired()`
-// turns true until the next arm().
+// is true until the next arm() or disarm().
 class Deadline {
  public:
   Deadline(Reaper& reaper, Socket& socket);
@@ -54,7 +54,7 @@ class Deadline {
     at_ = Reaper::Clock::now() + timeout;
     expired_ = false;
   }
-  void disarm() { at_ = Reaper::Clock::time_point::max(); }
+  void disarm() { at_ = Reaper::Clock::time_point::max(); }  // keeps expired() as it is
   bool expired() const { return expired_; }
 
  private:

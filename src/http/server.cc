@@ -9,6 +9,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <optional>
 
+#include "http/connection.h"
 #include "http/message_checks.h"
 #include "http/problem.h"
 
@@ -275,6 +276,11 @@ Task<void> Server::session(Worker& w, Socket socket) {
         if (cec) break;
       }
     }
+    // Beast adds a chunked body's trailer fields to the head's: they were never checked
+    // (a second Host, a client id), so they are dropped once the body is read.
+    TrailerGuard trailers;
+    bool chunked = !reject && parser.chunked();
+    if (chunked) trailers.keep(parser.get());
     if (!reject && !parser.is_done()) {
       deadline.arm(limits_.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(socket, buffer, parser, use_tuple);
@@ -294,7 +300,8 @@ Task<void> Server::session(Worker& w, Socket socket) {
       break;
     }
     Request req = parser.release();
-    bool keep_alive = req.keep_alive();
+    if (chunked) trailers.restore(req);
+    bool keep_alive = keeps_alive(req, req.version());
     unsigned version = req.version();
     wire.clear();
     ++w.in_flight;
@@ -305,12 +312,12 @@ Task<void> Server::session(Worker& w, Socket socket) {
               req.method() == bhttp::verb::head, wire);
       keep_alive = false;
     }
-    --w.in_flight;
     keep_alive = keep_alive && !wire.close && !stopping_;
-    if (!co_await write_wire(socket, deadline, wire, keep_alive, version, limits_.write_timeout)) {
-      break;
-    }
-    if (!keep_alive) break;
+    // In flight until written: a drain waits for the answer to leave, not only to be made.
+    bool written =
+        co_await write_wire(socket, deadline, wire, keep_alive, version, limits_.write_timeout);
+    --w.in_flight;
+    if (!written || !keep_alive) break;
   }
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);

@@ -7,6 +7,8 @@
 
 #include <array>
 
+#include "http/connection.h"
+
 namespace tandem::http {
 
 const char* upstream_error_name(UpstreamError e) {
@@ -91,8 +93,35 @@ Task<UpstreamResult> UpstreamPool::attempt(const OutRequest& req, Conn& conn, bo
     parser.body_limit(options_.max_response_body);
     parser.header_limit(64 * 1024);
     if (req.method == bhttp::verb::head) parser.skip(true);
-    auto [rec, rn] = co_await bhttp::async_read(socket, buffer, parser, use_tuple);
+    auto [rec, rn] = co_await bhttp::async_read_header(socket, buffer, parser, use_tuple);
     (void)rn;
+    TrailerGuard trailers;
+    bool chunked = false;
+    if (!rec) {
+      const auto& head = parser.get();
+      chunked = parser.chunked();
+      if (chunked) trailers.keep(head);
+      int status = static_cast<int>(head.result_int());
+      std::string_view te = head[bhttp::field::transfer_encoding];
+      if (status == 101) {
+        // No upgrades through the gateway: the connection would stop being HTTP.
+        out.error = UpstreamError::kBadResponse;
+        out.detail = "the upstream switched protocols (101), which the gateway does not relay";
+        co_return out;
+      }
+      if (!te.empty() && !beast::iequals(te, "chunked")) {
+        // Beast removes the chunking and keeps the rest (`gzip, chunked`): the body would go
+        // out without its coding named. Only plain chunked is relayed.
+        out.error = UpstreamError::kBadResponse;
+        out.detail = "the upstream used a transfer coding other than chunked";
+        co_return out;
+      }
+      if (!parser.is_done()) {
+        auto [bec, bn] = co_await bhttp::async_read(socket, buffer, parser, use_tuple);
+        (void)bn;
+        rec = bec;
+      }
+    }
     if (buffer.size() > 0 || parser.got_some()) got_bytes = true;
     if (rec) {
       if (conn.deadline.expired()) {
@@ -103,7 +132,7 @@ Task<UpstreamResult> UpstreamPool::attempt(const OutRequest& req, Conn& conn, bo
       if (rec == bhttp::error::body_limit) {
         out.error = UpstreamError::kTooLarge;
       } else if (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
-                 rec == asio::error::eof) {
+                 rec == asio::error::eof || rec == bhttp::error::partial_message) {
         out.error = UpstreamError::kReset;
       } else {
         out.error = UpstreamError::kBadResponse;
@@ -116,10 +145,9 @@ Task<UpstreamResult> UpstreamPool::attempt(const OutRequest& req, Conn& conn, bo
     if (status >= 100 && status < 200 && status != 101) continue;
     conn.deadline.disarm();
     out.response = parser.release();
-    if (buffer.size() > 0) {
-      // Bytes after the answer: the upstream broke framing; never reuse this connection.
-      out.response.keep_alive(false);
-    }
+    if (chunked) trailers.restore(out.response);  // trailers are not relayed
+    out.keep_alive = buffer.size() == 0 && keeps_alive(out.response, out.response.version());
+    // (Bytes after the answer: the upstream broke framing; the connection is not reused.)
     co_return out;
   }
 }
@@ -132,12 +160,9 @@ Task<UpstreamResult> UpstreamPool::exchange(const OutRequest& req) {
     while (!idle_.empty()) {
       std::unique_ptr<Conn> candidate = std::move(idle_.back());
       idle_.pop_back();
-      auto idle_for = now - candidate->since;
-      // A connection back in the pool for under a few milliseconds is not checked (a system
-      // call per request): an upstream closes idle connections after seconds, and a request
-      // that meets a close anyway is retried below when it is idempotent.
-      bool check = idle_for > std::chrono::milliseconds(5) || !idempotent(req.method);
-      if (idle_for < options_.idle_timeout && (!check || still_open(candidate->socket))) {
+      // Checked every time: bytes the upstream sent after its answer (a body on a HEAD, a
+      // stray response) would otherwise be read as the next client's answer.
+      if (now - candidate->since < options_.idle_timeout && still_open(candidate->socket)) {
         conn = std::move(candidate);
         reused = true;
         break;
@@ -160,7 +185,7 @@ Task<UpstreamResult> UpstreamPool::exchange(const OutRequest& req) {
     UpstreamResult out = co_await attempt(req, *conn, got_bytes);
     conn->deadline.disarm();
     if (out.error == UpstreamError::kNone) {
-      if (out.response.keep_alive() && idle_.size() < options_.max_idle) {
+      if (out.keep_alive && idle_.size() < options_.max_idle) {
         conn->since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));
       } else {

@@ -39,6 +39,7 @@ struct UpstreamResult {
   UpstreamError error = UpstreamError::kNone;
   std::string detail;
   Response response;
+  bool keep_alive = false;  // the connection may carry another exchange
 };
 
 class UpstreamPool {

@@ -181,6 +181,41 @@ TEST_F(HostileTest, AHeadOfManyShortFieldsOverTheLimitIs431) {
   expect_still_serving();
 }
 
+// Beast appends a chunked body's trailer fields to the head's, after the head was checked: a
+// second Host or a forged client id would reach the backend. Trailers are dropped.
+TEST_F(HostileTest, RequestTrailersNeverReachTheUpstream) {
+  RawResponse raw = send_raw(gateway.port(),
+                             "POST /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"
+                             "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                             "2\r\n{}\r\n0\r\nHost: evil.example\r\nX-Trailer-Client: forged\r\n"
+                             "Authorization: Bearer forged\r\n\r\n",
+                             3000);
+  auto answers = parse_responses(raw.data);
+  ASSERT_EQ(answers.size(), 1u) << raw.data;
+  ASSERT_EQ(answers[0].status, 200) << answers[0].body;
+  EXPECT_EQ(answers[0].body.find("evil.example"), std::string::npos) << answers[0].body;
+  EXPECT_EQ(answers[0].body.find("forged"), std::string::npos) << answers[0].body;
+}
+
+// Every Connection field counts, tokens split on commas and trimmed of spaces and tabs: what
+// they list is hop-by-hop and never forwarded; a `close` in any of them closes.
+TEST_F(HostileTest, EveryConnectionFieldIsHonoured) {
+  RawResponse raw = send_raw(gateway.port(),
+                             "GET /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"
+                             "Connection: keep-alive\r\nConnection: X-Secret,\tX-Other\r\n"
+                             "Connection: foo\r\nConnection: close\r\n"
+                             "X-Secret: s1\r\nX-Other: s2\r\nX-Kept: k\r\n\r\n",
+                             3000);
+  auto answers = parse_responses(raw.data);
+  ASSERT_EQ(answers.size(), 1u) << raw.data;
+  EXPECT_EQ(answers[0].status, 200);
+  EXPECT_EQ(answers[0].body.find("s1"), std::string::npos) << answers[0].body;
+  EXPECT_EQ(answers[0].body.find("s2"), std::string::npos) << answers[0].body;
+  EXPECT_NE(answers[0].body.find("x-kept"), std::string::npos) << answers[0].body;
+  EXPECT_FALSE(answers[0].keep_alive);
+  EXPECT_TRUE(raw.closed);
+}
+
 TEST_F(HostileTest, ChunkedRequestsAreReframedForTheUpstream) {
   RawResponse raw = send_raw(gateway.port(),
                              "POST /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"

@@ -4,7 +4,11 @@
 // after refusing one, and still serves a normal request afterwards. Plus request smuggling
 // shapes: one 400, connection closed, the hidden request never handled.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -301,6 +305,50 @@ TEST(HttpServerFuzz, TruncatedHeadIsClosedAtTheHeaderTimeout) {
   EXPECT_EQ(raw.data, "") << shown(raw.data);
   EXPECT_TRUE(raw.closed);
   EXPECT_LT(took, 2000ms);
+  EXPECT_EQ(server.calls(), 0);
+}
+
+// Under load the sweep may fire while a read's completion is already queued (nothing to
+// cancel); the deadline must stay in force for the read that follows. 200 connections trickle
+// a head that never ends as fast as they can: all are closed soon after the header timeout.
+TEST(HttpServerFuzz, HeaderTimeoutsHoldUnderManyTricklingConnections) {
+  EchoServer server;
+  std::vector<int> fds;
+  for (int i = 0; i < 200; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string head = "GET /slow HTTP/1.1\r\nHost: a\r\nX-Pad: ";
+    ASSERT_GT(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), 0);
+    fds.push_back(fd);
+  }
+  // Trickle for 1.5 s (three header timeouts), one byte per connection per round.
+  auto until = std::chrono::steady_clock::now() + 1500ms;
+  while (std::chrono::steady_clock::now() < until) {
+    for (int fd : fds) (void)::send(fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  // Then every connection must be closed by the server within a few seconds.
+  auto deadline = std::chrono::steady_clock::now() + 4000ms;
+  size_t open = fds.size();
+  std::vector<bool> closed(fds.size(), false);
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (closed[i]) continue;
+      char buf[256];
+      ssize_t n = ::recv(fds[i], buf, sizeof buf, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        closed[i] = true;
+        --open;
+      }
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  for (int fd : fds) ::close(fd);
+  EXPECT_EQ(open, 0u) << open << " of " << fds.size() << " connections still open";
   EXPECT_EQ(server.calls(), 0);
 }
 
