@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/output.h"
 #include "tandem/gateway.h"
@@ -121,8 +122,12 @@ std::optional<int> ApiCommands::run(bool json_out,
     return 0;
   }
   if (check->parsed()) {
-    size_t routes = 0;
-    for (const auto& ch : c.changes) routes += ch.routes.size();
+    // Distinct route patterns (a route several changes touch counts once).
+    std::set<std::string> distinct;
+    for (const auto& ch : c.changes) {
+      for (const auto& [pattern, location] : ch.routes) distinct.insert(pattern.text);
+    }
+    size_t routes = distinct.size();
     if (json_out) {
       std::cout << dump(json{{"ok", true},
                              {"config", c.path},
@@ -179,8 +184,13 @@ std::optional<int> ApiCommands::run(bool json_out,
   }
   if (usage->parsed()) {
     if (!only_version.empty() && c.version_index(only_version) < 0) {
-      return fail(
-          Status::InvalidInput(fmt::format("`{}` is not a version in {}", only_version, c.path)));
+      std::string known;
+      for (const auto& v : c.versions) known += (known.empty() ? "" : ", ") + v.name;
+      return fail(Status::InvalidInput(
+          fmt::format("`{}` is not a version in {}", only_version, c.path),
+          fmt::format("one of: {} (a version removed from the config shows in `tandem api usage` "
+                      "without --version)",
+                      known)));
     }
     auto rows = gateway::usage(c);
     if (!rows.ok()) return fail(rows.status());
@@ -233,7 +243,9 @@ std::optional<int> ApiCommands::run(bool json_out,
     return 0;
   }
   if (changelog->parsed()) {
-    std::cout << (format == "json" ? gateway::changelog_json(c) : gateway::changelog_markdown(c));
+    // --json (every api command's flag) means the JSON format here too.
+    bool as_json = format == "json" || json_out;
+    std::cout << (as_json ? gateway::changelog_json(c) : gateway::changelog_markdown(c));
     return 0;
   }
   return std::nullopt;
