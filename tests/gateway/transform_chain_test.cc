@@ -118,28 +118,7 @@ TEST(Chain, PropertySameAsOneByOne) {
   for (const auto& c : changes) each.push_back(compile("data[]", c));
   std::mt19937 rng(4242);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  std::function<json(int)> value = [&](int depth) -> json {
-    switch (pick(depth > 2 ? 4 : 6)) {
-      case 0:
-        return nullptr;
-      case 1:
-        return pick(1000) - 500;
-      case 2:
-        return std::string(1 + pick(4), static_cast<char>('a' + pick(26)));
-      case 3:
-        return pick(2) == 0;
-      case 4: {
-        json a = json::array();
-        for (int i = pick(3); i > 0; --i) a.push_back(value(depth + 1));
-        return a;
-      }
-      default: {
-        json o = json::object();
-        for (int i = pick(3); i > 0; --i) o["k" + std::to_string(pick(5))] = value(depth + 1);
-        return o;
-      }
-    }
-  };
+  auto value = [&](int depth) { return random_json(rng, depth, 3, 5); };
   int compared = 0;
   for (int round = 0; round < 400; ++round) {
     json body = {{"data", json::array()}};

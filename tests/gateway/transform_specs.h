@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,6 +73,34 @@ inline std::string apply(ChangeTransform& t, std::string_view in, Direction d) {
   Status st = t.apply(in, d, out);
   EXPECT_TRUE(st.ok()) << st.message() << "\n  body: " << in;
   return out;
+}
+
+// A random JSON value for property tests: scalars, and below depth 3 arrays and objects of
+// up to `width - 1` elements whose keys are "k0" … "k<keys - 1>".
+inline nlohmann::json random_json(std::mt19937& rng, int depth, int width = 4, int keys = 9) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  switch (pick(depth > 2 ? 4 : 6)) {
+    case 0:
+      return nullptr;
+    case 1:
+      return pick(1000) - 500;
+    case 2:
+      return std::string(1 + pick(5), static_cast<char>('a' + pick(26)));
+    case 3:
+      return pick(2) == 0;
+    case 4: {
+      nlohmann::json a = nlohmann::json::array();
+      for (int i = pick(width); i > 0; --i) a.push_back(random_json(rng, depth + 1, width, keys));
+      return a;
+    }
+    default: {
+      nlohmann::json o = nlohmann::json::object();
+      for (int i = pick(width); i > 0; --i) {
+        o["k" + std::to_string(pick(keys))] = random_json(rng, depth + 1, width, keys);
+      }
+      return o;
+    }
+  }
 }
 
 }  // namespace tandem::gateway

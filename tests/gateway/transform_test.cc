@@ -367,29 +367,7 @@ TEST(Property, RoundTrip) {
                  rename_op("items[].p", "items[].unit_p")});
   std::mt19937 rng(12345);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  std::function<nlohmann::json(int)> random_value = [&](int depth) -> nlohmann::json {
-    switch (pick(depth > 2 ? 4 : 6)) {
-      case 0:
-        return nullptr;
-      case 1:
-        return pick(1000) - 500;
-      case 2:
-        return std::string(1 + pick(5), static_cast<char>('a' + pick(26)));
-      case 3:
-        return pick(2) == 0;
-      case 4: {
-        nlohmann::json a = nlohmann::json::array();
-        for (int i = pick(4); i > 0; --i) a.push_back(random_value(depth + 1));
-        return a;
-      }
-      default: {
-        nlohmann::json o = nlohmann::json::object();
-        for (int i = pick(4); i > 0; --i)
-          o["k" + std::to_string(pick(9))] = random_value(depth + 1);
-        return o;
-      }
-    }
-  };
+  auto random_value = [&](int depth) { return random_json(rng, depth); };
   for (int round = 0; round < 500; ++round) {
     nlohmann::json body = {{"data", nlohmann::json::array()}, {"meta", random_value(0)}};
     for (int i = pick(5); i > 0; --i) {
