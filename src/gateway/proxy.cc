@@ -325,16 +325,11 @@ void Proxy::answer_head(const http::Response& from, int status, bool head_reques
       http::append_field(head, "Content-Type", rewrite_media_type(config_.media_type, ct, v.name));
     }
   }
-  if (head_request) {
-    // The GET's length — unless the GET's body would be translated (then its length is not
-    // known without fetching it: none is sent, as RFC 9110 allows), or there is no body.
-    std::string_view length = from[bhttp::field::content_length];
-    if (!length.empty() && !translated && !http::bodiless_status(status)) {
-      http::append_field(head, "Content-Length", length);
-    }
-  } else if (!http::bodiless_status(status)) {
-    http::append_field(head, "Content-Length", body_size);
-  }
+  // A HEAD gets the GET's length — unknown when the GET's body would be translated.
+  http::append_content_length(
+      head, status, head_request,
+      translated ? std::string_view() : std::string_view(from[bhttp::field::content_length]),
+      body_size);
   http::append_field(head, "X-Request-Id", rid);
   head += decoration(version);
 }
@@ -392,7 +387,8 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
 
   // Two values of one of these headers would be read one way here and maybe another way
   // behind the gateway: refused, not guessed.
-  if (req.count(config_.client_header) > 1 || req.count(config_.version_header) > 1) {
+  size_t client_fields = req.count(config_.client_header);
+  if (client_fields > 1 || req.count(config_.version_header) > 1) {
     client.clear();
     finish(http::problem(400, "conflicting-headers", "Conflicting headers",
                          fmt::format("send {} and {} at most once each", config_.client_header,
@@ -400,8 +396,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     co_return;
   }
   // Sent but empty is not "anonymous": a client whose id went missing should hear about it.
-  bool client_sent = req.find(config_.client_header) != req.end();
-  if (client_sent && !token_ok(client_raw, 256)) {
+  if (client_fields == 1 && !token_ok(client_raw, 256)) {
     client.clear();
     finish(http::problem(400, "bad-client-id", "Bad client id",
                          fmt::format("`{}` must be 1 to 256 printable characters without spaces",

@@ -40,7 +40,6 @@ Deadline::Deadline(Reaper& reaper, Socket& socket) : reaper_(reaper), socket_(so
   next_ = reaper_.first_;
   if (next_) next_->prev_ = this;
   reaper_.first_ = this;
-  ++reaper_.watched_;
 }
 
 Deadline::~Deadline() {
@@ -50,7 +49,6 @@ Deadline::~Deadline() {
     reaper_.first_ = next_;
   }
   if (next_) next_->prev_ = prev_;
-  --reaper_.watched_;
 }
 
 }  // namespace tandem::http

@@ -26,7 +26,6 @@ class Reaper {
 
   // Starts the sweep (on the io_context's thread, before it runs).
   void start();
-  size_t watched() const { return watched_; }
 
  private:
   friend class Deadline;
@@ -35,7 +34,6 @@ class Reaper {
   asio::io_context& io_;
   std::chrono::milliseconds tick_;
   Deadline* first_ = nullptr;  // an intrusive list of the deadlines of this worker
-  size_t watched_ = 0;
   bool started_ = false;
   std::shared_ptr<bool> alive_;
 };

@@ -51,33 +51,39 @@ void append_field(std::string& out, std::string_view name, size_t value) {
   append_field(out, name, std::string_view(buf, static_cast<size_t>(end - buf)));
 }
 
+void append_content_length(std::string& head, int status, bool head_request,
+                           std::string_view head_length, size_t body_size) {
+  if (bodiless_status(status)) return;
+  if (!head_request) {
+    append_field(head, "Content-Length", body_size);
+  } else if (!head_length.empty()) {
+    append_field(head, "Content-Length", head_length);
+  }
+}
+
 void to_wire(Response&& res, bool head_request, Wire& out) {
   out.status = static_cast<int>(res.result_int());
   out.head.clear();
   append_status_line(out.head, out.status, res.reason());
-  bool has_length = false;
   for (const auto& f : res) {
     switch (f.name()) {
       case bhttp::field::connection:
       case bhttp::field::keep_alive:
       case bhttp::field::transfer_encoding:
-        continue;
       case bhttp::field::content_length:
-        // A HEAD answer keeps the length its GET would have; others get their body's.
-        if (!head_request) continue;
-        has_length = true;
-        break;
+        continue;
       default:
         break;
     }
     append_field(out.head, f.name_string(), f.value());
   }
-  if (bodiless_status(out.status)) {
-    out.body.clear();
-    return;
-  }
-  if (!has_length) append_field(out.head, "Content-Length", res.body().size());
-  if (head_request) {
+  // A HEAD answer keeps the length its GET would have: the one set, else its body's.
+  std::string body_length = std::to_string(res.body().size());
+  std::string_view set_length = res[bhttp::field::content_length];
+  append_content_length(out.head, out.status, head_request,
+                        set_length.empty() ? std::string_view(body_length) : set_length,
+                        res.body().size());
+  if (head_request || bodiless_status(out.status)) {
     out.body.clear();
   } else {
     out.body = std::move(res.body());

@@ -33,6 +33,12 @@ void append_status_line(std::string& out, int status, std::string_view reason = 
 void append_field(std::string& out, std::string_view name, std::string_view value);
 void append_field(std::string& out, std::string_view name, size_t value);
 
+// The Content-Length line of an answer: none for a bodiless status (1xx, 204, 304); for a HEAD
+// request `head_length`, the length its GET would have ("" when not known: no line, as RFC 9110
+// allows); else `body_size`.
+void append_content_length(std::string& head, int status, bool head_request,
+                           std::string_view head_length, size_t body_size);
+
 // A Beast response as a Wire: its fields, a Content-Length for its body, and no body when
 // it answers a HEAD request (Content-Length kept). `Connection` is the server's to write.
 void to_wire(Response&& res, bool head_request, Wire& out);
