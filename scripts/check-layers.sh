@@ -13,14 +13,16 @@ declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [com
 # Public headers belong to the layer that declares their types.
 declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [duration]=0 [migration]=1 [engine]=1
                    [lint]=2 [backfill]=3 [expand]=4)
-declare -A beside=([http]="env db http status duration" [gateway]="env db http gateway status duration")
+declare -A beside=([http]="env db http status duration" [gateway]="env db http gateway status duration"
+                   [compat]="env db http compat status duration version")
 bad=0
 check() {  # check FILE RANK
   local file="$1" own="$2" inc target r
   while IFS= read -r inc; do
     target="${inc%%/*}"
-    if [ "$target" = http ] || [ "$target" = gateway ] ||
-       { [ "$target" = tandem ] && [ "$(basename "$inc" .h)" = gateway ]; }; then
+    if [ "$target" = http ] || [ "$target" = gateway ] || [ "$target" = compat ] ||
+       { [ "$target" = tandem ] && { [ "$(basename "$inc" .h)" = gateway ] ||
+                                     [ "$(basename "$inc" .h)" = compat ]; }; }; then
       if [ "$own" -lt 6 ]; then
         echo "$file includes \"$inc\": the chain's layers do not use the API half" >&2
         bad=1

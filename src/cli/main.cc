@@ -14,6 +14,7 @@
 #include "cli/api_commands.h"
 #include "cli/db_commands.h"
 #include "cli/flags.h"
+#include "cli/compat_command.h"
 #include "cli/lint_command.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -199,6 +200,8 @@ static int run(int argc, char** argv) {
   db_cmds.add(app);
   cli::ApiCommands api_cmds;
   api_cmds.add(app);
+  cli::CompatCommand compat_cmd;
+  compat_cmd.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -295,6 +298,10 @@ static int run(int argc, char** argv) {
   }
   // The API commands read their own config (--config), not tandem.yaml's database.
   if (auto rc = api_cmds.run(g.json, [&](const Status& st) { return fail(g, st); })) {
+    return *rc;
+  }
+  // So does compat: it reads schema files and no database.
+  if (auto rc = compat_cmd.run(g.json, [&](const Status& st) { return fail(g, st); })) {
     return *rc;
   }
 

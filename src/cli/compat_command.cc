@@ -1,0 +1,97 @@
+#include "cli/compat_command.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "tandem/compat.h"
+
+namespace tandem::cli {
+
+void CompatCommand::add(CLI::App& app) {
+  cmd = app.add_subcommand(
+      "compat",
+      "check that schema versions stay readable (Avro, JSON Schema): BACKWARD, FORWARD, "
+      "FULL and their _TRANSITIVE forms");
+  cmd->add_option("FILE", files, "schema versions, oldest first (with --git: the files to check)");
+  cmd->add_option("--type", type, "avro | jsonschema (default: from the file's name and content)");
+  cmd->add_option("--mode", mode,
+                  "BACKWARD (new readers read old data), FORWARD, FULL, their _TRANSITIVE forms "
+                  "(every earlier version, not only the previous one), or NONE")
+      ->capture_default_str();
+  cmd->add_option("--format", format, "text | json | sarif | github | junit")
+      ->capture_default_str();
+  cmd->add_option("--fail-on", fail_on, "exit 1 on findings at or above: error | warning | info")
+      ->capture_default_str();
+  cmd->add_option("--config", config_path,
+                  "the file whose compat.exceptions silence findings until a date "
+                  "(default: tandem.yaml when present)");
+  cmd->add_option("--git", git_ref,
+                  "compare each FILE in the working tree with the same file at this git "
+                  "revision (what CI wants: --git origin/main)");
+  cmd->add_flag("--rules", list_rules, "list the rules and exit");
+  cmd->footer(
+      "Each finding names its rule, the place in both schemas, why a reader breaks and what\n"
+      "keeps it compatible. Silence one place with \"x-tandem-ignore\": [\"RULE\"] in the schema,\n"
+      "or with an exception (rule, reason, expires) under compat.exceptions in tandem.yaml.\n"
+      "Exit codes: 0 compatible, 1 a finding at or above --fail-on, 2 a schema or flag error.\n"
+      "Examples:\n"
+      "  tandem compat order-v1.avsc order-v2.avsc\n"
+      "  tandem compat --mode FULL_TRANSITIVE v1.json v2.json v3.json\n"
+      "  tandem compat --git origin/main schemas/order.avsc --format github\n"
+      "  tandem compat old.avsc new.avsc --format sarif > compat.sarif");
+}
+
+std::optional<int> CompatCommand::run(bool json,
+                                      const std::function<int(const Status&)>& fail) const {
+  if (cmd == nullptr || !cmd->parsed()) return std::nullopt;
+  if (list_rules) {
+    for (const compat::RuleInfo& r : compat::rules())
+      std::cout << fmt::format("{:<44} {:<8} {}\n", r.id, compat::level_name(r.level), r.summary);
+    return 0;
+  }
+  compat::CheckOptions options;
+  if (!compat::parse_mode(mode, options.mode)) {
+    return fail(Status::InvalidInput(fmt::format("--mode {} is not a compatibility mode", mode),
+                                     "use BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
+                                     "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE or NONE"));
+  }
+  if (!type.empty()) {
+    compat::Format f;
+    if (!compat::parse_format(type, f)) {
+      return fail(Status::InvalidInput(fmt::format("--type {} is not a schema format", type),
+                                       "use avro, protobuf, jsonschema or openapi"));
+    }
+    options.format = f;
+  }
+  compat::OutputFormat out;
+  if (!compat::parse_output_format(json ? "json" : format, out)) {
+    return fail(Status::InvalidInput(fmt::format("--format {} is not an output format", format),
+                                     "use text, json, sarif, github or junit"));
+  }
+  compat::Level threshold;
+  if (!compat::parse_level(fail_on, threshold)) {
+    return fail(Status::InvalidInput(fmt::format("--fail-on {} is not a level", fail_on),
+                                     "use error, warning or info"));
+  }
+  auto exceptions = compat::load_exceptions(config_path.empty() ? "tandem.yaml" : config_path,
+                                            config_path.empty());
+  if (!exceptions.ok()) return fail(exceptions.status());
+  options.exceptions = std::move(*exceptions);
+  Result<compat::Report> report = Status::InvalidInput("no files");
+  if (!git_ref.empty()) {
+    if (files.empty()) {
+      return fail(Status::InvalidInput("--git needs the files to check",
+                                       "tandem compat --git origin/main schemas/order.avsc"));
+    }
+    report = compat::check_against_git(git_ref, files, options);
+  } else {
+    report = compat::check_files(files, options);
+  }
+  if (!report.ok()) return fail(report.status());
+  std::cout << compat::render(*report, out);
+  std::optional<compat::Level> worst = report->worst();
+  return worst && *worst >= threshold ? 1 : 0;
+}
+
+}  // namespace tandem::cli

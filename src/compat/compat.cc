@@ -1,0 +1,333 @@
+// `tandem compat`: read the versions, pair them as the mode asks, walk each pair in each
+// direction, apply exceptions (tandem/compat.h).
+
+#include "tandem/compat.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <filesystem>
+
+#include "compat/document.h"
+#include "compat/readers.h"
+#include "compat/rules/rules.h"
+#include "compat/walker.h"
+
+namespace tandem::compat {
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The format a file's name and content say, if they say one.
+std::optional<Format> detect(const std::string& name, const Document* doc) {
+  std::string n = lower(name);
+  if (ends_with(n, ".avsc")) return Format::kAvro;
+  if (ends_with(n, ".proto")) return Format::kProtobuf;
+  if (doc == nullptr) return std::nullopt;
+  const Value& root = doc->root;
+  if (root.find("openapi") || root.find("swagger")) return Format::kOpenApi;
+  if (root.find("$schema") || root.find("properties") || root.find("$defs") ||
+      root.find("definitions") || root.find("allOf") || root.find("anyOf") || root.find("oneOf") ||
+      root.find("$ref"))
+    return Format::kJsonSchema;
+  if (const Value* t = root.find("type"); t && t->is_string()) {
+    static const char* kAvroTypes[] = {"record", "enum", "fixed", "error"};
+    for (const char* a : kAvroTypes)
+      if (t->text == a) return Format::kAvro;
+    return Format::kJsonSchema;
+  }
+  if (root.is_array() || root.is_string()) return Format::kAvro;  // a union or a type name
+  if (root.kind == Value::Kind::kBool) return Format::kJsonSchema;
+  return std::nullopt;
+}
+
+DocumentLoader disk_loader() {
+  return [](const std::string& path) { return read_document(path); };
+}
+
+Result<Schema> read_schema(const Document& doc, Format format, const DocumentLoader& load) {
+  switch (format) {
+    case Format::kAvro:
+      return read_avro(doc);
+    case Format::kJsonSchema:
+      return read_json_schema(doc, load);
+    case Format::kProtobuf:
+    case Format::kOpenApi:
+      break;
+  }
+  return Status::InvalidInput(
+      fmt::format("{}: {} schemas are not supported by this build of tandem compat yet", doc.file,
+                  format_name(format)),
+      "tandem compat reads Avro and JSON Schema; Protobuf and OpenAPI are being added");
+}
+
+std::string today_utc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+bool place_matches(const Place& p, const Exception& e) {
+  if (!e.file.empty() && p.file != e.file && !ends_with(p.file, "/" + e.file)) return false;
+  if (e.pointer.empty()) return true;
+  return p.pointer == e.pointer || (p.pointer.size() > e.pointer.size() &&
+                                    p.pointer.compare(0, e.pointer.size(), e.pointer) == 0 &&
+                                    p.pointer[e.pointer.size()] == '/');
+}
+
+void apply_exceptions(Report& report, const CheckOptions& options) {
+  std::string today = options.today.empty() ? today_utc() : options.today;
+  std::vector<bool> used(options.exceptions.size(), false);
+  for (size_t i = 0; i < options.exceptions.size(); ++i) {
+    const Exception& e = options.exceptions[i];
+    bool expired = !e.expires.empty() && e.expires < today;
+    for (PairReport& pair : report.pairs) {
+      for (Finding& f : pair.findings) {
+        if (f.ignored || f.rule != e.rule) continue;
+        if (!place_matches(f.old_place, e) && !place_matches(f.new_place, e)) continue;
+        used[i] = true;
+        if (expired) continue;
+        f.ignored = true;
+        f.ignored_because = e.reason.empty() ? "an exception in the config" : e.reason;
+        if (!e.expires.empty()) f.ignored_because += " (until " + e.expires + ")";
+      }
+    }
+    if (expired && used[i]) {
+      report.notes.push_back(fmt::format(
+          "the exception for {} (config line {}) expired on {}: its findings count again", e.rule,
+          e.line, e.expires));
+    } else if (!used[i]) {
+      report.notes.push_back(fmt::format(
+          "the exception for {} (config line {}) matched no finding: remove it", e.rule, e.line));
+    }
+  }
+}
+
+Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOptions& options) {
+  Report report;
+  report.format = schemas.empty() ? Format::kAvro : schemas.front().format;
+  report.mode = options.mode;
+  for (const Schema& s : schemas) report.files.push_back(s.file);
+  if (options.mode == Mode::kNone) return report;
+  bool transitive = options.mode == Mode::kBackwardTransitive ||
+                    options.mode == Mode::kForwardTransitive ||
+                    options.mode == Mode::kFullTransitive;
+  bool backward = options.mode != Mode::kForward && options.mode != Mode::kForwardTransitive;
+  bool forward = options.mode != Mode::kBackward && options.mode != Mode::kBackwardTransitive;
+  for (size_t n = 1; n < schemas.size(); ++n) {
+    for (size_t o = transitive ? 0 : n - 1; o < n; ++o) {
+      const Schema& old_s = schemas[o];
+      const Schema& new_s = schemas[n];
+      for (bool reader_is_new : {true, false}) {
+        if (reader_is_new ? !backward : !forward) continue;
+        Walker walker(reader_is_new ? new_s : old_s, reader_is_new ? old_s : new_s, reader_is_new);
+        PairReport pair;
+        pair.old_file = old_s.file;
+        pair.new_file = new_s.file;
+        pair.direction = reader_is_new ? Direction::kBackward : Direction::kForward;
+        pair.findings = walker.run();
+        report.pairs.push_back(std::move(pair));
+      }
+    }
+  }
+  apply_exceptions(report, options);
+  return report;
+}
+
+}  // namespace
+
+std::optional<Level> Report::worst() const {
+  std::optional<Level> out;
+  for (const PairReport& p : pairs)
+    for (const Finding& f : p.findings)
+      if (!f.ignored && (!out || f.level > *out)) out = f.level;
+  return out;
+}
+
+Result<Report> check_files(const std::vector<std::string>& files, const CheckOptions& options) {
+  if (files.size() < 2 && options.mode != Mode::kNone)
+    return Status::InvalidInput("tandem compat needs at least two schema versions, oldest first",
+                                "tandem compat OLD NEW [MORE…]");
+  std::vector<Document> docs;
+  std::optional<Format> format = options.format;
+  for (const std::string& file : files) {
+    std::string n = lower(file);
+    if (ends_with(n, ".proto")) {
+      docs.push_back(Document{file, {}});
+    } else {
+      auto doc = read_document(file);
+      if (!doc.ok()) return doc.status();
+      docs.push_back(std::move(*doc));
+    }
+    if (!options.format) {
+      std::optional<Format> f = detect(file, ends_with(n, ".proto") ? nullptr : &docs.back());
+      if (!f) {
+        return Status::InvalidInput(
+            fmt::format("{}: cannot tell whether this is Avro, Protobuf, JSON Schema or OpenAPI",
+                        file),
+            "pass --type avro|protobuf|jsonschema|openapi");
+      }
+      if (format && *f != *format) {
+        return Status::InvalidInput(
+            fmt::format("{} reads as {}, {} as {}: every version must be one format", files[0],
+                        format_name(*format), file, format_name(*f)),
+            "compare versions of one schema; pass --type if the detection is wrong");
+      }
+      format = f;
+    }
+  }
+  std::vector<Schema> schemas;
+  DocumentLoader load = disk_loader();
+  for (const Document& doc : docs) {
+    auto s = read_schema(doc, *format, load);
+    if (!s.ok()) return s.status();
+    schemas.push_back(std::move(*s));
+  }
+  return check_schemas(schemas, options);
+}
+
+Result<Report> check_texts(const std::vector<std::string>& texts,
+                           const std::vector<std::string>& names, Format format,
+                           const CheckOptions& options) {
+  std::vector<Schema> schemas;
+  DocumentLoader no_files = [](const std::string& path) -> Result<Document> {
+    return Status::InvalidInput(fmt::format("cannot resolve a reference to {}", path),
+                                "register the referenced schema and refer to it by subject");
+  };
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto doc = parse_document(texts[i], i < names.size() ? names[i] : fmt::format("#{}", i + 1));
+    if (!doc.ok()) return doc.status();
+    auto s = read_schema(*doc, format, no_files);
+    if (!s.ok()) return s.status();
+    schemas.push_back(std::move(*s));
+  }
+  return check_schemas(schemas, options);
+}
+
+const std::vector<RuleInfo>& rules() {
+  static const std::vector<RuleInfo> kAll = [] {
+    std::vector<RuleInfo> all;
+    for (const auto* list :
+         {&checks::kTypeChanged, &checks::kNameChanged, &checks::kFixedSizeChanged,
+          &checks::kEnumSymbols, &checks::kAllowedValues, &checks::kRangeNarrowed,
+          &checks::kLengthNarrowed, &checks::kPatternChanged, &checks::kSizeNarrowed,
+          &checks::kLogicalTypeChanged, &checks::kUnsupportedKeyword, &checks::kContentModel,
+          &checks::kUnionBranch, &checks::kFieldMissing, &checks::kFieldUnknown,
+          &checks::kFieldBecameRequired, &checks::kDefaultChanged, &checks::kFieldRenamed,
+          &checks::kWalker})
+      all.insert(all.end(), list->begin(), list->end());
+    std::sort(all.begin(), all.end(),
+              [](const RuleInfo& a, const RuleInfo& b) { return a.id < b.id; });
+    return all;
+  }();
+  return kAll;
+}
+
+bool parse_mode(const std::string& name, Mode& out) {
+  static const std::pair<const char*, Mode> kModes[] = {
+      {"backward", Mode::kBackward}, {"backward_transitive", Mode::kBackwardTransitive},
+      {"forward", Mode::kForward},   {"forward_transitive", Mode::kForwardTransitive},
+      {"full", Mode::kFull},         {"full_transitive", Mode::kFullTransitive},
+      {"none", Mode::kNone},
+  };
+  std::string n = lower(name);
+  std::replace(n.begin(), n.end(), '-', '_');
+  for (const auto& [text, mode] : kModes) {
+    if (n == text) {
+      out = mode;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::kBackward:
+      return "BACKWARD";
+    case Mode::kBackwardTransitive:
+      return "BACKWARD_TRANSITIVE";
+    case Mode::kForward:
+      return "FORWARD";
+    case Mode::kForwardTransitive:
+      return "FORWARD_TRANSITIVE";
+    case Mode::kFull:
+      return "FULL";
+    case Mode::kFullTransitive:
+      return "FULL_TRANSITIVE";
+    case Mode::kNone:
+      return "NONE";
+  }
+  return "BACKWARD";
+}
+
+bool parse_format(const std::string& name, Format& out) {
+  std::string n = lower(name);
+  if (n == "avro") {
+    out = Format::kAvro;
+  } else if (n == "protobuf" || n == "proto") {
+    out = Format::kProtobuf;
+  } else if (n == "jsonschema" || n == "json" || n == "json-schema") {
+    out = Format::kJsonSchema;
+  } else if (n == "openapi") {
+    out = Format::kOpenApi;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* format_name(Format format) {
+  switch (format) {
+    case Format::kAvro:
+      return "avro";
+    case Format::kProtobuf:
+      return "protobuf";
+    case Format::kJsonSchema:
+      return "jsonschema";
+    case Format::kOpenApi:
+      return "openapi";
+  }
+  return "avro";
+}
+
+bool parse_level(const std::string& name, Level& out) {
+  std::string n = lower(name);
+  if (n == "error") {
+    out = Level::kError;
+  } else if (n == "warning") {
+    out = Level::kWarning;
+  } else if (n == "info") {
+    out = Level::kInfo;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::kError:
+      return "error";
+    case Level::kWarning:
+      return "warning";
+    case Level::kInfo:
+      return "info";
+  }
+  return "error";
+}
+
+}  // namespace tandem::compat

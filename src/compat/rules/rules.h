@@ -1,0 +1,48 @@
+#pragma once
+// The compatibility rules, one per file under src/compat/rules/. Each judges one pair the
+// walker brings together — reader node against writer node, or a field one side lacks — and
+// reports findings through the walker; none of them descends (the walker does). Each file also
+// lists the ids it reports (rules() in compat.cc gathers them).
+
+#include <vector>
+
+#include "compat/model.h"
+#include "compat/walker.h"
+
+namespace tandem::compat::checks {
+
+// Node pairs. type_changed returns false when the kinds differ so much that the walker must not
+// descend (a record against a string).
+bool type_changed(Walker& w, const Node& reader, const Node& writer);
+// The writer's (non-union) value matches no branch of the reader's union: type-changed.
+void type_not_in_union(Walker& w, const Node& reader, const Node& writer);
+void name_changed(Walker& w, const Node& reader, const Node& writer);
+void fixed_size_changed(Walker& w, const Node& reader, const Node& writer);
+void enum_symbols(Walker& w, const Node& reader, const Node& writer);
+void allowed_values(Walker& w, const Node& reader, const Node& writer);
+void range_narrowed(Walker& w, const Node& reader, const Node& writer);
+void length_narrowed(Walker& w, const Node& reader, const Node& writer);
+void pattern_changed(Walker& w, const Node& reader, const Node& writer);
+void size_narrowed(Walker& w, const Node& reader, const Node& writer);
+void logical_type_changed(Walker& w, const Node& reader, const Node& writer);
+void unsupported_keyword(Walker& w, const Node& reader, const Node& writer);
+void content_model(Walker& w, const Node& reader, const Node& writer);
+
+// A union branch of the writer that no reader branch reads (`reader` may be a plain node).
+void union_branch(Walker& w, const Node& reader, const Node& writer_branch);
+
+// Fields. field_missing: the reader has `field`, the writer does not write it.
+// field_unknown: the writer writes `field`, the reader has no such field.
+void field_missing(Walker& w, const Node& reader, const Field& field, const Node& writer);
+void field_unknown(Walker& w, const Node& reader, const Node& writer, const Field& field);
+void field_became_required(Walker& w, const Field& reader, const Field& writer);
+void default_changed(Walker& w, const Field& reader, const Field& writer);
+void field_renamed(Walker& w, const Field& reader, const Field& writer);
+
+// The ids each file reports, for the rule list.
+extern const std::vector<RuleInfo> kTypeChanged, kNameChanged, kFixedSizeChanged, kEnumSymbols,
+    kAllowedValues, kRangeNarrowed, kLengthNarrowed, kPatternChanged, kSizeNarrowed,
+    kLogicalTypeChanged, kUnsupportedKeyword, kContentModel, kUnionBranch, kFieldMissing,
+    kFieldUnknown, kFieldBecameRequired, kDefaultChanged, kFieldRenamed, kWalker;
+
+}  // namespace tandem::compat::checks

@@ -1,0 +1,102 @@
+// type-changed / type-narrowed / type-widened: the reader's type cannot hold (or holds more
+// than) what the writer's type wrote.
+
+#include <fmt/format.h>
+
+#include "compat/rules/rules.h"
+
+namespace tandem::compat::checks {
+namespace {
+
+enum class Verdict { kSame, kWidened, kNarrowed, kChanged };
+
+// Avro's promotions (the specification's schema resolution): int → long, float, double;
+// long → float, double; float → double; string ↔ bytes.
+Verdict avro(const Node& r, const Node& w) {
+  const std::string& rt = r.type_name;
+  const std::string& wt = w.type_name;
+  if (rt.empty() || wt.empty()) return r.kind == w.kind ? Verdict::kSame : Verdict::kChanged;
+  if (rt == wt) return Verdict::kSame;
+  auto in = [](const std::string& t, std::initializer_list<const char*> set) {
+    for (const char* s : set)
+      if (t == s) return true;
+    return false;
+  };
+  if (wt == "int" && in(rt, {"long", "float", "double"})) return Verdict::kWidened;
+  if (wt == "long" && in(rt, {"float", "double"})) return Verdict::kWidened;
+  if (wt == "float" && rt == "double") return Verdict::kWidened;
+  if ((wt == "string" && rt == "bytes") || (wt == "bytes" && rt == "string"))
+    return Verdict::kWidened;
+  bool numeric_r = in(rt, {"int", "long", "float", "double"});
+  bool numeric_w = in(wt, {"int", "long", "float", "double"});
+  return numeric_r && numeric_w ? Verdict::kNarrowed : Verdict::kChanged;
+}
+
+// JSON values: integers are numbers; widths (Protobuf's, OpenAPI's formats) narrow.
+Verdict json(const Node& r, const Node& w) {
+  bool r_num = r.kind == Kind::kInteger || r.kind == Kind::kNumber;
+  bool w_num = w.kind == Kind::kInteger || w.kind == Kind::kNumber;
+  if (r_num && w_num) {
+    if (r.kind == Kind::kInteger && w.kind == Kind::kNumber) return Verdict::kNarrowed;
+    if (r.bits != 0 && (w.bits == 0 || w.bits > r.bits)) return Verdict::kNarrowed;
+    if (r.kind == Kind::kNumber && w.kind == Kind::kInteger) return Verdict::kWidened;
+    if (r.bits != w.bits) return Verdict::kWidened;
+    return Verdict::kSame;
+  }
+  return r.kind == w.kind ? Verdict::kSame : Verdict::kChanged;
+}
+
+}  // namespace
+
+const std::vector<RuleInfo> kTypeChanged = {
+    {"type-changed", Level::kError,
+     "a value's type changed to one that cannot read the other side's values"},
+    {"type-narrowed", Level::kError,
+     "a number's type narrowed (long → int, number → integer): some written values do not fit"},
+    {"type-widened", Level::kInfo,
+     "a number's or string's type widened (int → long, string → bytes): every value still reads"},
+};
+
+bool type_changed(Walker& w, const Node& r, const Node& wr) {
+  Verdict v = w.format() == Format::kAvro ? avro(r, wr) : json(r, wr);
+  std::string rd = describe(w.reader(), r);
+  std::string wd = describe(w.writer(), wr);
+  switch (v) {
+    case Verdict::kSame:
+      return true;
+    case Verdict::kWidened:
+      w.report("type-widened", Level::kInfo, &r.at, &wr.at,
+               fmt::format("{} is {} in the {} schema and {} in the {} one: every value still "
+                           "reads",
+                           w.where(), wd, w.writer_side(), rd, w.reader_side()));
+      return true;
+    case Verdict::kNarrowed:
+      w.report(
+          "type-narrowed", Level::kError, &r.at, &wr.at,
+          fmt::format("{} is {} in the {} schema but {} in the {} one: a {} reader cannot "
+                      "hold every {} value; keep the wider type, or add a field of the "
+                      "new type beside the old one and migrate readers first",
+                      w.where(), wd, w.writer_side(), rd, w.reader_side(), w.reader_side(), wd));
+      return false;
+    case Verdict::kChanged:
+      break;
+  }
+  w.report("type-changed", Level::kError, &r.at, &wr.at,
+           fmt::format("{} is {} in the {} schema but {} in the {} one: a {} reader cannot "
+                       "read the {} values; keep the type, or add a new field with the new type "
+                       "(expand), move readers to it, then stop writing the old one (contract)",
+                       w.where(), wd, w.writer_side(), rd, w.reader_side(), w.reader_side(),
+                       w.writer_side()));
+  return false;
+}
+
+void type_not_in_union(Walker& w, const Node& r, const Node& wr) {
+  w.report("type-changed", Level::kError, &r.at, &wr.at,
+           fmt::format("{} is {} in the {} schema, and none of the branches of the {} schema's "
+                       "{} reads it: a {} reader cannot read the {} values; keep a branch of "
+                       "the old type",
+                       w.where(), describe(w.writer(), wr), w.writer_side(), w.reader_side(),
+                       describe(w.reader(), r), w.reader_side(), w.writer_side()));
+}
+
+}  // namespace tandem::compat::checks

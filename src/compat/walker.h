@@ -1,0 +1,63 @@
+#pragma once
+// The walker: pairs a reader's schema with a writer's, node by node and field by field, and asks
+// the rules (compat/rules/rules.h) about each pair. It knows no rule by name: it only decides
+// which nodes meet (union branches, fields matched by name, alias or number) and where it
+// descends. Recursive types are compared once per pair of nodes.
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compat/model.h"
+
+namespace tandem::compat {
+
+class Walker {
+ public:
+  Walker(const Schema& reader, const Schema& writer, bool reader_is_new);
+
+  // Every finding about reading `writer`'s values with `reader`.
+  std::vector<Finding> run();
+
+  // --- for the rules ---------------------------------------------------------------------
+  const Schema& reader() const { return reader_; }
+  const Schema& writer() const { return writer_; }
+  Format format() const { return reader_.format; }
+  bool reader_is_new() const { return reader_is_new_; }
+  // "new" or "old": which schema the reader's side is, for messages.
+  const char* reader_side() const { return reader_is_new_ ? "new" : "old"; }
+  const char* writer_side() const { return reader_is_new_ ? "old" : "new"; }
+  // Picks the id for the change as seen from old to new: `if_new` when the reader is the new
+  // schema (a backward check), `if_old` otherwise.
+  const char* pick(const char* if_new, const char* if_old) const {
+    return reader_is_new_ ? if_new : if_old;
+  }
+  // Where the walk is, for messages: "`items[].price`", or "the top level".
+  std::string where() const;
+  // Records a finding at `r` in the reader's schema and `w` in the writer's (either may be null).
+  void report(const char* rule, Level level, const Location* r, const Location* w,
+              std::string message);
+  // Would `r` read every value `w` writes, with no error? Reports nothing.
+  bool readable(NodeId r, NodeId w);
+
+ private:
+  void compare(NodeId r, NodeId w);
+  void compare_union(NodeId r, NodeId w);
+  void compare_records(const Node& r, const Node& w);
+  const Field* match(const Node& r, const Field& wf) const;
+  bool ignored(const std::string& rule, std::string& because) const;
+
+  const Schema& reader_;
+  const Schema& writer_;
+  bool reader_is_new_;
+  std::vector<Finding>* out_ = nullptr;
+  std::set<std::pair<NodeId, NodeId>> active_;  // pairs being compared (recursion)
+  size_t steps_ = 0;
+  bool too_complex_ = false;
+  std::vector<std::string> path_;
+  // (rule ids, where they were given) silenced on the way down, from both schemas.
+  std::vector<std::pair<const std::vector<std::string>*, std::string>> ignores_;
+};
+
+}  // namespace tandem::compat

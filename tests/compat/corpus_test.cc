@@ -1,0 +1,84 @@
+// The compatibility corpus (tests/compat/corpus/*.yaml): schema pairs with the verdicts written
+// for tandem, checked in both directions.
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tandem/compat.h"
+
+namespace tandem::compat {
+namespace {
+
+std::set<std::string> rules_at(const Report& r, Level level) {
+  std::set<std::string> out;
+  for (const PairReport& p : r.pairs)
+    for (const Finding& f : p.findings)
+      if (!f.ignored && f.level == level) out.insert(f.rule);
+  return out;
+}
+
+std::set<std::string> list(const YAML::Node& n) {
+  std::set<std::string> out;
+  if (n)
+    for (const YAML::Node& item : n) out.insert(item.as<std::string>());
+  return out;
+}
+
+std::string show(const std::set<std::string>& s) {
+  std::string out = "[";
+  for (const std::string& x : s) out += (out.size() > 1 ? ", " : "") + x;
+  return out + "]";
+}
+
+// Runs every case of one corpus file; returns how many there were.
+size_t run_corpus(const std::string& file, Format format) {
+  YAML::Node cases =
+      YAML::LoadFile(std::string(TANDEM_SOURCE_DIR) + "/tests/compat/corpus/" + file);
+  size_t n = 0;
+  for (const YAML::Node& c : cases) {
+    ++n;
+    std::string name = c["name"].as<std::string>();
+    SCOPED_TRACE(file + ": " + name);
+    for (Mode mode : {Mode::kBackward, Mode::kForward}) {
+      CheckOptions options;
+      options.mode = mode;
+      auto report = check_texts({c["old"].as<std::string>(), c["new"].as<std::string>()},
+                                {"old", "new"}, format, options);
+      EXPECT_TRUE(report.ok()) << report.status().message();
+      if (!report.ok()) continue;
+      std::set<std::string> errors = rules_at(*report, Level::kError);
+      std::set<std::string> expected = list(c[mode == Mode::kBackward ? "backward" : "forward"]);
+      EXPECT_EQ(errors, expected) << mode_name(mode) << ": got " << show(errors) << ", expected "
+                                  << show(expected) << "\n"
+                                  << render(*report, OutputFormat::kText);
+      EXPECT_EQ(report->compatible(), expected.empty()) << mode_name(mode);
+    }
+    if (c["warnings"]) {
+      CheckOptions full;
+      full.mode = Mode::kFull;
+      auto report = check_texts({c["old"].as<std::string>(), c["new"].as<std::string>()},
+                                {"old", "new"}, format, full);
+      EXPECT_TRUE(report.ok()) << report.status().message();
+      if (!report.ok()) continue;
+      std::set<std::string> warnings = rules_at(*report, Level::kWarning);
+      for (const std::string& w : list(c["warnings"]))
+        EXPECT_TRUE(warnings.count(w))
+            << "expected the warning " << w << ", got " << show(warnings);
+    }
+  }
+  return n;
+}
+
+TEST(CompatCorpus, Avro) { EXPECT_GE(run_corpus("avro.yaml", Format::kAvro), 40u); }
+
+TEST(CompatCorpus, JsonSchema) {
+  EXPECT_GE(run_corpus("jsonschema.yaml", Format::kJsonSchema), 40u);
+}
+
+}  // namespace
+}  // namespace tandem::compat
