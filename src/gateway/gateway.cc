@@ -119,7 +119,11 @@ Status run(const Config& config, const RunOptions& options) {
   if (!admin.empty()) {
     http::ServerLimits admin_limits;
     admin_limits.max_body_bytes = 0;
-    admin_limits.max_connections = 64;
+    // Probes and scrapers open short connections: many may be open, none may sit idle long
+    // (64 idle connections once locked /healthz out for a minute).
+    admin_limits.max_connections = 1024;
+    admin_limits.idle_timeout = std::chrono::seconds(5);
+    admin_limits.header_timeout = std::chrono::seconds(5);
     admin_server = std::make_unique<http::Server>(admin_limits, 1);
     TANDEM_RETURN_IF_ERROR(admin_server->bind(admin));
   }

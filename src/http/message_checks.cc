@@ -25,8 +25,7 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::optional<Rejection> check_request_head(
-    const bhttp::request_parser<bhttp::string_body>& parser) {
+std::optional<Rejection> check_request_head(const bhttp::request_parser<Body>& parser) {
   const auto& req = parser.get();
   int hosts = 0, lengths = 0, encodings = 0;
   for (const auto& f : req) {
@@ -80,6 +79,10 @@ Rejection rejection_for(const beast::error_code& ec) {
   }
   if (ec == bhttp::error::body_limit) {
     return Rejection{413, "body-too-large", "the request body is larger than the limit"};
+  }
+  if (ec == bhttp::error::buffer_overflow) {
+    return Rejection{400, "bad-request",
+                     "a chunk-size line, chunk extension or trailer is longer than the limit"};
   }
   return Rejection{400, "bad-request",
                    fmt::format("the request is not valid HTTP/1.1 ({})", ec.message())};

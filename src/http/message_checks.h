@@ -21,8 +21,7 @@ struct Rejection {
 // Content-Length field (a list "5, 5" counts as two), Transfer-Encoding only exactly
 // "chunked" on HTTP/1.1, no control characters or bare CR/LF in a field, an origin-form
 // target ("/path?query") without control characters or spaces.
-std::optional<Rejection> check_request_head(
-    const bhttp::request_parser<bhttp::string_body>& parser);
+std::optional<Rejection> check_request_head(const bhttp::request_parser<Body>& parser);
 
 // The status and detail for a Beast parse error while reading a request.
 Rejection rejection_for(const beast::error_code& ec);

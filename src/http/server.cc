@@ -230,6 +230,18 @@ Task<void> Server::session(Worker& w, Socket socket) {
     int& n;
     ~Count() { --n; }
   } count{w.connections};
+  // Whatever fails inside one connection (an allocation refused under a memory limit) ends
+  // that connection, never the worker: an exception out of a detached coroutine would.
+  try {
+    co_await serve(w, socket);
+  } catch (const std::exception&) {
+  }
+  beast::error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
+
+Task<void> Server::serve(Worker& w, Socket& socket) {
   Peer peer;
   {
     beast::error_code ec;
@@ -237,7 +249,10 @@ Task<void> Server::session(Worker& w, Socket socket) {
     if (!ec) peer.address = remote.address().to_string();
   }
   Deadline deadline(*w.reaper, socket);
-  beast::flat_buffer buffer;
+  // Bounded: a head is at most max_header_bytes, a body moves into the message as it is
+  // parsed, so only a chunk-size line, chunk extension or trailer that never ends could fill
+  // it — and that fails with buffer_overflow (400) instead of taking the machine's memory.
+  beast::flat_buffer buffer(limits_.max_header_bytes + 64 * 1024);
   Wire wire;
   for (;;) {
     if (stopping_) break;
@@ -248,7 +263,7 @@ Task<void> Server::session(Worker& w, Socket socket) {
       if (ec) break;
       buffer.commit(n);
     }
-    bhttp::request_parser<bhttp::string_body> parser;
+    bhttp::request_parser<Body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
     // From the first byte, the head must arrive within header_timeout (slowloris).
@@ -319,9 +334,6 @@ Task<void> Server::session(Worker& w, Socket socket) {
     --w.in_flight;
     if (!written || !keep_alive) break;
   }
-  beast::error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  socket.close(ec);
 }
 
 }  // namespace tandem::http

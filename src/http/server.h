@@ -88,6 +88,7 @@ class Server {
   struct Worker;
   Task<void> accept_loop(Worker& w);
   Task<void> session(Worker& w, Socket socket);
+  Task<void> serve(Worker& w, Socket& socket);
 
   ServerLimits limits_;
   RefusalObserver on_refusal_;

@@ -89,7 +89,7 @@ Task<UpstreamResult> UpstreamPool::attempt(const OutRequest& req, Conn& conn, bo
     co_return out;
   }
   for (;;) {
-    bhttp::response_parser<bhttp::string_body> parser;
+    bhttp::response_parser<Body> parser;
     parser.body_limit(options_.max_response_body);
     parser.header_limit(64 * 1024);
     if (req.method == bhttp::verb::head) parser.skip(true);

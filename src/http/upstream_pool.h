@@ -59,7 +59,11 @@ class UpstreamPool {
   // A connection and its read buffer, which keeps its capacity from one answer to the next
   // (a fresh buffer per answer grows from 512 bytes in many small reads).
   struct Conn {
-    Conn(asio::io_context& io, Reaper& reaper) : socket(io), deadline(reaper, socket) {}
+    // The read buffer is bounded: a chunk-size line or extension that never ends fails with
+    // buffer_overflow instead of growing without end (the body itself leaves the buffer).
+    Conn(asio::io_context& io, Reaper& reaper)
+        : socket(io), deadline(reaper, socket), buffer(kMaxBuffered) {}
+    static constexpr std::size_t kMaxBuffered = 128 * 1024;
     Socket socket;
     Deadline deadline;
     beast::flat_buffer buffer;

@@ -4,7 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -199,6 +205,61 @@ TEST_F(HostileTest, RequestTrailersNeverReachTheUpstream) {
 
 // Every Connection field counts, tokens split on commas and trimmed of spaces and tabs: what
 // they list is hop-by-hop and never forwarded; a `close` in any of them closes.
+// Resident memory of a process, in KiB (from /proc).
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Streams `total` bytes of `filler` after `head` on one connection, as fast as the peer takes
+// them; returns once the peer closed or everything was sent.
+bool stream_until_closed(int port, const std::string& head, char filler, size_t total) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  bool closed = false;
+  if (send(fd, head.data(), head.size(), MSG_NOSIGNAL) < 0) closed = true;
+  std::string chunk(64 * 1024, filler);
+  for (size_t sent = 0; !closed && sent < total; sent += chunk.size())
+    closed = send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0;
+  ::close(fd);
+  return closed;
+}
+
+TEST_F(HostileTest, EndlessChunkLinesAreCutOffNotBuffered) {
+  long before = rss_kib(gateway.pid());
+  ASSERT_GT(before, 0);
+  // A chunk extension, a chunk-size line of zeros and a trailer that never end: each is cut
+  // off at the bounded read buffer (the peer sees the connection close) instead of growing the
+  // gateway by the 64 MiB sent.
+  const std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  EXPECT_TRUE(stream_until_closed(gateway.port(), head + "3;a=", 'b', 64u << 20));
+  EXPECT_TRUE(stream_until_closed(gateway.port(), head, '0', 64u << 20));
+  EXPECT_TRUE(stream_until_closed(gateway.port(), head + "0\r\nX-T: ", 'a', 64u << 20));
+  long after = rss_kib(gateway.pid());
+  EXPECT_LT(after - before, 32 * 1024) << "RSS grew from " << before << " to " << after << " KiB";
+  // The refusal is a 400 when the client reads it.
+  RawResponse raw = send_raw(gateway.port(), head + "3;" + std::string(200 * 1024, 'e'), 3000);
+  auto answers = parse_responses(raw.data);
+  if (!answers.empty()) {
+    EXPECT_EQ(answers[0].status, 400) << raw.data;
+  }
+  EXPECT_TRUE(raw.closed || !raw.error.empty());
+  // And it still serves.
+  HttpResponse ok = request(gateway.port(), "GET", "/orders/1", {{"Api-Version", "2026-01-01"}});
+  EXPECT_EQ(ok.status, 200);
+}
+
 TEST_F(HostileTest, EveryConnectionFieldIsHonoured) {
   RawResponse raw = send_raw(gateway.port(),
                              "GET /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"

@@ -22,6 +22,7 @@ class GatewayProcess {
   GatewayProcess& operator=(const GatewayProcess&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   int admin_port() const { return admin_port_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& dir() const { return dir_.path(); }

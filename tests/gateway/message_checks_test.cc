@@ -32,7 +32,7 @@ std::ostream& operator<<(std::ostream& os, const Verdict& v) {
 Verdict judge(std::string_view bytes, size_t header_limit = 16 * 1024,
               size_t body_limit = 1024 * 1024) {
   Verdict v;
-  bhttp::request_parser<bhttp::string_body> parser;
+  bhttp::request_parser<http::Body> parser;
   parser.header_limit(static_cast<std::uint32_t>(header_limit));
   parser.body_limit(body_limit);
   auto refuse = [&](const Rejection& r) {
@@ -273,7 +273,7 @@ TEST(MessageChecks, Accepted) {
 // Beast replaces it, so the value the gateway forwards holds no CR/LF.
 TEST(MessageChecks, ObsFoldIsUnfoldedNotForwarded) {
   std::string req = "GET / HTTP/1.1\r\nHost: a\r\nX-B: b\r\n c\r\n\r\n";
-  bhttp::request_parser<bhttp::string_body> parser;
+  bhttp::request_parser<http::Body> parser;
   beast::error_code ec;
   parser.put(asio::buffer(req), ec);
   if (ec) {
@@ -286,7 +286,7 @@ TEST(MessageChecks, ObsFoldIsUnfoldedNotForwarded) {
 }
 
 // The checks stand on their own, not only behind Beast: heads Beast would never produce.
-using Parser = bhttp::request_parser<bhttp::string_body>;
+using Parser = bhttp::request_parser<http::Body>;
 
 std::unique_ptr<Parser> parsed(const std::string& head) {
   auto parser = std::make_unique<Parser>();
