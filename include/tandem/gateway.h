@@ -63,6 +63,9 @@ struct Limits {
   size_t max_response_body = 64 * 1024 * 1024;
   int max_connections = 10000;  // per worker; more are refused until one closes
   int metrics_clients = 100;    // client label cardinality: top N by requests, the rest "other"
+  // Distinct client ids the gateway pins and counts. Beyond it (a flood of made-up ids), new
+  // clients are served the default version without a pin and counted as "other".
+  int max_clients = 100000;
 };
 
 struct Timeouts {
@@ -86,6 +89,9 @@ struct Config {
   std::string version_path;     // "/{version}/" or ""
   std::string media_type;       // "application/vnd.shop.{version}+json" or ""
   std::string default_version;  // a version name, or "" for `pin`
+  // `versions.removed`: versions taken out of `list` after their sunset. Asked for by header,
+  // path or media type, or pinned, they answer 410 `version-removed` (not 400 unknown).
+  std::vector<std::string> removed_versions;
   bool default_pin = true;
   std::vector<ApiVersion> versions;   // oldest first; back() is head
   std::vector<Change> changes;        // in version order (as declared)
@@ -119,8 +125,10 @@ struct RunOptions {
 Status run(const Config& config, const RunOptions& options);
 
 // `tandem api pin`: pins `client` to `version` in the state database, seen by every gateway
-// on that state within a second. An empty version removes the pin.
-Status pin(const Config& config, const std::string& client, const std::string& version);
+// on that state within a second. An empty version removes the pin. Returns the version the
+// client was pinned to before ("" when it had none).
+Result<std::string> pin(const Config& config, const std::string& client,
+                        const std::string& version);
 
 struct PinRow {
   std::string client, version, pinned_at;

@@ -168,19 +168,28 @@ std::optional<int> ApiCommands::run(bool json_out,
           Status::InvalidInput("give CLIENT and VERSION, CLIENT --remove, or --list",
                                "e.g. tandem api pin acme-mobile 2025-01-01 --config api.yaml"));
     }
-    Status st = gateway::pin(c, client, remove ? "" : version);
-    if (!st.ok()) return fail(st);
+    auto previous = gateway::pin(c, client, remove ? "" : version);
+    if (!previous.ok()) return fail(previous.status());
+    // Removing a pin that is not there is most often a mistyped client id: said, exit 1.
+    bool nothing_removed = remove && previous->empty();
     if (json_out) {
       std::cout << dump(json{{"client", client},
-                             {"version", remove ? json(nullptr) : json(version)}},
+                             {"version", remove ? json(nullptr) : json(version)},
+                             {"previous", previous->empty() ? json(nullptr) : json(*previous)}},
                         2)
                 << "\n";
+    } else if (nothing_removed) {
+      std::cout << fmt::format(
+          "{} has no pin: nothing removed (`tandem api pin --list` shows the pinned clients)\n",
+          client);
     } else if (remove) {
-      std::cout << fmt::format("removed the pin of {}\n", client);
+      std::cout << fmt::format("removed the pin of {} (it was pinned to {})\n", client, *previous);
+    } else if (!previous->empty() && *previous != version) {
+      std::cout << fmt::format("pinned {} to {} (was {})\n", client, version, *previous);
     } else {
       std::cout << fmt::format("pinned {} to {}\n", client, version);
     }
-    return 0;
+    return nothing_removed ? 1 : 0;
   }
   if (usage->parsed()) {
     if (!only_version.empty() && c.version_index(only_version) < 0) {

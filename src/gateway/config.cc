@@ -59,7 +59,8 @@ class Checker {
         msg += fmt::format("\n  {}:{}: {}", q.file, q.line, q.message);
         if (!q.hint.empty()) msg += fmt::format("\n    hint: {}", q.hint);
       }
-      return Status::InvalidInput(msg, "fix each line above; `tandem api check` lists what is left")
+      return Status::InvalidInput(msg,
+                                  "fix each problem listed; `tandem api check` lists what is left")
           .with_problems(std::move(problems));
     }
     return Status::InvalidInput(msg, p.hint).with_problems(std::move(problems));
@@ -251,7 +252,7 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
             "e.g. versions: { header: Api-Version, list: [{name: \"2025-01-01\"}] }");
     return;
   }
-  ck.only(node, {"header", "path", "media_type", "default", "list"}, "versions");
+  ck.only(node, {"header", "path", "media_type", "default", "list", "removed"}, "versions");
   if (node["header"]) {
     if (auto t = ck.text(node["header"], "header")) c.version_header = *t;
   }
@@ -366,6 +367,23 @@ void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
       ck.fail_at(
           head.line, fmt::format("head version `{}` has a sunset", head.name),
           "the newest version is what the backend serves: add a newer one before sunsetting it");
+    }
+  }
+  if (const YAML::Node removed = node["removed"]) {
+    if (!removed.IsSequence()) {
+      ck.fail(removed, "`versions.removed` is a list of version names",
+              "removed: [\"2023-01-01\"] (versions taken out of `list` after their sunset)");
+    } else {
+      for (const YAML::Node& r : removed) {
+        auto t = ck.text(r, "removed");
+        if (!t) continue;
+        if (names.count(*t)) {
+          ck.fail(r, fmt::format("`{}` is both listed and removed", *t),
+                  "a removed version is no longer in `list`");
+        } else {
+          c.removed_versions.push_back(*t);
+        }
+      }
     }
   }
   if (node["default"]) {
@@ -506,7 +524,8 @@ void read_change(Checker& ck, const YAML::Node& node, Config& c) {
         node["version"],
         fmt::format("change for `{}`, the oldest version: there is no older one to translate for",
                     ch.version),
-        "a change belongs to the version that introduced it");
+        "a change belongs to the version that introduced it; after removing an old version "
+        "from `list`, delete this change too (and name the version under `versions.removed`)");
   }
   if (node["description"]) {
     if (auto d = ck.text(node["description"], "description")) ch.description = *d;
@@ -644,7 +663,7 @@ void read_limits(Checker& ck, const YAML::Node& node, Config& c) {
   }
   ck.only(node,
           {"max_header_size", "max_request_body", "max_response_body", "max_connections",
-           "metrics_clients"},
+           "metrics_clients", "max_clients"},
           "limits");
   if (node["max_header_size"]) {
     if (auto n = ck.size(node["max_header_size"], "max_header_size"))
@@ -667,6 +686,11 @@ void read_limits(Checker& ck, const YAML::Node& node, Config& c) {
   if (node["metrics_clients"]) {
     if (auto n = ck.count(node["metrics_clients"], "metrics_clients", 0, 10000)) {
       c.limits.metrics_clients = static_cast<int>(*n);
+    }
+  }
+  if (node["max_clients"]) {
+    if (auto n = ck.count(node["max_clients"], "max_clients", 1, 100000000)) {
+      c.limits.max_clients = static_cast<int>(*n);
     }
   }
 }
@@ -725,7 +749,8 @@ Result<Config> load_config(const std::string& path) {
     return refuse(e.mark.line + 1, e.mark.column + 1,
                   fmt::format("{}:{}:{}: not valid YAML: {}", path, e.mark.line + 1,
                               e.mark.column + 1, e.msg),
-                  "fix the YAML syntax at that line");
+                  "fix the YAML syntax at that line; quote a value that holds `: ` or ends in `:` "
+                  "(state: \"sqlite::memory:\")");
   }
   Checker ck(path);
   Config c;
@@ -811,6 +836,13 @@ Result<Config> load_config(const std::string& path) {
         if (c.access_log.empty())
           ck.fail(root["access_log"], "`access_log` is empty",
                   "stdout, stderr, off or a file path");
+        // A relative file is beside the config, like the state: not wherever the gateway was
+        // started from (under systemd, /).
+        if (c.access_log != "stdout" && c.access_log != "stderr" && c.access_log != "off" &&
+            std::filesystem::path(c.access_log).is_relative()) {
+          auto dir = std::filesystem::path(path).parent_path();
+          if (!dir.empty()) c.access_log = (dir / c.access_log).lexically_normal().string();
+        }
       }
     }
     if (root["workers"]) {

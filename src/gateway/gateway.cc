@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdio>
 #include <ctime>
 #include <thread>
 
@@ -86,6 +87,7 @@ Status run(const Config& config, const RunOptions& options) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -154,8 +156,16 @@ Status run(const Config& config, const RunOptions& options) {
   ready = true;
   if (options.on_ready) options.on_ready(server.bound(), admin_server ? admin_server->bound() : "");
 
+  // SIGHUP is not a reload (nginx users send it out of habit, `systemctl reload` too): said,
+  // and ignored, so that it never cuts live traffic. A new config needs a restart.
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    std::fprintf(stderr,
+                 "tandem gateway: SIGHUP ignored: there is no reload; restart the gateway to "
+                 "apply a changed config (SIGTERM drains it first)\n");
+  }
   server.stop(config.timeouts.upstream + std::chrono::milliseconds(500));
   serve_thread.join();
   if (admin_server) {
@@ -166,7 +176,8 @@ Status run(const Config& config, const RunOptions& options) {
   return Status::Ok();
 }
 
-Status pin(const Config& config, const std::string& client, const std::string& version) {
+Result<std::string> pin(const Config& config, const std::string& client,
+                        const std::string& version) {
   if (client.empty() || client.size() > 256) {
     return Status::InvalidInput("a client id is 1 to 256 characters",
                                 "e.g. tandem api pin acme-mobile 2025-01-01");

@@ -163,6 +163,19 @@ Proxy::RouteMatch Proxy::match(int index, std::string_view method, std::string_v
   return m;
 }
 
+const std::string& Proxy::client_label(const std::string& client) {
+  static const std::string kAnonymous = "(anonymous)";
+  if (client.empty()) return kAnonymous;
+  if (seen_clients_.count(client)) return client;
+  // A pinned client is always counted by name (explicit pins may exceed the limit).
+  bool pinned = (pins_ && pins_->count(client)) || local_pins_.count(client);
+  if (pinned || seen_clients_.size() < static_cast<size_t>(config_.limits.max_clients)) {
+    seen_clients_.insert(client);
+    return client;
+  }
+  return kOther;
+}
+
 void Proxy::refresh_pins() {
   unsigned long long gen = state_.generation().load(std::memory_order_acquire);
   if (gen == pins_generation_) return;
@@ -356,9 +369,9 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     int status = out.status;
     double seconds = seconds_since(t0);
     const std::string& vname = version >= 0 ? config_.versions[version].name : kOther;
-    metrics_.request(vname, client.empty() ? "(anonymous)" : client, route.empty() ? kOther : route,
-                     status, seconds);
-    if (version >= 0) outbox_.count(client.empty() ? "(anonymous)" : client, vname, now);
+    const std::string& label = client_label(client);
+    metrics_.request(vname, label, route.empty() ? kOther : route, status, seconds);
+    if (version >= 0) outbox_.count(label, vname, now);
     if (log_.enabled()) {
       std::string_view traceparent = req["traceparent"];
       log_.write(fmt::format(
@@ -417,7 +430,9 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
   VersionChoice choice = std::get<VersionChoice>(std::move(resolved));
   version = choice.index;
   source = choice.source;
-  if (choice.pin_now) {
+  // Pinned at the first request, as long as the pins stay within limits.max_clients.
+  if (choice.pin_now &&
+      pins_->size() + local_pins_.size() < static_cast<size_t>(config_.limits.max_clients)) {
     const std::string& head = config_.head();
     if (local_pins_.size() > 100000) local_pins_.clear();
     local_pins_.emplace(client, head);
@@ -439,8 +454,11 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     if (now >= start && now < end) {
       finish(http::problem(
           410, "version-brownout", "API version temporarily unavailable",
-          fmt::format("version {} is deprecated and in a scheduled brownout until {}; move to {}",
-                      v.name, http_date(end), config_.head())));
+          fmt::format("version {} is in a scheduled brownout until {}{}; move to {}", v.name,
+                      http_date(end),
+                      v.sunset ? fmt::format(" (it will be removed on {})", http_date(*v.sunset))
+                               : std::string(v.deprecated ? " (it is deprecated)" : ""),
+                      config_.head())));
       co_return;
     }
   }

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "gateway/access_log.h"
@@ -83,6 +84,10 @@ class Proxy {
   std::shared_ptr<const PinMap> pins_;
   unsigned long long pins_generation_ = ~0ULL;
   std::unordered_map<std::string, std::string> local_pins_;
+  // Client ids this worker counts under their own name, at most limits.max_clients: a flood
+  // of made-up ids is counted as "other" instead of growing the metrics and the usage table.
+  std::unordered_set<std::string> seen_clients_;
+  const std::string& client_label(const std::string& client);
   std::mt19937_64 rng_;
   std::string scratch_;
 };

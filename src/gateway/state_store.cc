@@ -60,6 +60,11 @@ Status StateStore::create_tables() {
       "requests bigint NOT NULL, first_seen bigint NOT NULL, last_seen bigint NOT NULL, "
       "PRIMARY KEY (client, version))",
       table("usage")));
+  ddl.push_back(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (id integer PRIMARY KEY, generation bigint NOT NULL)",
+      table("pins_generation")));
+  ddl.push_back(fmt::format("INSERT INTO {} (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
+                            table("pins_generation")));
   for (const std::string& sql : ddl) {
     Status st = conn_->execute(sql);
     // Two gateways creating the same table at once: one of them sees a unique violation on
@@ -95,18 +100,45 @@ Result<std::vector<PinRow>> StateStore::list_pins() {
   return out;
 }
 
-Status StateStore::set_pin(const std::string& client, const std::string& version) {
-  if (version.empty()) {
-    return conn_->query(fmt::format("DELETE FROM {} WHERE client = $1", table("pins")), {client})
-        .status();
-  }
+Result<long long> StateStore::pins_generation() {
+  TANDEM_ASSIGN_OR_RETURN(db::Rows rows,
+                          conn_->query(fmt::format("SELECT generation FROM {} WHERE id = 1",
+                                                   table("pins_generation"))));
+  if (rows.size() == 0) return 0LL;
+  return rows.integer(0, 0);
+}
+
+Status StateStore::bump_pins_generation() {
   return conn_
-      ->query(fmt::format("INSERT INTO {} (client, version, pinned_at) VALUES ($1, $2, $3) "
-                          "ON CONFLICT (client) DO UPDATE SET version = excluded.version, "
-                          "pinned_at = excluded.pinned_at",
-                          table("pins")),
-              {client, version, std::to_string(std::time(nullptr))})
+      ->query(fmt::format("UPDATE {} SET generation = generation + 1 WHERE id = 1",
+                          table("pins_generation")))
       .status();
+}
+
+Result<std::string> StateStore::set_pin(const std::string& client, const std::string& version) {
+  TANDEM_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::begin(*conn_));
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows before,
+      conn_->query(fmt::format("SELECT version FROM {} WHERE client = $1", table("pins")),
+                   {client}));
+  std::string previous = before.size() > 0 ? before.text(0, 0) : "";
+  if (version.empty()) {
+    TANDEM_RETURN_IF_ERROR(
+        conn_->query(fmt::format("DELETE FROM {} WHERE client = $1", table("pins")), {client})
+            .status());
+  } else {
+    TANDEM_RETURN_IF_ERROR(
+        conn_
+            ->query(fmt::format("INSERT INTO {} (client, version, pinned_at) VALUES ($1, $2, $3) "
+                                "ON CONFLICT (client) DO UPDATE SET version = excluded.version, "
+                                "pinned_at = excluded.pinned_at",
+                                table("pins")),
+                    {client, version, std::to_string(std::time(nullptr))})
+            .status());
+  }
+  TANDEM_RETURN_IF_ERROR(bump_pins_generation());
+  TANDEM_RETURN_IF_ERROR(tx.commit());
+  return previous;
 }
 
 Status StateStore::pin_if_absent(const std::vector<std::pair<std::string, std::string>>& pins) {
@@ -120,6 +152,7 @@ Status StateStore::pin_if_absent(const std::vector<std::pair<std::string, std::s
   for (const auto& [client, version] : pins) {
     TANDEM_RETURN_IF_ERROR(conn_->query(sql, {client, version, now}).status());
   }
+  TANDEM_RETURN_IF_ERROR(bump_pins_generation());
   return tx.commit();
 }
 

@@ -31,9 +31,13 @@ class StateStore {
   static Result<std::unique_ptr<StateStore>> open(const std::string& url, bool create = true);
 
   Result<std::unordered_map<std::string, std::string>> load_pins();
+  // A number every pin change (set_pin, pin_if_absent, a removal) increases: the gateways
+  // reload the pins only when it moved, instead of reading the whole table twice a second.
+  Result<long long> pins_generation();
   Result<std::vector<PinRow>> list_pins();
-  // Sets a pin (replacing one); an empty version removes it.
-  Status set_pin(const std::string& client, const std::string& version);
+  // Sets a pin (replacing one); an empty version removes it. Returns the version the client
+  // was pinned to before ("" when it had no pin).
+  Result<std::string> set_pin(const std::string& client, const std::string& version);
   // Pins clients that have no pin yet (a pin set meanwhile — by another gateway or `api pin` —
   // wins).
   Status pin_if_absent(const std::vector<std::pair<std::string, std::string>>& pins);
@@ -42,6 +46,7 @@ class StateStore {
   Result<std::vector<UsageRow>> list_usage();
 
  private:
+  Status bump_pins_generation();
   explicit StateStore(std::unique_ptr<db::Connection> conn);
   Status create_tables();
   std::string table(const char* name) const;

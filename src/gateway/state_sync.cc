@@ -56,8 +56,12 @@ std::shared_ptr<const PinMap> StateSync::pins() const {
 }
 
 Status StateSync::start() {
+  auto counter = store_->pins_generation();
+  if (!counter.ok()) return counter.status();
   auto pins = store_->load_pins();
   if (!pins.ok()) return pins.status();
+  loaded_generation_ = *counter;
+  loaded_at_ = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(pins_mu_);
     pins_ = std::make_shared<PinMap>(std::move(*pins));
@@ -106,9 +110,16 @@ void StateSync::sync_once() {
   // Bounded: while the database is away, counts beyond this are dropped (and said so).
   if (pending_usage_.size() > 1000000) pending_usage_.clear();
   if (pending_pins_.size() > 1000000) pending_pins_.clear();
-  if (st.ok()) {
+  Result<long long> counter = st.ok() ? store_->pins_generation() : Result<long long>(st);
+  if (!counter.ok()) st = counter.status();
+  auto now = std::chrono::steady_clock::now();
+  bool stale =
+      st.ok() && (*counter != loaded_generation_ || now - loaded_at_ > std::chrono::minutes(1));
+  if (stale) {
     auto pins = store_->load_pins();
     if (pins.ok()) {
+      loaded_generation_ = *counter;
+      loaded_at_ = now;
       std::shared_ptr<const PinMap> fresh = std::make_shared<PinMap>(std::move(*pins));
       bool changed;
       {

@@ -75,6 +75,10 @@ class StateSync {
   std::condition_variable stop_cv_;
   bool stop_ = false;
   std::thread thread_;
+  // The pins' change counter when they were last loaded (-1: never): an unchanged counter
+  // means nothing to reload. A full reload still happens every minute (rows edited by hand).
+  long long loaded_generation_ = -1;
+  std::chrono::steady_clock::time_point loaded_at_;
   UsageDeltas pending_usage_;  // kept across a failed flush
   std::vector<std::pair<std::string, std::string>> pending_pins_;
 };

@@ -2,6 +2,8 @@
 
 #include "gateway/version_resolver.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <variant>
@@ -83,6 +85,13 @@ std::variant<VersionChoice, VersionError> resolve_version(
   VersionChoice choice;
   choice.path = std::string(req.path);
   auto unknown = [&](std::string_view name, const char* where) {
+    if (std::find(c.removed_versions.begin(), c.removed_versions.end(), name) !=
+        c.removed_versions.end()) {
+      return VersionError{410, "version-removed",
+                          fmt::format("version {} ({}) was removed after its sunset; move to {} "
+                                      "(known: {})",
+                                      name, where, c.head(), known_list(c))};
+    }
     return VersionError{400, "unknown-version",
                         fmt::format("`{}` ({}) is not a version of this API; known: {}", name,
                                     where, known_list(c))};
@@ -102,6 +111,9 @@ std::variant<VersionChoice, VersionError> resolve_version(
       size_t slash = rest.find('/');
       std::string_view segment = rest.substr(0, slash);
       int idx = c.version_index(segment);
+      if (idx < 0 && std::find(c.removed_versions.begin(), c.removed_versions.end(), segment) !=
+                         c.removed_versions.end())
+        return unknown(segment, "path");
       if (idx >= 0) {
         if (choice.index >= 0 && choice.index != idx) {
           return VersionError{

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -71,8 +72,40 @@ TEST(GatewayPins, FirstRequestPinsToHeadAndApiPinMovesTheClient) {
   EXPECT_EQ(pins[0]["client"], "acme");
   EXPECT_EQ(pins[0]["version"], "2024-01-01");
   // --remove: the next request pins to head again.
-  ASSERT_EQ(api(gateway, {"pin", "acme", "--remove"}).code, 0);
+  CmdResult removed = api(gateway, {"pin", "acme", "--remove"});
+  ASSERT_EQ(removed.code, 0) << removed.err;
+  EXPECT_NE(removed.out.find("it was pinned to 2024-01-01"), std::string::npos) << removed.out;
   EXPECT_TRUE(becomes(gateway.port(), "acme", "2026-01-01", 1500));
+  // Removing a pin that is not there (a mistyped id) says so and exits 1.
+  CmdResult typo = api(gateway, {"pin", "acmee", "--remove"});
+  EXPECT_EQ(typo.code, 1);
+  EXPECT_NE(typo.out.find("acmee has no pin: nothing removed"), std::string::npos) << typo.out;
+}
+
+TEST(GatewayPins, AFloodOfClientIdsStopsAtMaxClients) {
+  TestBackend backend;
+  GatewayProcess gateway(orders_config() + "limits:\n  max_clients: 3\n", backend.url(), "", 1);
+  // Every request a new made-up id: only the first 3 are pinned and counted by name; the rest
+  // are served head without a pin and counted as "other".
+  for (int i = 0; i < 12; ++i)
+    EXPECT_EQ(version_of(gateway.port(), "c" + std::to_string(i)), "2026-01-01");
+  gateway.stop();
+  CmdResult list = api(gateway, {"pin", "--list", "--json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(json::parse(list.out)["pins"].size(), 3u) << list.out;
+  CmdResult usage = api(gateway, {"usage", "--json"});
+  ASSERT_EQ(usage.code, 0) << usage.err;
+  json rows = json::parse(usage.out)["usage"];
+  long long other = 0, named = 0;
+  for (const json& row : rows) {
+    if (row["client"] == "other") {
+      other += row["requests"].get<long long>();
+    } else {
+      ++named;
+    }
+  }
+  EXPECT_EQ(named, 3) << rows.dump();
+  EXPECT_EQ(other, 9) << rows.dump();
 }
 
 TEST(GatewayPins, TwoGatewaysShareOnePostgresState) {
@@ -207,6 +240,18 @@ TEST(GatewayAccessLog, OneJsonLinePerRequestWithItsId) {
   EXPECT_EQ(entries[2]["status"], 400);
   EXPECT_FALSE(entries[2]["refused"].get<std::string>().empty()) << entries[2];
   EXPECT_TRUE(entries[2].contains("peer"));
+}
+
+TEST(GatewaySignals, SighupIsNotAStop) {
+  TestBackend backend;
+  GatewayProcess gateway(orders_config(), backend.url());
+  ASSERT_EQ(kill(gateway.pid(), SIGHUP), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(request(gateway.port(), "GET", "/orders/1", {{"Api-Version", "2026-01-01"}}).status,
+            200);
+  EXPECT_NE(gateway.log().find("SIGHUP ignored: there is no reload"), std::string::npos)
+      << gateway.log();
+  EXPECT_EQ(gateway.stop(), 0);
 }
 
 TEST(GatewaySignals, SigtermFinishesTheRequestInFlight) {

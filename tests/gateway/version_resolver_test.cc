@@ -169,6 +169,27 @@ TEST(ResolveVersion, UnknownVersionInHeader) {
   EXPECT_NE(e.detail.find("2024-01-01, 2025-01-01, 2026-01-01"), std::string::npos) << e.detail;
 }
 
+TEST(ResolveVersion, RemovedVersionsAnswer410WhereverTheyAreNamed) {
+  Config c = config_with();
+  c.removed_versions = {"2023-01-01"};
+  Req header;
+  header.header = "2023-01-01";
+  VersionError e = refuse(c, header);
+  EXPECT_EQ(e.status, 410);
+  EXPECT_EQ(e.type, "version-removed");
+  EXPECT_NE(e.detail.find("move to 2026-01-01"), std::string::npos) << e.detail;
+  Req path;
+  path.path = "/2023-01-01/orders";
+  EXPECT_EQ(refuse(c, path).status, 410);
+  Req accept;
+  accept.accept = media("2023-01-01");
+  EXPECT_EQ(refuse(c, accept).status, 410);
+  // A version never listed stays a 400.
+  Req other;
+  other.header = "1999-01-01";
+  EXPECT_EQ(refuse(c, other).status, 400);
+}
+
 TEST(ResolveVersion, UnknownVersionInMediaType) {
   Req r;
   r.accept = media("1999-01-01");
