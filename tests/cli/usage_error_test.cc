@@ -29,7 +29,7 @@ TEST(UnknownCommand, NamesTheNearestCommand) {
   expect_usage_error(run_tandem({"re"}), "unknown command \"re\"", "did you mean \"repair\"?");
   expect_usage_error(run_tandem({"ro"}), "unknown command \"ro\"", "did you mean \"rollback\"?");
   expect_usage_error(run_tandem({"comp"}), "unknown command \"comp\"",
-                     "did you mean \"complete\" or \"completion\"?");
+                     "did you mean \"complete\", \"compat\" or \"completion\"?");
 }
 
 TEST(UnknownCommand, AfterGlobalOptionsAndTheirValues) {
