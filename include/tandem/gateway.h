@@ -84,6 +84,8 @@ struct Config {
   std::string state = "sqlite:gateway.db";
   std::string upstream_url;  // http://host:port[/base]
   std::string upstream_host, upstream_port, upstream_base;
+  std::string
+      upstream_authority;  // "host:port" as the URL has it: the Host of requests without one
   std::string client_header = "X-Client-Id";
   std::string version_header = "Api-Version";
   std::string version_path;     // "/{version}/" or ""

@@ -219,6 +219,7 @@ void read_upstream(Checker& ck, const YAML::Node& node, Config& c) {
   }
   size_t slash = rest.find('/');
   std::string hostport = rest.substr(0, slash);
+  c.upstream_authority = hostport;
   c.upstream_base = slash == std::string::npos ? "" : rest.substr(slash);
   while (!c.upstream_base.empty() && c.upstream_base.back() == '/') c.upstream_base.pop_back();
   size_t colon = hostport.rfind(':');

@@ -276,9 +276,20 @@ void Proxy::upstream_head(const http::Request& req, std::string_view path, std::
   };
   std::vector<std::string_view> listed;
   http::connection_listed(req, listed);
+  bool host_sent = false;
   for (const auto& f : req) {
+    // Host is end to end whatever Connection lists: an HTTP/1.1 request without it is invalid.
+    if (f.name() == bhttp::field::host) {
+      if (!hop_by_hop(f.name()) && !host_sent) {
+        http::append_field(head, f.name_string(), f.value());
+        host_sent = true;
+      }
+      continue;
+    }
     if (!dropped(f, listed, own)) http::append_field(head, f.name_string(), f.value());
   }
+  // An HTTP/1.0 client may send no Host: the upstream still gets one (its own address).
+  if (!host_sent) http::append_field(head, "Host", config_.upstream_authority);
   http::append_field(head, config_.version_header, config_.head());
   http::append_field(head, "X-Request-Id", rid);
   // Every X-Forwarded-For value the client sent (there may be several fields), then the peer.

@@ -103,6 +103,12 @@ Task<UpstreamResult> UpstreamPool::attempt(const OutRequest& req, Conn& conn, bo
       if (chunked) trailers.keep(head);
       int status = static_cast<int>(head.result_int());
       std::string_view te = head[bhttp::field::transfer_encoding];
+      if (status < 100 || status > 599) {
+        // Beast reads any three digits; 000 or 999 is no HTTP status a client could act on.
+        out.error = UpstreamError::kBadResponse;
+        out.detail = fmt::format("the upstream answered with status {}, outside 100-599", status);
+        co_return out;
+      }
       if (status == 101) {
         // No upgrades through the gateway: the connection would stop being HTTP.
         out.error = UpstreamError::kBadResponse;

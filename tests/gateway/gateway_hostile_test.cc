@@ -260,6 +260,30 @@ TEST_F(HostileTest, EndlessChunkLinesAreCutOffNotBuffered) {
   EXPECT_EQ(ok.status, 200);
 }
 
+TEST_F(HostileTest, StatusesOutsideHttpAreBadGateway) {
+  for (const char* target : {"/status/0", "/status/999"}) {
+    HttpResponse r = request(gateway.port(), "GET", target, {{"Api-Version", "2026-01-01"}});
+    EXPECT_EQ(r.status, 502) << target << ": " << r.body;
+    EXPECT_NE(r.body.find("outside 100-599"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(request(gateway.port(), "GET", "/status/418", {{"Api-Version", "2026-01-01"}}).status,
+            418);
+}
+
+TEST_F(HostileTest, TheUpstreamAlwaysGetsOneHost) {
+  // HTTP/1.0 without Host, and a Connection header naming Host: the upstream still gets one.
+  for (const char* bytes :
+       {"GET /echo HTTP/1.0\r\nApi-Version: 2026-01-01\r\n\r\n",
+        "GET /echo HTTP/1.1\r\nHost: shop.example\r\nConnection: Host, close\r\n"
+        "Api-Version: 2026-01-01\r\n\r\n"}) {
+    RawResponse raw = send_raw(gateway.port(), bytes, 3000);
+    auto answers = parse_responses(raw.data);
+    ASSERT_EQ(answers.size(), 1u) << raw.data;
+    ASSERT_EQ(answers[0].status, 200) << answers[0].body;
+    EXPECT_NE(answers[0].body.find("\"host\""), std::string::npos) << answers[0].body;
+  }
+}
+
 TEST_F(HostileTest, EveryConnectionFieldIsHonoured) {
   RawResponse raw = send_raw(gateway.port(),
                              "GET /echo HTTP/1.1\r\nHost: x\r\nApi-Version: 2026-01-01\r\n"
