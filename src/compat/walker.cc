@@ -87,12 +87,16 @@ void Walker::report(const char* rule, Level level, const Location* r, const Loca
   Place wp{writer_.file, w ? w->pointer : "", w ? w->line : 0};
   f.new_place = reader_is_new_ ? rp : wp;
   f.old_place = reader_is_new_ ? wp : rp;
-  // "a old reader" reads badly in the rules' shared sentences.
-  for (size_t at = message.find("a old "); at != std::string::npos;
-       at = message.find("a old ", at)) {
-    if (at == 0 || message[at - 1] == ' ') message.insert(at + 1, "n");
-    at += 3;
+  // "a old reader" reads badly in the rules' shared sentences: "an old reader".
+  std::string text;
+  text.reserve(message.size() + 8);
+  for (size_t i = 0; i < message.size(); ++i) {
+    text += message[i];
+    if (message[i] == 'a' && (i == 0 || message[i - 1] == ' ') &&
+        message.compare(i + 1, 5, " old ") == 0)
+      text += 'n';
   }
+  message = std::move(text);
   f.message = std::move(message);
   f.ignored = ignored(f.rule, f.ignored_because);
   out_->push_back(std::move(f));
