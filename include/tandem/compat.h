@@ -5,8 +5,12 @@
 // read data written with the old one; FORWARD: old readers read new data; FULL: both — and
 // every finding names its rule, both places, and why a reader breaks (docs/compat.md).
 
+#include <nlohmann/json.hpp>
+
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tandem/status.h"
@@ -107,6 +111,34 @@ Result<Report> check_against_git(const std::string& ref, const std::vector<std::
 // Reads `exceptions:` under `compat:` in a tandem.yaml-style file. `missing_ok`: a missing
 // file is no error (the default config path).
 Result<std::vector<Exception>> load_exceptions(const std::string& path, bool missing_ok);
+
+// `tandem compat resolve`: values written with one schema version, as a reader with another
+// sees them — the function a consumer calls to read old and new messages alike.
+class Resolver {
+ public:
+  // Reads both schemas (one format; detected unless given). Errors: as check_files.
+  static Result<Resolver> open(const std::string& writer_file, const std::string& reader_file,
+                               std::optional<Format> format = std::nullopt);
+  // Avro: one value in Avro's JSON encoding of the writer's schema → the reader's value in the
+  // same encoding (fields matched by name or alias, defaults filled, promotions, union branches
+  // and enum defaults as the specification resolves them). JSON Schema: the value with the
+  // reader's defaults filled in. A Problem status (exit 1) names where a value cannot be read.
+  Result<nlohmann::json> resolve(const nlohmann::json& value) const;
+  // Avro binary: every datum in `bytes` (datums back to back, no container file header),
+  // decoded with the writer's schema, then resolved.
+  Result<std::vector<nlohmann::json>> resolve_binary(std::string_view bytes) const;
+  Format format() const { return format_; }
+
+  Resolver();
+  ~Resolver();
+  Resolver(Resolver&&) noexcept;
+  Resolver& operator=(Resolver&&) noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Format format_ = Format::kAvro;
+};
 
 // Output formats of `tandem compat`: text (gcc style), json, sarif, github (workflow
 // annotations), junit.

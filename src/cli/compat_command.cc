@@ -39,12 +39,31 @@ void CompatCommand::add(CLI::App& app) {
       "  tandem compat order-v1.avsc order-v2.avsc\n"
       "  tandem compat --mode FULL_TRANSITIVE v1.json v2.json v3.json\n"
       "  tandem compat --git origin/main schemas/order.avsc --format github\n"
-      "  tandem compat old.avsc new.avsc --format sarif > compat.sarif");
+      "  tandem compat old.avsc new.avsc --format sarif > compat.sarif\n"
+      "  tandem compat resolve --writer v1.avsc --reader v2.avsc < v1-events.jsonl");
+  resolve_cmd = cmd->add_subcommand(
+      "resolve", "read values written with one schema as a reader with another sees them");
+  resolve_cmd->add_option("--writer", writer, "the schema the data was written with")->required();
+  resolve_cmd->add_option("--reader", reader, "the schema the consumer reads with")->required();
+  resolve_cmd->add_option("--type", type, "avro | jsonschema (default: from the files)");
+  resolve_cmd->add_flag("--binary", binary,
+                        "stdin holds Avro binary datums, back to back (no container header)");
+  resolve_cmd->footer(
+      "Reads stdin: one JSON value per line (Avro: Avro's JSON encoding of the writer's schema,\n"
+      "unions as {\"branch\": value}), or Avro binary with --binary. Prints one line per value:\n"
+      "Avro: the value as the reader sees it (defaults filled, unknown fields dropped, types\n"
+      "promoted, union branches and enum defaults resolved); JSON Schema: the value with the\n"
+      "reader's defaults filled in. Exit 1 at the first value the reader cannot read (its line),\n"
+      "2 on bad input.\n"
+      "Examples:\n"
+      "  tandem compat resolve --writer order-v1.avsc --reader order-v2.avsc < old-events.jsonl\n"
+      "  tandem compat resolve --binary --writer v1.avsc --reader v2.avsc < datums.bin");
 }
 
 std::optional<int> CompatCommand::run(bool json,
                                       const std::function<int(const Status&)>& fail) const {
   if (cmd == nullptr || !cmd->parsed()) return std::nullopt;
+  if (resolve_cmd->parsed()) return run_resolve(fail);
   if (list_rules) {
     for (const compat::RuleInfo& r : compat::rules())
       std::cout << fmt::format("{:<44} {:<8} {}\n", r.id, compat::level_name(r.level), r.summary);
@@ -92,6 +111,43 @@ std::optional<int> CompatCommand::run(bool json,
   std::cout << compat::render(*report, out);
   std::optional<compat::Level> worst = report->worst();
   return worst && *worst >= threshold ? 1 : 0;
+}
+
+int CompatCommand::run_resolve(const std::function<int(const Status&)>& fail) const {
+  std::optional<compat::Format> f;
+  if (!type.empty()) {
+    compat::Format parsed;
+    if (!compat::parse_format(type, parsed)) {
+      return fail(Status::InvalidInput(fmt::format("--type {} is not a schema format", type),
+                                       "use avro or jsonschema"));
+    }
+    f = parsed;
+  }
+  auto resolver = compat::Resolver::open(writer, reader, f);
+  if (!resolver.ok()) return fail(resolver.status());
+  if (binary) {
+    std::string bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    auto values = resolver->resolve_binary(bytes);
+    if (!values.ok()) return fail(values.status());
+    for (const auto& v : *values)
+      std::cout << v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(std::cin, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
+    if (value.is_discarded()) {
+      return fail(Status::InvalidInput(fmt::format("stdin line {}: not one JSON value", number),
+                                       "give one JSON value per line"));
+    }
+    auto out = resolver->resolve(value);
+    if (!out.ok()) return fail(out.status().with_context(fmt::format("stdin line {}: ", number)));
+    std::cout << out->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  return 0;
 }
 
 }  // namespace tandem::cli

@@ -22,10 +22,15 @@ struct CompatCommand {
   std::string config_path;
   std::string git_ref;
   bool list_rules = false;
+  // `tandem compat resolve`
+  CLI::App* resolve_cmd = nullptr;
+  std::string writer, reader;
+  bool binary = false;
 
   void add(CLI::App& app);
   // The exit code when `tandem compat` was given, else nullopt.
   std::optional<int> run(bool json, const std::function<int(const Status&)>& fail) const;
+  int run_resolve(const std::function<int(const Status&)>& fail) const;
 };
 
 }  // namespace tandem::cli

@@ -2,8 +2,12 @@
 // Each format's reader turns a schema file into the compat model (compat/model.h). Input
 // errors carry file:line and what to do; a reader never crashes on any input (fuzzed).
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "compat/document.h"
 #include "compat/model.h"
@@ -19,5 +23,11 @@ using DocumentLoader = std::function<Result<Document>(const std::string& path)>;
 
 // JSON Schema, drafts 7 and 2020-12 (and 4/6 where they agree).
 Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load);
+
+// Avro's binary encoding: the datums of `bytes`, back to back, decoded with `schema` into
+// values in Avro's JSON encoding. Errors name the byte offset (truncated data, a bad length or
+// union index).
+Result<std::vector<nlohmann::json>> decode_avro_binary(const Schema& schema,
+                                                       std::string_view bytes);
 
 }  // namespace tandem::compat

@@ -40,12 +40,13 @@ class Walker {
               std::string message);
   // Would `r` read every value `w` writes, with no error? Reports nothing.
   bool readable(NodeId r, NodeId w);
+  // The reader's field that reads the writer's `wf`: by number (Protobuf), name, or alias.
+  const Field* match(const Node& r, const Field& wf) const;
 
  private:
   void compare(NodeId r, NodeId w);
   void compare_union(NodeId r, NodeId w);
   void compare_records(const Node& r, const Node& w);
-  const Field* match(const Node& r, const Field& wf) const;
   bool ignored(const std::string& rule, std::string& because) const;
 
   const Schema& reader_;

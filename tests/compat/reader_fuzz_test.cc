@@ -11,9 +11,13 @@
 #include <vector>
 
 #include "tandem/compat.h"
+#include "test_util.h"
 
 namespace tandem::compat {
 namespace {
+
+// A temporary folder for schema files.
+struct testing_dir_guard : tandem::testing::TempDir {};
 
 std::vector<std::string> seeds(const std::string& file) {
   std::vector<std::string> out;
@@ -122,6 +126,30 @@ TEST(CompatFuzz, SelfReferencesTerminate) {
   auto wide =
       check_texts({"[" + branches + "]", "[" + branches + "]"}, {"a", "b"}, Format::kAvro, options);
   EXPECT_TRUE(wide.ok()) << wide.status().message();
+}
+
+TEST(CompatFuzz, AvroBinaryDecoderSurvivesRandomBytes) {
+  testing_dir_guard guard;
+  std::string schema = R"({"type":"record","name":"R","fields":[{"name":"a","type":"long"},
+    {"name":"s","type":["null","string",{"type":"array","items":{"type":"map","values":"bytes"}}]},
+    {"name":"e","type":{"type":"enum","name":"E","symbols":["X","Y"]}},
+    {"name":"f","type":{"type":"fixed","name":"F","size":3}},{"name":"d","type":"double"}]})";
+  std::string path = guard.write("s.avsc", schema);
+  auto r = Resolver::open(path, path);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::mt19937 rng(7);
+  int refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes(1 + rng() % 40, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng() % 256);
+    auto out = r->resolve_binary(bytes);
+    if (!out.ok()) {
+      ++refused;
+      // Every refusal says where in the data it stopped.
+      EXPECT_EQ(out.status().message().rfind("byte ", 0), 0u) << out.status().message();
+    }
+  }
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace
