@@ -60,15 +60,6 @@ class AvroReader {
     return input_error(doc_.file, at.line, message, std::move(hint));
   }
 
-  static std::vector<std::string> ignores(const Value& v) {
-    std::vector<std::string> out;
-    const Value* ig = v.find("x-tandem-ignore");
-    if (ig == nullptr) return out;
-    if (ig->is_string()) out.push_back(ig->text);
-    for (const Value& item : ig->items)
-      if (item.is_string()) out.push_back(item.text);
-    return out;
-  }
 
   // The full name of `name` declared in namespace `ns`.
   static std::string full(const std::string& name, const std::string& ns) {
@@ -223,7 +214,7 @@ class AvroReader {
       if (!ref.ok()) return ref;
       return *ref;
     }
-    schema_.nodes[static_cast<size_t>(id)].ignore = ignores(v);
+    schema_.nodes[static_cast<size_t>(id)].ignore = x_tandem_ignore(v);
     return id;
   }
 
@@ -237,7 +228,7 @@ class AvroReader {
     n.aliases = aliases_of(v, own_ns);
     n.skips_unknown = true;
     n.at = {ptr, v.line};
-    n.ignore = ignores(v);
+    n.ignore = x_tandem_ignore(v);
     NodeId id = schema_.add(std::move(n));
     named_[*name] = id;  // before the fields: a record may refer to itself
     const Value* fields = v.find("fields");
@@ -272,7 +263,7 @@ class AvroReader {
       }
       f.needed = !f.default_json.has_value();
       f.at = {fptr, fv.line};
-      f.ignore = ignores(fv);
+      f.ignore = x_tandem_ignore(fv);
       schema_.nodes[static_cast<size_t>(id)].fields.push_back(std::move(f));
     }
     return id;
@@ -290,7 +281,7 @@ class AvroReader {
     n.name = *name;
     n.aliases = aliases_of(v, own_ns);
     n.at = {ptr, v.line};
-    n.ignore = ignores(v);
+    n.ignore = x_tandem_ignore(v);
     std::set<std::string> seen;
     for (const Value& s : symbols->items) {
       if (!s.is_string() || !valid_name(s.text))
@@ -323,7 +314,7 @@ class AvroReader {
     n.aliases = aliases_of(v, own_ns);
     n.size = static_cast<uint64_t>(size->number);
     n.at = {ptr, v.line};
-    n.ignore = ignores(v);
+    n.ignore = x_tandem_ignore(v);
     if (const Value* logical = v.find("logicalType"); logical && logical->is_string())
       n.logical = logical->text;
     NodeId id = schema_.add(std::move(n));

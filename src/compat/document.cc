@@ -368,6 +368,16 @@ Status input_error(const std::string& file, int line, const std::string& message
   return Status::InvalidInput(where + message, std::move(hint));
 }
 
+std::vector<std::string> x_tandem_ignore(const Value& v) {
+  std::vector<std::string> out;
+  const Value* ig = v.find("x-tandem-ignore");
+  if (ig == nullptr) return out;
+  if (ig->is_string()) out.push_back(ig->text);
+  for (const Value& item : ig->items)
+    if (item.is_string()) out.push_back(item.text);
+  return out;
+}
+
 std::string pointer_append(const std::string& pointer, std::string_view token) {
   std::string out = pointer;
   out += '/';

@@ -54,6 +54,9 @@ Result<Document> read_document(const std::string& path);
 Status input_error(const std::string& file, int line, const std::string& message,
                    std::string hint = {});
 
+// The rule ids an `"x-tandem-ignore": "id"` or `["id", …]` member of `v` silences.
+std::vector<std::string> x_tandem_ignore(const Value& v);
+
 // RFC 6901: "/" + each token with "~" → "~0" and "/" → "~1".
 std::string pointer_append(const std::string& pointer, std::string_view token);
 

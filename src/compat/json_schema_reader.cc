@@ -160,15 +160,6 @@ class JsonSchemaReader {
     return input_error(doc.file, at.line, message, std::move(hint));
   }
 
-  static std::vector<std::string> ignores(const Value& v) {
-    std::vector<std::string> out;
-    const Value* ig = v.find("x-tandem-ignore");
-    if (ig == nullptr) return out;
-    if (ig->is_string()) out.push_back(ig->text);
-    for (const Value& item : ig->items)
-      if (item.is_string()) out.push_back(item.text);
-    return out;
-  }
 
   NodeId add(Kind kind, const Value& at, const std::string& ptr) {
     Node n;
@@ -295,7 +286,7 @@ class JsonSchemaReader {
     // (a recursive schema) finds it.
     NodeId id = add(Kind::kAny, v, ptr);
     memo_[key] = id;
-    node(id).ignore = ignores(v);
+    node(id).ignore = x_tandem_ignore(v);
     building_.insert(id);
     struct Built {
       std::set<NodeId>& set;
@@ -471,7 +462,7 @@ class JsonSchemaReader {
         f.needed = f.written;
         if (const Value* d = pv.find("default")) f.default_json = canonical(*d);
         f.at = {pptr, pv.line};
-        f.ignore = ignores(pv);
+        f.ignore = x_tandem_ignore(pv);
         node(part).fields.push_back(std::move(f));
       }
     }
