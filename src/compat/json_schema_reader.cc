@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 
+#include "compat/json_schema_merge.h"
 #include "compat/readers.h"
 
 namespace tandem::compat {
@@ -159,7 +160,6 @@ class JsonSchemaReader {
     if (hint.empty()) hint = "see json-schema.org for the keyword's form";
     return input_error(doc.file, at.line, message, std::move(hint));
   }
-
 
   NodeId add(Kind kind, const Value& at, const std::string& ptr) {
     Node n;
@@ -561,109 +561,13 @@ class JsonSchemaReader {
       Node copy = node(id);
       acc = schema_.add(std::move(copy));
     }
-    for (NodeId c : conjuncts) acc = acc < 0 ? c : intersect(acc, c, 0);
+    for (NodeId c : conjuncts) acc = acc < 0 ? c : intersect(schema_, acc, c, 0, building_);
     Node merged = node(acc);
     merged.at = node(id).at;
     if (!node(id).ignore.empty()) merged.ignore = node(id).ignore;
     node(id) = std::move(merged);
   }
 
-  // A node accepting what both `a` and `b` accept (as far as the model can say).
-  NodeId intersect(NodeId a, NodeId b, int depth) {
-    const Node A = node(a);
-    const Node B = node(b);
-    if (depth > 16 || in_progress(a) || in_progress(b)) {
-      // Deep or recursive: keep one side and mark the other as text to compare.
-      Node n = A;
-      n.opaque += "{\"allOf-with\":\"" + B.at.pointer + "\"}";
-      return schema_.add(std::move(n));
-    }
-    if (A.kind == Kind::kAny && !A.allowed && A.opaque.empty()) return b;
-    if (B.kind == Kind::kAny && !B.allowed && B.opaque.empty()) return a;
-    if (A.kind == Kind::kUnion || B.kind == Kind::kUnion) {
-      const Node& U = A.kind == Kind::kUnion ? A : B;
-      NodeId other = A.kind == Kind::kUnion ? b : a;
-      Node n;
-      n.kind = Kind::kUnion;
-      n.at = U.at;
-      for (NodeId br : U.branches) n.branches.push_back(intersect(br, other, depth + 1));
-      return schema_.add(std::move(n));
-    }
-    Node n = A;
-    if (A.kind == Kind::kAny) n.kind = B.kind;
-    bool numeric = (n.kind == Kind::kInteger || n.kind == Kind::kNumber) &&
-                   (B.kind == Kind::kInteger || B.kind == Kind::kNumber);
-    if (B.kind != Kind::kAny && n.kind != B.kind && !numeric) {
-      n.kind = Kind::kNothing;
-      return schema_.add(std::move(n));
-    }
-    if (numeric && B.kind == Kind::kInteger) n.kind = Kind::kInteger;
-    n.type_name = kind_name(n.kind);
-    if (B.allowed) {
-      if (!n.allowed) {
-        n.allowed = B.allowed;
-      } else {
-        std::vector<std::string> both;
-        for (const std::string& x : *n.allowed)
-          if (std::find(B.allowed->begin(), B.allowed->end(), x) != B.allowed->end())
-            both.push_back(x);
-        n.allowed = both;
-      }
-    }
-    n.opaque += B.opaque;
-    tighten(n.bounds, B.bounds);
-    if (n.kind == Kind::kRecord) {
-      for (const Field& bf : B.fields) {
-        auto it = std::find_if(n.fields.begin(), n.fields.end(),
-                               [&](const Field& f) { return f.name == bf.name; });
-        if (it == n.fields.end()) {
-          n.fields.push_back(bf);
-        } else {
-          it->written = it->written || bf.written;
-          it->needed = it->needed || bf.needed;
-          if (it->type != bf.type) it->type = intersect(it->type, bf.type, depth + 1);
-        }
-      }
-      bool a_open = A.kind == Kind::kAny || A.open;
-      bool b_open = B.kind == Kind::kAny || B.open;
-      n.open = a_open && b_open;
-      if (n.open && A.extra >= 0 && B.extra >= 0)
-        n.extra = intersect(A.extra, B.extra, depth + 1);
-      else if (n.open && B.extra >= 0)
-        n.extra = B.extra;
-    }
-    if (n.kind == Kind::kArray && B.kind == Kind::kArray) {
-      if (A.items >= 0 && B.items >= 0) n.items = intersect(A.items, B.items, depth + 1);
-      if (n.prefix.empty()) n.prefix = B.prefix;
-    }
-    return schema_.add(std::move(n));
-  }
-
-  static void tighten(Bounds& a, const Bounds& b) {
-    auto max_of = [](auto& x, const auto& y) {
-      if (y && (!x || *y > *x)) x = y;
-    };
-    auto min_of = [](auto& x, const auto& y) {
-      if (y && (!x || *y < *x)) x = y;
-    };
-    max_of(a.minimum, b.minimum);
-    min_of(a.maximum, b.maximum);
-    max_of(a.exclusive_minimum, b.exclusive_minimum);
-    min_of(a.exclusive_maximum, b.exclusive_maximum);
-    if (!a.multiple_of) a.multiple_of = b.multiple_of;
-    max_of(a.min_length, b.min_length);
-    min_of(a.max_length, b.max_length);
-    max_of(a.min_items, b.min_items);
-    min_of(a.max_items, b.max_items);
-    max_of(a.min_properties, b.min_properties);
-    min_of(a.max_properties, b.max_properties);
-    if (!a.pattern) a.pattern = b.pattern;
-    if (!a.format) a.format = b.format;
-    a.unique_items = a.unique_items || b.unique_items;
-  }
-
-  // A node whose schema is still being read (a $ref back up to an ancestor through allOf).
-  bool in_progress(NodeId id) const { return building_.count(id) > 0; }
 
  public:
   void set_modern(bool modern) { modern_ = modern; }
