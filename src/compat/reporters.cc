@@ -44,8 +44,9 @@ std::string text(const Report& r) {
       const char* level = f.level == Level::kError     ? "error"
                           : f.level == Level::kWarning ? "warning"
                                                        : "note";
-      out += fmt::format("{}:{}: {}{}: {}: {}\n", at.file, at.line, f.ignored ? "ignored " : "",
-                         level, f.rule, f.message);
+      out +=
+          fmt::format("{}:{}: {}{}: {}{}: {}\n", at.file, at.line, f.ignored ? "ignored " : "",
+                      level, f.rule, f.category.empty() ? "" : " [" + f.category + "]", f.message);
       out += fmt::format("  {} → {} ({}): old {}, new {}\n", p.old_file, p.new_file,
                          direction_name(p.direction), place_text(f.old_place),
                          place_text(f.new_place));
@@ -97,6 +98,7 @@ std::string json(const Report& r) {
                           {"old", place_json(f.old_place)},
                           {"new", place_json(f.new_place)},
                           {"ignored", f.ignored}};
+      if (!f.category.empty()) j["category"] = f.category;
       if (f.ignored) j["ignored_because"] = f.ignored_because;
       pair["findings"].push_back(std::move(j));
     }
@@ -129,6 +131,7 @@ std::string sarif(const Report& r) {
           {"locations",
            {{{"physicalLocation",
               {{"artifactLocation", {{"uri", at.file}}}, {"region", region}}}}}}};
+      if (!f.category.empty()) result["properties"] = {{"category", f.category}};
       if (f.ignored) {
         result["suppressions"] = {{{"kind", "inSource"}, {"justification", f.ignored_because}}};
       }
@@ -178,11 +181,14 @@ std::string github(const Report& r) {
       const char* level = f.level == Level::kError     ? "error"
                           : f.level == Level::kWarning ? "warning"
                                                        : "notice";
-      out += fmt::format("::{} file={},line={},title={}::{}\n", level, escape(at.file, true),
-                         at.line > 0 ? at.line : 1, escape("tandem compat " + f.rule, true),
-                         escape(fmt::format("{}\n{} → {} ({})", f.message, p.old_file, p.new_file,
-                                            direction_name(p.direction)),
-                                false));
+      out += fmt::format(
+          "::{} file={},line={},title={}::{}\n", level, escape(at.file, true),
+          at.line > 0 ? at.line : 1,
+          escape("tandem compat " + f.rule + (f.category.empty() ? "" : " (" + f.category + ")"),
+                 true),
+          escape(fmt::format("{}\n{} → {} ({})", f.message, p.old_file, p.new_file,
+                             direction_name(p.direction)),
+                 false));
     }
   }
   return out;
