@@ -13,6 +13,7 @@
 #include <google/protobuf/compiler/importer.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <filesystem>
 #include <map>
@@ -331,6 +332,9 @@ class ProtoReader {
 Result<Schema> import(pb::compiler::SourceTree& tree, const std::string& virtual_name,
                       const std::string& file, const std::string& message,
                       std::function<std::string(const std::string&)> display) {
+  // libprotobuf logs warnings ("No syntax specified …") to stderr itself; every problem that
+  // matters reaches the error collector, so its log stays quiet while tandem parses.
+  pb::LogSilencer quiet;
   Errors errors(std::move(display));
   pb::compiler::Importer importer(&tree, &errors);
   const pb::FileDescriptor* fd = importer.Import(virtual_name);

@@ -24,8 +24,9 @@ const Place& primary(const Finding& f) {
 
 std::string place_text(const Place& p) {
   if (p.line == 0 && p.pointer.empty()) return "-";
-  return fmt::format("{}{}", p.line > 0 ? fmt::format("line {} ", p.line) : "",
-                     p.pointer.empty() ? "#" : "#" + p.pointer);
+  // A JSON Pointer as a URI fragment (#/fields/1); a Protobuf path as it is (Order.total).
+  std::string where = p.pointer.empty() || p.pointer[0] == '/' ? "#" + p.pointer : p.pointer;
+  return fmt::format("{}{}", p.line > 0 ? fmt::format("line {} ", p.line) : "", where);
 }
 
 size_t count(const PairReport& p, Level level) {

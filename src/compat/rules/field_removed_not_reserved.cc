@@ -25,8 +25,11 @@ void field_removed_not_reserved(Walker& w, const Node& r, const Field& f) {
   bool number = std::any_of(
       r.reserved_numbers.begin(), r.reserved_numbers.end(),
       [&](const auto& range) { return range.first <= f.number && f.number <= range.second; });
-  bool name =
-      std::find(r.reserved_names.begin(), r.reserved_names.end(), f.name) != r.reserved_names.end();
+  // A name another field still carries (the field moved to a new number) is not deleted.
+  bool name = std::find(r.reserved_names.begin(), r.reserved_names.end(), f.name) !=
+                  r.reserved_names.end() ||
+              std::any_of(r.fields.begin(), r.fields.end(),
+                          [&](const Field& other) { return other.name == f.name; });
   if (number && name) return;
   std::string missing = !number && !name
                             ? fmt::format("reserved {}; reserved \"{}\";", f.number, f.name)
