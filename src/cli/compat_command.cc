@@ -32,7 +32,8 @@ void CompatCommand::add(CLI::App& app) {
                   "revision (what CI wants: --git origin/main)");
   cmd->add_option("-I,--proto-path", include_paths,
                   "Protobuf: a directory imports are resolved against, after the schema's own "
-                  "(repeatable, as protoc's -I)");
+                  "(repeatable, as protoc's -I)")
+      ->allow_extra_args(false);  // -I DIR OLD NEW: one directory per -I, then the files
   cmd->add_option("--category", category,
                   "Protobuf: fail only on findings of WIRE (the binary encoding), WIRE_JSON "
                   "(also JSON) or FILE (also generated code; the default: every finding)");
