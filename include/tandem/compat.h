@@ -48,6 +48,9 @@ struct Finding {
   Direction direction = Direction::kBackward;
   Place old_place, new_place;
   std::string message;  // why a reader breaks, and what would keep it compatible
+  // Protobuf: the buf category the change breaks — "WIRE" (the binary encoding), "WIRE_JSON"
+  // (also the JSON mapping), "FILE" (also generated code). "" for the other formats.
+  std::string category;
   // Silenced by an `x-tandem-ignore` annotation or a configured exception: reported, never
   // counted towards the exit code.
   bool ignored = false;
@@ -90,6 +93,11 @@ struct CheckOptions {
   Mode mode = Mode::kBackward;
   std::vector<Exception> exceptions;
   std::string today;  // YYYY-MM-DD for expiry checks ("" = the system's date)
+  // Protobuf: where imports are looked for after the schema's own directory (protoc's -I).
+  std::vector<std::string> include_paths;
+  // Protobuf: "WIRE", "WIRE_JSON" or "FILE": findings of a wider category are reported as
+  // ignored (they do not fail the check). "" = every finding counts.
+  std::string category;
 };
 
 // Reads every file (oldest first, at least two unless the mode is NONE), checks each pair the
@@ -151,6 +159,10 @@ const char* mode_name(Mode mode);                         // "BACKWARD"
 bool parse_format(const std::string& name, Format& out);  // avro | protobuf | jsonschema | openapi
 const char* format_name(Format format);                   // "avro"
 bool parse_level(const std::string& name, Level& out);    // error | warning | info
+// "wire", "WIRE_JSON", "file" → the canonical upper-case name.
+bool parse_category(const std::string& name, std::string& out);
+// WIRE 0 ⊂ WIRE_JSON 1 ⊂ FILE 2; -1 for anything else.
+int category_rank(const std::string& category);
 const char* level_name(Level level);
 
 struct RuleInfo {

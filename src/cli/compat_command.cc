@@ -11,10 +11,11 @@ namespace tandem::cli {
 void CompatCommand::add(CLI::App& app) {
   cmd = app.add_subcommand(
       "compat",
-      "check that schema versions stay readable (Avro, JSON Schema): BACKWARD, FORWARD, "
-      "FULL and their _TRANSITIVE forms");
+      "check that schema versions stay readable (Avro, JSON Schema, Protobuf): BACKWARD, "
+      "FORWARD, FULL and their _TRANSITIVE forms");
   cmd->add_option("FILE", files, "schema versions, oldest first (with --git: the files to check)");
-  cmd->add_option("--type", type, "avro | jsonschema (default: from the file's name and content)");
+  cmd->add_option("--type", type,
+                  "avro | jsonschema | protobuf (default: from the file's name and content)");
   cmd->add_option("--mode", mode,
                   "BACKWARD (new readers read old data), FORWARD, FULL, their _TRANSITIVE forms "
                   "(every earlier version, not only the previous one), or NONE")
@@ -29,6 +30,13 @@ void CompatCommand::add(CLI::App& app) {
   cmd->add_option("--git", git_ref,
                   "compare each FILE in the working tree with the same file at this git "
                   "revision (what CI wants: --git origin/main)");
+  cmd->add_option("-I,--proto-path", include_paths,
+                  "Protobuf: a directory imports are resolved against, after the schema's own "
+                  "(repeatable, as protoc's -I)")
+      ->allow_extra_args(false);  // -I DIR OLD NEW: one directory per -I, then the files
+  cmd->add_option("--category", category,
+                  "Protobuf: fail only on findings of WIRE (the binary encoding), WIRE_JSON "
+                  "(also JSON) or FILE (also generated code; the default: every finding)");
   cmd->add_flag("--rules", list_rules, "list the rules and exit");
   cmd->footer(
       "Each finding names its rule, the place in both schemas, why a reader breaks and what\n"
@@ -38,6 +46,7 @@ void CompatCommand::add(CLI::App& app) {
       "Examples:\n"
       "  tandem compat order-v1.avsc order-v2.avsc\n"
       "  tandem compat --mode FULL_TRANSITIVE v1.json v2.json v3.json\n"
+      "  tandem compat -I protos --category WIRE old/order.proto protos/order.proto\n"
       "  tandem compat --git origin/main schemas/order.avsc --format github\n"
       "  tandem compat old.avsc new.avsc --format sarif > compat.sarif\n"
       "  tandem compat resolve --writer v1.avsc --reader v2.avsc < v1-events.jsonl");
@@ -93,6 +102,11 @@ std::optional<int> CompatCommand::run(bool json,
     return fail(Status::InvalidInput(fmt::format("--fail-on {} is not a level", fail_on),
                                      "use error, warning or info"));
   }
+  if (!category.empty() && !compat::parse_category(category, options.category)) {
+    return fail(Status::InvalidInput(fmt::format("--category {} is not a category", category),
+                                     "use WIRE, WIRE_JSON or FILE"));
+  }
+  options.include_paths = include_paths;
   auto exceptions = compat::load_exceptions(config_path.empty() ? "tandem.yaml" : config_path,
                                             config_path.empty());
   if (!exceptions.ok()) return fail(exceptions.status());

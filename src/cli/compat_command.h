@@ -21,6 +21,8 @@ struct CompatCommand {
   std::string fail_on = "error";
   std::string config_path;
   std::string git_ref;
+  std::vector<std::string> include_paths;
+  std::string category;
   bool list_rules = false;
   // `tandem compat resolve`
   CLI::App* resolve_cmd = nullptr;

@@ -55,20 +55,23 @@ DocumentLoader disk_loader() {
   return [](const std::string& path) { return read_document(path); };
 }
 
-Result<Schema> read_schema(const Document& doc, Format format, const DocumentLoader& load) {
+Result<Schema> read_schema(const Document& doc, Format format, const DocumentLoader& load,
+                           const CheckOptions& options) {
   switch (format) {
     case Format::kAvro:
       return read_avro(doc);
     case Format::kJsonSchema:
       return read_json_schema(doc, load);
     case Format::kProtobuf:
+      // libprotoc reads the file itself (and its imports): doc holds only the name.
+      return read_protobuf(doc.file, options.include_paths, "");
     case Format::kOpenApi:
       break;
   }
   return Status::InvalidInput(
       fmt::format("{}: {} schemas are not supported by this build of tandem compat yet", doc.file,
                   format_name(format)),
-      "tandem compat reads Avro and JSON Schema; Protobuf and OpenAPI are being added");
+      "tandem compat reads Avro, JSON Schema and Protobuf; OpenAPI is being added");
 }
 
 std::string today_utc() {
@@ -83,9 +86,27 @@ std::string today_utc() {
 bool place_matches(const Place& p, const Exception& e) {
   if (!e.file.empty() && p.file != e.file && !ends_with(p.file, "/" + e.file)) return false;
   if (e.pointer.empty()) return true;
+  // Under a JSON Pointer: "/a" covers "/a/b"; under a Protobuf path: "Order" covers "Order.id".
+  char separator = e.pointer[0] == '/' ? '/' : '.';
   return p.pointer == e.pointer || (p.pointer.size() > e.pointer.size() &&
                                     p.pointer.compare(0, e.pointer.size(), e.pointer) == 0 &&
-                                    p.pointer[e.pointer.size()] == '/');
+                                    p.pointer[e.pointer.size()] == separator);
+}
+
+// --category: findings of a category above the one asked for are reported, marked ignored, and
+// do not count (WIRE ⊂ WIRE_JSON ⊂ FILE, as buf defines them). Findings without a category
+// (Avro, JSON Schema) always count.
+void apply_category(Report& report, const CheckOptions& options) {
+  if (options.category.empty()) return;
+  int limit = category_rank(options.category);
+  for (PairReport& pair : report.pairs) {
+    for (Finding& f : pair.findings) {
+      if (f.ignored || f.category.empty() || category_rank(f.category) <= limit) continue;
+      f.ignored = true;
+      f.ignored_because =
+          fmt::format("category {} is outside --category {}", f.category, options.category);
+    }
+  }
 }
 
 void apply_exceptions(Report& report, const CheckOptions& options) {
@@ -144,6 +165,7 @@ Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOpti
     }
   }
   apply_exceptions(report, options);
+  apply_category(report, options);
   return report;
 }
 
@@ -165,7 +187,9 @@ Result<Report> check_files(const std::vector<std::string>& files, const CheckOpt
   std::optional<Format> format = options.format;
   for (const std::string& file : files) {
     std::string n = lower(file);
-    if (ends_with(n, ".proto")) {
+    bool proto = options.format ? *options.format == Format::kProtobuf : ends_with(n, ".proto");
+    if (proto) {
+      // Not JSON: libprotoc reads it (read_schema).
       docs.push_back(Document{file, {}});
     } else {
       auto doc = read_document(file);
@@ -173,7 +197,7 @@ Result<Report> check_files(const std::vector<std::string>& files, const CheckOpt
       docs.push_back(std::move(*doc));
     }
     if (!options.format) {
-      std::optional<Format> f = detect(file, ends_with(n, ".proto") ? nullptr : &docs.back());
+      std::optional<Format> f = detect(file, proto ? nullptr : &docs.back());
       if (!f) {
         return Status::InvalidInput(
             fmt::format("{}: cannot tell whether this is Avro, Protobuf, JSON Schema or OpenAPI",
@@ -192,7 +216,7 @@ Result<Report> check_files(const std::vector<std::string>& files, const CheckOpt
   std::vector<Schema> schemas;
   DocumentLoader load = disk_loader();
   for (const Document& doc : docs) {
-    auto s = read_schema(doc, *format, load);
+    auto s = read_schema(doc, *format, load, options);
     if (!s.ok()) return s.status();
     schemas.push_back(std::move(*s));
   }
@@ -208,9 +232,16 @@ Result<Report> check_texts(const std::vector<std::string>& texts,
                                 "register the referenced schema and refer to it by subject");
   };
   for (size_t i = 0; i < texts.size(); ++i) {
-    auto doc = parse_document(texts[i], i < names.size() ? names[i] : fmt::format("#{}", i + 1));
+    std::string name = i < names.size() ? names[i] : fmt::format("#{}", i + 1);
+    if (format == Format::kProtobuf) {
+      auto s = read_protobuf_text(texts[i], name, "");
+      if (!s.ok()) return s.status();
+      schemas.push_back(std::move(*s));
+      continue;
+    }
+    auto doc = parse_document(texts[i], name);
     if (!doc.ok()) return doc.status();
-    auto s = read_schema(*doc, format, no_files);
+    auto s = read_schema(*doc, format, no_files, options);
     if (!s.ok()) return s.status();
     schemas.push_back(std::move(*s));
   }
@@ -220,14 +251,31 @@ Result<Report> check_texts(const std::vector<std::string>& texts,
 const std::vector<RuleInfo>& rules() {
   static const std::vector<RuleInfo> kAll = [] {
     std::vector<RuleInfo> all;
-    for (const auto* list :
-         {&checks::kTypeChanged, &checks::kNameChanged, &checks::kFixedSizeChanged,
-          &checks::kEnumSymbols, &checks::kAllowedValues, &checks::kRangeNarrowed,
-          &checks::kLengthNarrowed, &checks::kPatternChanged, &checks::kSizeNarrowed,
-          &checks::kLogicalTypeChanged, &checks::kUnsupportedKeyword, &checks::kContentModel,
-          &checks::kUnionBranch, &checks::kFieldMissing, &checks::kFieldUnknown,
-          &checks::kFieldBecameRequired, &checks::kDefaultChanged, &checks::kFieldRenamed,
-          &checks::kWalker})
+    for (const auto* list : {&checks::kTypeChanged,
+                             &checks::kNameChanged,
+                             &checks::kFixedSizeChanged,
+                             &checks::kEnumSymbols,
+                             &checks::kAllowedValues,
+                             &checks::kRangeNarrowed,
+                             &checks::kLengthNarrowed,
+                             &checks::kPatternChanged,
+                             &checks::kSizeNarrowed,
+                             &checks::kLogicalTypeChanged,
+                             &checks::kUnsupportedKeyword,
+                             &checks::kContentModel,
+                             &checks::kUnionBranch,
+                             &checks::kFieldMissing,
+                             &checks::kFieldUnknown,
+                             &checks::kFieldBecameRequired,
+                             &checks::kDefaultChanged,
+                             &checks::kFieldRenamed,
+                             &checks::kWalker,
+                             &checks::kPackageChanged,
+                             &checks::kReservedRemoved,
+                             &checks::kEnumValueNumbers,
+                             &checks::kFieldNumberReused,
+                             &checks::kMessageRemoved,
+                             &checks::kFieldRemovedNotReserved})
       all.insert(all.end(), list->begin(), list->end());
     std::sort(all.begin(), all.end(),
               [](const RuleInfo& a, const RuleInfo& b) { return a.id < b.id; });
@@ -316,6 +364,22 @@ bool parse_level(const std::string& name, Level& out) {
     return false;
   }
   return true;
+}
+
+bool parse_category(const std::string& name, std::string& out) {
+  std::string n = name;
+  for (char& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::replace(n.begin(), n.end(), '-', '_');
+  if (category_rank(n) < 0) return false;
+  out = n;
+  return true;
+}
+
+int category_rank(const std::string& category) {
+  if (category == "WIRE") return 0;
+  if (category == "WIRE_JSON") return 1;
+  if (category == "FILE") return 2;
+  return -1;
 }
 
 const char* level_name(Level level) {

@@ -93,8 +93,13 @@ Result<std::vector<Exception>> load_exceptions(const std::string& path, bool mis
       return input_error(path, line,
                          fmt::format("the exception for {} needs `expires: YYYY-MM-DD`", e.rule),
                          "an exception lasts until a date; renew it deliberately");
-    if (!e.pointer.empty() && e.pointer[0] != '/')
-      return input_error(path, line, "`pointer` is a JSON Pointer starting with /");
+    // A JSON Pointer (Avro, JSON Schema), or a Protobuf path: Order.total_amount.
+    if (!e.pointer.empty() && e.pointer[0] != '/' &&
+        e.pointer.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789_.") != std::string::npos)
+      return input_error(path, line,
+                         "`pointer` is a JSON Pointer starting with / or a Protobuf path "
+                         "(Message.field)");
     out.push_back(std::move(e));
   }
   return out;

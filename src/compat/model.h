@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tandem/compat.h"
@@ -30,6 +31,10 @@ enum class Kind {
   kFixed,
   kUnion,  // a value of one of `branches` (Avro union, JSON Schema anyOf/oneOf/type lists)
 };
+
+// The type_name of a Protobuf file's root pseudo-record: its fields are the file's top-level
+// messages, its name the package (compat/readers.h, read_protobuf).
+inline constexpr const char* kProtoFile = "protobuf file";
 
 // Where a node or a field was written.
 struct Location {
@@ -76,11 +81,20 @@ struct Node {
 
   // kArray (items), kMap (values)
   NodeId items = -1;
+  NodeId keys = -1;  // kMap: the key schema where keys are typed (Protobuf map<K, V>; -1: strings)
   std::vector<NodeId> prefix;  // JSON Schema tuples (prefixItems / items: [..])
 
   // kEnum
   std::vector<std::string> symbols;
   std::optional<std::string> enum_default;
+  // Protobuf: the number of each symbol (parallel to `symbols`). The wire carries numbers, not
+  // names, so Protobuf enums are compared by number and names matter for JSON only.
+  std::vector<int> symbol_numbers;
+
+  // Protobuf messages and enums: the numbers (inclusive ranges) and names declared `reserved`,
+  // which keep a later version from reusing a deleted field's number or name.
+  std::vector<std::pair<int, int>> reserved_numbers;
+  std::vector<std::string> reserved_names;
 
   // kUnion
   std::vector<NodeId> branches;

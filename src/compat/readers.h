@@ -30,4 +30,16 @@ Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load)
 Result<std::vector<nlohmann::json>> decode_avro_binary(const Schema& schema,
                                                        std::string_view bytes);
 
+// Protobuf (.proto, proto2 and proto3), parsed by libprotoc as protoc parses it. Imports
+// resolve against the file's directory, then each of `include_paths` (protoc's -I), then the
+// well-known types. `message` picks one top-level message (full or short name); "" reads them
+// all. The root is a pseudo-record (type_name kProtoFile, name = the package) whose fields are
+// the top-level messages by name relative to the package (docs/compat.md, "Protobuf").
+Result<Schema> read_protobuf(const std::string& file, const std::vector<std::string>& include_paths,
+                             const std::string& message);
+// The same for a schema given as text (`name` labels it in errors); only the well-known types
+// can be imported.
+Result<Schema> read_protobuf_text(const std::string& text, const std::string& name,
+                                  const std::string& message);
+
 }  // namespace tandem::compat

@@ -24,8 +24,9 @@ const Place& primary(const Finding& f) {
 
 std::string place_text(const Place& p) {
   if (p.line == 0 && p.pointer.empty()) return "-";
-  return fmt::format("{}{}", p.line > 0 ? fmt::format("line {} ", p.line) : "",
-                     p.pointer.empty() ? "#" : "#" + p.pointer);
+  // A JSON Pointer as a URI fragment (#/fields/1); a Protobuf path as it is (Order.total).
+  std::string where = p.pointer.empty() || p.pointer[0] == '/' ? "#" + p.pointer : p.pointer;
+  return fmt::format("{}{}", p.line > 0 ? fmt::format("line {} ", p.line) : "", where);
 }
 
 size_t count(const PairReport& p, Level level) {
@@ -44,8 +45,9 @@ std::string text(const Report& r) {
       const char* level = f.level == Level::kError     ? "error"
                           : f.level == Level::kWarning ? "warning"
                                                        : "note";
-      out += fmt::format("{}:{}: {}{}: {}: {}\n", at.file, at.line, f.ignored ? "ignored " : "",
-                         level, f.rule, f.message);
+      out +=
+          fmt::format("{}:{}: {}{}: {}{}: {}\n", at.file, at.line, f.ignored ? "ignored " : "",
+                      level, f.rule, f.category.empty() ? "" : " [" + f.category + "]", f.message);
       out += fmt::format("  {} → {} ({}): old {}, new {}\n", p.old_file, p.new_file,
                          direction_name(p.direction), place_text(f.old_place),
                          place_text(f.new_place));
@@ -97,6 +99,7 @@ std::string json(const Report& r) {
                           {"old", place_json(f.old_place)},
                           {"new", place_json(f.new_place)},
                           {"ignored", f.ignored}};
+      if (!f.category.empty()) j["category"] = f.category;
       if (f.ignored) j["ignored_because"] = f.ignored_because;
       pair["findings"].push_back(std::move(j));
     }
@@ -129,6 +132,7 @@ std::string sarif(const Report& r) {
           {"locations",
            {{{"physicalLocation",
               {{"artifactLocation", {{"uri", at.file}}}, {"region", region}}}}}}};
+      if (!f.category.empty()) result["properties"] = {{"category", f.category}};
       if (f.ignored) {
         result["suppressions"] = {{{"kind", "inSource"}, {"justification", f.ignored_because}}};
       }
@@ -178,11 +182,14 @@ std::string github(const Report& r) {
       const char* level = f.level == Level::kError     ? "error"
                           : f.level == Level::kWarning ? "warning"
                                                        : "notice";
-      out += fmt::format("::{} file={},line={},title={}::{}\n", level, escape(at.file, true),
-                         at.line > 0 ? at.line : 1, escape("tandem compat " + f.rule, true),
-                         escape(fmt::format("{}\n{} → {} ({})", f.message, p.old_file, p.new_file,
-                                            direction_name(p.direction)),
-                                false));
+      out += fmt::format(
+          "::{} file={},line={},title={}::{}\n", level, escape(at.file, true),
+          at.line > 0 ? at.line : 1,
+          escape("tandem compat " + f.rule + (f.category.empty() ? "" : " (" + f.category + ")"),
+                 true),
+          escape(fmt::format("{}\n{} → {} ({})", f.message, p.old_file, p.new_file,
+                             direction_name(p.direction)),
+                 false));
     }
   }
   return out;

@@ -77,11 +77,12 @@ bool Walker::ignored(const std::string& rule, std::string& because) const {
 }
 
 void Walker::report(const char* rule, Level level, const Location* r, const Location* w,
-                    std::string message) {
+                    std::string message, const char* category) {
   if (out_ == nullptr) return;
   Finding f;
   f.rule = rule;
   f.level = level;
+  if (format() == Format::kProtobuf) f.category = category ? category : "WIRE";
   f.direction = reader_is_new_ ? Direction::kBackward : Direction::kForward;
   Place rp{reader_.file, r ? r->pointer : "", r ? r->line : 0};
   Place wp{writer_.file, w ? w->pointer : "", w ? w->line : 0};
@@ -158,10 +159,16 @@ void Walker::compare(NodeId r, NodeId w) {
         break;
       case Kind::kEnum:
         checks::enum_symbols(*this, R, W);
+        checks::enum_value_numbers(*this, R, W);
+        checks::reserved_removed(*this, R, W);
         break;
       case Kind::kArray: {
         checks::size_narrowed(*this, R, W);
         Push<std::vector<std::string>, std::string> p(path_, "[]");
+        if (W.kind != Kind::kArray) {  // Protobuf: a singular field read as a repeated one
+          compare(R.items, w);
+          break;
+        }
         size_t n = std::max(R.prefix.size(), W.prefix.size());
         for (size_t i = 0; i < n; ++i) {
           NodeId ri_ = i < R.prefix.size() ? R.prefix[i] : R.items;
@@ -173,11 +180,14 @@ void Walker::compare(NodeId r, NodeId w) {
       }
       case Kind::kMap: {
         Push<std::vector<std::string>, std::string> p(path_, "{}");
+        compare(R.keys, W.keys);  // typed keys (Protobuf)
         compare(R.items, W.items);
         break;
       }
       case Kind::kRecord:
         checks::size_narrowed(*this, R, W);
+        checks::package_changed(*this, R, W);
+        checks::reserved_removed(*this, R, W);
         compare_records(R, W);
         break;
       default:
@@ -215,7 +225,8 @@ void Walker::compare_union(NodeId r, NodeId w) {
 
 const Field* Walker::match(const Node& r, const Field& wf) const {
   for (const Field& rf : r.fields) {
-    if (format() == Format::kProtobuf) {
+    // Protobuf fields meet by number, as on the wire; a file's messages (number 0) by name.
+    if (format() == Format::kProtobuf && wf.number != 0) {
       if (rf.number == wf.number) return &rf;
       continue;
     }
@@ -236,7 +247,12 @@ void Walker::compare_records(const Node& r, const Node& w) {
     if (rf == nullptr) {
       Push<decltype(ignores_), IgnoreEntry> wi(ignores_, {&wf.ignore, at_line(writer_, wf.at.line)},
                                                !wf.ignore.empty());
-      checks::field_unknown(*this, r, w, wf);
+      if (is_proto_file(r)) {
+        checks::message_removed(*this, r, wf);
+      } else {
+        checks::field_unknown(*this, r, w, wf);
+        checks::field_removed_not_reserved(*this, r, wf);
+      }
       continue;
     }
     matched.push_back(rf);
@@ -245,6 +261,7 @@ void Walker::compare_records(const Node& r, const Node& w) {
     Push<decltype(ignores_), IgnoreEntry> wi(ignores_, {&wf.ignore, at_line(writer_, wf.at.line)},
                                              !wf.ignore.empty());
     checks::field_renamed(*this, *rf, wf);
+    checks::field_number_reused(*this, *rf, wf);
     checks::field_became_required(*this, *rf, wf);
     checks::default_changed(*this, *rf, wf);
     compare(rf->type, wf.type);

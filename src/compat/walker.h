@@ -36,8 +36,14 @@ class Walker {
   // Where the walk is, for messages: "`items[].price`", or "the top level".
   std::string where() const;
   // Records a finding at `r` in the reader's schema and `w` in the writer's (either may be null).
+  // `category` (Protobuf only): "WIRE_JSON" or "FILE" for changes the binary encoding does not
+  // see; nullptr means "WIRE", every other rule's concern being what a reader decodes.
   void report(const char* rule, Level level, const Location* r, const Location* w,
-              std::string message);
+              std::string message, const char* category = nullptr);
+  // Is `n` the root pseudo-record of a .proto file (its fields are the top-level messages)?
+  bool is_proto_file(const Node& n) const {
+    return format() == Format::kProtobuf && n.type_name == kProtoFile;
+  }
   // Would `r` read every value `w` writes, with no error? Reports nothing.
   bool readable(NodeId r, NodeId w);
   // The reader's field that reads the writer's `wf`: by number (Protobuf), name, or alias.

@@ -39,7 +39,7 @@ fi
 
 # 2. The build stage installs every build dependency of scripts/install-deps.sh.
 for p in build-essential cmake pkg-config libpq-dev libsqlite3-dev libpg-query-dev \
-  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev libssl-dev; do
+  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev libssl-dev libprotoc-dev; do
   grep -qx "$p" <<<"$BUILD_PKGS" || fail "the build stage does not install $p"
   grep -qw -- "$p" "$SOURCE/scripts/install-deps.sh" || fail "install-deps.sh does not install $p"
 done

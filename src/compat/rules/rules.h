@@ -28,6 +28,12 @@ void logical_type_changed(Walker& w, const Node& reader, const Node& writer);
 void unsupported_keyword(Walker& w, const Node& reader, const Node& writer);
 void content_model(Walker& w, const Node& reader, const Node& writer);
 
+// Protobuf: the package of the file changed (the root pseudo-records); reserved numbers or
+// names dropped from a message or an enum; an enum value's number moved or renamed.
+void package_changed(Walker& w, const Node& reader, const Node& writer);
+void reserved_removed(Walker& w, const Node& reader, const Node& writer);
+void enum_value_numbers(Walker& w, const Node& reader, const Node& writer);
+
 // A union branch of the writer that no reader branch reads (`reader` may be a plain node).
 void union_branch(Walker& w, const Node& reader, const Node& writer_branch);
 
@@ -38,11 +44,22 @@ void field_unknown(Walker& w, const Node& reader, const Node& writer, const Fiel
 void field_became_required(Walker& w, const Field& reader, const Field& writer);
 void default_changed(Walker& w, const Field& reader, const Field& writer);
 void field_renamed(Walker& w, const Field& reader, const Field& writer);
+// Protobuf fields.
+// field_number_reused: one number, another name and another type.
+// message_removed: a top-level message only the writer's file has.
+// field_removed_not_reserved: a field gone from the new message without `reserved` for it.
+void field_number_reused(Walker& w, const Field& reader, const Field& writer);
+void message_removed(Walker& w, const Node& reader_file, const Field& message);
+void field_removed_not_reserved(Walker& w, const Node& reader, const Field& field);
+// Is the type of `a` (in the reader's schema) the type of `b` (in the writer's), by name?
+bool same_declared_type(const Walker& w, const Field& reader, const Field& writer);
 
 // The ids each file reports, for the rule list.
 extern const std::vector<RuleInfo> kTypeChanged, kNameChanged, kFixedSizeChanged, kEnumSymbols,
     kAllowedValues, kRangeNarrowed, kLengthNarrowed, kPatternChanged, kSizeNarrowed,
     kLogicalTypeChanged, kUnsupportedKeyword, kContentModel, kUnionBranch, kFieldMissing,
-    kFieldUnknown, kFieldBecameRequired, kDefaultChanged, kFieldRenamed, kWalker;
+    kFieldUnknown, kFieldBecameRequired, kDefaultChanged, kFieldRenamed, kWalker,
+    kPackageChanged, kReservedRemoved, kEnumValueNumbers, kFieldNumberReused, kMessageRemoved,
+    kFieldRemovedNotReserved;
 
 }  // namespace tandem::compat::checks

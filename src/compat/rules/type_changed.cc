@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "compat/rules/rules.h"
 
 namespace tandem::compat::checks {
@@ -46,6 +48,66 @@ Verdict json(const Node& r, const Node& w) {
   return r.kind == w.kind ? Verdict::kSame : Verdict::kChanged;
 }
 
+// Protobuf: what the wire format lets one type read of another's encoding. Values of one wire
+// group decode in each other's reader, possibly truncated or reinterpreted:
+//   varint   int32 uint32 int64 uint64 bool (and enums): the same number when it fits the
+//            reader's range, else truncated or sign-flipped — widened when every writer value
+//            fits, else narrowed;
+//   zigzag   sint32 sint64 (a plain varint reader would read zigzag as garbage: changed);
+//   fixed32  fixed32 sfixed32, fixed64 sfixed64: same size, another sign — narrowed both ways;
+//   length   string ← bytes only when the bytes are UTF-8 (narrowed), bytes ← string (widened),
+//            bytes ← an embedded message's encoding (widened).
+// A singular field read by a repeated one is a one-element list (widened); repeated values read
+// by a singular field keep only the last (narrowed). Anything else is another wire type or the
+// same wire type with another meaning (float ← fixed32): changed.
+struct Range {
+  __int128 lo, hi;
+};
+
+std::optional<Range> varint_range(const Node& n) {
+  constexpr __int128 k31 = static_cast<__int128>(1) << 31, k32 = static_cast<__int128>(1) << 32;
+  constexpr __int128 k63 = static_cast<__int128>(1) << 63, k64 = static_cast<__int128>(1) << 64;
+  if (n.kind == Kind::kEnum) return Range{-k31, k31 - 1};  // enum numbers are int32
+  const std::string& t = n.type_name;
+  if (t == "bool") return Range{0, 1};
+  if (t == "int32") return Range{-k31, k31 - 1};
+  if (t == "uint32") return Range{0, k32 - 1};
+  if (t == "int64") return Range{-k63, k63 - 1};
+  if (t == "uint64") return Range{0, k64 - 1};
+  return std::nullopt;
+}
+
+Verdict protobuf(const Node& r, const Node& wr) {
+  if (r.kind == Kind::kArray && wr.kind != Kind::kArray) {
+    // The walker then compares the reader's items with the writer's single value.
+    return Verdict::kWidened;
+  }
+  if (wr.kind == Kind::kArray && r.kind != Kind::kArray) return Verdict::kNarrowed;
+  if (r.kind == wr.kind && (r.kind == Kind::kArray || r.kind == Kind::kMap ||
+                            r.kind == Kind::kRecord || r.kind == Kind::kEnum))
+    return Verdict::kSame;  // the walker compares their items, fields and values
+  if (r.type_name == wr.type_name && r.kind == wr.kind) return Verdict::kSame;
+  auto rv = varint_range(r), wv = varint_range(wr);
+  if (rv && wv) {
+    // An int written into an enum may be a number the enum does not declare.
+    if (r.kind == Kind::kEnum && wr.kind != Kind::kEnum) return Verdict::kNarrowed;
+    return rv->lo <= wv->lo && wv->hi <= rv->hi ? Verdict::kWidened : Verdict::kNarrowed;
+  }
+  auto is = [](const Node& n, const char* a, const char* b) {
+    return n.type_name == a || n.type_name == b;
+  };
+  if (is(r, "sint32", "sint64") && is(wr, "sint32", "sint64"))
+    return r.type_name == "sint64" ? Verdict::kWidened : Verdict::kNarrowed;
+  if ((is(r, "fixed32", "sfixed32") && is(wr, "fixed32", "sfixed32")) ||
+      (is(r, "fixed64", "sfixed64") && is(wr, "fixed64", "sfixed64")))
+    return Verdict::kNarrowed;
+  if (r.kind == Kind::kBytes && (wr.kind == Kind::kString || wr.kind == Kind::kRecord))
+    return Verdict::kWidened;
+  if (wr.kind == Kind::kBytes && (r.kind == Kind::kString || r.kind == Kind::kRecord))
+    return Verdict::kNarrowed;
+  return Verdict::kChanged;
+}
+
 }  // namespace
 
 const std::vector<RuleInfo> kTypeChanged = {
@@ -58,7 +120,9 @@ const std::vector<RuleInfo> kTypeChanged = {
 };
 
 bool type_changed(Walker& w, const Node& r, const Node& wr) {
-  Verdict v = w.format() == Format::kAvro ? avro(r, wr) : json(r, wr);
+  Verdict v = w.format() == Format::kAvro       ? avro(r, wr)
+              : w.format() == Format::kProtobuf ? protobuf(r, wr)
+                                                : json(r, wr);
   std::string rd = describe(w.reader(), r);
   std::string wd = describe(w.writer(), wr);
   switch (v) {
