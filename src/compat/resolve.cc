@@ -255,10 +255,18 @@ Resolver& Resolver::operator=(Resolver&&) noexcept = default;
 
 Result<Resolver> Resolver::open(const std::string& writer_file, const std::string& reader_file,
                                 std::optional<Format> format) {
-  auto report = check_files({writer_file, reader_file}, CheckOptions{format, Mode::kNone, {}, ""});
+  CheckOptions options;
+  options.format = format;
+  options.mode = Mode::kNone;
+  auto report = check_files({writer_file, reader_file}, options);
   if (!report.ok()) return report.status();
   Resolver out;
   out.format_ = report->format;
+  if (out.format_ != Format::kAvro && out.format_ != Format::kJsonSchema) {
+    return Status::InvalidInput(
+        fmt::format("{}: tandem compat resolve reads Avro and JSON Schema", writer_file),
+        "Protobuf readers need no resolving: generated code of any version reads the wire format");
+  }
   out.impl_ = std::make_unique<Impl>();
   DocumentLoader load = [](const std::string& path) { return read_document(path); };
   for (auto [file, into] :
@@ -268,10 +276,6 @@ Result<Resolver> Resolver::open(const std::string& writer_file, const std::strin
     auto s = out.format_ == Format::kAvro ? read_avro(*doc) : read_json_schema(*doc, load);
     if (!s.ok()) return s.status();
     *into = std::move(*s);
-  }
-  if (out.format_ != Format::kAvro && out.format_ != Format::kJsonSchema) {
-    return Status::InvalidInput(
-        fmt::format("{}: tandem compat resolve reads Avro and JSON Schema", writer_file));
   }
   return out;
 }
