@@ -9,31 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "compat/compat_test_util.h"
 #include "tandem/compat.h"
 
 namespace tandem::compat {
 namespace {
 
-std::set<std::string> rules_at(const Report& r, Level level) {
-  std::set<std::string> out;
-  for (const PairReport& p : r.pairs)
-    for (const Finding& f : p.findings)
-      if (!f.ignored && f.level == level) out.insert(f.rule);
-  return out;
-}
-
-std::set<std::string> list(const YAML::Node& n) {
-  std::set<std::string> out;
-  if (n)
-    for (const YAML::Node& item : n) out.insert(item.as<std::string>());
-  return out;
-}
-
-std::string show(const std::set<std::string>& s) {
-  std::string out = "[";
-  for (const std::string& x : s) out += (out.size() > 1 ? ", " : "") + x;
-  return out + "]";
-}
+using testing::list;
+using testing::rules_at;
+using testing::show;
 
 // Runs every case of one corpus file; returns how many there were.
 size_t run_corpus(const std::string& file, Format format) {

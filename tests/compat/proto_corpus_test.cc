@@ -15,33 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "compat/compat_test_util.h"
 #include "tandem/compat.h"
 
 namespace tandem::compat {
 namespace {
 
+using testing::list;
+using testing::rules_at;
+using testing::show;
+
 namespace fs = std::filesystem;
-
-std::set<std::string> rules_at(const Report& r, Level level) {
-  std::set<std::string> out;
-  for (const PairReport& p : r.pairs)
-    for (const Finding& f : p.findings)
-      if (!f.ignored && f.level == level) out.insert(f.rule);
-  return out;
-}
-
-std::set<std::string> list(const YAML::Node& n) {
-  std::set<std::string> out;
-  if (n)
-    for (const YAML::Node& item : n) out.insert(item.as<std::string>());
-  return out;
-}
-
-std::string show(const std::set<std::string>& s) {
-  std::string out = "[";
-  for (const std::string& x : s) out += (out.size() > 1 ? ", " : "") + x;
-  return out + "]";
-}
 
 std::vector<fs::path> cases() {
   std::vector<fs::path> out;

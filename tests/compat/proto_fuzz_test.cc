@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compat/compat_test_util.h"
 #include "tandem/compat.h"
 
 namespace tandem::compat {
@@ -31,60 +32,37 @@ std::vector<std::string> seeds() {
   return out;
 }
 
+const std::vector<std::string> kProtoTokens = {"message M { M m = 1; }",
+                                               "{",
+                                               "}",
+                                               ";",
+                                               "=",
+                                               "repeated ",
+                                               "map<string, M> ",
+                                               "reserved 1;",
+                                               "enum E { A = 0; }",
+                                               "import \"x.proto\";",
+                                               "syntax = \"proto2\";",
+                                               "required ",
+                                               "oneof o {",
+                                               "[default = 1]",
+                                               " 536870911",
+                                               " 19000",
+                                               " -1",
+                                               " 0",
+                                               " max",
+                                               "option allow_alias = true;",
+                                               "extend Order { int32 x = 100; }",
+                                               "group G = 9 {}",
+                                               "\xff",
+                                               "package a.b;",
+                                               "//",
+                                               "/*",
+                                               "\"",
+                                               "google.protobuf.Timestamp "};
+
 std::string mutate(const std::string& in, std::mt19937& rng) {
-  std::string s = in;
-  static const char* kTokens[] = {"message M { M m = 1; }",
-                                  "{",
-                                  "}",
-                                  ";",
-                                  "=",
-                                  "repeated ",
-                                  "map<string, M> ",
-                                  "reserved 1;",
-                                  "enum E { A = 0; }",
-                                  "import \"x.proto\";",
-                                  "syntax = \"proto2\";",
-                                  "required ",
-                                  "oneof o {",
-                                  "[default = 1]",
-                                  " 536870911",
-                                  " 19000",
-                                  " -1",
-                                  " 0",
-                                  " max",
-                                  "option allow_alias = true;",
-                                  "extend Order { int32 x = 100; }",
-                                  "group G = 9 {}",
-                                  "\xff",
-                                  "package a.b;",
-                                  "//",
-                                  "/*",
-                                  "\"",
-                                  "google.protobuf.Timestamp "};
-  int edits = 1 + static_cast<int>(rng() % 4);
-  for (int i = 0; i < edits && !s.empty(); ++i) {
-    size_t at = rng() % s.size();
-    switch (rng() % 5) {
-      case 0:
-        s[at] = static_cast<char>(rng() % 256);
-        break;
-      case 1:
-        s.erase(at, 1 + rng() % 8);
-        break;
-      case 2:
-        s.insert(at, kTokens[rng() % (sizeof kTokens / sizeof *kTokens)]);
-        break;
-      case 3:
-        s = s.substr(0, at);
-        break;
-      case 4: {
-        size_t from = rng() % s.size();
-        s.insert(at, s.substr(from, 1 + rng() % 60));
-        break;
-      }
-    }
-  }
-  return s;
+  return testing::mutate(in, rng, kProtoTokens, 60);
 }
 
 TEST(CompatProtoFuzz, MutatedProtoFilesNeverCrash) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "compat/compat_test_util.h"
 #include "tandem/compat.h"
 #include "test_util.h"
 
@@ -30,36 +31,13 @@ std::vector<std::string> seeds(const std::string& file) {
   return out;
 }
 
+const std::vector<std::string> kSchemaTokens = {
+    "{",       "}",        "[",          "]",         ",",         ":",     "\"",     "null",
+    "\"int\"", "\"type\"", "-1",         "1e999",     "\"$ref\"",  "\"#\"", "\"#/\"", "true",
+    "\\u0000", "\xff",     "\"fields\"", "\"items\"", "\"allOf\"", "[[]]"};
+
 std::string mutate(const std::string& in, std::mt19937& rng) {
-  std::string s = in;
-  static const char* kTokens[] = {
-      "{",       "}",        "[",          "]",         ",",         ":",     "\"",     "null",
-      "\"int\"", "\"type\"", "-1",         "1e999",     "\"$ref\"",  "\"#\"", "\"#/\"", "true",
-      "\\u0000", "\xff",     "\"fields\"", "\"items\"", "\"allOf\"", "[[]]"};
-  int edits = 1 + static_cast<int>(rng() % 4);
-  for (int i = 0; i < edits && !s.empty(); ++i) {
-    size_t at = rng() % s.size();
-    switch (rng() % 5) {
-      case 0:
-        s[at] = static_cast<char>(rng() % 256);
-        break;
-      case 1:
-        s.erase(at, 1 + rng() % 8);
-        break;
-      case 2:
-        s.insert(at, kTokens[rng() % (sizeof kTokens / sizeof *kTokens)]);
-        break;
-      case 3:
-        s = s.substr(0, at);
-        break;
-      case 4: {
-        size_t from = rng() % s.size();
-        s.insert(at, s.substr(from, 1 + rng() % 40));
-        break;
-      }
-    }
-  }
-  return s;
+  return testing::mutate(in, rng, kSchemaTokens, 40);
 }
 
 void fuzz(const std::string& file, Format format, int rounds) {
