@@ -5,8 +5,8 @@
 # include that goes the wrong way and exits 1. (The link of each layer alone, the CMake option
 # TANDEM_LAYER_CHECK, proves the same for calls.)
 # The API half stands beside the chain and shares only db (and env): http may include
-# env/db/http; gateway env/db/http/gateway; and no layer of the chain includes http or gateway
-# (the cli includes both).
+# env/db/http; gateway env/db/http/gateway; compat (and its registry) env/db/http/compat; and no
+# layer of the chain includes http, gateway, compat or registry (the cli includes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [commands]=5 [cli]=6)
@@ -14,7 +14,7 @@ declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [com
 declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [duration]=0 [migration]=1 [engine]=1
                    [lint]=2 [backfill]=3 [expand]=4)
 declare -A beside=([http]="env db http status duration" [gateway]="env db http gateway status duration"
-                   [compat]="env db http compat status duration version")
+                   [compat]="env db http compat registry status duration version")
 bad=0
 check() {  # check FILE RANK
   local file="$1" own="$2" inc target r
@@ -22,7 +22,8 @@ check() {  # check FILE RANK
     target="${inc%%/*}"
     if [ "$target" = http ] || [ "$target" = gateway ] || [ "$target" = compat ] ||
        { [ "$target" = tandem ] && { [ "$(basename "$inc" .h)" = gateway ] ||
-                                     [ "$(basename "$inc" .h)" = compat ]; }; }; then
+                                     [ "$(basename "$inc" .h)" = compat ] ||
+                                     [ "$(basename "$inc" .h)" = registry ]; }; }; then
       if [ "$own" -lt 6 ]; then
         echo "$file includes \"$inc\": the chain's layers do not use the API half" >&2
         bad=1

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,18 @@ Result<Report> check_files(const std::vector<std::string>& files, const CheckOpt
 Result<Report> check_texts(const std::vector<std::string>& texts,
                            const std::vector<std::string>& names, Format format,
                            const CheckOptions& options);
+
+// A schema given as text with the schemas it refers to by name — a registry's references:
+// an Avro type's full name, a JSON Schema `$ref` (a relative name or a URL, never fetched), a
+// Protobuf import path, each mapped to that schema's text (the caller gathers them
+// transitively).
+struct SchemaText {
+  std::string text;
+  std::string name;  // labels it in findings and errors
+  std::map<std::string, std::string> references;
+};
+Result<Report> check_schema_texts(const std::vector<SchemaText>& schemas, Format format,
+                                  const CheckOptions& options);
 
 // `tandem compat --git REF PATH…`: each PATH in the working tree against the same file at the
 // git revision REF (files that refer to others are read from REF's tree too). A PATH that did

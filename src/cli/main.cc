@@ -8,17 +8,18 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/api_commands.h"
 #include "cli/backfill_commands.h"
 #include "cli/command_tree.h"
+#include "cli/compat_command.h"
 #include "cli/completion.h"
-#include "cli/api_commands.h"
 #include "cli/db_commands.h"
 #include "cli/flags.h"
-#include "cli/compat_command.h"
 #include "cli/lint_command.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/registry_command.h"
 #include "cli/test_hooks.h"
 #include "cli/usage_error.h"
 #include "db/utf8.h"
@@ -202,6 +203,8 @@ static int run(int argc, char** argv) {
   api_cmds.add(app);
   cli::CompatCommand compat_cmd;
   compat_cmd.add(app);
+  cli::RegistryCommand registry_cmd;
+  registry_cmd.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -312,6 +315,9 @@ static int run(int argc, char** argv) {
   if (!opts_or.ok()) return fail(g, opts_or.status());
   Options all = std::move(opts_or).value();
   EngineOptions& opts = all.engine;
+  // The registry serves its own tables on --db (or DATABASE_URL, or the config's db).
+  if (registry_cmd.cmd->parsed())
+    return registry_cmd.run(opts.db_url, [&](const Status& st) { return fail(g, st); });
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
   all.backfill.on_progress = [&progress](const BackfillProgress& p) { progress.backfill(p); };

@@ -226,22 +226,38 @@ Result<Report> check_files(const std::vector<std::string>& files, const CheckOpt
 Result<Report> check_texts(const std::vector<std::string>& texts,
                            const std::vector<std::string>& names, Format format,
                            const CheckOptions& options) {
-  std::vector<Schema> schemas;
-  DocumentLoader no_files = [](const std::string& path) -> Result<Document> {
-    return Status::InvalidInput(fmt::format("cannot resolve a reference to {}", path),
-                                "register the referenced schema and refer to it by subject");
-  };
+  std::vector<SchemaText> schemas;
   for (size_t i = 0; i < texts.size(); ++i) {
-    std::string name = i < names.size() ? names[i] : fmt::format("#{}", i + 1);
+    schemas.push_back(
+        SchemaText{texts[i], i < names.size() ? names[i] : fmt::format("#{}", i + 1), {}});
+  }
+  return check_schema_texts(schemas, format, options);
+}
+
+Result<Report> check_schema_texts(const std::vector<SchemaText>& texts, Format format,
+                                  const CheckOptions& options) {
+  std::vector<Schema> schemas;
+  for (const SchemaText& t : texts) {
+    // A reference is found by the name it is written with; nothing is read from disk.
+    DocumentLoader by_name = [&t](const std::string& path) -> Result<Document> {
+      auto it = t.references.find(path);
+      if (it == t.references.end()) {
+        return Status::InvalidInput(fmt::format("no reference is named {}", path),
+                                    "register the referenced schema and list it in references");
+      }
+      return parse_document(it->second, it->first);
+    };
     if (format == Format::kProtobuf) {
-      auto s = read_protobuf_text(texts[i], name, "");
+      auto s = read_protobuf_text(t.text, t.name, "", t.references);
       if (!s.ok()) return s.status();
       schemas.push_back(std::move(*s));
       continue;
     }
-    auto doc = parse_document(texts[i], name);
+    auto doc = parse_document(t.text, t.name);
     if (!doc.ok()) return doc.status();
-    auto s = read_schema(*doc, format, no_files, options);
+    if (format == Format::kAvro) TANDEM_RETURN_IF_ERROR(inline_avro_references(*doc, t.references));
+    auto s = format == Format::kJsonSchema ? read_json_schema(*doc, by_name, /*load_remote=*/true)
+                                           : read_schema(*doc, format, by_name, options);
     if (!s.ok()) return s.status();
     schemas.push_back(std::move(*s));
   }

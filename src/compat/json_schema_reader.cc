@@ -142,7 +142,8 @@ const Value* resolve_pointer(const Value& root, const std::string& pointer) {
 
 class JsonSchemaReader {
  public:
-  JsonSchemaReader(const Document& doc, const DocumentLoader& load) : root_doc_(doc), load_(load) {
+  JsonSchemaReader(const Document& doc, const DocumentLoader& load, bool load_remote)
+      : root_doc_(doc), load_(load), load_remote_(load_remote) {
     schema_.format = Format::kJsonSchema;
     schema_.file = doc.file;
   }
@@ -216,7 +217,8 @@ class JsonSchemaReader {
     size_t hash = text.find('#');
     std::string file_part = text.substr(0, hash);
     std::string pointer = hash == std::string::npos ? "" : text.substr(hash + 1);
-    if (file_part.find("://") != std::string::npos) {
+    bool remote = file_part.find("://") != std::string::npos;
+    if (remote && !load_remote_) {
       return error(doc, ref,
                    fmt::format("the $ref {} is remote: tandem does not fetch schemas", text),
                    "save the schema beside this one and refer to it by relative path");
@@ -230,8 +232,10 @@ class JsonSchemaReader {
     }
     const Document* target_doc = &doc;
     if (!file_part.empty()) {
+      // A remote name is never fetched: only a loader that knows it by name (a registry's
+      // references) resolves it.
       std::filesystem::path base = std::filesystem::path(doc.file).parent_path();
-      std::string path = (base / file_part).lexically_normal().string();
+      std::string path = remote ? file_part : (base / file_part).lexically_normal().string();
       auto it = docs_.find(path);
       if (it == docs_.end()) {
         if (docs_.size() >= 256)
@@ -568,13 +572,13 @@ class JsonSchemaReader {
     node(id) = std::move(merged);
   }
 
-
  public:
   void set_modern(bool modern) { modern_ = modern; }
 
  private:
   const Document& root_doc_;
   const DocumentLoader& load_;
+  bool load_remote_ = false;
   Schema schema_;
   std::map<std::string, Document> docs_;
   std::map<std::string, NodeId> memo_;
@@ -586,8 +590,8 @@ class JsonSchemaReader {
 
 }  // namespace
 
-Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load) {
-  JsonSchemaReader reader(doc, load);
+Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load, bool load_remote) {
+  JsonSchemaReader reader(doc, load, load_remote);
   // 2019-09 and 2020-12 apply a $ref's sibling keywords; earlier drafts ignore them.
   if (const Value* s = doc.root.find("$schema"); s && s->is_string())
     reader.set_modern(s->text.find("2019-09") != std::string::npos ||

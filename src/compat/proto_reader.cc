@@ -70,26 +70,26 @@ class Errors : public pb::compiler::MultiFileErrorCollector {
   bool missing_ = false;
 };
 
-// A source tree holding one file given as text (the registry's path, tests): it imports only
-// the well-known types (google/protobuf/*.proto) from libprotobuf's own directory.
+// A source tree of files given as text (the registry's path, tests): the schema, the files it
+// imports by name (a registry's references), and the well-known types (google/protobuf/*.proto)
+// from libprotobuf's own directory.
 class TextSourceTree : public pb::compiler::SourceTree {
  public:
-  TextSourceTree(std::string name, std::string text)
-      : name_(std::move(name)), text_(std::move(text)) {
+  explicit TextSourceTree(std::map<std::string, std::string> files) : files_(std::move(files)) {
 #ifdef TANDEM_PROTOBUF_INCLUDE
     well_known_.MapPath("google/protobuf", TANDEM_PROTOBUF_INCLUDE "/google/protobuf");
 #endif
   }
   pb::io::ZeroCopyInputStream* Open(const std::string& filename) override {
-    if (filename == name_)
-      return new pb::io::ArrayInputStream(text_.data(), static_cast<int>(text_.size()));
+    if (auto it = files_.find(filename); it != files_.end())
+      return new pb::io::ArrayInputStream(it->second.data(), static_cast<int>(it->second.size()));
     if (filename.rfind("google/protobuf/", 0) == 0) return well_known_.Open(filename);
     return nullptr;
   }
   std::string GetLastErrorMessage() override { return "File not found."; }
 
  private:
-  std::string name_, text_;
+  std::map<std::string, std::string> files_;
   pb::compiler::DiskSourceTree well_known_;
 };
 
@@ -372,10 +372,14 @@ Result<Schema> read_protobuf(const std::string& file, const std::vector<std::str
 }
 
 Result<Schema> read_protobuf_text(const std::string& text, const std::string& name,
-                                  const std::string& message) {
+                                  const std::string& message,
+                                  const std::map<std::string, std::string>& imports) {
   // The parser's virtual file names are relative paths: a label like "#1" is kept for messages.
   std::string virtual_name = "schema.proto";
-  TextSourceTree tree(virtual_name, text);
+  while (imports.count(virtual_name)) virtual_name = "_" + virtual_name;
+  std::map<std::string, std::string> files = imports;
+  files.emplace(virtual_name, text);
+  TextSourceTree tree(std::move(files));
   auto display = [&name, &virtual_name](const std::string& f) {
     return f == virtual_name ? name : f;
   };

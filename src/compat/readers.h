@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,12 +18,20 @@ namespace tandem::compat {
 // Avro (.avsc), per the Avro 1.11 specification.
 Result<Schema> read_avro(const Document& doc);
 
+// A registry's references for Avro: each named type `references` maps a full name to (the text
+// of the schema that defines it) is put in place where `doc` first uses it, so the schema reads
+// on its own. Referenced schemas may refer to each other; a cycle is an error, not a hang.
+Status inline_avro_references(Document& doc, const std::map<std::string, std::string>& references);
+
 // Loads another file a schema refers to (`$ref: other.json#/…`), by a path relative to the
 // referring file. Tests pass their own; the default reads from disk.
 using DocumentLoader = std::function<Result<Document>(const std::string& path)>;
 
-// JSON Schema, drafts 7 and 2020-12 (and 4/6 where they agree).
-Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load);
+// JSON Schema, drafts 7 and 2020-12 (and 4/6 where they agree). `load_remote`: a `$ref` to an
+// absolute URL is passed to `load` as it is written (a registry's references by name) instead
+// of being refused; nothing is ever fetched.
+Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load,
+                                bool load_remote = false);
 
 // Avro's binary encoding: the datums of `bytes`, back to back, decoded with `schema` into
 // values in Avro's JSON encoding. Errors name the byte offset (truncated data, a bad length or
@@ -37,9 +46,10 @@ Result<std::vector<nlohmann::json>> decode_avro_binary(const Schema& schema,
 // the top-level messages by name relative to the package (docs/compat.md, "Protobuf").
 Result<Schema> read_protobuf(const std::string& file, const std::vector<std::string>& include_paths,
                              const std::string& message);
-// The same for a schema given as text (`name` labels it in errors); only the well-known types
-// can be imported.
+// The same for a schema given as text (`name` labels it in errors); it can import the
+// well-known types and `imports` (import path → the file's text: a registry's references).
 Result<Schema> read_protobuf_text(const std::string& text, const std::string& name,
-                                  const std::string& message);
+                                  const std::string& message,
+                                  const std::map<std::string, std::string>& imports = {});
 
 }  // namespace tandem::compat

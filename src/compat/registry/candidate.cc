@@ -1,0 +1,250 @@
+// Reading a schema a client sends (compat/registry/call.h): its type, its references, whether
+// it parses, its fingerprint — and checking it with tandem compat against stored versions.
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <set>
+
+#include "compat/registry/call.h"
+
+namespace tandem::registry {
+
+namespace {
+
+constexpr size_t kMaxReferences = 256;
+
+std::string sha256_hex(const std::string& input) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+const char* type_name(compat::Format f) {
+  switch (f) {
+    case compat::Format::kJsonSchema:
+      return "JSON";
+    case compat::Format::kProtobuf:
+      return "PROTOBUF";
+    default:
+      return "AVRO";
+  }
+}
+
+// The texts of `refs` and of everything they refer to, by the names the schemas use.
+Status gather(Store& store, const std::vector<Reference>& refs,
+              std::map<std::string, std::string>& out) {
+  std::vector<Reference> queue = refs;
+  std::set<std::pair<std::string, int>> seen;
+  for (size_t i = 0; i < queue.size(); ++i) {
+    if (seen.size() >= kMaxReferences)
+      return Status::InvalidInput(fmt::format("more than {} references", kMaxReferences));
+    Reference ref = queue[i];
+    if (!seen.insert({ref.subject, ref.version}).second) continue;
+    TANDEM_ASSIGN_OR_RETURN(auto versions, store.versions(ref.subject, /*include_deleted=*/true));
+    const VersionRecord* found = nullptr;
+    for (const VersionRecord& v : versions)
+      if (v.version == ref.version) found = &v;
+    if (found == nullptr) {
+      return Status::InvalidInput(
+          fmt::format("the reference {} names version {} of subject {}, "
+                      "which does not exist",
+                      ref.name, ref.version, ref.subject));
+    }
+    TANDEM_ASSIGN_OR_RETURN(auto schema, store.schema(found->id));
+    if (!schema)
+      return Status::InvalidInput(fmt::format("the reference {} has no schema", ref.name));
+    out.emplace(ref.name, schema->text);
+    for (const Reference& next : schema->references) queue.push_back(next);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool parse_schema_type(const std::string& name, compat::Format& format) {
+  if (name == "AVRO") {
+    format = compat::Format::kAvro;
+  } else if (name == "JSON") {
+    format = compat::Format::kJsonSchema;
+  } else if (name == "PROTOBUF") {
+    format = compat::Format::kProtobuf;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Result<compat::SchemaText> schema_text(Store& store, const SchemaRecord& schema,
+                                       const std::string& label) {
+  compat::SchemaText text;
+  text.text = schema.text;
+  text.name = label;
+  TANDEM_RETURN_IF_ERROR(gather(store, schema.references, text.references));
+  return text;
+}
+
+std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
+                                        ApiResponse& refused) {
+  auto refuse = [&refused](int code, const std::string& message) {
+    refused = error(code, message);
+    return std::optional<Candidate>();
+  };
+  if (!body.is_object()) return refuse(kInvalidSchema, "Invalid schema: the body is not an object");
+  auto schema = body.find("schema");
+  if (schema == body.end() || !schema->is_string() || schema->get<std::string>().empty())
+    return refuse(kInvalidSchema, "Empty schema");
+  Candidate c;
+  c.record.type = "AVRO";
+  if (auto type = body.find("schemaType"); type != body.end() && !type->is_null()) {
+    if (!type->is_string() || !parse_schema_type(type->get<std::string>(), c.format))
+      return refuse(
+          kInvalidSchema,
+          fmt::format("Invalid schema type {}: AVRO, JSON or PROTOBUF",
+                      type->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    c.record.type = type_name(c.format);
+  }
+  c.record.text = schema->get<std::string>();
+  if (auto refs = body.find("references"); refs != body.end() && !refs->is_null()) {
+    if (!refs->is_array() || refs->size() > kMaxReferences)
+      return refuse(kInvalidSchema, "Invalid schema: references is not a list of at most 256");
+    std::set<std::string> names;
+    for (const auto& r : *refs) {
+      if (!r.is_object() || !r.contains("name") || !r["name"].is_string() ||
+          !r.contains("subject") || !r["subject"].is_string() || !r.contains("version") ||
+          !r["version"].is_number_integer()) {
+        return refuse(kInvalidSchema,
+                      "Invalid schema: each reference is {\"name\", \"subject\", \"version\"}");
+      }
+      Reference ref{r["name"].get<std::string>(), r["subject"].get<std::string>(), 0};
+      long long version = r["version"].get<long long>();
+      if (version == -1) {
+        auto live = call.store.versions(ref.subject, false);
+        if (!live.ok()) {
+          refused = store_error(live.status());
+          return std::nullopt;
+        }
+        if (live->empty())
+          return refuse(kInvalidSchema,
+                        fmt::format("Invalid schema: the reference {} names subject {}, which "
+                                    "has no versions",
+                                    ref.name, ref.subject));
+        version = live->back().version;
+      }
+      if (version < 1 || version > 2147483647LL)
+        return refuse(kInvalidSchema, fmt::format("Invalid schema: the reference {} has version "
+                                                  "{}, not 1 or more (or -1 for the latest)",
+                                                  ref.name, version));
+      ref.version = static_cast<int>(version);
+      if (ref.name.empty() || !names.insert(ref.name).second)
+        return refuse(kInvalidSchema,
+                      "Invalid schema: reference names must be distinct and not "
+                      "empty");
+      c.record.references.push_back(std::move(ref));
+    }
+  }
+  std::string canonical = c.record.text;
+  if (c.format != compat::Format::kProtobuf) {
+    // Avro and JSON Schema are JSON (never YAML here): parsed once, written back with sorted
+    // keys and no blanks, so that spacing and key order do not make a second id.
+    auto parsed = nlohmann::json::parse(c.record.text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded())
+      return refuse(kInvalidSchema, fmt::format("Invalid schema: a {} schema is JSON, and this "
+                                                "is not",
+                                                c.record.type));
+    canonical = parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  auto text = schema_text(call.store, c.record, "schema");
+  if (!text.ok()) {
+    if (text.status().code() == Code::kDatabase) {
+      refused = store_error(text.status());
+      return std::nullopt;
+    }
+    return refuse(kInvalidSchema, "Invalid schema: " + text.status().message());
+  }
+  c.text = std::move(*text);
+  compat::CheckOptions options;
+  options.mode = compat::Mode::kNone;
+  auto parsed = compat::check_schema_texts({c.text}, c.format, options);
+  if (!parsed.ok()) {
+    std::string message = "Invalid schema: " + parsed.status().message();
+    if (!parsed.status().hint().empty()) message += " (" + parsed.status().hint() + ")";
+    return refuse(kInvalidSchema, message);
+  }
+  c.fingerprint =
+      sha256_hex(c.record.type + "\n" + canonical + "\n" + references_json(c.record.references));
+  return c;
+}
+
+Result<std::string> compatibility_for(Call& call, const std::string& subject) {
+  TANDEM_ASSIGN_OR_RETURN(auto own, call.store.setting("compatibility", subject));
+  if (own) return *own;
+  TANDEM_ASSIGN_OR_RETURN(auto global, call.store.setting("compatibility", ""));
+  return global ? *global : call.settings.default_compatibility;
+}
+
+Result<std::string> mode_for(Call& call, const std::string& subject) {
+  TANDEM_ASSIGN_OR_RETURN(auto own, call.store.setting("mode", subject));
+  if (own) return *own;
+  TANDEM_ASSIGN_OR_RETURN(auto global, call.store.setting("mode", ""));
+  return global ? *global : std::string("READWRITE");
+}
+
+Result<std::vector<std::string>> incompatibilities(Store& store, const Candidate& candidate,
+                                                   const LiveVersions& against,
+                                                   const std::string& level) {
+  std::vector<std::string> messages;
+  compat::Mode mode = compat::Mode::kBackward;
+  if (!compat::parse_mode(level, mode)) {
+    return Status::InvalidInput(fmt::format("the stored compatibility level {} is unknown", level));
+  }
+  if (mode == compat::Mode::kNone || against.empty()) return messages;
+  bool transitive = mode == compat::Mode::kBackwardTransitive ||
+                    mode == compat::Mode::kForwardTransitive ||
+                    mode == compat::Mode::kFullTransitive;
+  std::vector<compat::SchemaText> texts;
+  for (size_t i = transitive ? 0 : against.size() - 1; i < against.size(); ++i) {
+    const auto& [version, schema] = against[i];
+    std::string label = fmt::format("{} version {}", version.subject, version.version);
+    if (schema.type != candidate.record.type) {
+      messages.push_back(
+          fmt::format("schema-type-changed: {} is {}, the new schema {}: a reader "
+                      "of one cannot read the other",
+                      label, schema.type, candidate.record.type));
+      continue;
+    }
+    TANDEM_ASSIGN_OR_RETURN(compat::SchemaText text, schema_text(store, schema, label));
+    texts.push_back(std::move(text));
+  }
+  if (!messages.empty()) return messages;
+  compat::SchemaText mine = candidate.text;
+  mine.name = "the new schema";
+  texts.push_back(std::move(mine));
+  compat::CheckOptions options;
+  options.mode = mode;
+  auto report = compat::check_schema_texts(texts, candidate.format, options);
+  if (!report.ok()) {
+    // A stored version no longer reads (it was stored by another tool): it cannot be
+    // judged, so the new schema is refused rather than waved through.
+    messages.push_back("unreadable-version: " + report.status().message());
+    return messages;
+  }
+  for (const compat::PairReport& pair : report->pairs) {
+    if (pair.new_file != "the new schema") continue;
+    for (const compat::Finding& f : pair.findings) {
+      if (f.ignored || f.level != compat::Level::kError) continue;
+      std::string where = f.new_place.pointer.empty() ? f.old_place.pointer : f.new_place.pointer;
+      messages.push_back(fmt::format("{}: {} (at {} against {}, {})", f.rule, f.message,
+                                     where.empty() ? "the root" : where, pair.old_file,
+                                     f.direction == compat::Direction::kBackward
+                                         ? "the new schema reading old data"
+                                         : "old readers reading new data"));
+    }
+  }
+  return messages;
+}
+
+}  // namespace tandem::registry

@@ -1,0 +1,136 @@
+// /config and /mode: the compatibility level and the READWRITE / READONLY / IMPORT mode,
+// global and per subject (compat/registry/call.h).
+
+#include <fmt/format.h>
+
+#include "compat/registry/call.h"
+
+namespace tandem::registry {
+
+namespace {
+
+using nlohmann::json;
+
+// One setting ("compatibility" or "mode") under /config or /mode.
+struct Setting {
+  const char* kind;
+  const char* get_key;  // the member GET answers with
+  const char* put_key;  // the member PUT takes and answers with
+  int invalid_code;     // 42203 / 42204
+  int not_configured;   // 40408 / 40409
+  // The canonical value, or "" when `value` is not one.
+  std::string (*canonical)(const std::string& value);
+  std::string (*fallback)(Call& call);
+};
+
+std::string canonical_level(const std::string& value) {
+  compat::Mode mode;
+  return compat::parse_mode(value, mode) ? compat::mode_name(mode) : "";
+}
+
+std::string canonical_mode(const std::string& value) {
+  for (const char* m : {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"})
+    if (value == m) return m;
+  return "";
+}
+
+std::string default_level(Call& call) { return call.settings.default_compatibility; }
+std::string default_mode(Call&) { return "READWRITE"; }
+
+const Setting kCompatibility = {"compatibility",
+                                "compatibilityLevel",
+                                "compatibility",
+                                kInvalidCompatibilityLevel,
+                                kSubjectLevelCompatibilityNotConfigured,
+                                canonical_level,
+                                default_level};
+const Setting kMode = {
+    "mode",         "mode",      "mode", kInvalidMode, kSubjectLevelModeNotConfigured,
+    canonical_mode, default_mode};
+
+ApiResponse setting_route(Call& call, const Setting& s) {
+  const auto& seg = call.segments;
+  if (seg.size() > 2) return error(404, "HTTP 404 Not Found");
+  bool global = seg.size() == 1;
+  std::string subject = global ? "" : seg[1];
+  auto global_value = [&]() -> Result<std::string> {
+    TANDEM_ASSIGN_OR_RETURN(auto v, call.store.setting(s.kind, ""));
+    return v ? *v : s.fallback(call);
+  };
+  if (call.method == "GET") {
+    if (!global) {
+      auto own = call.store.setting(s.kind, subject);
+      if (!own.ok()) return store_error(own.status());
+      if (*own) return json_response({{s.get_key, **own}});
+      if (!call.flag("defaultToGlobal")) {
+        return error(
+            s.not_configured,
+            fmt::format("Subject '{}' does not have subject-level {} configured", subject, s.kind));
+      }
+    }
+    auto v = global_value();
+    if (!v.ok()) return store_error(v.status());
+    return json_response({{s.get_key, *v}});
+  }
+  if (call.method == "PUT") {
+    json body = json::parse(call.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object())
+      return error(kBadRequest, "The body is not a JSON object");
+    auto it = body.find(s.put_key);
+    std::string value =
+        it != body.end() && it->is_string() ? s.canonical(it->get<std::string>()) : "";
+    if (value.empty()) {
+      return error(
+          s.invalid_code,
+          fmt::format("Invalid {}: {}", s.kind,
+                      it == body.end() ? std::string("missing")
+                                       : it->dump(-1, ' ', false, json::error_handler_t::replace)));
+    }
+    if (std::string_view(s.kind) == "mode" && value == "IMPORT" && !call.flag("force")) {
+      // An import gives ids and versions: only into an empty registry (or subject), unless
+      // the operator says so.
+      auto subjects = call.store.subjects(/*include_deleted=*/true, "");
+      if (!subjects.ok()) return store_error(subjects.status());
+      bool occupied = false;
+      for (const std::string& name : *subjects) occupied = occupied || global || name == subject;
+      if (occupied) {
+        return error(kOperationNotPermitted,
+                     "Cannot import since found existing subjects: set ?force=true to import "
+                     "into them anyway");
+      }
+    }
+    Status st = call.store.set_setting(s.kind, subject, value);
+    if (!st.ok()) return store_error(st);
+    return json_response({{s.put_key, value}});
+  }
+  if (call.method == "DELETE") {
+    auto removed = call.store.delete_setting(s.kind, subject);
+    if (!removed.ok()) return store_error(removed.status());
+    if (!*removed) {
+      if (!global) {
+        return error(
+            s.not_configured,
+            fmt::format("Subject '{}' does not have subject-level {} configured", subject, s.kind));
+      }
+      return json_response({{s.get_key, s.fallback(call)}});
+    }
+    return json_response({{s.get_key, **removed}});
+  }
+  return error(405, "HTTP 405 Method Not Allowed");
+}
+
+}  // namespace
+
+ApiResponse config_route(Call& call) {
+  ApiResponse r = setting_route(call, kCompatibility);
+  r.route = call.segments.size() == 1 ? "/config" : "/config/{subject}";
+  return r;
+}
+
+ApiResponse mode_route(Call& call) {
+  ApiResponse r = setting_route(call, kMode);
+  r.route = call.segments.size() == 1 ? "/mode" : "/mode/{subject}";
+  return r;
+}
+
+}  // namespace tandem::registry
