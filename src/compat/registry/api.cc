@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "compat/registry/call.h"
+#include "db/utf8.h"
 
 namespace tandem::registry {
 
@@ -95,6 +96,8 @@ ApiResponse handle(Store& store, const ApiRequest& request, const ApiSettings& s
             (eq != std::string_view::npos && !decode(pair.substr(eq + 1), true, value))) {
           return error(kBadRequest, "The query string has a broken percent-escape");
         }
+        if (!utf8::valid(key) || !utf8::valid(value))
+          return error(kBadRequest, "The query string is not UTF-8 text");
         if (!key.empty()) call.query[key] = value;
         if (amp == std::string_view::npos) break;
         rest = rest.substr(amp + 1);
@@ -107,6 +110,10 @@ ApiResponse handle(Store& store, const ApiRequest& request, const ApiSettings& s
       std::string segment;
       if (!decode(path.substr(0, slash), false, segment))
         return error(kBadRequest, "The path has a broken percent-escape");
+      // Subjects are stored as text: PostgreSQL refuses invalid UTF-8, so it is refused here
+      // on every backend alike (and NUL, which no database keeps).
+      if (!utf8::valid(segment) || segment.find('\0') != std::string::npos)
+        return error(kBadRequest, "The path is not UTF-8 text once percent-decoded");
       call.segments.push_back(std::move(segment));
       if (slash == std::string_view::npos) break;
       path = path.substr(slash + 1);

@@ -108,6 +108,9 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
     c.record.type = type_name(c.format);
   }
   c.record.text = schema->get<std::string>();
+  // JSON may escape a NUL (\u0000); no database keeps one in text.
+  if (c.record.text.find('\0') != std::string::npos)
+    return refuse(kInvalidSchema, "Invalid schema: it holds a NUL character");
   if (auto refs = body.find("references"); refs != body.end() && !refs->is_null()) {
     if (!refs->is_array() || refs->size() > kMaxReferences)
       return refuse(kInvalidSchema, "Invalid schema: references is not a list of at most 256");
@@ -139,6 +142,8 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
                                                   "{}, not 1 or more (or -1 for the latest)",
                                                   ref.name, version));
       ref.version = static_cast<int>(version);
+      if (ref.name.find('\0') != std::string::npos || ref.subject.find('\0') != std::string::npos)
+        return refuse(kInvalidSchema, "Invalid schema: a reference holds a NUL character");
       if (ref.name.empty() || !names.insert(ref.name).second)
         return refuse(kInvalidSchema,
                       "Invalid schema: reference names must be distinct and not "
