@@ -12,6 +12,7 @@ namespace tandem::cli {
 struct RegistryCommand {
   CLI::App* cmd = nullptr;
   std::string listen = "127.0.0.1:8081";
+  std::string admin;
   int workers = 4;
   std::string default_compatibility = "BACKWARD";
   size_t max_body_bytes = 8 * 1024 * 1024;

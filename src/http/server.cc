@@ -309,7 +309,7 @@ Task<void> Server::serve(Worker& w, Socket& socket) {
     if (reject) {
       if (on_refusal_) on_refusal_(w.index, Refusal{reject->status, reject->type, &peer});
       // After a malformed message the stream cannot be trusted: answer and close.
-      to_wire(problem(reject->status, reject->type, "Request refused", reject->detail), false,
+      to_wire(refusal(reject->status, reject->type, "Request refused", reject->detail), false,
               wire);
       co_await write_wire(socket, deadline, wire, false, 11, limits_.write_timeout);
       break;
@@ -323,7 +323,7 @@ Task<void> Server::serve(Worker& w, Socket& socket) {
     try {
       co_await w.handler(req, peer, wire);
     } catch (const std::exception& e) {
-      to_wire(problem(500, "internal-error", "Internal error", "the gateway failed to answer"),
+      to_wire(refusal(500, "internal-error", "Internal error", "the server failed to answer"),
               req.method() == bhttp::verb::head, wire);
       keep_alive = false;
     }
@@ -334,6 +334,12 @@ Task<void> Server::serve(Worker& w, Socket& socket) {
     --w.in_flight;
     if (!written || !keep_alive) break;
   }
+}
+
+Response Server::refusal(int status, std::string_view type, std::string_view title,
+                         std::string_view detail) const {
+  if (refusal_writer_) return refusal_writer_(status, type, detail);
+  return problem(status, type, title, detail);
 }
 
 }  // namespace tandem::http

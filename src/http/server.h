@@ -51,6 +51,11 @@ struct Refusal {
   const Peer* peer = nullptr;
 };
 using RefusalObserver = std::function<void(int worker, const Refusal&)>;
+// Writes the answer to a refused request (and to a handler that threw: status 500), for a
+// server whose clients expect another error shape than problem+json (the schema registry's
+// {"error_code", "message"}). Default: http::problem.
+using RefusalWriter =
+    std::function<Response(int status, std::string_view type, std::string_view detail)>;
 
 class Server {
  public:
@@ -75,6 +80,7 @@ class Server {
   // accepts. Blocks.
   // Set before run().
   void on_refusal(RefusalObserver observer) { on_refusal_ = std::move(observer); }
+  void refusal_writer(RefusalWriter writer) { refusal_writer_ = std::move(writer); }
 
   void run(const std::function<Handler(int worker)>& handler_for);
   void run_wire(const std::function<WireHandler(int worker)>& handler_for);
@@ -92,6 +98,9 @@ class Server {
 
   ServerLimits limits_;
   RefusalObserver on_refusal_;
+  RefusalWriter refusal_writer_;
+  Response refusal(int status, std::string_view type, std::string_view title,
+                   std::string_view detail) const;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string bound_;
   std::atomic<bool> stopping_{false};

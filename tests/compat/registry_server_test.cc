@@ -55,6 +55,9 @@ TEST_F(RegistryServer, ServesTheApiWithItsContentTypeMetricsAndHealth) {
   EXPECT_EQ(plain.status, 415);
   EXPECT_EQ(nlohmann::json::parse(plain.body)["error_code"], 415);
 
+  // Made-up routes and methods are counted under fixed labels: a client cannot grow /metrics.
+  EXPECT_EQ(request(port_, "GET", "/made-up-route-1").status, 404);
+  EXPECT_EQ(request(port_, "FROBNICATE", "/subjects").status, 405);
   EXPECT_EQ(request(port_, "GET", "/healthz").body, "ok\n");
   HttpResponse metrics = request(port_, "GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
@@ -64,6 +67,9 @@ TEST_F(RegistryServer, ServesTheApiWithItsContentTypeMetricsAndHealth) {
       << metrics.body;
   EXPECT_EQ(metrics.body.find("route=\"/subjects/s"), std::string::npos)
       << "no raw subject in a label";
+  EXPECT_EQ(metrics.body.find("made-up"), std::string::npos) << metrics.body;
+  EXPECT_EQ(metrics.body.find("FROBNICATE"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("route=\"unknown\",status=\"404\""), std::string::npos);
 }
 
 TEST_F(RegistryServer, RefusesOversizedAndMalformedRequestsAndKeepsServing) {

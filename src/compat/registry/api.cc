@@ -140,8 +140,8 @@ ApiResponse handle(Store& store, const ApiRequest& request, const ApiSettings& s
     } else {
       r = error(404, "HTTP 404 Not Found");
     }
-    if (r.route.empty())
-      r.route = r.status == 404 ? fmt::format("/{}/…", first) : fmt::format("/{}", first);
+    // A metrics label: only route shapes, never what a client typed.
+    if (r.route.empty()) r.route = r.status == 404 ? "unknown" : fmt::format("/{}", first);
     return r;
   } catch (const std::exception& e) {
     // Nothing here throws by design; a bad_alloc on a hostile body still gets an answer.

@@ -33,6 +33,7 @@ enum ErrorCode {
   kInvalidMode = 42204,
   kOperationNotPermitted = 42205,
   kReferenceExists = 42206,
+  kInvalidSubject = 42208,
   kStoreError = 50001,
 };
 
@@ -78,6 +79,11 @@ bool parse_schema_type(const std::string& name, compat::Format& format);
 Result<std::string> compatibility_for(Call& call, const std::string& subject);
 // The READWRITE / READONLY / IMPORT mode for `subject` (its own, else the global one).
 Result<std::string> mode_for(Call& call, const std::string& subject);
+
+// 42205 when `subject` is in READONLY (or the registry in READONLY_OVERRIDE) mode.
+std::optional<ApiResponse> refuse_if_read_only(Call& call, const std::string& subject);
+// 42208 for a name no subject should have: empty or blank, control characters, a context.
+std::optional<ApiResponse> refuse_invalid_subject(const std::string& subject);
 
 // Checks `candidate` against `against` (oldest first) under `level`; the messages name each
 // incompatibility (rule, places, why). Only pairs with the candidate count.

@@ -63,6 +63,62 @@ Status gather(Store& store, const std::vector<Reference>& refs,
   return Status::Ok();
 }
 
+bool avro_primitive(const std::string& name) {
+  static const std::set<std::string> kPrimitives = {"null",  "boolean", "int",   "long",
+                                                    "float", "double",  "bytes", "string"};
+  return kPrimitives.count(name) > 0;
+}
+
+// An Avro schema in one spelling, so that the same schema written two ways is one schema (as
+// Avro's own parser sees it): {"type": "string"} is "string"; every named type and every
+// reference to one carries its full name ("com.acme.Order"), with no "namespace"; keys are
+// sorted when dumped. Depth is bounded by the reader that accepted the schema.
+nlohmann::json canonical_avro(const nlohmann::json& t, const std::string& ns, int depth) {
+  using nlohmann::json;
+  if (depth > 256) return t;
+  auto qualify = [](const std::string& name, const std::string& space) {
+    return name.find('.') != std::string::npos || space.empty() ? name : space + "." + name;
+  };
+  if (t.is_string()) {
+    const std::string& name = t.get_ref<const std::string&>();
+    return avro_primitive(name) ? t : json(qualify(name, ns));
+  }
+  if (t.is_array()) {
+    json out = json::array();
+    for (const json& branch : t) out.push_back(canonical_avro(branch, ns, depth + 1));
+    return out;
+  }
+  if (!t.is_object() || !t.contains("type")) return t;
+  const json& type = t["type"];
+  if (type.is_string() && avro_primitive(type.get<std::string>()) && t.size() == 1) return type;
+  json out = t;
+  std::string kind = type.is_string() ? type.get<std::string>() : "";
+  if (kind == "record" || kind == "error" || kind == "enum" || kind == "fixed") {
+    std::string full;
+    if (t.contains("name") && t["name"].is_string()) {
+      std::string space = t.contains("namespace") && t["namespace"].is_string()
+                              ? t["namespace"].get<std::string>()
+                              : ns;
+      full = qualify(t["name"].get<std::string>(), space);
+      out["name"] = full;
+      out.erase("namespace");
+    }
+    std::string inner = full.find('.') == std::string::npos ? "" : full.substr(0, full.rfind('.'));
+    if ((kind == "record" || kind == "error") && t.contains("fields") && t["fields"].is_array()) {
+      for (json& field : out["fields"])
+        if (field.is_object() && field.contains("type"))
+          field["type"] = canonical_avro(field["type"], inner, depth + 1);
+    }
+  } else if (kind == "array" && t.contains("items")) {
+    out["items"] = canonical_avro(t["items"], ns, depth + 1);
+  } else if (kind == "map" && t.contains("values")) {
+    out["values"] = canonical_avro(t["values"], ns, depth + 1);
+  } else if (!type.is_string() || !avro_primitive(kind)) {
+    out["type"] = canonical_avro(type, ns, depth + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 bool parse_schema_type(const std::string& name, compat::Format& format) {
@@ -95,8 +151,14 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
   };
   if (!body.is_object()) return refuse(kInvalidSchema, "Invalid schema: the body is not an object");
   auto schema = body.find("schema");
-  if (schema == body.end() || !schema->is_string() || schema->get<std::string>().empty())
-    return refuse(kInvalidSchema, "Empty schema");
+  if (schema == body.end() || schema->is_null())
+    return refuse(kInvalidSchema,
+                  "Empty schema: the body needs \"schema\", the schema as a string");
+  if (!schema->is_string())
+    return refuse(kInvalidSchema,
+                  "Invalid schema: \"schema\" is the schema as a string (JSON-encoded text), "
+                  "not a JSON value");
+  if (schema->get<std::string>().empty()) return refuse(kInvalidSchema, "Empty schema");
   Candidate c;
   c.record.type = "AVRO";
   if (auto type = body.find("schemaType"); type != body.end() && !type->is_null()) {
@@ -155,11 +217,16 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
   if (c.format != compat::Format::kProtobuf) {
     // Avro and JSON Schema are JSON (never YAML here): parsed once, written back with sorted
     // keys and no blanks, so that spacing and key order do not make a second id.
-    auto parsed = nlohmann::json::parse(c.record.text, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded())
-      return refuse(kInvalidSchema, fmt::format("Invalid schema: a {} schema is JSON, and this "
-                                                "is not",
-                                                c.record.type));
+    nlohmann::json parsed;
+    try {
+      parsed = nlohmann::json::parse(c.record.text);
+    } catch (const nlohmann::json::parse_error& e) {
+      return refuse(
+          kInvalidSchema,
+          fmt::format("Invalid schema: {} schemas are JSON, and this is not: {}",
+                      c.format == compat::Format::kAvro ? "Avro" : "JSON Schema", e.what()));
+    }
+    if (c.format == compat::Format::kAvro) parsed = canonical_avro(parsed, "", 0);
     canonical = parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   auto text = schema_text(call.store, c.record, "schema");
@@ -173,10 +240,24 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
   c.text = std::move(*text);
   compat::CheckOptions options;
   options.mode = compat::Mode::kNone;
-  auto parsed = compat::check_schema_texts({c.text}, c.format, options);
-  if (!parsed.ok()) {
-    std::string message = "Invalid schema: " + parsed.status().message();
-    if (!parsed.status().hint().empty()) message += " (" + parsed.status().hint() + ")";
+  auto read = compat::check_schema_texts({c.text}, c.format, options);
+  if (!read.ok()) {
+    // The reader's hints speak of files and -I paths; here a missing type or import is a
+    // missing reference.
+    const std::string& m = read.status().message();
+    std::string message = "Invalid schema: " + m;
+    bool unresolved = m.find("not defined") != std::string::npos ||
+                      m.find("cannot be resolved") != std::string::npos ||
+                      m.find("unknown type") != std::string::npos ||
+                      m.find("not found") != std::string::npos ||
+                      m.find("File not found") != std::string::npos;
+    if (unresolved) {
+      message +=
+          " (a type or file another subject defines is named in \"references\": [{\"name\", "
+          "\"subject\", \"version\"}], see docs/registry.md)";
+    } else if (!read.status().hint().empty()) {
+      message += " (" + read.status().hint() + ")";
+    }
     return refuse(kInvalidSchema, message);
   }
   c.fingerprint =
@@ -192,10 +273,40 @@ Result<std::string> compatibility_for(Call& call, const std::string& subject) {
 }
 
 Result<std::string> mode_for(Call& call, const std::string& subject) {
+  TANDEM_ASSIGN_OR_RETURN(auto global, call.store.setting("mode", ""));
+  // READONLY_OVERRIDE is the global freeze: it wins over every subject's own mode.
+  if (global && *global == "READONLY_OVERRIDE") return *global;
   TANDEM_ASSIGN_OR_RETURN(auto own, call.store.setting("mode", subject));
   if (own) return *own;
-  TANDEM_ASSIGN_OR_RETURN(auto global, call.store.setting("mode", ""));
   return global ? *global : std::string("READWRITE");
+}
+
+std::optional<ApiResponse> refuse_if_read_only(Call& call, const std::string& subject) {
+  auto mode = mode_for(call, subject);
+  if (!mode.ok()) return store_error(mode.status());
+  if (*mode == "READONLY" || *mode == "READONLY_OVERRIDE") {
+    return error(kOperationNotPermitted,
+                 fmt::format("Subject {} is in read-only mode ({}): registrations and deletes "
+                             "are refused until PUT /mode sets READWRITE",
+                             subject, *mode));
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiResponse> refuse_invalid_subject(const std::string& subject) {
+  bool blank = true;
+  for (char c : subject) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return error(kInvalidSubject, "Invalid subject: it holds a control character");
+    if (c != ' ') blank = false;
+  }
+  if (blank) return error(kInvalidSubject, "Invalid subject: a subject name is not empty or blank");
+  if (subject.rfind(":.", 0) == 0) {
+    return error(kInvalidSubject,
+                 "Invalid subject: schema contexts (\":.context:subject\") are not supported "
+                 "by tandem registry");
+  }
+  return std::nullopt;
 }
 
 Result<std::vector<std::string>> incompatibilities(Store& store, const Candidate& candidate,

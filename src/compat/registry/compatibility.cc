@@ -17,10 +17,11 @@ ApiResponse test_compatibility(Call& call, const std::string& subject,
   if (body.is_discarded()) return error(kBadRequest, "The body is not JSON");
   std::optional<int> wanted;
   if (version_text && !parse_version(*version_text, wanted)) {
-    return error(kInvalidVersion,
-                 fmt::format("The specified version '{}' is not a valid version id. Allowed "
-                             "values are between [1, 2^31-1] and the string \"latest\"",
-                             *version_text));
+    return error(
+        kInvalidVersion,
+        fmt::format("The specified version '{}' is not a valid version id. Allowed "
+                    "values are between [1, 2^31-1], the string \"latest\" and -1 (the latest)",
+                    *version_text));
   }
   auto versions = call.store.versions(subject, /*include_deleted=*/false);
   if (!versions.ok()) return store_error(versions.status());

@@ -30,7 +30,13 @@ ApiResponse by_id(Call& call, const std::string& text, const std::string& part) 
   if (part == "versions" || part == "subjects") {
     auto uses = call.store.uses_of(*id, call.flag("deleted"));
     if (!uses.ok()) return store_error(uses.status());
-    if (uses->empty()) return error(kSchemaNotFound, fmt::format("Schema {} not found", *id));
+    if (uses->empty()) {
+      // Only soft-deleted versions use it: the schema exists (it still decodes), its live uses
+      // are none.
+      auto schema = call.store.schema(*id);
+      if (!schema.ok()) return store_error(schema.status());
+      if (!*schema) return error(kSchemaNotFound, fmt::format("Schema {} not found", *id));
+    }
     json out = json::array();
     for (const VersionRecord& v : *uses) {
       if (part == "versions") {

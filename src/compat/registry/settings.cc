@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "compat/registry/call.h"
 
 namespace tandem::registry {
@@ -18,6 +20,7 @@ struct Setting {
   const char* put_key;  // the member PUT takes and answers with
   int invalid_code;     // 42203 / 42204
   int not_configured;   // 40408 / 40409
+  const char* valid;    // the values, for the error message
   // The canonical value, or "" when `value` is not one.
   std::string (*canonical)(const std::string& value);
   std::string (*fallback)(Call& call);
@@ -29,8 +32,10 @@ std::string canonical_level(const std::string& value) {
 }
 
 std::string canonical_mode(const std::string& value) {
+  std::string upper = value;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (const char* m : {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"})
-    if (value == m) return m;
+    if (upper == m) return m;
   return "";
 }
 
@@ -42,11 +47,18 @@ const Setting kCompatibility = {"compatibility",
                                 "compatibility",
                                 kInvalidCompatibilityLevel,
                                 kSubjectLevelCompatibilityNotConfigured,
+                                "BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, "
+                                "FULL, FULL_TRANSITIVE or NONE",
                                 canonical_level,
                                 default_level};
-const Setting kMode = {
-    "mode",         "mode",      "mode", kInvalidMode, kSubjectLevelModeNotConfigured,
-    canonical_mode, default_mode};
+const Setting kMode = {"mode",
+                       "mode",
+                       "mode",
+                       kInvalidMode,
+                       kSubjectLevelModeNotConfigured,
+                       "READWRITE, READONLY, READONLY_OVERRIDE or IMPORT",
+                       canonical_mode,
+                       default_mode};
 
 ApiResponse setting_route(Call& call, const Setting& s) {
   const auto& seg = call.segments;
@@ -76,13 +88,18 @@ ApiResponse setting_route(Call& call, const Setting& s) {
     json body = json::parse(call.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded() || !body.is_object())
       return error(kBadRequest, "The body is not a JSON object");
+    if (!global) {
+      if (auto refused = refuse_invalid_subject(subject)) return *refused;
+    }
     auto it = body.find(s.put_key);
+    // The answer to GET names it compatibilityLevel: a body copied from it is read too.
+    if (it == body.end()) it = body.find(s.get_key);
     std::string value =
         it != body.end() && it->is_string() ? s.canonical(it->get<std::string>()) : "";
     if (value.empty()) {
       return error(
           s.invalid_code,
-          fmt::format("Invalid {}: {}", s.kind,
+          fmt::format("Invalid {} (send {{\"{}\": one of {}}}): {}", s.kind, s.put_key, s.valid,
                       it == body.end() ? std::string("missing")
                                        : it->dump(-1, ' ', false, json::error_handler_t::replace)));
     }

@@ -286,11 +286,15 @@ Result<Registered> Store::register_schema(const std::string& subject, const Sche
         "ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
         table("schemas"));
   }
-  TANDEM_ASSIGN_OR_RETURN(db::Rows inserted, conn_->query(insert, params));
-  TANDEM_ASSIGN_OR_RETURN(
-      db::Rows found,
-      conn_->query(fmt::format("SELECT id FROM {} WHERE fingerprint = $1", table("schemas")),
-                   {fingerprint}));
+  // Looked for first: an insert that meets the schema consumes an id (a sequence value) for
+  // nothing. The insert still handles a concurrent first registration.
+  std::string select = fmt::format("SELECT id FROM {} WHERE fingerprint = $1", table("schemas"));
+  TANDEM_ASSIGN_OR_RETURN(db::Rows found, conn_->query(select, {fingerprint}));
+  db::Rows inserted;
+  if (found.empty()) {
+    TANDEM_ASSIGN_OR_RETURN(inserted, conn_->query(insert, params));
+    TANDEM_ASSIGN_OR_RETURN(found, conn_->query(select, {fingerprint}));
+  }
   if (found.empty()) {
     return Status::InvalidInput(
         fmt::format("id {} is already another schema", import_id ? *import_id : 0),

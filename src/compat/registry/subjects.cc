@@ -25,10 +25,11 @@ std::optional<VersionRecord> find_version(Call& call, const std::string& subject
                                           ApiResponse& refused) {
   std::optional<int> wanted;
   if (!parse_version(text, wanted)) {
-    refused = error(kInvalidVersion,
-                    fmt::format("The specified version '{}' is not a valid version id. Allowed "
-                                "values are between [1, 2^31-1] and the string \"latest\"",
-                                text));
+    refused = error(
+        kInvalidVersion,
+        fmt::format("The specified version '{}' is not a valid version id. Allowed "
+                    "values are between [1, 2^31-1], the string \"latest\" and -1 (the latest)",
+                    text));
     return std::nullopt;
   }
   auto all = call.store.versions(subject, /*include_deleted=*/true);
@@ -73,11 +74,10 @@ ApiResponse list_versions(Call& call, const std::string& subject) {
 ApiResponse register_version(Call& call, const std::string& subject) {
   json body = json::parse(call.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return error(kBadRequest, "The body is not JSON");
+  if (auto refused = refuse_invalid_subject(subject)) return *refused;
+  if (auto refused = refuse_if_read_only(call, subject)) return *refused;
   auto mode = mode_for(call, subject);
   if (!mode.ok()) return store_error(mode.status());
-  if (*mode == "READONLY" || *mode == "READONLY_OVERRIDE") {
-    return error(kOperationNotPermitted, fmt::format("Subject {} is in read-only mode", subject));
-  }
   std::optional<long long> import_id;
   std::optional<int> import_version;
   if (body.is_object()) {
@@ -198,6 +198,7 @@ std::optional<ApiResponse> still_referenced(Call& call, const std::string& subje
 }
 
 ApiResponse delete_subject(Call& call, const std::string& subject) {
+  if (auto refused = refuse_if_read_only(call, subject)) return *refused;
   bool permanent = call.flag("permanent");
   auto all = call.store.versions(subject, /*include_deleted=*/true);
   if (!all.ok()) return store_error(all.status());
@@ -221,10 +222,19 @@ ApiResponse delete_subject(Call& call, const std::string& subject) {
   }
   auto deleted = call.store.delete_versions(subject, std::nullopt, permanent);
   if (!deleted.ok()) return store_error(deleted.status());
+  if (permanent) {
+    // A subject deleted for good takes its own level and mode with it: a new subject of the
+    // same name starts from the global ones.
+    for (const char* kind : {"compatibility", "mode"}) {
+      auto removed = call.store.delete_setting(kind, subject);
+      if (!removed.ok()) return store_error(removed.status());
+    }
+  }
   return json_response(*deleted);
 }
 
 ApiResponse delete_version(Call& call, const std::string& subject, const std::string& version) {
+  if (auto refused = refuse_if_read_only(call, subject)) return *refused;
   bool permanent = call.flag("permanent");
   ApiResponse refused;
   auto v = find_version(call, subject, version, /*include_deleted=*/true, refused);
