@@ -99,6 +99,10 @@ struct CheckOptions {
   // Protobuf: "WIRE", "WIRE_JSON" or "FILE": findings of a wider category are reported as
   // ignored (they do not fail the check). "" = every finding counts.
   std::string category;
+  // Comparisons allowed for all the pairs of one check together (0: a million per pair).
+  // Past it the pair gets a `too-complex` error: the registry bounds a request's time this
+  // way.
+  size_t max_steps = 0;
 };
 
 // Reads every file (oldest first, at least two unless the mode is NONE), checks each pair the

@@ -148,18 +148,26 @@ Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOpti
                     options.mode == Mode::kFullTransitive;
   bool backward = options.mode != Mode::kForward && options.mode != Mode::kForwardTransitive;
   bool forward = options.mode != Mode::kBackward && options.mode != Mode::kBackwardTransitive;
+  // A budget for the whole check: each walk may take what is left of it (at most the default
+  // per walk), so that many small pairs pass and one huge pair cannot take it all unseen.
+  size_t remaining = options.max_steps;
   for (size_t n = 1; n < schemas.size(); ++n) {
     for (size_t o = transitive ? 0 : n - 1; o < n; ++o) {
       const Schema& old_s = schemas[o];
       const Schema& new_s = schemas[n];
       for (bool reader_is_new : {true, false}) {
         if (reader_is_new ? !backward : !forward) continue;
-        Walker walker(reader_is_new ? new_s : old_s, reader_is_new ? old_s : new_s, reader_is_new);
+        size_t limit = options.max_steps > 0 ? std::min<size_t>(Walker::kDefaultMaxSteps,
+                                                                std::max<size_t>(remaining, 1))
+                                             : Walker::kDefaultMaxSteps;
+        Walker walker(reader_is_new ? new_s : old_s, reader_is_new ? old_s : new_s, reader_is_new,
+                      limit);
         PairReport pair;
         pair.old_file = old_s.file;
         pair.new_file = new_s.file;
         pair.direction = reader_is_new ? Direction::kBackward : Direction::kForward;
         pair.findings = walker.run();
+        remaining -= std::min(remaining, walker.steps());
         report.pairs.push_back(std::move(pair));
       }
     }

@@ -15,6 +15,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -91,6 +92,70 @@ class TextSourceTree : public pb::compiler::SourceTree {
  private:
   std::map<std::string, std::string> files_;
   pb::compiler::DiskSourceTree well_known_;
+};
+
+// libprotobuf's parser (and this reader) recurse once per nested message or aggregate option:
+// a file nested deeper than this is refused before either sees it (a hostile file once
+// exhausted the stack at 20,000 levels).
+constexpr int kMaxProtoDepth = 64;
+constexpr size_t kMaxProtoFile = 16 * 1024 * 1024;
+
+// How deep `{` nest in .proto text, outside comments and string literals.
+int brace_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (c == '"' || c == '\'') {
+      for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i)
+        if (text[i] == '\\') ++i;
+    } else if (c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Reads every file through `inner`, refusing files too large or nested too deep.
+class GuardedSourceTree : public pb::compiler::SourceTree {
+ public:
+  explicit GuardedSourceTree(pb::compiler::SourceTree& inner) : inner_(inner) {}
+  pb::io::ZeroCopyInputStream* Open(const std::string& filename) override {
+    std::unique_ptr<pb::io::ZeroCopyInputStream> in(inner_.Open(filename));
+    if (!in) {
+      last_error_ = inner_.GetLastErrorMessage();
+      return nullptr;
+    }
+    auto text = std::make_unique<std::string>();
+    const void* data = nullptr;
+    int size = 0;
+    while (in->Next(&data, &size)) {
+      text->append(static_cast<const char*>(data), static_cast<size_t>(size));
+      if (text->size() > kMaxProtoFile) {
+        last_error_ = "the file is larger than 16 MiB";
+        return nullptr;
+      }
+    }
+    if (brace_depth(*text) > kMaxProtoDepth) {
+      last_error_ = fmt::format("declarations nest more than {} levels deep", kMaxProtoDepth);
+      return nullptr;
+    }
+    texts_.push_back(std::move(text));
+    return new pb::io::ArrayInputStream(texts_.back()->data(),
+                                        static_cast<int>(texts_.back()->size()));
+  }
+  std::string GetLastErrorMessage() override { return last_error_; }
+
+ private:
+  pb::compiler::SourceTree& inner_;
+  std::vector<std::unique_ptr<std::string>> texts_;
+  std::string last_error_;
 };
 
 class ProtoReader {
@@ -336,7 +401,8 @@ Result<Schema> import(pb::compiler::SourceTree& tree, const std::string& virtual
   // matters reaches the error collector, so its log stays quiet while tandem parses.
   pb::LogSilencer quiet;
   Errors errors(std::move(display));
-  pb::compiler::Importer importer(&tree, &errors);
+  GuardedSourceTree guarded(tree);
+  pb::compiler::Importer importer(&guarded, &errors);
   const pb::FileDescriptor* fd = importer.Import(virtual_name);
   if (fd == nullptr) return errors.status(file);
   return ProtoReader(file, fd).read(message);

@@ -13,7 +13,6 @@ namespace {
 
 // Union branches against union branches can multiply: a walk this long is refused rather than
 // left to run (fail closed: "too-complex" is an error).
-constexpr size_t kMaxSteps = 1'000'000;
 
 // Pushes on construction, pops on destruction.
 template <typename V, typename T>
@@ -45,8 +44,8 @@ const std::vector<RuleInfo> checks::kWalker = {
      "rather than guess"},
 };
 
-Walker::Walker(const Schema& reader, const Schema& writer, bool reader_is_new)
-    : reader_(reader), writer_(writer), reader_is_new_(reader_is_new) {}
+Walker::Walker(const Schema& reader, const Schema& writer, bool reader_is_new, size_t max_steps)
+    : reader_(reader), writer_(writer), reader_is_new_(reader_is_new), max_steps_(max_steps) {}
 
 std::vector<Finding> Walker::run() {
   std::vector<Finding> out;
@@ -116,12 +115,13 @@ bool Walker::readable(NodeId r, NodeId w) {
 void Walker::compare(NodeId r, NodeId w) {
   if (r < 0 || w < 0) return;
   if (too_complex_) return;
-  if (++steps_ > kMaxSteps) {
+  if (++steps_ > max_steps_) {
     too_complex_ = true;
     report("too-complex", Level::kError, &reader_.node(r).at, &writer_.node(w).at,
-           "comparing these schemas takes more than a million steps (unions of unions, or "
-           "references that fan out): tandem refuses rather than guess; simplify the unions or "
-           "add an exception for this pair");
+           fmt::format("comparing these schemas takes more than {} steps (unions of unions, "
+                       "or references that fan out): tandem refuses rather than guess; simplify "
+                       "the unions or add an exception for this pair",
+                       max_steps_));
     return;
   }
   // A recursive type meets itself again: what is being compared is judged once.

@@ -15,10 +15,15 @@ namespace tandem::compat {
 
 class Walker {
  public:
-  Walker(const Schema& reader, const Schema& writer, bool reader_is_new);
+  // `max_steps`: comparisons before the walk gives up with a `too-complex` finding.
+  Walker(const Schema& reader, const Schema& writer, bool reader_is_new,
+         size_t max_steps = kDefaultMaxSteps);
+  static constexpr size_t kDefaultMaxSteps = 1'000'000;
 
   // Every finding about reading `writer`'s values with `reader`.
   std::vector<Finding> run();
+  // Comparisons made so far.
+  size_t steps() const { return steps_; }
 
   // --- for the rules ---------------------------------------------------------------------
   const Schema& reader() const { return reader_; }
@@ -61,6 +66,7 @@ class Walker {
   std::vector<Finding>* out_ = nullptr;
   std::set<std::pair<NodeId, NodeId>> active_;  // pairs being compared (recursion)
   size_t steps_ = 0;
+  size_t max_steps_ = kDefaultMaxSteps;
   bool too_complex_ = false;
   std::vector<std::string> path_;
   // (rule ids, where they were given) silenced on the way down, from both schemas.

@@ -299,6 +299,74 @@ TEST_P(RegistryApi, BadRequestsGetConfluentErrorsAndChangeNothing) {
   EXPECT_EQ(call_json("GET", "/subjects", 200), json::array({"a/b"}));
 }
 
+TEST_P(RegistryApi, DeepNestingIsRefusedBeforeAnythingRecurses) {
+  // Each of these once took the whole process down with a stack overflow (a hostile trial).
+  std::string deep_value(100000, '[');
+  EXPECT_EQ(error_code(call("PUT", "/config", R"({"compatibility":)" + deep_value + "}")), 400);
+  EXPECT_EQ(error_code(call("PUT", "/mode", R"({"mode":)" + deep_value + "}")), 400);
+  EXPECT_EQ(
+      error_code(call(
+          "POST", "/subjects/s/versions",
+          json({{"schema", "\"int\""}}).dump().insert(1, R"("schemaType":)" + deep_value + "],"))),
+      400);
+  EXPECT_EQ(error_code(call("POST", "/subjects/s/versions",
+                            json({{"schema", std::string(100000, '[')}}).dump())),
+            42201);
+  std::string avro;
+  for (int i = 0; i < 50000; ++i) avro += R"({"type":"array","items":)";
+  avro += "\"int\"" + std::string(50000, '}');
+  register_ok("s", schema_body("\"int\""));  // a subject to look up in
+  for (const char* route :
+       {"/subjects/s/versions", "/subjects/s", "/compatibility/subjects/s/versions"}) {
+    EXPECT_EQ(error_code(call("POST", route, schema_body(avro))), 42201) << route;
+  }
+  std::string proto = "syntax = \"proto3\";\n";
+  for (int i = 0; i < 20000; ++i) proto += "message M {\n";
+  proto += std::string(20000, '}');
+  ApiResponse r = call("POST", "/subjects/p/versions", schema_body(proto, "PROTOBUF"));
+  EXPECT_EQ(error_code(r), 42201);
+  EXPECT_NE(r.body.find("nest more than 64 levels"), std::string::npos) << r.body;
+  EXPECT_EQ(call_json("GET", "/subjects", 200), json::array({"s"}));
+}
+
+TEST_P(RegistryApi, HardDeletesLeaveNoReferenceDangling) {
+  register_ok("base", schema_body(R"({"type":"record","name":"Base","fields":[]})"));
+  json refs = json::parse(R"([{"name":"Base","subject":"base","version":1}])");
+  register_ok("user",
+              schema_body(R"({"type":"record","name":"U","fields":[{"name":"b","type":"Base"}]})",
+                          "", refs));
+  call_json("DELETE", "/subjects/user", 200);  // the referring version, soft-deleted
+  call_json("DELETE", "/subjects/base", 200);  // nothing live refers to base any more
+  // …but a stored schema does: base cannot go for good while user's version exists.
+  EXPECT_EQ(error_code(call("DELETE", "/subjects/base?permanent=true")), 42206);
+  EXPECT_EQ(error_code(call("DELETE", "/subjects/base/versions/1?permanent=true")), 42206);
+  // A new schema may not refer to a deleted version.
+  EXPECT_EQ(error_code(call(
+                "POST", "/subjects/other/versions",
+                schema_body(R"({"type":"record","name":"O","fields":[{"name":"b","type":"Base"}]})",
+                            "", refs))),
+            42201);
+  call_json("DELETE", "/subjects/user?permanent=true", 200);
+  EXPECT_EQ(call_json("DELETE", "/subjects/base?permanent=true", 200), json::array({1}));
+  // A version number past 2^31 (even one that wraps to -1 as a signed number) is refused.
+  json huge = json::parse(R"([{"name":"Base","subject":"base","version":18446744073709551615}])");
+  EXPECT_EQ(error_code(call("POST", "/subjects/x/versions", schema_body("\"int\"", "", huge))),
+            42201);
+}
+
+TEST_P(RegistryApi, TheGlobalSettingsAreNotASubject) {
+  register_ok("x", schema_body("\"int\""));
+  EXPECT_EQ(error_code(call("PUT", "/mode/", R"({"mode":"IMPORT"})")), 42208);
+  EXPECT_EQ(error_code(call("PUT", "/config/", R"({"compatibility":"NONE"})")), 42208);
+  EXPECT_EQ(error_code(call("POST", "/subjects//versions", schema_body("\"int\""))), 42208);
+  EXPECT_EQ(error_code(call("POST", "/subjects/%20/versions", schema_body("\"int\""))), 42208);
+  EXPECT_EQ(error_code(call("POST", "/subjects/:.ctx:x/versions", schema_body("\"int\""))), 42208);
+  EXPECT_EQ(call_json("GET", "/mode", 200), json({{"mode", "READWRITE"}}));
+  EXPECT_EQ(call_json("GET", "/config", 200), json({{"compatibilityLevel", "BACKWARD"}}));
+  // Registering x as a string is still refused: nothing switched the checks off.
+  EXPECT_EQ(call("POST", "/subjects/x/versions", schema_body("\"string\"")).status, 409);
+}
+
 TEST_P(RegistryApi, ArbitraryRequestsNeverCrash) {
   std::mt19937 rng(20261130);
   const std::vector<std::string> methods = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"};

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "compat/registry/call.h"
@@ -52,6 +53,28 @@ ApiResponse error(int code, const std::string& message) {
   return r;
 }
 
+int json_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 ApiResponse json_response(const nlohmann::json& body, int status) {
   ApiResponse r;
   r.status = status;
@@ -60,6 +83,11 @@ ApiResponse json_response(const nlohmann::json& body, int status) {
 }
 
 ApiResponse store_error(const Status& st) {
+  if (st.is_lock_timeout()) {
+    return error(kTimedOut,
+                 "Operation timed out: another registration or delete of this subject held it "
+                 "longer than the lock wait; try again");
+  }
   return error(kStoreError, "Error in the backend data store: " + st.message());
 }
 
@@ -85,6 +113,13 @@ ApiResponse handle(Store& store, const ApiRequest& request, const ApiSettings& s
     size_t q = target.find('?');
     std::string_view path = target.substr(0, q);
     Call call{store, settings, request.method, {}, {}, request.body};
+    // Every body is JSON parsed by recursive code somewhere (its dump, its destructor): a
+    // body nested deeper than any request needs is refused before anything reads it.
+    if (json_depth(request.body) > kMaxBodyDepth) {
+      return error(kBadRequest, fmt::format("The body nests deeper than {} levels: no request "
+                                            "needs that (a schema is a string inside it)",
+                                            kMaxBodyDepth));
+    }
     if (q != std::string_view::npos) {
       std::string_view rest = target.substr(q + 1);
       while (!rest.empty()) {

@@ -35,6 +35,7 @@ enum ErrorCode {
   kReferenceExists = 42206,
   kInvalidSubject = 42208,
   kStoreError = 50001,
+  kTimedOut = 50002,
 };
 
 struct Call {
@@ -52,6 +53,11 @@ struct Call {
 };
 
 ApiResponse error(int code, const std::string& message);
+// How deep `text`'s arrays and objects nest (brackets inside JSON strings not counted), read
+// without building anything: what decides whether recursive code may touch it.
+int json_depth(std::string_view text);
+// The longest nesting a request body may have; a schema inside it may nest 200 levels.
+inline constexpr int kMaxBodyDepth = 64;
 ApiResponse json_response(const nlohmann::json& body, int status = 200);
 // A store failure: 500 with 50001.
 ApiResponse store_error(const Status& st);
@@ -71,8 +77,11 @@ struct Candidate {
 std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
                                         ApiResponse& refused);
 // A stored schema with its references' texts, for tandem compat.
+// `live_only`: every referenced version must be live (for a schema being registered).
 Result<compat::SchemaText> schema_text(Store& store, const SchemaRecord& schema,
-                                       const std::string& label);
+                                       const std::string& label, bool live_only = false);
+// Comparisons one compatibility check may make, all versions together.
+inline constexpr size_t kMaxCheckSteps = 1'000'000;
 bool parse_schema_type(const std::string& name, compat::Format& format);
 
 // The compatibility level for `subject`: its own, else the global one, else the default.

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "compat/document.h"
 #include "compat/registry/call.h"
 
 namespace tandem::registry {
@@ -36,7 +37,7 @@ const char* type_name(compat::Format f) {
 
 // The texts of `refs` and of everything they refer to, by the names the schemas use.
 Status gather(Store& store, const std::vector<Reference>& refs,
-              std::map<std::string, std::string>& out) {
+              std::map<std::string, std::string>& out, bool live_only) {
   std::vector<Reference> queue = refs;
   std::set<std::pair<std::string, int>> seen;
   for (size_t i = 0; i < queue.size(); ++i) {
@@ -47,7 +48,7 @@ Status gather(Store& store, const std::vector<Reference>& refs,
     TANDEM_ASSIGN_OR_RETURN(auto versions, store.versions(ref.subject, /*include_deleted=*/true));
     const VersionRecord* found = nullptr;
     for (const VersionRecord& v : versions)
-      if (v.version == ref.version) found = &v;
+      if (v.version == ref.version && !(live_only && v.deleted)) found = &v;
     if (found == nullptr) {
       return Status::InvalidInput(
           fmt::format("the reference {} names version {} of subject {}, "
@@ -135,11 +136,11 @@ bool parse_schema_type(const std::string& name, compat::Format& format) {
 }
 
 Result<compat::SchemaText> schema_text(Store& store, const SchemaRecord& schema,
-                                       const std::string& label) {
+                                       const std::string& label, bool live_only) {
   compat::SchemaText text;
   text.text = schema.text;
   text.name = label;
-  TANDEM_RETURN_IF_ERROR(gather(store, schema.references, text.references));
+  TANDEM_RETURN_IF_ERROR(gather(store, schema.references, text.references, live_only));
   return text;
 }
 
@@ -162,11 +163,12 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
   Candidate c;
   c.record.type = "AVRO";
   if (auto type = body.find("schemaType"); type != body.end() && !type->is_null()) {
-    if (!type->is_string() || !parse_schema_type(type->get<std::string>(), c.format))
-      return refuse(
-          kInvalidSchema,
-          fmt::format("Invalid schema type {}: AVRO, JSON or PROTOBUF",
-                      type->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    if (!type->is_string() || !parse_schema_type(type->get<std::string>(), c.format)) {
+      std::string shown =
+          type->is_string() ? type->get<std::string>().substr(0, 40) : "not a string";
+      return refuse(kInvalidSchema,
+                    fmt::format("Invalid schema type ({}): AVRO, JSON or PROTOBUF", shown));
+    }
     c.record.type = type_name(c.format);
   }
   c.record.text = schema->get<std::string>();
@@ -185,7 +187,11 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
                       "Invalid schema: each reference is {\"name\", \"subject\", \"version\"}");
       }
       Reference ref{r["name"].get<std::string>(), r["subject"].get<std::string>(), 0};
-      long long version = r["version"].get<long long>();
+      // A number past 2^63 is stored unsigned: read as signed it would wrap to -1 (latest).
+      long long version = r["version"].is_number_unsigned() &&
+                                  r["version"].get<unsigned long long>() > 2147483647ULL
+                              ? 0
+                              : r["version"].get<long long>();
       if (version == -1) {
         auto live = call.store.versions(ref.subject, false);
         if (!live.ok()) {
@@ -214,6 +220,13 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
     }
   }
   std::string canonical = c.record.text;
+  // Reading, canonicalising and writing a schema all recurse on its nesting: a schema nested
+  // deeper than any reader accepts is refused before any of them runs.
+  if (c.format != compat::Format::kProtobuf && json_depth(c.record.text) > compat::kMaxDepth) {
+    return refuse(kInvalidSchema, fmt::format("Invalid schema: values nest more than {} levels "
+                                              "deep",
+                                              compat::kMaxDepth));
+  }
   if (c.format != compat::Format::kProtobuf) {
     // Avro and JSON Schema are JSON (never YAML here): parsed once, written back with sorted
     // keys and no blanks, so that spacing and key order do not make a second id.
@@ -229,7 +242,8 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
     if (c.format == compat::Format::kAvro) parsed = canonical_avro(parsed, "", 0);
     canonical = parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  auto text = schema_text(call.store, c.record, "schema");
+  // A new schema may refer only to live versions: a deleted one is on its way out.
+  auto text = schema_text(call.store, c.record, "schema", /*live_only=*/true);
   if (!text.ok()) {
     if (text.status().code() == Code::kDatabase) {
       refused = store_error(text.status());
@@ -341,6 +355,9 @@ Result<std::vector<std::string>> incompatibilities(Store& store, const Candidate
   texts.push_back(std::move(mine));
   compat::CheckOptions options;
   options.mode = mode;
+  // One request's comparisons are bounded (a few seconds at most): a check that needs more
+  // is refused as too-complex rather than holding a worker and the subject's lock.
+  options.max_steps = kMaxCheckSteps;
   auto report = compat::check_schema_texts(texts, candidate.format, options);
   if (!report.ok()) {
     // A stored version no longer reads (it was stored by another tool): it cannot be

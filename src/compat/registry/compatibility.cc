@@ -43,7 +43,11 @@ ApiResponse test_compatibility(Call& call, const std::string& subject,
   auto level = compatibility_for(call, subject);
   if (!level.ok()) return store_error(level.status());
   auto messages = incompatibilities(call.store, *candidate, against, *level);
-  if (!messages.ok()) return store_error(messages.status());
+  if (!messages.ok()) {
+    if (messages.status().code() == Code::kInvalidInput)
+      return error(kInvalidSchema, "Cannot check compatibility: " + messages.status().message());
+    return store_error(messages.status());
+  }
   json out = {{"is_compatible", messages->empty()}};
   if (call.flag("verbose")) out["messages"] = *messages;
   return json_response(out);

@@ -9,7 +9,9 @@
 #include <prometheus/text_serializer.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -164,6 +166,15 @@ Status run(const RunOptions& options) {
 
   http::ServerLimits limits;
   limits.max_body_bytes = options.max_body_bytes;
+  // Connections are capped below the process's file limit (with room for the database
+  // connections and the admin port): idle clients can fill the cap, never the descriptors.
+  rlimit files{};
+  size_t budget = 4096;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY)
+    budget = static_cast<size_t>(files.rlim_cur);
+  size_t reserve = 64 + 2 * static_cast<size_t>(workers) + 1024;
+  limits.max_connections = static_cast<int>(std::clamp<size_t>(
+      budget > reserve ? (budget - reserve) / static_cast<size_t>(workers) : 8, 8, 10000));
   http::Server server(limits, workers);
   TANDEM_RETURN_IF_ERROR(server.bind(options.listen));
   // Kafka clients read {"error_code", "message"}: refusals by the HTTP layer (413, 431, a

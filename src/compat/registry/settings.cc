@@ -100,8 +100,9 @@ ApiResponse setting_route(Call& call, const Setting& s) {
       return error(
           s.invalid_code,
           fmt::format("Invalid {} (send {{\"{}\": one of {}}}): {}", s.kind, s.put_key, s.valid,
-                      it == body.end() ? std::string("missing")
-                                       : it->dump(-1, ' ', false, json::error_handler_t::replace)));
+                      it == body.end()  ? std::string("missing")
+                      : it->is_string() ? "\"" + it->get<std::string>().substr(0, 40) + "\""
+                                        : std::string("not a string")));
     }
     if (std::string_view(s.kind) == "mode" && value == "IMPORT" && !call.flag("force")) {
       // An import gives ids and versions: only into an empty registry (or subject), unless

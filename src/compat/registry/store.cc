@@ -25,6 +25,15 @@ std::string references_json(const std::vector<Reference>& refs) {
   return out.dump();
 }
 
+Status Store::lock_subject(const std::string& subject) {
+  // A registration waits this long for another one of the same subject (whose check may take
+  // seconds), then gives up with a lock timeout the API answers as 50002.
+  TANDEM_RETURN_IF_ERROR(conn_->execute("SET LOCAL lock_timeout = '10s'"));
+  return conn_
+      ->query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext($1))", kLockClass), {subject})
+      .status();
+}
+
 Store::Store(std::unique_ptr<db::Connection> conn)
     : conn_(std::move(conn)), postgres_(conn_->backend() == db::Backend::kPostgres) {}
 
@@ -197,14 +206,16 @@ Result<std::vector<VersionRecord>> Store::uses_of(long long id, bool include_del
   return out;
 }
 
-Result<std::vector<long long>> Store::referenced_by(const std::string& subject, int version) {
+Result<std::vector<long long>> Store::referenced_by(const std::string& subject, int version,
+                                                    bool include_deleted) {
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows rows,
       conn_->query(fmt::format("SELECT DISTINCT r.schema_id FROM {} r WHERE r.subject = $1 AND "
                                "r.version = $2 AND EXISTS (SELECT 1 FROM {} v WHERE v.schema_id "
-                               "= r.schema_id AND v.deleted = 0) ORDER BY r.schema_id",
+                               "= r.schema_id AND (v.deleted = 0 OR $3 = '1')) ORDER BY "
+                               "r.schema_id",
                                table("references"), table("versions")),
-                   {subject, std::to_string(version)}));
+                   {subject, std::to_string(version), include_deleted ? "1" : "0"}));
   std::vector<long long> out;
   for (size_t i = 0; i < rows.size(); ++i) {
     TANDEM_ASSIGN_OR_RETURN(long long id, rows.integer(i, 0));
@@ -220,11 +231,7 @@ Result<Registered> Store::register_schema(const std::string& subject, const Sche
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx,
                           db::Transaction::begin(*conn_, postgres_ ? "BEGIN" : "BEGIN IMMEDIATE"));
   if (postgres_) {
-    TANDEM_RETURN_IF_ERROR(
-        conn_
-            ->query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext($1))", kLockClass),
-                    {subject})
-            .status());
+    TANDEM_RETURN_IF_ERROR(lock_subject(subject));
   }
   // Already in the subject (live): registering again is a no-op that answers the same.
   TANDEM_ASSIGN_OR_RETURN(
@@ -291,9 +298,30 @@ Result<Registered> Store::register_schema(const std::string& subject, const Sche
   std::string select = fmt::format("SELECT id FROM {} WHERE fingerprint = $1", table("schemas"));
   TANDEM_ASSIGN_OR_RETURN(db::Rows found, conn_->query(select, {fingerprint}));
   db::Rows inserted;
-  if (found.empty()) {
-    TANDEM_ASSIGN_OR_RETURN(inserted, conn_->query(insert, params));
+  if (found.empty() && import_id && postgres_) {
+    // The sequence moves past an imported id before the id is taken, so that no registration
+    // starting later draws it.
+    TANDEM_RETURN_IF_ERROR(
+        conn_
+            ->query("SELECT setval('tandem.registry_schema_ids', GREATEST($1::bigint, (SELECT "
+                    "last_value FROM tandem.registry_schema_ids)))",
+                    {std::to_string(*import_id)})
+            .status());
+  }
+  for (int attempt = 0; found.empty(); ++attempt) {
+    if (postgres_) TANDEM_RETURN_IF_ERROR(conn_->execute("SAVEPOINT registry_insert"));
+    auto result = conn_->query(insert, params);
+    // A registration that drew its id just before an import moved the sequence meets the
+    // imported id: it draws again (a savepoint keeps the transaction usable).
+    if (!result.ok() && postgres_ && !import_id && result.status().sqlstate() == "23505" &&
+        attempt < 3) {
+      TANDEM_RETURN_IF_ERROR(conn_->execute("ROLLBACK TO SAVEPOINT registry_insert"));
+      continue;
+    }
+    if (!result.ok()) return result.status();
+    inserted = std::move(*result);
     TANDEM_ASSIGN_OR_RETURN(found, conn_->query(select, {fingerprint}));
+    break;
   }
   if (found.empty()) {
     return Status::InvalidInput(
@@ -316,15 +344,6 @@ Result<Registered> Store::register_schema(const std::string& subject, const Sche
                                   "($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                                   table("references")),
                       {std::to_string(r.id), ref.name, ref.subject, std::to_string(ref.version)})
-              .status());
-    }
-    if (import_id && postgres_) {
-      // Ids given by an import must never be handed out again by the sequence.
-      TANDEM_RETURN_IF_ERROR(
-          conn_
-              ->query("SELECT setval('tandem.registry_schema_ids', GREATEST((SELECT max(id) FROM "
-                      "tandem.registry_schemas), (SELECT last_value FROM "
-                      "tandem.registry_schema_ids)))")
               .status());
     }
   }
@@ -360,11 +379,7 @@ Result<std::vector<int>> Store::delete_versions(const std::string& subject,
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx,
                           db::Transaction::begin(*conn_, postgres_ ? "BEGIN" : "BEGIN IMMEDIATE"));
   if (postgres_) {
-    TANDEM_RETURN_IF_ERROR(
-        conn_
-            ->query(fmt::format("SELECT pg_advisory_xact_lock({}, hashtext($1))", kLockClass),
-                    {subject})
-            .status());
+    TANDEM_RETURN_IF_ERROR(lock_subject(subject));
   }
   std::vector<db::Param> params = {subject};
   std::string which = "subject = $1";

@@ -69,7 +69,10 @@ class Store {
   // Which subject versions use schema `id`.
   Result<std::vector<VersionRecord>> uses_of(long long id, bool include_deleted);
   // Subject versions whose schemas refer to (subject, version).
-  Result<std::vector<long long>> referenced_by(const std::string& subject, int version);
+  // `include_deleted`: soft-deleted referring versions count too (what a hard delete must
+  // not leave dangling).
+  Result<std::vector<long long>> referenced_by(const std::string& subject, int version,
+                                               bool include_deleted = false);
 
   // Registers `candidate` (id ignored) under `subject` unless the subject already has it
   // (then its id and version). `fingerprint` identifies the schema across subjects. `check`
@@ -96,6 +99,8 @@ class Store {
  private:
   explicit Store(std::unique_ptr<db::Connection> conn);
   Status create_tables();
+  // PostgreSQL: the subject's transaction lock, waiting at most 10 s.
+  Status lock_subject(const std::string& subject);
   std::string table(const char* name) const;
   Result<std::vector<Reference>> parse_references(const std::string& json) const;
 

@@ -108,13 +108,17 @@ ApiResponse register_version(Call& call, const std::string& subject) {
   auto level = compatibility_for(call, subject);
   if (!level.ok()) return store_error(level.status());
   std::vector<std::string> messages;
+  Status check_failed;
   bool check = *mode != "IMPORT";  // an import copies a history as it was
   auto registered = call.store.register_schema(
       subject, candidate->record, candidate->fingerprint,
       [&](const LiveVersions& live) -> Status {
         if (!check) return Status::Ok();
         auto found = incompatibilities(call.store, *candidate, live, *level);
-        if (!found.ok()) return found.status();
+        if (!found.ok()) {
+          check_failed = found.status();
+          return check_failed;
+        }
         messages = std::move(*found);
         if (!messages.empty()) return Status::Problem("incompatible");
         return Status::Ok();
@@ -129,6 +133,10 @@ ApiResponse register_version(Call& call, const std::string& subject) {
                                subject, *level,
                                details.dump(-1, ' ', false, json::error_handler_t::replace)));
     }
+    // A stored version that cannot be read back (its reference gone): the check cannot
+    // decide, so the registration is refused, saying why.
+    if (!check_failed.ok() && check_failed.code() == Code::kInvalidInput)
+      return error(kInvalidSchema, "Cannot check compatibility: " + check_failed.message());
     if (registered.status().code() == Code::kInvalidInput)
       return error(kOperationNotPermitted, registered.status().message());
     return store_error(registered.status());
@@ -180,12 +188,14 @@ ApiResponse referenced_by(Call& call, const std::string& subject, const std::str
   return json_response(*ids);
 }
 
-// 42206 when a live schema refers to one of `versions`.
+// 42206 when a live schema refers to one of `versions` — for a hard delete (`hard`), any
+// schema still stored, so that no reference is left dangling or re-pointed at a schema
+// registered later under the same version number.
 std::optional<ApiResponse> still_referenced(Call& call, const std::string& subject,
-                                            const std::vector<VersionRecord>& versions) {
+                                            const std::vector<VersionRecord>& versions, bool hard) {
   for (const VersionRecord& v : versions) {
-    if (v.deleted) continue;
-    auto ids = call.store.referenced_by(subject, v.version);
+    if (v.deleted && !hard) continue;
+    auto ids = call.store.referenced_by(subject, v.version, hard);
     if (!ids.ok()) return store_error(ids.status());
     if (!ids->empty()) {
       return error(kReferenceExists,
@@ -217,9 +227,7 @@ ApiResponse delete_subject(Call& call, const std::string& subject) {
                              "permanently",
                              subject));
   }
-  if (!permanent) {
-    if (auto refused = still_referenced(call, subject, *all)) return *refused;
-  }
+  if (auto refused = still_referenced(call, subject, *all, permanent)) return *refused;
   auto deleted = call.store.delete_versions(subject, std::nullopt, permanent);
   if (!deleted.ok()) return store_error(deleted.status());
   if (permanent) {
@@ -251,9 +259,7 @@ ApiResponse delete_version(Call& call, const std::string& subject, const std::st
                              "delete permanently",
                              subject, v->version));
   }
-  if (!permanent) {
-    if (auto refused_ref = still_referenced(call, subject, {*v})) return *refused_ref;
-  }
+  if (auto refused_ref = still_referenced(call, subject, {*v}, permanent)) return *refused_ref;
   auto deleted = call.store.delete_versions(subject, v->version, permanent);
   if (!deleted.ok()) return store_error(deleted.status());
   if (deleted->empty())
