@@ -79,12 +79,15 @@ for (const m of modes) {
       if (t.broken === b.broken) { same++; continue; }
       differ++;
       const tw = t.warnings.length ? ` (warnings: ${t.warnings.join(', ')})` : '';
-      lines.push(`  ${c.name} ${cat}: tandem ${t.broken ? 'BREAK (' + t.why + ')' : 'ok' + tw}; ` +
-                 `buf ${b.broken ? 'BREAK (' + b.why + ')' : 'ok'}`);
+      lines.push(`  ${c.name.padEnd(35)} ${cat.padEnd(9)}  ` +
+                 `${(t.broken ? 'BREAK: ' + t.why : 'ok' + tw).padEnd(55)}  ` +
+                 `${b.broken ? 'BREAK: ' + b.why : 'ok'}`);
     }
   }
   console.log(`Protobuf corpus, tandem --mode ${m}: ${layout.length} cases × ${categories.length} ` +
               `categories = ${same + differ} checks; same verdict ${same}, different ${differ}`);
+  if (lines.length)
+    console.log(`  ${'case'.padEnd(35)} ${'category'.padEnd(9)}  ${'tandem'.padEnd(55)}  buf breaking`);
   for (const l of lines) console.log(l);
 }
 
