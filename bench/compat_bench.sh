@@ -17,6 +17,7 @@ BUF_VERSION="${BUF_VERSION:-1.75.0}"
 RUNS="${RUNS:-3}"
 WORK="$PWD/bench/.work/compat"
 WHICH="${1:-all}"
+case "$WHICH" in all | avro | protobuf) ;; *) echo "usage: bench/compat_bench.sh [avro|protobuf]" >&2; exit 2 ;; esac
 mkdir -p "$WORK"
 
 # npm_peer DIR PACKAGE@VERSION...: installs the packages into DIR from the npm registry unless
@@ -54,7 +55,8 @@ if [ "$WHICH" = all ] || [ "$WHICH" = protobuf ]; then
   npm_peer "$WORK/buf" "@bufbuild/buf@$BUF_VERSION"
   # The package's bin/buf is a Node launcher until its postinstall swaps in the native binary;
   # run the native binary of the platform package, as an installed buf runs.
-  BUF=$(ls "$WORK"/buf/node_modules/@bufbuild/buf-*/bin/buf 2>/dev/null | head -1)
+  BUF=""
+  for b in "$WORK"/buf/node_modules/@bufbuild/buf-*/bin/buf; do [ -x "$b" ] && BUF=$b && break; done
   if [ -z "$BUF" ] || [ "$("$BUF" --version 2>&1)" != "$BUF_VERSION" ]; then
     echo "bench/compat_bench.sh: no native buf $BUF_VERSION for this platform in $WORK/buf" >&2
     exit 1
