@@ -92,17 +92,7 @@ for (const m of modes) {
 }
 
 function median(xs) { xs.sort((a, b) => a - b); return xs[Math.floor(xs.length / 2)]; }
-function time(fn) {
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(ts);
-}
 const checks = layout.length * categories.length;
-const each = fn => () => { for (const c of layout) for (const cat of categories) fn(c, cat); };
 // Images built once, outside the timing: `buf breaking` on them is buf's check without its compile.
 for (const c of layout)
   for (const cat of categories)
@@ -110,18 +100,37 @@ for (const c of layout)
       const r = bufRun(c, cat, ['build', side, '-o', side + '.binpb']);
       if (r.status !== 0) throw new Error(`buf build ${c.name}: ${r.stderr}`);
     }
-const tTandem = time(each((c, cat) => tandemRun(c, cat)));
-const tBuf = time(each((c, cat) => bufRun(c, cat)));
-const tImages = time(each((c, cat) => bufRun(c, cat,
-  ['breaking', 'new.binpb', '--against', 'old.binpb', '--error-format', 'json'])));
-const tBuild = time(each((c, cat) => {
-  bufRun(c, cat, ['build', 'old', '-o', '/dev/null']);
-  bufRun(c, cat, ['build', 'new', '-o', '/dev/null']);
-}));
-const tTandemStart = time(each(() => spawnSync(tandem, ['--version'])));
-const tBufStart = time(each(() => spawnSync(buf, ['--version'], { env })));
+// The variants run one after the other on each check, so a machine shared with other work loads
+// them alike; each variant's time of a run is the sum over the checks, its figure the median run.
+const variants = {
+  tandem: (c, cat) => tandemRun(c, cat),
+  buf: (c, cat) => bufRun(c, cat),
+  images: (c, cat) => bufRun(c, cat,
+    ['breaking', 'new.binpb', '--against', 'old.binpb', '--error-format', 'json']),
+  build: (c, cat) => {
+    bufRun(c, cat, ['build', 'old', '-o', '/dev/null']);
+    bufRun(c, cat, ['build', 'new', '-o', '/dev/null']);
+  },
+  tandemStart: () => spawnSync(tandem, ['--version']),
+  bufStart: () => spawnSync(buf, ['--version'], { env }),
+};
+const samples = Object.fromEntries(Object.keys(variants).map(k => [k, []]));
+for (let i = 0; i < runs; i++) {
+  const sum = Object.fromEntries(Object.keys(variants).map(k => [k, 0]));
+  for (const c of layout)
+    for (const cat of categories)
+      for (const [k, fn] of Object.entries(variants)) {
+        const t0 = process.hrtime.bigint();
+        fn(c, cat);
+        sum[k] += Number(process.hrtime.bigint() - t0) / 1e6;
+      }
+  for (const k in sum) samples[k].push(sum[k]);
+}
+const tTandem = median(samples.tandem), tBuf = median(samples.buf);
+const tImages = median(samples.images), tBuild = median(samples.build);
+const tTandemStart = median(samples.tandemStart), tBufStart = median(samples.bufStart);
 const ms = t => `${t.toFixed(0).padStart(6)} ms (${(t / checks).toFixed(2).padStart(6)} ms/check)`;
-console.log(`time for ${checks} checks, one process per check (median of ${runs}):`);
+console.log(`time for ${checks} checks, one process per check, interleaved (median of ${runs} runs):`);
 console.log(`  tandem compat --mode ${mode.padEnd(8)}             ${ms(tTandem)}`);
 console.log(`  buf breaking new --against old:        ${ms(tBuf)}  → tandem is ` +
             `${(tBuf / tTandem).toFixed(1)}× faster`);
