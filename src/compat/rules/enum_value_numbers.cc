@@ -1,6 +1,6 @@
 // enum-value-number-changed (Protobuf, WIRE, error): an enum value's name kept, its number moved.
 // The wire carries numbers: data written as the old number reads as another value (or none).
-// enum-value-renamed (Protobuf, WIRE_JSON, warning): a number kept under another name. The
+// enum-value-renamed (Protobuf, WIRE_JSON, error): a number kept under another name. The
 // binary encoding reads; JSON carries names, and a reader without the name rejects it.
 
 #include <fmt/format.h>
@@ -29,7 +29,7 @@ const std::vector<RuleInfo> kEnumValueNumbers = {
     {"enum-value-number-changed", Level::kError,
      "Protobuf: an enum value kept its name and changed its number (WIRE): old data reads as "
      "another value"},
-    {"enum-value-renamed", Level::kWarning,
+    {"enum-value-renamed", Level::kError,
      "Protobuf: an enum number kept under another name (WIRE_JSON): binary reads, JSON does not"},
 };
 
@@ -54,7 +54,7 @@ void enum_value_numbers(Walker& w, const Node& r, const Node& wr) {
                          w.where(), moved, w.writer_side(), w.reader_side()));
   }
   if (!renamed.empty()) {
-    w.report("enum-value-renamed", Level::kWarning, &r.at, &wr.at,
+    w.report("enum-value-renamed", Level::kError, &r.at, &wr.at,
              fmt::format("{}: {} has another name in the {} enum: binary data reads, but JSON "
                          "carries the name and a {} JSON reader rejects it; keep the old name "
                          "as an alias (option allow_alias = true)",

@@ -1,6 +1,7 @@
 // field-renamed (info): the reader reads the writer's field under another name, through an
 // alias (Avro). The reverse direction has no alias to match by and meets field_missing instead.
-// Protobuf matches fields by number, so a rename reads on the wire: a WIRE_JSON warning.
+// Protobuf matches fields by number, so a rename reads on the wire but not as JSON: a WIRE_JSON
+// error (`--category WIRE` ignores it).
 
 #include <fmt/format.h>
 
@@ -10,8 +11,9 @@ namespace tandem::compat::checks {
 
 const std::vector<RuleInfo> kFieldRenamed = {
     {"field-renamed", Level::kInfo,
-     "a field was renamed, and an alias keeps it readable (Avro); Protobuf: a warning — the "
-     "binary encoding carries numbers, the JSON mapping names (category WIRE_JSON)"},
+     "a field was renamed, and an alias keeps it readable (Avro); Protobuf: an error in "
+     "category WIRE_JSON — the binary encoding carries numbers and reads, the JSON mapping "
+     "carries names and a JSON reader fails"},
 };
 
 void field_renamed(Walker& w, const Field& r, const Field& wf) {
@@ -19,7 +21,7 @@ void field_renamed(Walker& w, const Field& r, const Field& wf) {
   if (w.format() == Format::kProtobuf) {
     // Another name and another type is another field on a reused number: field_number_reused.
     if (!same_declared_type(w, r, wf)) return;
-    w.report("field-renamed", Level::kWarning, &r.at, &wf.at,
+    w.report("field-renamed", Level::kError, &r.at, &wf.at,
              fmt::format("field {} is `{}` in the {} schema and `{}` in the {} one: the binary "
                          "encoding carries the number and still reads, but JSON (and text "
                          "format) carry the name — a {} JSON reader rejects or drops `{}`; keep "

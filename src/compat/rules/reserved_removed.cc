@@ -1,4 +1,4 @@
-// reserved-removed (Protobuf, FILE): a `reserved` number or name of a message or an enum in the
+// reserved-removed (Protobuf, WIRE): a `reserved` number or name of a message or an enum in the
 // old file is no longer reserved in the new one. Nothing reads differently yet, but the guard
 // against reusing a deleted field's number (field-number-reused) is gone.
 
@@ -12,7 +12,7 @@ namespace tandem::compat::checks {
 
 const std::vector<RuleInfo> kReservedRemoved = {
     {"reserved-removed", Level::kError,
-     "Protobuf: a reserved number or name was dropped from a message or enum (FILE): a deleted "
+     "Protobuf: a reserved number or name was dropped from a message or enum (WIRE): a deleted "
      "field's number may be reused"},
 };
 
@@ -40,7 +40,7 @@ void reserved_removed(Walker& w, const Node& r, const Node& wr) {
                        "field that takes them misreads data written before they were deleted; "
                        "keep the `reserved` statement",
                        kind_name(new_n.kind), new_n.at.pointer, gone),
-           "FILE");
+           "WIRE");
 }
 
 }  // namespace tandem::compat::checks

@@ -108,6 +108,42 @@ Verdict protobuf(const Node& r, const Node& wr) {
   return Verdict::kChanged;
 }
 
+// Protobuf's JSON mapping: which JSON a type is written as. A reader parses only its own
+// family — except that enum and float readers also accept plain numbers.
+enum class JsonFamily { kArray, kObject, kBool, kInteger, kFloat, kEnum, kString, kBytes, kOther };
+
+JsonFamily json_family(const Node& n) {
+  switch (n.kind) {
+    case Kind::kArray:
+      return JsonFamily::kArray;
+    case Kind::kMap:
+    case Kind::kRecord:
+      return JsonFamily::kObject;
+    case Kind::kEnum:
+      return JsonFamily::kEnum;
+    case Kind::kBytes:
+      return JsonFamily::kBytes;
+    case Kind::kString:
+      return JsonFamily::kString;
+    default:
+      break;
+  }
+  if (n.type_name == "bool") return JsonFamily::kBool;
+  if (n.type_name == "float" || n.type_name == "double") return JsonFamily::kFloat;
+  if (varint_range(n) || n.type_name.find("fixed") != std::string::npos ||
+      n.type_name.rfind("sint", 0) == 0)
+    return JsonFamily::kInteger;
+  return JsonFamily::kOther;
+}
+
+bool json_reads(const Node& r, const Node& wr) {
+  JsonFamily rf = json_family(r), wf = json_family(wr);
+  if (rf == wf) return true;
+  if (wf == JsonFamily::kInteger && (rf == JsonFamily::kEnum || rf == JsonFamily::kFloat))
+    return true;
+  return false;
+}
+
 }  // namespace
 
 const std::vector<RuleInfo> kTypeChanged = {
@@ -117,6 +153,10 @@ const std::vector<RuleInfo> kTypeChanged = {
      "a number's type narrowed (long → int, number → integer): some written values do not fit"},
     {"type-widened", Level::kInfo,
      "a number's or string's type widened (int → long, string → bytes): every value still reads"},
+    {"json-type-changed", Level::kError,
+     "Protobuf (WIRE_JSON): the binary encoding still reads, but the JSON mapping writes another "
+     "JSON type (bool ↔ integer, enum → integer, string ↔ bytes, message ↔ bytes, singular ↔ "
+     "repeated)"},
 };
 
 bool type_changed(Walker& w, const Node& r, const Node& wr) {
@@ -129,6 +169,16 @@ bool type_changed(Walker& w, const Node& r, const Node& wr) {
     case Verdict::kSame:
       return true;
     case Verdict::kWidened:
+      if (w.format() == Format::kProtobuf && !json_reads(r, wr)) {
+        w.report("json-type-changed", Level::kError, &r.at, &wr.at,
+                 fmt::format("{} is {} in the {} schema and {} in the {} one: the binary "
+                             "encoding reads, but the JSON written for {} is refused by a reader "
+                             "of {}; keep the type where JSON is used (gRPC-Gateway, Connect, "
+                             "protojson)",
+                             w.where(), wd, w.writer_side(), rd, w.reader_side(), wd, rd),
+                 "WIRE_JSON");
+        return true;
+      }
       w.report("type-widened", Level::kInfo, &r.at, &wr.at,
                fmt::format("{} is {} in the {} schema and {} in the {} one: every value still "
                            "reads",
