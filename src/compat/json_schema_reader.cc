@@ -95,52 +95,11 @@ Kind kind_of_value(const Value& v) {
   return Kind::kAny;
 }
 
-std::string unescape_token(const std::string& t) {
-  std::string out;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '~' && i + 1 < t.size() && (t[i + 1] == '0' || t[i + 1] == '1')) {
-      out += t[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else if (t[i] == '%' && i + 2 < t.size() &&
-               std::isxdigit(static_cast<unsigned char>(t[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(t[i + 2]))) {
-      out += static_cast<char>(std::stoi(t.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += t[i];
-    }
-  }
-  return out;
-}
-
-// The value at a JSON Pointer ("" = the root), or nullptr.
-const Value* resolve_pointer(const Value& root, const std::string& pointer) {
-  const Value* v = &root;
-  size_t pos = 0;
-  if (pointer.empty()) return v;
-  if (pointer[0] != '/') return nullptr;
-  while (pos < pointer.size()) {
-    size_t next = pointer.find('/', pos + 1);
-    std::string token = unescape_token(
-        pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
-    if (v->is_object()) {
-      v = v->find(token);
-    } else if (v->is_array()) {
-      char* end = nullptr;
-      unsigned long i = std::strtoul(token.c_str(), &end, 10);
-      if (token.empty() || *end != '\0' || i >= v->items.size()) return nullptr;
-      v = &v->items[i];
-    } else {
-      return nullptr;
-    }
-    if (v == nullptr) return nullptr;
-    if (next == std::string::npos) break;
-    pos = next;
-  }
-  return v;
-}
+}  // namespace
 
 class JsonSchemaReader {
+  friend class EmbeddedSchemas;
+
  public:
   JsonSchemaReader(const Document& doc, const DocumentLoader& load) : root_doc_(doc), load_(load) {
     schema_.format = Format::kJsonSchema;
@@ -212,6 +171,14 @@ class JsonSchemaReader {
   }
 
   Result<NodeId> follow(const Document& doc, const Value& ref) {
+    auto target = locate(doc, ref);
+    if (!target.ok()) return target.status();
+    return read_at(*target->doc, *target->value, target->pointer);
+  }
+
+  // Where a $ref leads: the document (read once, by a path relative to the referring file),
+  // the value and its pointer.
+  Result<RefTarget> locate(const Document& doc, const Value& ref) {
     const std::string& text = ref.text;
     size_t hash = text.find('#');
     std::string file_part = text.substr(0, hash);
@@ -249,10 +216,11 @@ class JsonSchemaReader {
     }
     const Value* target = resolve_pointer(target_doc->root, pointer);
     if (target == nullptr) {
-      return error(doc, ref, fmt::format("the $ref {} points at nothing", text),
-                   "check the pointer: #/$defs/Name or #/definitions/Name");
+      return error(
+          doc, ref, fmt::format("the $ref {} points at nothing", text),
+          ref_hint_.empty() ? "check the pointer: #/$defs/Name or #/definitions/Name" : ref_hint_);
     }
-    return read_at(*target_doc, *target, pointer);
+    return RefTarget{target_doc, target, pointer};
   }
 
   // The kinds a schema's keywords constrain, when it has no `type`.
@@ -311,6 +279,10 @@ class JsonSchemaReader {
     } else {
       kinds = inferred(v);
     }
+    if (const Value* n = v.find("nullable");
+        nullable_ && !kinds.empty() && n && n->kind == Value::Kind::kBool && n->boolean &&
+        std::find(kinds.begin(), kinds.end(), Kind::kNull) == kinds.end())
+      kinds.push_back(Kind::kNull);
 
     // One node per kind, each with the keywords that apply to it.
     std::vector<NodeId> parts;
@@ -568,9 +540,15 @@ class JsonSchemaReader {
     node(id) = std::move(merged);
   }
 
-
  public:
   void set_modern(bool modern) { modern_ = modern; }
+  // OpenAPI: 3.0's `nullable: true` adds null to the type; findings say "openapi".
+  void set_openapi(bool nullable_keyword) {
+    nullable_ = nullable_keyword;
+    schema_.format = Format::kOpenApi;
+    ref_hint_ = "check the pointer: #/components/schemas/Name";
+  }
+  Schema& schema() { return schema_; }
 
  private:
   const Document& root_doc_;
@@ -581,10 +559,10 @@ class JsonSchemaReader {
   std::set<std::string> refs_in_progress_;
   std::set<NodeId> building_;  // nodes whose keywords are still being read
   bool modern_ = false;
+  bool nullable_ = false;
+  std::string ref_hint_;
   int depth_ = 0;
 };
-
-}  // namespace
 
 Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load) {
   JsonSchemaReader reader(doc, load);
@@ -594,5 +572,25 @@ Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load)
                       s->text.find("2020-12") != std::string::npos);
   return reader.read();
 }
+
+EmbeddedSchemas::EmbeddedSchemas(const Document& doc, const DocumentLoader& load, bool modern,
+                                 bool nullable_keyword)
+    : impl_(std::make_unique<JsonSchemaReader>(doc, load)) {
+  impl_->set_modern(modern);
+  impl_->set_openapi(nullable_keyword);
+}
+
+EmbeddedSchemas::~EmbeddedSchemas() = default;
+
+Result<NodeId> EmbeddedSchemas::read(const Document& doc, const Value& v,
+                                     const std::string& pointer) {
+  return impl_->read_at(doc, v, pointer);
+}
+
+Result<RefTarget> EmbeddedSchemas::locate(const Document& doc, const Value& ref) {
+  return impl_->locate(doc, ref);
+}
+
+Schema& EmbeddedSchemas::schema() { return impl_->schema(); }
 
 }  // namespace tandem::compat

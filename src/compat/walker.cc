@@ -48,10 +48,12 @@ const std::vector<RuleInfo> checks::kWalker = {
 Walker::Walker(const Schema& reader, const Schema& writer, bool reader_is_new)
     : reader_(reader), writer_(writer), reader_is_new_(reader_is_new) {}
 
-std::vector<Finding> Walker::run() {
+std::vector<Finding> Walker::run() { return run(reader_.root, writer_.root); }
+
+std::vector<Finding> Walker::run(NodeId reader_node, NodeId writer_node) {
   std::vector<Finding> out;
   out_ = &out;
-  compare(reader_.root, writer_.root);
+  compare(reader_node, writer_node);
   out_ = nullptr;
   return out;
 }

@@ -19,6 +19,9 @@ class Walker {
 
   // Every finding about reading `writer`'s values with `reader`.
   std::vector<Finding> run();
+  // The same for one pair of nodes (OpenAPI: the schemas of one parameter, body or response).
+  // Calls share the step limit: a document of many operations is bounded as one schema is.
+  std::vector<Finding> run(NodeId reader_node, NodeId writer_node);
 
   // --- for the rules ---------------------------------------------------------------------
   const Schema& reader() const { return reader_; }
