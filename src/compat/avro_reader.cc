@@ -60,7 +60,6 @@ class AvroReader {
     return input_error(doc_.file, at.line, message, std::move(hint));
   }
 
-
   // The full name of `name` declared in namespace `ns`.
   static std::string full(const std::string& name, const std::string& ns) {
     if (name.find('.') != std::string::npos || ns.empty()) return name;

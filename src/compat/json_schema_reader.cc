@@ -456,7 +456,12 @@ class JsonSchemaReader {
       const Value* unevaluated = v.find("unevaluatedProperties");
       if (unevaluated != nullptr && unevaluated->kind == Value::Kind::kBool) extra = unevaluated;
     }
-    if (extra != nullptr && extra->kind == Value::Kind::kBool && !extra->boolean) {
+    if (extra == nullptr && tolerant_) {
+      // OpenAPI: an object lists what is written, and readers skip members they do not know
+      // (docs/compat.md, "OpenAPI").
+      node(part).open = false;
+      node(part).skips_unknown = true;
+    } else if (extra != nullptr && extra->kind == Value::Kind::kBool && !extra->boolean) {
       node(part).open = false;
     } else if (extra != nullptr && !(extra->kind == Value::Kind::kBool)) {
       auto e = read_at(doc, *extra, pointer_append(ptr, "additionalProperties"));
@@ -542,9 +547,12 @@ class JsonSchemaReader {
 
  public:
   void set_modern(bool modern) { modern_ = modern; }
-  // OpenAPI: 3.0's `nullable: true` adds null to the type; findings say "openapi".
+  // OpenAPI: 3.0's `nullable: true` adds null to the type; an object without
+  // additionalProperties holds only what it lists and is read tolerantly; findings say
+  // "openapi".
   void set_openapi(bool nullable_keyword) {
     nullable_ = nullable_keyword;
+    tolerant_ = true;
     schema_.format = Format::kOpenApi;
     ref_hint_ = "check the pointer: #/components/schemas/Name";
   }
@@ -560,6 +568,7 @@ class JsonSchemaReader {
   std::set<NodeId> building_;  // nodes whose keywords are still being read
   bool modern_ = false;
   bool nullable_ = false;
+  bool tolerant_ = false;  // objects without additionalProperties: closed, read tolerantly
   std::string ref_hint_;
   int depth_ = 0;
 };

@@ -306,7 +306,11 @@ void ApiWalker::compare_responses(const ApiOperation& c, const ApiOperation& s) 
     compare_response(*cr, sr);
   }
   for (const ApiResponse& cr : c.responses) {
-    if (cr.status == "default" || match_response(s.responses, cr.status, false) != nullptr)
+    // Still answered: the same status, a range holding it, or a status inside its range.
+    if (cr.status == "default" ||
+        std::any_of(s.responses.begin(), s.responses.end(), [&](const ApiResponse& sr) {
+          return status_covers(sr.status, cr.status) || status_covers(cr.status, sr.status);
+        }))
       continue;
     Scope scope(*this, "response " + cr.status, &cr, nullptr);
     checks::response_status_missing(*this, c, s, &cr, nullptr);

@@ -38,8 +38,10 @@ class JsonSchemaReader;
 // JSON Schemas embedded in a larger document (OpenAPI): each read into one shared model, so a
 // schema referred to from many places (#/components/schemas/X) is read once, and every file a
 // $ref names is loaded once. `modern`: 2020-12 rules (a $ref's siblings apply; OpenAPI 3.1);
-// `nullable_keyword`: 3.0's `nullable: true` adds null to a schema's type. The model's format is
-// kOpenApi. Errors carry file:line, as read_json_schema's.
+// `nullable_keyword`: 3.0's `nullable: true` adds null to a schema's type. An object without
+// additionalProperties holds only the properties it lists and is read by tolerant readers that
+// skip others (what OpenAPI clients and servers do), not as JSON Schema's open content model.
+// The model's format is kOpenApi. Errors carry file:line, as read_json_schema's.
 class EmbeddedSchemas {
  public:
   EmbeddedSchemas(const Document& doc, const DocumentLoader& load, bool modern,

@@ -54,11 +54,26 @@ size_t run_corpus(const std::string& file, Format format) {
         EXPECT_TRUE(warnings.count(w))
             << "expected the warning " << w << ", got " << show(warnings);
     }
+    if (c["notes"]) {
+      CheckOptions full;
+      full.mode = Mode::kFull;
+      auto report = check_texts({c["old"].as<std::string>(), c["new"].as<std::string>()},
+                                {"old", "new"}, format, full);
+      EXPECT_TRUE(report.ok()) << report.status().message();
+      if (!report.ok()) continue;
+      std::set<std::string> notes = rules_at(*report, Level::kInfo);
+      for (const std::string& n : list(c["notes"]))
+        EXPECT_TRUE(notes.count(n)) << "expected the note " << n << ", got " << show(notes);
+    }
   }
   return n;
 }
 
 TEST(CompatCorpus, Avro) { EXPECT_GE(run_corpus("avro.yaml", Format::kAvro), 55u); }
+
+// OpenAPI: BACKWARD is old clients against the new server, FORWARD new clients against the old
+// one (docs/compat.md, "OpenAPI").
+TEST(CompatCorpus, OpenApi) { EXPECT_GE(run_corpus("openapi.yaml", Format::kOpenApi), 60u); }
 
 TEST(CompatCorpus, JsonSchema) {
   EXPECT_GE(run_corpus("jsonschema.yaml", Format::kJsonSchema), 64u);

@@ -68,10 +68,11 @@ std::string describe(const Alternatives& alts) {
 }  // namespace
 
 void security_requirement(ApiWalker& w, const ApiOperation& c, const ApiOperation& s) {
-  if (s.security.empty() || c.security == s.security) return;
+  if (c.security == s.security) return;
   // An empty list lets every request in: a client of it sends no credentials.
   Alternatives client = c.security.empty() ? Alternatives{{}} : c.security;
   for (const SecurityAlternative& have : client) {
+    if (s.security.empty()) break;
     auto lets_in = [&](bool scopes) {
       return std::any_of(
           s.security.begin(), s.security.end(),
@@ -92,11 +93,12 @@ void security_requirement(ApiWalker& w, const ApiOperation& c, const ApiOperatio
              Level::kError, &c.security_at, &s.security_at, std::move(why));
     return;
   }
+  Alternatives server = s.security.empty() ? Alternatives{{}} : s.security;
   w.report("security-requirement-changed", Level::kInfo, &c.security_at, &s.security_at,
            fmt::format("the security requirements changed from {} to {}; every request {} "
                        "clients send is still let in",
-                       describe(w.server_is_new() ? client : s.security),
-                       describe(w.server_is_new() ? s.security : client), w.client_side()));
+                       describe(w.server_is_new() ? client : server),
+                       describe(w.server_is_new() ? server : client), w.client_side()));
 }
 
 }  // namespace tandem::compat::checks
