@@ -123,7 +123,7 @@ class JsonSchemaReader {
   NodeId add(Kind kind, const Value& at, const std::string& ptr) {
     Node n;
     n.kind = kind;
-    n.at = {ptr, at.line};
+    n.at = {ptr, at.line, file_};
     return schema_.add(std::move(n));
   }
   Node& node(NodeId id) { return schema_.nodes[static_cast<size_t>(id)]; }
@@ -132,6 +132,14 @@ class JsonSchemaReader {
   Result<NodeId> read_at(const Document& doc, const Value& v, const std::string& ptr) {
     std::string key = doc.file + "#" + ptr;
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    // Places in another file than the one checked name it (Location::file).
+    std::string outer = std::move(file_);
+    file_ = &doc == &root_doc_ || doc.file == root_doc_.file ? "" : doc.file;
+    struct Restore {
+      std::string& file;
+      std::string saved;
+      ~Restore() { file = std::move(saved); }
+    } restore{file_, std::move(outer)};
     if (++depth_ > kMaxDepth) return error(doc, v, "schemas nest too deeply");
     struct Leave {
       int& d;
@@ -327,7 +335,7 @@ class JsonSchemaReader {
         return error(doc, *u, fmt::format("\"{}\" is a non-empty list of schemas", name));
       Node un;
       un.kind = Kind::kUnion;
-      un.at = {pointer_append(ptr, name), u->line};
+      un.at = {pointer_append(ptr, name), u->line, file_};
       for (size_t i = 0; i < u->items.size(); ++i) {
         auto b =
             read_at(doc, u->items[i], pointer_append(pointer_append(ptr, name), std::to_string(i)));
@@ -433,7 +441,7 @@ class JsonSchemaReader {
         f.written = required.count(name) > 0;
         f.needed = f.written;
         if (const Value* d = pv.find("default")) f.default_json = canonical(*d);
-        f.at = {pptr, pv.line};
+        f.at = {pptr, pv.line, file_};
         f.ignore = x_tandem_ignore(pv);
         node(part).fields.push_back(std::move(f));
       }
@@ -447,7 +455,7 @@ class JsonSchemaReader {
       f.name = name;
       f.type = add(Kind::kAny, v, pointer_append(ptr, "required"));
       f.written = f.needed = true;
-      f.at = {pointer_append(ptr, "required"), v.find("required")->line};
+      f.at = {pointer_append(ptr, "required"), v.find("required")->line, file_};
       node(part).fields.push_back(std::move(f));
     }
     node(part).open = true;
@@ -568,7 +576,9 @@ class JsonSchemaReader {
   std::set<NodeId> building_;  // nodes whose keywords are still being read
   bool modern_ = false;
   bool nullable_ = false;
-  bool tolerant_ = false;  // objects without additionalProperties: closed, read tolerantly
+  bool tolerant_ = false;
+  std::string file_;  // the file being read, when it is not root_doc_'s  // objects without
+                      // additionalProperties: closed, read tolerantly
   std::string ref_hint_;
   int depth_ = 0;
 };

@@ -178,6 +178,9 @@ void ApiWalker::compare_schema(bool request, NodeId client_node, NodeId server_n
   std::vector<Finding> found =
       request ? requests_.run(server_node, client_node) : responses_.run(client_node, server_node);
   for (Finding& f : found) {
+    // "the top level" of a parameter's or a body's schema is the part the context names.
+    static const std::string kTop = "the top level: ";
+    if (f.message.rfind(kTop, 0) == 0) f.message.erase(0, kTop.size());
     f.message = fmt::format("{}: {}", where(), f.message);
     add(std::move(f));
   }

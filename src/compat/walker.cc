@@ -86,8 +86,8 @@ void Walker::report(const char* rule, Level level, const Location* r, const Loca
   f.level = level;
   if (format() == Format::kProtobuf) f.category = category ? category : "WIRE";
   f.direction = reader_is_new_ ? Direction::kBackward : Direction::kForward;
-  Place rp{reader_.file, r ? r->pointer : "", r ? r->line : 0};
-  Place wp{writer_.file, w ? w->pointer : "", w ? w->line : 0};
+  Place rp{r && !r->file.empty() ? r->file : reader_.file, r ? r->pointer : "", r ? r->line : 0};
+  Place wp{w && !w->file.empty() ? w->file : writer_.file, w ? w->pointer : "", w ? w->line : 0};
   f.new_place = reader_is_new_ ? rp : wp;
   f.old_place = reader_is_new_ ? wp : rp;
   // "a old reader" reads badly in the rules' shared sentences: "an old reader".

@@ -210,6 +210,15 @@ paths:
   std::set<std::string> errors = rules_at(*r, Level::kError);
   EXPECT_TRUE(errors.count("range-narrowed")) << render(*r, OutputFormat::kText);
   EXPECT_TRUE(errors.count("type-changed")) << render(*r, OutputFormat::kText);
+  // A place in another file names that file, not the document that refers to it.
+  const Finding* qty = find(*r, "type-changed");
+  ASSERT_NE(qty, nullptr);
+  EXPECT_NE(qty->new_place.file.find("v2/lines.yaml"), std::string::npos) << qty->new_place.file;
+  EXPECT_EQ(qty->new_place.pointer, "/Line/properties/qty");
+  EXPECT_EQ(qty->new_place.line, 1);
+  const Finding* limit = find(*r, "range-narrowed");
+  ASSERT_NE(limit, nullptr);
+  EXPECT_NE(limit->old_place.file.find("v1/common.yaml"), std::string::npos);
   // The same files twice: nothing.
   auto same = check_files({v1, v1}, options);
   ASSERT_TRUE(same.ok());
