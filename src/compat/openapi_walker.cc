@@ -175,8 +175,17 @@ void ApiWalker::report(const char* rule, Level level, const Location* c, const L
 }
 
 void ApiWalker::compare_schema(bool request, NodeId client_node, NodeId server_node) {
-  std::vector<Finding> found =
-      request ? requests_.run(server_node, client_node) : responses_.run(client_node, server_node);
+  // A schema many operations share (#/components/schemas/Order) is walked once per pair of
+  // nodes: its findings are the same, only the context in front of them differs.
+  auto key = std::make_tuple(request, client_node, server_node);
+  auto it = walked_.find(key);
+  if (it == walked_.end()) {
+    it = walked_
+             .emplace(key, request ? requests_.run(server_node, client_node)
+                                   : responses_.run(client_node, server_node))
+             .first;
+  }
+  std::vector<Finding> found = it->second;
   for (Finding& f : found) {
     // "the top level" of a parameter's or a body's schema is the part the context names.
     static const std::string kTop = "the top level: ";

@@ -5,7 +5,9 @@
 // requests (reader: the server's document), clients read responses (reader: the client's).
 // Like the schema walker, it knows no rule by name.
 
+#include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -64,6 +66,8 @@ class ApiWalker {
   std::vector<Finding>* out_ = nullptr;
   std::vector<std::string> context_;
   std::vector<Ignore> ignores_;
+  // (request?, client node, server node) → the schema walker's findings.
+  std::map<std::tuple<bool, NodeId, NodeId>, std::vector<Finding>> walked_;
 };
 
 }  // namespace tandem::compat
