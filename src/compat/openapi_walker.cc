@@ -140,6 +140,10 @@ std::vector<Finding> ApiWalker::run() {
   return out;
 }
 
+const char* ApiWalker::client_side() const { return server_is_new_ ? "old" : "new"; }
+
+const char* ApiWalker::server_side() const { return server_is_new_ ? "new" : "old"; }
+
 std::string ApiWalker::where() const {
   std::string s;
   for (const std::string& c : context_) s += (s.empty() ? "" : ", ") + c;

@@ -27,8 +27,8 @@ class ApiWalker {
   const Api& server() const { return server_; }
   bool server_is_new() const { return server_is_new_; }
   // "old" or "new": which document the clients' or the server's side is, for messages.
-  const char* client_side() const { return server_is_new_ ? "old" : "new"; }
-  const char* server_side() const { return server_is_new_ ? "new" : "old"; }
+  const char* client_side() const;
+  const char* server_side() const;
   // The id for the change as seen from old to new: `if_server_new` in a BACKWARD check (old
   // clients, new server), `if_server_old` in a FORWARD one.
   const char* pick(const char* if_server_new, const char* if_server_old) const {
