@@ -11,14 +11,17 @@ namespace tandem::cli {
 void CompatCommand::add(CLI::App& app) {
   cmd = app.add_subcommand(
       "compat",
-      "check that schema versions stay readable (Avro, JSON Schema, Protobuf): BACKWARD, "
-      "FORWARD, FULL and their _TRANSITIVE forms");
+      "check that schema versions stay readable (Avro, JSON Schema, Protobuf) and that old "
+      "clients keep working with a new API (OpenAPI 3.0/3.1): BACKWARD, FORWARD, FULL and their "
+      "_TRANSITIVE forms");
   cmd->add_option("FILE", files, "schema versions, oldest first (with --git: the files to check)");
   cmd->add_option("--type", type,
-                  "avro | jsonschema | protobuf (default: from the file's name and content)");
+                  "avro | jsonschema | protobuf | openapi (default: from the file's name and "
+                  "content)");
   cmd->add_option("--mode", mode,
-                  "BACKWARD (new readers read old data), FORWARD, FULL, their _TRANSITIVE forms "
-                  "(every earlier version, not only the previous one), or NONE")
+                  "BACKWARD (new readers read old data; OpenAPI: old clients call the new "
+                  "server), FORWARD, FULL, their _TRANSITIVE forms (every earlier version, not "
+                  "only the previous one), or NONE")
       ->capture_default_str();
   cmd->add_option("--format", format, "text | json | sarif | github | junit")
       ->capture_default_str();
@@ -47,6 +50,7 @@ void CompatCommand::add(CLI::App& app) {
       "  tandem compat order-v1.avsc order-v2.avsc\n"
       "  tandem compat --mode FULL_TRANSITIVE v1.json v2.json v3.json\n"
       "  tandem compat -I protos --category WIRE old/order.proto protos/order.proto\n"
+      "  tandem compat orders-api-v1.yaml orders-api-v2.yaml\n"
       "  tandem compat --git origin/main schemas/order.avsc --format github\n"
       "  tandem compat old.avsc new.avsc --format sarif > compat.sarif\n"
       "  tandem compat resolve --writer v1.avsc --reader v2.avsc < v1-events.jsonl");

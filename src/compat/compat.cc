@@ -9,8 +9,10 @@
 #include <cctype>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 
 #include "compat/document.h"
+#include "compat/openapi.h"
 #include "compat/readers.h"
 #include "compat/rules/rules.h"
 #include "compat/walker.h"
@@ -68,10 +70,8 @@ Result<Schema> read_schema(const Document& doc, Format format, const DocumentLoa
     case Format::kOpenApi:
       break;
   }
-  return Status::InvalidInput(
-      fmt::format("{}: {} schemas are not supported by this build of tandem compat yet", doc.file,
-                  format_name(format)),
-      "tandem compat reads Avro, JSON Schema and Protobuf; OpenAPI is being added");
+  return Status::InvalidInput(fmt::format("{}: an OpenAPI document is not one schema", doc.file),
+                              "compare OpenAPI documents with tandem compat OLD NEW");
 }
 
 std::string today_utc() {
@@ -137,37 +137,31 @@ void apply_exceptions(Report& report, const CheckOptions& options) {
   }
 }
 
-Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOptions& options) {
+// Pairs the versions as the mode asks and judges each pair in each direction it asks for:
+// `judge(old, new, backward)` returns the findings of one.
+using Judge = std::function<std::vector<Finding>(size_t, size_t, bool)>;
+
+Report pair_versions(const std::vector<std::string>& files, Format format,
+                     const CheckOptions& options, const Judge& judge) {
   Report report;
-  report.format = schemas.empty() ? Format::kAvro : schemas.front().format;
+  report.format = format;
   report.mode = options.mode;
-  for (const Schema& s : schemas) report.files.push_back(s.file);
+  report.files = files;
   if (options.mode == Mode::kNone) return report;
   bool transitive = options.mode == Mode::kBackwardTransitive ||
                     options.mode == Mode::kForwardTransitive ||
                     options.mode == Mode::kFullTransitive;
   bool backward = options.mode != Mode::kForward && options.mode != Mode::kForwardTransitive;
   bool forward = options.mode != Mode::kBackward && options.mode != Mode::kBackwardTransitive;
-  // A budget for the whole check: each walk may take what is left of it (at most the default
-  // per walk), so that many small pairs pass and one huge pair cannot take it all unseen.
-  size_t remaining = options.max_steps;
-  for (size_t n = 1; n < schemas.size(); ++n) {
+  for (size_t n = 1; n < files.size(); ++n) {
     for (size_t o = transitive ? 0 : n - 1; o < n; ++o) {
-      const Schema& old_s = schemas[o];
-      const Schema& new_s = schemas[n];
-      for (bool reader_is_new : {true, false}) {
-        if (reader_is_new ? !backward : !forward) continue;
-        size_t limit = options.max_steps > 0 ? std::min<size_t>(Walker::kDefaultMaxSteps,
-                                                                std::max<size_t>(remaining, 1))
-                                             : Walker::kDefaultMaxSteps;
-        Walker walker(reader_is_new ? new_s : old_s, reader_is_new ? old_s : new_s, reader_is_new,
-                      limit);
+      for (bool is_backward : {true, false}) {
+        if (is_backward ? !backward : !forward) continue;
         PairReport pair;
-        pair.old_file = old_s.file;
-        pair.new_file = new_s.file;
-        pair.direction = reader_is_new ? Direction::kBackward : Direction::kForward;
-        pair.findings = walker.run();
-        remaining -= std::min(remaining, walker.steps());
+        pair.old_file = files[o];
+        pair.new_file = files[n];
+        pair.direction = is_backward ? Direction::kBackward : Direction::kForward;
+        pair.findings = judge(o, n, is_backward);
         report.pairs.push_back(std::move(pair));
       }
     }
@@ -175,6 +169,37 @@ Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOpti
   apply_exceptions(report, options);
   apply_category(report, options);
   return report;
+}
+
+Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOptions& options) {
+  std::vector<std::string> files;
+  for (const Schema& s : schemas) files.push_back(s.file);
+  Format format = schemas.empty() ? Format::kAvro : schemas.front().format;
+  // BACKWARD: the new schema reads old data; FORWARD: the old one reads new data.
+  // A budget for the whole check: each walk may take what is left of it (at most the default
+  // per walk), so that many small pairs pass and one huge pair cannot take it all unseen.
+  size_t remaining = options.max_steps;
+  return pair_versions(files, format, options, [&](size_t o, size_t n, bool backward) {
+    size_t limit = options.max_steps > 0
+                       ? std::min<size_t>(Walker::kDefaultMaxSteps, std::max<size_t>(remaining, 1))
+                       : Walker::kDefaultMaxSteps;
+    Walker walker(backward ? schemas[n] : schemas[o], backward ? schemas[o] : schemas[n], backward,
+                  limit);
+    auto findings = walker.run();
+    remaining -= std::min(remaining, walker.steps());
+    return findings;
+  });
+}
+
+// OpenAPI: BACKWARD is old clients against the new server, FORWARD new clients against the old
+// server (a rollback); each judges requests with the server as reader and responses with the
+// clients as readers (docs/compat.md, "OpenAPI").
+Result<Report> check_apis(const std::vector<Api>& apis, const CheckOptions& options) {
+  std::vector<std::string> files;
+  for (const Api& a : apis) files.push_back(a.file);
+  return pair_versions(files, Format::kOpenApi, options, [&](size_t o, size_t n, bool backward) {
+    return compare_apis(backward ? apis[o] : apis[n], backward ? apis[n] : apis[o], backward);
+  });
 }
 
 }  // namespace
@@ -221,8 +246,17 @@ Result<Report> check_files(const std::vector<std::string>& files, const CheckOpt
       format = f;
     }
   }
-  std::vector<Schema> schemas;
   DocumentLoader load = disk_loader();
+  if (*format == Format::kOpenApi) {
+    std::vector<Api> apis;
+    for (const Document& doc : docs) {
+      auto api = read_openapi(doc, load);
+      if (!api.ok()) return api.status();
+      apis.push_back(std::move(*api));
+    }
+    return check_apis(apis, options);
+  }
+  std::vector<Schema> schemas;
   for (const Document& doc : docs) {
     auto s = read_schema(doc, *format, load, options);
     if (!s.ok()) return s.status();
@@ -245,6 +279,7 @@ Result<Report> check_texts(const std::vector<std::string>& texts,
 Result<Report> check_schema_texts(const std::vector<SchemaText>& texts, Format format,
                                   const CheckOptions& options) {
   std::vector<Schema> schemas;
+  std::vector<Api> apis;
   for (const SchemaText& t : texts) {
     // A reference is found by the name it is written with; nothing is read from disk.
     DocumentLoader by_name = [&t](const std::string& path) -> Result<Document> {
@@ -255,6 +290,14 @@ Result<Report> check_schema_texts(const std::vector<SchemaText>& texts, Format f
       }
       return parse_document(it->second, it->first);
     };
+    if (format == Format::kOpenApi) {
+      auto doc = parse_document(t.text, t.name);
+      if (!doc.ok()) return doc.status();
+      auto api = read_openapi(*doc, by_name);
+      if (!api.ok()) return api.status();
+      apis.push_back(std::move(*api));
+      continue;
+    }
     if (format == Format::kProtobuf) {
       auto s = read_protobuf_text(t.text, t.name, "", t.references);
       if (!s.ok()) return s.status();
@@ -269,6 +312,7 @@ Result<Report> check_schema_texts(const std::vector<SchemaText>& texts, Format f
     if (!s.ok()) return s.status();
     schemas.push_back(std::move(*s));
   }
+  if (format == Format::kOpenApi) return check_apis(apis, options);
   return check_schemas(schemas, options);
 }
 
@@ -299,7 +343,19 @@ const std::vector<RuleInfo>& rules() {
                              &checks::kEnumValueNumbers,
                              &checks::kFieldNumberReused,
                              &checks::kMessageRemoved,
-                             &checks::kFieldRemovedNotReserved})
+                             &checks::kFieldRemovedNotReserved,
+                             &checks::kPathMissing,
+                             &checks::kOperationMissing,
+                             &checks::kOperationIdChanged,
+                             &checks::kSecurityRequirement,
+                             &checks::kSecuritySchemeChanged,
+                             &checks::kRequestParameterMissing,
+                             &checks::kRequestParameterMoved,
+                             &checks::kRequestParameterRequired,
+                             &checks::kRequestBody,
+                             &checks::kMediaTypeMissing,
+                             &checks::kResponseStatusMissing,
+                             &checks::kResponseHeader})
       all.insert(all.end(), list->begin(), list->end());
     std::sort(all.begin(), all.end(),
               [](const RuleInfo& a, const RuleInfo& b) { return a.id < b.id; });

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -391,6 +392,50 @@ std::string pointer_append(const std::string& pointer, std::string_view token) {
     }
   }
   return out;
+}
+
+std::string unescape_pointer_token(const std::string& t) {
+  std::string out;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '~' && i + 1 < t.size() && (t[i + 1] == '0' || t[i + 1] == '1')) {
+      out += t[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else if (t[i] == '%' && i + 2 < t.size() &&
+               std::isxdigit(static_cast<unsigned char>(t[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(t[i + 2]))) {
+      out += static_cast<char>(std::stoi(t.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += t[i];
+    }
+  }
+  return out;
+}
+
+const Value* resolve_pointer(const Value& root, const std::string& pointer) {
+  const Value* v = &root;
+  size_t pos = 0;
+  if (pointer.empty()) return v;
+  if (pointer[0] != '/') return nullptr;
+  while (pos < pointer.size()) {
+    size_t next = pointer.find('/', pos + 1);
+    std::string token = unescape_pointer_token(
+        pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
+    if (v->is_object()) {
+      v = v->find(token);
+    } else if (v->is_array()) {
+      char* end = nullptr;
+      unsigned long i = std::strtoul(token.c_str(), &end, 10);
+      if (token.empty() || *end != '\0' || i >= v->items.size()) return nullptr;
+      v = &v->items[i];
+    } else {
+      return nullptr;
+    }
+    if (v == nullptr) return nullptr;
+    if (next == std::string::npos) break;
+    pos = next;
+  }
+  return v;
 }
 
 }  // namespace tandem::compat

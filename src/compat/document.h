@@ -60,4 +60,10 @@ std::vector<std::string> x_tandem_ignore(const Value& v);
 // RFC 6901: "/" + each token with "~" → "~0" and "/" → "~1".
 std::string pointer_append(const std::string& pointer, std::string_view token);
 
+// One token of a JSON Pointer or a $ref fragment: "~1" → "/", "~0" → "~", "%7B" → "{".
+std::string unescape_pointer_token(const std::string& token);
+
+// The value at a JSON Pointer ("" = the root), or nullptr.
+const Value* resolve_pointer(const Value& root, const std::string& pointer);
+
 }  // namespace tandem::compat

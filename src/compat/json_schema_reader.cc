@@ -95,54 +95,13 @@ Kind kind_of_value(const Value& v) {
   return Kind::kAny;
 }
 
-std::string unescape_token(const std::string& t) {
-  std::string out;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '~' && i + 1 < t.size() && (t[i + 1] == '0' || t[i + 1] == '1')) {
-      out += t[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else if (t[i] == '%' && i + 2 < t.size() &&
-               std::isxdigit(static_cast<unsigned char>(t[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(t[i + 2]))) {
-      out += static_cast<char>(std::stoi(t.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += t[i];
-    }
-  }
-  return out;
-}
-
-// The value at a JSON Pointer ("" = the root), or nullptr.
-const Value* resolve_pointer(const Value& root, const std::string& pointer) {
-  const Value* v = &root;
-  size_t pos = 0;
-  if (pointer.empty()) return v;
-  if (pointer[0] != '/') return nullptr;
-  while (pos < pointer.size()) {
-    size_t next = pointer.find('/', pos + 1);
-    std::string token = unescape_token(
-        pointer.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1));
-    if (v->is_object()) {
-      v = v->find(token);
-    } else if (v->is_array()) {
-      char* end = nullptr;
-      unsigned long i = std::strtoul(token.c_str(), &end, 10);
-      if (token.empty() || *end != '\0' || i >= v->items.size()) return nullptr;
-      v = &v->items[i];
-    } else {
-      return nullptr;
-    }
-    if (v == nullptr) return nullptr;
-    if (next == std::string::npos) break;
-    pos = next;
-  }
-  return v;
-}
+}  // namespace
 
 class JsonSchemaReader {
+  friend class EmbeddedSchemas;
+
  public:
-  JsonSchemaReader(const Document& doc, const DocumentLoader& load, bool load_remote)
+  JsonSchemaReader(const Document& doc, const DocumentLoader& load, bool load_remote = false)
       : root_doc_(doc), load_(load), load_remote_(load_remote) {
     schema_.format = Format::kJsonSchema;
     schema_.file = doc.file;
@@ -165,7 +124,7 @@ class JsonSchemaReader {
   NodeId add(Kind kind, const Value& at, const std::string& ptr) {
     Node n;
     n.kind = kind;
-    n.at = {ptr, at.line};
+    n.at = {ptr, at.line, file_};
     return schema_.add(std::move(n));
   }
   Node& node(NodeId id) { return schema_.nodes[static_cast<size_t>(id)]; }
@@ -174,6 +133,14 @@ class JsonSchemaReader {
   Result<NodeId> read_at(const Document& doc, const Value& v, const std::string& ptr) {
     std::string key = doc.file + "#" + ptr;
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    // Places in another file than the one checked name it (Location::file).
+    std::string outer = std::move(file_);
+    file_ = &doc == &root_doc_ || doc.file == root_doc_.file ? "" : doc.file;
+    struct Restore {
+      std::string& file;
+      std::string saved;
+      ~Restore() { file = std::move(saved); }
+    } restore{file_, std::move(outer)};
     if (++depth_ > kMaxDepth) return error(doc, v, "schemas nest too deeply");
     struct Leave {
       int& d;
@@ -213,6 +180,14 @@ class JsonSchemaReader {
   }
 
   Result<NodeId> follow(const Document& doc, const Value& ref) {
+    auto target = locate(doc, ref);
+    if (!target.ok()) return target.status();
+    return read_at(*target->doc, *target->value, target->pointer);
+  }
+
+  // Where a $ref leads: the document (read once, by a path relative to the referring file),
+  // the value and its pointer.
+  Result<RefTarget> locate(const Document& doc, const Value& ref) {
     const std::string& text = ref.text;
     size_t hash = text.find('#');
     std::string file_part = text.substr(0, hash);
@@ -253,10 +228,11 @@ class JsonSchemaReader {
     }
     const Value* target = resolve_pointer(target_doc->root, pointer);
     if (target == nullptr) {
-      return error(doc, ref, fmt::format("the $ref {} points at nothing", text),
-                   "check the pointer: #/$defs/Name or #/definitions/Name");
+      return error(
+          doc, ref, fmt::format("the $ref {} points at nothing", text),
+          ref_hint_.empty() ? "check the pointer: #/$defs/Name or #/definitions/Name" : ref_hint_);
     }
-    return read_at(*target_doc, *target, pointer);
+    return RefTarget{target_doc, target, pointer};
   }
 
   // The kinds a schema's keywords constrain, when it has no `type`.
@@ -315,6 +291,10 @@ class JsonSchemaReader {
     } else {
       kinds = inferred(v);
     }
+    if (const Value* n = v.find("nullable");
+        nullable_ && !kinds.empty() && n && n->kind == Value::Kind::kBool && n->boolean &&
+        std::find(kinds.begin(), kinds.end(), Kind::kNull) == kinds.end())
+      kinds.push_back(Kind::kNull);
 
     // One node per kind, each with the keywords that apply to it.
     std::vector<NodeId> parts;
@@ -359,7 +339,7 @@ class JsonSchemaReader {
         return error(doc, *u, fmt::format("\"{}\" is a non-empty list of schemas", name));
       Node un;
       un.kind = Kind::kUnion;
-      un.at = {pointer_append(ptr, name), u->line};
+      un.at = {pointer_append(ptr, name), u->line, file_};
       for (size_t i = 0; i < u->items.size(); ++i) {
         auto b =
             read_at(doc, u->items[i], pointer_append(pointer_append(ptr, name), std::to_string(i)));
@@ -465,7 +445,7 @@ class JsonSchemaReader {
         f.written = required.count(name) > 0;
         f.needed = f.written;
         if (const Value* d = pv.find("default")) f.default_json = canonical(*d);
-        f.at = {pptr, pv.line};
+        f.at = {pptr, pv.line, file_};
         f.ignore = x_tandem_ignore(pv);
         node(part).fields.push_back(std::move(f));
       }
@@ -479,7 +459,7 @@ class JsonSchemaReader {
       f.name = name;
       f.type = add(Kind::kAny, v, pointer_append(ptr, "required"));
       f.written = f.needed = true;
-      f.at = {pointer_append(ptr, "required"), v.find("required")->line};
+      f.at = {pointer_append(ptr, "required"), v.find("required")->line, file_};
       node(part).fields.push_back(std::move(f));
     }
     node(part).open = true;
@@ -488,7 +468,12 @@ class JsonSchemaReader {
       const Value* unevaluated = v.find("unevaluatedProperties");
       if (unevaluated != nullptr && unevaluated->kind == Value::Kind::kBool) extra = unevaluated;
     }
-    if (extra != nullptr && extra->kind == Value::Kind::kBool && !extra->boolean) {
+    if (extra == nullptr && tolerant_) {
+      // OpenAPI: an object lists what is written, and readers skip members they do not know
+      // (docs/compat.md, "OpenAPI").
+      node(part).open = false;
+      node(part).skips_unknown = true;
+    } else if (extra != nullptr && extra->kind == Value::Kind::kBool && !extra->boolean) {
       node(part).open = false;
     } else if (extra != nullptr && !(extra->kind == Value::Kind::kBool)) {
       auto e = read_at(doc, *extra, pointer_append(ptr, "additionalProperties"));
@@ -574,6 +559,16 @@ class JsonSchemaReader {
 
  public:
   void set_modern(bool modern) { modern_ = modern; }
+  // OpenAPI: 3.0's `nullable: true` adds null to the type; an object without
+  // additionalProperties holds only what it lists and is read tolerantly; findings say
+  // "openapi".
+  void set_openapi(bool nullable_keyword) {
+    nullable_ = nullable_keyword;
+    tolerant_ = true;
+    schema_.format = Format::kOpenApi;
+    ref_hint_ = "check the pointer: #/components/schemas/Name";
+  }
+  Schema& schema() { return schema_; }
 
  private:
   const Document& root_doc_;
@@ -585,10 +580,13 @@ class JsonSchemaReader {
   std::set<std::string> refs_in_progress_;
   std::set<NodeId> building_;  // nodes whose keywords are still being read
   bool modern_ = false;
+  bool nullable_ = false;
+  bool tolerant_ = false;
+  std::string file_;  // the file being read, when it is not root_doc_'s  // objects without
+                      // additionalProperties: closed, read tolerantly
+  std::string ref_hint_;
   int depth_ = 0;
 };
-
-}  // namespace
 
 Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load, bool load_remote) {
   JsonSchemaReader reader(doc, load, load_remote);
@@ -598,5 +596,25 @@ Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load,
                       s->text.find("2020-12") != std::string::npos);
   return reader.read();
 }
+
+EmbeddedSchemas::EmbeddedSchemas(const Document& doc, const DocumentLoader& load, bool modern,
+                                 bool nullable_keyword)
+    : impl_(std::make_unique<JsonSchemaReader>(doc, load)) {
+  impl_->set_modern(modern);
+  impl_->set_openapi(nullable_keyword);
+}
+
+EmbeddedSchemas::~EmbeddedSchemas() = default;
+
+Result<NodeId> EmbeddedSchemas::read(const Document& doc, const Value& v,
+                                     const std::string& pointer) {
+  return impl_->read_at(doc, v, pointer);
+}
+
+Result<RefTarget> EmbeddedSchemas::locate(const Document& doc, const Value& ref) {
+  return impl_->locate(doc, ref);
+}
+
+Schema& EmbeddedSchemas::schema() { return impl_->schema(); }
 
 }  // namespace tandem::compat

@@ -38,8 +38,13 @@ inline constexpr const char* kProtoFile = "protobuf file";
 
 // Where a node or a field was written.
 struct Location {
+  Location() = default;
+  Location(std::string pointer_, int line_, std::string file_ = {})
+      : pointer(std::move(pointer_)), line(line_), file(std::move(file_)) {}
+
   std::string pointer;  // JSON Pointer into the file ("" = the root), or a Protobuf path
   int line = 0;
+  std::string file;  // another file a $ref led to ("" = the schema's own file)
 };
 
 // JSON Schema's validation keywords on one node (unset = no constraint).

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,42 @@ using DocumentLoader = std::function<Result<Document>(const std::string& path)>;
 // of being refused; nothing is ever fetched.
 Result<Schema> read_json_schema(const Document& doc, const DocumentLoader& load,
                                 bool load_remote = false);
+
+// Where a `$ref` leads: the document it names (the referring one, or another file read once),
+// the value, and its JSON Pointer in that document.
+struct RefTarget {
+  const Document* doc = nullptr;
+  const Value* value = nullptr;
+  std::string pointer;
+};
+
+class JsonSchemaReader;
+
+// JSON Schemas embedded in a larger document (OpenAPI): each read into one shared model, so a
+// schema referred to from many places (#/components/schemas/X) is read once, and every file a
+// $ref names is loaded once. `modern`: 2020-12 rules (a $ref's siblings apply; OpenAPI 3.1);
+// `nullable_keyword`: 3.0's `nullable: true` adds null to a schema's type. An object without
+// additionalProperties holds only the properties it lists and is read by tolerant readers that
+// skip others (what OpenAPI clients and servers do), not as JSON Schema's open content model.
+// The model's format is kOpenApi. Errors carry file:line, as read_json_schema's.
+class EmbeddedSchemas {
+ public:
+  EmbeddedSchemas(const Document& doc, const DocumentLoader& load, bool modern,
+                  bool nullable_keyword);
+  ~EmbeddedSchemas();
+  EmbeddedSchemas(const EmbeddedSchemas&) = delete;
+  EmbeddedSchemas& operator=(const EmbeddedSchemas&) = delete;
+
+  // The schema at `v` (inside `doc`, at `pointer`).
+  Result<NodeId> read(const Document& doc, const Value& v, const std::string& pointer);
+  // Follows the `$ref` string `ref` written in `doc`. Documents stay alive with this object.
+  Result<RefTarget> locate(const Document& doc, const Value& ref);
+  // The model read so far.
+  Schema& schema();
+
+ private:
+  std::unique_ptr<JsonSchemaReader> impl_;
+};
 
 // Avro's binary encoding: the datums of `bytes`, back to back, decoded with `schema` into
 // values in Avro's JSON encoding. Errors name the byte offset (truncated data, a bad length or

@@ -265,7 +265,11 @@ Result<Resolver> Resolver::open(const std::string& writer_file, const std::strin
   if (out.format_ != Format::kAvro && out.format_ != Format::kJsonSchema) {
     return Status::InvalidInput(
         fmt::format("{}: tandem compat resolve reads Avro and JSON Schema", writer_file),
-        "Protobuf readers need no resolving: generated code of any version reads the wire format");
+        out.format_ == Format::kOpenApi
+            ? "an OpenAPI document holds many schemas: save the one to resolve as a JSON Schema "
+              "file and give that"
+            : "Protobuf readers need no resolving: generated code of any version reads the wire "
+              "format");
   }
   out.impl_ = std::make_unique<Impl>();
   DocumentLoader load = [](const std::string& path) { return read_document(path); };

@@ -47,10 +47,12 @@ const std::vector<RuleInfo> checks::kWalker = {
 Walker::Walker(const Schema& reader, const Schema& writer, bool reader_is_new, size_t max_steps)
     : reader_(reader), writer_(writer), reader_is_new_(reader_is_new), max_steps_(max_steps) {}
 
-std::vector<Finding> Walker::run() {
+std::vector<Finding> Walker::run() { return run(reader_.root, writer_.root); }
+
+std::vector<Finding> Walker::run(NodeId reader_node, NodeId writer_node) {
   std::vector<Finding> out;
   out_ = &out;
-  compare(reader_.root, writer_.root);
+  compare(reader_node, writer_node);
   out_ = nullptr;
   return out;
 }
@@ -83,8 +85,8 @@ void Walker::report(const char* rule, Level level, const Location* r, const Loca
   f.level = level;
   if (format() == Format::kProtobuf) f.category = category ? category : "WIRE";
   f.direction = reader_is_new_ ? Direction::kBackward : Direction::kForward;
-  Place rp{reader_.file, r ? r->pointer : "", r ? r->line : 0};
-  Place wp{writer_.file, w ? w->pointer : "", w ? w->line : 0};
+  Place rp{r && !r->file.empty() ? r->file : reader_.file, r ? r->pointer : "", r ? r->line : 0};
+  Place wp{w && !w->file.empty() ? w->file : writer_.file, w ? w->pointer : "", w ? w->line : 0};
   f.new_place = reader_is_new_ ? rp : wp;
   f.old_place = reader_is_new_ ? wp : rp;
   // "a old reader" reads badly in the rules' shared sentences: "an old reader".

@@ -24,6 +24,9 @@ class Walker {
   std::vector<Finding> run();
   // Comparisons made so far.
   size_t steps() const { return steps_; }
+  // The same for one pair of nodes (OpenAPI: the schemas of one parameter, body or response).
+  // Calls share the step limit: a document of many operations is bounded as one schema is.
+  std::vector<Finding> run(NodeId reader_node, NodeId writer_node);
 
   // --- for the rules ---------------------------------------------------------------------
   const Schema& reader() const { return reader_; }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compat/compat_test_util.h"
@@ -42,23 +43,29 @@ size_t run_corpus(const std::string& file, Format format) {
                                   << render(*report, OutputFormat::kText);
       EXPECT_EQ(report->compatible(), expected.empty()) << mode_name(mode);
     }
-    if (c["warnings"]) {
-      CheckOptions full;
-      full.mode = Mode::kFull;
-      auto report = check_texts({c["old"].as<std::string>(), c["new"].as<std::string>()},
-                                {"old", "new"}, format, full);
-      EXPECT_TRUE(report.ok()) << report.status().message();
-      if (!report.ok()) continue;
-      std::set<std::string> warnings = rules_at(*report, Level::kWarning);
-      for (const std::string& w : list(c["warnings"]))
-        EXPECT_TRUE(warnings.count(w))
-            << "expected the warning " << w << ", got " << show(warnings);
+    // Warnings and notes: each listed one is among the FULL check's (others may be too).
+    if (!c["warnings"] && !c["notes"]) continue;
+    CheckOptions full;
+    full.mode = Mode::kFull;
+    auto report = check_texts({c["old"].as<std::string>(), c["new"].as<std::string>()},
+                              {"old", "new"}, format, full);
+    EXPECT_TRUE(report.ok()) << report.status().message();
+    if (!report.ok()) continue;
+    for (auto [key, level] : {std::pair{"warnings", Level::kWarning}, {"notes", Level::kInfo}}) {
+      std::set<std::string> found = rules_at(*report, level);
+      for (const std::string& id : list(c[key]))
+        EXPECT_TRUE(found.count(id))
+            << "expected " << id << " in " << key << ", got " << show(found);
     }
   }
   return n;
 }
 
 TEST(CompatCorpus, Avro) { EXPECT_GE(run_corpus("avro.yaml", Format::kAvro), 55u); }
+
+// OpenAPI: BACKWARD is old clients against the new server, FORWARD new clients against the old
+// one (docs/compat.md, "OpenAPI").
+TEST(CompatCorpus, OpenApi) { EXPECT_GE(run_corpus("openapi.yaml", Format::kOpenApi), 79u); }
 
 TEST(CompatCorpus, JsonSchema) {
   EXPECT_GE(run_corpus("jsonschema.yaml", Format::kJsonSchema), 64u);

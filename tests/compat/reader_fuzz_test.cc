@@ -36,17 +36,29 @@ const std::vector<std::string> kSchemaTokens = {
     "\"int\"", "\"type\"", "-1",         "1e999",     "\"$ref\"",  "\"#\"", "\"#/\"", "true",
     "\\u0000", "\xff",     "\"fields\"", "\"items\"", "\"allOf\"", "[[]]"};
 
-std::string mutate(const std::string& in, std::mt19937& rng) {
-  return testing::mutate(in, rng, kSchemaTokens, 40);
+// OpenAPI documents are mostly YAML: its punctuation, and the places $refs and parameters go.
+const std::vector<std::string> kOpenApiTokens = {
+    "{",         "}",          "[",          "]",          ",",           ": ",
+    "\n  ",      "\n- ",       "- ",         "&a ",        "*a",          "null",
+    "'200'",     "2XX",        "default",    "$ref: ",     "'#/'",        "'#'",
+    "'#/paths'", "in: path",   "in: body",   "in: 3",      "required: 1", "true",
+    "\xff",      "swagger",    "openapi: 3", "security: ", "[{a: []}]",   "nullable: true",
+    "type: [x]", "'x.yaml#/a'"};
+
+std::string mutate(const std::string& in, std::mt19937& rng,
+                   const std::vector<std::string>& tokens = kSchemaTokens) {
+  return testing::mutate(in, rng, tokens, 40);
 }
 
-void fuzz(const std::string& file, Format format, int rounds) {
+void fuzz(const std::string& file, Format format, int rounds,
+          const std::vector<std::string>& tokens = kSchemaTokens) {
   std::vector<std::string> base = seeds(file);
   std::mt19937 rng(12345);
   int reports = 0, errors = 0;
   for (int i = 0; i < rounds; ++i) {
-    std::string a = mutate(base[rng() % base.size()], rng);
-    std::string b = rng() % 2 ? mutate(base[rng() % base.size()], rng) : base[rng() % base.size()];
+    std::string a = mutate(base[rng() % base.size()], rng, tokens);
+    std::string b =
+        rng() % 2 ? mutate(base[rng() % base.size()], rng, tokens) : base[rng() % base.size()];
     CheckOptions options;
     options.mode = Mode::kFull;
     auto r = check_texts({a, b}, {"a", "b"}, format, options);
@@ -70,6 +82,12 @@ TEST(CompatFuzz, JsonSchemaReaderSurvivesMutations) {
   fuzz("jsonschema.yaml", Format::kJsonSchema, 4000);
 }
 
+TEST(CompatFuzz, OpenApiReaderSurvivesMutations) {
+  fuzz("openapi.yaml", Format::kOpenApi, 3000, kOpenApiTokens);
+  // JSON-shaped mutations of the same documents reach other paths of the reader.
+  fuzz("openapi.yaml", Format::kOpenApi, 1000);
+}
+
 TEST(CompatFuzz, DeepNestingIsAnErrorNotACrash) {
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += "{\"type\":{\"type\":\"array\",\"items\":";
@@ -84,6 +102,19 @@ TEST(CompatFuzz, DeepNestingIsAnErrorNotACrash) {
   for (int i = 0; i < 150; ++i) nested = "{\"type\":\"array\",\"items\":" + nested + "}";
   auto ok = check_texts({nested, nested}, {"a", "b"}, Format::kAvro, options);
   EXPECT_TRUE(ok.ok()) << ok.status().message();
+  // OpenAPI: a parameter schema nested past the limit, and YAML flow collections 100000 deep.
+  std::string schema = "{\"type\":\"string\"}";
+  for (int i = 0; i < 300; ++i) schema = "{\"type\":\"array\",\"items\":" + schema + "}";
+  std::string api =
+      "{\"openapi\":\"3.1.0\",\"paths\":{\"/a\":{\"get\":{\"parameters\":[{"
+      "\"name\":\"q\",\"in\":\"query\",\"schema\":" +
+      schema + "}]}}}}";
+  auto o = check_texts({api, api}, {"a", "b"}, Format::kOpenApi, options);
+  EXPECT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("deep"), std::string::npos) << o.status().message();
+  std::string flow = "openapi: 3.0.3\npaths: " + std::string(100000, '[');
+  auto y = check_texts({flow, flow}, {"a", "b"}, Format::kOpenApi, options);
+  EXPECT_FALSE(y.ok());
 }
 
 TEST(CompatFuzz, SelfReferencesTerminate) {

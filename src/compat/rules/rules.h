@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compat/model.h"
+#include "compat/openapi_walker.h"
 #include "compat/walker.h"
 
 namespace tandem::compat::checks {
@@ -54,12 +55,40 @@ void field_removed_not_reserved(Walker& w, const Node& reader, const Field& fiel
 // Is the type of `a` (in the reader's schema) the type of `b` (in the writer's), by name?
 bool same_declared_type(const Walker& w, const Field& reader, const Field& writer);
 
+// OpenAPI (compat/openapi_walker.h). Each gets the client's part and the server's; a null one
+// is missing on that side. Request parts are read by the server, responses by the clients.
+// path_missing / operation_missing: a path or an operation only one side has.
+void path_missing(ApiWalker& w, const ApiPath* client, const ApiPath* server);
+void operation_missing(ApiWalker& w, const ApiOperation* client, const ApiOperation* server);
+void operation_id_changed(ApiWalker& w, const ApiOperation& client, const ApiOperation& server);
+void security_requirement(ApiWalker& w, const ApiOperation& client, const ApiOperation& server);
+void security_scheme_changed(ApiWalker& w, const ApiSecurityScheme& client,
+                             const ApiSecurityScheme& server);
+void request_parameter_missing(ApiWalker& w, const ApiParameter* client,
+                               const ApiParameter* server);
+void request_parameter_moved(ApiWalker& w, const ApiParameter& client, const ApiParameter& server);
+void request_parameter_required(ApiWalker& w, const ApiParameter& client,
+                                const ApiParameter& server);
+// A body on one side only, or required by the server only. True when both sides have one (their
+// media types are compared next).
+bool request_body(ApiWalker& w, const ApiOperation& client, const ApiOperation& server);
+// A media type of a request body (`request`) or of a response only one side has.
+void media_type_missing(ApiWalker& w, bool request, const ApiMedia* client, const ApiMedia* server);
+void response_status_missing(ApiWalker& w, const ApiOperation& client_op,
+                             const ApiOperation& server_op, const ApiResponse* client,
+                             const ApiResponse* server);
+// A response header on one side only, or required by clients and optional on the server.
+void response_header(ApiWalker& w, const ApiParameter* client, const ApiParameter* server);
+
 // The ids each file reports, for the rule list.
 extern const std::vector<RuleInfo> kTypeChanged, kNameChanged, kFixedSizeChanged, kEnumSymbols,
     kAllowedValues, kRangeNarrowed, kLengthNarrowed, kPatternChanged, kSizeNarrowed,
     kLogicalTypeChanged, kUnsupportedKeyword, kContentModel, kUnionBranch, kFieldMissing,
-    kFieldUnknown, kFieldBecameRequired, kDefaultChanged, kFieldRenamed, kWalker,
-    kPackageChanged, kReservedRemoved, kEnumValueNumbers, kFieldNumberReused, kMessageRemoved,
-    kFieldRemovedNotReserved;
+    kFieldUnknown, kFieldBecameRequired, kDefaultChanged, kFieldRenamed, kWalker, kPackageChanged,
+    kReservedRemoved, kEnumValueNumbers, kFieldNumberReused, kMessageRemoved,
+    kFieldRemovedNotReserved, kPathMissing, kOperationMissing, kOperationIdChanged,
+    kSecurityRequirement, kSecuritySchemeChanged, kRequestParameterMissing, kRequestParameterMoved,
+    kRequestParameterRequired, kRequestBody, kMediaTypeMissing, kResponseStatusMissing,
+    kResponseHeader;
 
 }  // namespace tandem::compat::checks
