@@ -103,6 +103,11 @@ struct CheckOptions {
   // Past it the pair gets a `too-complex` error: the registry bounds a request's time this
   // way.
   size_t max_steps = 0;
+  // Comparisons allowed for one pair in one direction (0: a million).
+  size_t max_walk_steps = 0;
+  // Only the pairs that end at the last version: a new schema against the history (the
+  // registry), not the history against itself — N pairs instead of N²/2 under _TRANSITIVE.
+  bool last_only = false;
 };
 
 // Reads every file (oldest first, at least two unless the mode is NONE), checks each pair the

@@ -153,7 +153,8 @@ Report pair_versions(const std::vector<std::string>& files, Format format,
                     options.mode == Mode::kFullTransitive;
   bool backward = options.mode != Mode::kForward && options.mode != Mode::kForwardTransitive;
   bool forward = options.mode != Mode::kBackward && options.mode != Mode::kBackwardTransitive;
-  for (size_t n = 1; n < files.size(); ++n) {
+  for (size_t n = options.last_only && files.size() > 1 ? files.size() - 1 : 1; n < files.size();
+       ++n) {
     for (size_t o = transitive ? 0 : n - 1; o < n; ++o) {
       for (bool is_backward : {true, false}) {
         if (is_backward ? !backward : !forward) continue;
@@ -180,9 +181,11 @@ Result<Report> check_schemas(const std::vector<Schema>& schemas, const CheckOpti
   // per walk), so that many small pairs pass and one huge pair cannot take it all unseen.
   size_t remaining = options.max_steps;
   return pair_versions(files, format, options, [&](size_t o, size_t n, bool backward) {
+    size_t per_walk =
+        options.max_walk_steps > 0 ? options.max_walk_steps : Walker::kDefaultMaxSteps;
     size_t limit = options.max_steps > 0
-                       ? std::min<size_t>(Walker::kDefaultMaxSteps, std::max<size_t>(remaining, 1))
-                       : Walker::kDefaultMaxSteps;
+                       ? std::min<size_t>(per_walk, std::max<size_t>(remaining, 1))
+                       : per_walk;
     Walker walker(backward ? schemas[n] : schemas[o], backward ? schemas[o] : schemas[n], backward,
                   limit);
     auto findings = walker.run();

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -256,6 +257,13 @@ class YamlConverter {
             return input_error(file_, line_of(kv.first), "a key that is not a plain string");
           }
           const std::string& key = kv.first.Scalar();
+          // yaml-cpp does not apply YAML 1.1 merge keys: read as a property named "<<", the
+          // map would silently mean something else than the writer meant.
+          if (key == "<<" && kv.first.Tag() != "!") {
+            return input_error(file_, line_of(kv.first),
+                               "a YAML merge key (<<: *anchor) is not supported",
+                               "write the merged members out, or use allOf / a $ref");
+          }
           if (!keys.insert(key).second) {
             return input_error(file_, line_of(kv.first),
                                fmt::format("the key \"{}\" appears twice in one map", key));
@@ -356,11 +364,29 @@ Result<Document> parse_document(std::string_view text, const std::string& file) 
 }
 
 Result<Document> read_document(const std::string& path) {
+  // Only regular files, of a bounded size: a reference to /dev/zero, a FIFO or stdin must be an
+  // error, not a hang or an unbounded read.
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    return Status::InvalidInput(fmt::format("cannot read {}: no such file", path),
+                                "check the path");
+  if (!std::filesystem::is_regular_file(status)) {
+    return Status::InvalidInput(fmt::format("{} is not a regular file", path),
+                                "a schema is a file (not a directory, device or pipe)");
+  }
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxDocumentBytes) {
+    return Status::InvalidInput(
+        fmt::format("{} is larger than {} MiB", path, kMaxDocumentBytes >> 20),
+        "split the schema into files that refer to each other");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidInput(fmt::format("cannot read {}", path), "check the path");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_document(ss.str(), path);
+  std::string text(static_cast<size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return parse_document(text, path);
 }
 
 Status input_error(const std::string& file, int line, const std::string& message,

@@ -41,6 +41,8 @@ struct Document {
 
 // Values nested deeper than this are refused (a hostile file must not exhaust the stack).
 inline constexpr int kMaxDepth = 200;
+// A schema file larger than this is refused before it is read.
+inline constexpr size_t kMaxDocumentBytes = 64 * 1024 * 1024;
 
 // Parses `text` as JSON when it starts (after blanks) with `{` or `[`, else as YAML. Errors are
 // InvalidInput "FILE:LINE:COL: what" with a hint; duplicate keys are errors (which one would a

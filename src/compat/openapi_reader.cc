@@ -11,6 +11,11 @@
 #include "compat/openapi.h"
 
 namespace tandem::compat {
+
+namespace {
+constexpr size_t kMaxSecurityAlternatives = 64;
+constexpr size_t kMaxScopes = 256;
+}  // namespace
 namespace {
 
 // A chain of $refs (a parameter referring to a parameter referring to …) longer than this is a
@@ -323,12 +328,21 @@ class OpenApiReader {
                        std::vector<SecurityAlternative>& out) {
     if (!sec.is_array()) return error(doc, sec, "\"security\" is a list of requirements");
     out.clear();
+    // Requirements are copied into every operation: bounded, so that a small file cannot ask
+    // for gigabytes (3000 alternatives × 50 scopes × 1200 operations once took 12 GB).
+    if (sec.items.size() > kMaxSecurityAlternatives) {
+      return error(doc, sec,
+                   fmt::format("more than {} security requirements", kMaxSecurityAlternatives));
+    }
     for (const Value& req : sec.items) {
       TANDEM_RETURN_IF_ERROR(expect_object(doc, req, "a security requirement"));
       SecurityAlternative alt;
       for (const auto& [name, scopes] : req.members) {
         if (!scopes.is_array())
           return error(doc, scopes, fmt::format("the scopes of \"{}\" are a list", name));
+        if (scopes.items.size() > kMaxScopes)
+          return error(doc, scopes,
+                       fmt::format("more than {} scopes for \"{}\"", kMaxScopes, name));
         std::vector<std::string> s;
         for (const Value& scope : scopes.items)
           if (scope.is_string()) s.push_back(scope.text);
@@ -357,7 +371,10 @@ class OpenApiReader {
       };
       std::string type = text("type");
       if (type == "apiKey") {
-        scheme.description = fmt::format("apiKey in {} named {}", text("in"), lower(text("name")));
+        // Header names are case-insensitive; query and cookie names are not.
+        scheme.description =
+            fmt::format("apiKey in {} named {}", text("in"),
+                        text("in") == "header" ? lower(text("name")) : text("name"));
       } else if (type == "http") {
         scheme.description = fmt::format("http {}", lower(text("scheme")));
       } else if (type == "oauth2") {

@@ -108,8 +108,16 @@ bool Walker::readable(NodeId r, NodeId w) {
   std::vector<Finding> trial;
   std::vector<Finding>* saved = out_;
   out_ = &trial;
+  bool was_too_complex = too_complex_;
   compare(r, w);
   out_ = saved;
+  // The step limit met inside a trial: its too-complex finding is the pair's, not the trial's
+  // (thrown away, it would leave the pair "compatible" with nothing compared after it).
+  if (too_complex_ && !was_too_complex) {
+    for (Finding& f : trial)
+      if (f.rule == "too-complex") out_->push_back(std::move(f));
+    return false;
+  }
   return std::none_of(trial.begin(), trial.end(),
                       [](const Finding& f) { return f.level == Level::kError && !f.ignored; });
 }
@@ -121,8 +129,9 @@ void Walker::compare(NodeId r, NodeId w) {
     too_complex_ = true;
     report("too-complex", Level::kError, &reader_.node(r).at, &writer_.node(w).at,
            fmt::format("comparing these schemas takes more than {} steps (unions of unions, "
-                       "or references that fan out): tandem refuses rather than guess; simplify "
-                       "the unions or add an exception for this pair",
+                       "or references that fan out): tandem refuses rather than guess, and "
+                       "compares nothing after this point; simplify the unions (an exception "
+                       "for this pair would leave the rest of it unchecked)",
                        max_steps_));
     return;
   }

@@ -3,9 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -281,6 +284,66 @@ components:
   auto r = check_files({swagger, swagger}, CheckOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().hint().find("OpenAPI 3"), std::string::npos) << r.status().hint();
+}
+
+TEST(CompatOpenApi, HostileReferencesAndYamlAreInputErrors) {
+  // Found by a hostile trial: /dev/zero grew to 9 GB, a FIFO hung, a merge key changed the
+  // meaning silently, 3000 security alternatives copied into every operation took 12 GB.
+  auto expect_error = [](const std::string& text, const std::string& needle) {
+    auto r = check(kOrderV1, text);
+    ASSERT_FALSE(r.ok()) << needle;
+    EXPECT_EQ(r.status().code(), Code::kInvalidInput);
+    EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
+  };
+  const std::string ref = R"(openapi: 3.0.3
+paths:
+  /a:
+    get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: 'TARGET'}}}}
+)";
+  auto with_ref = [&](const std::string& target) {
+    std::string t = ref;
+    return t.replace(t.find("TARGET"), 6, target);
+  };
+  Files files;
+  std::string old_file = files.write("old.yaml", kOrderV1);
+  for (const char* target : {"/dev/zero", "/tmp"}) {
+    std::string new_file = files.write("new.yaml", with_ref(target));
+    auto r = check_files({old_file, new_file}, CheckOptions{});
+    ASSERT_FALSE(r.ok()) << target;
+    EXPECT_NE(r.status().message().find("is not a regular file"), std::string::npos)
+        << r.status().message();
+  }
+  expect_error(R"(openapi: 3.0.3
+components:
+  schemas:
+    Base: &base {type: object, properties: {id: {type: integer}}}
+    Order:
+      <<: *base
+      required: [id]
+paths: {}
+)",
+               "merge key");
+  std::string alternatives;
+  for (int i = 0; i < 100; ++i) alternatives += "{a" + std::to_string(i) + ": []},";
+  expect_error("openapi: 3.0.3\nsecurity: [" + alternatives + "]\npaths: {}\n",
+               "more than 64 security requirements");
+}
+
+TEST(CompatOpenApi, TheStepLimitInsideAUnionIsReportedNotLost) {
+  // Nested unions whose comparison passes the step limit while a union branch is being tried:
+  // the too-complex finding once went with the trial, and the pair read as compatible.
+  std::function<std::string(int, const char*)> nest = [&](int depth, const char* leaf) {
+    if (depth == 0) return fmt::format(R"({{"type":"{}"}})", leaf);
+    std::string out = R"({"anyOf":[)";
+    for (int i = 0; i < 10; ++i) out += (i ? "," : "") + nest(depth - 1, leaf);
+    return out + "]}";
+  };
+  auto r = check_texts({nest(4, "string"), nest(4, "integer")}, {"old.json", "new.json"},
+                       Format::kJsonSchema, CheckOptions{});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->compatible()) << render(*r, OutputFormat::kText);
 }
 
 TEST(CompatOpenApi, ManyOperationsOnSharedRecursiveSchemasStayFast) {

@@ -80,8 +80,12 @@ std::optional<Candidate> read_candidate(Call& call, const nlohmann::json& body,
 // `live_only`: every referenced version must be live (for a schema being registered).
 Result<compat::SchemaText> schema_text(Store& store, const SchemaRecord& schema,
                                        const std::string& label, bool live_only = false);
-// Comparisons one compatibility check may make, all versions together.
-inline constexpr size_t kMaxCheckSteps = 1'000'000;
+// Comparisons one compatibility check may make: all pairs together at least kMinCheckSteps,
+// kCheckStepsPerPair more per pair (a pair in one direction) past that, at most kMaxPairSteps
+// in one pair.
+inline constexpr size_t kMinCheckSteps = 2'000'000;
+inline constexpr size_t kCheckStepsPerPair = 20'000;
+inline constexpr size_t kMaxPairSteps = 200'000;
 bool parse_schema_type(const std::string& name, compat::Format& format);
 
 // The compatibility level for `subject`: its own, else the global one, else the default.

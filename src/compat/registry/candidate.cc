@@ -355,9 +355,15 @@ Result<std::vector<std::string>> incompatibilities(Store& store, const Candidate
   texts.push_back(std::move(mine));
   compat::CheckOptions options;
   options.mode = mode;
-  // One request's comparisons are bounded (a few seconds at most): a check that needs more
-  // is refused as too-complex rather than holding a worker and the subject's lock.
-  options.max_steps = kMaxCheckSteps;
+  options.last_only = true;  // the stored versions were judged when they were registered
+  // One request's comparisons are bounded: a check that needs more is refused as too-complex
+  // rather than holding a worker and the subject's lock. A budget that grows with the history (a
+  // long FULL_TRANSITIVE subject of big records needs thousands of comparisons per version), capped
+  // per pair so that one pathological pair is refused in well under a second.
+  size_t walks = texts.size() - 1;
+  if (mode == compat::Mode::kFull || mode == compat::Mode::kFullTransitive) walks *= 2;
+  options.max_steps = std::max(kMinCheckSteps, kCheckStepsPerPair * walks);
+  options.max_walk_steps = kMaxPairSteps;
   auto report = compat::check_schema_texts(texts, candidate.format, options);
   if (!report.ok()) {
     // A stored version no longer reads (it was stored by another tool): it cannot be

@@ -41,7 +41,7 @@ void response_status_missing(ApiWalker& w, const ApiOperation& c_op, const ApiOp
              ok ? Level::kWarning : Level::kInfo, nullptr, &s->at,
              ok ? fmt::format("the {} server may answer {}, a success status {} clients do not "
                               "document: generated clients may treat it as a failure; give "
-                              "clients a `2XX` or `default` response, or keep the old status",
+                              "clients a `2XX` response, or keep the old status",
                               w.server_side(), s->status, w.client_side())
                 : fmt::format("the {} server may answer {}, which {} clients do not document; "
                               "they handle it as any unexpected error",
