@@ -120,6 +120,12 @@ class OpenApiReader {
     }
   }
 
+  // A place in `doc`: a file other than the document's own is named (a $ref led there), so
+  // that findings and exceptions point at the file that holds it.
+  Location place(const Document& doc, std::string pointer, int line) const {
+    return Location(std::move(pointer), line, &doc == &doc_ ? std::string() : doc.file);
+  }
+
   Status expect_object(const Document& doc, const Value& v, const char* what) const {
     if (v.is_object()) return Status::Ok();
     return error(doc, v, fmt::format("{} is an object", what));
@@ -133,17 +139,20 @@ class OpenApiReader {
     if (!t.ok()) return t.status();
     const Document& doc = *t->doc;
     const Value& v = *t->value;
+    // Inside a path item a $ref led to, places are that file's: its pointers (schemas are
+    // cached by file and pointer — the referring pointer once gave another schema) and lines.
+    const std::string& base = t->pointer;
     // Parameters of the path item apply to each of its operations.
     std::vector<ApiParameter> common;
     if (const Value* params = v.find("parameters"))
-      TANDEM_RETURN_IF_ERROR(read_parameters(doc, *params, p.at.pointer, common));
+      TANDEM_RETURN_IF_ERROR(read_parameters(doc, *params, base, common));
     for (const char* method : kMethods) {
       const Value* op = v.find(method);
       if (op == nullptr) continue;
       TANDEM_RETURN_IF_ERROR(expect_object(doc, *op, "an operation"));
       ApiOperation o;
       o.method = method;
-      o.at = {pointer_append(p.at.pointer, method), op->line};
+      o.at = place(doc, pointer_append(base, method), op->line);
       o.ignore = x_tandem_ignore(*op);
       if (const Value* id = op->find("operationId"); id && id->is_string())
         o.operation_id = id->text;
@@ -181,7 +190,7 @@ class OpenApiReader {
       }
       if (const Value* sec = op->find("security")) {
         TANDEM_RETURN_IF_ERROR(read_security(doc, *sec, o.security));
-        o.security_at = {pointer_append(o.at.pointer, "security"), sec->line};
+        o.security_at = place(doc, pointer_append(o.at.pointer, "security"), sec->line);
       } else {
         o.security = global;
         o.security_at = global_at;
@@ -198,7 +207,7 @@ class OpenApiReader {
     for (size_t i = 0; i < list.items.size(); ++i) {
       const Value& item = list.items[i];
       ApiParameter p;
-      p.at = {pointer_append(base, std::to_string(i)), item.line};
+      p.at = place(doc, pointer_append(base, std::to_string(i)), item.line);
       TANDEM_RETURN_IF_ERROR(expect_object(doc, item, "a parameter"));
       auto t = deref(doc, item, p.at.pointer, &p.ignore);
       if (!t.ok()) return t.status();
@@ -265,7 +274,7 @@ class OpenApiReader {
     for (const auto& [type, media] : content.members) {
       ApiMedia m;
       m.type = lower(type);
-      m.at = {pointer_append(ptr, type), media.line};
+      m.at = place(doc, pointer_append(ptr, type), media.line);
       TANDEM_RETURN_IF_ERROR(expect_object(doc, media, "a media type object"));
       m.ignore = x_tandem_ignore(media);
       if (const Value* s = media.find("schema")) {
@@ -281,7 +290,7 @@ class OpenApiReader {
   }
 
   Status read_body(const Document& doc, const Value& body, const std::string& ptr, ApiBody& out) {
-    out.at = {ptr, body.line};
+    out.at = place(doc, ptr, body.line);
     TANDEM_RETURN_IF_ERROR(expect_object(doc, body, "\"requestBody\""));
     auto t = deref(doc, body, ptr, &out.ignore);
     if (!t.ok()) return t.status();
@@ -297,7 +306,7 @@ class OpenApiReader {
 
   Status read_response(const Document& doc, const Value& r, const std::string& ptr,
                        ApiResponse& out) {
-    out.at = {ptr, r.line};
+    out.at = place(doc, ptr, r.line);
     TANDEM_RETURN_IF_ERROR(expect_object(doc, r, "a response"));
     auto t = deref(doc, r, ptr, &out.ignore);
     if (!t.ok()) return t.status();
@@ -311,7 +320,8 @@ class OpenApiReader {
         ApiParameter header;
         header.name = lower(name);
         header.in = "header";
-        header.at = {pointer_append(pointer_append(t->pointer, "headers"), name), h.line};
+        header.at =
+            place(*t->doc, pointer_append(pointer_append(t->pointer, "headers"), name), h.line);
         TANDEM_RETURN_IF_ERROR(expect_object(*t->doc, h, "a header"));
         auto ht = deref(*t->doc, h, header.at.pointer, &header.ignore);
         if (!ht.ok()) return ht.status();

@@ -170,8 +170,9 @@ void ApiWalker::report(const char* rule, Level level, const Location* c, const L
   Finding f;
   f.rule = rule;
   f.level = level;
-  Place cp{client_.file, c ? c->pointer : "", c ? c->line : 0};
-  Place sp{server_.file, s ? s->pointer : "", s ? s->line : 0};
+  // A place in another file (a $ref led there) names that file.
+  Place cp{c && !c->file.empty() ? c->file : client_.file, c ? c->pointer : "", c ? c->line : 0};
+  Place sp{s && !s->file.empty() ? s->file : server_.file, s ? s->pointer : "", s ? s->line : 0};
   f.new_place = server_is_new_ ? sp : cp;
   f.old_place = server_is_new_ ? cp : sp;
   f.message = fmt::format("{}: {}", where(), message);

@@ -331,6 +331,59 @@ paths: {}
                "more than 64 security requirements");
 }
 
+TEST(CompatOpenApi, APathItemFromAnotherFileKeepsThatFilesPlaces) {
+  // A path item a $ref led to is read at its own file's pointers: once its schemas were cached
+  // under the referring pointer, and a later $ref to that pointer got /b's string schema for
+  // /a's integer (a false type-changed), and findings named the wrong file.
+  Files files;
+  files.write("sub.yaml", R"(paths:
+  /a:
+    get:
+      parameters:
+        - {name: q, in: query, schema: {type: integer}}
+      responses: {'200': {description: ok}}
+  /b:
+    get:
+      parameters:
+        - {name: q, in: query, schema: {type: string}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object}}}}
+)");
+  std::string old_file = files.write("old.yaml", R"(openapi: 3.0.3
+paths:
+  /a: {$ref: 'sub.yaml#/paths/~1b'}
+  /c:
+    get:
+      parameters:
+        - {name: q, in: query, schema: {type: integer}}
+      responses: {'200': {description: ok}}
+)");
+  std::string new_file = files.write("new.yaml", R"(openapi: 3.0.3
+paths:
+  /a:
+    get:
+      parameters:
+        - {name: q, in: query, schema: {type: string}}
+      responses: {'200': {description: ok}}
+  /c:
+    get:
+      parameters:
+        - $ref: 'sub.yaml#/paths/~1a/get/parameters/0'
+      responses: {'200': {description: ok}}
+)");
+  auto r = check_files({old_file, new_file}, CheckOptions{});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // /c reads an integer on both sides; /a lost its response body, found in sub.yaml.
+  EXPECT_EQ(rules_at(*r, Level::kError), std::set<std::string>({"response-media-type-removed"}))
+      << render(*r, OutputFormat::kText);
+  for (const PairReport& p : r->pairs)
+    for (const Finding& f : p.findings)
+      if (f.rule == "response-media-type-removed") {
+        EXPECT_NE(f.old_place.file.find("sub.yaml"), std::string::npos) << f.old_place.file;
+        EXPECT_EQ(f.old_place.pointer, "/paths/~1b/get/responses/200/content/application~1json");
+      }
+}
+
 TEST(CompatOpenApi, TheStepLimitInsideAUnionIsReportedNotLost) {
   // Nested unions whose comparison passes the step limit while a union branch is being tried:
   // the too-complex finding once went with the trial, and the pair read as compatible.
