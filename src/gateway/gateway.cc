@@ -1,8 +1,6 @@
 // Running the gateway, and the state commands (tandem/gateway.h).
 
 #include <fmt/format.h>
-#include <pthread.h>
-#include <signal.h>
 
 #include <atomic>
 #include <cstdio>
@@ -16,6 +14,7 @@
 #include "gateway/state_sync.h"
 #include "http/problem.h"
 #include "http/server.h"
+#include "http/stop_signals.h"
 #include "tandem/gateway.h"
 
 namespace tandem::gateway {
@@ -83,13 +82,7 @@ Status run(const Config& config, const RunOptions& options) {
   std::string admin = options.admin.empty() ? config.admin : options.admin;
 
   // Signals go to the thread that waits for them, never to a worker.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  http::StopSignals signals;
 
   AccessLog log;
   TANDEM_RETURN_IF_ERROR(log.open(config.access_log));
@@ -158,14 +151,9 @@ Status run(const Config& config, const RunOptions& options) {
 
   // SIGHUP is not a reload (nginx users send it out of habit, `systemctl reload` too): said,
   // and ignored, so that it never cuts live traffic. A new config needs a restart.
-  int sig = 0;
-  for (;;) {
-    sigwait(&signals, &sig);
-    if (sig != SIGHUP) break;
-    std::fprintf(stderr,
-                 "tandem gateway: SIGHUP ignored: there is no reload; restart the gateway to "
-                 "apply a changed config (SIGTERM drains it first)\n");
-  }
+  signals.wait(
+      "tandem gateway: SIGHUP ignored: there is no reload; restart the gateway to apply a "
+      "changed config (SIGTERM drains it first)");
   server.stop(config.timeouts.upstream + std::chrono::milliseconds(500));
   serve_thread.join();
   if (admin_server) {

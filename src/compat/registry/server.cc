@@ -7,8 +7,6 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 
 #include "compat/registry/api.h"
 #include "http/server.h"
+#include "http/stop_signals.h"
 #include "tandem/compat.h"
 #include "tandem/db.h"
 #include "tandem/registry.h"
@@ -156,13 +155,7 @@ Status run(const RunOptions& options) {
   // is an error now, not on the first request.
   TANDEM_ASSIGN_OR_RETURN(auto first, Store::open(options.db_url));
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  http::StopSignals signals;
 
   http::ServerLimits limits;
   limits.max_body_bytes = options.max_body_bytes;
@@ -279,12 +272,7 @@ Status run(const RunOptions& options) {
   });
   if (options.on_ready) options.on_ready(server.bound(), admin_server ? admin_server->bound() : "");
 
-  int sig = 0;
-  for (;;) {
-    sigwait(&signals, &sig);
-    if (sig != SIGHUP) break;
-    std::fprintf(stderr, "tandem registry: SIGHUP ignored: there is nothing to reload\n");
-  }
+  signals.wait("tandem registry: SIGHUP ignored: there is nothing to reload");
   server.stop(std::chrono::milliseconds(5000));
   serve_thread.join();
   if (admin_server) {

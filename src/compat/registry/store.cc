@@ -128,6 +128,22 @@ Result<std::vector<std::string>> Store::subjects(bool include_deleted, const std
   return out;
 }
 
+namespace {
+
+// A subject's version from a row whose first columns are (version, schema_id[, deleted]).
+Result<VersionRecord> version_row(const db::Rows& rows, size_t i, const std::string& subject,
+                                  bool with_deleted) {
+  VersionRecord v;
+  v.subject = subject;
+  TANDEM_ASSIGN_OR_RETURN(long long version, rows.integer(i, 0));
+  v.version = static_cast<int>(version);
+  TANDEM_ASSIGN_OR_RETURN(v.id, rows.integer(i, 1));
+  v.deleted = with_deleted && rows.text(i, 2) != "0";
+  return v;
+}
+
+}  // namespace
+
 Result<std::vector<VersionRecord>> Store::versions(const std::string& subject,
                                                    bool include_deleted) {
   TANDEM_ASSIGN_OR_RETURN(
@@ -138,12 +154,7 @@ Result<std::vector<VersionRecord>> Store::versions(const std::string& subject,
                    {subject, include_deleted ? "1" : "0"}));
   std::vector<VersionRecord> out;
   for (size_t i = 0; i < rows.size(); ++i) {
-    VersionRecord v;
-    v.subject = subject;
-    TANDEM_ASSIGN_OR_RETURN(long long version, rows.integer(i, 0));
-    v.version = static_cast<int>(version);
-    TANDEM_ASSIGN_OR_RETURN(v.id, rows.integer(i, 1));
-    v.deleted = rows.text(i, 2) != "0";
+    TANDEM_ASSIGN_OR_RETURN(VersionRecord v, version_row(rows, i, subject, true));
     out.push_back(std::move(v));
   }
   return out;
@@ -177,12 +188,7 @@ Result<std::optional<VersionRecord>> Store::find(const std::string& subject,
                                table("versions"), table("schemas")),
                    {subject, fingerprint, include_deleted ? "1" : "0"}));
   if (rows.empty()) return std::optional<VersionRecord>();
-  VersionRecord v;
-  v.subject = subject;
-  TANDEM_ASSIGN_OR_RETURN(long long version, rows.integer(0, 0));
-  v.version = static_cast<int>(version);
-  TANDEM_ASSIGN_OR_RETURN(v.id, rows.integer(0, 1));
-  v.deleted = rows.text(0, 2) != "0";
+  TANDEM_ASSIGN_OR_RETURN(VersionRecord v, version_row(rows, 0, subject, true));
   return std::optional<VersionRecord>(std::move(v));
 }
 
@@ -242,10 +248,10 @@ Result<Registered> Store::register_schema(const std::string& subject, const Sche
                                table("versions"), table("schemas")),
                    {subject, fingerprint}));
   if (!same.empty()) {
+    TANDEM_ASSIGN_OR_RETURN(VersionRecord existing, version_row(same, 0, subject, false));
     Registered r;
-    TANDEM_ASSIGN_OR_RETURN(long long version, same.integer(0, 0));
-    r.version = static_cast<int>(version);
-    TANDEM_ASSIGN_OR_RETURN(r.id, same.integer(0, 1));
+    r.version = existing.version;
+    r.id = existing.id;
     if (import_id && *import_id != r.id) {
       return Status::InvalidInput(fmt::format(
           "the subject already has this schema, under id {} (not {})", r.id, *import_id));
@@ -262,11 +268,7 @@ Result<Registered> Store::register_schema(const std::string& subject, const Sche
                    {subject}));
   LiveVersions live;
   for (size_t i = 0; i < live_rows.size(); ++i) {
-    VersionRecord v;
-    v.subject = subject;
-    TANDEM_ASSIGN_OR_RETURN(long long version, live_rows.integer(i, 0));
-    v.version = static_cast<int>(version);
-    TANDEM_ASSIGN_OR_RETURN(v.id, live_rows.integer(i, 1));
+    TANDEM_ASSIGN_OR_RETURN(VersionRecord v, version_row(live_rows, i, subject, false));
     SchemaRecord s;
     s.id = v.id;
     s.type = live_rows.text(i, 2);
