@@ -26,7 +26,8 @@ TEST(UnknownCommand, NamesTheNearestCommand) {
   expect_usage_error(run_tandem({"vrify"}), "unknown command \"vrify\"",
                      "did you mean \"verify\"?");
   // A prefix names every command it begins.
-  expect_usage_error(run_tandem({"re"}), "unknown command \"re\"", "did you mean \"repair\"?");
+  expect_usage_error(run_tandem({"re"}), "unknown command \"re\"",
+                     "did you mean \"registry\" or \"repair\"?");
   expect_usage_error(run_tandem({"ro"}), "unknown command \"ro\"", "did you mean \"rollback\"?");
   expect_usage_error(run_tandem({"comp"}), "unknown command \"comp\"",
                      "did you mean \"complete\", \"compat\" or \"completion\"?");
