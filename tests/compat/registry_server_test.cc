@@ -74,8 +74,12 @@ TEST_F(RegistryServer, ServesTheApiWithItsContentTypeMetricsAndHealth) {
 
 TEST_F(RegistryServer, RefusesOversizedAndMalformedRequestsAndKeepsServing) {
   std::string huge = R"({"schema":")" + std::string(100000, 'x') + R"("})";
-  EXPECT_EQ(request(port_, "POST", "/subjects/s/versions", {{"Content-Type", kJson}}, huge).status,
-            413);
+  // 413, or — when the server's close overtakes the client still writing (it does not drain
+  // an oversized body; seen under ASan's slower timing) — a reset before the answer is read.
+  // Either way nothing is registered (checked below) and the server keeps serving.
+  HttpResponse big = request(port_, "POST", "/subjects/s/versions", {{"Content-Type", kJson}}, huge);
+  EXPECT_TRUE(big.status == 413 || (big.status == 0 && !big.error.empty()))
+      << big.status << " " << big.error;
   RawResponse raw = send_raw(port_, "GET /subjects HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
   auto parsed = parse_responses(raw.data);
   ASSERT_FALSE(parsed.empty());
