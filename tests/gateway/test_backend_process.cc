@@ -38,8 +38,16 @@ std::string test_backend_binary() {
   return other && *other ? other : TANDEM_TEST_BACKEND;
 }
 
-TestBackend::TestBackend() {
+TestBackend::TestBackend() : TestBackend(std::vector<std::string>{}) {}
+
+TestBackend::TestBackend(std::vector<std::string> extra_args) {
   std::string binary = test_backend_binary();
+  // argv is built before fork: the child of a threaded process must not allocate.
+  std::string port_flag = "--port";
+  std::string port_arg = "0";
+  std::vector<char*> argv = {binary.data(), port_flag.data(), port_arg.data()};
+  for (std::string& arg : extra_args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   pid_ = ::fork();
@@ -47,10 +55,7 @@ TestBackend::TestBackend() {
     int in = ::open("/dev/null", O_RDONLY);
     ::dup2(in, 0);
     ::dup2(out[1], 1);  // stderr stays the test's: the backend only writes there on trouble
-    char port_arg[] = "0";
-    char port_flag[] = "--port";
-    char* argv[] = {binary.data(), port_flag, port_arg, nullptr};
-    ::execv(argv[0], argv);
+    ::execv(argv[0], argv.data());
     _exit(127);
   }
   ::close(out[1]);

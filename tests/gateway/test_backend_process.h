@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace tandem::testing {
 
@@ -17,6 +18,10 @@ std::string test_backend_binary();
 class TestBackend {
  public:
   TestBackend();
+  // Passes `extra_args` after "--port 0": the fault options of test_backend.cc's header comment,
+  // e.g. {"--name", "canary", "--error-rate", "0.05"}. An option the backend refuses ends it at
+  // once, and the constructor throws.
+  explicit TestBackend(std::vector<std::string> extra_args);
   ~TestBackend();
   TestBackend(const TestBackend&) = delete;
   TestBackend& operator=(const TestBackend&) = delete;
