@@ -7,6 +7,8 @@ PACKAGES=(
   libcli11-dev libfmt-dev libssl-dev libgtest-dev libbenchmark-dev
   # the API half: Asio/Beast (header-only), jq programs for `convert`, Prometheus exposition
   libboost1.81-dev libjq-dev prometheus-cpp-dev
+  # sticky canary assignment: a stable hash of the client id (the same in every gateway)
+  libxxhash-dev
   # tandem compat reads .proto files with libprotoc's parser (and libprotobuf's descriptors)
   libprotoc-dev
   postgresql-15 postgresql-client-15

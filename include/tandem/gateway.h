@@ -77,6 +77,163 @@ struct Timeouts {
   std::chrono::milliseconds upstream_idle{4000};  // a pooled upstream connection unused
 };
 
+// One backend address of an upstream: http://host:port[/base].
+struct Target {
+  std::string url;
+  std::string host, port, base;
+  std::string authority;  // "host:port" as the URL has it: the Host of requests without one
+  int line = 0;
+};
+
+// Active health checking: every `interval` each target is asked GET `path`; `unhealthy`
+// failures in a row take it out of rotation, `healthy` successes in a row bring it back.
+struct HealthCheck {
+  std::string path;  // "" = no active probe
+  std::chrono::milliseconds interval{2000};
+  std::chrono::milliseconds timeout{1000};
+  int healthy = 2;
+  int unhealthy = 2;
+};
+
+// Passive outlier ejection as a circuit breaker per target: `failures` consecutive gateway
+// failures (no connection, a reset, a timeout, a 502, 503 or 504 — not a 500) open it; after `open`
+// it lets `half_open` probe requests through; a success closes it, a failure opens it again for
+// twice as long (at most `max_open`).
+struct Breaker {
+  int failures = 5;  // 0 = never opens
+  std::chrono::milliseconds open{10000};
+  std::chrono::milliseconds max_open{300000};
+  int half_open = 1;
+};
+
+// Retries on another target of the upstream (never the one that just failed), only for
+// idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE) that failed with a reset, 502, 503 or
+// 504 — any request whose connection could not be opened (nothing was sent) — and only while
+// retries stay within `budget` of the upstream's requests (Envoy's retry budget): a failing
+// upstream is not hit with more load than it had. Timeouts are not retried.
+struct RetryPolicy {
+  int attempts = 1;        // extra attempts per request; 0 = never retry
+  double budget = 0.2;     // retries at most this share of requests over the last 10 s
+  int min_per_second = 3;  // but this many per second are always allowed (little traffic)
+};
+
+// How many requests may be in flight to an upstream at once. `adaptive`: the limit follows the
+// measured latency (a gradient, as Netflix's concurrency-limits): it shrinks while latency
+// grows beyond `tolerance` × the latency without load and grows back when it falls. Requests
+// beyond the limit are refused at once with 503 and Retry-After — by priority: sheddable ones
+// may only use `sheddable` of the limit, default ones `normal`, critical ones all of it.
+struct ConcurrencyLimit {
+  int limit = 0;  // 0 = unlimited; with adaptive, the starting limit
+  bool adaptive = false;
+  int min = 4, max = 1000;
+  double tolerance = 2.0;
+  double sheddable = 0.6;
+  double normal = 0.85;
+  std::chrono::milliseconds retry_after{1000};
+};
+
+struct Upstream {
+  std::string name;  // "default" for `upstream`
+  std::vector<Target> targets;
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds timeout{5000};  // the whole exchange with a target
+  std::chrono::milliseconds idle_timeout{4000};
+  HealthCheck health;
+  Breaker breaker;
+  RetryPolicy retry;
+  ConcurrencyLimit concurrency;
+  int line = 0;
+};
+
+enum class Priority { kCritical = 0, kNormal = 1, kSheddable = 2 };
+const char* priority_name(Priority p);
+
+// RFC 5861 caching of GET answers, head version, shared by every client version. An answer's
+// own Cache-Control (max-age, s-maxage, stale-if-error, stale-while-revalidate, no-store,
+// private) wins over these defaults.
+struct CachePolicy {
+  bool enabled = false;
+  std::chrono::milliseconds ttl{0};  // fresh for this long when the answer says nothing
+  std::chrono::milliseconds stale_if_error{0};
+  std::chrono::milliseconds stale_while_revalidate{0};
+};
+
+// What a route answers when its upstream fails and nothing stale is at hand.
+struct Fallback {
+  int status = 0;    // 0 = no fallback
+  std::string body;  // JSON text
+  std::string content_type = "application/json";
+};
+
+// Partial responses: fields dropped from a route's answers while the upstream is overloaded
+// (`when: overload`), or while the named switch is on (`tandem api degrade NAME on`), or
+// always. The upstream is told in `X-Tandem-Omit` so it can skip the work.
+struct Partial {
+  std::vector<std::string> drop;  // field paths as in changes: `data[].recommendations`
+  bool on_overload = false;
+  std::string switch_name;  // "" = no switch
+  bool always = false;
+  std::string location = ".";
+};
+
+// Per-route policy (`routes:`); the first entry whose pattern matches applies.
+struct RoutePolicy {
+  RoutePattern pattern;
+  int upstream = 0;  // index into Config::upstreams
+  std::optional<Priority> priority;
+  CachePolicy cache;
+  Fallback fallback;
+  Partial partial;
+  int line = 0;
+};
+
+// A cohort rule of a rollout: requests it matches always go to one side.
+struct Cohort {
+  std::string header, header_value;  // header present (any value when header_value is "")
+  std::string cookie, cookie_value;
+  std::vector<std::string> clients;
+  bool canary = true;  // false: always the baseline
+  int line = 0;
+};
+
+// Canary analysis between the steps of a rollout: every `interval`, over that window, the
+// canary's error rate (5xx and upstream failures) against the baseline's, and its p99.
+struct Analysis {
+  std::chrono::milliseconds interval{30000};
+  int min_requests = 20;                    // canary requests in a window before it is judged
+  double max_error_increase = 0.01;         // canary error rate − baseline's, at most
+  double max_p99_ratio = 1.5;               // canary p99 / baseline p99, at most…
+  std::chrono::milliseconds p99_floor{10};  // …unless the canary's p99 is below this
+};
+
+// Client migration between two upstreams: a share of clients (sticky: a stable hash of the
+// client id) goes to `canary`, the share grows step by step with a bake time, analysis rolls it
+// back on a breach. The state (step, paused, aborted) lives in the gateway's state database.
+struct Rollout {
+  std::string name;
+  std::vector<RoutePattern> routes;  // empty = every route
+  int baseline = 0, canary = -1;     // indexes into Config::upstreams
+  std::vector<double> steps;         // shares 0..1, increasing
+  std::chrono::milliseconds bake{300000};
+  bool automatic = true;  // false: steps move only by `tandem api rollout promote`
+  Analysis analysis;
+  std::vector<Cohort> cohorts;
+  int line = 0;
+};
+
+// Dark traffic: a share of a route's requests is also sent to `upstream`; its answer is never
+// returned, only compared with the real one after normalising (`ignore`d paths removed).
+struct Shadow {
+  std::string name;
+  std::vector<RoutePattern> routes;  // empty = every route
+  int upstream = -1;
+  double share = 0.0;
+  std::vector<std::string> ignore;  // field paths, e.g. `data[].created_at`
+  std::vector<std::string> methods{"GET", "HEAD"};
+  int max_in_flight = 64;  // per worker; more are skipped (counted)
+  int line = 0;
+};
+
 struct Config {
   std::string path;  // the file read (messages)
   std::string listen = "127.0.0.1:8080";
@@ -95,8 +252,18 @@ struct Config {
   // path or media type, or pinned, they answer 410 `version-removed` (not 400 unknown).
   std::vector<std::string> removed_versions;
   bool default_pin = true;
-  std::vector<ApiVersion> versions;   // oldest first; back() is head
-  std::vector<Change> changes;        // in version order (as declared)
+  std::vector<ApiVersion> versions;  // oldest first; back() is head
+  std::vector<Change> changes;       // in version order (as declared)
+  // upstreams[0] is `upstream` ("default"); `upstreams:` adds named ones.
+  std::vector<Upstream> upstreams;
+  std::vector<RoutePolicy> routes;
+  Priority default_priority = Priority::kNormal;
+  std::string priority_header;  // "" = requests cannot name their class
+  std::map<std::string, Priority> client_priorities;
+  size_t cache_max_bytes = 64 * 1024 * 1024;
+  size_t cache_max_entry = 1024 * 1024;
+  std::vector<Rollout> rollouts;
+  std::vector<Shadow> shadows;
   std::string access_log = "stdout";  // stdout | stderr | off | a file path
   int workers = 0;                    // 0 = one per core
   Limits limits;
@@ -105,6 +272,8 @@ struct Config {
   const std::string& head() const { return versions.back().name; }
   // Index into `versions`, -1 when unknown.
   int version_index(std::string_view name) const;
+  // Index into `upstreams`, -1 when unknown.
+  int upstream_index(std::string_view name) const;
 };
 
 // Reads and validates a gateway config (YAML). Every error is InvalidInput naming the file
@@ -144,6 +313,43 @@ struct UsageRow {
   std::string first_seen, last_seen;  // ISO 8601 UTC
 };
 Result<std::vector<UsageRow>> usage(const Config& config);
+
+// `tandem api rollout status`: each rollout of the config as the state database has it, with
+// the measures of its current step and its recent history.
+struct RolloutReport {
+  std::string name, baseline, canary;
+  std::vector<double> steps;  // shares 0..1
+  int step = 0;
+  double share = 0;
+  std::string status;  // running | paused | aborted | complete | not started
+  std::string reason;
+  std::string step_started, updated;  // ISO 8601 UTC
+  long long bake_left_seconds = 0;    // until the next step may be taken (running only)
+  bool automatic = true;
+  // Since the step started: requests, error rate and p99 per side.
+  long long baseline_requests = 0, canary_requests = 0;
+  double baseline_error_rate = 0, canary_error_rate = 0;
+  double baseline_p99_ms = 0, canary_p99_ms = 0;
+  struct Event {
+    std::string at, status, reason, actor;
+    int step = 0;
+    double share = 0;
+  };
+  std::vector<Event> history;  // newest first
+};
+Result<std::vector<RolloutReport>> rollout_status(const Config& config);
+
+// `tandem api rollout promote|pause|resume|abort NAME`: changes a rollout's state; every
+// gateway on the state follows within a second. promote takes the next step now (complete after
+// the last); pause holds the current share; resume goes on (from the first step after an abort);
+// abort sends every client back to the baseline. Returns the rollout after the change.
+Result<RolloutReport> rollout_action(const Config& config, const std::string& name,
+                                     const std::string& action, const std::string& reason);
+
+// `tandem api degrade NAME on|off`: the switch of routes' partial responses (`partial.switch`).
+// Returns whether it was on before.
+Result<bool> set_degrade_switch(const Config& config, const std::string& name, bool on,
+                                const std::string& reason);
 
 // Unix seconds as "2026-01-01T00:00:00Z" (UTC), as usage, pins and the changelog show times.
 std::string iso8601(long long unix_seconds);

@@ -44,15 +44,18 @@ void ApiCommands::add(CLI::App& app) {
       "  tandem gateway --config api.yaml\n"
       "  tandem gateway --config api.yaml --listen 0.0.0.0:8080 --workers 4");
 
-  api = app.add_subcommand("api",
-                           "check a gateway config, pin clients, read usage, write the changelog");
+  api = app.add_subcommand(
+      "api",
+      "check a gateway config, pin clients, read usage, write the changelog, steer rollouts");
   api->require_subcommand(1);
   api->footer(
       "Examples:\n"
       "  tandem api check --config api.yaml\n"
       "  tandem api pin acme-mobile 2025-01-01 --config api.yaml\n"
       "  tandem api usage --config api.yaml --json\n"
-      "  tandem api changelog --config api.yaml --format md > CHANGELOG-API.md");
+      "  tandem api changelog --config api.yaml --format md > CHANGELOG-API.md\n"
+      "  tandem api rollout status --config api.yaml\n"
+      "  tandem api degrade orders-recommendations on --config api.yaml");
   auto config_opt = [&](CLI::App* cmd) {
     cmd->add_option("-c,--config", config, "the gateway config (YAML)")->capture_default_str();
   };
@@ -96,6 +99,7 @@ void ApiCommands::add(CLI::App& app) {
   changelog->footer(
       "Examples:\n  tandem api changelog --config api.yaml\n  tandem api changelog --config "
       "api.yaml --format json");
+  add_traffic(*api, config_opt);
 }
 
 std::optional<int> ApiCommands::run(bool json_out,
@@ -251,6 +255,7 @@ std::optional<int> ApiCommands::run(bool json_out,
     }
     return 0;
   }
+  if (rollout->parsed() || degrade->parsed()) return run_traffic(c, json_out, fail);
   if (changelog->parsed()) {
     // --json (every api command's flag) means the JSON format here too.
     bool as_json = format == "json" || json_out;

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "gateway/config_checker.h"
+#include "gateway/config_traffic.h"
 #include "gateway/route_pattern.h"
 #include "gateway/transform.h"
 #include "gateway/yaml_json.h"
@@ -19,6 +21,13 @@
 #include "tandem/gateway.h"
 
 namespace tandem::gateway {
+
+int Config::upstream_index(std::string_view name) const {
+  for (size_t i = 0; i < upstreams.size(); ++i) {
+    if (upstreams[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 int Config::version_index(std::string_view name) const {
   for (size_t i = 0; i < versions.size(); ++i) {
@@ -30,222 +39,6 @@ int Config::version_index(std::string_view name) const {
 namespace {
 
 constexpr uintmax_t kMaxConfigBytes = 1 << 20;
-
-// Collects every problem of a file, so one `api check` lists them all.
-class Checker {
- public:
-  explicit Checker(std::string path) : path_(std::move(path)) {}
-
-  void fail(const YAML::Node& node, const std::string& what, const std::string& hint = {}) {
-    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-    fail_at(line, what, hint);
-  }
-  void fail_at(int line, const std::string& what, const std::string& hint = {}) {
-    problems_.push_back(Problem{"gateway_config", path_, line, 0, what, hint});
-  }
-  bool ok() const { return problems_.empty(); }
-  size_t count() const { return problems_.size(); }
-  Status status() const {
-    // In file order (some problems are found in a later pass than others above them).
-    std::vector<Problem> problems = problems_;
-    std::stable_sort(problems.begin(), problems.end(),
-                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
-    const Problem& p = problems.front();
-    std::string msg = fmt::format("{}:{}: {}", p.file, p.line, p.message);
-    if (problems.size() > 1) {
-      // Every problem, each with its own line and what to do: one `api check` fixes them all.
-      msg = fmt::format("{} problems found in {}:", problems.size(), path_);
-      for (const Problem& q : problems) {
-        msg += fmt::format("\n  {}:{}: {}", q.file, q.line, q.message);
-        if (!q.hint.empty()) msg += fmt::format("\n    hint: {}", q.hint);
-      }
-      return Status::InvalidInput(msg,
-                                  "fix each problem listed; `tandem api check` lists what is left")
-          .with_problems(std::move(problems));
-    }
-    return Status::InvalidInput(msg, p.hint).with_problems(std::move(problems));
-  }
-  const std::string& path() const { return path_; }
-
-  std::optional<std::string> text(const YAML::Node& v, const std::string& key) {
-    if (!v.IsScalar()) {
-      fail(v, fmt::format("`{}` must be a single value", key));
-      return std::nullopt;
-    }
-    return v.Scalar();
-  }
-  std::optional<long long> duration(const YAML::Node& v, const std::string& key) {
-    auto t = text(v, key);
-    if (!t) return std::nullopt;
-    long long ms = parse_duration_ms(*t);
-    if (ms < 0 || ms > 24LL * 3600 * 1000) {
-      fail(v, fmt::format("`{}: {}` is not a duration", key, *t), duration_hint(*t));
-      return std::nullopt;
-    }
-    return ms;
-  }
-  std::optional<long long> count(const YAML::Node& v, const std::string& key, long long min,
-                                 long long max) {
-    auto t = text(v, key);
-    if (!t) return std::nullopt;
-    char* end = nullptr;
-    long long n = std::strtoll(t->c_str(), &end, 10);
-    if (t->empty() || *end != '\0' || n < min || n > max) {
-      fail(v, fmt::format("`{}: {}` must be a whole number from {} to {}", key, *t, min, max));
-      return std::nullopt;
-    }
-    return n;
-  }
-  std::optional<long long> size(const YAML::Node& v, const std::string& key) {
-    auto t = text(v, key);
-    if (!t) return std::nullopt;
-    long long n = parse_size_bytes(*t);
-    if (n <= 0) {
-      fail(v, fmt::format("`{}: {}` is not a size", key, *t),
-           "write it like 10MiB, 64KiB or a number of bytes");
-      return std::nullopt;
-    }
-    return n;
-  }
-  // Fails for every key of `map` not in `known`.
-  void only(const YAML::Node& map, std::initializer_list<const char*> known,
-            const std::string& where) {
-    std::set<std::string> seen;
-    for (const auto& kv : map) {
-      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-      if (!seen.insert(key).second) {
-        fail(kv.first, fmt::format("`{}` appears twice in {}", key, where),
-             "keep one of them: YAML keeps only one, and which is not obvious");
-        continue;
-      }
-      // An empty list checks duplicates only (a map whose keys are data, like `routes`).
-      bool ok = known.size() == 0 ||
-                std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
-      if (!ok) {
-        std::string names;
-        for (const char* k : known) names += std::string(names.empty() ? "" : ", ") + k;
-        fail(kv.first, fmt::format("unknown key `{}` in {}", key, where),
-             fmt::format("{} takes {}", where, names));
-      }
-    }
-  }
-
- private:
-  std::string path_;
-  std::vector<Problem> problems_;
-};
-
-// RFC 3339 ("2025-06-01T00:00:00Z", offsets allowed) or a date ("2025-06-01") as Unix seconds.
-std::optional<long long> parse_time(const std::string& text) {
-  std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail[16] = {0};
-  int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &s, tail);
-  long long offset = 0;
-  if (n == 3 && text.size() == 10) {
-    // a date: midnight UTC
-  } else if (n == 7) {
-    std::string t = tail;
-    if (!t.empty() && t[0] == '.') {  // fractions of a second are dropped
-      size_t i = 1;
-      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
-      t = t.substr(i);
-    }
-    int oh = 0, om = 0;
-    if (t == "Z" || t == "z") {
-    } else if (t.size() == 6 && (t[0] == '+' || t[0] == '-') &&
-               std::sscanf(t.c_str() + 1, "%2d:%2d", &oh, &om) == 2) {
-      offset = (t[0] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
-    } else {
-      return std::nullopt;
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<long long>(timegm(&tm)) - offset;
-}
-
-void read_upstream(Checker& ck, const YAML::Node& node, Config& c) {
-  YAML::Node url;
-  if (node.IsScalar()) {
-    url = node;
-  } else if (node.IsMap()) {
-    ck.only(node, {"url", "timeout", "connect_timeout", "idle_timeout"}, "upstream");
-    url = node["url"];
-    if (node["timeout"]) {
-      if (auto ms = ck.duration(node["timeout"], "timeout"))
-        c.timeouts.upstream = std::chrono::milliseconds(*ms);
-    }
-    if (node["connect_timeout"]) {
-      if (auto ms = ck.duration(node["connect_timeout"], "connect_timeout")) {
-        c.timeouts.upstream_connect = std::chrono::milliseconds(*ms);
-      }
-    }
-    if (node["idle_timeout"]) {
-      if (auto ms = ck.duration(node["idle_timeout"], "idle_timeout")) {
-        c.timeouts.upstream_idle = std::chrono::milliseconds(*ms);
-      }
-    }
-  } else {
-    ck.fail(node, "`upstream` must be a URL or a map with `url`",
-            "e.g. upstream: { url: http://127.0.0.1:7001, timeout: 5s }");
-    return;
-  }
-  if (!url) {
-    ck.fail(node, "`upstream` has no `url`", "e.g. upstream: { url: http://127.0.0.1:7001 }");
-    return;
-  }
-  auto text = ck.text(url, "url");
-  if (!text) return;
-  c.upstream_url = *text;
-  std::string rest;
-  if (text->rfind("http://", 0) == 0) {
-    rest = text->substr(7);
-  } else if (text->rfind("https://", 0) == 0) {
-    ck.fail(url, "TLS to the upstream is not supported",
-            "put the gateway next to the backend and use http://");
-    return;
-  } else {
-    ck.fail(url, fmt::format("`{}` is not an http:// URL", *text),
-            "e.g. url: http://127.0.0.1:7001");
-    return;
-  }
-  size_t slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  c.upstream_authority = hostport;
-  c.upstream_base = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!c.upstream_base.empty() && c.upstream_base.back() == '/') c.upstream_base.pop_back();
-  size_t colon = hostport.rfind(':');
-  if (hostport.empty() || hostport.find('@') != std::string::npos ||
-      (colon != std::string::npos && hostport.find(']') != std::string::npos &&
-       colon < hostport.find(']'))) {
-    ck.fail(url, fmt::format("`{}`: no host:port", *text), "e.g. url: http://127.0.0.1:7001");
-    return;
-  }
-  if (colon == std::string::npos) {
-    c.upstream_host = hostport;
-    c.upstream_port = "80";
-  } else {
-    c.upstream_host = hostport.substr(0, colon);
-    c.upstream_port = hostport.substr(colon + 1);
-  }
-  if (!c.upstream_host.empty() && c.upstream_host.front() == '[' && c.upstream_host.back() == ']') {
-    c.upstream_host = c.upstream_host.substr(1, c.upstream_host.size() - 2);
-  }
-  char* end = nullptr;
-  long port = std::strtol(c.upstream_port.c_str(), &end, 10);
-  if (c.upstream_host.empty() || c.upstream_port.empty() || *end != '\0' || port < 1 ||
-      port > 65535) {
-    ck.fail(url, fmt::format("`{}`: no valid host:port", *text), "e.g. url: http://127.0.0.1:7001");
-  }
-}
 
 void read_versions(Checker& ck, const YAML::Node& node, Config& c) {
   if (!node.IsMap()) {
@@ -764,7 +557,8 @@ Result<Config> load_config(const std::string& path) {
   try {
     ck.only(root,
             {"listen", "admin", "state", "upstream", "client_header", "versions", "changes",
-             "access_log", "workers", "limits", "timeouts"},
+             "access_log", "workers", "limits", "timeouts", "upstreams", "routes", "priority",
+             "cache", "rollouts", "shadows"},
             "the gateway config");
     // Checked here, so that `api check` catches what the gateway would refuse at start.
     auto address = [&](const char* key, std::string& out) {
@@ -803,8 +597,23 @@ Result<Config> load_config(const std::string& path) {
         if (!dir.empty()) c.state = "sqlite:" + (dir / p).lexically_normal().string();
       }
     }
+    c.upstreams.emplace_back();
+    c.upstreams[0].name = "default";
     if (root["upstream"]) {
-      read_upstream(ck, root["upstream"], c);
+      read_upstream(ck, root["upstream"], c.upstreams[0], "upstream");
+      // The single-target names older code and tests read.
+      const Upstream& u = c.upstreams[0];
+      if (!u.targets.empty()) {
+        const Target& t = u.targets.front();
+        c.upstream_url = t.url;
+        c.upstream_host = t.host;
+        c.upstream_port = t.port;
+        c.upstream_base = t.base;
+        c.upstream_authority = t.authority;
+      }
+      c.timeouts.upstream = u.timeout;
+      c.timeouts.upstream_connect = u.connect_timeout;
+      c.timeouts.upstream_idle = u.idle_timeout;
     } else {
       ck.fail(root, "no `upstream`: where is the backend?",
               "add upstream: { url: http://127.0.0.1:7001 }");
@@ -849,6 +658,8 @@ Result<Config> load_config(const std::string& path) {
     if (root["workers"]) {
       if (auto n = ck.count(root["workers"], "workers", 0, 256)) c.workers = static_cast<int>(*n);
     }
+    if (root["upstreams"]) read_upstreams(ck, root["upstreams"], c);
+    read_traffic(ck, root, c);
     if (root["limits"]) read_limits(ck, root["limits"], c);
     if (root["timeouts"]) read_timeouts(ck, root["timeouts"], c);
   } catch (const YAML::Exception& e) {

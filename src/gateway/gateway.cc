@@ -34,9 +34,9 @@ http::Response text_response(int status, std::string content_type, std::string b
 
 // The admin endpoint: /metrics, /healthz, /readyz.
 http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Server& server,
-                            std::atomic<bool>& ready) {
-  return [&metrics, &state, &server, &ready](http::Request& req,
-                                             const http::Peer&) -> http::Task<http::Response> {
+                            std::atomic<bool>& ready, const Proxy::Shared& shared) {
+  return [&metrics, &state, &server, &ready, &shared](
+             http::Request& req, const http::Peer&) -> http::Task<http::Response> {
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find('?'));
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
@@ -52,8 +52,16 @@ http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Se
                 static_cast<double>(pins->size())},
                {"tandem_gateway_state_healthy", "1 while the state database answers",
                 state.healthy() ? 1.0 : 0.0},
-               {"tandem_gateway_workers", "Worker threads",
-                static_cast<double>(server.workers())}}));
+               {"tandem_gateway_workers", "Worker threads", static_cast<double>(server.workers())},
+               {"tandem_gateway_cache_bytes", "Bytes held by the response cache",
+                static_cast<double>(shared.cache.bytes())},
+               {"tandem_gateway_cache_entries", "Answers held by the response cache",
+                static_cast<double>(shared.cache.entries())}},
+              [&shared](std::vector<prometheus::MetricFamily>& out) {
+                shared.upstreams.render(out);
+                shared.rollouts.render(out);
+                shared.shadows.render(out);
+              }));
     }
     if (path == "/healthz") co_return text_response(200, "text/plain", "ok\n");
     if (path == "/readyz") {
@@ -88,7 +96,14 @@ Status run(const Config& config, const RunOptions& options) {
   TANDEM_RETURN_IF_ERROR(log.open(config.access_log));
   TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state));
   StateSync state(std::move(store), config.state, workers);
+  UpstreamSet upstreams(config);
+  ResponseCache cache(config.cache_max_bytes, config.cache_max_entry);
+  RolloutBook rollouts(config);
+  ShadowTally shadows(config);
+  Proxy::Shared shared{upstreams, cache, rollouts, shadows};
+  state.attach(&config, &rollouts);
   TANDEM_RETURN_IF_ERROR(state.start());
+  upstreams.start_probes();
   MetricsRegistry metrics(workers, config.limits.metrics_clients);
 
   http::ServerLimits limits;
@@ -105,7 +120,7 @@ Status run(const Config& config, const RunOptions& options) {
   std::vector<std::unique_ptr<Proxy>> proxies(workers);
   for (int i = 0; i < workers; ++i) {
     proxies[i] = std::make_unique<Proxy>(config, server.context(i), server.reaper(i), state,
-                                         state.outbox(i), metrics.worker(i), log);
+                                         state.outbox(i), metrics.worker(i), log, shared);
     TANDEM_RETURN_IF_ERROR(proxies[i]->init());
   }
 
@@ -125,7 +140,7 @@ Status run(const Config& config, const RunOptions& options) {
   std::thread admin_thread;
   if (admin_server) {
     admin_thread = std::thread([&] {
-      admin_server->run([&](int) { return admin_handler(metrics, state, server, ready); });
+      admin_server->run([&](int) { return admin_handler(metrics, state, server, ready, shared); });
     });
   }
   // Refused requests never reach a Proxy: counted and logged here.
@@ -160,6 +175,7 @@ Status run(const Config& config, const RunOptions& options) {
     admin_server->stop(std::chrono::milliseconds(0));
     admin_thread.join();
   }
+  upstreams.stop_probes();
   state.stop();  // the last usage counts reach the database
   return Status::Ok();
 }

@@ -90,16 +90,30 @@ void WorkerMetrics::refused(std::string_view type) {
   ++it->second;
 }
 
+void WorkerMetrics::cache(const char* result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(std::string_view(result));
+  if (it == cache_.end()) it = cache_.try_emplace(result, 0).first;
+  ++it->second;
+}
+
+void WorkerMetrics::degraded(const char* kind, const std::string& route) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++degraded_[{kind, route}];
+}
+
 MetricsRegistry::MetricsRegistry(int workers, int max_clients) : max_clients_(max_clients) {
   for (int i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerMetrics>());
 }
 
 std::string MetricsRegistry::render(
-    const std::vector<std::tuple<std::string, std::string, double>>& gauges) const {
+    const std::vector<std::tuple<std::string, std::string, double>>& gauges,
+    const std::function<void(std::vector<prometheus::MetricFamily>&)>& extra) const {
   std::map<std::tuple<std::string, std::string, std::string, std::string>, unsigned long long>
       requests;
   std::map<std::string, Histogram> latency, transform_time;
-  std::map<std::string, unsigned long long> transform_failures, upstream_errors, refused;
+  std::map<std::string, unsigned long long> transform_failures, upstream_errors, refused, cache;
+  std::map<std::pair<std::string, std::string>, unsigned long long> degraded;
   for (const auto& w : workers_) {
     std::lock_guard<std::mutex> lock(w->mu_);
     for (const auto& [k, v] : w->requests_) requests[k] += v;
@@ -108,6 +122,8 @@ std::string MetricsRegistry::render(
     for (const auto& [k, v] : w->transform_failures_) transform_failures[k] += v;
     for (const auto& [k, v] : w->upstream_errors_) upstream_errors[k] += v;
     for (const auto& [k, v] : w->refused_) refused[k] += v;
+    for (const auto& [k, v] : w->cache_) cache[k] += v;
+    for (const auto& [k, v] : w->degraded_) degraded[k] += v;
   }
   // The top clients by requests keep their label.
   std::unordered_map<std::string, unsigned long long> per_client;
@@ -186,6 +202,24 @@ std::string MetricsRegistry::render(
                  "Requests refused before translation, as malformed or too large (400, 413, "
                  "417, 431, 505), by problem type",
                  "type", refused);
+  counter_family("tandem_gateway_cache_total",
+                 "Response cache outcomes: hit, miss, expired, stale_while_revalidate, "
+                 "stale_if_error, stored, revalidated",
+                 "result", cache);
+  {
+    prometheus::MetricFamily f{"tandem_gateway_degraded_total",
+                               "Answers degraded on purpose, by kind (fallback, partial) and route",
+                               prometheus::MetricType::Counter,
+                               {}};
+    for (const auto& [k, v] : degraded) {
+      prometheus::ClientMetric m;
+      m.label = {{"kind", k.first}, {"route", k.second}};
+      m.counter.value = static_cast<double>(v);
+      f.metric.push_back(std::move(m));
+    }
+    families.push_back(std::move(f));
+  }
+  if (extra) extra(families);
   for (const auto& [name, help, value] : gauges) {
     prometheus::MetricFamily f{name, help, prometheus::MetricType::Gauge, {}};
     prometheus::ClientMetric m;

@@ -4,7 +4,10 @@
 // prometheus-cpp's serializer. The client label is capped: the `metrics_clients` clients
 // with the most requests keep their name, the rest are summed as "other".
 
+#include <prometheus/metric_family.h>
+
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +39,11 @@ class WorkerMetrics {
   void upstream_error(const char* kind);
   // A request the HTTP server refused before the gateway saw it (`type`: the problem slug).
   void refused(std::string_view type);
+  // A cache lookup or store: hit, miss, expired, stale_while_revalidate, stale_if_error,
+  // stored, revalidated.
+  void cache(const char* result);
+  // An answer made worse on purpose: `kind` fallback or partial, on `route`.
+  void degraded(const char* kind, const std::string& route);
 
  private:
   friend class MetricsRegistry;
@@ -50,6 +58,8 @@ class WorkerMetrics {
   std::map<std::string, unsigned long long> transform_failures_;
   std::map<std::string, unsigned long long> upstream_errors_;
   std::map<std::string, unsigned long long, std::less<>> refused_;
+  std::map<std::string, unsigned long long, std::less<>> cache_;
+  std::map<std::pair<std::string, std::string>, unsigned long long> degraded_;
 };
 
 class MetricsRegistry {
@@ -58,7 +68,11 @@ class MetricsRegistry {
   WorkerMetrics& worker(int i) { return *workers_[i]; }
   // The text exposition (Content-Type: text/plain; version=0.0.4). `gauges` are extra
   // (name, help, value) lines, e.g. connections and pin counts.
-  std::string render(const std::vector<std::tuple<std::string, std::string, double>>& gauges) const;
+  // `extra` adds the families of parts that keep their own counts (upstreams, shadows,
+  // rollouts).
+  std::string render(
+      const std::vector<std::tuple<std::string, std::string, double>>& gauges,
+      const std::function<void(std::vector<prometheus::MetricFamily>&)>& extra = {}) const;
 
  private:
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;

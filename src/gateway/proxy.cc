@@ -22,37 +22,6 @@ namespace {
 
 const std::string kOther = "other";
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) and what the gateway sets itself: never forwarded.
-bool hop_by_hop(bhttp::field f) {
-  switch (f) {
-    case bhttp::field::connection:
-    case bhttp::field::keep_alive:
-    case bhttp::field::proxy_connection:
-    case bhttp::field::te:
-    case bhttp::field::trailer:
-    case bhttp::field::transfer_encoding:
-    case bhttp::field::upgrade:
-    case bhttp::field::expect:
-    case bhttp::field::content_length:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// True when `f` of a message from one side is not passed to the other: hop-by-hop, listed in
-// its Connection header, or one the gateway writes itself (`own`).
-template <typename Field, typename Own>
-bool dropped(const Field& f, const std::vector<std::string_view>& listed, const Own& own) {
-  if (hop_by_hop(f.name())) return true;
-  std::string_view name = f.name_string();
-  if (name.empty()) return true;
-  for (std::string_view token : listed) {
-    if (http::beast::iequals(token, name)) return true;
-  }
-  return own(f.name(), name);
-}
-
 bool json_content(std::string_view content_type) {
   if (content_type.empty()) return true;  // bodies without a type are read as JSON
   std::string_view media = content_type.substr(0, content_type.find(';'));
@@ -91,18 +60,22 @@ double seconds_since(Clock::time_point t0) {
 }  // namespace
 
 Proxy::Proxy(const Config& config, http::asio::io_context& io, http::Reaper& reaper,
-             StateSync& state, Outbox& outbox, WorkerMetrics& metrics, AccessLog& log)
+             StateSync& state, Outbox& outbox, WorkerMetrics& metrics, AccessLog& log,
+             Shared shared)
     : config_(config),
+      shared_(shared),
+      shadow_in_flight_(config.shadows.size(), 0),
       state_(state),
       outbox_(outbox),
       metrics_(metrics),
       log_(log),
-      pool_(io, reaper,
-            http::UpstreamOptions{config.upstream_host, config.upstream_port,
-                                  config.timeouts.upstream_connect, config.timeouts.upstream,
-                                  config.timeouts.upstream_idle, config.limits.max_response_body,
-                                  256}),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+  for (size_t i = 0; i < config.upstreams.size(); ++i) {
+    clients_.push_back(std::make_unique<UpstreamClient>(
+        config.upstreams[i], shared.upstreams.at(static_cast<int>(i)), io, reaper,
+        config.limits.max_response_body));
+  }
+}
 
 Status Proxy::init() {
   for (const ApiVersion& v : config_.versions) {
@@ -131,7 +104,48 @@ Status Proxy::init() {
     }
     transforms_.push_back(std::move(per_route));
   }
+  for (const RoutePolicy& r : config_.routes) {
+    if (r.partial.drop.empty()) {
+      partials_.push_back(nullptr);
+      continue;
+    }
+    std::vector<FieldOp> ops;
+    for (const std::string& f : r.partial.drop) {
+      FieldOp op;
+      op.kind = FieldOp::Kind::kRemove;
+      op.field = f;
+      op.default_json = "null";
+      op.line = r.line;
+      ops.push_back(op);
+    }
+    auto compiled = ChangeTransform::compile(r.partial.location, ops);
+    if (!compiled.ok()) return compiled.status();
+    partials_.push_back(std::move(*compiled));
+  }
   return Status::Ok();
+}
+
+const RoutePolicy* Proxy::policy(std::string_view method, std::string_view path) const {
+  for (const RoutePolicy& r : config_.routes) {
+    if (route_matches(r.pattern, method, path)) return &r;
+  }
+  return nullptr;
+}
+
+Priority Proxy::priority(const http::Request& req, const std::string& client,
+                         const RoutePolicy* policy) const {
+  if (!client.empty()) {
+    auto it = config_.client_priorities.find(client);
+    if (it != config_.client_priorities.end()) return it->second;
+  }
+  if (!config_.priority_header.empty()) {
+    std::string_view v = req[config_.priority_header];
+    if (v == "critical") return Priority::kCritical;
+    if (v == "default") return Priority::kNormal;
+    if (v == "sheddable") return Priority::kSheddable;
+  }
+  if (policy && policy->priority) return *policy->priority;
+  return config_.default_priority;
 }
 
 Proxy::RouteMatch Proxy::match(int index, std::string_view method, std::string_view path) const {
@@ -250,112 +264,6 @@ bool Proxy::transform_body(const std::vector<Step>& steps, Direction direction, 
   }
   metrics_.transform(label, seconds_since(t0), !ok);
   return ok;
-}
-
-void Proxy::upstream_head(const http::Request& req, std::string_view path, std::string_view query,
-                          bool body_steps, const std::string& rid, const http::Peer& peer,
-                          http::OutRequest& out) const {
-  std::string& head = out.head;
-  head.clear();
-  head.reserve(512);
-  head.append(req.method_string());
-  head += ' ';
-  head += config_.upstream_base;
-  head += path;
-  head += query;
-  head += " HTTP/1.1\r\n";
-  bool rewrite_media = !config_.media_type.empty();
-  auto own = [&](bhttp::field f, std::string_view name) {
-    if (rewrite_media && (f == bhttp::field::accept || f == bhttp::field::content_type)) {
-      return true;
-    }
-    if (body_steps && f == bhttp::field::accept_encoding) return true;  // answers must be readable
-    return http::beast::iequals(name, config_.version_header) ||
-           http::beast::iequals(name, "X-Request-Id") ||
-           http::beast::iequals(name, "X-Forwarded-For");
-  };
-  std::vector<std::string_view> listed;
-  http::connection_listed(req, listed);
-  bool host_sent = false;
-  for (const auto& f : req) {
-    // Host is end to end whatever Connection lists: an HTTP/1.1 request without it is invalid.
-    if (f.name() == bhttp::field::host) {
-      if (!hop_by_hop(f.name()) && !host_sent) {
-        http::append_field(head, f.name_string(), f.value());
-        host_sent = true;
-      }
-      continue;
-    }
-    if (!dropped(f, listed, own)) http::append_field(head, f.name_string(), f.value());
-  }
-  // An HTTP/1.0 client may send no Host: the upstream still gets one (its own address).
-  if (!host_sent) http::append_field(head, "Host", config_.upstream_authority);
-  http::append_field(head, config_.version_header, config_.head());
-  http::append_field(head, "X-Request-Id", rid);
-  // Every X-Forwarded-For value the client sent (there may be several fields), then the peer.
-  std::string forwarded;
-  auto xff = req.equal_range("X-Forwarded-For");
-  for (auto it = xff.first; it != xff.second; ++it) {
-    forwarded.append(it->value());
-    forwarded += ", ";
-  }
-  forwarded += peer.address;
-  http::append_field(head, "X-Forwarded-For", forwarded);
-  if (rewrite_media) {
-    for (auto f : {bhttp::field::accept, bhttp::field::content_type}) {
-      std::string_view value = req[f];
-      if (!value.empty()) {
-        http::append_field(head, bhttp::to_string(f),
-                           rewrite_media_type(config_.media_type, value, config_.head()));
-      }
-    }
-  }
-  if (!out.body.empty() || req.method() == bhttp::verb::post || req.method() == bhttp::verb::put ||
-      req.method() == bhttp::verb::patch) {
-    http::append_field(head, "Content-Length", out.body.size());
-  }
-  head += "\r\n";
-}
-
-void Proxy::answer_head(const http::Response& from, int status, bool head_request, bool translated,
-                        int version, size_t body_size, const std::string& rid,
-                        http::Wire& out) const {
-  const ApiVersion& v = config_.versions[version];
-  bool rewrite_media = !config_.media_type.empty();
-  std::string& head = out.head;
-  head.clear();
-  out.status = status;
-  // A mapped status gets its own phrase, not the old one's.
-  http::append_status_line(head, status,
-                           status == static_cast<int>(from.result_int())
-                               ? std::string_view(from.reason())
-                               : std::string_view());
-  auto own = [&](bhttp::field f, std::string_view name) {
-    if (rewrite_media && f == bhttp::field::content_type) return true;
-    if (f == bhttp::field::link) return !v.link.empty() && (v.deprecated || v.sunset);
-    if (v.deprecated && http::beast::iequals(name, "Deprecation")) return true;
-    if (v.sunset && http::beast::iequals(name, "Sunset")) return true;
-    return http::beast::iequals(name, config_.version_header) ||
-           http::beast::iequals(name, "X-Request-Id");
-  };
-  std::vector<std::string_view> listed;
-  http::connection_listed(from, listed);
-  for (const auto& f : from) {
-    if (!dropped(f, listed, own)) http::append_field(head, f.name_string(), f.value());
-  }
-  if (rewrite_media) {
-    std::string_view ct = from[bhttp::field::content_type];
-    if (!ct.empty()) {
-      http::append_field(head, "Content-Type", rewrite_media_type(config_.media_type, ct, v.name));
-    }
-  }
-  // A HEAD gets the GET's length — unknown when the GET's body would be translated.
-  http::append_content_length(
-      head, status, head_request,
-      translated ? std::string_view() : std::string_view(from[bhttp::field::content_length]),
-      body_size);
-  http::append_field(head, "X-Request-Id", rid);
-  head += decoration(version);
 }
 
 http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http::Wire& out) {
@@ -504,28 +412,200 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
       }
     }
   }
-  upstream_head(req, upstream_path, query, body_steps, rid, peer, up);
+  // Where the request goes: a rollout's side, else the route's upstream, else the default one.
+  const RoutePolicy* pol = policy(req.method_string(), upstream_path);
+  size_t pol_index = pol ? static_cast<size_t>(pol - config_.routes.data()) : 0;
+  RolloutBook::Assignment assigned =
+      shared_.rollouts.assign(req.method_string(), upstream_path, req, client, peer.address);
+  int upstream = assigned.rollout >= 0 ? assigned.upstream : pol ? pol->upstream : 0;
+  UpstreamClient& uc = *clients_[upstream];
+  UpstreamShared& us = uc.shared();
+  Priority prio = priority(req, client, pol);
 
-  auto u0 = Clock::now();
-  http::UpstreamResult result = co_await pool_.exchange(up);
-  upstream_seconds = seconds_since(u0);
-  if (result.error != http::UpstreamError::kNone) {
-    metrics_.upstream_error(http::upstream_error_name(result.error));
-    int status = result.error == http::UpstreamError::kTimeout ? 504 : 502;
-    if (result.error == http::UpstreamError::kConnect ||
-        result.error == http::UpstreamError::kResolve) {
+  // Partial responses: the route's optional fields are dropped while the upstream sheds load
+  // or a switch says so, and the upstream is told, so that it can skip computing them.
+  ChangeTransform* partial = nullptr;
+  std::string extra;
+  if (pol && partials_[pol_index]) {
+    const Partial& pp = pol->partial;
+    if (pp.always || (pp.on_overload && us.limiter.overloaded()) ||
+        (!pp.switch_name.empty() && state_.switch_on(pp.switch_name))) {
+      partial = partials_[pol_index].get();
+      std::string omit;
+      for (const std::string& f : pp.drop) omit += (omit.empty() ? "" : ", ") + f;
+      http::append_field(extra, "X-Tandem-Omit", omit);
+    }
+  }
+  auto head_for = [&](const Target& t, http::OutRequest& o) {
+    upstream_head(req, t, upstream_path, query, body_steps, rid, peer, extra, o);
+  };
+
+  // The response cache: a fresh entry answers without the upstream; a stale one within
+  // stale-while-revalidate answers too and is refreshed in the background.
+  bool cacheable = pol && pol->cache.enabled &&
+                   (req.method() == bhttp::verb::get || head_request) &&
+                   ResponseCache::request_cacheable(req);
+  std::string cache_key;
+  std::optional<ResponseCache::Hit> hit;
+  if (cacheable) {
+    cache_key = ResponseCache::key(upstream, std::string(upstream_path) + std::string(query));
+    // An upstream told to omit fields answers without them: kept apart from full answers.
+    if (partial) cache_key += "\n(partial)";
+    hit = shared_.cache.lookup(cache_key, req, config_.version_header, Clock::now());
+  }
+  const char* degraded = nullptr;  // X-Tandem-Degraded: stale | fallback | partial
+  const char* warning = nullptr;
+  http::Response from;
+  bool have = false;
+  std::chrono::milliseconds age{0};
+  if (hit && !ResponseCache::request_wants_fresh(req)) {
+    if (hit->freshness == ResponseCache::Freshness::kFresh) {
+      from = hit->entry->response;
+      have = true;
+      age = hit->age;
+      metrics_.cache("hit");
+    } else if (hit->freshness == ResponseCache::Freshness::kStaleRevalidate) {
+      from = hit->entry->response;
+      have = true;
+      age = hit->age;
+      degraded = "stale";
+      warning = "110 - \"Response is Stale\"";
+      metrics_.cache("stale_while_revalidate");
+      if (shared_.cache.begin_revalidation(cache_key)) {
+        http::OutRequest copy;
+        copy.method = up.method;
+        head_for(config_.upstreams[upstream].targets.front(), copy);
+        http::Request vary_fields(req.base());
+        http::asio::co_spawn(
+            co_await http::asio::this_coro::executor,
+            revalidate(upstream, cache_key, std::move(vary_fields), std::move(copy), pol->cache),
+            http::asio::detached);
+      }
+    }
+  }
+
+  Exchange ex;
+  bool went = false, shed = false, primary_ok = false;
+  if (!have) {
+    if (cacheable) metrics_.cache(hit ? "expired" : "miss");
+    if (!us.limiter.try_acquire(prio)) {
+      shed = true;
+      us.shed[static_cast<int>(prio)].fetch_add(1, std::memory_order_relaxed);
+    } else {
+      auto u0 = Clock::now();
+      ex = co_await uc.exchange(up, head_for);
+      upstream_seconds = seconds_since(u0);
+      went = !ex.no_target;
+      int st = ex.result.error == http::UpstreamError::kNone
+                   ? static_cast<int>(ex.result.response.result_int())
+                   : 0;
+      us.limiter.release(Clock::now() - u0,
+                         ex.result.error == http::UpstreamError::kTimeout || st == 503,
+                         /*sample=*/went);
+    }
+    if (assigned.rollout >= 0 && went) {
+      shared_.rollouts.record(assigned.rollout, assigned.canary, server_error(ex.result),
+                              upstream_seconds);
+    }
+    // RFC 5861's errors: no answer, 500, 502, 503, 504 — a stale answer or the fallback then.
+    bool failed =
+        shed || ex.no_target || failed_exchange(ex.result) ||
+        (ex.result.error == http::UpstreamError::kNone && ex.result.response.result_int() == 500);
+    if (!failed) {
+      from = std::move(ex.result.response);
+      have = true;
+      primary_ok = true;
+      if (cacheable && shared_.cache.store(cache_key, req, from, pol->cache, config_.version_header,
+                                           Clock::now())) {
+        metrics_.cache("stored");
+      }
+    } else if (hit && hit->usable_on_error) {
+      from = hit->entry->response;
+      have = true;
+      age = hit->age;
+      degraded = "stale";
+      warning = "111 - \"Revalidation Failed\"";
+      metrics_.cache("stale_if_error");
+    } else if (pol && pol->fallback.status && !shed) {
+      from = http::Response{static_cast<bhttp::status>(pol->fallback.status), 11};
+      from.set(bhttp::field::content_type, pol->fallback.content_type);
+      from.set(bhttp::field::cache_control, "no-store");
+      from.body() = pol->fallback.body;
+      have = true;
+      degraded = "fallback";
+      metrics_.degraded("fallback", route);
+    } else if (ex.result.error == http::UpstreamError::kNone && !shed && !ex.no_target) {
+      from = std::move(ex.result.response);  // the upstream's own 5xx, passed on
+      have = true;
+    }
+  }
+  // Dark traffic: a share of the requests that the upstream answered is copied to each shadow
+  // upstream; the answer is compared with this one and never returned.
+  if (primary_ok) {
+    for (size_t si = 0; si < config_.shadows.size(); ++si) {
+      const Shadow& sh = config_.shadows[si];
+      if (sh.upstream == upstream) continue;  // the request went there already
+      bool applies = sh.routes.empty();
+      for (const auto& p : sh.routes) {
+        applies = applies || route_matches(p, req.method_string(), upstream_path);
+      }
+      if (!applies || std::find(sh.methods.begin(), sh.methods.end(), req.method_string()) ==
+                          sh.methods.end()) {
+        continue;
+      }
+      if (static_cast<double>(rng_() % 1000000) >= sh.share * 1000000) continue;
+      if (shadow_in_flight_[si] >= sh.max_in_flight) {
+        shared_.shadows.record(static_cast<int>(si), ShadowTally::Result::kSkipped);
+        continue;
+      }
+      http::OutRequest copy;
+      copy.method = up.method;
+      copy.body = up.body;
+      upstream_head(req, config_.upstreams[sh.upstream].targets.front(), upstream_path, query,
+                    body_steps, rid, peer, extra, copy);
+      ++shadow_in_flight_[si];
+      http::asio::co_spawn(co_await http::asio::this_coro::executor,
+                           shadow(static_cast<int>(si), std::move(copy),
+                                  static_cast<int>(from.result_int()), from.body()),
+                           http::asio::detached);
+    }
+  }
+  if (!have) {
+    if (shed) {
+      const ConcurrencyLimit& cl = config_.upstreams[upstream].concurrency;
+      long long retry = std::max<long long>(
+          1, std::chrono::duration_cast<std::chrono::seconds>(cl.retry_after).count());
+      http::Response res = http::problem(
+          503, "overloaded", "The backend is overloaded",
+          fmt::format("upstream {} is at its concurrency limit ({} in flight); {} requests are "
+                      "refused first; retry in {} s",
+                      config_.upstreams[upstream].name, us.limiter.in_flight(), priority_name(prio),
+                      retry));
+      res.set(bhttp::field::retry_after, std::to_string(retry));
+      finish(std::move(res));
+      co_return;
+    }
+    metrics_.upstream_error(http::upstream_error_name(ex.result.error));
+    int status = ex.result.error == http::UpstreamError::kTimeout ? 504 : 502;
+    if (ex.no_target || ex.result.error == http::UpstreamError::kConnect ||
+        ex.result.error == http::UpstreamError::kResolve) {
       status = 503;
     }
     const char* title = status == 504   ? "The backend did not answer in time"
                         : status == 503 ? "The backend is unavailable"
                                         : "The backend's answer was unusable";
-    std::string kind = http::upstream_error_name(result.error);
+    std::string kind =
+        ex.no_target ? std::string("no_target") : http::upstream_error_name(ex.result.error);
     std::replace(kind.begin(), kind.end(), '_', '-');
-    finish(http::problem(status, "upstream-" + kind, title,
-                         fmt::format("upstream: {}", result.detail)));
+    finish(http::problem(
+        status, "upstream-" + kind, title,
+        fmt::format("upstream {}: {}", config_.upstreams[upstream].name, ex.result.detail)));
     co_return;
   }
-  http::Response& from = result.response;
+  if (age.count() > 0 || degraded) {
+    from.set(bhttp::field::age, std::to_string(age.count() / 1000));
+  }
+  if (warning) from.set(bhttp::field::warning, warning);
   // Head → the client's version: status codes, then the body.
   int status = static_cast<int>(from.result_int());
   for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
@@ -533,6 +613,18 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     if (m != it->change->status_map.end()) status = m->second;
   }
   out.body = std::move(from.body());
+  bool rewritten = body_steps;
+  if (partial && !out.body.empty() && !head_request &&
+      json_content(from[bhttp::field::content_type]) &&
+      !encoded(from[bhttp::field::content_encoding])) {
+    if (partial->apply(out.body, Direction::kUp, scratch_).ok()) {
+      out.body.swap(scratch_);
+      rewritten = true;
+      degraded = degraded ? degraded : "partial";
+      metrics_.degraded("partial", route);
+    }
+  }
+  if (degraded) from.set("X-Tandem-Degraded", degraded);
   if (body_steps && !out.body.empty() && !head_request &&
       json_content(from[bhttp::field::content_type])) {
     std::string error;
@@ -546,8 +638,44 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     }
   }
   if (head_request || http::bodiless_status(status)) out.body.clear();
-  answer_head(from, status, head_request, body_steps, version, out.body.size(), rid, out);
+  answer_head(from, status, head_request, rewritten, version, out.body.size(), rid, out);
   account();
+}
+
+http::Task<void> Proxy::revalidate(int upstream, std::string key, http::Request req,
+                                   http::OutRequest up, CachePolicy policy) {
+  UpstreamShared& us = clients_[upstream]->shared();
+  if (us.limiter.try_acquire(Priority::kSheddable)) {
+    auto u0 = Clock::now();
+    Exchange ex =
+        co_await clients_[upstream]->exchange(up, [](const Target&, http::OutRequest&) {});
+    us.limiter.release(Clock::now() - u0, ex.result.error == http::UpstreamError::kTimeout,
+                       !ex.no_target);
+    if (!failed_exchange(ex.result) && !ex.no_target) {
+      if (shared_.cache.store(key, req, ex.result.response, policy, config_.version_header,
+                              Clock::now())) {
+        metrics_.cache("revalidated");
+      }
+    }
+  }
+  shared_.cache.end_revalidation(key);
+}
+
+http::Task<void> Proxy::shadow(int index, http::OutRequest up, int primary_status,
+                               std::string primary_body) {
+  const Shadow& sh = config_.shadows[index];
+  Exchange ex =
+      co_await clients_[sh.upstream]->exchange(up, [](const Target&, http::OutRequest&) {});
+  --shadow_in_flight_[index];
+  if (ex.no_target || ex.result.error != http::UpstreamError::kNone) {
+    shared_.shadows.record(index, ShadowTally::Result::kError);
+    co_return;
+  }
+  ShadowDiff d = compare_answers(primary_status, primary_body,
+                                 static_cast<int>(ex.result.response.result_int()),
+                                 ex.result.response.body(), sh.ignore);
+  shared_.shadows.record(
+      index, d.same ? ShadowTally::Result::kMatch : ShadowTally::Result::kMismatch, d.paths);
 }
 
 }  // namespace tandem::gateway

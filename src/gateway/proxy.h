@@ -14,8 +14,12 @@
 
 #include "gateway/access_log.h"
 #include "gateway/metrics.h"
+#include "gateway/response_cache.h"
+#include "gateway/rollout.h"
+#include "gateway/shadow.h"
 #include "gateway/state_sync.h"
 #include "gateway/transform.h"
+#include "gateway/upstream_set.h"
 #include "http/server.h"
 #include "http/upstream_pool.h"
 #include "tandem/gateway.h"
@@ -24,8 +28,16 @@ namespace tandem::gateway {
 
 class Proxy {
  public:
+  // What the workers share besides the state: upstream health and limits, the response cache,
+  // the rollouts' assignment and the shadows' tallies.
+  struct Shared {
+    UpstreamSet& upstreams;
+    ResponseCache& cache;
+    RolloutBook& rollouts;
+    ShadowTally& shadows;
+  };
   Proxy(const Config& config, http::asio::io_context& io, http::Reaper& reaper, StateSync& state,
-        Outbox& outbox, WorkerMetrics& metrics, AccessLog& log);
+        Outbox& outbox, WorkerMetrics& metrics, AccessLog& log, Shared shared);
 
   // Compiles this worker's transforms (each change at each of its routes, once).
   Status init();
@@ -57,21 +69,37 @@ class Proxy {
   // The version's own header lines (Api-Version, Deprecation, Sunset, Link), formatted once.
   const std::string& decoration(int version) const { return decorations_[version]; }
   // The request to the upstream: `req`'s end-to-end fields and the gateway's own, in `out`.
-  void upstream_head(const http::Request& req, std::string_view path, std::string_view query,
-                     bool body_steps, const std::string& rid, const http::Peer& peer,
-                     http::OutRequest& out) const;
+  // `extra`: more header lines of the gateway's own (X-Tandem-Omit), each ending in CRLF.
+  void upstream_head(const http::Request& req, const Target& target, std::string_view path,
+                     std::string_view query, bool body_steps, const std::string& rid,
+                     const http::Peer& peer, std::string_view extra, http::OutRequest& out) const;
   // The upstream's answer as the client's: its end-to-end fields and the version's headers.
   // `translated`: the body of this route and version is translated (a HEAD answer then has no
   // Content-Length).
   void answer_head(const http::Response& from, int status, bool head_request, bool translated,
                    int version, size_t body_size, const std::string& rid, http::Wire& out) const;
 
+  // The route's policy (`routes:`), null when none matches.
+  const RoutePolicy* policy(std::string_view method, std::string_view path) const;
+  Priority priority(const http::Request& req, const std::string& client,
+                    const RoutePolicy* policy) const;
+  // Revalidates a stale cache entry in the background (stale-while-revalidate).
+  http::Task<void> revalidate(int upstream, std::string key, http::Request req, http::OutRequest up,
+                              CachePolicy policy);
+  // Sends a copy of the request to a shadow upstream and compares its answer with `primary`.
+  http::Task<void> shadow(int index, http::OutRequest up, int primary_status,
+                          std::string primary_body);
+
   const Config& config_;
+  Shared shared_;
+  std::vector<std::unique_ptr<UpstreamClient>> clients_;  // by upstream index
+  // The partial-response transforms, by route policy index (null: the route has none).
+  std::vector<std::unique_ptr<ChangeTransform>> partials_;
+  std::vector<int> shadow_in_flight_;  // by shadow index
   StateSync& state_;
   Outbox& outbox_;
   WorkerMetrics& metrics_;
   AccessLog& log_;
-  http::UpstreamPool pool_;
   // transforms_[change][route]
   std::vector<std::vector<std::unique_ptr<ChangeTransform>>> transforms_;
   std::vector<int> change_versions_;

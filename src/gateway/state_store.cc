@@ -65,6 +65,32 @@ Status StateStore::create_tables() {
       table("pins_generation")));
   ddl.push_back(fmt::format("INSERT INTO {} (id, generation) VALUES (1, 0) ON CONFLICT DO NOTHING",
                             table("pins_generation")));
+  ddl.push_back(
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, is_on integer NOT NULL, "
+                  "changed_at bigint NOT NULL, reason text NOT NULL)",
+                  table("switches")));
+  ddl.push_back(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, step integer NOT NULL, share "
+      "double precision NOT NULL, status text NOT NULL, step_started bigint NOT NULL, "
+      "analysed_until bigint NOT NULL, reason text NOT NULL, updated_at bigint NOT NULL, "
+      "version bigint NOT NULL)",
+      table("rollouts")));
+  {
+    std::string buckets;
+    for (size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+      buckets += fmt::format(", b{} bigint NOT NULL", i);
+    }
+    ddl.push_back(fmt::format(
+        "CREATE TABLE IF NOT EXISTS {} (rollout text NOT NULL, arm integer NOT NULL, second "
+        "bigint NOT NULL, requests bigint NOT NULL, errors bigint NOT NULL{}, PRIMARY KEY "
+        "(rollout, arm, second))",
+        table("rollout_samples"), buckets));
+  }
+  ddl.push_back(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (rollout text NOT NULL, at bigint NOT NULL, step integer "
+      "NOT NULL, share double precision NOT NULL, status text NOT NULL, reason text NOT NULL, "
+      "actor text NOT NULL)",
+      table("rollout_events")));
   for (const std::string& sql : ddl) {
     Status st = conn_->execute(sql);
     // Two gateways creating the same table at once: one of them sees a unique violation on

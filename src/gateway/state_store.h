@@ -3,12 +3,15 @@
 // (tables tandem_gateway_pins / tandem_gateway_usage) for one gateway; PostgreSQL (schema
 // tandem, tables gateway_pins / gateway_usage) so that several gateways share them.
 
+#include <array>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/rollout.h"
 #include "tandem/db.h"
 #include "tandem/gateway.h"
 
@@ -44,6 +47,36 @@ class StateStore {
   // Adds counts in one transaction.
   Status add_usage(const UsageDeltas& deltas);
   Result<std::vector<UsageRow>> list_usage();
+
+  // Switches (partial responses, `tandem api degrade`): the names that are on.
+  Result<std::set<std::string>> switches_on();
+  // Sets a switch; returns whether it was on before.
+  Result<bool> set_switch(const std::string& name, bool on, const std::string& reason);
+
+  // Rollouts (gateway/rollout_store.cc). The states of every rollout the database knows.
+  Result<std::vector<RolloutState>> load_rollouts();
+  // Creates the rollout's state at its first step when the database has none (idempotent; the
+  // first gateway wins).
+  Status ensure_rollout(const Rollout& rollout, long long now);
+  // Adds measures: one row per (rollout, arm, second), summed over every gateway.
+  Status add_rollout_samples(
+      const std::vector<std::tuple<std::string, int, long long, ArmSample>>& rows);
+  // The sums of [from, to) (Unix seconds): [0] baseline, [1] canary.
+  Result<std::array<ArmSample, 2>> rollout_window(const std::string& name, long long from,
+                                                  long long to);
+  // Replaces `before` with `after` when nobody changed it meanwhile (compare and set on step,
+  // status and updated); records the change in the rollout's history. False when it lost.
+  Result<bool> update_rollout(const RolloutState& before, const RolloutState& after,
+                              const std::string& actor);
+  struct RolloutEvent {
+    long long at = 0;
+    int step = 0;
+    double share = 0;
+    std::string status, reason, actor;
+  };
+  Result<std::vector<RolloutEvent>> rollout_history(const std::string& name, int limit);
+  // Drops measures older than `before` (Unix seconds).
+  Status prune_rollout_samples(long long before);
 
  private:
   Status bump_pins_generation();

@@ -2,6 +2,8 @@
 
 #include "gateway/state_sync.h"
 
+#include "gateway/rollout_control.h"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -50,6 +52,15 @@ StateSync::StateSync(std::unique_ptr<StateStore> store, std::string url, int wor
 
 StateSync::~StateSync() { stop(); }
 
+bool StateSync::switch_on(const std::string& name) const {
+  std::shared_ptr<const std::set<std::string>> on;
+  {
+    std::lock_guard<std::mutex> lock(switches_mu_);
+    on = switches_;
+  }
+  return on->count(name) > 0;
+}
+
 std::shared_ptr<const PinMap> StateSync::pins() const {
   std::lock_guard<std::mutex> lock(pins_mu_);
   return pins_;
@@ -67,6 +78,11 @@ Status StateSync::start() {
     pins_ = std::make_shared<PinMap>(std::move(*pins));
   }
   ++generation_;
+  // The rollouts' states before the first request: a restarted gateway keeps every client on
+  // the side it was on.
+  if (config_ && rollouts_ && !config_->rollouts.empty()) {
+    TANDEM_RETURN_IF_ERROR(sync_rollouts(*store_, *config_, *rollouts_, rollouts_ensured_));
+  }
   thread_ = std::thread([this] { loop(); });
   return Status::Ok();
 }
@@ -131,6 +147,24 @@ void StateSync::sync_once() {
     } else {
       st = pins.status();
     }
+  }
+  if (st.ok() && config_) {
+    bool switches = false;
+    for (const RoutePolicy& r : config_->routes)
+      switches = switches || !r.partial.switch_name.empty();
+    if (switches) {
+      auto on = store_->switches_on();
+      if (on.ok()) {
+        auto fresh = std::make_shared<const std::set<std::string>>(std::move(*on));
+        std::lock_guard<std::mutex> lock(switches_mu_);
+        switches_ = std::move(fresh);
+      } else {
+        st = on.status();
+      }
+    }
+  }
+  if (st.ok() && config_ && rollouts_ && !config_->rollouts.empty()) {
+    st = sync_rollouts(*store_, *config_, *rollouts_, rollouts_ensured_);
   }
   if (!st.ok() && healthy_) {
     std::fprintf(stderr,

@@ -9,11 +9,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/rollout.h"
 #include "gateway/state_store.h"
 
 namespace tandem::gateway {
@@ -56,6 +58,13 @@ class StateSync {
   std::shared_ptr<const PinMap> pins() const;
   // False while the database cannot be reached (the gateway keeps serving from the last snapshot).
   bool healthy() const { return healthy_; }
+  // Rollouts to move on and publish, and switches to read, on every sync (set before start()).
+  void attach(const Config* config, RolloutBook* rollouts) {
+    config_ = config;
+    rollouts_ = rollouts;
+  }
+  // True while the switch `name` is on (`tandem api degrade NAME on`).
+  bool switch_on(const std::string& name) const;
   const std::string& last_error() const { return last_error_; }
 
  private:
@@ -79,6 +88,12 @@ class StateSync {
   // means nothing to reload. A full reload still happens every minute (rows edited by hand).
   long long loaded_generation_ = -1;
   std::chrono::steady_clock::time_point loaded_at_;
+  const Config* config_ = nullptr;
+  RolloutBook* rollouts_ = nullptr;
+  bool rollouts_ensured_ = false;
+  mutable std::mutex switches_mu_;
+  std::shared_ptr<const std::set<std::string>> switches_ =
+      std::make_shared<std::set<std::string>>();
   UsageDeltas pending_usage_;  // kept across a failed flush
   std::vector<std::pair<std::string, std::string>> pending_pins_;
 };

@@ -1,0 +1,206 @@
+// Shadow comparison and tallies (gateway/shadow.h).
+
+#include "gateway/shadow.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "gateway/json_path.h"
+
+namespace tandem::gateway {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kPathsPerShadow = 50;
+constexpr int kMaxDepth = 64;
+
+// Removes the field at `path` (segments) from every object it reaches.
+void remove_path(json& node, const std::vector<PathSegment>& segs, size_t i) {
+  if (i >= segs.size() || !node.is_object()) return;
+  const PathSegment& seg = segs[i];
+  auto it = node.find(seg.key);
+  if (it == node.end()) return;
+  if (i + 1 == segs.size()) {
+    node.erase(it);
+    return;
+  }
+  if (seg.each) {
+    if (!it->is_array()) return;
+    for (json& el : *it) remove_path(el, segs, i + 1);
+  } else {
+    remove_path(*it, segs, i + 1);
+  }
+}
+
+struct Differ {
+  std::set<std::string> seen;
+  std::vector<std::string>& out;
+  size_t max;
+  void add(const std::string& path) {
+    if (seen.size() < max && seen.insert(path).second) out.push_back(path);
+  }
+  void diff(const json& a, const json& b, const std::string& path, int depth) {
+    if (seen.size() >= max) return;
+    std::string here = path.empty() ? "." : path;
+    if (depth > kMaxDepth) {
+      if (a != b) add(here);
+      return;
+    }
+    if (a.is_object() && b.is_object()) {
+      for (auto it = a.begin(); it != a.end(); ++it) {
+        std::string child = path.empty() ? it.key() : path + "." + it.key();
+        auto other = b.find(it.key());
+        if (other == b.end()) {
+          add(child);
+        } else {
+          diff(*it, *other, child, depth + 1);
+        }
+      }
+      for (auto it = b.begin(); it != b.end(); ++it) {
+        if (!a.contains(it.key())) add(path.empty() ? it.key() : path + "." + it.key());
+      }
+      return;
+    }
+    if (a.is_array() && b.is_array()) {
+      std::string each = path + "[]";
+      if (a.size() != b.size()) add(each.size() > 2 ? path + "[]" : "[]");
+      size_t n = std::min(a.size(), b.size());
+      for (size_t i = 0; i < n; ++i) diff(a[i], b[i], each, depth + 1);
+      return;
+    }
+    // Numbers compare by value (1 and 1.0 are the same number), everything else exactly.
+    if (a.is_number() && b.is_number()) {
+      if (a.get<double>() != b.get<double>()) add(here);
+      return;
+    }
+    if (a != b) add(here);
+  }
+};
+
+}  // namespace
+
+ShadowDiff compare_answers(int status_a, std::string_view body_a, int status_b,
+                           std::string_view body_b, const std::vector<std::string>& ignore,
+                           size_t max_paths) {
+  ShadowDiff d;
+  if (status_a != status_b) d.paths.push_back("(status)");
+  json a = json::parse(body_a, nullptr, false);
+  json b = json::parse(body_b, nullptr, false);
+  if (a.is_discarded() || b.is_discarded()) {
+    if (body_a != body_b) d.paths.push_back("(body)");
+  } else {
+    for (const std::string& p : ignore) {
+      auto path = parse_field_path(p);
+      if (!path.ok()) continue;
+      remove_path(a, path->segments, 0);
+      remove_path(b, path->segments, 0);
+    }
+    Differ differ{{}, d.paths, max_paths};
+    for (const auto& p : d.paths) differ.seen.insert(p);
+    differ.diff(a, b, "", 0);
+  }
+  d.same = d.paths.empty();
+  return d;
+}
+
+ShadowTally::ShadowTally(const Config& config) : config_(config), counts_(config.shadows.size()) {}
+
+void ShadowTally::record(int shadow, Result result, const std::vector<std::string>& paths) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Counts& c = counts_[shadow];
+  switch (result) {
+    case Result::kMatch:
+      ++c.match;
+      break;
+    case Result::kMismatch:
+      ++c.mismatch;
+      break;
+    case Result::kError:
+      ++c.error;
+      break;
+    case Result::kSkipped:
+      ++c.skipped;
+      break;
+  }
+  for (const std::string& p : paths) {
+    auto it = c.paths.find(p);
+    if (it != c.paths.end()) {
+      ++it->second;
+    } else if (c.paths.size() < kPathsPerShadow * 4) {
+      c.paths.emplace(p, 1);
+    } else {
+      ++c.paths["other"];
+    }
+  }
+}
+
+ShadowTally::Counts ShadowTally::counts(int shadow) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counts_[shadow];
+}
+
+void ShadowTally::render(std::vector<prometheus::MetricFamily>& out) const {
+  prometheus::MetricFamily total{"tandem_gateway_shadow_requests_total",
+                                 "Shadow copies by outcome: match, mismatch, error (the shadow "
+                                 "upstream failed), skipped (over max_in_flight)",
+                                 prometheus::MetricType::Counter,
+                                 {}};
+  prometheus::MetricFamily paths{"tandem_gateway_shadow_diff_paths_total",
+                                 "Differences between shadow and real answers, by JSON path "
+                                 "(the 50 most frequent per shadow; the rest as other)",
+                                 prometheus::MetricType::Counter,
+                                 {}};
+  prometheus::MetricFamily rate{"tandem_gateway_shadow_mismatch_ratio",
+                                "Mismatches / compared copies since the gateway started",
+                                prometheus::MetricType::Gauge,
+                                {}};
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    const Counts& c = counts_[i];
+    const std::string& name = config_.shadows[i].name;
+    for (auto [result, v] : {std::pair<const char*, unsigned long long>{"match", c.match},
+                             {"mismatch", c.mismatch},
+                             {"error", c.error},
+                             {"skipped", c.skipped}}) {
+      prometheus::ClientMetric m;
+      m.label = {{"shadow", name}, {"result", result}};
+      m.counter.value = static_cast<double>(v);
+      total.metric.push_back(std::move(m));
+    }
+    std::vector<std::pair<std::string, unsigned long long>> ranked(c.paths.begin(), c.paths.end());
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    unsigned long long other = 0;
+    for (size_t k = 0; k < ranked.size(); ++k) {
+      if (k >= kPathsPerShadow || ranked[k].first == "other") {
+        other += ranked[k].second;
+        continue;
+      }
+      prometheus::ClientMetric m;
+      m.label = {{"shadow", name}, {"path", ranked[k].first}};
+      m.counter.value = static_cast<double>(ranked[k].second);
+      paths.metric.push_back(std::move(m));
+    }
+    if (other) {
+      prometheus::ClientMetric m;
+      m.label = {{"shadow", name}, {"path", "other"}};
+      m.counter.value = static_cast<double>(other);
+      paths.metric.push_back(std::move(m));
+    }
+    prometheus::ClientMetric r;
+    r.label = {{"shadow", name}};
+    unsigned long long compared = c.match + c.mismatch;
+    r.gauge.value = compared ? static_cast<double>(c.mismatch) / static_cast<double>(compared) : 0;
+    rate.metric.push_back(std::move(r));
+  }
+  out.push_back(std::move(total));
+  out.push_back(std::move(paths));
+  out.push_back(std::move(rate));
+}
+
+}  // namespace tandem::gateway
