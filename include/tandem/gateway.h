@@ -118,18 +118,23 @@ struct RetryPolicy {
 };
 
 // How many requests may be in flight to an upstream at once. `adaptive`: the limit follows the
-// measured latency (a gradient, as Netflix's concurrency-limits): it shrinks while latency
-// grows beyond `tolerance` × the latency without load and grows back when it falls. Requests
-// beyond the limit are refused at once with 503 and Retry-After — by priority: sheddable ones
-// may only use `sheddable` of the limit, default ones `normal`, critical ones all of it.
+// measured latency, as Envoy's adaptive concurrency filter does: at the start and every
+// `probe_interval` the limit drops to `min` for `probe_requests` requests to measure the
+// latency without load; in between, every window of samples compares its average latency with
+// that: within `tolerance` times it, the limit grows (by about its square root); beyond, it
+// shrinks in proportion; timeouts and 503s from the upstream halve it. Requests beyond the limit
+// are refused at once with 503 and Retry-After — by priority: sheddable ones may only use
+// `sheddable` of the limit, default ones `normal`, critical ones all of it.
 struct ConcurrencyLimit {
   int limit = 0;  // 0 = unlimited; with adaptive, the starting limit
   bool adaptive = false;
   int min = 4, max = 1000;
-  double tolerance = 2.0;
+  double tolerance = 1.5;
   double sheddable = 0.6;
   double normal = 0.85;
   std::chrono::milliseconds retry_after{1000};
+  std::chrono::milliseconds probe_interval{60000};
+  int probe_requests = 25;
 };
 
 struct Upstream {

@@ -18,7 +18,12 @@ ConcurrencyLimiter::ConcurrencyLimiter(const ConcurrencyLimit& config)
     : config_(config),
       limit_(config.limit),
       estimate_(config.limit),
-      window_start_(std::chrono::steady_clock::now()) {}
+      window_start_(std::chrono::steady_clock::now()) {
+  if (config.adaptive) {
+    probing_ = true;  // the first thing measured is the latency without load
+    limit_.store(config.min, std::memory_order_relaxed);
+  }
+}
 
 int ConcurrencyLimiter::cap(Priority priority) const {
   double l = limit_.load(std::memory_order_relaxed);
@@ -63,12 +68,34 @@ void ConcurrencyLimiter::release(std::chrono::nanoseconds latency, bool dropped,
 }
 
 void ConcurrencyLimiter::sample_locked(double seconds, bool dropped) {
+  auto now = std::chrono::steady_clock::now();
+  if (probing_) {
+    if (dropped) return;
+    probe_sum_ += seconds;
+    if (++probe_count_ < config_.probe_requests) return;
+    no_load_ = probe_sum_ / probe_count_;
+    probing_ = false;
+    probe_sum_ = 0;
+    probe_count_ = 0;
+    // The next probe in probe_interval, give or take a tenth, so that gateways started together
+    // do not probe together.
+    auto jitter = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        config_.probe_interval *
+        (0.9 + 0.2 * static_cast<double>(now.time_since_epoch().count() % 1000) / 1000.0));
+    next_probe_ = now + jitter;
+    limit_.store(static_cast<int>(std::lround(estimate_)), std::memory_order_relaxed);
+    window_sum_ = 0;
+    window_count_ = 0;
+    window_max_in_flight_ = 0;
+    window_dropped_ = false;
+    window_start_ = now;
+    return;
+  }
   window_dropped_ = window_dropped_ || dropped;
   if (!dropped) {
     window_sum_ += seconds;
     ++window_count_;
   }
-  auto now = std::chrono::steady_clock::now();
   if ((window_count_ < kWindowSamples && !window_dropped_) || now - window_start_ < kWindowTime) {
     return;
   }
@@ -78,9 +105,8 @@ void ConcurrencyLimiter::sample_locked(double seconds, bool dropped) {
     next = estimate_ * 0.5;
   } else {
     double avg = window_sum_ / window_count_;
-    // The unloaded latency: the lowest window seen, drifting up 1% a window so that an upstream
-    // that became slower for good is measured against what it does now.
-    no_load_ = no_load_ == 0 ? avg : std::min(avg, no_load_ * 1.01);
+    // A window faster than the probe saw: the upstream got faster.
+    no_load_ = std::min(no_load_, avg);
     double gradient = std::clamp(config_.tolerance * no_load_ / avg, 0.5, 1.0);
     double queue = std::sqrt(estimate_);
     // Grow only when the limit was used: an idle upstream says nothing about its capacity.
@@ -88,16 +114,20 @@ void ConcurrencyLimiter::sample_locked(double seconds, bool dropped) {
     next = estimate_ * gradient + (gradient >= 1.0 && used ? queue : 0.0);
     if (gradient >= 1.0 && !used) next = estimate_;
   }
-  estimate_ = estimate_ * (1 - kSmoothing) + next * kSmoothing;
-  if (window_dropped_) estimate_ = std::min(estimate_, next + (estimate_ - next) * 0.5);
+  estimate_ = window_dropped_ ? next : estimate_ * (1 - kSmoothing) + next * kSmoothing;
   estimate_ =
       std::clamp(estimate_, static_cast<double>(config_.min), static_cast<double>(config_.max));
-  limit_.store(static_cast<int>(std::lround(estimate_)), std::memory_order_relaxed);
   window_sum_ = 0;
   window_count_ = 0;
   window_max_in_flight_ = 0;
   window_dropped_ = false;
   window_start_ = now;
+  if (now >= next_probe_) {
+    probing_ = true;
+    limit_.store(config_.min, std::memory_order_relaxed);
+    return;
+  }
+  limit_.store(static_cast<int>(std::lround(estimate_)), std::memory_order_relaxed);
 }
 
 }  // namespace tandem::gateway

@@ -1,11 +1,12 @@
 #pragma once
 // How many requests may be in flight to one upstream, shared by every worker, and who gets the
-// last slots. A fixed limit, or an adaptive one that follows latency as Netflix's
-// concurrency-limits gradient does: every window of samples compares the window's average
-// latency with the latency the upstream has without load; while it stays within `tolerance`
-// times that, the limit grows (by about its square root, the queue it may build), beyond it the
-// limit shrinks in proportion. Requests over their class's share of the limit are refused at
-// once, never queued: the gateway holds no line a client would wait in.
+// last slots. A fixed limit, or an adaptive one (tandem/gateway.h ConcurrencyLimit): the
+// latency without load is measured by holding the limit at `min` for a few requests (at the
+// start and every probe_interval, as Envoy's adaptive concurrency filter does — an upstream
+// under load from the first second would otherwise never show it), and between probes every
+// window of samples compares its average latency with that gradient-wise. Requests over their
+// class's share of the limit are refused at once, never queued: the gateway holds no line a
+// client would wait in.
 
 #include <atomic>
 #include <chrono>
@@ -42,8 +43,12 @@ class ConcurrencyLimiter {
   std::atomic<int> limit_;
   std::atomic<int> in_flight_{0};
   mutable std::mutex mu_;
-  double estimate_;        // the limit as a real number, smoothed
-  double no_load_ = 0;     // seconds; the lowest window average, drifting up slowly
+  double estimate_;       // the limit as a real number, smoothed
+  double no_load_ = 0;    // seconds: the latency measured by the last probe
+  bool probing_ = false;  // the limit is held at `min` to measure no_load_
+  double probe_sum_ = 0;
+  int probe_count_ = 0;
+  std::chrono::steady_clock::time_point next_probe_;
   double window_sum_ = 0;  // this window's samples
   int window_count_ = 0;
   int window_max_in_flight_ = 0;

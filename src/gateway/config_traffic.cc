@@ -181,7 +181,8 @@ void read_concurrency(Checker& ck, const YAML::Node& node, ConcurrencyLimit& c) 
     return;
   }
   ck.only(node,
-          {"limit", "initial", "min", "max", "tolerance", "sheddable", "default", "retry_after"},
+          {"limit", "initial", "min", "max", "tolerance", "sheddable", "default", "retry_after",
+           "probe_interval", "probe_requests"},
           "concurrency");
   if (node["limit"]) {
     if (node["limit"].IsScalar() && node["limit"].Scalar() == "adaptive") {
@@ -218,6 +219,11 @@ void read_concurrency(Checker& ck, const YAML::Node& node, ConcurrencyLimit& c) 
   set_share(ck, node, "sheddable", c.sheddable);
   set_share(ck, node, "default", c.normal);
   set_ms(ck, node, "retry_after", c.retry_after);
+  set_ms(ck, node, "probe_interval", c.probe_interval);
+  set_int(ck, node, "probe_requests", c.probe_requests, 5, 100000);
+  if (!c.adaptive && (node["probe_interval"] || node["probe_requests"] || node["tolerance"])) {
+    ck.fail(node, "`probe_interval`, `probe_requests` and `tolerance` apply to `limit: adaptive`");
+  }
   if (c.min > c.max) ck.fail(node, "`concurrency.min` is above `max`");
   if (c.adaptive) c.limit = std::clamp(c.limit, c.min, c.max);
   if (c.sheddable > c.normal) {

@@ -415,6 +415,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
   // Where the request goes: a rollout's side, else the route's upstream, else the default one.
   const RoutePolicy* pol = policy(req.method_string(), upstream_path);
   size_t pol_index = pol ? static_cast<size_t>(pol - config_.routes.data()) : 0;
+  if (pol && route == kOther) route = pol->pattern.text;  // the metrics' route label
   RolloutBook::Assignment assigned =
       shared_.rollouts.assign(req.method_string(), upstream_path, req, client, peer.address);
   int upstream = assigned.rollout >= 0 ? assigned.upstream : pol ? pol->upstream : 0;
