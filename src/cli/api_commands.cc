@@ -138,7 +138,17 @@ std::optional<int> ApiCommands::run(bool json_out,
                              {"versions", c.versions.size()},
                              {"head", c.head()},
                              {"changes", c.changes.size()},
-                             {"routes", routes}},
+                             {"routes", routes},
+                             {"upstreams", c.upstreams.size()},
+                             {"targets",
+                              [&] {
+                                size_t n = 0;
+                                for (const auto& u : c.upstreams) n += u.targets.size();
+                                return n;
+                              }()},
+                             {"route_policies", c.routes.size()},
+                             {"rollouts", c.rollouts.size()},
+                             {"shadows", c.shadows.size()}},
                         2)
                 << "\n";
     } else {
@@ -147,6 +157,26 @@ std::optional<int> ApiCommands::run(bool json_out,
       for (const auto& v : c.versions) {
         std::string l = lifecycle(v);
         if (!l.empty()) std::cout << fmt::format("  {}: {}\n", v.name, l);
+      }
+      for (const auto& u : c.upstreams) {
+        if (c.upstreams.size() == 1 && u.targets.size() == 1) break;
+        std::cout << fmt::format("  upstream {}: {} target(s){}\n", u.name, u.targets.size(),
+                                 u.concurrency.adaptive ? ", adaptive concurrency limit"
+                                 : u.concurrency.limit > 0
+                                     ? fmt::format(", concurrency limit {}", u.concurrency.limit)
+                                     : std::string());
+      }
+      if (!c.routes.empty()) std::cout << fmt::format("  {} route policies\n", c.routes.size());
+      for (const auto& r : c.rollouts) {
+        std::string steps;
+        for (double st : r.steps)
+          steps += fmt::format("{}{:g}%", steps.empty() ? "" : " → ", st * 100);
+        std::cout << fmt::format("  rollout {}: {} → {}, steps {}\n", r.name,
+                                 c.upstreams[r.baseline].name, c.upstreams[r.canary].name, steps);
+      }
+      for (const auto& sh : c.shadows) {
+        std::cout << fmt::format("  shadow {}: {:g}% to {}\n", sh.name, sh.share * 100,
+                                 c.upstreams[sh.upstream].name);
       }
     }
     return 0;
