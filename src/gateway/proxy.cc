@@ -282,6 +282,9 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
   size_t bytes_in = req.body().size();
   std::string route;
   bool head_request = req.method() == bhttp::verb::head;
+  // Where the request went and how its answer was made worse, for the access log.
+  const std::string* via = nullptr;  // the upstream's name
+  const char* degraded = nullptr;    // X-Tandem-Degraded: stale | fallback | partial
 
   // Counts and logs the answer in `out`.
   auto account = [&] {
@@ -298,12 +301,13 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
           "\"{}\","
           "\"method\":{},\"path\":{},\"route\":{},\"status\":{},\"duration_ms\":{:.3f},\"upstream_"
           "ms\":{:.3f},"
-          "\"bytes_in\":{},\"bytes_out\":{}{}}}",
+          "\"bytes_in\":{},\"bytes_out\":{}{}{}{}}}",
           iso8601(now), http::json_string(rid), http::json_string(peer.address),
           http::json_string(client), http::json_string(version >= 0 ? vname : ""), source,
           http::json_string(req.method_string()), http::json_string(path.substr(0, 1024)),
           http::json_string(route), status, seconds * 1000, upstream_seconds * 1000, bytes_in,
-          out.body.size(),
+          out.body.size(), via ? fmt::format(",\"upstream\":{}", http::json_string(*via)) : "",
+          degraded ? fmt::format(",\"degraded\":\"{}\"", degraded) : "",
           traceparent.empty()
               ? ""
               : fmt::format(",\"traceparent\":{}", http::json_string(traceparent.substr(0, 128)))));
@@ -420,6 +424,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
       shared_.rollouts.assign(req.method_string(), upstream_path, req, client, peer.address);
   int upstream = assigned.rollout >= 0 ? assigned.upstream : pol ? pol->upstream : 0;
   UpstreamClient& uc = *clients_[upstream];
+  via = &config_.upstreams[upstream].name;
   UpstreamShared& us = uc.shared();
   Priority prio = priority(req, client, pol);
 
@@ -454,7 +459,6 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
     if (partial) cache_key += "\n(partial)";
     hit = shared_.cache.lookup(cache_key, req, config_.version_header, Clock::now());
   }
-  const char* degraded = nullptr;  // X-Tandem-Degraded: stale | fallback | partial
   const char* warning = nullptr;
   http::Response from;
   bool have = false;
