@@ -95,34 +95,39 @@ TargetHealth::State TargetHealth::state(Clock::time_point now) const {
   return s;
 }
 
-RetryBudget::Bucket& RetryBudget::bucket_locked(long long now_seconds) {
+RetryBudget::Bucket& RetryBudget::bucket(long long now_seconds) {
   Bucket& b = buckets_[now_seconds % 10];
-  if (b.second != now_seconds) b = Bucket{now_seconds, 0, 0};
+  long long seen = b.second.load(std::memory_order_acquire);
+  // The first to see a new second empties the bucket; a count racing with it may be lost,
+  // which only makes the budget a request more or less generous.
+  if (seen != now_seconds && b.second.compare_exchange_strong(seen, now_seconds)) {
+    b.requests.store(0, std::memory_order_relaxed);
+    b.retries.store(0, std::memory_order_relaxed);
+  }
   return b;
 }
 
 void RetryBudget::request(long long now_seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++bucket_locked(now_seconds).requests;
+  bucket(now_seconds).requests.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool RetryBudget::try_retry(long long now_seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Bucket& now = bucket_locked(now_seconds);
+  Bucket& now = bucket(now_seconds);
   unsigned long long requests = 0, retries = 0;
   for (const Bucket& b : buckets_) {
-    if (b.second > now_seconds - 10) {
-      requests += b.requests;
-      retries += b.retries;
+    if (b.second.load(std::memory_order_acquire) > now_seconds - 10) {
+      requests += b.requests.load(std::memory_order_relaxed);
+      retries += b.retries.load(std::memory_order_relaxed);
     }
   }
   bool room = static_cast<double>(retries + 1) <= policy_.budget * static_cast<double>(requests) ||
-              now.retries < static_cast<unsigned long long>(policy_.min_per_second);
+              now.retries.load(std::memory_order_relaxed) <
+                  static_cast<unsigned long long>(policy_.min_per_second);
   if (!room) {
     exhausted_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  ++now.retries;
+  now.retries.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

@@ -51,7 +51,8 @@ class TargetHealth {
 };
 
 // Envoy's retry budget: retries stay within `budget` of the requests of the last ten seconds,
-// with `min_per_second` always allowed. Shared by every worker.
+// with `min_per_second` always allowed. Shared by every worker; counting a request is two
+// relaxed atomic operations (no lock on the hot path).
 class RetryBudget {
  public:
   explicit RetryBudget(const RetryPolicy& policy) : policy_(policy) {}
@@ -62,13 +63,13 @@ class RetryBudget {
 
  private:
   struct Bucket {
-    long long second = -1;
-    unsigned long long requests = 0, retries = 0;
+    std::atomic<long long> second{-1};
+    std::atomic<unsigned long long> requests{0}, retries{0};
   };
-  Bucket& bucket_locked(long long now_seconds);
+  // The bucket of `now_seconds`, emptied when it last held an older second.
+  Bucket& bucket(long long now_seconds);
 
   const RetryPolicy policy_;
-  std::mutex mu_;
   Bucket buckets_[10];
   std::atomic<unsigned long long> exhausted_{0};
 };

@@ -210,7 +210,8 @@ http::Task<Exchange> UpstreamClient::exchange(
     http::OutRequest& req, const std::function<void(const Target&, http::OutRequest&)>& head_for) {
   Exchange out;
   long long second = static_cast<long long>(std::time(nullptr));
-  shared_.budget.request(second);
+  // Only an upstream that can retry counts requests for its budget.
+  if (pools_.size() > 1 && config_.retry.attempts > 0) shared_.budget.request(second);
   size_t n = pools_.size();
   int tried = -1;
   for (;;) {
