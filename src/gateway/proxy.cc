@@ -462,7 +462,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
   const char* warning = nullptr;
   http::Response from;
   bool have = false;
-  std::chrono::milliseconds age{0};
+  std::chrono::milliseconds age{-1};  // served from the cache when >= 0
   if (hit && !ResponseCache::request_wants_fresh(req)) {
     if (hit->freshness == ResponseCache::Freshness::kFresh) {
       from = hit->entry->response;
@@ -520,8 +520,10 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
       from = std::move(ex.result.response);
       have = true;
       primary_ok = true;
-      if (cacheable && shared_.cache.store(cache_key, req, from, pol->cache, config_.version_header,
-                                           Clock::now())) {
+      // A HEAD answer has no body: it must never answer a GET.
+      if (cacheable && !head_request &&
+          shared_.cache.store(cache_key, req, from, pol->cache, config_.version_header,
+                              Clock::now())) {
         metrics_.cache("stored");
       }
     } else if (hit && hit->usable_on_error) {
@@ -607,9 +609,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
         fmt::format("upstream {}: {}", config_.upstreams[upstream].name, ex.result.detail)));
     co_return;
   }
-  if (age.count() > 0 || degraded) {
-    from.set(bhttp::field::age, std::to_string(age.count() / 1000));
-  }
+  if (age.count() >= 0) from.set(bhttp::field::age, std::to_string(age.count() / 1000));
   if (warning) from.set(bhttp::field::warning, warning);
   // Head → the client's version: status codes, then the body.
   int status = static_cast<int>(from.result_int());

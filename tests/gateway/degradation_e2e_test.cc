@@ -333,5 +333,32 @@ TEST(GatewayDegradation, PartialResponsesDropFieldsWhileTheSwitchIsOn) {
   EXPECT_NE(bad.err.find("order-extras"), std::string::npos) << bad.err;
 }
 
+TEST(GatewayDegradation, CacheServesEveryVersionFromOneHeadAnswerAndNeverFromAHead) {
+  TestBackend backend;
+  // The orders config: three versions over one head-only backend, GET /orders cached.
+  std::string cfg = orders_config() + R"(routes:
+  - match: "GET /orders/{id}"
+    cache: { ttl: 1m }
+)";
+  GatewayProcess g(cfg, backend.url());
+  // A HEAD first: its bodiless answer must not answer the GET after it.
+  HttpResponse head = request(g.port(), "HEAD", "/orders/1", {{"Api-Version", "2026-01-01"}});
+  EXPECT_EQ(head.status, 200);
+  HttpResponse fresh = request(g.port(), "GET", "/orders/1", {{"Api-Version", "2026-01-01"}});
+  ASSERT_EQ(fresh.status, 200);
+  EXPECT_FALSE(fresh.has_header("Age"));  // from the upstream
+  EXPECT_EQ(json::parse(fresh.body)["total_amount"], 1250);
+  HttpResponse cached = request(g.port(), "GET", "/orders/1", {{"Api-Version", "2026-01-01"}});
+  EXPECT_EQ(cached.header("Age"), "0");
+  EXPECT_EQ(cached.body, fresh.body);
+  // The stored head answer is translated down for an old client.
+  HttpResponse old = request(g.port(), "GET", "/orders/1", {{"Api-Version", "2024-01-01"}});
+  ASSERT_EQ(old.status, 200);
+  EXPECT_EQ(old.header("Age"), "0");
+  EXPECT_EQ(json::parse(old.body)["total"], 12.5);
+  HttpResponse stats = request(backend.port(), "GET", "/stats");
+  EXPECT_EQ(json::parse(stats.body)["by_path"]["/orders/1"], 2) << stats.body;  // HEAD + GET
+}
+
 }  // namespace
 }  // namespace tandem::testing
