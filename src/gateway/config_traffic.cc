@@ -592,6 +592,25 @@ void read_analysis(Checker& ck, const YAML::Node& node, Analysis& a) {
   }
 }
 
+// The `name` of a rollout or shadow: required, a token, unique among `others`.
+template <typename Named>
+std::string read_name(Checker& ck, const YAML::Node& node, const char* kind, const char* example,
+                      const std::vector<Named>& others) {
+  if (!node["name"]) {
+    ck.fail(node, fmt::format("a {} without `name`", kind), fmt::format("e.g. name: {}", example));
+    return "";
+  }
+  auto t = ck.text(node["name"], "name");
+  if (!t) return "";
+  if (!name_ok(*t)) {
+    ck.fail(node["name"], fmt::format("{} name `{}` must be letters, digits, - _ .", kind, *t));
+  }
+  for (const auto& other : others) {
+    if (other.name == *t) ck.fail(node["name"], fmt::format("{} `{}` declared twice", kind, *t));
+  }
+  return *t;
+}
+
 void read_rollout(Checker& ck, const YAML::Node& node, Config& c) {
   if (!node.IsMap()) {
     ck.fail(node, "a rollout is a map",
@@ -605,17 +624,7 @@ void read_rollout(Checker& ck, const YAML::Node& node, Config& c) {
       "a rollout");
   Rollout r;
   r.line = node.Mark().line + 1;
-  if (!node["name"]) {
-    ck.fail(node, "a rollout without `name`", "e.g. name: orders-v2");
-  } else if (auto t = ck.text(node["name"], "name")) {
-    if (!name_ok(*t)) {
-      ck.fail(node["name"], fmt::format("rollout name `{}` must be letters, digits, - _ .", *t));
-    }
-    for (const auto& other : c.rollouts) {
-      if (other.name == *t) ck.fail(node["name"], fmt::format("rollout `{}` declared twice", *t));
-    }
-    r.name = *t;
-  }
+  r.name = read_name(ck, node, "rollout", "orders-v2", c.rollouts);
   if (node["routes"]) r.routes = read_patterns(ck, node["routes"], "routes");
   if (node["baseline"]) r.baseline = upstream_ref(ck, c, node["baseline"], "baseline");
   if (!node["canary"]) {
@@ -676,17 +685,7 @@ void read_shadow(Checker& ck, const YAML::Node& node, Config& c) {
           "a shadow");
   Shadow s;
   s.line = node.Mark().line + 1;
-  if (!node["name"]) {
-    ck.fail(node, "a shadow without `name`", "e.g. name: orders-dark");
-  } else if (auto t = ck.text(node["name"], "name")) {
-    if (!name_ok(*t)) {
-      ck.fail(node["name"], fmt::format("shadow name `{}` must be letters, digits, - _ .", *t));
-    }
-    for (const auto& other : c.shadows) {
-      if (other.name == *t) ck.fail(node["name"], fmt::format("shadow `{}` declared twice", *t));
-    }
-    s.name = *t;
-  }
+  s.name = read_name(ck, node, "shadow", "orders-dark", c.shadows);
   if (node["routes"]) s.routes = read_patterns(ck, node["routes"], "routes");
   if (!node["upstream"]) {
     ck.fail(node, "a shadow without `upstream`", "the upstream that gets the copies");

@@ -90,6 +90,23 @@ void WorkerMetrics::refused(std::string_view type) {
   ++it->second;
 }
 
+prometheus::MetricFamily metric_family(std::string name, std::string help,
+                                       prometheus::MetricType type) {
+  return prometheus::MetricFamily{std::move(name), std::move(help), type, {}};
+}
+
+void add_sample(prometheus::MetricFamily& family,
+                std::vector<prometheus::ClientMetric::Label> labels, double value) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (family.type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  family.metric.push_back(std::move(m));
+}
+
 void WorkerMetrics::cache(const char* result) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cache_.find(std::string_view(result));

@@ -62,6 +62,13 @@ class WorkerMetrics {
   std::map<std::pair<std::string, std::string>, unsigned long long> degraded_;
 };
 
+// A family for render()'s `extra`, and one sample in it (a counter's or a gauge's value, as the
+// family's type says).
+prometheus::MetricFamily metric_family(std::string name, std::string help,
+                                       prometheus::MetricType type);
+void add_sample(prometheus::MetricFamily& family,
+                std::vector<prometheus::ClientMetric::Label> labels, double value);
+
 class MetricsRegistry {
  public:
   MetricsRegistry(int workers, int max_clients);

@@ -463,6 +463,15 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
   http::Response from;
   bool have = false;
   std::chrono::milliseconds age{-1};  // served from the cache when >= 0
+  // The cache entry answers, stale: RFC 5861's Warning, X-Tandem-Degraded and the count.
+  auto answer_stale = [&](const char* why, const char* result) {
+    from = hit->entry->response;
+    have = true;
+    age = hit->age;
+    degraded = "stale";
+    warning = why;
+    metrics_.cache(result);
+  };
   if (hit && !ResponseCache::request_wants_fresh(req)) {
     if (hit->freshness == ResponseCache::Freshness::kFresh) {
       from = hit->entry->response;
@@ -470,12 +479,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
       age = hit->age;
       metrics_.cache("hit");
     } else if (hit->freshness == ResponseCache::Freshness::kStaleRevalidate) {
-      from = hit->entry->response;
-      have = true;
-      age = hit->age;
-      degraded = "stale";
-      warning = "110 - \"Response is Stale\"";
-      metrics_.cache("stale_while_revalidate");
+      answer_stale("110 - \"Response is Stale\"", "stale_while_revalidate");
       if (shared_.cache.begin_revalidation(cache_key)) {
         http::OutRequest copy;
         copy.method = up.method;
@@ -527,12 +531,7 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
         metrics_.cache("stored");
       }
     } else if (hit && hit->usable_on_error) {
-      from = hit->entry->response;
-      have = true;
-      age = hit->age;
-      degraded = "stale";
-      warning = "111 - \"Revalidation Failed\"";
-      metrics_.cache("stale_if_error");
+      answer_stale("111 - \"Revalidation Failed\"", "stale_if_error");
     } else if (pol && pol->fallback.status && !shed) {
       from = http::Response{static_cast<bhttp::status>(pol->fallback.status), 11};
       from.set(bhttp::field::content_type, pol->fallback.content_type);

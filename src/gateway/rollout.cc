@@ -148,27 +148,21 @@ void RolloutBook::give_back(std::vector<std::array<ArmSample, 2>> samples) {
 }
 
 void RolloutBook::render(std::vector<prometheus::MetricFamily>& out) const {
-  prometheus::MetricFamily share{"tandem_gateway_rollout_share",
-                                 "The canary's share of clients (0..1) as this gateway routes now",
-                                 prometheus::MetricType::Gauge,
-                                 {}};
-  prometheus::MetricFamily step{"tandem_gateway_rollout_step",
-                                "The rollout's current step (0 is the first)",
-                                prometheus::MetricType::Gauge,
-                                {}};
-  prometheus::MetricFamily state{"tandem_gateway_rollout_state",
-                                 "1 for the rollout's current state (running, paused, aborted, "
-                                 "complete)",
-                                 prometheus::MetricType::Gauge,
-                                 {}};
-  prometheus::MetricFamily requests{"tandem_gateway_rollout_requests_total",
-                                    "Requests sent to each side of a rollout by this gateway",
-                                    prometheus::MetricType::Counter,
-                                    {}};
-  prometheus::MetricFamily errors{"tandem_gateway_rollout_errors_total",
-                                  "Of those, the ones that failed (5xx or no answer)",
-                                  prometheus::MetricType::Counter,
-                                  {}};
+  using prometheus::MetricType;
+  auto share = metric_family("tandem_gateway_rollout_share",
+                             "The canary's share of clients (0..1) as this gateway routes now",
+                             MetricType::Gauge);
+  auto step = metric_family("tandem_gateway_rollout_step",
+                            "The rollout's current step (0 is the first)", MetricType::Gauge);
+  auto state = metric_family(
+      "tandem_gateway_rollout_state",
+      "1 for the rollout's current state (running, paused, aborted, complete)", MetricType::Gauge);
+  auto requests =
+      metric_family("tandem_gateway_rollout_requests_total",
+                    "Requests sent to each side of a rollout by this gateway", MetricType::Counter);
+  auto errors =
+      metric_family("tandem_gateway_rollout_errors_total",
+                    "Of those, the ones that failed (5xx or no answer)", MetricType::Counter);
   auto states = this->states();
   std::vector<std::array<ArmSample, 2>> totals;
   {
@@ -178,25 +172,16 @@ void RolloutBook::render(std::vector<prometheus::MetricFamily>& out) const {
   for (size_t i = 0; i < config_.rollouts.size() && i < states->size(); ++i) {
     const RolloutState& s = (*states)[i];
     const std::string& name = config_.rollouts[i].name;
-    prometheus::ClientMetric m;
-    m.label = {{"rollout", name}};
-    m.gauge.value = s.status == "aborted" ? 0 : s.share;
-    share.metric.push_back(m);
-    m.gauge.value = s.step;
-    step.metric.push_back(m);
+    add_sample(share, {{"rollout", name}}, s.status == "aborted" ? 0 : s.share);
+    add_sample(step, {{"rollout", name}}, s.step);
     for (const char* st : {"running", "paused", "aborted", "complete"}) {
-      prometheus::ClientMetric x;
-      x.label = {{"rollout", name}, {"state", st}};
-      x.gauge.value = s.status == st ? 1 : 0;
-      state.metric.push_back(std::move(x));
+      add_sample(state, {{"rollout", name}, {"state", st}}, s.status == st ? 1 : 0);
     }
     for (int arm = 0; arm < 2; ++arm) {
-      prometheus::ClientMetric r, e;
-      r.label = e.label = {{"rollout", name}, {"side", arm ? "canary" : "baseline"}};
-      r.counter.value = static_cast<double>(totals[i][arm].requests);
-      e.counter.value = static_cast<double>(totals[i][arm].errors);
-      requests.metric.push_back(std::move(r));
-      errors.metric.push_back(std::move(e));
+      std::vector<prometheus::ClientMetric::Label> l = {{"rollout", name},
+                                                        {"side", arm ? "canary" : "baseline"}};
+      add_sample(requests, l, static_cast<double>(totals[i][arm].requests));
+      add_sample(errors, l, static_cast<double>(totals[i][arm].errors));
     }
   }
   for (auto* f : {&share, &step, &state, &requests, &errors}) out.push_back(std::move(*f));

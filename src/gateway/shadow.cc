@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gateway/json_path.h"
+#include "gateway/metrics.h"
 
 namespace tandem::gateway {
 
@@ -144,20 +145,18 @@ ShadowTally::Counts ShadowTally::counts(int shadow) const {
 }
 
 void ShadowTally::render(std::vector<prometheus::MetricFamily>& out) const {
-  prometheus::MetricFamily total{"tandem_gateway_shadow_requests_total",
-                                 "Shadow copies by outcome: match, mismatch, error (the shadow "
-                                 "upstream failed), skipped (over max_in_flight)",
-                                 prometheus::MetricType::Counter,
-                                 {}};
-  prometheus::MetricFamily paths{"tandem_gateway_shadow_diff_paths_total",
-                                 "Differences between shadow and real answers, by JSON path "
-                                 "(the 50 most frequent per shadow; the rest as other)",
-                                 prometheus::MetricType::Counter,
-                                 {}};
-  prometheus::MetricFamily rate{"tandem_gateway_shadow_mismatch_ratio",
-                                "Mismatches / compared copies since the gateway started",
-                                prometheus::MetricType::Gauge,
-                                {}};
+  using prometheus::MetricType;
+  auto total = metric_family("tandem_gateway_shadow_requests_total",
+                             "Shadow copies by outcome: match, mismatch, error (the shadow "
+                             "upstream failed), skipped (over max_in_flight)",
+                             MetricType::Counter);
+  auto paths = metric_family("tandem_gateway_shadow_diff_paths_total",
+                             "Differences between shadow and real answers, by JSON path (the 50 "
+                             "most frequent per shadow; the rest as other)",
+                             MetricType::Counter);
+  auto rate =
+      metric_family("tandem_gateway_shadow_mismatch_ratio",
+                    "Mismatches / compared copies since the gateway started", MetricType::Gauge);
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < counts_.size(); ++i) {
     const Counts& c = counts_[i];
@@ -166,10 +165,7 @@ void ShadowTally::render(std::vector<prometheus::MetricFamily>& out) const {
                              {"mismatch", c.mismatch},
                              {"error", c.error},
                              {"skipped", c.skipped}}) {
-      prometheus::ClientMetric m;
-      m.label = {{"shadow", name}, {"result", result}};
-      m.counter.value = static_cast<double>(v);
-      total.metric.push_back(std::move(m));
+      add_sample(total, {{"shadow", name}, {"result", result}}, static_cast<double>(v));
     }
     std::vector<std::pair<std::string, unsigned long long>> ranked(c.paths.begin(), c.paths.end());
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
@@ -181,22 +177,13 @@ void ShadowTally::render(std::vector<prometheus::MetricFamily>& out) const {
         other += ranked[k].second;
         continue;
       }
-      prometheus::ClientMetric m;
-      m.label = {{"shadow", name}, {"path", ranked[k].first}};
-      m.counter.value = static_cast<double>(ranked[k].second);
-      paths.metric.push_back(std::move(m));
+      add_sample(paths, {{"shadow", name}, {"path", ranked[k].first}},
+                 static_cast<double>(ranked[k].second));
     }
-    if (other) {
-      prometheus::ClientMetric m;
-      m.label = {{"shadow", name}, {"path", "other"}};
-      m.counter.value = static_cast<double>(other);
-      paths.metric.push_back(std::move(m));
-    }
-    prometheus::ClientMetric r;
-    r.label = {{"shadow", name}};
+    if (other) add_sample(paths, {{"shadow", name}, {"path", "other"}}, static_cast<double>(other));
     unsigned long long compared = c.match + c.mismatch;
-    r.gauge.value = compared ? static_cast<double>(c.mismatch) / static_cast<double>(compared) : 0;
-    rate.metric.push_back(std::move(r));
+    add_sample(rate, {{"shadow", name}},
+               compared ? static_cast<double>(c.mismatch) / static_cast<double>(compared) : 0);
   }
   out.push_back(std::move(total));
   out.push_back(std::move(paths));

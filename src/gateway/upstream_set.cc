@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "gateway/metrics.h"
 #include "http/deadline.h"
 #include "http/wire.h"
 
@@ -116,75 +117,55 @@ void UpstreamSet::stop_probes() {
 }
 
 void UpstreamSet::render(std::vector<prometheus::MetricFamily>& out) const {
+  using prometheus::MetricType;
   auto now = Clock::now();
-  prometheus::MetricFamily state{"tandem_gateway_target_state",
-                                 "A target's circuit breaker: 0 closed, 1 open (ejected), 2 "
-                                 "half-open (probing)",
-                                 prometheus::MetricType::Gauge,
-                                 {}};
-  prometheus::MetricFamily healthy{"tandem_gateway_target_healthy",
-                                   "1 while a target passes its active health check",
-                                   prometheus::MetricType::Gauge,
-                                   {}};
-  prometheus::MetricFamily ejections{"tandem_gateway_target_ejections_total",
-                                     "Times a target's breaker opened",
-                                     prometheus::MetricType::Counter,
-                                     {}};
-  prometheus::MetricFamily retries{"tandem_gateway_retries_total",
-                                   "Requests retried on another target, by upstream",
-                                   prometheus::MetricType::Counter,
-                                   {}};
-  prometheus::MetricFamily exhausted{"tandem_gateway_retry_budget_exhausted_total",
-                                     "Retries refused because the retry budget was used up",
-                                     prometheus::MetricType::Counter,
-                                     {}};
-  prometheus::MetricFamily no_target{"tandem_gateway_no_target_total",
-                                     "Requests with no target to go to (all ejected or unhealthy)",
-                                     prometheus::MetricType::Counter,
-                                     {}};
-  prometheus::MetricFamily limit{"tandem_gateway_concurrency_limit",
-                                 "The upstream's current concurrency limit (0: none)",
-                                 prometheus::MetricType::Gauge,
-                                 {}};
-  prometheus::MetricFamily in_flight{"tandem_gateway_upstream_in_flight",
-                                     "Requests in flight to the upstream (counted when it has a "
-                                     "concurrency limit)",
-                                     prometheus::MetricType::Gauge,
-                                     {}};
-  prometheus::MetricFamily shed{"tandem_gateway_shed_total",
-                                "Requests refused with 503 over the concurrency limit, by "
-                                "upstream and priority",
-                                prometheus::MetricType::Counter,
-                                {}};
-  auto gauge = [](prometheus::MetricFamily& f, prometheus::ClientMetric::Label a,
-                  std::vector<prometheus::ClientMetric::Label> more, double v, bool counter) {
-    prometheus::ClientMetric m;
-    m.label.push_back(a);
-    for (auto& l : more) m.label.push_back(l);
-    if (counter) {
-      m.counter.value = v;
-    } else {
-      m.gauge.value = v;
-    }
-    f.metric.push_back(std::move(m));
-  };
+  auto state =
+      metric_family("tandem_gateway_target_state",
+                    "A target's circuit breaker: 0 closed, 1 open (ejected), 2 half-open (probing)",
+                    MetricType::Gauge);
+  auto healthy =
+      metric_family("tandem_gateway_target_healthy",
+                    "1 while a target passes its active health check", MetricType::Gauge);
+  auto ejections = metric_family("tandem_gateway_target_ejections_total",
+                                 "Times a target's breaker opened", MetricType::Counter);
+  auto retries =
+      metric_family("tandem_gateway_retries_total",
+                    "Requests retried on another target, by upstream", MetricType::Counter);
+  auto exhausted =
+      metric_family("tandem_gateway_retry_budget_exhausted_total",
+                    "Retries refused because the retry budget was used up", MetricType::Counter);
+  auto no_target = metric_family("tandem_gateway_no_target_total",
+                                 "Requests with no target to go to (all ejected or unhealthy)",
+                                 MetricType::Counter);
+  auto limit =
+      metric_family("tandem_gateway_concurrency_limit",
+                    "The upstream's current concurrency limit (0: none)", MetricType::Gauge);
+  auto in_flight =
+      metric_family("tandem_gateway_upstream_in_flight",
+                    "Requests in flight to the upstream (counted when it has a concurrency limit)",
+                    MetricType::Gauge);
+  auto shed = metric_family(
+      "tandem_gateway_shed_total",
+      "Requests refused with 503 over the concurrency limit, by upstream and priority",
+      MetricType::Counter);
   for (const auto& u : upstreams_) {
-    prometheus::ClientMetric::Label ul{"upstream", u->config.name};
+    const std::string& name = u->config.name;
     for (size_t i = 0; i < u->targets.size(); ++i) {
-      prometheus::ClientMetric::Label tl{"target", u->config.targets[i].authority};
+      std::vector<prometheus::ClientMetric::Label> l = {{"upstream", name},
+                                                        {"target", u->config.targets[i].authority}};
       const TargetHealth& t = *u->targets[i];
-      gauge(state, ul, {tl}, static_cast<double>(t.state(now)), false);
-      gauge(healthy, ul, {tl}, t.healthy() ? 1 : 0, false);
-      gauge(ejections, ul, {tl}, static_cast<double>(t.ejections()), true);
+      add_sample(state, l, static_cast<double>(t.state(now)));
+      add_sample(healthy, l, t.healthy() ? 1 : 0);
+      add_sample(ejections, l, static_cast<double>(t.ejections()));
     }
-    gauge(retries, ul, {}, static_cast<double>(u->retries.load()), true);
-    gauge(exhausted, ul, {}, static_cast<double>(u->budget.exhausted()), true);
-    gauge(no_target, ul, {}, static_cast<double>(u->no_target.load()), true);
-    gauge(limit, ul, {}, u->limiter.enabled() ? u->limiter.limit() : 0, false);
-    gauge(in_flight, ul, {}, u->limiter.in_flight(), false);
+    add_sample(retries, {{"upstream", name}}, static_cast<double>(u->retries.load()));
+    add_sample(exhausted, {{"upstream", name}}, static_cast<double>(u->budget.exhausted()));
+    add_sample(no_target, {{"upstream", name}}, static_cast<double>(u->no_target.load()));
+    add_sample(limit, {{"upstream", name}}, u->limiter.enabled() ? u->limiter.limit() : 0);
+    add_sample(in_flight, {{"upstream", name}}, u->limiter.in_flight());
     for (int p = 0; p < 3; ++p) {
-      gauge(shed, ul, {{"priority", priority_name(static_cast<Priority>(p))}},
-            static_cast<double>(u->shed[p].load()), true);
+      add_sample(shed, {{"upstream", name}, {"priority", priority_name(static_cast<Priority>(p))}},
+                 static_cast<double>(u->shed[p].load()));
     }
   }
   for (auto* f : {&state, &healthy, &ejections, &retries, &exhausted, &no_target, &limit,

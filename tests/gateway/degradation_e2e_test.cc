@@ -22,14 +22,7 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// The value of one Prometheus sample (`name{labels}`) in the admin's /metrics, -1 when absent.
-double metric(const GatewayProcess& g, const std::string& sample) {
-  HttpResponse r = request(g.admin_port(), "GET", "/metrics");
-  size_t at = r.body.find(sample + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(r.body.substr(at + sample.size() + 1));
-}
-
+// Switches the test backend's fault mode (tests/gateway/backend/test_backend.cc).
 void fault(const TestBackend& b, const std::string& mode) {
   HttpResponse r = request(b.port(), "POST", "/_fault", {{"Content-Type", "application/json"}},
                            fmt::format("{{\"mode\":\"{}\"}}", mode));

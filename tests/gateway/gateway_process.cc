@@ -1,5 +1,7 @@
 #include "gateway/gateway_process.h"
 
+#include "gateway/http_test_client.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,13 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 }
 
 }  // namespace
+
+double metric(const GatewayProcess& g, const std::string& sample) {
+  HttpResponse r = request(g.admin_port(), "GET", "/metrics");
+  size_t at = r.body.find(sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(r.body.substr(at + sample.size() + 1));
+}
 
 std::string orders_config() {
   return std::string(R"(listen: 127.0.0.1:0

@@ -42,6 +42,10 @@ class GatewayProcess {
   int port_ = 0, admin_port_ = 0;
 };
 
+// The value of one Prometheus sample (`name{labels}`, exactly as printed) on the gateway's admin
+// /metrics, -1 when absent.
+double metric(const GatewayProcess& g, const std::string& sample);
+
 // The orders API of examples/gateway/api.yaml as a test config, upstream and state left as
 // `{upstream}` / `{state}`, access log to `{access_log}`.
 std::string orders_config();

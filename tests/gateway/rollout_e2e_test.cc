@@ -20,13 +20,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-double metric(const GatewayProcess& g, const std::string& sample) {
-  HttpResponse r = request(g.admin_port(), "GET", "/metrics");
-  size_t at = r.body.find(sample + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(r.body.substr(at + sample.size() + 1));
-}
-
 CmdResult api(const GatewayProcess& g, std::vector<std::string> args) {
   args.insert(args.begin(), "api");
   args.push_back("--config");
