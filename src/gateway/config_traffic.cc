@@ -752,6 +752,18 @@ void read_upstream(Checker& ck, const YAML::Node& node, Upstream& u, const std::
     if (node["targets"].IsSequence() && node["targets"].size() > 64) {
       ck.fail(node["targets"], "more than 64 targets in one upstream");
     }
+    // Replicas of one backend: a request (and its retry, its revalidation) goes to any of them
+    // with the same path.
+    for (const Target& t : u.targets) {
+      if (t.base != u.targets.front().base) {
+        ck.fail_at(t.line,
+                   fmt::format("target `{}` has the base path `{}`, the first one `{}`", t.url,
+                               t.base, u.targets.front().base),
+                   "the targets of one upstream are replicas: give them one base path, or make "
+                   "them separate upstreams");
+        break;
+      }
+    }
   } else {
     ck.fail(node, fmt::format("`{}` has no `url`", where),
             "e.g. upstream: { url: http://127.0.0.1:7001 }");

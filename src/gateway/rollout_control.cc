@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 
 namespace tandem::gateway {
@@ -99,7 +100,20 @@ Status sync_rollouts(StateStore& store, const Config& config, RolloutBook& book,
     moved = moved || changed;
   }
   if (moved) {
+    auto before = states;
     TANDEM_ASSIGN_OR_RETURN(states, store.load_rollouts());
+    // What this gateway's analysis did, said in its log (the history has it too).
+    for (const RolloutState& now_state : states) {
+      for (const RolloutState& was : before) {
+        if (was.name != now_state.name) continue;
+        if (was.status != now_state.status || was.step != now_state.step) {
+          std::fprintf(stderr, "tandem gateway: rollout %s: %s at %g%% (was %s at %g%%): %s\n",
+                       now_state.name.c_str(), now_state.status.c_str(),
+                       now_state.status == "aborted" ? 0.0 : now_state.share * 100,
+                       was.status.c_str(), was.share * 100, now_state.reason.c_str());
+        }
+      }
+    }
   }
   std::vector<RolloutState> ordered;
   for (const Rollout& r : config.rollouts) {

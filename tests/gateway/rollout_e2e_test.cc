@@ -128,6 +128,9 @@ TEST(GatewayRollout, AFailingCanaryIsRolledBackWithinOneAnalysisWindow) {
   EXPECT_NE(state["reason"].get<std::string>().find("canary error rate"), std::string::npos)
       << state.dump(2);
   EXPECT_EQ(state["history"][0]["actor"], "analysis");
+  EXPECT_NE(g.log().find("tandem gateway: rollout orders-v2: aborted at 0% (was running at 50%)"),
+            std::string::npos)
+      << g.log();
   // Every client is back on the baseline, and the metrics say so.
   EXPECT_TRUE([&] {
     auto deadline = Clock::now() + std::chrono::seconds(2);
