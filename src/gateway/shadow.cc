@@ -17,6 +17,36 @@ using json = nlohmann::json;
 
 constexpr size_t kPathsPerShadow = 50;
 constexpr int kMaxDepth = 64;
+// Bodies nested deeper than this are compared byte for byte, never parsed: nlohmann's
+// comparison and copy recurse once per level, and a shadow answer of 30,000 nested arrays
+// (60 KB) overflowed the worker's stack and took the gateway down.
+constexpr size_t kMaxParseDepth = 256;
+
+// True when `text` nests arrays and objects (outside strings) deeper than `limit`.
+bool nested_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > limit) return true;
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
 
 // Removes the field at `path` (segments) from every object it reaches.
 void remove_path(json& node, const std::vector<PathSegment>& segs, size_t i) {
@@ -88,8 +118,10 @@ ShadowDiff compare_answers(int status_a, std::string_view body_a, int status_b,
                            size_t max_paths) {
   ShadowDiff d;
   if (status_a != status_b) d.paths.push_back("(status)");
-  json a = json::parse(body_a, nullptr, false);
-  json b = json::parse(body_b, nullptr, false);
+  bool too_deep =
+      nested_deeper_than(body_a, kMaxParseDepth) || nested_deeper_than(body_b, kMaxParseDepth);
+  json a = too_deep ? json(json::value_t::discarded) : json::parse(body_a, nullptr, false);
+  json b = too_deep ? json(json::value_t::discarded) : json::parse(body_b, nullptr, false);
   if (a.is_discarded() || b.is_discarded()) {
     if (body_a != body_b) d.paths.push_back("(body)");
   } else {
