@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "gateway/json_path.h"
@@ -66,6 +67,21 @@ void remove_path(json& node, const std::vector<PathSegment>& segs, size_t i) {
   }
 }
 
+// Integers compare exactly: two ids beyond 2^53 that differ by one are equal as doubles.
+// Anything with a fraction or an exponent compares by value (1 and 1.0 are the same number).
+bool same_number(const json& a, const json& b) {
+  if (a.is_number_integer() && b.is_number_integer()) {
+    // nlohmann parses non-negative integers as unsigned, negative ones as signed.
+    bool au = a.is_number_unsigned(), bu = b.is_number_unsigned();
+    if (au && bu) return a.get<std::uint64_t>() == b.get<std::uint64_t>();
+    if (!au && !bu) return a.get<std::int64_t>() == b.get<std::int64_t>();
+    std::int64_t s = au ? b.get<std::int64_t>() : a.get<std::int64_t>();
+    std::uint64_t u = au ? a.get<std::uint64_t>() : b.get<std::uint64_t>();
+    return s >= 0 && static_cast<std::uint64_t>(s) == u;
+  }
+  return a.get<double>() == b.get<double>();
+}
+
 struct Differ {
   std::set<std::string> seen;
   std::vector<std::string>& out;
@@ -102,9 +118,9 @@ struct Differ {
       for (size_t i = 0; i < n; ++i) diff(a[i], b[i], each, depth + 1);
       return;
     }
-    // Numbers compare by value (1 and 1.0 are the same number), everything else exactly.
+    // Numbers compare by value (same_number), everything else exactly.
     if (a.is_number() && b.is_number()) {
-      if (a.get<double>() != b.get<double>()) add(here);
+      if (!same_number(a, b)) add(here);
       return;
     }
     if (a != b) add(here);
