@@ -86,11 +86,13 @@ struct Differ {
   std::set<std::string> seen;
   std::vector<std::string>& out;
   size_t max;
+  bool differs = false;  // even when no path could be kept
   void add(const std::string& path) {
+    differs = true;
     if (seen.size() < max && seen.insert(path).second) out.push_back(path);
   }
   void diff(const json& a, const json& b, const std::string& path, int depth) {
-    if (seen.size() >= max) return;
+    if (differs && seen.size() >= max) return;
     std::string here = path.empty() ? "." : path;
     if (depth > kMaxDepth) {
       if (a != b) add(here);
@@ -133,13 +135,15 @@ ShadowDiff compare_answers(int status_a, std::string_view body_a, int status_b,
                            std::string_view body_b, const std::vector<std::string>& ignore,
                            size_t max_paths) {
   ShadowDiff d;
-  if (status_a != status_b) d.paths.push_back("(status)");
+  // One Differ for the status, the body and the fields: `max_paths` bounds them all.
+  Differ differ{{}, d.paths, max_paths};
+  if (status_a != status_b) differ.add("(status)");
   bool too_deep =
       nested_deeper_than(body_a, kMaxParseDepth) || nested_deeper_than(body_b, kMaxParseDepth);
   json a = too_deep ? json(json::value_t::discarded) : json::parse(body_a, nullptr, false);
   json b = too_deep ? json(json::value_t::discarded) : json::parse(body_b, nullptr, false);
   if (a.is_discarded() || b.is_discarded()) {
-    if (body_a != body_b) d.paths.push_back("(body)");
+    if (body_a != body_b) differ.add("(body)");
   } else {
     for (const std::string& p : ignore) {
       auto path = parse_field_path(p);
@@ -147,11 +151,9 @@ ShadowDiff compare_answers(int status_a, std::string_view body_a, int status_b,
       remove_path(a, path->segments, 0);
       remove_path(b, path->segments, 0);
     }
-    Differ differ{{}, d.paths, max_paths};
-    for (const auto& p : d.paths) differ.seen.insert(p);
     differ.diff(a, b, "", 0);
   }
-  d.same = d.paths.empty();
+  d.same = !differ.differs;
   return d;
 }
 
