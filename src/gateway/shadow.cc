@@ -225,15 +225,18 @@ void ShadowTally::render(std::vector<prometheus::MetricFamily>& out) const {
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
+    // The tally's own `other` does not take one of the named places, wherever it ranks.
     unsigned long long other = 0;
-    for (size_t k = 0; k < ranked.size(); ++k) {
-      if (k >= kPathsPerShadow || ranked[k].first == "other") {
-        other += ranked[k].second;
+    size_t named = 0;
+    for (const auto& [path, count] : ranked) {
+      if (named >= kPathsPerShadow || path == "other") {
+        other += count;
         continue;
       }
+      ++named;
       prometheus::ClientMetric m;
-      m.label = {{"shadow", name}, {"path", ranked[k].first}};
-      m.counter.value = static_cast<double>(ranked[k].second);
+      m.label = {{"shadow", name}, {"path", path}};
+      m.counter.value = static_cast<double>(count);
       paths.metric.push_back(std::move(m));
     }
     if (other) {
