@@ -103,7 +103,9 @@ RolloutBook::Assignment RolloutBook::assign(std::string_view method, std::string
     if (!applies) continue;
     a.rollout = static_cast<int>(i);
     auto states = this->states();
-    const RolloutState& s = (*states)[i];
+    RolloutState first;  // not published (yet): the first step, running
+    first.share = r.steps.empty() ? 0 : r.steps.front();
+    const RolloutState& s = i < states->size() ? (*states)[i] : first;
     // An abort sends every client back to the baseline, cohorts too: the canary was found
     // failing, and testers hitting it would keep failing.
     if (s.status == "aborted") {
