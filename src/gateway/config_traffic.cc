@@ -231,8 +231,9 @@ void read_concurrency(Checker& ck, const YAML::Node& node, ConcurrencyLimit& c) 
   if (c.min > c.max) {
     ck.fail(node, "`concurrency.min` is above `max`",
             "min and max bound the adaptive limit, e.g. min: 4, max: 500");
+  } else if (c.adaptive) {
+    c.limit = std::clamp(c.limit, c.min, c.max);
   }
-  if (c.adaptive) c.limit = std::clamp(c.limit, c.min, c.max);
   if (c.sheddable > c.normal) {
     ck.fail(node, "`concurrency.sheddable` is above `default`",
             "sheddable requests get at most the share default ones get");
