@@ -761,8 +761,10 @@ void read_upstream(Checker& ck, const YAML::Node& node, Upstream& u, const std::
           {"url", "targets", "timeout", "connect_timeout", "idle_timeout", "health_check",
            "breaker", "retry", "concurrency"},
           where);
-  set_ms(ck, node, "timeout", u.timeout, true);
-  set_ms(ck, node, "connect_timeout", u.connect_timeout, true);
+  // A timeout of 0 would fail every exchange at once; an idle_timeout of 0 only keeps no
+  // connection for reuse.
+  set_ms(ck, node, "timeout", u.timeout);
+  set_ms(ck, node, "connect_timeout", u.connect_timeout);
   set_ms(ck, node, "idle_timeout", u.idle_timeout, true);
   if (node["url"] && node["targets"]) {
     ck.fail(node["targets"], fmt::format("`{}` has both `url` and `targets`", where),
