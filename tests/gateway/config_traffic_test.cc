@@ -376,6 +376,26 @@ TEST_F(ConfigTraffic, ZeroDurationWhereOneMustWait) {
   expect_refused(cfg, "    open:", "`open: 0` would never wait");
 }
 
+// An upstream timeout of 0 would answer every request 504 at once.
+TEST_F(ConfigTraffic, ZeroUpstreamTimeouts) {
+  for (const char* key : {"timeout", "connect_timeout"}) {
+    SCOPED_TRACE(key);
+    std::string cfg = std::string(
+                          "upstream:\n"
+                          "  url: http://127.0.0.1:7001\n"
+                          "  ") +
+                      key + ": 0s\n" + kVersions;
+    expect_refused(cfg, std::string("  ") + key, std::string("`") + key + ": 0` would never wait");
+  }
+  // No connection kept for reuse is a choice, not a mistake.
+  Config c = loaded(std::string("upstream:\n"
+                                "  url: http://127.0.0.1:7001\n"
+                                "  idle_timeout: 0s\n") +
+                    kVersions);
+  ASSERT_EQ(c.upstreams.size(), 1u);
+  EXPECT_EQ(c.upstreams[0].idle_timeout, milliseconds(0));
+}
+
 TEST_F(ConfigTraffic, DefaultIsNotANameForANamedUpstream) {
   std::string cfg = std::string(
                         "upstream: http://127.0.0.1:7001\n"
