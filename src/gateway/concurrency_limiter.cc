@@ -114,6 +114,8 @@ void ConcurrencyLimiter::sample_locked(double seconds, bool dropped) {
     next = estimate_ * gradient + (gradient >= 1.0 && used ? queue : 0.0);
     if (gradient >= 1.0 && !used) next = estimate_;
   }
+  // A drop halves the limit at once (the header's contract); smoothing it would only take off
+  // 30 % while the upstream is already timing out.
   estimate_ = window_dropped_ ? next : estimate_ * (1 - kSmoothing) + next * kSmoothing;
   estimate_ =
       std::clamp(estimate_, static_cast<double>(config_.min), static_cast<double>(config_.max));

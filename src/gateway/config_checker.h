@@ -82,7 +82,7 @@ class Checker {
     }
     return n;
   }
-  // A percentage: "20%" or "20" (0..100), or a share "0.2" when `shares` (0..1) — as a share.
+  // A percentage, "20%" or "20" (0..100; "0.2" is 0.2 %), returned as a share (0.2).
   std::optional<double> percent(const YAML::Node& v, const std::string& key);
   std::optional<long long> size(const YAML::Node& v, const std::string& key) {
     auto t = text(v, key);

@@ -35,6 +35,14 @@ std::optional<Priority> priority_of(std::string_view s) {
 
 const char* kPriorityHint = "one of critical, default, sheddable";
 
+// A Status's hint, or `fallback` when it has none: every refusal says what to do.
+std::string hint_or(const Status& st, const char* fallback) {
+  return st.hint().empty() ? std::string(fallback) : st.hint();
+}
+
+const char* kPathHint = "keys joined by `.`, `[]` after an array's name, e.g. data[].created_at";
+const char* kNameHint = "letters, digits, - _ and ., e.g. orders-v2";
+
 bool name_ok(const std::string& s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
@@ -95,7 +103,8 @@ void set_ms(Checker& ck, const YAML::Node& node, const char* key, std::chrono::m
   if (!node[key]) return;
   if (auto ms = ck.duration(node[key], key)) {
     if (*ms == 0 && !zero_ok) {
-      ck.fail(node[key], fmt::format("`{}: 0` would never wait", key));
+      ck.fail(node[key], fmt::format("`{}: 0` would never wait", key),
+              "give it a duration above 0, e.g. 500ms or 2s");
       return;
     }
     into = std::chrono::milliseconds(*ms);
@@ -198,7 +207,8 @@ void read_concurrency(Checker& ck, const YAML::Node& node, ConcurrencyLimit& c) 
   set_int(ck, node, "max", c.max, 1, 1000000);
   if (node["initial"]) {
     if (!c.adaptive) {
-      ck.fail(node["initial"], "`initial` applies to `limit: adaptive` only");
+      ck.fail(node["initial"], "`initial` applies to `limit: adaptive` only",
+              "a fixed limit starts where it stays: remove `initial`, or write limit: adaptive");
     } else {
       set_int(ck, node, "initial", c.limit, 1, 1000000);
     }
@@ -222,10 +232,15 @@ void read_concurrency(Checker& ck, const YAML::Node& node, ConcurrencyLimit& c) 
   set_ms(ck, node, "probe_interval", c.probe_interval);
   set_int(ck, node, "probe_requests", c.probe_requests, 5, 100000);
   if (!c.adaptive && (node["probe_interval"] || node["probe_requests"] || node["tolerance"])) {
-    ck.fail(node, "`probe_interval`, `probe_requests` and `tolerance` apply to `limit: adaptive`");
+    ck.fail(node, "`probe_interval`, `probe_requests` and `tolerance` apply to `limit: adaptive`",
+            "write limit: adaptive, or leave them out");
   }
-  if (c.min > c.max) ck.fail(node, "`concurrency.min` is above `max`");
-  if (c.adaptive) c.limit = std::clamp(c.limit, c.min, c.max);
+  if (c.min > c.max) {
+    ck.fail(node, "`concurrency.min` is above `max`",
+            "min and max bound the adaptive limit, e.g. min: 4, max: 500");
+  } else if (c.adaptive) {
+    c.limit = std::clamp(c.limit, c.min, c.max);
+  }
   if (c.sheddable > c.normal) {
     ck.fail(node, "`concurrency.sheddable` is above `default`",
             "sheddable requests get at most the share default ones get");
@@ -286,7 +301,8 @@ std::vector<std::string> read_field_paths(Checker& ck, const YAML::Node& node, c
     if (!t) return;
     auto p = parse_field_path(*t);
     if (!p.ok()) {
-      ck.fail(item, fmt::format("`{}`: {}", *t, p.status().message()), p.status().hint());
+      ck.fail(item, fmt::format("`{}`: {}", *t, p.status().message()),
+              hint_or(p.status(), kPathHint));
       return;
     }
     out.push_back(*t);
@@ -323,7 +339,8 @@ void read_fallback(Checker& ck, const YAML::Node& node, Fallback& f) {
   if (node["body"]) {
     auto json = yaml_to_json_text(node["body"]);
     if (!json.ok()) {
-      ck.fail(node["body"], json.status().message(), json.status().hint());
+      ck.fail(node["body"], json.status().message(),
+              hint_or(json.status(), "e.g. body: { data: [], degraded: true }"));
     } else {
       f.body = *json;
     }
@@ -333,7 +350,8 @@ void read_fallback(Checker& ck, const YAML::Node& node, Fallback& f) {
   if (node["content_type"]) {
     if (auto t = ck.text(node["content_type"], "content_type")) {
       if (t->empty() || t->find_first_of("\r\n") != std::string::npos) {
-        ck.fail(node["content_type"], "`content_type` is not a media type");
+        ck.fail(node["content_type"], "`content_type` is not a media type",
+                "e.g. content_type: application/json");
       } else {
         f.content_type = *t;
       }
@@ -356,7 +374,8 @@ void read_partial(Checker& ck, const YAML::Node& node, Partial& p) {
     if (auto t = ck.text(node["location"], "location")) {
       auto loc = parse_location(*t);
       if (!loc.ok()) {
-        ck.fail(node["location"], loc.status().message(), loc.status().hint());
+        ck.fail(node["location"], loc.status().message(),
+                hint_or(loc.status(), "where the fields are, as in changes: e.g. data[]"));
       } else {
         p.location = *t;
       }
@@ -365,7 +384,8 @@ void read_partial(Checker& ck, const YAML::Node& node, Partial& p) {
   if (node["switch"]) {
     if (auto t = ck.text(node["switch"], "switch")) {
       if (!name_ok(*t)) {
-        ck.fail(node["switch"], fmt::format("switch name `{}` must be letters, digits, - _ .", *t));
+        ck.fail(node["switch"], fmt::format("switch name `{}` must be letters, digits, - _ .", *t),
+                "e.g. switch: orders-lite");
       } else {
         p.switch_name = *t;
       }
@@ -408,7 +428,9 @@ void read_partial(Checker& ck, const YAML::Node& node, Partial& p) {
       ops.push_back(op);
     }
     auto compiled = ChangeTransform::compile(p.location, ops);
-    if (!compiled.ok()) ck.fail(node, compiled.status().message(), compiled.status().hint());
+    if (!compiled.ok()) {
+      ck.fail(node, compiled.status().message(), hint_or(compiled.status(), kPathHint));
+    }
   }
 }
 
@@ -525,7 +547,10 @@ void read_cohort(Checker& ck, const YAML::Node& node, Rollout& r) {
       value = t->substr(at + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
     }
-    if (name.empty()) ck.fail(v, fmt::format("`{}: {}` names nothing", key, *t));
+    if (name.empty()) {
+      ck.fail(v, fmt::format("`{}: {}` names nothing", key, *t),
+              sep == ':' ? "e.g. header: \"X-Tester: yes\"" : "e.g. cookie: \"beta=on\"");
+    }
   };
   int rules = 0;
   if (node["header"]) {
@@ -603,10 +628,15 @@ std::string read_name(Checker& ck, const YAML::Node& node, const char* kind, con
   auto t = ck.text(node["name"], "name");
   if (!t) return "";
   if (!name_ok(*t)) {
-    ck.fail(node["name"], fmt::format("{} name `{}` must be letters, digits, - _ .", kind, *t));
+    ck.fail(node["name"], fmt::format("{} name `{}` must be letters, digits, - _ .", kind, *t),
+            kNameHint);
   }
   for (const auto& other : others) {
-    if (other.name == *t) ck.fail(node["name"], fmt::format("{} `{}` declared twice", kind, *t));
+    if (other.name == *t) {
+      ck.fail(
+          node["name"], fmt::format("{} `{}` declared twice", kind, *t),
+          fmt::format("give each {} its own name: its state and metrics are kept by name", kind));
+    }
   }
   return *t;
 }
@@ -662,7 +692,8 @@ void read_rollout(Checker& ck, const YAML::Node& node, Config& c) {
   if (node["automatic"]) {
     if (auto t = ck.text(node["automatic"], "automatic")) {
       if (*t != "true" && *t != "false") {
-        ck.fail(node["automatic"], "`automatic` is true or false");
+        ck.fail(node["automatic"], "`automatic` is true or false",
+                "false: the steps move only by tandem api rollout promote");
       }
       r.automatic = *t == "true";
     }
@@ -733,8 +764,10 @@ void read_upstream(Checker& ck, const YAML::Node& node, Upstream& u, const std::
           {"url", "targets", "timeout", "connect_timeout", "idle_timeout", "health_check",
            "breaker", "retry", "concurrency"},
           where);
-  set_ms(ck, node, "timeout", u.timeout, true);
-  set_ms(ck, node, "connect_timeout", u.connect_timeout, true);
+  // A timeout of 0 would fail every exchange at once; an idle_timeout of 0 only keeps no
+  // connection for reuse.
+  set_ms(ck, node, "timeout", u.timeout);
+  set_ms(ck, node, "connect_timeout", u.connect_timeout);
   set_ms(ck, node, "idle_timeout", u.idle_timeout, true);
   if (node["url"] && node["targets"]) {
     ck.fail(node["targets"], fmt::format("`{}` has both `url` and `targets`", where),
@@ -750,7 +783,8 @@ void read_upstream(Checker& ck, const YAML::Node& node, Upstream& u, const std::
       ck.fail(node["targets"], "`targets` is empty", "list at least one http:// URL");
     }
     if (node["targets"].IsSequence() && node["targets"].size() > 64) {
-      ck.fail(node["targets"], "more than 64 targets in one upstream");
+      ck.fail(node["targets"], "more than 64 targets in one upstream",
+              "put a load balancer in front of a larger pool and name it once");
     }
     // Replicas of one backend: a request (and its retry, its revalidation) goes to any of them
     // with the same path.
@@ -784,7 +818,8 @@ void read_upstreams(Checker& ck, const YAML::Node& node, Config& c) {
   for (const auto& kv : node) {
     std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
     if (!name_ok(name)) {
-      ck.fail(kv.first, fmt::format("upstream name `{}` must be letters, digits, - _ .", name));
+      ck.fail(kv.first, fmt::format("upstream name `{}` must be letters, digits, - _ .", name),
+              kNameHint);
       continue;
     }
     if (name == "default") {
@@ -813,7 +848,10 @@ void read_traffic(Checker& ck, const YAML::Node& root, Config& c) {
     each_item(ck, root["shadows"], "shadows", "e.g. shadows: [{ name: orders-dark, … }]",
               [&](const YAML::Node& item) { read_shadow(ck, item, c); });
   }
-  if (c.priority_header.size() > 64) ck.fail(root["priority"], "`priority.header` is too long");
+  if (c.priority_header.size() > 64) {
+    ck.fail(root["priority"]["header"], "`priority.header` is too long",
+            "a header name of at most 64 characters, e.g. X-Priority");
+  }
 }
 
 }  // namespace tandem::gateway

@@ -178,8 +178,11 @@ bool ResponseCache::store(const std::string& key, const http::Request& req,
                  : d.max_age  ? secs(*d.max_age)
                               : policy.ttl;
   entry->stale_if_error = d.stale_if_error ? secs(*d.stale_if_error) : policy.stale_if_error;
-  entry->stale_while_revalidate =
-      d.stale_while_revalidate ? secs(*d.stale_while_revalidate) : policy.stale_while_revalidate;
+  // no-cache: never served without a successful revalidation (RFC 9111 5.2.2.4), and
+  // stale-while-revalidate serves first and revalidates after. Only stale-if-error is left.
+  entry->stale_while_revalidate = d.no_cache                 ? std::chrono::milliseconds(0)
+                                  : d.stale_while_revalidate ? secs(*d.stale_while_revalidate)
+                                                             : policy.stale_while_revalidate;
   if (auto age = seconds_value(res[bhttp::field::age])) entry->age_at_store = secs(*age);
   if (entry->fresh.count() == 0 && entry->stale_if_error.count() == 0 &&
       entry->stale_while_revalidate.count() == 0) {

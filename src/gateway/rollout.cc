@@ -102,6 +102,16 @@ RolloutBook::Assignment RolloutBook::assign(std::string_view method, std::string
     }
     if (!applies) continue;
     a.rollout = static_cast<int>(i);
+    auto states = this->states();
+    RolloutState first;  // not published (yet): the first step, running
+    first.share = r.steps.empty() ? 0 : r.steps.front();
+    const RolloutState& s = i < states->size() ? (*states)[i] : first;
+    // An abort sends every client back to the baseline, cohorts too: the canary was found
+    // failing, and testers hitting it would keep failing.
+    if (s.status == "aborted") {
+      a.upstream = r.baseline;
+      return a;
+    }
     for (const Cohort& c : r.cohorts) {
       if (cohort_matches(c, req, client)) {
         a.canary = c.canary;
@@ -109,9 +119,7 @@ RolloutBook::Assignment RolloutBook::assign(std::string_view method, std::string
         return a;
       }
     }
-    auto states = this->states();
-    const RolloutState& s = (*states)[i];
-    double share = s.status == "aborted" ? 0.0 : s.share;
+    double share = s.share;
     // Anonymous callers are kept apart by address: without an id nothing else is stable.
     int bucket = sticky_bucket(r.name, client.empty() ? peer : std::string_view(client));
     a.canary = bucket < static_cast<int>(share * 10000 + 0.5);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "gateway/json_path.h"
@@ -18,6 +19,36 @@ using json = nlohmann::json;
 
 constexpr size_t kPathsPerShadow = 50;
 constexpr int kMaxDepth = 64;
+// Bodies nested deeper than this are compared byte for byte, never parsed: nlohmann's
+// comparison and copy recurse once per level, and a shadow answer of 30,000 nested arrays
+// (60 KB) overflowed the worker's stack and took the gateway down.
+constexpr size_t kMaxParseDepth = 256;
+
+// True when `text` nests arrays and objects (outside strings) deeper than `limit`.
+bool nested_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > limit) return true;
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
 
 // Removes the field at `path` (segments) from every object it reaches.
 void remove_path(json& node, const std::vector<PathSegment>& segs, size_t i) {
@@ -37,15 +68,32 @@ void remove_path(json& node, const std::vector<PathSegment>& segs, size_t i) {
   }
 }
 
+// Integers compare exactly: two ids beyond 2^53 that differ by one are equal as doubles.
+// Anything with a fraction or an exponent compares by value (1 and 1.0 are the same number).
+bool same_number(const json& a, const json& b) {
+  if (a.is_number_integer() && b.is_number_integer()) {
+    // nlohmann parses non-negative integers as unsigned, negative ones as signed.
+    bool au = a.is_number_unsigned(), bu = b.is_number_unsigned();
+    if (au && bu) return a.get<std::uint64_t>() == b.get<std::uint64_t>();
+    if (!au && !bu) return a.get<std::int64_t>() == b.get<std::int64_t>();
+    std::int64_t s = au ? b.get<std::int64_t>() : a.get<std::int64_t>();
+    std::uint64_t u = au ? a.get<std::uint64_t>() : b.get<std::uint64_t>();
+    return s >= 0 && static_cast<std::uint64_t>(s) == u;
+  }
+  return a.get<double>() == b.get<double>();
+}
+
 struct Differ {
   std::set<std::string> seen;
   std::vector<std::string>& out;
   size_t max;
+  bool differs = false;  // even when no path could be kept
   void add(const std::string& path) {
+    differs = true;
     if (seen.size() < max && seen.insert(path).second) out.push_back(path);
   }
   void diff(const json& a, const json& b, const std::string& path, int depth) {
-    if (seen.size() >= max) return;
+    if (differs && seen.size() >= max) return;
     std::string here = path.empty() ? "." : path;
     if (depth > kMaxDepth) {
       if (a != b) add(here);
@@ -73,9 +121,9 @@ struct Differ {
       for (size_t i = 0; i < n; ++i) diff(a[i], b[i], each, depth + 1);
       return;
     }
-    // Numbers compare by value (1 and 1.0 are the same number), everything else exactly.
+    // Numbers compare by value (same_number), everything else exactly.
     if (a.is_number() && b.is_number()) {
-      if (a.get<double>() != b.get<double>()) add(here);
+      if (!same_number(a, b)) add(here);
       return;
     }
     if (a != b) add(here);
@@ -88,11 +136,15 @@ ShadowDiff compare_answers(int status_a, std::string_view body_a, int status_b,
                            std::string_view body_b, const std::vector<std::string>& ignore,
                            size_t max_paths) {
   ShadowDiff d;
-  if (status_a != status_b) d.paths.push_back("(status)");
-  json a = json::parse(body_a, nullptr, false);
-  json b = json::parse(body_b, nullptr, false);
+  // One Differ for the status, the body and the fields: `max_paths` bounds them all.
+  Differ differ{{}, d.paths, max_paths};
+  if (status_a != status_b) differ.add("(status)");
+  bool too_deep =
+      nested_deeper_than(body_a, kMaxParseDepth) || nested_deeper_than(body_b, kMaxParseDepth);
+  json a = too_deep ? json(json::value_t::discarded) : json::parse(body_a, nullptr, false);
+  json b = too_deep ? json(json::value_t::discarded) : json::parse(body_b, nullptr, false);
   if (a.is_discarded() || b.is_discarded()) {
-    if (body_a != body_b) d.paths.push_back("(body)");
+    if (body_a != body_b) differ.add("(body)");
   } else {
     for (const std::string& p : ignore) {
       auto path = parse_field_path(p);
@@ -100,11 +152,9 @@ ShadowDiff compare_answers(int status_a, std::string_view body_a, int status_b,
       remove_path(a, path->segments, 0);
       remove_path(b, path->segments, 0);
     }
-    Differ differ{{}, d.paths, max_paths};
-    for (const auto& p : d.paths) differ.seen.insert(p);
     differ.diff(a, b, "", 0);
   }
-  d.same = d.paths.empty();
+  d.same = !differ.differs;
   return d;
 }
 
@@ -171,14 +221,16 @@ void ShadowTally::render(std::vector<prometheus::MetricFamily>& out) const {
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
+    // The tally's own `other` does not take one of the named places, wherever it ranks.
     unsigned long long other = 0;
-    for (size_t k = 0; k < ranked.size(); ++k) {
-      if (k >= kPathsPerShadow || ranked[k].first == "other") {
-        other += ranked[k].second;
+    size_t named = 0;
+    for (const auto& [path, count] : ranked) {
+      if (named >= kPathsPerShadow || path == "other") {
+        other += count;
         continue;
       }
-      add_sample(paths, {{"shadow", name}, {"path", ranked[k].first}},
-                 static_cast<double>(ranked[k].second));
+      ++named;
+      add_sample(paths, {{"shadow", name}, {"path", path}}, static_cast<double>(count));
     }
     if (other) add_sample(paths, {{"shadow", name}, {"path", "other"}}, static_cast<double>(other));
     unsigned long long compared = c.match + c.mismatch;
