@@ -230,12 +230,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_backend NAME PORT [OPTION...]: a test backend on PORT.
+# start_backend NAME PORT [OPTION...]: a test backend on PORT. It runs a thread per connection
+# and keeps working requests whose client left; its open files are limited to 1024 (a common
+# default), so that an overload without shedding holds ~1000 threads in it, not tens of
+# thousands on a machine others share (it refuses further connections: they wait in the kernel's
+# accept queue, then time out).
 start_backend() {
   local name="$1" port="$2"
   shift 2
   port_free "$port" || die "port $port is taken (set BACKEND_PORT)"
-  spawn "$name" "$WORK/$name.log" "$WORK/test_backend" --port "$port" --name "$name" "$@"
+  spawn "$name" "$WORK/$name.log" bash -c 'ulimit -n 1024 && exec "$@"' backend \
+    "$WORK/test_backend" --port "$port" --name "$name" "$@"
   wait_port "$port" || die "backend $name did not start (see $WORK/$name.log)"
 }
 

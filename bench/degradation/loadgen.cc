@@ -123,8 +123,8 @@ class Run {
     };
     std::string st;
     for (const auto& [code, count] : status) {
-      st += (st.empty() ? "" : ",") + std::string("\"") + std::to_string(code) + "\":" +
-            std::to_string(count);
+      st += (st.empty() ? "" : ",") + std::string("\"") + std::to_string(code) +
+            "\":" + std::to_string(count);
     }
     std::string timeline;
     for (auto& [second, v] : per_second) {
