@@ -82,8 +82,10 @@ install_peers() {
 check_tandem() {
   [ -x "$TANDEM" ] || die "no tandem binary at TANDEM=$TANDEM (build it, or set TANDEM); \
 --peers-only measures nginx alone"
-  # `tandem --help` lists the commands (a global --help answers even for an unknown one).
-  if ! "$TANDEM" --help 2>/dev/null | grep -qE '^ +gateway( |$)'; then
+  # `tandem --help` lists the commands (a global --help answers even for an unknown one). grep
+  # reads it all: with -q it stops at the match, tandem dies of SIGPIPE, and pipefail fails the
+  # check (about 1 run in 5).
+  if ! "$TANDEM" --help 2>/dev/null | grep -E '^ +gateway( |$)' >/dev/null; then
     die "$TANDEM has no 'gateway' command (not in '$TANDEM --help'): the gateway is not built \
 yet; --peers-only measures nginx alone"
   fi

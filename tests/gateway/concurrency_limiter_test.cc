@@ -1,31 +1,150 @@
 // The upstream's concurrency limit (ConcurrencyLimiter): the fixed limit and the priority
-// shares, and the adaptive limit fed with made-up latencies. The adaptive limit closes a window
-// after 20 samples and at least 100 ms, so those tests sleep just over 100 ms per window.
+// shares; and the adaptive limit against a simulated upstream, on a simulated clock: a sustained
+// overload must not wear the limit away, an upstream that became slower for good is measured
+// again, and a probe that cannot finish gives the limit back.
 
 #include "gateway/concurrency_limiter.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 namespace tandem::gateway {
 namespace {
 
+using Clock = ConcurrencyLimiter::Clock;
 using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// An upstream that works `slots` requests at a time for `service` each; more queue, so n
+// requests sent together all answer after service × max(1, n / slots) (the test backend's
+// --capacity / --work-ms).
+struct Upstream {
+  int slots = 8;
+  milliseconds service{20};
+  Clock::duration latency(int in_flight) const {
+    double factor = std::max(1.0, static_cast<double>(in_flight) / slots);
+    return std::chrono::duration_cast<Clock::duration>(service * factor);
+  }
+};
+
+ConcurrencyLimit adaptive() {
+  ConcurrencyLimit c;
+  c.adaptive = true;
+  c.limit = 20;  // `limit: adaptive` starts there; min 4, max 1000, sheddable 60%
+  c.tolerance = 2;
+  c.probe_interval = std::chrono::seconds(40);  // probes at the first window, ~40 s, ~80 s
+  return c;
+}
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Overload: sheddable requests without end, as many as the limit admits, and `critical` critical
+// ones go out together and come back together. Returns their latency; `now` moves past it.
+Clock::duration round(ConcurrencyLimiter& limiter, const Upstream& up, Clock::time_point& now,
+                      int critical = 2) {
+  int n = 0;
+  while (limiter.try_acquire(Priority::kSheddable)) ++n;
+  for (int i = 0; i < critical && limiter.try_acquire(Priority::kCritical); ++i) ++n;
+  Clock::duration latency = up.latency(n);
+  now += latency;
+  for (int i = 0; i < n; ++i) limiter.release(latency, false, true, now);
+  return latency;
+}
+
+TEST(ConcurrencyLimiter, SustainedOverloadDoesNotRaiseTheLimit) {
+  Clock::time_point t0{};
+  Clock::time_point now = t0;
+  ConcurrencyLimiter limiter(adaptive(), t0);
+  Upstream up;
+  bool probed = false;
+  int highest = 0;
+  Clock::duration worst{};
+  // Two minutes of it: three or four probes. The baseline once rose 1% a window toward the loaded
+  // latency, and with it the limit, until nothing was shed (20 → 400 in 40 s).
+  while (now - t0 < seconds(120)) {
+    Clock::duration latency = round(limiter, up, now);
+    probed = probed || limiter.probing();
+    if (now - t0 > seconds(5)) {
+      highest = std::max(highest, limiter.limit());
+      worst = std::max(worst, latency);
+    }
+  }
+  EXPECT_TRUE(probed);
+  EXPECT_NEAR(limiter.baseline_seconds(), 0.020, 0.001);
+  // 8 slots at twice the unloaded latency hold 16 requests: 14 sheddable (60% of ~24) and 2
+  // critical. The limit stays near that; what critical requests wait stays near 2 × 20 ms.
+  EXPECT_LE(highest, 40);
+  EXPECT_GE(limiter.limit(), 16);
+  EXPECT_LE(ms(worst), 50.0);
+}
+
+TEST(ConcurrencyLimiter, UpstreamSlowerForGoodIsMeasuredAgain) {
+  Clock::time_point t0{};
+  Clock::time_point now = t0;
+  ConcurrencyLimiter limiter(adaptive(), t0);
+  Upstream up;
+  while (now - t0 < seconds(20)) round(limiter, up, now);
+  EXPECT_NEAR(limiter.baseline_seconds(), 0.020, 0.001);
+  up.service = milliseconds(50);  // a release that made every request 2.5 times slower
+  while (now - t0 < seconds(30)) round(limiter, up, now);
+  EXPECT_EQ(limiter.limit(), 4) << "against the old baseline every window is too slow";
+  // The next probe (36-44 s after the first) measures 50 ms without load; the limit then grows
+  // back instead of staying at `min`.
+  while (now - t0 < seconds(90)) round(limiter, up, now);
+  EXPECT_NEAR(limiter.baseline_seconds(), 0.050, 0.002);
+  EXPECT_GE(limiter.limit(), 16);
+}
+
+TEST(ConcurrencyLimiter, ProbeThatCannotFinishGivesTheLimitBack) {
+  Clock::time_point t0{};
+  Clock::time_point now = t0;
+  ConcurrencyLimiter limiter(adaptive(), t0);
+  Upstream up;
+  // The first window that closes starts the first probe.
+  while (!limiter.probing()) round(limiter, up, now);
+  // It drained already (each round's requests all come back together): the limit is `min`.
+  EXPECT_EQ(limiter.limit(), 4);
+  EXPECT_TRUE(limiter.try_acquire(Priority::kCritical));
+  // The upstream hangs: the only request in flight times out 5 s later.
+  now += seconds(5);
+  limiter.release(seconds(5), /*dropped=*/true, true, now);
+  EXPECT_FALSE(limiter.probing());
+  EXPECT_GT(limiter.limit(), 4);
+  EXPECT_GT(limiter.baseline_seconds(), 0.0) << "the first window's measure stays";
+}
+
+TEST(ConcurrencyLimiter, AProbeDoesNotRefuseCriticalRequests) {
+  Clock::time_point now{};
+  ConcurrencyLimiter limiter(adaptive(), now);
+  Upstream up;
+  while (!limiter.probing()) round(limiter, up, now, /*critical=*/0);
+  ASSERT_EQ(limiter.limit(), 4);
+  // Sheddable requests get 60 % of `min`; critical ones the limit from before the probe.
+  int sheddable = 0, critical = 0;
+  while (limiter.try_acquire(Priority::kSheddable)) ++sheddable;
+  while (limiter.try_acquire(Priority::kCritical)) ++critical;
+  EXPECT_EQ(sheddable, 2);
+  EXPECT_GE(sheddable + critical, 16);
+}
+
+TEST(ConcurrencyLimiter, FixedLimitNeverProbes) {
+  ConcurrencyLimit c;
+  c.limit = 3;
+  Clock::time_point now{};
+  ConcurrencyLimiter limiter(c, now);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.try_acquire(Priority::kCritical));
+  EXPECT_FALSE(limiter.try_acquire(Priority::kCritical));
+  for (int i = 0; i < 3; ++i) limiter.release(milliseconds(500), false, true, now += seconds(40));
+  EXPECT_FALSE(limiter.probing());
+  EXPECT_EQ(limiter.limit(), 3);
+}
 
 ConcurrencyLimit fixed(int limit) {
   ConcurrencyLimit c;
   c.limit = limit;
-  return c;
-}
-
-ConcurrencyLimit adaptive(int start, int min = 4, int max = 1000) {
-  ConcurrencyLimit c;
-  c.limit = start;
-  c.adaptive = true;
-  c.min = min;
-  c.max = max;
   return c;
 }
 
@@ -104,99 +223,10 @@ TEST(ConcurrencyLimiter, ConfiguredShares) {
   EXPECT_EQ(fill(l, Priority::kCritical), 100);
 }
 
-// Feeds the adaptive limiter one window: `busy` requests in flight at its start (as many as
-// the limit lets through), 20 samples of `latency`.
-void window(ConcurrencyLimiter& l, int busy, milliseconds latency) {
-  std::this_thread::sleep_for(milliseconds(101));
-  int held = 0;
-  while (held < busy && l.try_acquire(Priority::kCritical)) ++held;
-  for (int i = 0; i < 20; ++i) {
-    if (i >= held) {
-      ASSERT_TRUE(l.try_acquire(Priority::kCritical));
-    }
-    l.release(latency, false);
-  }
-  // Slots beyond the 20 samples go back without a sample: they belong to no window.
-  release_all(l);
-}
-
-TEST(ConcurrencyLimiter, AdaptiveGrowsWithFlatLatencyAndFullUse) {
-  ConcurrencyLimiter l(adaptive(20));
-  EXPECT_EQ(l.limit(), 20);
-  EXPECT_EQ(l.baseline_seconds(), 0);
-  int last = l.limit();
-  for (int w = 0; w < 5; ++w) {
-    window(l, l.limit(), milliseconds(10));
-    SCOPED_TRACE(w);
-    EXPECT_GT(l.limit(), last);
-    last = l.limit();
-  }
-  EXPECT_NEAR(l.baseline_seconds(), 0.010, 0.001);
-}
-
-TEST(ConcurrencyLimiter, AdaptiveDoesNotGrowWhileIdle) {
-  ConcurrencyLimiter l(adaptive(40));
-  for (int w = 0; w < 3; ++w) {
-    window(l, 1, milliseconds(10));
-    EXPECT_EQ(l.limit(), 40) << "window " << w;
-  }
-}
-
-TEST(ConcurrencyLimiter, AdaptiveShrinksAsLatencyGrows) {
-  ConcurrencyLimiter l(adaptive(100));
-  window(l, 100, milliseconds(10));  // the unloaded latency
-  int last = l.limit();
-  EXPECT_GE(last, 100);
-  // Within the tolerance (2×): no shrinking.
-  window(l, 0, milliseconds(18));
-  EXPECT_EQ(l.limit(), last);
-  for (milliseconds latency : {milliseconds(40), milliseconds(80), milliseconds(160)}) {
-    window(l, l.limit(), latency);
-    SCOPED_TRACE(latency.count());
-    EXPECT_LT(l.limit(), last);
-    last = l.limit();
-  }
-  EXPECT_LT(l.limit(), 100);
-}
-
-TEST(ConcurrencyLimiter, AdaptiveStaysWithinMinAndMax) {
-  ConcurrencyLimiter grow(adaptive(20, 4, 22));
-  for (int w = 0; w < 4; ++w) {
-    window(grow, grow.limit(), milliseconds(10));
-    EXPECT_LE(grow.limit(), 22);
-  }
-  EXPECT_EQ(grow.limit(), 22);
-
-  ConcurrencyLimiter shrink(adaptive(8, 5, 100));
-  window(shrink, 8, milliseconds(5));
-  for (int w = 0; w < 6; ++w) {
-    window(shrink, 8, milliseconds(200));
-    EXPECT_GE(shrink.limit(), 5);
-  }
-  EXPECT_EQ(shrink.limit(), 5);
-}
-
-TEST(ConcurrencyLimiter, DroppedHalvesTheLimit) {
-  ConcurrencyLimiter l(adaptive(100));
-  std::this_thread::sleep_for(milliseconds(101));
-  ASSERT_TRUE(l.try_acquire(Priority::kCritical));
-  // One timeout closes the window at once: no need for 20 samples.
-  l.release(milliseconds(5000), /*dropped=*/true);
-  EXPECT_EQ(l.limit(), 50);
-  std::this_thread::sleep_for(milliseconds(101));
-  ASSERT_TRUE(l.try_acquire(Priority::kCritical));
-  l.release(milliseconds(5000), true);
-  EXPECT_EQ(l.limit(), 25);
-  // Never below min.
-  ConcurrencyLimiter floor(adaptive(10, 8, 100));
-  std::this_thread::sleep_for(milliseconds(101));
-  ASSERT_TRUE(floor.try_acquire(Priority::kCritical));
-  floor.release(milliseconds(5000), true);
-  EXPECT_EQ(floor.limit(), 8);
-}
-
 TEST(ConcurrencyLimiter, RequestsThatNeverReachedATargetAreNoSample) {
-  ConcurrencyLimiter l(adaptive(100));
+  ConcurrencyLimit c = adaptive();
+  c.limit = 100;
+  ConcurrencyLimiter l(c);
   std::this_thread::sleep_for(milliseconds(101));
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(l.try_acquire(Priority::kCritical));
