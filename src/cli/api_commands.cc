@@ -115,9 +115,16 @@ std::optional<int> ApiCommands::run(bool json_out,
     how.admin = admin;
     how.workers = workers;
     how.on_ready = [&](const std::string& at, const std::string& admin_at) {
+      const auto& targets = c.upstreams.front().targets;
+      std::string upstream =
+          targets.size() > 1
+              ? fmt::format("{} and {} more target(s)", targets.front().url, targets.size() - 1)
+              : c.upstream_url;
+      if (c.upstreams.size() > 1) {
+        upstream += fmt::format(" (+{} named upstream(s))", c.upstreams.size() - 1);
+      }
       std::cerr << fmt::format("tandem gateway: listening on {}{}, upstream {}, head {}\n", at,
-                               admin_at.empty() ? "" : ", admin on " + admin_at, c.upstream_url,
-                               c.head())
+                               admin_at.empty() ? "" : ", admin on " + admin_at, upstream, c.head())
                 << std::flush;
     };
     Status st = gateway::run(c, how);
