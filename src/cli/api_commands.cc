@@ -55,7 +55,7 @@ void ApiCommands::add(CLI::App& app) {
       "  tandem api usage --config api.yaml --json\n"
       "  tandem api changelog --config api.yaml --format md > CHANGELOG-API.md\n"
       "  tandem api rollout status --config api.yaml\n"
-      "  tandem api degrade orders-recommendations on --config api.yaml");
+      "  tandem api degrade order-items on --config api.yaml");
   auto config_opt = [&](CLI::App* cmd) {
     cmd->add_option("-c,--config", config, "the gateway config (YAML)")->capture_default_str();
   };

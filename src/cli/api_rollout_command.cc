@@ -113,9 +113,9 @@ void ApiCommands::add_traffic(CLI::App& api, const std::function<void(CLI::App*)
       "Routes with partial: { switch: NAME } drop their optional fields while it is on; every\n"
       "gateway on the config's state follows within a second.\n"
       "Examples:\n"
-      "  tandem api degrade orders-recommendations on --reason \"recs service down\" --config "
+      "  tandem api degrade order-items on --reason \"items service down\" --config "
       "api.yaml\n"
-      "  tandem api degrade orders-recommendations off --config api.yaml");
+      "  tandem api degrade order-items off --config api.yaml");
 }
 
 int ApiCommands::run_traffic(const gateway::Config& c, bool json_out,

@@ -674,8 +674,11 @@ void read_rollout(Checker& ck, const YAML::Node& node, Config& c) {
               [&](const YAML::Node& item) {
                 auto p = ck.percent(item, "steps");
                 if (!p) return;
-                if (*p <= 0) {
-                  ck.fail(item, "a step of 0%", "steps start above 0; abort sets 0%");
+                // A first step of 0 % is a rollout declared but not started: only cohorts reach
+                // the canary (testers, dark reads first) until `api rollout promote`.
+                if (*p <= 0 && !r.steps.empty()) {
+                  ck.fail(item, "a step of 0% after the first",
+                          "only the first step may be 0 (not started yet); abort sets 0%");
                   return;
                 }
                 if (!r.steps.empty() && *p <= r.steps.back()) {

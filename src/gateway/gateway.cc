@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <set>
 #include <thread>
 
 #include "gateway/access_log.h"
@@ -57,10 +58,22 @@ http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Se
                 static_cast<double>(shared.cache.bytes())},
                {"tandem_gateway_cache_entries", "Answers held by the response cache",
                 static_cast<double>(shared.cache.entries())}},
-              [&shared](std::vector<prometheus::MetricFamily>& out) {
+              [&shared, &state](std::vector<prometheus::MetricFamily>& out) {
                 shared.upstreams.render(out);
                 shared.rollouts.render(out);
                 shared.shadows.render(out);
+                auto switches = metric_family(
+                    "tandem_gateway_switch_on",
+                    "1 while a partial-response switch is on (tandem api degrade NAME on)",
+                    prometheus::MetricType::Gauge);
+                std::set<std::string> names;
+                for (const RoutePolicy& r : shared.config.routes) {
+                  if (!r.partial.switch_name.empty()) names.insert(r.partial.switch_name);
+                }
+                for (const std::string& n : names) {
+                  add_sample(switches, {{"switch", n}}, state.switch_on(n) ? 1 : 0);
+                }
+                out.push_back(std::move(switches));
               }));
     }
     if (path == "/healthz") co_return text_response(200, "text/plain", "ok\n");
@@ -100,7 +113,7 @@ Status run(const Config& config, const RunOptions& options) {
   ResponseCache cache(config.cache_max_bytes, config.cache_max_entry);
   RolloutBook rollouts(config);
   ShadowTally shadows(config);
-  Proxy::Shared shared{upstreams, cache, rollouts, shadows};
+  Proxy::Shared shared{config, upstreams, cache, rollouts, shadows};
   state.attach(&config, &rollouts);
   TANDEM_RETURN_IF_ERROR(state.start());
   upstreams.start_probes();

@@ -512,9 +512,12 @@ http::Task<void> Proxy::handle(http::Request& req, const http::Peer& peer, http:
                          ex.result.error == http::UpstreamError::kTimeout || st == 503,
                          /*sample=*/went);
     }
-    if (assigned.rollout >= 0 && went) {
-      shared_.rollouts.record(assigned.rollout, assigned.canary, server_error(ex.result),
-                              upstream_seconds);
+    // Every request sent toward a side counts for its analysis, also one that found no target
+    // (all ejected) or that a stale answer will cover: a failing canary behind a breaker and a
+    // cache must still be rolled back. Only the gateway's own shedding is left out.
+    if (assigned.rollout >= 0 && !shed) {
+      shared_.rollouts.record(assigned.rollout, assigned.canary,
+                              ex.no_target || server_error(ex.result), upstream_seconds);
     }
     // RFC 5861's errors: no answer, 500, 502, 503, 504 — a stale answer or the fallback then.
     bool failed =

@@ -31,6 +31,7 @@ class Proxy {
   // What the workers share besides the state: upstream health and limits, the response cache,
   // the rollouts' assignment and the shadows' tallies.
   struct Shared {
+    const Config& config;
     UpstreamSet& upstreams;
     ResponseCache& cache;
     RolloutBook& rollouts;

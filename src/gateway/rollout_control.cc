@@ -4,6 +4,8 @@
 #include "gateway/rollout_control.h"
 
 #include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -25,7 +27,8 @@ constexpr long long kSlackSeconds = 2;
 
 Result<bool> advance_rollout(StateStore& store, const Rollout& r, const RolloutState& s,
                              long long now) {
-  if (s.status != "running" || !r.automatic) return false;
+  // A first step of 0 % waits for `api rollout promote`: there is no canary traffic to judge.
+  if (s.status != "running" || !r.automatic || s.share <= 0) return false;
   RolloutState next = s;
   long long interval = interval_seconds(r.analysis);
   long long from = std::max(s.step_started, s.analysed_until);
@@ -182,9 +185,14 @@ const Rollout* find_rollout(const Config& config, const std::string& name) {
   return nullptr;
 }
 
+// Who ran the command: $USER, else the account of the process's uid, else the uid.
 std::string actor() {
   const char* user = std::getenv("USER");
-  return fmt::format("tandem api rollout ({})", user && *user ? user : "unknown user");
+  if (user && *user) return fmt::format("tandem api rollout ({})", user);
+  if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_name && *pw->pw_name) {
+    return fmt::format("tandem api rollout ({})", pw->pw_name);
+  }
+  return fmt::format("tandem api rollout (uid {})", getuid());
 }
 
 }  // namespace

@@ -79,8 +79,9 @@ Status StateStore::ensure_rollout(const Rollout& r, long long now) {
   if (made.size() > 0) {
     TANDEM_RETURN_IF_ERROR(
         conn_
-            ->query(fmt::format("INSERT INTO {} (rollout, at, step, share, status, reason, actor) "
-                                "VALUES ($1, $2, 0, $3, 'running', 'started', 'gateway')",
+            ->query(fmt::format("INSERT INTO {} (rollout, version, at, step, share, status, "
+                                "reason, actor) VALUES ($1, 1, $2, 0, $3, 'running', 'started', "
+                                "'gateway') ON CONFLICT DO NOTHING",
                                 table("rollout_events")),
                     {r.name, std::to_string(now), num(share)})
             .status());
@@ -162,11 +163,12 @@ Result<bool> StateStore::update_rollout(const RolloutState& before, const Rollou
   if (after.step != before.step || after.status != before.status || after.share != before.share) {
     TANDEM_RETURN_IF_ERROR(
         conn_
-            ->query(fmt::format("INSERT INTO {} (rollout, at, step, share, status, reason, actor) "
-                                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                table("rollout_events")),
-                    {after.name, std::to_string(now), std::to_string(after.step), num(after.share),
-                     after.status, after.reason, actor})
+            ->query(
+                fmt::format("INSERT INTO {} (rollout, version, at, step, share, status, "
+                            "reason, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            table("rollout_events")),
+                {after.name, std::to_string(before.version + 1), std::to_string(now),
+                 std::to_string(after.step), num(after.share), after.status, after.reason, actor})
             .status());
   }
   TANDEM_RETURN_IF_ERROR(tx.commit());
@@ -178,7 +180,7 @@ Result<std::vector<StateStore::RolloutEvent>> StateStore::rollout_history(const 
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows rows,
       conn_->query(fmt::format("SELECT at, step, share, status, reason, actor FROM {} WHERE "
-                               "rollout = $1 ORDER BY at DESC LIMIT {}",
+                               "rollout = $1 ORDER BY version DESC LIMIT {}",
                                table("rollout_events"), limit),
                    {name}));
   std::vector<RolloutEvent> out;

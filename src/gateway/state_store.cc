@@ -87,9 +87,9 @@ Status StateStore::create_tables() {
         table("rollout_samples"), buckets));
   }
   ddl.push_back(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (rollout text NOT NULL, at bigint NOT NULL, step integer "
-      "NOT NULL, share double precision NOT NULL, status text NOT NULL, reason text NOT NULL, "
-      "actor text NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS {} (rollout text NOT NULL, version bigint NOT NULL, at bigint "
+      "NOT NULL, step integer NOT NULL, share double precision NOT NULL, status text NOT NULL, "
+      "reason text NOT NULL, actor text NOT NULL, PRIMARY KEY (rollout, version))",
       table("rollout_events")));
   for (const std::string& sql : ddl) {
     Status st = conn_->execute(sql);

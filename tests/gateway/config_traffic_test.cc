@@ -770,9 +770,13 @@ TEST_F(ConfigTraffic, RolloutSteps) {
                      "      - 50\n"
                      "      - 25\n"),
                  "      - 25", "`steps` must increase");
-  expect_refused(cfg("      - 0%\n"
-                     "      - 50%\n"),
-                 "      - 0%", "a step of 0%");
+  // Only the first step may be 0 % (declared, not started).
+  expect_refused(cfg("      - 0\n"
+                     "      - \"0%\"\n"),
+                 "      - \"0%\"", "a step of 0% after the first");
+  expect_refused(cfg("      - 5\n"
+                     "      - \"0\"\n"),
+                 "      - \"0\"", "a step of 0% after the first");
   expect_refused(cfg("      - 5\n"
                      "      - 101\n"),
                  "      - 101", "`steps: 101` is not a percentage");

@@ -304,6 +304,8 @@ TEST(GatewayDegradation, PartialResponsesDropFieldsWhileTheSwitchIsOn) {
       {"api", "degrade", "order-extras", "on", "--reason", "test", "--config", g.config_path()});
   ASSERT_EQ(on.code, 0) << on.err;
   EXPECT_NE(on.out.find("switch order-extras is on (was off)"), std::string::npos) << on.out;
+  EXPECT_TRUE(eventually(
+      2000, [&] { return metric(g, "tandem_gateway_switch_on{switch=\"order-extras\"}") == 1; }));
   EXPECT_TRUE(eventually(2000, [&] {
     HttpResponse r = request(g.port(), "GET", "/orders", {{"X-Client-Id", "c"}});
     auto body = json::parse(r.body, nullptr, false);

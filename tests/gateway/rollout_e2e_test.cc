@@ -231,6 +231,40 @@ TEST(GatewayRollout, ApiRolloutSteersEveryGatewayOnTheState) {
   EXPECT_NE(unknown.err.find("orders-v2"), std::string::npos) << unknown.err;
 }
 
+TEST(GatewayRollout, ARolloutAtZeroWaitsForPromoteAndOnlyTestersReachTheCanary) {
+  TestBackend v1({"--name", "v1"});
+  TestBackend v2({"--name", "v2"});
+  std::string cfg = rollout_config(v1.url(), v2.url(), R"(  - name: orders-v2
+    canary: v2
+    steps: [ 0, 50 ]
+    bake: 0s
+    analysis: { interval: 1s, min_requests: 1 }
+    cohorts: [ { header: "X-Tester: yes" } ]
+)");
+  GatewayProcess g(cfg, v1.url());
+  Connection c(g.port());
+  for (int i = 0; i < 300; ++i) {
+    HttpResponse r = c.request("GET", "/orders", {{"X-Client-Id", fmt::format("z{}", i % 100)}});
+    ASSERT_EQ(r.header("X-Backend"), "v1");
+  }
+  EXPECT_EQ(c.request("GET", "/orders", {{"X-Tester", "yes"}}).header("X-Backend"), "v2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // windows pass; nothing moves
+  json s = rollout_json(g, "orders-v2");
+  EXPECT_EQ(s["status"], "running");
+  EXPECT_EQ(s["percent"], 0);
+  ASSERT_EQ(api(g, {"rollout", "promote", "orders-v2"}).code, 0);
+  EXPECT_EQ(rollout_json(g, "orders-v2")["percent"], 50);
+  // History in order, also within one second: newest first.
+  ASSERT_EQ(api(g, {"rollout", "pause", "orders-v2"}).code, 0);
+  ASSERT_EQ(api(g, {"rollout", "abort", "orders-v2"}).code, 0);
+  json h = rollout_json(g, "orders-v2")["history"];
+  ASSERT_GE(h.size(), 4u) << h.dump(2);
+  EXPECT_EQ(h[0]["status"], "aborted");
+  EXPECT_EQ(h[1]["status"], "paused");
+  EXPECT_EQ(h[2]["percent"], 50);
+  EXPECT_EQ(h[3]["status"], "running");
+}
+
 TEST(GatewayShadow, ReportsThePlantedDifferenceWithItsPath) {
   TestBackend v1({"--name", "v1"});
   TestBackend v2({"--name", "v2", "--plant", "currency=\"GBP\""});
