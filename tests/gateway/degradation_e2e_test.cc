@@ -130,7 +130,9 @@ TEST(GatewayDegradation, KilledBackendUnderLoadServesStaleThenRecovers) {
     HttpResponse r = request(g.port(), "GET", "/orders", {{"Cache-Control", "no-cache"}});
     return r.status == 200 && !r.has_header("X-Tandem-Degraded");
   }));
-  EXPECT_TRUE(eventually(3000, [&] {
+  // A half-open breaker closes on the next request that reaches its target: traffic goes on.
+  EXPECT_TRUE(eventually(5000, [&] {
+    request(g.port(), "GET", "/orders/2");
     return metric(g, fmt::format("tandem_gateway_target_state{{upstream=\"default\",target="
                                  "\"127.0.0.1:{}\"}}",
                                  port_b)) == 0;
