@@ -49,6 +49,13 @@ bool name_ok(const std::string& s) {
   });
 }
 
+// A header or cookie name: letters, digits, - and _ (at most 64).
+bool token_name_ok(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+  });
+}
+
 std::optional<Target> read_target(Checker& ck, const YAML::Node& url) {
   auto text = ck.text(url, "url");
   if (!text) return std::nullopt;
@@ -91,7 +98,14 @@ std::optional<Target> read_target(Checker& ck, const YAML::Node& url) {
   }
   char* end = nullptr;
   long port = std::strtol(t.port.c_str(), &end, 10);
-  if (t.host.empty() || t.port.empty() || *end != '\0' || port < 1 || port > 65535) {
+  bool host_ok = std::all_of(t.host.begin(), t.host.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' ||
+           ch == '_';
+  });
+  bool port_digits =
+      std::all_of(t.port.begin(), t.port.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (t.host.empty() || t.port.empty() || *end != '\0' || port < 1 || port > 65535 || !host_ok ||
+      !port_digits || (hostport.front() == '[') != (hostport.find(']') != std::string::npos)) {
     ck.fail(url, fmt::format("`{}`: no valid host:port", *text), "e.g. url: http://127.0.0.1:7001");
     return std::nullopt;
   }
@@ -492,7 +506,14 @@ void read_priority(Checker& ck, const YAML::Node& node, Config& c) {
     }
   }
   if (node["header"]) {
-    if (auto t = ck.text(node["header"], "header")) c.priority_header = *t;
+    if (auto t = ck.text(node["header"], "header")) {
+      if (!token_name_ok(*t)) {
+        ck.fail(node["header"], fmt::format("`priority.header: {}` is not a header name", *t),
+                "letters, digits, - and _, e.g. X-Priority");
+      } else {
+        c.priority_header = *t;
+      }
+    }
   }
   if (node["clients"]) {
     if (!node["clients"].IsMap()) {
@@ -567,6 +588,27 @@ void read_cohort(Checker& ck, const YAML::Node& node, Rollout& r) {
                 if (auto t = ck.text(item, "clients")) co.clients.push_back(*t);
               });
     ++rules;
+  }
+  if (!co.header.empty() && !token_name_ok(co.header)) {
+    ck.fail(node["header"], fmt::format("cohort header `{}` is not a header name", co.header),
+            "e.g. header: \"X-Tester: yes\"");
+  }
+  if (!co.cookie.empty() && (!token_name_ok(co.cookie) ||
+                             co.cookie_value.find_first_of("; \t,\"\\") != std::string::npos)) {
+    ck.fail(node["cookie"],
+            fmt::format("cohort cookie `{}={}` is not a cookie name and value", co.cookie,
+                        co.cookie_value),
+            "e.g. cookie: \"beta=1\"");
+  }
+  if (node["clients"] && co.clients.empty()) {
+    ck.fail(node["clients"], "`clients` is empty", "list client ids, e.g. clients: [acme]");
+  }
+  for (const std::string& id : co.clients) {
+    if (id.empty() || id.size() > 256 || id.find_first_of(" \t\"\\") != std::string::npos) {
+      ck.fail(node["clients"], fmt::format("`{}` is not a client id", id),
+              "1 to 256 printable characters without spaces, as the client header carries");
+      break;
+    }
   }
   if (rules != 1) {
     ck.fail(node, "a cohort matches by exactly one of header, cookie or clients",
@@ -746,6 +788,10 @@ void read_shadow(Checker& ck, const YAML::Node& node, Config& c) {
       s.methods.push_back(*t);
     });
   }
+  if (node["methods"] && node["methods"].IsSequence() && node["methods"].size() == 0) {
+    ck.fail(node["methods"], "`methods` is empty",
+            "e.g. methods: [GET]; leave it out for GET, HEAD");
+  }
   set_int(ck, node, "max_in_flight", s.max_in_flight, 1, 100000);
   c.shadows.push_back(std::move(s));
 }
@@ -788,6 +834,16 @@ void read_upstream(Checker& ck, const YAML::Node& node, Upstream& u, const std::
     if (node["targets"].IsSequence() && node["targets"].size() > 64) {
       ck.fail(node["targets"], "more than 64 targets in one upstream",
               "put a load balancer in front of a larger pool and name it once");
+    }
+    for (size_t i = 1; i < u.targets.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (u.targets[i].authority == u.targets[j].authority) {
+          ck.fail_at(u.targets[i].line,
+                     fmt::format("target `{}` is listed twice", u.targets[i].url),
+                     "list each target once: a retry goes to another target");
+          break;
+        }
+      }
     }
     // Replicas of one backend: a request (and its retry, its revalidation) goes to any of them
     // with the same path.
@@ -850,10 +906,6 @@ void read_traffic(Checker& ck, const YAML::Node& root, Config& c) {
   if (root["shadows"]) {
     each_item(ck, root["shadows"], "shadows", "e.g. shadows: [{ name: orders-dark, … }]",
               [&](const YAML::Node& item) { read_shadow(ck, item, c); });
-  }
-  if (c.priority_header.size() > 64) {
-    ck.fail(root["priority"]["header"], "`priority.header` is too long",
-            "a header name of at most 64 characters, e.g. X-Priority");
   }
 }
 

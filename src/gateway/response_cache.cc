@@ -29,10 +29,14 @@ std::optional<long long> seconds_value(std::string_view v) {
   if (!v.empty() && v.front() == '"' && v.size() >= 2 && v.back() == '"') {
     v = v.substr(1, v.size() - 2);
   }
+  // delta-seconds (RFC 9111 1.2.2): digits only; a value too large for an integer is 2^31.
+  if (v.empty() || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
   long long n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n < 0) return std::nullopt;
-  return std::min(n, 365LL * 24 * 3600);
+  if (ec == std::errc::result_out_of_range) n = 2147483648LL;
+  return std::min(n, 2147483648LL);
 }
 
 template <typename Fields>
@@ -58,9 +62,9 @@ Directives directives(const Fields& fields) {
       else if (is("public"))
         d.is_public = true;
       else if (is("max-age"))
-        d.max_age = seconds_value(value);
+        d.max_age = seconds_value(value).value_or(0);  // invalid: stale (RFC 9111 4.2.1)
       else if (is("s-maxage"))
-        d.s_maxage = seconds_value(value);
+        d.s_maxage = seconds_value(value).value_or(0);
       else if (is("stale-if-error"))
         d.stale_if_error = seconds_value(value);
       else if (is("stale-while-revalidate"))
@@ -197,30 +201,44 @@ bool ResponseCache::store(const std::string& key, const http::Request& req,
   std::string vkey = variant_key_locked(key, req, version_header);
   auto it = slots_.find(vkey);
   if (it != slots_.end()) {
-    bytes_ -= it->second.entry->bytes;
-    lru_.erase(it->second.lru);
-    slots_.erase(it);
+    erase_locked(it);
+    vary_names_[key] = names;  // erasing the key's last variant took its names along
   }
+  // The keys count too: a client choosing long query strings must not grow memory past
+  // max_size with keys (the variant key twice: the map and the LRU list; the key twice).
+  size_t bytes = entry->bytes + 2 * vkey.size() + 2 * key.size() + 128;
+  for (const auto& n : names) bytes += n.size() + 32;
   lru_.push_front(vkey);
-  bytes_ += entry->bytes;
-  slots_.emplace(vkey, Slot{std::move(entry), lru_.begin()});
+  bytes_ += bytes;
+  ++variants_[key];
+  slots_.emplace(vkey, Slot{std::move(entry), lru_.begin(), key, bytes});
   evict_locked();
-  return true;
+  // Stored and evicted at once (it alone is over max_size with its keys): nothing was kept.
+  if (variants_.find(key) == variants_.end()) vary_names_.erase(key);
+  return slots_.count(vkey) > 0;
+}
+
+void ResponseCache::erase_locked(std::unordered_map<std::string, Slot>::iterator it) {
+  bytes_ -= it->second.bytes;
+  lru_.erase(it->second.lru);
+  auto v = variants_.find(it->second.key);
+  if (v != variants_.end() && --v->second <= 0) {
+    vary_names_.erase(it->second.key);
+    variants_.erase(v);
+  }
+  slots_.erase(it);
 }
 
 void ResponseCache::evict_locked() {
   while (bytes_ > max_bytes_ && !lru_.empty()) {
     auto it = slots_.find(lru_.back());
     if (it != slots_.end()) {
-      bytes_ -= it->second.entry->bytes;
-      slots_.erase(it);
+      erase_locked(it);
+    } else {
+      lru_.pop_back();
     }
-    lru_.pop_back();
     ++evictions_;
   }
-  // Vary name lists whose entries are all gone are kept: a few bytes per key, bounded by the
-  // routes' distinct targets seen; cleared when they outgrow the entries ten to one.
-  if (vary_names_.size() > 10 * (slots_.size() + 100)) vary_names_.clear();
 }
 
 bool ResponseCache::begin_revalidation(const std::string& key) {

@@ -69,7 +69,11 @@ class ResponseCache {
   struct Slot {
     std::shared_ptr<const Entry> entry;
     std::list<std::string>::iterator lru;
+    std::string key;   // the key without its Vary'd values (vary_names_ and variants_)
+    size_t bytes = 0;  // the entry and every copy of its keys
   };
+  // Removes a slot and, with its key's last variant, the key's Vary names.
+  void erase_locked(std::unordered_map<std::string, Slot>::iterator it);
   std::string variant_key_locked(const std::string& key, const http::Request& req,
                                  const std::string& version_header) const;
   void evict_locked();
@@ -77,8 +81,9 @@ class ResponseCache {
   const size_t max_bytes_, max_entry_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::vector<std::string>> vary_names_;  // key → Vary names
-  std::unordered_map<std::string, Slot> slots_;                           // variant key → entry
-  std::list<std::string> lru_;                                            // most recent first
+  std::unordered_map<std::string, int> variants_;  // key → slots stored under it
+  std::unordered_map<std::string, Slot> slots_;    // variant key → entry
+  std::list<std::string> lru_;                     // most recent first
   std::unordered_map<std::string, bool> revalidating_;
   size_t bytes_ = 0;
   unsigned long long evictions_ = 0;

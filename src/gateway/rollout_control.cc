@@ -299,7 +299,9 @@ Result<RolloutReport> rollout_action(const Config& config, const std::string& na
 Result<bool> set_degrade_switch(const Config& config, const std::string& name, bool on,
                                 const std::string& reason) {
   bool known = false;
-  for (const RoutePolicy& r : config.routes) known = known || r.partial.switch_name == name;
+  for (const RoutePolicy& r : config.routes) {
+    known = known || (!name.empty() && r.partial.switch_name == name);
+  }
   if (!known) {
     std::string names;
     for (const RoutePolicy& r : config.routes) {

@@ -951,7 +951,7 @@ TEST_F(ConfigTraffic, RarerMistakesSayWhatToDo) {
                                 "  default: critical\n"
                                 "  header: " +
                                 std::string(70, 'X') + "\n"),
-                 "  header:", "`priority.header` is too long");
+                 "  header:", "is not a header name");
   std::string many = "upstream:\n  targets:\n";
   for (int i = 0; i < 65; ++i) many += "    - http://10.0.0.1:" + std::to_string(7000 + i) + "\n";
   // A block list starts at its first item.
@@ -978,6 +978,42 @@ TEST_F(ConfigTraffic, RarerMistakesSayWhatToDo) {
                                 "      drop: [x]\n"
                                 "      location: \"data[\"\n"),
                  "      location", "bad path `data[`");
+}
+
+// What a hostile trial found `api check` accepting.
+TEST_F(ConfigTraffic, NamesAndTargetsAreCheckedToo) {
+  auto targets = [](const std::string& list) {
+    return "upstream:\n  targets:\n" + list + kVersions;
+  };
+  expect_refused(targets("    - http://127.0.0.1:7001\n"
+                         "    - \"http://127.0.0.1:7001/\"\n"),
+                 "    - \"http://127.0.0.1:7001/\"", "is listed twice");
+  expect_refused(targets("    - \"http://127.0. 0.1:80\"\n"), "    - \"http://127.0. 0.1",
+                 "no valid host:port");
+  expect_refused(targets("    - \"http://[::1:19111\"\n"), "    - \"http://[::1", "");
+  expect_refused(targets("    - \"http://127.0.0.1:+80\"\n"), "    - \"http://127.0.0.1:+80",
+                 "no valid host:port");
+  auto cohort = [](const std::string& rule) {
+    return with_upstreams(
+        "rollouts:\n"
+        "  - name: r\n"
+        "    canary: v2\n"
+        "    steps: [5]\n"
+        "    cohorts:\n"
+        "      - " +
+        rule + "\n");
+  };
+  expect_refused(cohort("{ header: \"X A: yes\" }"), "      - { header", "is not a header name");
+  expect_refused(cohort("{ cookie: \"a=b; c=d\" }"), "      - { cookie",
+                 "is not a cookie name and value");
+  expect_refused(cohort("{ clients: [] }"), "      - { clients", "`clients` is empty");
+  expect_refused(cohort("{ clients: [\"a b\"] }"), "      - { clients", "is not a client id");
+  expect_refused(with_upstreams("shadows:\n"
+                                "  - { name: s, upstream: v2, percent: 5, methods: [] }\n"),
+                 "  - { name: s", "`methods` is empty");
+  expect_refused(with_upstreams("priority:\n"
+                                "  header: \"X Prio:\"\n"),
+                 "  header:", "is not a header name");
 }
 
 // One load lists every traffic problem of the file, each at its own line.
