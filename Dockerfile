@@ -10,7 +10,7 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libpq-dev libsqlite3-dev libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev \
       libsimdjson-dev libcli11-dev libfmt-dev libssl-dev \
-      libboost1.81-dev libjq-dev prometheus-cpp-dev libprotoc-dev \
+      libboost1.81-dev libjq-dev prometheus-cpp-dev libprotoc-dev libxxhash-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,7 +23,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libpq5 libsqlite3-0 libpg-query1504.0 libyaml-cpp0.7 libfmt9 libsimdjson14 libssl3 \
-      libjq1 libprometheus-cpp-core1.0 libprotoc32 \
+      libjq1 libprometheus-cpp-core1.0 libprotoc32 libxxhash0 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 tandem
