@@ -23,7 +23,8 @@ add_custom_command(OUTPUT ${TANDEM_DIST_FILES}
   VERBATIM)
 add_custom_target(tandem_dist ALL DEPENDS ${TANDEM_DIST_FILES})
 
-set(TANDEM_LAYERS tandem_db tandem_engine tandem_lint tandem_backfill tandem_expand tandem_commands)
+set(TANDEM_LAYERS tandem_db tandem_engine tandem_lint tandem_backfill tandem_expand tandem_flags
+  tandem_commands)
 install(TARGETS tandem RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS ${TANDEM_LAYERS} tandem_lib EXPORT tandemTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -49,7 +50,7 @@ install(FILES ${CMAKE_BINARY_DIR}/cmake/tandemConfig.cmake
 file(RELATIVE_PATH TANDEM_PC_PREFIX /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 string(REGEX REPLACE "/$" "" TANDEM_PC_PREFIX "${TANDEM_PC_PREFIX}")
 set(TANDEM_PC_LIBS "")
-foreach(layer commands expand backfill lint engine db)
+foreach(layer commands expand backfill lint engine flags db)
   string(APPEND TANDEM_PC_LIBS " -ltandem_${layer}")
 endforeach()
 configure_file(${CMAKE_SOURCE_DIR}/cmake/tandem.pc.in ${CMAKE_BINARY_DIR}/cmake/tandem.pc @ONLY)

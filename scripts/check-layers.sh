@@ -14,7 +14,9 @@ declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [com
 declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [duration]=0 [migration]=1 [engine]=1
                    [lint]=2 [backfill]=3 [expand]=4)
 declare -A beside=([http]="env db http status duration" [gateway]="env db http gateway status duration"
-                   [compat]="env db http compat registry status duration version")
+                   [compat]="env db http compat registry status duration version"
+                   [flags]="env db flags status duration"
+                   [serve]="env db http flags serve status duration version")
 bad=0
 check() {  # check FILE RANK
   local file="$1" own="$2" inc target r

@@ -19,6 +19,7 @@
 #include "cli/man_page.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "cli/flag_command.h"
 #include "cli/registry_command.h"
 #include "cli/test_hooks.h"
 #include "cli/usage_error.h"
@@ -205,6 +206,8 @@ static int run(int argc, char** argv) {
   compat_cmd.add(app);
   cli::RegistryCommand registry_cmd;
   registry_cmd.add(app);
+  cli::FlagCommands flag_cmds;
+  flag_cmds.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -318,6 +321,9 @@ static int run(int argc, char** argv) {
   // The registry serves its own tables on --db (or DATABASE_URL, or the config's db).
   if (registry_cmd.cmd->parsed())
     return registry_cmd.run(opts.db_url, [&](const Status& st) { return fail(g, st); });
+  // So do the flags and `tandem serve`.
+  if (auto rc = flag_cmds.run(opts.db_url, g.json, [&](const Status& st) { return fail(g, st); }))
+    return *rc;
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
   all.backfill.on_progress = [&progress](const BackfillProgress& p) { progress.backfill(p); };

@@ -1,0 +1,325 @@
+// `tandem serve` on the shared HTTP layer (tandem/serve.h): the flags live in memory as one
+// immutable snapshot that a reloader thread replaces when the database says they changed, so
+// an evaluation never waits on the database and a database outage serves the last values.
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "http/problem.h"
+#include "http/server.h"
+#include "http/stop_signals.h"
+#include "serve/ofrep.h"
+#include "tandem/flags.h"
+#include "tandem/serve.h"
+
+namespace tandem::serve {
+
+namespace {
+
+namespace bhttp = http::bhttp;
+using Clock = std::chrono::steady_clock;
+
+http::Response respond(int status, std::string_view content_type, std::string body) {
+  http::Response res{static_cast<bhttp::status>(status), 11};
+  if (!content_type.empty()) res.set(bhttp::field::content_type, content_type);
+  res.set(bhttp::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+class Metrics {
+ public:
+  Metrics()
+      : requests_(prometheus::BuildCounter()
+                      .Name("tandem_serve_requests_total")
+                      .Help("Requests answered, by route and status")
+                      .Register(registry_)),
+        evaluations_(prometheus::BuildCounter()
+                         .Name("tandem_serve_flag_evaluations_total")
+                         .Help("OFREP evaluations of one flag, by flag and reason")
+                         .Register(registry_)),
+        errors_(prometheus::BuildCounter()
+                    .Name("tandem_serve_evaluation_errors_total")
+                    .Help("OFREP evaluations refused, by error code")
+                    .Register(registry_)),
+        flags_(prometheus::BuildGauge()
+                   .Name("tandem_serve_flags")
+                   .Help("Flags in the snapshot being served")
+                   .Register(registry_)
+                   .Add({})),
+        age_(prometheus::BuildGauge()
+                 .Name("tandem_serve_snapshot_age_seconds")
+                 .Help("Seconds since the flags were last read from the database")
+                 .Register(registry_)
+                 .Add({})),
+        reload_failures_(prometheus::BuildCounter()
+                             .Name("tandem_serve_reload_failures_total")
+                             .Help("Failed reads of the flags (the last snapshot is served)")
+                             .Register(registry_)
+                             .Add({})) {}
+
+  void request(std::string_view route, int status) {
+    requests_.Add({{"route", std::string(route)}, {"status", std::to_string(status)}}).Increment();
+  }
+  // Only flags that exist get a label: keys from the network never make new series.
+  void evaluated(const OfrepAnswer& a) {
+    if (!a.flag.empty())
+      evaluations_.Add({{"flag", a.flag}, {"reason", a.outcome}}).Increment();
+    else if (a.status >= 400)
+      errors_.Add({{"code", a.outcome}}).Increment();
+  }
+  void snapshot(size_t flags) { flags_.Set(static_cast<double>(flags)); }
+  void age(double seconds) { age_.Set(seconds); }
+  void reload_failed() { reload_failures_.Increment(); }
+  std::string render() const { return prometheus::TextSerializer().Serialize(registry_.Collect()); }
+
+ private:
+  prometheus::Registry registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& evaluations_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Gauge& flags_;
+  prometheus::Gauge& age_;
+  prometheus::Counter& reload_failures_;
+};
+
+// The snapshot being served and the thread that renews it.
+class Flags {
+ public:
+  Flags(const ServeOptions& options, Metrics& metrics) : options_(options), metrics_(metrics) {}
+  ~Flags() { stop(); }
+
+  // The first read: an error here (wrong URL, unreachable database) stops `serve` at once.
+  Status load_first() {
+    TANDEM_ASSIGN_OR_RETURN(store_, flags::FlagStore::open(options_.db_url, true, "tandem serve"));
+    return reload();
+  }
+  void start() {
+    thread_ = std::thread([this] { loop(); });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::shared_ptr<const FlagSnapshot> current() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return snapshot_;
+  }
+  // Seconds since the database last answered.
+  double age() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::chrono::duration<double>(Clock::now() - checked_).count();
+  }
+
+ private:
+  void log(const std::string& line) {
+    if (options_.log)
+      options_.log(line);
+    else
+      std::fprintf(stderr, "tandem serve: %s\n", line.c_str());
+  }
+
+  Status reload() {
+    TANDEM_ASSIGN_OR_RETURN(std::string generation, store_->generation());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (snapshot_ && snapshot_->generation == generation) {
+        checked_ = Clock::now();
+        return Status::Ok();
+      }
+    }
+    TANDEM_ASSIGN_OR_RETURN(std::vector<flags::Flag> list, store_->list());
+    auto next = std::make_shared<FlagSnapshot>();
+    next->generation = generation;
+    for (flags::Flag& f : list) next->flags.emplace(f.key, std::move(f));
+    metrics_.snapshot(next->flags.size());
+    bool first;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      first = !snapshot_;
+      snapshot_ = std::move(next);
+      checked_ = Clock::now();
+    }
+    if (!first) log(fmt::format("flags reloaded: {} flags", list.size()));
+    return Status::Ok();
+  }
+
+  void loop() {
+    bool failing = false;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lock, options_.refresh, [this] { return stopping_; });
+      if (stopping_) break;
+      lock.unlock();
+      Status st = store_ ? reload() : Status::Database("no connection");
+      if (!st.ok()) {
+        metrics_.reload_failed();
+        if (!failing)
+          log(fmt::format("cannot read the flags ({}); serving the last ones read", st.message()));
+        failing = true;
+        // A connection that failed is opened again on the next round.
+        auto reopened = flags::FlagStore::open(options_.db_url, true, "tandem serve");
+        store_ = reopened.ok() ? std::move(*reopened) : nullptr;
+      } else if (failing) {
+        log("the flags are read again");
+        failing = false;
+      }
+      lock.lock();
+    }
+  }
+
+  const ServeOptions& options_;
+  Metrics& metrics_;
+  std::unique_ptr<flags::FlagStore> store_;  // the reloader thread's (and load_first's)
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::shared_ptr<const FlagSnapshot> snapshot_;
+  Clock::time_point checked_ = Clock::now();
+  std::thread thread_;
+};
+
+bool authorized(const http::Request& req, const std::string& token) {
+  if (token.empty()) return true;
+  auto same = [&](std::string_view given) {
+    return given.size() == token.size() &&
+           CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+  };
+  std::string_view auth = req[bhttp::field::authorization];
+  if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ") &&
+      same(auth.substr(7)))
+    return true;
+  return same(req["X-API-Key"]);
+}
+
+std::string flags_json(const FlagSnapshot& snapshot) {
+  std::vector<const flags::Flag*> ordered;
+  for (const auto& [key, flag] : snapshot.flags) ordered.push_back(&flag);
+  std::sort(ordered.begin(), ordered.end(),
+            [](const flags::Flag* x, const flags::Flag* y) { return x->key < y->key; });
+  std::string out = "{\"flags\":[";
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    if (i) out += ',';
+    out += flags::to_json(*ordered[i]);
+  }
+  return out + "]}";
+}
+
+constexpr std::string_view kOfrepPrefix = "/ofrep/v1/evaluate/flags";
+
+}  // namespace
+
+Status run(const ServeOptions& options) {
+  if (options.workers < 1 || options.workers > 256)
+    return Status::InvalidInput("--workers is 1 to 256");
+  if (options.refresh < std::chrono::milliseconds(50) || options.refresh > std::chrono::hours(1))
+    return Status::InvalidInput("--refresh is 50ms to 1h");
+  Metrics metrics;
+  Flags state(options, metrics);
+  TANDEM_RETURN_IF_ERROR(state.load_first());
+
+  http::StopSignals signals;
+  http::ServerLimits limits;
+  limits.max_body_bytes = options.max_body_bytes;
+  limits.max_connections = 4096;
+  http::Server server(limits, options.workers);
+  TANDEM_RETURN_IF_ERROR(server.bind(options.listen));
+  state.start();
+
+  std::string token = options.token;
+  std::thread serve_thread([&] {
+    server.run([&](int) -> http::Handler {
+      return [&](http::Request& req, const http::Peer&) -> http::Task<http::Response> {
+        std::string_view target = req.target();
+        std::string_view path = target.substr(0, target.find('?'));
+        bool post = req.method() == bhttp::verb::post;
+        bool get = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
+        if (path == "/healthz") co_return respond(200, "text/plain", "ok\n");
+        if (path == "/readyz") {
+          // Ready while the flags served are recent: three refreshes missed is an outage.
+          double age = state.age();
+          double limit = 3 * std::chrono::duration<double>(options.refresh).count() + 5;
+          co_return age <= limit
+              ? respond(200, "text/plain", "ready\n")
+              : respond(503, "text/plain",
+                        fmt::format("not ready: the flags were last read {:.0f} s ago\n", age));
+        }
+        if (path == "/metrics" && get) {
+          metrics.age(state.age());
+          co_return respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+        }
+        bool ofrep = path == kOfrepPrefix ||
+                     path.substr(0, kOfrepPrefix.size() + 1) == std::string(kOfrepPrefix) + "/";
+        bool api = path.substr(0, 5) == "/api/";
+        if ((ofrep || api) && !authorized(req, token)) {
+          metrics.request(ofrep ? "ofrep" : "api", 401);
+          http::Response r = http::problem(401, "unauthorized", "Unauthorized",
+                                           "send Authorization: Bearer TOKEN or X-API-Key: TOKEN "
+                                           "(the token `tandem serve` was started with)");
+          r.set(bhttp::field::www_authenticate, "Bearer");
+          co_return r;
+        }
+        if (ofrep) {
+          if (!post) {
+            metrics.request("ofrep", 405);
+            http::Response r = http::problem(405, "method-not-allowed", "Method Not Allowed",
+                                             "OFREP evaluations are POST requests");
+            r.set(bhttp::field::allow, "POST");
+            co_return r;
+          }
+          std::shared_ptr<const FlagSnapshot> snapshot = state.current();
+          OfrepAnswer a;
+          if (path == kOfrepPrefix) {
+            a = evaluate_all(*snapshot, req.body(), req[bhttp::field::if_none_match]);
+          } else {
+            a = evaluate_one(*snapshot, path.substr(kOfrepPrefix.size() + 1), req.body());
+          }
+          metrics.request(path == kOfrepPrefix ? "ofrep_bulk" : "ofrep", a.status);
+          metrics.evaluated(a);
+          http::Response r =
+              respond(a.status, a.status == 304 ? "" : "application/json", std::move(a.body));
+          if (!a.etag.empty()) r.set(bhttp::field::etag, a.etag);
+          co_return r;
+        }
+        if (path == "/api/flags" && get) {
+          metrics.request("api_flags", 200);
+          co_return respond(200, "application/json", flags_json(*state.current()));
+        }
+        if (path == "/" && get)
+          co_return respond(200, "text/plain",
+                            "tandem serve\n"
+                            "  POST /ofrep/v1/evaluate/flags/{key}  one flag (OpenFeature OFREP)\n"
+                            "  POST /ofrep/v1/evaluate/flags        every flag, with an ETag\n"
+                            "  GET  /api/flags                      the flags' definitions\n"
+                            "  GET  /healthz /readyz /metrics\n");
+        metrics.request("unknown", 404);
+        co_return http::problem(404, "not-found", "Not Found",
+                                "tandem serve answers /ofrep/v1/evaluate/flags[/{key}], "
+                                "/api/flags, /healthz, /readyz and /metrics");
+      };
+    });
+  });
+  if (options.on_ready) options.on_ready(server.bound());
+  signals.wait("tandem serve: SIGHUP ignored: the flags are reloaded by themselves");
+  server.stop(std::chrono::milliseconds(5000));
+  serve_thread.join();
+  state.stop();
+  return Status::Ok();
+}
+
+}  // namespace tandem::serve
