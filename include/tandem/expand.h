@@ -129,6 +129,32 @@ std::shared_ptr<const MigrationFormat> declarative_format(const std::string& ext
 // The operations of a declarative migration; null for any other.
 const OperationList* operations_of(const Migration& m);
 
+// Flags a declarative migration ties to its phases (its top-level `flags:`), the
+// expand → dual-write → read-new → contract protocol as one file:
+//   flags:
+//     on_start:            { orders.dual_write: true }   # set once start has expanded
+//     require_to_complete: { orders.read_new: true }     # complete refuses until every caller
+//                                                         # is served this value
+//     on_complete:         { orders.dual_write: false }  # set once complete has contracted
+//     on_rollback:         { orders.read_new: false }    # set first, before rollback changes
+//                                                         # anything: readers leave the new path
+// Values are as `tandem flag set` reads them (a flag keeps its type). Applied by start,
+// complete and rollback (PostgreSQL's two-version lifecycle, and `up`, which is start +
+// complete there).
+struct PhaseFlag {
+  std::string key, value;
+  int line = 0;
+};
+struct PhaseFlags {
+  std::vector<PhaseFlag> on_start, require_to_complete, on_complete, on_rollback;
+  bool empty() const {
+    return on_start.empty() && require_to_complete.empty() && on_complete.empty() &&
+           on_rollback.empty();
+  }
+};
+// The flags of declarative migration `m`; null for any other (or one without `flags:`).
+const PhaseFlags* phase_flags_of(const Migration& m);
+
 // Problems with `m`'s fragments on `backend` (file:line, the field, what is wrong).
 std::vector<Problem> check_fragments(db::Backend backend, const Migration& m);
 

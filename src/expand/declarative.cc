@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "expand/operations.h"
+#include "expand/phase_flags.h"
 #include "expand/yaml_input.h"
 
 namespace tandem::expand {
@@ -34,30 +35,38 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
                                                          std::string_view content,
                                                          std::vector<Problem>& problems,
                                                          const InputLimits& limits) {
-  std::vector<std::unique_ptr<Operation>> ops;
+  return parse_declarative(path, content, problems, limits).operations;
+}
+
+Declarative parse_declarative(const std::string& path, std::string_view content,
+                              std::vector<Problem>& problems, const InputLimits& limits) {
+  Declarative out;
+  std::vector<std::unique_ptr<Operation>>& ops = out.operations;
   size_t before = problems.size();
   auto problem = [&](int line, std::string msg, std::string hint) {
     problems.push_back({"bad_operation", path, line, 0, std::move(msg), std::move(hint)});
   };
   std::optional<YAML::Node> loaded = load_yaml(path, content, limits, problems);
-  if (!loaded) return ops;
+  if (!loaded) return out;
   const YAML::Node& root = *loaded;
   if (!root.IsMap() || !root["operations"]) {
     problem(1, "a declarative migration is an object with an `operations:` list",
             "write `operations:` followed by a list such as `- add_column: {…}`");
-    return ops;
+    return out;
   }
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>("");
-    if (key != "operations" && key != "name") {
+    if (key == "flags") {
+      out.flags = parse_phase_flags(kv.second, path, problems);
+    } else if (key != "operations" && key != "name") {
       problem(kv.first.Mark().line + 1, fmt::format("unknown top-level field `{}`", key),
-              "a migration has `operations:` (and optionally `name:`)");
+              "a migration has `operations:` (and optionally `name:` and `flags:`)");
     }
   }
   YAML::Node list = root["operations"];
   if (!list.IsSequence() || list.size() == 0) {
     problem(list.Mark().line + 1, "`operations` must be a non-empty list", "");
-    return ops;
+    return out;
   }
   for (const auto& item : list) {
     int line = item.Mark().line + 1;
@@ -83,8 +92,11 @@ std::vector<std::unique_ptr<Operation>> parse_operations(const std::string& path
     op->set_line(line);
     ops.push_back(std::move(op));
   }
-  if (problems.size() != before) ops.clear();
-  return ops;
+  if (problems.size() != before) {
+    ops.clear();
+    out.flags = {};
+  }
+  return out;
 }
 
 std::vector<Statement> direct_statements(const db::Dialect& dialect, const Migration& m,

@@ -38,9 +38,12 @@ class StartThenComplete final : public Procedure {
 
 class DeclarativeBody final : public MigrationBody {
  public:
-  DeclarativeBody(OperationList ops, std::shared_ptr<const Procedure> procedure)
-      : ops_(std::move(ops)), procedure_(std::move(procedure)) {}
+  DeclarativeBody(Declarative parsed, std::shared_ptr<const Procedure> procedure)
+      : ops_(std::move(parsed.operations)),
+        flags_(std::move(parsed.flags)),
+        procedure_(std::move(procedure)) {}
   const OperationList& operations() const { return ops_; }
+  const PhaseFlags& flags() const { return flags_; }
 
   std::vector<Problem> check(const Migration& m, db::Backend backend) const override {
     return check_fragments(backend, m);
@@ -67,6 +70,7 @@ class DeclarativeBody final : public MigrationBody {
 
  private:
   OperationList ops_;
+  PhaseFlags flags_;
   std::shared_ptr<const Procedure> procedure_;
   mutable std::mutex checked_mu_;
   mutable std::map<db::Backend, std::vector<Problem>> checked_;
@@ -86,7 +90,7 @@ class DeclarativeFormat final : public MigrationFormat {
     m.up.present = m.down.present = true;
     m.up.first_line = m.down.first_line = 1;
     m.body = std::make_shared<const DeclarativeBody>(
-        parse_operations(m.path, content, problems, limits_), procedure_);
+        parse_declarative(m.path, content, problems, limits_), procedure_);
   }
 
  private:
@@ -106,6 +110,11 @@ std::shared_ptr<const MigrationFormat> declarative_format(const std::string& ext
 std::vector<Problem> check_fragments(db::Backend backend, const Migration& m) {
   const auto* body = dynamic_cast<const DeclarativeBody*>(m.body.get());
   return body ? body->checked_fragments(m, backend) : std::vector<Problem>();
+}
+
+const PhaseFlags* phase_flags_of(const Migration& m) {
+  const auto* body = dynamic_cast<const DeclarativeBody*>(m.body.get());
+  return body && !body->flags().empty() ? &body->flags() : nullptr;
 }
 
 const OperationList* operations_of(const Migration& m) {

@@ -25,6 +25,7 @@
 #include "engine/session.h"
 #include "expand/catalog.h"
 #include "expand/lifecycle.h"
+#include "expand/phase_flags.h"
 #include "expand/plan.h"
 #include "expand/version_schema.h"
 #include "tandem/expand.h"
@@ -388,6 +389,9 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
   TANDEM_RETURN_IF_ERROR(run_phase(s, backfill, *m, plan->start, active->statements_done, "start"));
   TANDEM_RETURN_IF_ERROR(create_owned_schema(s, m->version, plan->new_views));
   s.env().crash_point("start:new-schema");
+  // Before the phase moves on: a start killed after this point sets them again when re-run.
+  if (const PhaseFlags* flags = phase_flags_of(*m))
+    TANDEM_RETURN_IF_ERROR(apply_phase_flags(s, flags->on_start, "tandem start " + m->file));
   TANDEM_RETURN_IF_ERROR(s.state->set_phase(Phase::kStarted));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
   TANDEM_RETURN_IF_ERROR(
@@ -410,6 +414,13 @@ Result<LifecycleReport> complete_in(Session& s, const BackfillOptions& backfill)
   }
   PreparedSet prepared = prepare(s);
   const Migration* m = nullptr;
+  // The flags the migration requires are checked before complete changes anything (once it
+  // began, it finishes: a complete killed part-way does not ask again).
+  if (const Migration* file = prepared.find(active->version);
+      file != nullptr && active->phase == Phase::kStarted) {
+    if (const PhaseFlags* flags = phase_flags_of(*file))
+      TANDEM_RETURN_IF_ERROR(check_phase_flags(s, flags->require_to_complete, *file));
+  }
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
                           enter_phase(s, *active, prepared, Phase::kCompleting, m));
@@ -426,6 +437,8 @@ Result<LifecycleReport> complete_in(Session& s, const BackfillOptions& backfill)
   }
   s.env().crash_point("complete:old-schema-dropped");
   TANDEM_RETURN_IF_ERROR(run_phase(s, backfill, *m, stmts, active->statements_done, "complete"));
+  if (const PhaseFlags* flags = phase_flags_of(*m))
+    TANDEM_RETURN_IF_ERROR(apply_phase_flags(s, flags->on_complete, "tandem complete " + m->file));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
   HistoryRow row = row_for(*m, RunStatus::kApplied, by);
   row.transactional = false;
@@ -457,6 +470,12 @@ Result<LifecycleReport> rollback_in(Session& s, const BackfillOptions& backfill)
   }
   PreparedSet prepared = prepare(s);
   const Migration* m = nullptr;
+  // Readers leave the new path before anything it reads goes away.
+  if (const Migration* file = prepared.find(active->version)) {
+    if (const PhaseFlags* flags = phase_flags_of(*file))
+      TANDEM_RETURN_IF_ERROR(
+          apply_phase_flags(s, flags->on_rollback, "tandem rollback " + file->file));
+  }
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   TANDEM_ASSIGN_OR_RETURN(TwoVersionPlan plan,
                           enter_phase(s, *active, prepared, Phase::kRollingBack, m));

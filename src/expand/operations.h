@@ -19,6 +19,15 @@ struct OperationKind {
 // Every operation this build knows, by pgroll name.
 const std::vector<OperationKind>& operation_kinds();
 
+// A declarative file as read: its operations and the flags tied to its phases (both empty
+// when it has problems).
+struct Declarative {
+  OperationList operations;
+  PhaseFlags flags;
+};
+Declarative parse_declarative(const std::string& path, std::string_view content,
+                              std::vector<Problem>& problems, const InputLimits& limits);
+
 // One parser per operation file.
 std::unique_ptr<Operation> parse_create_table(Fields& f);
 std::unique_ptr<Operation> parse_drop_table(Fields& f);
