@@ -11,7 +11,8 @@
 //   - of the other keys, `percent` % get `value`, chosen by a stable hash of (flag key,
 //     targeting key): a tenant in at 5 % stays in at 25 %, and every process agrees.
 // Without a targeting key, a flag that serves one value to everyone serves it; any other
-// serves `fallback` (reason DEFAULT).
+// serves `fallback` (reason DEFAULT). Variants: "value" (served `value`), "default" (served
+// `fallback`).
 
 #include <memory>
 #include <optional>
@@ -54,7 +55,7 @@ struct Flag {
 
 struct Evaluation {
   std::string value;    // canonical JSON text
-  std::string variant;  // "on" (served `value`) | "off" (served `fallback`)
+  std::string variant;  // "value" (served `value`) | "default" (served `fallback`)
   Reason reason = Reason::kStatic;
 };
 
@@ -76,6 +77,11 @@ Result<std::string> parse_value(FlagType type, std::string_view text);
 // The type `text` reads as when none is given: bool for true/false/on/off, number for a JSON
 // number, json for an object or array, string otherwise.
 FlagType infer_type(std::string_view text);
+
+// Ok when `flag` (as read from the database) is one tandem could have written: its value and
+// default of its type, percent 0-100, version >= 1, UTF-8 targeting keys. A row edited into
+// anything else is refused (Code::kDatabase), never served.
+Status check_stored(const Flag& flag);
 
 // What `flag set` changes.
 struct FlagChange {
@@ -109,12 +115,13 @@ struct FlagEvent {
 // The flags of one database. Not thread-safe: one per thread (it owns a Connection).
 class FlagStore {
  public:
-  // Connects to `url` and creates the flag tables when missing (`create` false: a missing
-  // SQLite file is an error, for readers).
+  // Connects to `url` and creates the flag tables when missing. `create` false (readers): no
+  // DDL runs and a missing SQLite file is an error; a database without the tables reads as one
+  // without flags (`exists()` says which), and set() creates them.
   static Result<std::unique_ptr<FlagStore>> open(const std::string& url, bool create = true,
                                                  std::string application_name = "tandem flags");
-  // On a connection the caller owns (the migration commands).
-  static Result<std::unique_ptr<FlagStore>> on(db::Connection& conn);
+  // On a connection the caller owns (the migration commands); `create` as for open().
+  static Result<std::unique_ptr<FlagStore>> on(db::Connection& conn, bool create = true);
 
   // Sets `change.key`, atomically with its audit event; the stored flag.
   Result<Flag> set(const FlagChange& change);
@@ -122,21 +129,26 @@ class FlagStore {
   Status remove(const std::string& key, const std::string& actor, const std::string& reason);
   // nullopt when absent.
   Result<std::optional<Flag>> get(const std::string& key);
-  // Every flag, by key.
-  Result<std::vector<Flag>> list();
+  // Every flag, by key. A row that is not a valid flag (check_stored) is an error — or, with
+  // `invalid`, left out and its error appended there (`tandem serve` keeps serving the others).
+  Result<std::vector<Flag>> list(std::vector<Status>* invalid = nullptr);
   // The changes of `key` (every flag when ""), newest first, at most `limit`.
   Result<std::vector<FlagEvent>> history(const std::string& key, int limit = 100);
   // A number that changes whenever any flag changes: cheap to poll.
   Result<std::string> generation();
+  // Whether the flag tables exist (as found when opened, or created since).
+  bool exists() const { return present_; }
 
  private:
   explicit FlagStore(db::Connection& conn);
   Status create_tables();
+  Result<bool> tables_present();
   std::string table(const char* name) const;
 
   std::unique_ptr<db::Connection> owned_;
   db::Connection& conn_;
   bool postgres_;
+  bool present_ = false;
 };
 
 // A flag as JSON ({"key", "type", "value", "fallback", "allow", "deny", "percent", …}), values

@@ -237,17 +237,21 @@ std::optional<int> FlagCommands::run(const std::string& db_url, bool as_json,
     return 0;
   }
   if (list->parsed()) {
-    auto all = fs.list();
+    std::vector<Status> invalid;
+    auto all = fs.list(&invalid);
     if (!all.ok()) return fail(all.status());
+    for (const Status& st : invalid)
+      std::cerr << "error: " << st.message() << "\n  hint: " << st.hint() << "\n";
+    int rc = invalid.empty() ? 0 : 3;
     if (as_json) {
       json arr = json::array();
       for (const flags::Flag& f : *all) arr.push_back(flag_json(f));
       print({{"flags", arr}});
-      return 0;
+      return rc;
     }
     if (all->empty()) {
-      std::cout << "no flags yet: `tandem flag set KEY VALUE` creates one\n";
-      return 0;
+      if (invalid.empty()) std::cout << "no flags yet: `tandem flag set KEY VALUE` creates one\n";
+      return rc;
     }
     size_t width = 4;
     for (const flags::Flag& f : *all) width = std::max(width, f.key.size());
@@ -256,7 +260,7 @@ std::optional<int> FlagCommands::run(const std::string& db_url, bool as_json,
     for (const flags::Flag& f : *all)
       std::cout << fmt::format("{:<{}}  {:<6}  {:<24}  {}\n", f.key, width,
                                flags::type_name(f.type), f.updated_at, f.summary());
-    return 0;
+    return rc;
   }
   if (history->parsed()) {
     auto events = fs.history(key, limit);

@@ -370,6 +370,9 @@ Result<LifecycleReport> start_in(Session& s, const BackfillOptions& backfill,
     TANDEM_ASSIGN_OR_RETURN(backfill::Settings given, backfill::resolve(backfill, ""));
     TANDEM_RETURN_IF_ERROR(backfill::Throttle(given).check_config(*s.conn));
   }
+  // A phase flag whose value its flag's type refuses is found now, not after the expand.
+  if (const PhaseFlags* flags = phase_flags_of(*m))
+    TANDEM_RETURN_IF_ERROR(check_phase_flag_types(s, *flags, *m));
   TANDEM_RETURN_IF_ERROR(s.ensure_state());
   if (!active) {
     TANDEM_ASSIGN_OR_RETURN(bool prev_exists, schema_exists(*s.conn, old_schema));

@@ -61,6 +61,16 @@ PhaseFlags parse_phase_flags(const YAML::Node& node, const std::string& path,
         continue;
       }
       std::string value = kv.second.Scalar();
+      std::string lower = value;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (kv.second.Tag() != "!" &&
+          (lower == "yes" || lower == "no" || lower == "y" || lower == "n")) {
+        // YAML 1.1 reads these as booleans, tandem (YAML 1.2, like `flag set`) as text: a
+        // bool flag would become a string one, and SDKs asking for a bool fall back.
+        problem(kv.second, fmt::format("flags.{}.{}: `{}` is ambiguous", name, key, value),
+                "write true or false for a bool flag, or quote it (\"yes\") for text");
+        continue;
+      }
       if (auto parsed = flags::parse_value(flags::infer_type(value), value); !parsed.ok()) {
         problem(kv.second, fmt::format("flags.{}.{}: {}", name, key, parsed.status().message()),
                 parsed.status().hint());
@@ -74,18 +84,51 @@ PhaseFlags parse_phase_flags(const YAML::Node& node, const std::string& path,
   return out;
 }
 
+Status check_phase_flag_types(Session& s, const PhaseFlags& phases, const Migration& m) {
+  if (phases.empty()) return Status::Ok();
+  TANDEM_ASSIGN_OR_RETURN(auto store, flags::FlagStore::on(*s.conn, /*create=*/false));
+  for (const std::vector<PhaseFlag>* list :
+       {&phases.on_start, &phases.require_to_complete, &phases.on_complete, &phases.on_rollback}) {
+    for (const PhaseFlag& f : *list) {
+      TANDEM_ASSIGN_OR_RETURN(std::optional<flags::Flag> current, store->get(f.key));
+      if (!current) continue;
+      auto value = flags::parse_value(current->type, f.value);
+      if (!value.ok())
+        return Status::InvalidInput(
+            fmt::format("{}:{}: flag {} is a {} flag: {}", m.path, f.line, f.key,
+                        flags::type_name(current->type), value.status().message()),
+            "give the flag a value of its type in `flags:`, or change its type first with "
+            "`tandem flag set KEY VALUE --type T`; nothing was changed");
+    }
+  }
+  return Status::Ok();
+}
+
 Status apply_phase_flags(Session& s, const std::vector<PhaseFlag>& list,
                          const std::string& reason) {
   if (list.empty()) return Status::Ok();
   TANDEM_ASSIGN_OR_RETURN(auto store, flags::FlagStore::on(*s.conn));
   TANDEM_ASSIGN_OR_RETURN(std::string by, s.state->applied_by());
+  // Every value checked against its flag before any is set: a phase never sets half its flags.
+  std::vector<std::string> values;
+  std::vector<std::optional<flags::Flag>> currents;
   for (const PhaseFlag& f : list) {
     TANDEM_ASSIGN_OR_RETURN(std::optional<flags::Flag> current, store->get(f.key));
     auto value = canonical_value(current, f.value);
     if (!value.ok())
-      return value.status().with_context(
-          fmt::format("flag {} (line {}) is a {} flag: ", f.key, f.line,
-                      current ? flags::type_name(current->type) : "new"));
+      return Status::InvalidInput(
+          fmt::format("flag {} (line {}) is a {} flag: {}", f.key, f.line,
+                      current ? flags::type_name(current->type) : "new", value.status().message()),
+          fmt::format("nothing was changed; make the flag the type the migration expects "
+                      "(`tandem flag set {} {} --type {}`), then run {} again",
+                      f.key, f.value, flags::type_name(flags::infer_type(f.value)), reason));
+    values.push_back(*value);
+    currents.push_back(std::move(current));
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const PhaseFlag& f = list[i];
+    const std::optional<flags::Flag>& current = currents[i];
+    const std::string* value = &values[i];
     if (current && !current->targeted() && current->serves_everyone(*value)) continue;
     flags::FlagChange change;
     change.key = f.key;
@@ -101,7 +144,7 @@ Status apply_phase_flags(Session& s, const std::vector<PhaseFlag>& list,
 
 Status check_phase_flags(Session& s, const std::vector<PhaseFlag>& list, const Migration& m) {
   if (list.empty()) return Status::Ok();
-  TANDEM_ASSIGN_OR_RETURN(auto store, flags::FlagStore::on(*s.conn));
+  TANDEM_ASSIGN_OR_RETURN(auto store, flags::FlagStore::on(*s.conn, /*create=*/false));
   std::vector<std::string> unmet, fixes;
   for (const PhaseFlag& f : list) {
     TANDEM_ASSIGN_OR_RETURN(std::optional<flags::Flag> current, store->get(f.key));

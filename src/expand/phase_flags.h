@@ -17,6 +17,10 @@ namespace tandem::expand {
 PhaseFlags parse_phase_flags(const YAML::Node& node, const std::string& path,
                              std::vector<Problem>& problems);
 
+// Ok when every value `phases` names can be stored in the flag it names as that flag is now
+// (its type): checked by start before anything changes. Reads only.
+Status check_phase_flag_types(Session& s, const PhaseFlags& phases, const Migration& m);
+
 // Sets each flag to its value for everyone (kept as it is when it already serves that value to
 // everyone: re-running a phase adds no audit event), audited as done by `reason`'s command.
 Status apply_phase_flags(Session& s, const std::vector<PhaseFlag>& flags,

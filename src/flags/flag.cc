@@ -10,6 +10,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "db/utf8.h"
 #include "tandem/flags.h"
 
 namespace tandem::flags {
@@ -48,6 +49,10 @@ Status check_targets(const std::vector<std::string>& list, const char* what) {
     if (sorted[i].empty() || sorted[i].size() > 256)
       return Status::InvalidInput(
           fmt::format("--{} has an empty key or one longer than 256 bytes", what));
+    // A key that is not UTF-8 could never match: JSON (and so every SDK's context) carries
+    // only UTF-8, and storing it would replace its bad bytes.
+    if (!utf8::valid(sorted[i]))
+      return Status::InvalidInput(fmt::format("--{} has a key that is not valid UTF-8", what));
     if (i > 0 && sorted[i] == sorted[i - 1])
       return Status::InvalidInput(fmt::format("--{} names `{}` twice", what, sorted[i]));
   }
@@ -117,9 +122,27 @@ FlagType infer_type(std::string_view text) {
   std::string l = lower(text);
   if (l == "true" || l == "false" || l == "on" || l == "off") return FlagType::kBool;
   if (!text.empty() && (text.front() == '{' || text.front() == '[')) return FlagType::kJson;
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_discarded() && j.is_number()) return FlagType::kNumber;
-  return FlagType::kString;
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? — one out of range
+  // (1e400) is still a number, and then refused as one rather than stored as text.
+  size_t i = 0, n = text.size();
+  auto digits = [&] {
+    size_t from = i;
+    while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < n && text[i] == '-') ++i;
+  if (i < n && text[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return FlagType::kString;
+  }
+  if (i < n && text[i] == '.' && (++i, !digits())) return FlagType::kString;
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digits()) return FlagType::kString;
+  }
+  return i == n ? FlagType::kNumber : FlagType::kString;
 }
 
 Result<std::string> parse_value(FlagType type, std::string_view text) {
@@ -142,6 +165,12 @@ Result<std::string> parse_value(FlagType type, std::string_view text) {
           (j.is_number_float() && !std::isfinite(j.get<double>())))
         return Status::InvalidInput(fmt::format("`{}` is not a number", text),
                                     "give a JSON number such as 42 or 0.25");
+      // An integer beyond 64 bits would come back as an approximation (1.2345678901234568e+29):
+      // refused rather than silently changed.
+      if (j.is_number_float() && text.find_first_of(".eE") == std::string_view::npos)
+        return Status::InvalidInput(
+            fmt::format("`{}` does not fit in a 64-bit integer", text),
+            "store it as text (--type string), or as a float written with a decimal point");
       return canonical(j);
     }
     case FlagType::kString: {
@@ -173,10 +202,10 @@ bool Flag::targeted() const {
 }
 
 bool Flag::serves_everyone(std::string_view json_value) const {
-  if (value == json_value && (fallback.empty() || fallback == value)) return true;
-  if (value == json_value && deny.empty() && percent >= 100) return true;
-  if (fallback == json_value && allow.empty() && percent <= 0) return true;
-  return false;
+  // A targeted flag serves callers without a targeting key its fallback: it serves everyone
+  // one value only when every key is served the fallback too.
+  if (targeted()) return fallback == json_value && allow.empty() && percent <= 0;
+  return evaluate(*this, std::nullopt).value == json_value;
 }
 
 std::string Flag::summary() const {
@@ -202,21 +231,22 @@ int bucket(std::string_view flag_key, std::string_view targeting_key) {
 }
 
 Evaluation evaluate(const Flag& flag, const std::optional<std::string>& targeting_key) {
-  Evaluation on{flag.value, "on", Reason::kStatic};
+  Evaluation on{flag.value, "value", Reason::kStatic};
   if (!flag.targeted()) {
     if (!flag.fallback.empty() && flag.percent <= 0 && flag.allow.empty())
-      return {flag.fallback, "off", Reason::kStatic};
+      return {flag.fallback, "default", Reason::kStatic};
     return on;
   }
-  Evaluation off{flag.fallback, "off", Reason::kDefault};
+  Evaluation off{flag.fallback, "default", Reason::kDefault};
   if (!targeting_key) return off;
-  if (contains(flag.deny, *targeting_key)) return {flag.fallback, "off", Reason::kTargetingMatch};
-  if (contains(flag.allow, *targeting_key)) return {flag.value, "on", Reason::kTargetingMatch};
+  if (contains(flag.deny, *targeting_key))
+    return {flag.fallback, "default", Reason::kTargetingMatch};
+  if (contains(flag.allow, *targeting_key)) return {flag.value, "value", Reason::kTargetingMatch};
   if (flag.percent <= 0) return off;
-  if (flag.percent >= 100) return {flag.value, "on", Reason::kTargetingMatch};
+  if (flag.percent >= 100) return {flag.value, "value", Reason::kSplit};
   bool in = bucket(flag.key, *targeting_key) < static_cast<int>(std::lround(flag.percent * 100));
-  return in ? Evaluation{flag.value, "on", Reason::kSplit}
-            : Evaluation{flag.fallback, "off", Reason::kSplit};
+  return in ? Evaluation{flag.value, "value", Reason::kSplit}
+            : Evaluation{flag.fallback, "default", Reason::kSplit};
 }
 
 Result<Flag> apply_change(const std::optional<Flag>& current, const FlagChange& change) {
@@ -247,7 +277,13 @@ Result<Flag> apply_change(const std::optional<Flag>& current, const FlagChange& 
     if (!(*change.percent >= 0 && *change.percent <= 100))
       return Status::InvalidInput(
           fmt::format("--percent {} is not between 0 and 100", *change.percent));
-    f.percent = *change.percent;
+    // Keys fall in 10,000 buckets: a share is kept in hundredths of a percent, which is all the
+    // buckets can tell apart (and what every database stores exactly).
+    f.percent = std::round(*change.percent * 100) / 100;
+    if (f.percent == 0 && *change.percent > 0)
+      return Status::InvalidInput(
+          fmt::format("--percent {} is below the smallest share, 0.01", *change.percent),
+          "targeting keys fall in 10,000 buckets: give 0.01 or more, or --allow the keys");
   } else {
     f.percent = f.allow.empty() ? 100 : 0;
   }
@@ -266,15 +302,51 @@ Result<Flag> apply_change(const std::optional<Flag>& current, const FlagChange& 
         "give --default VALUE: what the keys outside --allow/--percent (and those in --deny) "
         "are served");
   }
+  if (!utf8::valid(change.reason) || change.reason.size() > 4096)
+    return Status::InvalidInput("--reason is not valid UTF-8 or longer than 4096 bytes");
   if (change.description) {
-    if (change.description->size() > 4096)
-      return Status::InvalidInput("--description is longer than 4096 bytes");
+    if (change.description->size() > 4096 || !utf8::valid(*change.description))
+      return Status::InvalidInput("--description is not valid UTF-8 or longer than 4096 bytes");
     f.description = *change.description;
   } else if (current) {
     f.description = current->description;
   }
   f.version = current ? current->version + 1 : 1;
   return f;
+}
+
+Status check_stored(const Flag& f) {
+  auto bad = [&](const std::string& what) {
+    return Status::Database(fmt::format("flag {} in the database is not valid: {}", f.key, what),
+                            {},
+                            "it was edited by hand or by a newer tandem: `tandem flag set` it "
+                            "again (or `tandem flag delete` it)");
+  };
+  if (!check_key(f.key).ok()) return bad("its key");
+  auto fits = [&](const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) return false;
+    switch (f.type) {
+      case FlagType::kBool:
+        return j.is_boolean();
+      case FlagType::kNumber:
+        return j.is_number();
+      case FlagType::kString:
+        return j.is_string();
+      case FlagType::kJson:
+        return true;
+    }
+    return false;
+  };
+  if (!fits(f.value)) return bad(fmt::format("its value is not a {}", type_name(f.type)));
+  if (!f.fallback.empty() && !fits(f.fallback))
+    return bad(fmt::format("its default is not a {}", type_name(f.type)));
+  if (!(f.percent >= 0 && f.percent <= 100)) return bad("its percent is not 0 to 100");
+  if (f.version < 1) return bad("its version is not positive");
+  for (const auto* list : {&f.allow, &f.deny})
+    for (const std::string& k : *list)
+      if (k.empty() || !utf8::valid(k)) return bad("a targeting key is empty or not UTF-8");
+  return Status::Ok();
 }
 
 std::string to_json(const Flag& f) {

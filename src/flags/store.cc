@@ -7,6 +7,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "db/utf8.h"
 #include "tandem/flags.h"
 
 namespace tandem::flags {
@@ -60,17 +61,18 @@ Result<Flag> row_flag(const db::Rows& rows, size_t i) {
   f.fallback = rows.text(i, 3);
   TANDEM_ASSIGN_OR_RETURN(f.allow, list_from(rows.text(i, 4), f.key));
   TANDEM_ASSIGN_OR_RETURN(f.deny, list_from(rows.text(i, 5), f.key));
-  TANDEM_ASSIGN_OR_RETURN(f.percent, rows.number(i, 6));
+  auto percent = rows.number(i, 6);
+  if (!percent.ok())
+    return Status::Database(fmt::format("flag {} in the database is not valid: its percent", f.key),
+                            {}, "`tandem flag set` it again (or `tandem flag delete` it)");
+  f.percent = *percent;
   f.description = rows.text(i, 7);
   TANDEM_ASSIGN_OR_RETURN(f.version, rows.integer(i, 8));
   f.updated_at = rows.text(i, 9);
   f.updated_by = rows.text(i, 10);
-  // A value the evaluators would serve must be what its type says: a hand-edited row that is
-  // not is refused here rather than served.
-  json v = json::parse(f.value, nullptr, false);
-  if (v.is_discarded())
-    return Status::Database(fmt::format("flag {} holds a value that is not JSON", f.key), {},
-                            "`tandem flag set` it again");
+  // What the evaluators serve must be what its type says: a hand-edited row that is not is
+  // refused here rather than served.
+  TANDEM_RETURN_IF_ERROR(check_stored(f));
   return f;
 }
 
@@ -92,15 +94,33 @@ Result<std::unique_ptr<FlagStore>> FlagStore::open(const std::string& url, bool 
   TANDEM_ASSIGN_OR_RETURN(auto conn, db::connect(url, options));
   std::unique_ptr<FlagStore> store(new FlagStore(*conn));
   store->owned_ = std::move(conn);
-  if (!store->postgres_) (void)store->conn_.execute("PRAGMA journal_mode=WAL");
-  TANDEM_RETURN_IF_ERROR(store->create_tables());
+  if (create) {
+    if (!store->postgres_) (void)store->conn_.execute("PRAGMA journal_mode=WAL");
+    TANDEM_RETURN_IF_ERROR(store->create_tables());
+  } else {
+    TANDEM_ASSIGN_OR_RETURN(store->present_, store->tables_present());
+  }
   return store;
 }
 
-Result<std::unique_ptr<FlagStore>> FlagStore::on(db::Connection& conn) {
+Result<std::unique_ptr<FlagStore>> FlagStore::on(db::Connection& conn, bool create) {
   std::unique_ptr<FlagStore> store(new FlagStore(conn));
-  TANDEM_RETURN_IF_ERROR(store->create_tables());
+  if (create) {
+    TANDEM_RETURN_IF_ERROR(store->create_tables());
+  } else {
+    TANDEM_ASSIGN_OR_RETURN(store->present_, store->tables_present());
+  }
   return store;
+}
+
+Result<bool> FlagStore::tables_present() {
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows present,
+      conn_.query(postgres_ ? "SELECT (to_regclass('tandem.flags') IS NOT NULL AND "
+                              "to_regclass('tandem.flag_events') IS NOT NULL)::int"
+                            : "SELECT count(*) = 2 FROM sqlite_master WHERE type = 'table' AND "
+                              "name IN ('tandem_flags', 'tandem_flag_events')"));
+  return present.text(0, 0) == "1";
 }
 
 Status FlagStore::create_tables() {
@@ -120,14 +140,9 @@ Status FlagStore::create_tables() {
   ddl.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} (key, id)",
                             postgres_ ? "flag_events_key" : "tandem_flag_events_key",
                             table("flag_events")));
-  // Tables that exist are not created again: a read-only user (or a replica) can read flags.
-  TANDEM_ASSIGN_OR_RETURN(
-      db::Rows present,
-      conn_.query(postgres_ ? "SELECT (to_regclass('tandem.flags') IS NOT NULL AND "
-                              "to_regclass('tandem.flag_events') IS NOT NULL)::int"
-                            : "SELECT count(*) = 2 FROM sqlite_master WHERE type = 'table' AND "
-                              "name IN ('tandem_flags', 'tandem_flag_events')"));
-  if (present.text(0, 0) == "1") return Status::Ok();
+  // Tables that exist are not created again (no DDL, no lock on the catalog).
+  TANDEM_ASSIGN_OR_RETURN(present_, tables_present());
+  if (present_) return Status::Ok();
   for (const std::string& sql : ddl) {
     Status st = conn_.execute(sql);
     // Two processes creating the same table at once: one sees a unique violation on the
@@ -137,10 +152,12 @@ Status FlagStore::create_tables() {
       st = conn_.execute(sql);
     if (!st.ok()) return st.with_context("creating the flag tables: ");
   }
+  present_ = true;
   return Status::Ok();
 }
 
 Result<std::optional<Flag>> FlagStore::get(const std::string& key) {
+  if (!present_) return std::optional<Flag>();
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows, conn_.query(fmt::format("SELECT {} FROM {} WHERE key = $1",
                                                                  kColumns, table("flags")),
                                                      {key}));
@@ -149,39 +166,63 @@ Result<std::optional<Flag>> FlagStore::get(const std::string& key) {
   return std::optional<Flag>(std::move(f));
 }
 
-Result<std::vector<Flag>> FlagStore::list() {
+Result<std::vector<Flag>> FlagStore::list(std::vector<Status>* invalid) {
+  if (!present_) return std::vector<Flag>();
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows, conn_.query(fmt::format("SELECT {} FROM {} ORDER BY key",
                                                                  kColumns, table("flags"))));
   std::vector<Flag> out;
   out.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    TANDEM_ASSIGN_OR_RETURN(Flag f, row_flag(rows, i));
-    out.push_back(std::move(f));
+    auto f = row_flag(rows, i);
+    if (!f.ok()) {
+      if (invalid == nullptr) return f.status();
+      invalid->push_back(f.status());
+      continue;
+    }
+    out.push_back(std::move(*f));
   }
   return out;
 }
 
 Result<Flag> FlagStore::set(const FlagChange& change) {
   TANDEM_RETURN_IF_ERROR(check_key(change.key));
+  if (!present_) TANDEM_RETURN_IF_ERROR(create_tables());
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx,
                           db::Transaction::begin(conn_, postgres_ ? "BEGIN" : "BEGIN IMMEDIATE"));
-  // The row is locked while the new definition is made from it: two concurrent changes are
-  // applied one after the other, each audited against what it really replaced.
+  // Two concurrent changes of one key are applied one after the other, each audited against
+  // what it really replaced. A row lock cannot do it for a key that does not exist yet (two
+  // creations would both see none): PostgreSQL takes a transaction lock on the key's hash
+  // first; SQLite's BEGIN IMMEDIATE already admits one writer.
+  if (postgres_)
+    TANDEM_RETURN_IF_ERROR(
+        conn_.query("SELECT pg_advisory_xact_lock(1718165616, hashtext($1))", {change.key})
+            .status());
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows,
                           conn_.query(fmt::format("SELECT {} FROM {} WHERE key = $1{}", kColumns,
                                                   table("flags"), postgres_ ? " FOR UPDATE" : ""),
                                       {change.key}));
   std::optional<Flag> current;
+  long long corrupt_version = -1;  // a row that is not a valid flag: replaced, its version kept
   if (!rows.empty()) {
-    TANDEM_ASSIGN_OR_RETURN(Flag f, row_flag(rows, 0));
-    current = std::move(f);
+    auto f = row_flag(rows, 0);
+    if (f.ok()) {
+      current = std::move(*f);
+    } else {
+      auto v = rows.integer(0, 8);
+      corrupt_version = v.ok() && *v > 0 ? *v : 0;
+    }
   }
+  if (change.expect_version && *change.expect_version == 0 && current)
+    return Status::Problem(
+        fmt::format("flag {} exists already (version {})", change.key, current->version),
+        "--if-version 0 only creates a flag; give its version to change it");
   if (change.expect_version && *change.expect_version != (current ? current->version : 0))
     return Status::Problem(
         fmt::format("flag {} is at version {}, not {}: someone changed it meanwhile", change.key,
                     current ? current->version : 0, *change.expect_version),
         "read it again (`tandem flag get`) and decide on the new value");
   TANDEM_ASSIGN_OR_RETURN(Flag f, apply_change(current, change));
+  if (corrupt_version >= 0) f.version = corrupt_version + 1;
   f.updated_at = now_iso();
   f.updated_by = change.actor.empty() ? "unknown" : change.actor;
   std::vector<db::Param> params = {f.key,
@@ -190,7 +231,7 @@ Result<Flag> FlagStore::set(const FlagChange& change) {
                                    f.fallback,
                                    list_json(f.allow),
                                    list_json(f.deny),
-                                   fmt::format("{}", f.percent),
+                                   fmt::format("{:.2f}", f.percent),
                                    f.description,
                                    std::to_string(f.version),
                                    f.updated_at,
@@ -223,6 +264,11 @@ Result<Flag> FlagStore::set(const FlagChange& change) {
 Status FlagStore::remove(const std::string& key, const std::string& actor,
                          const std::string& reason) {
   TANDEM_RETURN_IF_ERROR(check_key(key));
+  if (!utf8::valid(reason) || reason.size() > 4096)
+    return Status::InvalidInput("--reason is not valid UTF-8 or longer than 4096 bytes");
+  if (!present_)
+    return Status::InvalidInput(fmt::format("there is no flag {}", key),
+                                "`tandem flag list` shows the flags there are");
   TANDEM_ASSIGN_OR_RETURN(db::Transaction tx,
                           db::Transaction::begin(conn_, postgres_ ? "BEGIN" : "BEGIN IMMEDIATE"));
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows,
@@ -232,7 +278,8 @@ Status FlagStore::remove(const std::string& key, const std::string& actor,
   if (rows.empty())
     return Status::InvalidInput(fmt::format("there is no flag {}", key),
                                 "`tandem flag list` shows the flags there are");
-  TANDEM_ASSIGN_OR_RETURN(Flag current, row_flag(rows, 0));
+  // A row that is not a valid flag can be deleted too (its event has no `before`).
+  auto current = row_flag(rows, 0);
   TANDEM_RETURN_IF_ERROR(
       conn_.query(fmt::format("DELETE FROM {} WHERE key = $1", table("flags")), {key}).status());
   TANDEM_RETURN_IF_ERROR(
@@ -240,17 +287,21 @@ Status FlagStore::remove(const std::string& key, const std::string& actor,
           .query(fmt::format("INSERT INTO {} (key, at, actor, action, before, after, reason) "
                              "VALUES ($1, $2, $3, 'delete', $4, '', $5)",
                              table("flag_events")),
-                 {key, now_iso(), actor.empty() ? "unknown" : actor, to_json(current), reason})
+                 {key, now_iso(), actor.empty() ? "unknown" : actor,
+                  current.ok() ? to_json(*current) : std::string(), reason})
           .status());
   return tx.commit();
 }
 
 Result<std::vector<FlagEvent>> FlagStore::history(const std::string& key, int limit) {
   if (!key.empty()) TANDEM_RETURN_IF_ERROR(check_key(key));
+  if (limit < 1)
+    return Status::InvalidInput(fmt::format("--limit {} is not a positive number", limit));
+  if (!present_) return std::vector<FlagEvent>();
   std::string sql = fmt::format(
       "SELECT id, key, at, actor, action, before, after, reason FROM {}{} ORDER BY id DESC "
       "LIMIT {}",
-      table("flag_events"), key.empty() ? "" : " WHERE key = $1", std::max(1, limit));
+      table("flag_events"), key.empty() ? "" : " WHERE key = $1", limit);
   std::vector<db::Param> params;
   if (!key.empty()) params.push_back(key);
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows, conn_.query(sql, params));
@@ -271,6 +322,7 @@ Result<std::vector<FlagEvent>> FlagStore::history(const std::string& key, int li
 }
 
 Result<std::string> FlagStore::generation() {
+  if (!present_) return std::string("0:0");
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows,
                           conn_.query(fmt::format("SELECT count(*), coalesce(max(id), 0) FROM {}",
                                                   table("flag_events"))));

@@ -1,7 +1,7 @@
 // OFREP evaluation (serve/ofrep.h), after the protocol's OpenAPI document
 // (open-feature/protocol, service/openapi.yaml): success {key, value, reason, variant,
 // metadata}; failures {key, errorCode, errorDetails} with 400 (PARSE_ERROR, INVALID_CONTEXT)
-// or 404 (FLAG_NOT_FOUND); the bulk answer {flags: [...], metadata} with an ETag.
+// or 404 (FLAG_NOT_FOUND); the bulk answer {flags: [...]} with an ETag.
 
 #include "serve/ofrep.h"
 
@@ -101,6 +101,19 @@ std::string failure(std::string_view key, std::string_view code, std::string_vie
 
 }  // namespace
 
+namespace {
+std::vector<const flags::Flag*> by_key(const std::unordered_map<std::string, flags::Flag>& all) {
+  std::vector<const flags::Flag*> out;
+  out.reserve(all.size());
+  for (const auto& [key, flag] : all) out.push_back(&flag);
+  std::sort(out.begin(), out.end(),
+            [](const flags::Flag* x, const flags::Flag* y) { return x->key < y->key; });
+  return out;
+}
+}  // namespace
+
+void FlagSnapshot::index() { ordered = by_key(flags); }
+
 OfrepAnswer evaluate_one(const FlagSnapshot& snapshot, std::string_view raw_key,
                          std::string_view body) {
   OfrepAnswer a;
@@ -141,22 +154,23 @@ OfrepAnswer evaluate_all(const FlagSnapshot& snapshot, std::string_view body,
                          http::json_string(c.error_details));
     return a;
   }
-  std::vector<const flags::Flag*> ordered;
-  ordered.reserve(snapshot.flags.size());
-  for (const auto& [key, flag] : snapshot.flags) ordered.push_back(&flag);
-  std::sort(ordered.begin(), ordered.end(),
-            [](const flags::Flag* x, const flags::Flag* y) { return x->key < y->key; });
-  std::string out = "{\"flags\":[";
+  std::vector<const flags::Flag*> sorted;
+  if (snapshot.ordered.size() != snapshot.flags.size()) sorted = by_key(snapshot.flags);
+  const std::vector<const flags::Flag*>& ordered =
+      snapshot.ordered.size() == snapshot.flags.size() ? snapshot.ordered : sorted;
+  std::string out;
+  out.reserve(64 + ordered.size() * 128);
+  out += "{\"flags\":[";
   for (size_t i = 0; i < ordered.size(); ++i) {
     if (i) out += ',';
     out += '{';
     out += success_members(*ordered[i], flags::evaluate(*ordered[i], c.targeting_key));
     out += '}';
   }
-  out +=
-      fmt::format("],\"metadata\":{{\"generation\":{}}}}}", http::json_string(snapshot.generation));
-  // The ETag is the answer's own hash: it changes exactly when this context's answer does
-  // (a change to a flag that serves this key the same value keeps it).
+  out += "]}";
+  // The ETag is the answer's own hash: it changes exactly when this context's answer does —
+  // a flag's value, reason, variant or version (any change of a flag counts, even one that
+  // serves this key the same value), a flag added or deleted — and never otherwise.
   a.etag = fmt::format("\"{:016x}\"", XXH3_64bits(out.data(), out.size()));
   a.outcome = "BULK";
   // If-None-Match: a list of tags or "*" (RFC 9110 13.1.2); weak tags compare equal here.

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "tandem/flags.h"
 
@@ -15,6 +16,16 @@ namespace tandem::serve {
 struct FlagSnapshot {
   std::unordered_map<std::string, flags::Flag> flags;
   std::string generation;  // FlagStore::generation() when it was read
+  // Pointers into `flags` by key, for bulk answers: filled by index() (sorted per answer when
+  // it does not match `flags`). Not copyable: a copy's pointers would point into the original.
+  std::vector<const flags::Flag*> ordered;
+  void index();
+
+  FlagSnapshot() = default;
+  FlagSnapshot(const FlagSnapshot&) = delete;
+  FlagSnapshot& operator=(const FlagSnapshot&) = delete;
+  FlagSnapshot(FlagSnapshot&&) = default;  // the map's nodes move with it
+  FlagSnapshot& operator=(FlagSnapshot&&) = default;
 };
 
 struct OfrepAnswer {

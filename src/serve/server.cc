@@ -27,6 +27,7 @@ namespace tandem::serve {
 namespace {
 
 namespace bhttp = http::bhttp;
+namespace beast = http::beast;
 using Clock = std::chrono::steady_clock;
 
 http::Response respond(int status, std::string_view content_type, std::string body) {
@@ -102,7 +103,15 @@ class Flags {
 
   // The first read: an error here (wrong URL, unreachable database) stops `serve` at once.
   Status load_first() {
-    TANDEM_ASSIGN_OR_RETURN(store_, flags::FlagStore::open(options_.db_url, true, "tandem serve"));
+    // A reader: a mistyped --db must not become an empty flag store that sends every
+    // application to its code defaults while saying it is ready.
+    TANDEM_ASSIGN_OR_RETURN(store_, flags::FlagStore::open(options_.db_url, false, "tandem serve"));
+    if (!store_->exists())
+      return Status::InvalidInput(
+          "this database has no flags: tandem serve would answer FLAG_NOT_FOUND to every "
+          "evaluation",
+          "check --db; on the right database, create the first flag with `tandem flag set KEY "
+          "VALUE`");
     return reload();
   }
   void start() {
@@ -143,10 +152,16 @@ class Flags {
         return Status::Ok();
       }
     }
-    TANDEM_ASSIGN_OR_RETURN(std::vector<flags::Flag> list, store_->list());
+    // A row that is not a valid flag (edited by hand) is left out — its applications get their
+    // code default — and said; it never stops the other flags' changes (a kill switch) from
+    // being served.
+    std::vector<Status> invalid;
+    TANDEM_ASSIGN_OR_RETURN(std::vector<flags::Flag> list, store_->list(&invalid));
+    for (const Status& st : invalid) log(st.message() + " (not served)");
     auto next = std::make_shared<FlagSnapshot>();
     next->generation = generation;
     for (flags::Flag& f : list) next->flags.emplace(f.key, std::move(f));
+    next->index();
     metrics_.snapshot(next->flags.size());
     bool first;
     {
@@ -173,7 +188,7 @@ class Flags {
           log(fmt::format("cannot read the flags ({}); serving the last ones read", st.message()));
         failing = true;
         // A connection that failed is opened again on the next round.
-        auto reopened = flags::FlagStore::open(options_.db_url, true, "tandem serve");
+        auto reopened = flags::FlagStore::open(options_.db_url, false, "tandem serve");
         store_ = reopened.ok() ? std::move(*reopened) : nullptr;
       } else if (failing) {
         log("the flags are read again");
@@ -201,17 +216,14 @@ bool authorized(const http::Request& req, const std::string& token) {
            CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
   };
   std::string_view auth = req[bhttp::field::authorization];
-  if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ") &&
-      same(auth.substr(7)))
+  // The scheme is case-insensitive (RFC 9110 11.1).
+  if (auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ") && same(auth.substr(7)))
     return true;
   return same(req["X-API-Key"]);
 }
 
 std::string flags_json(const FlagSnapshot& snapshot) {
-  std::vector<const flags::Flag*> ordered;
-  for (const auto& [key, flag] : snapshot.flags) ordered.push_back(&flag);
-  std::sort(ordered.begin(), ordered.end(),
-            [](const flags::Flag* x, const flags::Flag* y) { return x->key < y->key; });
+  const std::vector<const flags::Flag*>& ordered = snapshot.ordered;
   std::string out = "{\"flags\":[";
   for (size_t i = 0; i < ordered.size(); ++i) {
     if (i) out += ',';
@@ -227,6 +239,11 @@ constexpr std::string_view kOfrepPrefix = "/ofrep/v1/evaluate/flags";
 Status run(const ServeOptions& options) {
   if (options.workers < 1 || options.workers > 256)
     return Status::InvalidInput("--workers is 1 to 256");
+  // A header value cannot carry what HTTP trims or forbids: such a token could never match.
+  for (char c : options.token)
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+      return Status::InvalidInput("the token holds a space or a control character",
+                                  "use a token of visible characters, e.g. `openssl rand -hex 32`");
   if (options.refresh < std::chrono::milliseconds(50) || options.refresh > std::chrono::hours(1))
     return Status::InvalidInput("--refresh is 50ms to 1h");
   Metrics metrics;
@@ -296,7 +313,14 @@ Status run(const ServeOptions& options) {
           if (!a.etag.empty()) r.set(bhttp::field::etag, a.etag);
           co_return r;
         }
-        if (path == "/api/flags" && get) {
+        if (path == "/api/flags") {
+          if (!get) {
+            metrics.request("api_flags", 405);
+            http::Response r = http::problem(405, "method-not-allowed", "Method Not Allowed",
+                                             "/api/flags is read with GET");
+            r.set(bhttp::field::allow, "GET, HEAD");
+            co_return r;
+          }
           metrics.request("api_flags", 200);
           co_return respond(200, "application/json", flags_json(*state.current()));
         }

@@ -138,5 +138,31 @@ operations:
   EXPECT_EQ(served("orders.read_new"), "");
 }
 
+// A value the existing flag's type refuses is found before start changes anything (a trial's
+// finding: it failed after the expand, and the fixed file could neither start nor roll back).
+TEST_F(PhaseFlagsTest, AValueOfTheWrongTypeIsRefusedBeforeStart) {
+  ASSERT_EQ(run({"up"}).code, 0);
+  ASSERT_EQ(run({"flag", "set", "orders.dual_write", "false"}).code, 0);
+  dir_.write("0002_total_minor.yaml",
+             "flags:\n  on_start: { orders.dual_write: 5 }\noperations:\n  - add_column: { "
+             "table: orders, column: { name: b, type: int, nullable: true } }\n");
+  std::string before = db_.catalog();
+  auto start = run({"start"});
+  EXPECT_EQ(start.code, 2) << start.err;
+  EXPECT_NE(start.err.find("0002_total_minor.yaml:2: flag orders.dual_write is a bool flag"),
+            std::string::npos)
+      << start.err;
+  EXPECT_EQ(db_.catalog(), before);
+  auto status = run({"status", "--json"});
+  EXPECT_EQ(json::parse(status.out)["pending"], 1) << status.out;
+  // YAML 1.1's booleans are refused as ambiguous.
+  dir_.write("0002_total_minor.yaml",
+             "flags:\n  on_start: { orders.dual_write: yes }\noperations:\n  - add_column: { "
+             "table: orders, column: { name: b, type: int, nullable: true } }\n");
+  start = run({"start"});
+  EXPECT_EQ(start.code, 2);
+  EXPECT_NE(start.err.find("is ambiguous"), std::string::npos) << start.err;
+}
+
 }  // namespace
 }  // namespace tandem

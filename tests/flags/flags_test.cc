@@ -52,6 +52,12 @@ TEST(FlagValues, TypeInferredFromTheValue) {
   EXPECT_EQ(infer_type("[1]"), FlagType::kJson);
   EXPECT_EQ(infer_type("blue"), FlagType::kString);
   EXPECT_EQ(infer_type("{not json"), FlagType::kJson);  // then refused as json, not a string
+  // Out of range is still a number (and then refused), never quietly the text "1e400".
+  EXPECT_EQ(infer_type("1e400"), FlagType::kNumber);
+  EXPECT_FALSE(apply_change(std::nullopt, change("n", "1e400")).ok());
+  EXPECT_EQ(infer_type("-0.5E+3"), FlagType::kNumber);
+  for (const char* text : {"01", "1.", ".5", "1e", "--1", "0x10", "1 "})
+    EXPECT_EQ(infer_type(text), FlagType::kString) << text;
 }
 
 TEST(FlagKeys, OnlyUrlSafeNames) {
@@ -113,6 +119,24 @@ TEST(FlagTargeting, ATenantInAtFivePercentStaysInAtTwentyFive) {
   EXPECT_NE(bucket("a", "tenant-42"), bucket("b", "tenant-42"));
 }
 
+// "Serves everyone" counts callers without a targeting key: a percentage of 100 with an allow
+// list still serves them the fallback (a trial's finding: complete accepted such a flag).
+TEST(FlagTargeting, ServesEveryoneCountsCallersWithoutAKey) {
+  FlagChange c = change("k", "true");
+  c.allow = {"a"};
+  c.percent = 100;
+  Flag f = made(c);
+  EXPECT_EQ(evaluate(f, std::nullopt).value, "false");
+  EXPECT_FALSE(f.serves_everyone("true"));
+  EXPECT_EQ(evaluate(f, std::string("zz")).reason, Reason::kSplit);
+  FlagChange off = change("k", "true");
+  off.percent = 0;
+  off.deny = {"x"};
+  EXPECT_TRUE(made(off).serves_everyone("false"));
+  EXPECT_FALSE(made(off).serves_everyone("true"));
+  EXPECT_TRUE(made(change("k", "false")).serves_everyone("false"));
+}
+
 TEST(FlagTargeting, AllowAloneMeansOnlyThem) {
   FlagChange c = change("k", "true");
   c.allow = {"a", "b"};
@@ -159,6 +183,19 @@ TEST(FlagTargeting, BadTargetingRefused) {
   EXPECT_FALSE(apply_change(std::nullopt, c).ok());
   c.deny = {""};
   EXPECT_FALSE(apply_change(std::nullopt, c).ok());
+  c.deny = {std::string("k\xff")};  // could never match a JSON targetingKey
+  EXPECT_FALSE(apply_change(std::nullopt, c).ok());
+  c.deny = {};
+  // Shares below what 10,000 buckets tell apart are refused; others kept to 0.01.
+  c.allow = {};
+  c.percent = 1e-310;
+  EXPECT_FALSE(apply_change(std::nullopt, c).ok());
+  c.percent = 12.3456;
+  EXPECT_EQ(made(c).percent, 12.35);
+  EXPECT_FALSE(apply_change(std::nullopt, change("n", "123456789012345678901234567890")).ok());
+  FlagChange bad_reason = change("k", "true");
+  bad_reason.reason = "\xff";
+  EXPECT_FALSE(apply_change(std::nullopt, bad_reason).ok());
 }
 
 TEST(FlagTargeting, TypeKeptUnlessChangedOnPurpose) {
@@ -233,6 +270,13 @@ TEST_P(FlagStoreTest, SetGetListHistoryDelete) {
   EXPECT_EQ(fs.list()->size(), 1u);
   EXPECT_EQ(fs.history("")->front().action, "delete");
 
+  // --if-version 0 only creates.
+  FlagChange create_only = change("orders.read_new", "true");
+  create_only.expect_version = 0;
+  auto exists = fs.set(create_only);
+  ASSERT_FALSE(exists.ok());
+  EXPECT_NE(exists.status().message().find("exists already"), std::string::npos);
+  EXPECT_FALSE(fs.history("", 0).ok());
   // A bad change is refused before anything is written.
   EXPECT_FALSE(fs.set(change("bad key", "1")).ok());
   EXPECT_FALSE(fs.set(change("orders.read_new", "maybe")).ok());
@@ -277,13 +321,52 @@ TEST_P(FlagStoreTest, AHandEditedRowIsRefusedNotServed) {
   TestDb db(GetParam());
   auto store = FlagStore::open(db.url());
   ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*store)->set(change("k", "true")).ok());
-  db.exec(db.pg() ? "UPDATE tandem.flags SET allow_keys = 'oops'"
-                  : "UPDATE tandem_flags SET allow_keys = 'oops'");
-  auto got = (*store)->get("k");
-  ASSERT_FALSE(got.ok());
-  EXPECT_EQ(got.status().code(), Code::kDatabase);
-  EXPECT_FALSE((*store)->list().ok());
+  ASSERT_TRUE((*store)->set(change("good", "true")).ok());
+  std::string t = db.pg() ? "tandem.flags" : "tandem_flags";
+  for (const char* edit : {"allow_keys = 'oops'", "value = '\"yes\"'", "value = 'not json'",
+                           "percent = 1000", "version = -5", "fallback = '[1]'", "type = 'enum'"}) {
+    ASSERT_TRUE((*store)->set(change("k", "true")).ok());
+    db.exec("UPDATE " + t + " SET " + edit + " WHERE key = 'k'");
+    auto got = (*store)->get("k");
+    ASSERT_FALSE(got.ok()) << edit;
+    EXPECT_EQ(got.status().code(), Code::kDatabase) << edit;
+    EXPECT_FALSE((*store)->list().ok()) << edit;
+    // Left out (and said) for a server, which keeps serving the others.
+    std::vector<Status> invalid;
+    auto served = (*store)->list(&invalid);
+    ASSERT_TRUE(served.ok());
+    ASSERT_EQ(served->size(), 1u);
+    EXPECT_EQ(served->front().key, "good");
+    EXPECT_EQ(invalid.size(), 1u) << edit;
+  }
+  // `flag set` replaces the broken row, `flag delete` removes it.
+  auto fixed = (*store)->set(change("k", "false"));
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_EQ((*(*store)->get("k"))->value, "false");
+  db.exec("UPDATE " + t + " SET value = 'garbage' WHERE key = 'k'");
+  EXPECT_TRUE((*store)->remove("k", "test", "broken").ok());
+  EXPECT_EQ((*store)->list()->size(), 1u);
+}
+
+// Readers never create the tables: a read-only user can list, and a database without flags has
+// none.
+TEST_P(FlagStoreTest, ReadersCreateNothing) {
+  TestDb db(GetParam());
+  if (!db.pg()) db.exec("CREATE TABLE app (id integer)");
+  std::string before = db.snapshot();
+  auto reader = FlagStore::open(db.url(), /*create=*/false);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  EXPECT_FALSE((*reader)->exists());
+  EXPECT_TRUE((*reader)->list()->empty());
+  EXPECT_FALSE((*reader)->get("k")->has_value());
+  EXPECT_TRUE((*reader)->history("")->empty());
+  EXPECT_EQ(db.snapshot(), before);
+  if (db.pg()) {
+    EXPECT_EQ(db.value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tandem'"), "0");
+  }
+  // set() creates them on first use.
+  ASSERT_TRUE((*reader)->set(change("k", "true")).ok());
+  EXPECT_TRUE((*reader)->exists());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FlagStoreTest, ::testing::Values(Kind::kSqlite, Kind::kPostgres),

@@ -62,7 +62,7 @@ async function until(probe, limit) {
       const d = await client.getBooleanDetails('orders.read_new', false, { targetingKey: `tenant-${i}` });
       if (d.value) on++;
       firstValues.set(i, d.value);
-      if (i === 0) check(d.reason === 'SPLIT' && (d.variant === 'on' || d.variant === 'off'), `reason SPLIT and a variant (${d.reason}, ${d.variant})`);
+      if (i === 0) check(d.reason === 'SPLIT' && (d.variant === "value" || d.variant === "default"), `reason SPLIT and a variant (${d.reason}, ${d.variant})`);
     }
     check(on >= 540 && on <= 660, `30% of 2000 targeting keys get true (${on})`);
     let sticky = true;

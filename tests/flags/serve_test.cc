@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -130,8 +131,35 @@ TEST(Serve, TokenRequiredWhenGiven) {
   EXPECT_EQ(evaluate(serve.port(), "k", "t", {{"Authorization", "Bearer s3cret-token"}}).status,
             200);
   EXPECT_EQ(evaluate(serve.port(), "k", "t", {{"X-API-Key", "s3cret-token"}}).status, 200);
+  EXPECT_EQ(evaluate(serve.port(), "k", "t", {{"Authorization", "BEARER s3cret-token"}}).status,
+            200);
   EXPECT_EQ(request(serve.port(), "GET", "/api/flags").status, 401);
   EXPECT_EQ(request(serve.port(), "GET", "/healthz").status, 200);  // probes need no token
+  // A token no header could carry is refused at start.
+  CmdResult r = run_tandem({"--db", db.url(), "serve", "--listen", "127.0.0.1:0"},
+                           {{"TANDEM_SERVE_TOKEN", "two words"}});
+  EXPECT_EQ(r.code, 2) << r.err;
+}
+
+// A row edited by hand into something that is not a flag is left out (and said); a kill switch
+// on another flag still reaches applications (a trial froze every reload with one bad row).
+TEST(Serve, ABrokenRowDoesNotStopTheOthers) {
+  TestDb db(Kind::kSqlite);
+  ASSERT_EQ(run_tandem({"--db", db.url(), "flag", "set", "kill", "true"}).code, 0);
+  ASSERT_EQ(run_tandem({"--db", db.url(), "flag", "set", "broken", "true"}).code, 0);
+  Serve serve(db.url());
+  ASSERT_TRUE(serve.started()) << serve.log();
+  db.exec("UPDATE tandem_flags SET value = 'not json' WHERE key = 'broken'");
+  ASSERT_EQ(run_tandem({"--db", db.url(), "flag", "set", "kill", "false"}).code, 0);
+  EXPECT_GE(until_value(serve.port(), "kill", false), 0) << serve.log();
+  EXPECT_EQ(value_of(serve.port(), "broken"), "status 404");
+  HttpResponse bulk = request(serve.port(), "POST", "/ofrep/v1/evaluate/flags", {}, "{}");
+  EXPECT_FALSE(json::parse(bulk.body, nullptr, false).is_discarded()) << bulk.body;
+  EXPECT_NE(serve.log().find("flag broken in the database is not valid"), std::string::npos)
+      << serve.log();
+  CmdResult list = run_tandem({"--db", db.url(), "flag", "list"});
+  EXPECT_EQ(list.code, 3);
+  EXPECT_NE(list.out.find("kill"), std::string::npos);
 }
 
 TEST(Serve, LimitsAndHostileRequests) {
@@ -142,8 +170,13 @@ TEST(Serve, LimitsAndHostileRequests) {
   int port = serve.port();
   EXPECT_EQ(request(port, "GET", "/ofrep/v1/evaluate/flags/k").status, 405);
   EXPECT_EQ(request(port, "GET", "/nothing").status, 404);
-  EXPECT_EQ(request(port, "POST", "/ofrep/v1/evaluate/flags/k", {}, std::string(70000, ' ')).status,
-            413);
+  EXPECT_EQ(request(port, "POST", "/api/flags").status, 405);
+  // Refused on its Content-Length, before the body is read (a client still writing it may see
+  // the connection close instead of the answer: the header alone is sent here).
+  RawResponse big = send_raw(port,
+                             "POST /ofrep/v1/evaluate/flags/k HTTP/1.1\r\nHost: x\r\n"
+                             "Content-Length: 70000\r\n\r\n");
+  EXPECT_NE(big.data.find(" 413 "), std::string::npos) << big.data;
   std::mt19937 rng(11);
   const char* methods[] = {"POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW"};
   const char* paths[] = {"/ofrep/v1/evaluate/flags/k",
@@ -217,6 +250,15 @@ TEST(Serve, StartupErrorsAreClear) {
   EXPECT_EQ(r.code, 2) << r.err;
   r = run_tandem({"--db", db.url(), "serve", "--refresh", "10"});
   EXPECT_EQ(r.code, 2) << r.err;
+  // A database without flags (a mistyped --db) is refused, and nothing is created.
+  TempDir dir;
+  r = run_tandem({"--db", "sqlite:" + dir.path() + "/typo.db", "serve", "--listen", "127.0.0.1:0"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_FALSE(std::ifstream(dir.path() + "/typo.db").good());
+  TestDb empty(Kind::kPostgres);
+  r = run_tandem({"--db", empty.url(), "serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("has no flags"), std::string::npos) << r.err;
 }
 
 }  // namespace
