@@ -159,9 +159,11 @@ Status check_phase_flags(Session& s, const std::vector<PhaseFlag>& list, const M
   if (unmet.empty()) return Status::Ok();
   return Status::Problem(
       fmt::format("{} requires before complete: {}", m.file, fmt::join(unmet, "; ")),
-      fmt::format("complete removes the old representation: move every reader over first "
-                  "(`{}`), check it, then run `tandem complete` again",
-                  fmt::join(fixes, "`, `")));
+      fmt::format(
+          "complete removes the old representation: move every reader over first "
+          "(`{}`), check it, then run `tandem complete`; the migration stays started meanwhile "
+          "(`tandem rollback` undoes it)",
+          fmt::join(fixes, "`, `")));
 }
 
 }  // namespace tandem::expand
