@@ -15,6 +15,7 @@
 #include "cli/completion.h"
 #include "cli/db_commands.h"
 #include "cli/flags.h"
+#include "cli/fleet_command.h"
 #include "cli/lint_command.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -205,6 +206,8 @@ static int run(int argc, char** argv) {
   compat_cmd.add(app);
   cli::RegistryCommand registry_cmd;
   registry_cmd.add(app);
+  cli::FleetCommand fleet_cmd;
+  fleet_cmd.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -318,6 +321,8 @@ static int run(int argc, char** argv) {
   // The registry serves its own tables on --db (or DATABASE_URL, or the config's db).
   if (registry_cmd.cmd->parsed())
     return registry_cmd.run(opts.db_url, [&](const Status& st) { return fail(g, st); });
+  if (auto rc = fleet_cmd.run(all, g.json, g.quiet, [&](const Status& st) { return fail(g, st); }))
+    return *rc;
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
   all.backfill.on_progress = [&progress](const BackfillProgress& p) { progress.backfill(p); };
