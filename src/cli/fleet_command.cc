@@ -42,13 +42,23 @@ std::string versions(const fleet::TargetResult& t) {
 // The first line of an error: the table holds one line per target.
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
+// At most `n` characters (bytes, cut before a UTF-8 continuation byte) with "..." when cut: the
+// whole error is printed under the table.
+std::string cut(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
 std::string table(const fleet::FleetReport& r, bool status) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"TARGET", "WAVE", "STATE", status ? "VERSION" : "VERSIONS",
                   status ? "PENDING" : "TIME", status ? "ACTIVE" : "DETAIL", "URL"});
   for (const fleet::TargetResult& t : r.targets) {
     std::string wave = t.state == "skipped" ? "-" : t.wave == 0 ? "canary" : std::to_string(t.wave);
-    std::string last = !t.error.empty() ? first_line(t.error) : status ? t.active : t.detail;
+    std::string last = !t.error.empty() ? cut(first_line(t.error), 60)
+                       : status         ? t.active
+                                        : t.detail;
     bool ran = t.state != "not_started" && t.state != "skipped";
     rows.push_back({t.name, wave, shown_state(t.state), versions(t),
                     status ? (ran ? std::to_string(t.pending) : "")
@@ -196,6 +206,13 @@ std::optional<int> FleetCommand::run(Options options, bool json_out, bool quiet,
     std::cout << dump(to_json(*report), 2) << "\n";
   } else {
     std::cout << table(*report, is_status);
+    for (const fleet::TargetResult& t : report->targets) {
+      if (t.error.empty()) continue;
+      std::cout << fmt::format("\n{} ({}): {}", t.name, t.url, t.error);
+      if (t.error.back() != '\n') std::cout << "\n";
+      if (!t.hint.empty()) std::cout << "  hint: " << t.hint << "\n";
+    }
+    if (report->count("failed") > 0) std::cout << "\n";
     if (report->halted) {
       std::cout << (report->halted_by == "signal"
                         ? "stopped by a signal: targets not started were left alone; run the "
