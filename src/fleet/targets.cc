@@ -27,9 +27,12 @@ class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
+  void problem(const char* kind, const YAML::Mark& at, std::string message, std::string hint) {
+    problems_.push_back(
+        Problem{kind, path_, at.line + 1, at.column + 1, std::move(message), std::move(hint)});
+  }
   void problem(const char* kind, const YAML::Node& at, std::string message, std::string hint) {
-    problems_.push_back(Problem{kind, path_, at.Mark().line + 1, at.Mark().column + 1,
-                                std::move(message), std::move(hint)});
+    problem(kind, at.Mark(), std::move(message), std::move(hint));
   }
 
   // A scalar's text, or a problem naming `key`.
@@ -49,15 +52,18 @@ class Reader {
     }
     Target t;
     t.line = node.Mark().line + 1;
-    YAML::Node url_node;
+    bool have_url = false;
     for (const auto& kv : node) {
       std::string key = kv.first.as<std::string>("");
       const YAML::Node& v = kv.second;
       if (key == "name") {
         if (auto s = text(key, v)) t.name = *s;
       } else if (key == "url") {
-        url_node = v;
-        if (auto s = text(key, v)) t.url = *s;
+        have_url = true;
+        if (auto s = text(key, v)) {
+          t.url = *s;
+          check_url("url", v, t.url);
+        }
       } else if (key == "replica") {
         if (auto s = text(key, v)) {
           t.replica = *s;
@@ -81,13 +87,11 @@ class Reader {
     } else {
       first_line_[t.name] = t.line;
     }
-    if (!url_node) {
+    if (!have_url) {
       problem("fleet_missing_key", node,
               fmt::format("target '{}' has no `url`", t.name.empty() ? "?" : t.name),
               "url: \"postgres://user@host:5432/db\" (the password can come from PGPASSWORD or "
               "~/.pgpass)");
-    } else if (!t.url.empty() || url_node.IsScalar()) {
-      check_url("url", url_node, t.url);
     }
     out.targets.push_back(std::move(t));
   }
@@ -152,7 +156,7 @@ Result<TargetsFile> load_targets(const std::string& path) {
       reader.problem("fleet_bad_value", root, "the targets file must be a mapping", kFormatHint);
       return refused(reader.take(), "nothing ran on any target");
     }
-    YAML::Node canary;
+    std::optional<YAML::Mark> canary;
     bool have_targets = false;
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>("");
@@ -168,7 +172,7 @@ Result<TargetsFile> load_targets(const std::string& path) {
                          "list at least one target");
         }
       } else if (key == "canary") {
-        canary = kv.second;
+        canary = kv.second.Mark();
         if (auto s = reader.text(key, kv.second)) out.canary = *s;
         out.canary_line = kv.second.Mark().line + 1;
       } else {
@@ -181,7 +185,7 @@ Result<TargetsFile> load_targets(const std::string& path) {
       bool listed = false;
       for (const Target& t : out.targets) listed = listed || t.name == out.canary;
       if (!listed) {
-        reader.problem("fleet_unknown_canary", canary,
+        reader.problem("fleet_unknown_canary", *canary,
                        fmt::format("the canary '{}' is not one of the targets", out.canary),
                        "name a target listed under `targets:`, or leave `canary:` out (the "
                        "first target is the canary)");

@@ -95,7 +95,7 @@ class FleetTest : public ::testing::Test {
   static PgServer* third_;
   TempDir dir_, files_;
   std::vector<std::unique_ptr<TestDb>> harness_dbs_;
-  int counter_ = 0;
+  static inline int counter_ = 0;
 };
 
 PgServer* FleetTest::second_ = nullptr;
