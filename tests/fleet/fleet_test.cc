@@ -4,6 +4,10 @@
 // runs anywhere, without printing a password.
 
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -394,6 +398,43 @@ TEST_F(FleetTest, ExpandContractOverTheFleet) {
   EXPECT_EQ(value(one, "SELECT sum(m) FROM t"), "10100");
   r = json_of({"status", "--targets", file, "--json", "--exit-code"}, 0);
   EXPECT_EQ(r["counts"]["up_to_date"], 2);
+}
+
+// SIGTERM (or Ctrl-C) while the canary runs: it finishes, no other target starts, and the run
+// says so (exit 1). Running the command again continues.
+TEST_F(FleetTest, ASignalStopsNewTargetsFromStarting) {
+  TempDir dir;
+  dir.write("0001_slow.sql", "-- tandem:up\nSELECT pg_sleep(1.5);\n-- tandem:down\nSELECT 1;\n");
+  std::string one = database(nullptr), two = database(second_), three = database(third_);
+  std::string file =
+      targets("targets:\n  - { name: a, url: \"" + one + "\" }\n  - { name: b, url: \"" + two +
+              "\" }\n  - { name: c, url: \"" + three + "\" }\n");
+  std::string log = files_.path() + "/fleet.log";
+  pid_t pid = testing::spawn_tandem(
+      {"--dir", dir.path(), "fleet", "up", "--targets", file, "--wave-size", "1", "--json"}, log);
+  bool sleeping = false;
+  for (int i = 0; i < 200 && !sleeping; ++i) {
+    sleeping = value(one,
+                     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                     "'SELECT pg_sleep(1.5)%'") != "0";
+    if (!sleeping) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(sleeping) << testing::read_file(log);
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(testing::wait_exit(pid), 1) << testing::read_file(log);
+  std::string out = testing::read_file(log);
+  json r = json::parse(out.substr(out.rfind("\n{\n") + 1), nullptr, false);
+  ASSERT_FALSE(r.is_discarded()) << out;
+  EXPECT_EQ(r["halted_by"], "signal");
+  EXPECT_EQ(target(r, "a")["state"], "done");
+  EXPECT_EQ(target(r, "b")["state"], "not_started");
+  EXPECT_EQ(target(r, "c")["state"], "not_started");
+  EXPECT_EQ(tandem_state(two), "f");
+  auto again =
+      testing::run_tandem({"--dir", dir.path(), "fleet", "up", "--targets", file, "--json"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(parse(again)["counts"]["done"], 2);
+  EXPECT_EQ(parse(again)["counts"]["up_to_date"], 1);
 }
 
 }  // namespace
