@@ -437,5 +437,42 @@ TEST_F(FleetTest, ASignalStopsNewTargetsFromStarting) {
   EXPECT_EQ(parse(again)["counts"]["up_to_date"], 1);
 }
 
+// The backfill flags reach every target, and a target's `replica:` becomes its backfills'
+// standby: --max-lag with a `replica:` that is no standby (the target itself) fails that
+// target's start before its backfill changes anything, naming the replica without its password.
+TEST_F(FleetTest, BackfillThrottlesAndReplicaReachEachTarget) {
+  TempDir dir;
+  dir.write("0001_t.sql",
+            "-- tandem:up\nCREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL);\n"
+            "INSERT INTO t SELECT g, g FROM generate_series(1, 100) g;\n"
+            "-- tandem:down\nDROP TABLE t;\n");
+  std::string one = database(nullptr);
+  std::string with_password = one;
+  with_password.insert(std::string("postgresql://postgres").size(), ":s3cret-pw");
+  std::string file = targets("targets:\n  - { name: a, url: \"" + one + "\", replica: \"" +
+                             with_password + "\" }\n");
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> a = {"--dir", dir.path()};
+    a.insert(a.end(), args.begin(), args.end());
+    return testing::run_tandem(a);
+  };
+  ASSERT_EQ(run({"fleet", "up", "--targets", file}).code, 0);
+  dir.write("0002_m.yaml",
+            "operations:\n  - add_column:\n      table: t\n      column: { name: m, type: "
+            "integer, nullable: true }\n      up: n * 2\n");
+  auto lagged = run({"--max-lag", "1s", "fleet", "start", "--targets", file, "--json"});
+  EXPECT_EQ(lagged.code, 1) << lagged.err;
+  json r = parse(lagged);
+  EXPECT_EQ(target(r, "a")["state"], "failed");
+  EXPECT_NE(target(r, "a")["error"].get<std::string>().find("is not a standby"), std::string::npos)
+      << r.dump(2);
+  EXPECT_EQ(lagged.out.find("s3cret"), std::string::npos) << lagged.out;
+  EXPECT_EQ(lagged.err.find("s3cret"), std::string::npos) << lagged.err;
+  if (value(one, "SELECT to_regclass('tandem.backfill_jobs') IS NOT NULL") == "t") {
+    EXPECT_EQ(value(one, "SELECT coalesce(max(rows_done), 0) FROM tandem.backfill_jobs"), "0")
+        << "no batch may run before the throttle's check";
+  }
+}
+
 }  // namespace
 }  // namespace tandem
