@@ -113,21 +113,12 @@ TEST_F(FleetTest, PlantedFailureHaltsAndRunningAgainContinues) {
   std::string one = database(nullptr), two = database(second_), three = database(third_),
               four = database(nullptr);
   exec(two, "CREATE TABLE b (planted text)");
-  std::string yaml =
-      "targets:\n"
-      "  - { name: eu-1, url: \"" +
-      one +
-      "\", labels: { region: eu } }\n"
-      "  - { name: eu-2, url: \"" +
-      two +
-      "\", labels: { region: eu } }\n"
-      "  - { name: us-1, url: \"" +
-      three +
-      "\", labels: { region: us } }\n"
-      "  - { name: us-2, url: \"" +
-      four +
-      "\", labels: { region: us } }\n"
-      "canary: eu-1\n";
+  auto line = [](const std::string& name, const std::string& url, const std::string& region) {
+    return "  - { name: " + name + ", url: \"" + url + "\", labels: { region: " + region + " } }\n";
+  };
+  std::string list = line("eu-1", one, "eu") + line("eu-2", two, "eu") + line("us-1", three, "us") +
+                     line("us-2", four, "us");
+  std::string yaml = "targets:\n" + list + "canary: eu-1\n";
   std::string file = targets(yaml);
 
   auto first = fleet({"up", "--targets", file, "--wave-size", "1", "--json"});
@@ -181,24 +172,7 @@ TEST_F(FleetTest, PlantedFailureHaltsAndRunningAgainContinues) {
   auto bad = fleet({"up", "--targets", file});
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_NE(bad.err.find("targets.yaml:7"), std::string::npos) << bad.err;
-  std::string added =
-      "targets:\n"
-      "  - { name: eu-1, url: \"" +
-      one +
-      "\", labels: { region: eu } }\n"
-      "  - { name: eu-2, url: \"" +
-      two +
-      "\", labels: { region: eu } }\n"
-      "  - { name: us-1, url: \"" +
-      three +
-      "\", labels: { region: us } }\n"
-      "  - { name: us-2, url: \"" +
-      four +
-      "\", labels: { region: us } }\n"
-      "  - { name: us-3, url: \"" +
-      five +
-      "\", labels: { region: us } }\n"
-      "canary: eu-1\n";
+  std::string added = "targets:\n" + list + line("us-3", five, "us") + "canary: eu-1\n";
   targets(added);
   auto before = fleet({"status", "--targets", file, "--exit-code", "--json"});
   EXPECT_EQ(before.code, 1) << "us-3 is behind";
