@@ -99,11 +99,13 @@ struct RunOptions {
   // replaced per target; log lines get a "[name] " prefix; on_step, on_statement and
   // on_progress are not used (several targets run at once: their progress is logged).
   Options base;
-  std::optional<std::string> version;  // kStart: the version to start (default: next pending)
-  int wave_size = 10;                  // targets per wave after the canary (0 = all in one)
-  int concurrency = 4;                 // targets running at once within a wave
-  std::vector<std::string> select;     // label selectors (see select())
-  bool check_reachable = true;         // connect to every target before anything runs
+  // kStart: the version to start (default: the next pending one); kUp: apply up to and
+  // including this version (default: all pending).
+  std::optional<std::string> version;
+  int wave_size = 10;               // targets per wave after the canary (0 = all in one)
+  int concurrency = 4;              // targets running at once within a wave
+  std::vector<std::string> select;  // label selectors (see select())
+  bool check_reachable = true;      // connect to every target before anything runs
   // Called (from the worker threads, one call at a time) as each target finishes.
   std::function<void(const TargetResult&)> on_target;
   // Set (say, by a signal handler) to stop: targets running finish, no new one starts.

@@ -134,6 +134,7 @@ void FleetCommand::add(CLI::App& app) {
   up = cmd->add_subcommand("up", "apply pending migrations on every target");
   start = cmd->add_subcommand("start", "expand: start the next declarative migration everywhere");
   start->add_option("VERSION", version, "the migration to start (default: the next pending one)");
+  up->add_option("--to", version, "apply up to and including this version on every target");
   complete = cmd->add_subcommand("complete", "contract: complete the active migration everywhere");
   rollback = cmd->add_subcommand("rollback", "undo the active migration's start everywhere");
   status = cmd->add_subcommand("status", "show where every target stands; changes nothing");
@@ -169,7 +170,13 @@ std::optional<int> FleetCommand::run(Options options, bool json_out, bool quiet,
                : complete->parsed() ? fleet::Action::kComplete
                : rollback->parsed() ? fleet::Action::kRollback
                                     : fleet::Action::kStatus;
-  if (!version.empty()) run.version = version;
+  if (!version.empty()) {
+    if (version.find_first_not_of("0123456789") != std::string::npos) {
+      return fail(Status::InvalidInput(fmt::format("'{}' is not a version number", version),
+                                       "pass the leading digits of a migration file, e.g. 0003"));
+    }
+    run.version = version;
+  }
   run.wave_size = wave_size;
   run.concurrency = concurrency;
   run.select = select;

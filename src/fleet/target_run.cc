@@ -72,7 +72,9 @@ TargetResult run_target(Action action, const Target& target, const Options& opti
           break;
         }
         ApplyReport partial;
-        auto up = tandem::up(options, UpOptions{}, &partial);
+        UpOptions how;
+        how.to = version;
+        auto up = tandem::up(options, how, &partial);
         r.applied = static_cast<int>(up.ok() ? up->steps.size() : partial.steps.size());
         if (!up.ok()) {
           fail(r, up.status());
