@@ -4,8 +4,10 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
+#include <tuple>
 
 #include "tandem/db.h"
 #include "tandem/engine.h"
@@ -198,6 +200,10 @@ Result<TargetsFile> load_targets(const std::string& path) {
                    "nothing ran on any target");
   }
   std::vector<Problem> problems = reader.take();
+  // In the file's order, as an editor shows them.
+  std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
   if (!problems.empty()) return refused(problems, "nothing ran on any target");
   if (out.canary.empty()) {
     out.canary = out.targets.front().name;
