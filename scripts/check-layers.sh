@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The dependency direction of the library (docs/architecture.md), checked on the includes:
-#   db (and env) <- engine <- lint <- backfill <- expand <- commands <- cli
+#   db (and env) <- engine <- lint <- backfill <- expand <- commands <- fleet <- cli
+# (fleet runs the commands' use cases per target, so it sits on top of commands.)
 # A file may include headers of its own layer and the layers below, never above. Prints every
 # include that goes the wrong way and exits 1. (The link of each layer alone, the CMake option
 # TANDEM_LAYER_CHECK, proves the same for calls.)
@@ -9,10 +10,10 @@
 # layer of the chain includes http, gateway, compat or registry (the cli includes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [commands]=5 [cli]=6)
+declare -A rank=([env]=0 [db]=0 [engine]=1 [lint]=2 [backfill]=3 [expand]=4 [commands]=5 [fleet]=6 [cli]=7)
 # Public headers belong to the layer that declares their types.
 declare -A public=([status]=0 [db]=0 [env]=0 [version]=0 [duration]=0 [migration]=1 [engine]=1
-                   [lint]=2 [backfill]=3 [expand]=4)
+                   [lint]=2 [backfill]=3 [expand]=4 [fleet]=6)
 declare -A beside=([http]="env db http status duration" [gateway]="env db http gateway status duration"
                    [compat]="env db http compat registry status duration version"
                    [flags]="env db flags status duration"
@@ -26,7 +27,7 @@ check() {  # check FILE RANK
        { [ "$target" = tandem ] && { [ "$(basename "$inc" .h)" = gateway ] ||
                                      [ "$(basename "$inc" .h)" = compat ] ||
                                      [ "$(basename "$inc" .h)" = registry ]; }; }; then
-      if [ "$own" -lt 6 ]; then
+      if [ "$own" -lt 7 ]; then
         echo "$file includes \"$inc\": the chain's layers do not use the API half" >&2
         bad=1
       fi
@@ -67,11 +68,12 @@ check_beside include/tandem/gateway.h gateway
 for h in include/tandem/*.h; do
   name=$(basename "$h" .h)
   [ "$name" = gateway ] && continue
-  check "$h" "${public[$name]:-6}"
+  check "$h" "${public[$name]:-7}"
 done
 if [ "$bad" -ne 0 ]; then
   echo "layers: includes go the wrong way (see docs/architecture.md)" >&2
   exit 1
 fi
-echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- cli;"
+echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- fleet"
+echo "        <- cli;"
 echo "        http <- gateway beside them, on db)"

@@ -21,21 +21,24 @@ Result<double> Throttle::lag_ms(db::Connection& conn) {
     if (!c.ok()) return c.status().with_context("--replica: ");
     replica_ = std::move(c).value();
   }
-  // On the standby: how far replay is behind, 0 when it has replayed all it received.
+  // On the standby: how far replay is behind, 0 when it has replayed all it received. A
+  // standby that has replayed no transaction since it started has no replay timestamp: its lag
+  // counts from its start (a NULL there used to read as "not a standby").
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,
-      replica_->query("SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL "
-                      "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-                      "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000 "
-                      "END::float8"));
-  if (!r.rows[0][0]) {
+      replica_->query("SELECT pg_is_in_recovery(), CASE "
+                      "WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM "
+                      "pg_last_wal_replay_lsn() THEN 0 "
+                      "ELSE extract(epoch FROM now() - coalesce(pg_last_xact_replay_timestamp(), "
+                      "pg_postmaster_start_time())) * 1000 END::float8"));
+  if (r.text(0, 0) != "t") {
     return Status::InvalidInput(
         fmt::format("--replica {} is not a standby (pg_is_in_recovery() is false)",
                     db::redact_url(o_.replica_url)),
         "give the URL of a streaming replica, or leave --replica out to read the lag from "
         "pg_stat_replication on the primary");
   }
-  return r.number(0, 0);
+  return r.number(0, 1);
 }
 
 Result<bool> Throttle::query_says_wait(db::Connection& conn) {

@@ -15,6 +15,7 @@
 #include "cli/completion.h"
 #include "cli/db_commands.h"
 #include "cli/flags.h"
+#include "cli/fleet_command.h"
 #include "cli/lint_command.h"
 #include "cli/man_page.h"
 #include "cli/output.h"
@@ -208,6 +209,8 @@ static int run(int argc, char** argv) {
   registry_cmd.add(app);
   cli::FlagCommands flag_cmds;
   flag_cmds.add(app);
+  cli::FleetCommand fleet_cmd;
+  fleet_cmd.add(app);
 
   std::string vs_version;
   bool vs_dsn = false;
@@ -323,6 +326,9 @@ static int run(int argc, char** argv) {
     return registry_cmd.run(opts.db_url, [&](const Status& st) { return fail(g, st); });
   // So do the flags and `tandem serve`.
   if (auto rc = flag_cmds.run(opts.db_url, g.json, [&](const Status& st) { return fail(g, st); }))
+    return *rc;
+  // The fleet runs the engine's commands on each target of its targets file.
+  if (auto rc = fleet_cmd.run(all, g.json, g.quiet, [&](const Status& st) { return fail(g, st); }))
     return *rc;
   cli::Progress progress(g.quiet);
   opts.log = [&progress](const std::string& line) { progress.log(line); };
