@@ -199,55 +199,6 @@ std::string drops_data(const std::string& sql) {
   return "";
 }
 
-Result<Locks> locks_of(Session& s, Sizes& sizes, const std::vector<lint::Source>& sources,
-                       bool sqlite) {
-  Locks out;
-  if (sources.empty()) return out;
-  lint::LintOptions o;
-  o.runner_sets_lock_timeout = true;
-  o.continue_after_parse_errors = true;
-  if (s.pg()) o.column_types = lint::live_column_types(*s.conn, s.options.schema);
-  TANDEM_ASSIGN_OR_RETURN(lint::LintReport report, lint::lint(sources, o));
-  std::set<std::string> counted;
-  for (const lint::StatementReport& st : report.statements) {
-    const lint::Classification& c = st.classification;
-    RunbookLock lock;
-    lock.statement = one_line(st.sql);
-    lock.line = st.line;
-    lock.relation = c.relation;
-    lock.rewrites = c.rewrites;
-    lock.scans = c.scans;
-    if (sqlite) {
-      lock.mode = "database write lock";
-      lock.blocks_writes = true;
-    } else {
-      if (c.lock == lint::Lock::kNone) continue;
-      lock.mode = lint::lock_name(c.lock);
-      lock.blocks_reads = c.blocks_reads();
-      lock.blocks_writes = c.blocks_writes();
-    }
-    if ((c.rewrites || c.scans) && !c.relation.empty() && counted.insert(c.relation).second) {
-      TANDEM_ASSIGN_OR_RETURN(TableSize size, sizes.of(c.relation));
-      if (size.exists) {
-        out.rewritten_rows += size.rows;
-        out.sized.push_back(
-            fmt::format("{}: {} rows ({})", c.relation, thousands(size.rows), size.source));
-      }
-    }
-    out.locks.push_back(std::move(lock));
-  }
-  for (const lint::ParseError& e : report.parse_errors)
-    out.problems.push_back(fmt::format("{}:{}: not classified: {}", e.file, e.line, e.message));
-  return out;
-}
-
-}  // namespace runbook_parts
-
-namespace {
-
-using namespace runbook_parts;
-
-// What a phase holding `locks` over `rows` rewritten rows should take.
 void estimate_locked(RunbookPhase& phase, const Locks& locks) {
   phase.rows = locks.rewritten_rows;
   phase.estimate_ms = estimate_ms(locks.rewritten_rows, kDefaultRewriteRowsPerSecond);
@@ -263,6 +214,71 @@ void estimate_locked(RunbookPhase& phase, const Locks& locks) {
         "try, retried --lock-retries times)";
   }
 }
+
+Result<Locks> locks_of(Session& s, Sizes& sizes, const std::vector<lint::Source>& sources,
+                       bool sqlite) {
+  Locks out;
+  if (sources.empty()) return out;
+  lint::LintOptions o;
+  o.runner_sets_lock_timeout = true;
+  o.continue_after_parse_errors = true;
+  if (s.pg()) o.column_types = lint::live_column_types(*s.conn, s.options.schema);
+  std::set<std::string> counted;
+  auto add = [&](const lint::Classification& c, RunbookLock lock) -> Status {
+    lock.relation = c.relation;
+    lock.rewrites = c.rewrites;
+    lock.scans = c.scans;
+    if (sqlite) {
+      lock.mode = "database write lock";
+      lock.blocks_writes = true;
+    } else {
+      if (c.lock == lint::Lock::kNone) return Status::Ok();
+      lock.mode = lint::lock_name(c.lock);
+      lock.blocks_reads = c.blocks_reads();
+      lock.blocks_writes = c.blocks_writes();
+    }
+    if ((c.rewrites || c.scans) && !c.relation.empty() && counted.insert(c.relation).second) {
+      TANDEM_ASSIGN_OR_RETURN(TableSize size, sizes.of(c.relation));
+      if (size.exists) {
+        out.rewritten_rows += size.rows;
+        out.sized.push_back(
+            fmt::format("{}: {} rows ({})", c.relation, thousands(size.rows), size.source));
+      }
+    }
+    out.locks.push_back(std::move(lock));
+    return Status::Ok();
+  };
+  if (sqlite) {
+    // Every statement takes the database write lock, whatever PostgreSQL's parser makes of
+    // SQLite's dialect: one source per statement, classified when it parses (for its table).
+    for (const lint::Source& src : sources) {
+      TANDEM_ASSIGN_OR_RETURN(lint::LintReport report, lint::lint({src}, o));
+      RunbookLock lock;
+      lock.statement = one_line(src.sql);
+      lock.line = src.first_line;
+      TANDEM_RETURN_IF_ERROR(add(
+          report.statements.empty() ? lint::Classification{} : report.statements[0].classification,
+          std::move(lock)));
+    }
+    return out;
+  }
+  TANDEM_ASSIGN_OR_RETURN(lint::LintReport report, lint::lint(sources, o));
+  for (const lint::StatementReport& st : report.statements) {
+    RunbookLock lock;
+    lock.statement = one_line(st.sql);
+    lock.line = st.line;
+    TANDEM_RETURN_IF_ERROR(add(st.classification, std::move(lock)));
+  }
+  for (const lint::ParseError& e : report.parse_errors)
+    out.problems.push_back(fmt::format("{}:{}: not classified: {}", e.file, e.line, e.message));
+  return out;
+}
+
+}  // namespace runbook_parts
+
+namespace {
+
+using namespace runbook_parts;
 
 // One `up` phase: a SQL migration, or a declarative one on SQLite (direct mode).
 Result<MigrationRunbook> up_runbook(Session& s, Sizes& sizes, const PreparedSet& prepared,

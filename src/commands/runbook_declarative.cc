@@ -90,17 +90,7 @@ Result<MigrationRunbook> declarative_runbook(Session& s, Sizes& sizes, const Rat
       old_schema, new_schema);
   TANDEM_ASSIGN_OR_RETURN(Locks start_locks, locks_of(s, sizes, half(sources, false), false));
   expand_phase.locks = std::move(start_locks.locks);
-  expand_phase.rows = start_locks.rewritten_rows;
-  expand_phase.estimate_ms = estimate_ms(start_locks.rewritten_rows, kDefaultRewriteRowsPerSecond);
-  expand_phase.estimate_basis =
-      start_locks.rewritten_rows > 0
-          ? fmt::format(
-                "{} rows rewritten or scanned under a lock ({}), estimated from default "
-                "rate ({} rows/s)",
-                thousands(start_locks.rewritten_rows), fmt::join(start_locks.sized, "; "),
-                thousands(static_cast<long long>(kDefaultRewriteRowsPerSecond)))
-          : "catalog changes only, each step in its own short transaction under --lock-timeout "
-            "(the backfill is the next phase)";
+  estimate_locked(expand_phase, start_locks);
   for (std::string& p : start_locks.problems) mr.notes.push_back(std::move(p));
   expand_phase.gate =
       fmt::format("`tandem status` shows {} started; `tandem version-schema {}` prints {}",
@@ -217,16 +207,7 @@ Result<MigrationRunbook> declarative_runbook(Session& s, Sizes& sizes, const Rat
       old_schema);
   TANDEM_ASSIGN_OR_RETURN(Locks complete_locks, locks_of(s, sizes, half(sources, true), false));
   contract.locks = std::move(complete_locks.locks);
-  contract.rows = complete_locks.rewritten_rows;
-  contract.estimate_ms = estimate_ms(complete_locks.rewritten_rows, kDefaultRewriteRowsPerSecond);
-  contract.estimate_basis =
-      complete_locks.rewritten_rows > 0
-          ? fmt::format(
-                "{} rows scanned or rewritten under a lock ({}), estimated from default "
-                "rate ({} rows/s)",
-                thousands(complete_locks.rewritten_rows), fmt::join(complete_locks.sized, "; "),
-                thousands(static_cast<long long>(kDefaultRewriteRowsPerSecond)))
-          : "catalog changes only, each step under --lock-timeout";
+  estimate_locked(contract, complete_locks);
   for (std::string& p : complete_locks.problems) mr.notes.push_back(std::move(p));
   std::vector<std::string> dropped;
   for (const lint::Source& src : half(sources, true)) {

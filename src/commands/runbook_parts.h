@@ -70,6 +70,10 @@ struct Locks {
 Result<Locks> locks_of(Session& s, Sizes& sizes, const std::vector<lint::Source>& sources,
                        bool sqlite);
 
+// Sets `phase`'s rows and estimate from what its locks rewrite or read (at the default
+// rewrite rate), or says it changes the catalog only.
+void estimate_locked(RunbookPhase& phase, const Locks& locks);
+
 // The phases of declarative migration `m` on PostgreSQL (expand, backfill, validate, read
 // switch, contract). `active`: the migration's stored plan when it is the active one.
 Result<MigrationRunbook> declarative_runbook(Session& s, Sizes& sizes, const Rate& rate,

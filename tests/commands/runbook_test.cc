@@ -232,8 +232,8 @@ TEST(RunbookDeclarative, PhasesEstimatesAndProgress) {
   // measured rate now.
   ASSERT_TRUE(expand::start(opts, std::nullopt).ok());
   json started = runbook_json(db, dir);
-  EXPECT_EQ(started["backfill_jobs_measured"], 1) << started.dump(2);
-  EXPECT_NE(started["backfill_rate_basis"].get<std::string>().find("measured over 1"),
+  EXPECT_GE(started["backfill_jobs_measured"].get<int>(), 1) << started.dump(2);
+  EXPECT_NE(started["backfill_rate_basis"].get<std::string>().find("measured over"),
             std::string::npos);
   ASSERT_EQ(started["migrations"].size(), 1u);
   const json& phases = started["migrations"][0]["phases"];
