@@ -224,7 +224,10 @@ Result<Locks> locks_of(Session& s, Sizes& sizes, const std::vector<lint::Source>
   o.continue_after_parse_errors = true;
   if (s.pg()) o.column_types = lint::live_column_types(*s.conn, s.options.schema);
   std::set<std::string> counted;
-  auto add = [&](const lint::Classification& c, RunbookLock lock) -> Status {
+  // Generated SQL names tables both ways ("orders", "public"."orders"): one name per table.
+  std::string managed = s.options.schema + ".";
+  auto add = [&](lint::Classification c, RunbookLock lock) -> Status {
+    if (c.relation.rfind(managed, 0) == 0) c.relation = c.relation.substr(managed.size());
     lock.relation = c.relation;
     lock.rewrites = c.rewrites;
     lock.scans = c.scans;
@@ -348,9 +351,8 @@ Result<MigrationRunbook> up_runbook(Session& s, Sizes& sizes, const PreparedSet&
     }
     if (!dropped.empty()) {
       phase.rollback_drops_data = true;
-      phase.rollback_note =
-          fmt::format("irreversible: drops data — the down {}: rows written after the up are lost",
-                      fmt::join(dropped, "; "));
+      phase.rollback_note = fmt::format("the down {}: what was written there after the up is lost",
+                                        fmt::join(dropped, "; "));
     } else {
       phase.rollback_note = "reverts the migration's changes; no data is dropped";
     }

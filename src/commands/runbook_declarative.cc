@@ -225,8 +225,7 @@ Result<MigrationRunbook> declarative_runbook(Session& s, Sizes& sizes, const Rat
       fmt::format("drops the old representation ({})", fmt::join(dropped, "; "));
   contract.gate = fmt::format("`tandem status` lists {} as applied", m.version);
   contract.rollback_note =
-      "none: after complete only a new migration (`tandem new`) brings the old representation "
-      "back";
+      "after complete only a new migration (`tandem new`) brings the old representation back";
 
   for (RunbookPhase* p : {&expand_phase, &backfill, &validate, &read_switch, &contract})
     mr.phases.push_back(std::move(*p));

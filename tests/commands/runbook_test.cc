@@ -196,8 +196,7 @@ TEST(RunbookDeclarative, PhasesEstimatesAndProgress) {
   EXPECT_FALSE(expand_phase["irreversible"].get<bool>());
   // start adds columns and the dual-write trigger: table locks on orders, short ones.
   ASSERT_FALSE(expand_phase["locks"].empty()) << expand_phase.dump(2);
-  EXPECT_NE(lock_on(expand_phase, "ACCESS EXCLUSIVE", "public.orders"), nullptr)
-      << expand_phase.dump(2);
+  EXPECT_NE(lock_on(expand_phase, "ACCESS EXCLUSIVE", "orders"), nullptr) << expand_phase.dump(2);
   const json& backfill = m["phases"][1];
   EXPECT_EQ(backfill["rows"], 20000);
   EXPECT_EQ(backfill["estimate_ms"], 2000) << "20,000 rows at the default 10,000 rows/s";
