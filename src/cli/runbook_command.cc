@@ -91,9 +91,13 @@ std::string runbook_markdown(const Runbook& book) {
       } else {
         out += "  - Locks:\n";
         for (const RunbookLock& l : p.locks) {
-          out += fmt::format("    - {} on {} ({}{}{}){} — `{}`\n", l.mode,
-                             l.relation.empty() ? "the database" : "`" + l.relation + "`",
-                             blocks(l), l.rewrites ? ", rewrites the table" : "",
+          // SQLite's lock is the database's whatever table the statement changes.
+          std::string on =
+              l.mode == "database write lock"
+                  ? (l.relation.empty() ? "" : " for `" + l.relation + "`")
+                  : " on " + (l.relation.empty() ? "the database" : "`" + l.relation + "`");
+          out += fmt::format("    - {}{} ({}{}{}){} — `{}`\n", l.mode, on, blocks(l),
+                             l.rewrites ? ", rewrites the table" : "",
                              l.scans && !l.rewrites ? ", reads every row" : "",
                              l.line > 0 ? fmt::format(" line {}", l.line) : "", l.statement);
         }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/runbook_parts.h"
 #include "tandem/expand.h"
 #include "tandem/runbook.h"
 #include "test_util.h"
@@ -122,7 +123,7 @@ TEST_P(RunbookSql, LocksEstimatesAndDataDroppingDowns) {
   EXPECT_NE(md.out.find("- Rollback: `tandem down --to 2` **⚠ IRREVERSIBLE: drops data**"),
             std::string::npos)
       << md.out;
-  EXPECT_NE(md.out.find(db.pg() ? "SHARE on `users`" : "database write lock on the database"),
+  EXPECT_NE(md.out.find(db.pg() ? "SHARE on `users`" : "database write lock for `users`"),
             std::string::npos)
       << md.out;
   // --to limits the runbook as it limits `up`.
@@ -131,6 +132,26 @@ TEST_P(RunbookSql, LocksEstimatesAndDataDroppingDowns) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, RunbookSql, ::testing::Values(Kind::kSqlite, Kind::kPostgres),
                          testing::kind_name);
+
+// What counts as dropping data: tables, columns, schemas with CASCADE, TRUNCATE and DELETE —
+// not constraints, defaults, indexes or NOT NULL; comments and case do not matter.
+TEST(RunbookDropsData, StatementsThatLoseRows) {
+  using runbook_parts::drops_data;
+  EXPECT_EQ(drops_data("DROP TABLE users"), "drops table users");
+  EXPECT_EQ(drops_data("-- gone\ndrop table if exists \"Users\";"), "drops table users");
+  EXPECT_EQ(drops_data("ALTER TABLE users DROP COLUMN email"), "drops column users.email");
+  EXPECT_EQ(drops_data("alter table only users drop email, add x int"), "drops column users.email");
+  EXPECT_EQ(drops_data("ALTER TABLE users DROP CONSTRAINT users_email_key"), "");
+  EXPECT_EQ(drops_data("ALTER TABLE users ALTER COLUMN email DROP DEFAULT"), "");
+  EXPECT_EQ(drops_data("ALTER TABLE users ALTER COLUMN email DROP NOT NULL"), "");
+  EXPECT_EQ(drops_data("DROP INDEX users_email_idx"), "");
+  EXPECT_EQ(drops_data("DROP SCHEMA app"), "");
+  EXPECT_EQ(drops_data("DROP SCHEMA app CASCADE"), "drops schema app with everything in it");
+  EXPECT_EQ(drops_data("TRUNCATE TABLE audit"), "empties table audit");
+  EXPECT_EQ(drops_data("TRUNCATE audit"), "empties table audit");
+  EXPECT_EQ(drops_data("DELETE FROM audit WHERE id < 10"), "deletes rows of audit");
+  EXPECT_EQ(drops_data("/* DROP TABLE x */ CREATE TABLE x (id int)"), "");
+}
 
 // An up that drops a table is itself irreversible; --format without --runbook and --runbook
 // with --down are usage errors.
