@@ -199,7 +199,18 @@ struct LifecycleReport {
 // current tables if missing) and the new version's schema of views — so old and new
 // applications run side by side. Re-running after a crash continues where it stopped.
 Result<LifecycleReport> start(const Options& options, const std::optional<std::string>& version);
-// `tandem complete`: contracts the active migration and records it as applied.
+// How `tandem complete` treats the latest `tandem verify` of the active migration.
+struct CompleteOptions {
+  // Complete even though the newest verify since `start` found mismatches (--force). Without
+  // it complete refuses (Code::kProblem) and changes nothing. A migration never verified is
+  // completed either way, with a warning on the log when it has translated columns.
+  bool force = false;
+};
+
+// `tandem complete`: contracts the active migration and records it as applied — refused while
+// the newest `tandem verify` since its start found mismatches, unless `how.force`.
+Result<LifecycleReport> complete(const Options& options, const CompleteOptions& how);
+// The same with CompleteOptions{} (not forced).
 Result<LifecycleReport> complete(const Options& options);
 // `tandem rollback`: undoes the active migration's start; rows written meanwhile stay.
 Result<LifecycleReport> rollback(const Options& options);

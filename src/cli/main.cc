@@ -22,6 +22,7 @@
 #include "cli/progress.h"
 #include "cli/flag_command.h"
 #include "cli/registry_command.h"
+#include "cli/runbook_command.h"
 #include "cli/test_hooks.h"
 #include "cli/usage_error.h"
 #include "db/utf8.h"
@@ -173,6 +174,8 @@ static int run(int argc, char** argv) {
   plan_cmd->add_flag("--allow-out-of-order", g.allow_out_of_order,
                      "include pending versions lower than the newest applied");
   plan_cmd->footer("Examples:\n  tandem plan\n  tandem plan --down --steps 2 --json");
+  cli::RunbookCommand runbook_cmd;
+  runbook_cmd.add(plan_cmd);
 
   std::string start_version;
   auto* start_cmd = app.add_subcommand(
@@ -190,7 +193,13 @@ static int run(int argc, char** argv) {
       "search_path=public_<version>");
   auto* complete_cmd = app.add_subcommand(
       "complete", "contract: finish the active migration; the old version's schema goes away");
-  complete_cmd->footer("Example:\n  tandem complete   # once no old application instance is left");
+  bool complete_force = false;
+  complete_cmd->add_flag("--force", complete_force,
+                         "complete even though the latest `tandem verify` found mismatches");
+  complete_cmd->footer(
+      "Refused while the latest `tandem verify` since `tandem start` found mismatches.\n"
+      "Examples:\n  tandem complete   # once no old application instance is left\n"
+      "  tandem complete --force   # accept the mismatches verify reported");
   auto* rollback_cmd = app.add_subcommand(
       "rollback", "undo the active migration's start; rows written meanwhile stay");
   rollback_cmd->footer("Example:\n  tandem rollback");
@@ -393,6 +402,9 @@ static int run(int argc, char** argv) {
                                   "pass the leading digits of a migration file, e.g. --to 0003"));
     }
   }
+  if (auto rc =
+          runbook_cmd.run(all, up_options(), g.json, [&](const Status& st) { return fail(g, st); }))
+    return *rc;
   if (plan_cmd->parsed() || (up_cmd->parsed() && dry_run) || (down_cmd->parsed() && dry_run)) {
     bool is_down = plan_down || down_cmd->parsed();
     auto r = is_down ? tandem::plan_down(all, down_options()) : tandem::plan_up(all, up_options());
@@ -423,7 +435,7 @@ static int run(int argc, char** argv) {
     std::optional<std::string> version;
     if (!start_version.empty()) version = start_version;
     auto r = start_cmd->parsed()      ? expand::start(all, version)
-             : complete_cmd->parsed() ? expand::complete(all)
+             : complete_cmd->parsed() ? expand::complete(all, {complete_force})
                                       : expand::rollback(all);
     if (!r.ok()) return fail(g, r.status());
     if (g.json) {

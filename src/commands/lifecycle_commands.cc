@@ -1,9 +1,12 @@
 // start, complete, rollback and version-schema as the public API (tandem/expand.h).
 
+#include <fmt/format.h>
+
 #include "commands/guard.h"
 #include "commands/hooks.h"
 #include "engine/session.h"
 #include "expand/lifecycle.h"
+#include "expand/two_version.h"
 #include "tandem/expand.h"
 
 namespace tandem::expand {
@@ -15,12 +18,60 @@ Result<LifecycleReport> start(const Options& options, const std::optional<std::s
   });
 }
 
-Result<LifecycleReport> complete(const Options& options) {
+namespace {
+
+// The gate before the contract: the newest `tandem verify` of the active migration since its
+// start (verify records each result as an event). Mismatches refuse complete unless forced —
+// complete drops the old representation, and with it the only copy of the values that differ.
+// Never verified: a warning, not a refusal (a migration without translated columns has nothing
+// to verify, and `tandem up` completes without verify by design).
+Status check_verified(Session& s, bool force) {
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActivePlan> active, active_plan(s));
+  if (!active || active->phase != Phase::kStarted) return Status::Ok();  // complete_in says
+  TANDEM_ASSIGN_OR_RETURN(std::optional<EventRow> last,
+                          s.state->latest_event(active->version, {"start", "verify", "rollback"}));
+  bool verified = last && last->action == "verify";
+  if (verified && last->status == "mismatches") {
+    if (force) {
+      s.log(
+          fmt::format("warning: completing {} although the latest `tandem verify` ({}) found {}: "
+                      "--force",
+                      active->file, last->at, last->detail));
+      return Status::Ok();
+    }
+    return Status::Problem(
+        fmt::format("{}: the latest `tandem verify` ({}) found {}; complete would drop the old "
+                    "representation, the only copy of the values that differ — nothing was "
+                    "changed",
+                    active->file, last->at, last->detail),
+        "fix the rows `tandem verify` names (its sample keys) and run `tandem verify` again "
+        "until it finds 0 mismatches, or `tandem rollback`; `tandem complete --force` "
+        "completes anyway");
+  }
+  bool translates = false;
+  for (const DualWrite& dw : active->plan.dual_writes)
+    translates = translates || (!dw.new_column.empty() && !dw.up.empty()) ||
+                 (!dw.old_column.empty() && !dw.down.empty());
+  if (!verified && translates) {
+    s.log(
+        fmt::format("warning: {} was never checked with `tandem verify` since its start; "
+                    "completing without it",
+                    active->file));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<LifecycleReport> complete(const Options& options, const CompleteOptions& how) {
   return commands::guarded("complete", [&]() -> Result<LifecycleReport> {
     TANDEM_ASSIGN_OR_RETURN(auto s, commands::open_lifecycle(options, "complete"));
+    TANDEM_RETURN_IF_ERROR(check_verified(*s, how.force));
     return complete_in(*s, options.backfill);
   });
 }
+
+Result<LifecycleReport> complete(const Options& options) { return complete(options, {}); }
 
 Result<LifecycleReport> rollback(const Options& options) {
   return commands::guarded("rollback", [&]() -> Result<LifecycleReport> {

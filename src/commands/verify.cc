@@ -49,6 +49,35 @@ std::string mismatch(const std::string& column, const std::string& expr, const s
   return expand::distinct_from(db::quote_ident(column), value, type);
 }
 
+// Records the result as a `verify` event of the migration (status "clean" or "mismatches"),
+// which `tandem complete` reads: it refuses while the newest one found mismatches. Best
+// effort: a database that takes no writes keeps verify working, with a warning.
+void record(Session& s, const VerifyReport& report) {
+  auto write = [&]() -> Status {
+    TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> active, s.state->active());
+    HistoryRow row;
+    row.version = report.version;
+    if (active) {
+      row.name = active->name;
+      row.checksum = active->checksum;
+    }
+    TANDEM_ASSIGN_OR_RETURN(row.applied_by, s.state->applied_by());
+    row.duration_ms = report.elapsed_ms;
+    std::map<std::string, long long> rows;
+    for (const VerifyCheck& c : report.checks) rows[c.table] = std::max(rows[c.table], c.rows);
+    long long total = 0;
+    for (const auto& [table, n] : rows) total += n;
+    std::string detail = fmt::format("{} mismatch(es) in {} check(s) over {} row(s)",
+                                     report.mismatches(), report.checks.size(), total);
+    return s.state->event("verify", row, detail, report.mismatches() == 0 ? "clean" : "mismatches");
+  };
+  Status st = write();
+  if (!st.ok()) {
+    s.log("warning: the verify result could not be recorded (" + st.message() +
+          "): `tandem complete` will not know of it");
+  }
+}
+
 }  // namespace
 
 static Result<VerifyReport> verify_now(const EngineOptions& options) {
@@ -136,6 +165,7 @@ static Result<VerifyReport> verify_now(const EngineOptions& options) {
   TANDEM_RETURN_IF_ERROR(run());  // an error rolls the snapshot back
   TANDEM_RETURN_IF_ERROR(snapshot.commit());
   report.elapsed_ms = ms_since(t0);
+  record(*s, report);
   return report;
 }
 

@@ -300,6 +300,31 @@ Result<std::vector<std::string>> State::event_versions(const std::string& action
   return out;
 }
 
+Result<std::optional<EventRow>> State::latest_event(const std::string& version,
+                                                    const std::vector<std::string>& actions) {
+  std::optional<EventRow> out;
+  TANDEM_ASSIGN_OR_RETURN(int have, layout());
+  if (have == 0 || actions.empty()) return out;
+  std::vector<db::Param> params = {version};
+  std::string in;
+  for (const std::string& a : actions) {
+    params.emplace_back(a);
+    in += fmt::format("{}${}", in.empty() ? "" : ", ", params.size());
+  }
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r, conn_.query(fmt::format("SELECT action, COALESCE(status, ''), COALESCE(detail, "
+                                          "''), at, COALESCE(duration_ms, 0) FROM {} WHERE "
+                                          "version = $1 AND action IN ({}) ORDER BY id DESC "
+                                          "LIMIT 1",
+                                          events_, in),
+                              params));
+  if (r.empty()) return out;
+  EventRow e{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), 0};
+  TANDEM_ASSIGN_OR_RETURN(e.duration_ms, r.integer(0, 4));
+  out = std::move(e);
+  return out;
+}
+
 Result<std::string> State::next_lock_epoch() {
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,

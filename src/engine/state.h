@@ -58,6 +58,13 @@ struct HistoryRow {
   FileStat file;  // what the file looked like when `checksum` was taken from it
 };
 
+// One row of the event log, as latest_event() reads it.
+struct EventRow {
+  std::string action, status, detail;
+  std::string at;  // as the database prints it
+  long long duration_ms = 0;
+};
+
 // The phases of an active expand/contract migration.
 enum class Phase { kStarting, kStarted, kCompleting, kRollingBack };
 const char* phase_name(Phase p);  // "starting" | "started" | "completing" | "rolling_back"
@@ -111,6 +118,10 @@ class State {
   // The versions the event log holds `action` events for, each once ("" for an event without a
   // version); empty without state. Read only.
   Result<std::vector<std::string>> event_versions(const std::string& action);
+  // The newest event of `version` whose action is one of `actions`, if any (read only; none
+  // without state).
+  Result<std::optional<EventRow>> latest_event(const std::string& version,
+                                               const std::vector<std::string>& actions);
 
   // PostgreSQL: the lock epoch. next: counts one more holder of the migration lock (waits for a
   // previous holder's transaction still fencing with the old one). current: the epoch now,
