@@ -94,14 +94,20 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
+// A line compared without its trailing comma: a column added last turns the line before it
+// into "…,", which is not a difference of that column.
+std::string line_key(const std::string& line) {
+  return !line.empty() && line.back() == ',' ? line.substr(0, line.size() - 1) : line;
+}
+
 // The lines of `a` that `b` does not have (as many times as `a` has them more).
 std::vector<std::string> lines_missing_from(const std::vector<std::string>& a,
                                             const std::vector<std::string>& b) {
   std::map<std::string, int> left;
-  for (const std::string& line : b) ++left[line];
+  for (const std::string& line : b) ++left[line_key(line)];
   std::vector<std::string> out;
   for (const std::string& line : a) {
-    auto it = left.find(line);
+    auto it = left.find(line_key(line));
     if (it != left.end() && it->second > 0) {
       --it->second;
       continue;

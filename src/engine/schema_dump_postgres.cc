@@ -246,8 +246,8 @@ Status read_constraints(db::Connection& conn, const std::string& ns,
 }
 
 Status read_indexes(db::Connection& conn, const std::string& ns, std::vector<SchemaObject>& out) {
-  // An index behind a PRIMARY KEY, UNIQUE or EXCLUDE constraint is the constraint's; a
-  // partition's index attached to its parent's comes with the parent's (relispartition).
+  // An index behind a PRIMARY KEY, UNIQUE or EXCLUDE constraint is the constraint's. A
+  // partition's own copy of its parent's index is listed, as pg_dump lists it.
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows rows,
       conn.query("SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname), "
@@ -255,7 +255,7 @@ Status read_indexes(db::Connection& conn, const std::string& ns, std::vector<Sch
                  "JOIN pg_class i ON i.oid = x.indexrelid "
                  "JOIN pg_class c ON c.oid = x.indrelid "
                  "JOIN pg_namespace n ON n.oid = i.relnamespace "
-                 "WHERE c.relnamespace = $1::oid AND NOT i.relispartition "
+                 "WHERE c.relnamespace = $1::oid "
                  "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.oid "
                  "AND k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')) "
                  "AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = "
