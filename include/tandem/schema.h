@@ -96,7 +96,7 @@ struct DriftReport {
 // DATABASE tandem_drift_<random> from the maintenance database, so the user in --db needs
 // CREATEDB; SQLite: a temporary file), dumps it and the live schema, and lists every
 // difference. Never writes to the live database. Refused (kProblem, problem kind
-// "migration_in_progress") while an expand/contract migration is active on it: its shadow
+// "active_migration") while an expand/contract migration is active on it: its shadow
 // columns, triggers and version schemas are not drift. A migration that fails in the replay
 // is an error naming it; the scratch database is dropped whatever happens.
 Result<DriftReport> drift(const Options& options, const DriftOptions& how = {});

@@ -85,7 +85,7 @@ Result<DriftReport> drift_in(const Options& options, const DriftOptions& how) {
     if (p.kind == "unreadable_dir") return refused({p}, "nothing was compared");
   }
   if (!live.active_migration.empty()) {
-    Problem p{"migration_in_progress",
+    Problem p{"active_migration",
               "",
               0,
               0,

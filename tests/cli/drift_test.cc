@@ -181,7 +181,7 @@ TEST(DriftPostgres, RefusedClearlyWhileAMigrationIsLive) {
   EXPECT_NE(r.err.find("complete"), std::string::npos) << r.err;
   CmdResult j = run({"drift", "--json"});
   EXPECT_EQ(j.code, 1);
-  EXPECT_NE(j.out.find("\"migration_in_progress\""), std::string::npos) << j.out;
+  EXPECT_NE(j.out.find("\"active_migration\""), std::string::npos) << j.out;
   ASSERT_EQ(run({"complete"}).code, 0);
   CmdResult after = run({"drift"});
   EXPECT_EQ(after.code, 0) << after.out << after.err;
