@@ -94,10 +94,12 @@ Result<DriftReport> drift_in(const Options& options, const DriftOptions& how) {
                           "drift",
                           report.database, live.active_migration, live.active_old_schema,
                           live.active_new_schema),
-              fmt::format("finish it ({}), then run `tandem drift` again; `tandem dump` shows "
-                          "the live schema as it is now",
-                          live.active_next_step.empty() ? "`tandem complete` or `tandem rollback`"
-                                                        : live.active_next_step)};
+              fmt::format("{}, then run `tandem drift` again; `tandem dump` shows the live "
+                          "schema as it is now",
+                          live.active_next_step.empty()
+                              ? "finish it with `tandem complete`, or undo it with `tandem "
+                                "rollback`"
+                              : live.active_next_step)};
     return Status::Problem(p.message, p.hint).with_problems({p});
   }
   std::vector<std::string> files;
@@ -147,20 +149,20 @@ Result<DriftReport> drift_in(const Options& options, const DriftOptions& how) {
   if (!files.empty()) {
     auto applied = up(replay, UpOptions{});
     if (!applied.ok()) {
-      // The replay ran copies: name the user's files, and never the scratch URL.
+      // The replay ran copies: name the user's files, and never the scratch URL. up's own
+      // hint (`tandem up --resume`, `tandem repair`) is about the scratch database: replaced.
       Status st = applied.status();
-      std::string message = st.message(), hint = st.hint();
+      std::string message = st.message();
       replace_all(message, folder.path(), eo.dir);
-      replace_all(hint, folder.path(), eo.dir);
       replace_all(message, db::redact_url(scratch->url()), "the scratch database");
       return Status::Database(
-          fmt::format("the migrations do not replay into an empty database (scratch database "
-                      "\"{}\", dropped again): {}",
-                      scratch->name(), message),
+          fmt::format("the migrations do not replay into an empty database: {} (in the scratch "
+                      "database \"{}\", dropped again; the live database was not touched)",
+                      message, scratch->name()),
           st.sqlstate(),
-          (hint.empty() ? "" : hint + "; ") +
-              "drift compares the live schema with what the migrations make from nothing, so "
-              "every applied migration must run on an empty database");
+          "drift compares the live schema with what the migrations make from nothing, so every "
+          "applied migration must run on an empty database: create what this one relies on in "
+          "an earlier migration, then run `tandem drift` again");
     }
   }
   SchemaDump expected;
