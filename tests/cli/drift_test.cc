@@ -116,6 +116,32 @@ TEST_P(DriftTest, PendingMigrationsAreNotDriftUnlessAll) {
   EXPECT_NE(all.out.find("missing table " + q("audit")), std::string::npos) << all.out;
 }
 
+TEST_P(DriftTest, NotesSayWhatTheReplayCannotReproduce) {
+  // Without tandem's history nothing is replayed: every live object is added, and a note says
+  // why.
+  db_.exec("CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL)");
+  json none = run_json({"drift"}, 1);
+  ASSERT_EQ(none["notes"].size(), 1u) << none.dump(2);
+  EXPECT_NE(none["notes"][0].get<std::string>().find("no tandem history"), std::string::npos);
+  EXPECT_TRUE(none["replayed"].empty());
+  EXPECT_EQ(none["differences"][0]["change"], "added");
+  db_.exec("DROP TABLE users");
+
+  // An applied file edited since: replayed as it is now, and named in a note.
+  ASSERT_EQ(run({"up"}).code, 0);
+  dir_.write("0001_users.sql",
+             "-- tandem:up\n"
+             "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL, extra text);\n"
+             "CREATE INDEX users_email_idx ON users (email);\n"
+             "CREATE VIEW user_emails AS SELECT email FROM users;\n");
+  CmdResult r = run({"drift"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("note: 0001_users.sql: edited since it was applied"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("changed table " + q("users")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  - "), std::string::npos) << r.out;  // what only the replay has
+}
+
 TEST_P(DriftTest, ScratchIsDroppedWhenAMigrationFailsInTheReplay) {
   // The live database had a table made by hand that 0003 relies on: applied there, it cannot
   // run on an empty database.
