@@ -82,7 +82,9 @@ Result<DriftReport> drift_in(const Options& options, const DriftOptions& how) {
 
   TANDEM_ASSIGN_OR_RETURN(StatusReport live, status(eo));
   for (const Problem& p : live.problems) {
-    if (p.kind == "unreadable_dir") return refused({p}, "nothing was compared");
+    if (p.kind == "unreadable_dir" || p.kind == "missing_dir") {
+      return refused({p}, "nothing was compared");
+    }
   }
   if (!live.active_migration.empty()) {
     Problem p{"active_migration",

@@ -248,6 +248,15 @@ TEST(DriftCli, UnreachableDatabaseIsExit3WithoutThePassword) {
   }
 }
 
+TEST(DriftCli, AMigrationsFolderThatDoesNotExistIsBadInput) {
+  TestDb db(Kind::kSqlite);
+  db.exec("CREATE TABLE t (id integer)");
+  TempDir dir;
+  CmdResult r = testing::run_tandem({"--db", db.url(), "--dir", dir.path() + "/nope", "drift"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("migrations folder does not exist"), std::string::npos) << r.err;
+}
+
 TEST(DriftCli, HelpHasExamples) {
   for (const char* cmd : {"drift", "dump"}) {
     CmdResult r = testing::run_tandem({cmd, "--help"});
