@@ -14,6 +14,7 @@
 #include "cli/compat_command.h"
 #include "cli/completion.h"
 #include "cli/db_commands.h"
+#include "cli/drift_command.h"
 #include "cli/flags.h"
 #include "cli/fleet_command.h"
 #include "cli/lint_command.h"
@@ -210,6 +211,8 @@ static int run(int argc, char** argv) {
   lint_cmd.add(app);
   cli::DbCommands db_cmds;
   db_cmds.add(app);
+  cli::DriftCommands drift_cmds;
+  drift_cmds.add(app);
   cli::ApiCommands api_cmds;
   api_cmds.add(app);
   cli::CompatCommand compat_cmd;
@@ -459,6 +462,9 @@ static int run(int argc, char** argv) {
     return 0;
   }
   if (auto rc = db_cmds.run(opts, g.json, [&](const Status& st) { return fail(g, st); })) {
+    return *rc;
+  }
+  if (auto rc = drift_cmds.run(all, g.json, [&](const Status& st) { return fail(g, st); })) {
     return *rc;
   }
   lint_cmd.config_path = config_path;
