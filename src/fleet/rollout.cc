@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,6 +14,7 @@
 #include "fleet/target_run.h"
 #include "tandem/db.h"
 #include "tandem/fleet.h"
+#include "tandem/migration.h"
 
 namespace tandem::fleet {
 namespace {
@@ -74,6 +77,28 @@ Result<FleetReport> rollout(const TargetsFile& file, const RunOptions& run) {
     return Status::InvalidInput(
         "--replica names one standby, but a fleet has one per target",
         "write `replica: postgres://…` on each target in the targets file (docs/fleet.md)");
+  }
+  // A version that no file of the folder has would make every target "up to date": a typo
+  // must not look like a finished rollout.
+  if (run.version && (run.action == Action::kStart || run.action == Action::kUp)) {
+    const std::string& v = *run.version;
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+      return Status::InvalidInput(fmt::format("`{}` is not a version", v),
+                                  "a version is the leading digits of a migration file's name");
+    std::string want = canonical_version(v);
+    bool found = false;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(run.base.engine.dir, ec)) {
+      std::string name = entry.path().filename().string();
+      size_t digits = name.find_first_not_of("0123456789");
+      if (digits == 0 || digits == std::string::npos || name[digits] != '_') continue;
+      found = found || canonical_version(name.substr(0, digits)) == want;
+    }
+    if (!found)
+      return Status::InvalidInput(
+          fmt::format("no migration in {} has version {}", run.base.engine.dir, v),
+          "give the version of a file in the migrations folder (--dir); nothing ran on any "
+          "target");
   }
   TANDEM_ASSIGN_OR_RETURN(std::vector<Target> selected, select(file, run.select));
   if (run.check_reachable) {

@@ -19,7 +19,18 @@ namespace fs = std::filesystem;
 namespace {
 
 // A targets file lists databases: even 100,000 of them fit well under this.
-constexpr uintmax_t kMaxTargetsBytes = 64 << 20;
+constexpr uintmax_t kMaxTargetsBytes = 16 << 20;
+// A file with more problems than this is not a targets file with typos: the first ones say so.
+constexpr size_t kMaxProblems = 100;
+
+// A name or label printed in the table and the logs: no control characters (a file must not
+// be able to colour a terminal or fake a "halted:" line), at most 200 bytes.
+bool printable(const std::string& text) {
+  if (text.size() > 200) return false;
+  for (char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
+}
 
 constexpr const char* kFormatHint =
     "the file is `targets:` (a list of { name, url, labels, replica }) and `canary:`; see "
@@ -59,7 +70,14 @@ class Reader {
       std::string key = kv.first.as<std::string>("");
       const YAML::Node& v = kv.second;
       if (key == "name") {
-        if (auto s = text(key, v)) t.name = *s;
+        if (auto s = text(key, v)) {
+          t.name = *s;
+          if (!printable(t.name))
+            problem("fleet_bad_value", v,
+                    "a target name holds a control character or is longer "
+                    "than 200 bytes",
+                    "name targets with visible characters: shard-01");
+        }
       } else if (key == "url") {
         have_url = true;
         if (auto s = text(key, v)) {
@@ -106,7 +124,16 @@ class Reader {
     }
     for (const auto& kv : v) {
       std::string key = kv.first.as<std::string>("");
-      if (auto s = text("labels." + key, kv.second)) t.labels[key] = *s;
+      if (auto s = text("labels." + key, kv.second)) {
+        if (!printable(key) || !printable(*s) || key.find('=') != std::string::npos) {
+          problem("fleet_bad_value", kv.first,
+                  "a label holds a control character, is longer than 200 bytes, or has '=' in "
+                  "its name",
+                  "labels: { region: eu } (--select matches KEY=VALUE)");
+          continue;
+        }
+        t.labels[key] = *s;
+      }
     }
   }
 
@@ -143,12 +170,16 @@ Result<TargetsFile> load_targets(const std::string& path) {
   TargetsFile out;
   out.path = path;
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
+  if (!fs::exists(path, ec)) {
     return Status::InvalidInput(fmt::format("targets file {} does not exist", path),
                                 "check --targets; docs/fleet.md shows the format");
   }
+  if (!fs::is_regular_file(path, ec)) {
+    return Status::InvalidInput(fmt::format("targets file {} is not a regular file", path),
+                                "give the path of a YAML file; docs/fleet.md shows the format");
+  }
   if (fs::file_size(path, ec) > kMaxTargetsBytes) {
-    return Status::InvalidInput(fmt::format("{}: larger than 64 MiB; not a targets file", path),
+    return Status::InvalidInput(fmt::format("{}: larger than 16 MiB; not a targets file", path),
                                 kFormatHint);
   }
   Reader reader(path);
@@ -204,6 +235,11 @@ Result<TargetsFile> load_targets(const std::string& path) {
   std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });
+  if (problems.size() > kMaxProblems) {
+    size_t more = problems.size() - kMaxProblems;
+    problems.resize(kMaxProblems);
+    problems.back().message += fmt::format(" (and {} more problems, not shown)", more);
+  }
   if (!problems.empty()) return refused(problems, "nothing ran on any target");
   if (out.canary.empty()) {
     out.canary = out.targets.front().name;

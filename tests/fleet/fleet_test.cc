@@ -222,6 +222,12 @@ TEST_F(FleetTest, BadTargetsFilesAreRefusedBeforeAnythingRuns) {
        "unknown target key 'region'", 3},
       {"unknown canary", head + "canary: nope\n", "the canary 'nope' is not one of the targets", 3},
       {"no url", head + "  - { name: two }\n", "target 'two' has no `url`", 3},
+      // A name that would colour a terminal or fake a line of the report (a trial's finding).
+      {"control characters",
+       head + "  - { name: \"evil\\e[31mRED\\nhalted: fake\", url: \"" + other + "\" }\n",
+       "control character", 3},
+      {"label with =", head + "  - { name: two, url: \"" + other + "\", labels: { k=x: v } }\n",
+       "'=' in its name", 3},
       {"yaml", head + "  - { name: two, url: [\n", "", 0},
   };
   for (const Case& c : cases) {
@@ -264,6 +270,16 @@ TEST_F(FleetTest, BadTargetsFilesAreRefusedBeforeAnythingRuns) {
                                   "fleet", "up", "--targets", ok_file});
   EXPECT_EQ(rep.code, 2);
   EXPECT_NE(rep.err.find("replica:"), std::string::npos) << rep.err;
+  // A version no file has: refused, not a green "up to date" everywhere (a trial's finding).
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"up", "--to", "9999"},
+                                               std::vector<std::string>{"start", "9999"}}) {
+    std::vector<std::string> all = args;
+    all.insert(all.end(), {"--targets", ok_file});
+    auto typo = fleet(all);
+    EXPECT_EQ(typo.code, 2) << typo.err;
+    EXPECT_NE(typo.err.find("has version 9999"), std::string::npos) << typo.err;
+  }
+  EXPECT_EQ(fleet({"up", "--targets", files_.path()}).code, 2);  // a folder, not a file
   EXPECT_EQ(tandem_state(good), "f");
 }
 
