@@ -227,6 +227,29 @@ Result<MigrationRunbook> declarative_runbook(Session& s, Sizes& sizes, const Rat
   contract.rollback_note =
       "after complete only a new migration (`tandem new`) brings the old representation back";
 
+  // The flags the migration ties to its phases (docs/flags.md): what each phase switches.
+  if (const expand::PhaseFlags* flags = expand::phase_flags_of(m)) {
+    auto listed = [](const std::vector<expand::PhaseFlag>& list) {
+      std::vector<std::string> out;
+      for (const expand::PhaseFlag& f : list) out.push_back(f.key + " = " + f.value);
+      return fmt::format("{}", fmt::join(out, ", "));
+    };
+    if (!flags->on_start.empty())
+      expand_phase.what += "; then sets the flags " + listed(flags->on_start);
+    if (!flags->require_to_complete.empty()) {
+      read_switch.gate += "; the flags " + listed(flags->require_to_complete) +
+                          " are served to everyone (`tandem flag set KEY VALUE`, without "
+                          "targeting): complete refuses until they are";
+    }
+    if (!flags->on_complete.empty())
+      contract.what += "; then sets the flags " + listed(flags->on_complete);
+    if (!flags->on_rollback.empty()) {
+      for (RunbookPhase* p : {&expand_phase, &backfill, &read_switch})
+        if (!p->rollback.empty())
+          p->rollback_note = "first sets the flags " + listed(flags->on_rollback) +
+                             " (readers leave the new path); then " + p->rollback_note;
+    }
+  }
   for (RunbookPhase* p : {&expand_phase, &backfill, &validate, &read_switch, &contract})
     mr.phases.push_back(std::move(*p));
   if (active) mark_progress(mr, active->phase);

@@ -266,5 +266,33 @@ TEST(RunbookDeclarative, PhasesEstimatesAndProgress) {
       << started_md.out;
 }
 
+// A migration's phase flags appear where they act: start sets, the read switch's gate requires,
+// complete sets, rollback sets first.
+TEST(RunbookDeclarative, PhaseFlagsAreNamedInTheirPhases) {
+  TempDir dir;
+  TestDb db(Kind::kPostgres);
+  std::string from = std::string(TANDEM_SOURCE_DIR) + "/examples/expand-contract/orders/";
+  dir.write("0001_create_orders.sql", testing::read_file(from + "0001_create_orders.sql"));
+  Options opts = testing::options_for(db, dir);
+  ASSERT_TRUE(up(opts, {}).ok());
+  std::string yaml = testing::read_file(from + "0002_orders_minor_units.yaml");
+  dir.write("0002_orders_minor_units.yaml",
+            "flags:\n  on_start: { orders.dual_write: true }\n  require_to_complete: { "
+            "orders.read_new: true }\n  on_complete: { orders.dual_write: false }\n  "
+            "on_rollback: { orders.read_new: false }\n" +
+                yaml);
+  json book = runbook_json(db, dir);
+  const json& phases = book["migrations"][0]["phases"];
+  EXPECT_NE(phases[0]["what"].get<std::string>().find("sets the flags orders.dual_write = true"),
+            std::string::npos)
+      << phases[0].dump(2);
+  EXPECT_NE(phases[0]["rollback_note"].get<std::string>().find("orders.read_new = false"),
+            std::string::npos);
+  EXPECT_NE(phases[3]["gate"].get<std::string>().find("orders.read_new = true"), std::string::npos)
+      << phases[3].dump(2);
+  EXPECT_NE(phases[4]["what"].get<std::string>().find("orders.dual_write = false"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tandem
