@@ -3,6 +3,7 @@
 // the migrations into a scratch database (`tandem drift`). See docs/drift.md.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tandem/db.h"
@@ -54,6 +55,11 @@ Result<SchemaDump> dump_schema(const EngineOptions& options);
 Result<SchemaDump> dump_schema(db::Connection& conn, const std::string& schema);
 
 // One object that differs between two dumps.
+// `name` safe on one line of text — in a `-- kind name` comment of a dump (which psql may run)
+// or a drift report: each control character as \xNN. A quoted identifier can hold a newline,
+// and one printed as it is would end the comment and make the rest of the name a statement.
+std::string printable_name(std::string_view name);
+
 struct SchemaDifference {
   std::string kind, name;
   // "added": in the live schema only (made by hand, or by a migration not in the folder);

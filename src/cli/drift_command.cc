@@ -40,14 +40,15 @@ std::string drift_text(const DriftReport& r) {
   for (const SchemaDifference& d : r.differences) {
     if (d.change == "added") {
       out += fmt::format("\nadded {} {}: in the live schema, not made by the migrations\n", d.kind,
-                         d.name);
+                         printable_name(d.name));
       out += indented(d.live, "  + ");
     } else if (d.change == "missing") {
       out += fmt::format("\nmissing {} {}: made by the migrations, not in the live schema\n",
-                         d.kind, d.name);
+                         d.kind, printable_name(d.name));
       out += indented(d.expected, "  - ");
     } else {
-      out += fmt::format("\nchanged {} {}: live (+) and replay (-) differ\n", d.kind, d.name);
+      out += fmt::format("\nchanged {} {}: live (+) and replay (-) differ\n", d.kind,
+                         printable_name(d.name));
       for (const std::string& line : d.only_live) out += "  + " + line + "\n";
       for (const std::string& line : d.only_expected) out += "  - " + line + "\n";
     }

@@ -37,6 +37,19 @@ Status check_verified(Session& s, bool force) {
           fmt::format("warning: completing {} although the latest `tandem verify` ({}) found {}: "
                       "--force",
                       active->file, last->at, last->detail));
+      // The override is part of the history: who forced it, past which verify.
+      TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> a, s.state->active());
+      HistoryRow row;
+      row.version = active->version;
+      if (a) {
+        row.name = a->name;
+        row.checksum = a->checksum;
+      }
+      TANDEM_ASSIGN_OR_RETURN(row.applied_by, s.state->applied_by());
+      TANDEM_RETURN_IF_ERROR(s.state->event(
+          "complete_forced", row,
+          fmt::format("--force past the verify of {} that found {}", last->at, last->detail),
+          "forced"));
       return Status::Ok();
     }
     return Status::Problem(

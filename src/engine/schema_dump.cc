@@ -119,14 +119,26 @@ std::vector<std::string> lines_missing_from(const std::vector<std::string>& a,
 
 }  // namespace
 
+std::string printable_name(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else
+      out += c;
+  }
+  return out;
+}
+
 std::string SchemaDump::sql() const {
   std::string out =
       backend == "postgres"
           ? fmt::format("-- tandem dump: schema {} (PostgreSQL), objects by kind, then name\n",
-                        schema)
+                        printable_name(schema))
           : std::string("-- tandem dump: SQLite database, objects by kind, then name\n");
   for (const SchemaObject& o : objects) {
-    out += fmt::format("\n-- {} {}\n{}\n", o.kind, o.name, o.definition);
+    out += fmt::format("\n-- {} {}\n{}\n", o.kind, printable_name(o.name), o.definition);
   }
   return out;
 }

@@ -199,6 +199,33 @@ TEST(SchemaDumpPostgres, ASchemaThatDoesNotExistIsBadInput) {
   EXPECT_NE(d.status().message().find("schema \"nope\" does not exist"), std::string::npos);
 }
 
+// A name with a newline must not end its `-- kind name` comment: the dump is loaded with psql
+// (a trial planted `DROP TABLE important; --` in a table's name and the load ran it).
+TEST(SchemaDumpPostgres, ANameCannotBreakOutOfItsComment) {
+  TestDb db(Kind::kPostgres);
+  db.exec(
+      "CREATE TABLE important (id int); CREATE TABLE \"evil\nDROP TABLE important; --\" (id int);"
+      "CREATE FUNCTION \"f\nx\"() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+  std::string sql = dump_sql(db);
+  EXPECT_NE(sql.find("-- table public.\"evil\\x0aDROP TABLE important; --\"\nCREATE TABLE"),
+            std::string::npos)
+      << sql;
+  // Loaded into another database as psql would (the simple query protocol), it drops nothing.
+  TestDb other(Kind::kPostgres);
+  other.exec("CREATE TABLE important (id int)");
+  auto conn = other.connect();
+  std::string without_important;
+  for (size_t at = 0; at < sql.size();) {
+    size_t next = sql.find("\n-- ", at + 1);
+    std::string part = sql.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    if (part.find("CREATE TABLE public.important") == std::string::npos) without_important += part;
+    at = next == std::string::npos ? sql.size() : next;
+  }
+  Status st = conn->execute_script(without_important);
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(other.value("SELECT count(*) FROM pg_tables WHERE tablename = 'important'"), "1");
+}
+
 TEST(SchemaDumpPostgres, AnInvalidIndexIsMarked) {
   TestDb db(Kind::kPostgres);
   db.exec("CREATE TABLE t (id int); INSERT INTO t VALUES (1), (1)");

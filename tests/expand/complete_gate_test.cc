@@ -94,6 +94,10 @@ TEST_F(CompleteGate, ForceCompletesDespiteMismatches) {
   EXPECT_EQ(active(), "0");
   EXPECT_EQ(db_.value("SELECT total_amount_minor FROM orders WHERE id = 11"), "5")
       << "what was forced is what stays";
+  // The override is in the history: who forced it, past which verify.
+  EXPECT_EQ(db_.value("SELECT count(*) FROM tandem.events WHERE action = 'complete_forced' AND "
+                      "detail LIKE '--force past the verify of %'"),
+            "1");
 }
 
 // Never verified: completed, with a warning; a rollback and a new start forget an old verify.
