@@ -209,6 +209,12 @@ class Flags {
   std::thread thread_;
 };
 
+http::Response method_not_allowed(const char* allow, std::string_view detail) {
+  http::Response r = http::problem(405, "method-not-allowed", "Method Not Allowed", detail);
+  r.set(bhttp::field::allow, allow);
+  return r;
+}
+
 bool authorized(const http::Request& req, const std::string& token) {
   if (token.empty()) return true;
   auto same = [&](std::string_view given) {
@@ -280,8 +286,9 @@ Status run(const ServeOptions& options) {
           metrics.age(state.age());
           co_return respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
         }
-        bool ofrep = path == kOfrepPrefix ||
-                     path.substr(0, kOfrepPrefix.size() + 1) == std::string(kOfrepPrefix) + "/";
+        // The bulk route, or one flag under it (no allocation on the request path).
+        bool ofrep = path.starts_with(kOfrepPrefix) &&
+                     (path.size() == kOfrepPrefix.size() || path[kOfrepPrefix.size()] == '/');
         bool api = path.substr(0, 5) == "/api/";
         if ((ofrep || api) && !authorized(req, token)) {
           metrics.request(ofrep ? "ofrep" : "api", 401);
@@ -294,10 +301,7 @@ Status run(const ServeOptions& options) {
         if (ofrep) {
           if (!post) {
             metrics.request("ofrep", 405);
-            http::Response r = http::problem(405, "method-not-allowed", "Method Not Allowed",
-                                             "OFREP evaluations are POST requests");
-            r.set(bhttp::field::allow, "POST");
-            co_return r;
+            co_return method_not_allowed("POST", "OFREP evaluations are POST requests");
           }
           std::shared_ptr<const FlagSnapshot> snapshot = state.current();
           OfrepAnswer a;
@@ -316,10 +320,7 @@ Status run(const ServeOptions& options) {
         if (path == "/api/flags") {
           if (!get) {
             metrics.request("api_flags", 405);
-            http::Response r = http::problem(405, "method-not-allowed", "Method Not Allowed",
-                                             "/api/flags is read with GET");
-            r.set(bhttp::field::allow, "GET, HEAD");
-            co_return r;
+            co_return method_not_allowed("GET, HEAD", "/api/flags is read with GET");
           }
           metrics.request("api_flags", 200);
           co_return respond(200, "application/json", flags_json(*state.current()));
