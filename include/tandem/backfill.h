@@ -73,9 +73,10 @@ struct BackfillJob {
   std::string started_at, updated_at, finished_at;
 };
 
-// Jobs, newest first: `job` alone, or every job (the last 20 finished ones at most).
+// Jobs, running and paused first, then newest first: `job` alone, or every unfinished job and
+// the newest `finished` others.
 Result<std::vector<BackfillJob>> status(const EngineOptions& options,
-                                        const std::optional<std::string>& job);
+                                        const std::optional<std::string>& job, int finished = 20);
 
 enum class Action { kPause, kResume, kCancel };
 
@@ -92,8 +93,10 @@ struct ControlReport {
 // command again — continues, and `tandem rollback` undoes the migration) `job`, or the one
 // unfinished job when `job` is empty. Resuming a job no process runs continues it here.
 // A job resumed here runs with `options.backfill`.
+// With `continue_here` false, resuming a job no process runs is refused (Code::kInvalidInput,
+// nothing changed) instead — for a caller that must not run a backfill itself (a server).
 Result<ControlReport> control(const Options& options, const std::optional<std::string>& job,
-                              Action action);
+                              Action action, bool continue_here = true);
 
 // One translated column of the active migration, checked over every row.
 struct VerifyCheck {
@@ -115,6 +118,21 @@ struct VerifyReport {
     return n;
   }
 };
+
+// One `tandem verify` as the event log keeps it (each run is recorded, clean or not).
+struct VerifyRecord {
+  std::string version;                 // the migration verified
+  std::string at;                      // ISO-8601 UTC
+  std::string status;                  // "clean" | "mismatches"
+  std::string summary;                 // "3 mismatch(es) in 2 check(s) over 1000 row(s)"
+  long long rows = 0, mismatches = 0;  // 0 for results recorded before tandem kept them
+  long long elapsed_ms = 0;
+  std::vector<VerifyCheck> checks;  // with their sample keys; empty for older results
+};
+
+// The newest `limit` recorded verify results (of every migration), newest first. Read only;
+// empty without history.
+Result<std::vector<VerifyRecord>> verify_history(const EngineOptions& options, int limit);
 
 // `tandem verify`: for the active migration, counts the rows where a new column differs from
 // `up` of the old columns and where an old column differs from `down` of the new ones — in

@@ -134,9 +134,10 @@ class FlagStore {
   Result<std::vector<Flag>> list(std::vector<Status>* invalid = nullptr);
   // The changes of `key` (every flag when ""), newest first, at most `limit`.
   Result<std::vector<FlagEvent>> history(const std::string& key, int limit = 100);
-  // A number that changes whenever any flag changes: cheap to poll.
+  // A number that changes whenever any flag changes — also when the flag tables appear: cheap
+  // to poll.
   Result<std::string> generation();
-  // Whether the flag tables exist (as found when opened, or created since).
+  // Whether the flag tables exist (as found when opened or by generation(), or created since).
   bool exists() const { return present_; }
 
  private:

@@ -121,10 +121,11 @@ struct RetryPolicy {
 // measured latency, as Envoy's adaptive concurrency filter does: at the first window and every
 // `probe_interval` the limit drops to `min` until the requests above it drained, and
 // `probe_requests` answers at `min` measure the latency without load; in between, every window
-// of samples compares its average latency with that: within `tolerance` times it, the limit grows (by about its square root); beyond, it
-// shrinks in proportion; timeouts and 503s from the upstream halve it. Requests beyond the limit
-// are refused at once with 503 and Retry-After — by priority: sheddable ones may only use
-// `sheddable` of the limit, default ones `normal`, critical ones all of it.
+// of samples compares its average latency with that: within `tolerance` times it, the limit grows
+// (by about its square root); beyond, it shrinks in proportion; timeouts and 503s from the upstream
+// halve it. Requests beyond the limit are refused at once with 503 and Retry-After — by priority:
+// sheddable ones may only use `sheddable` of the limit, default ones `normal`, critical ones all of
+// it.
 struct ConcurrencyLimit {
   int limit = 0;  // 0 = unlimited; with adaptive, the starting limit
   bool adaptive = false;

@@ -58,6 +58,10 @@ class Engine {
 // Status never changes the database.
 Result<StatusReport> status(const EngineOptions& options);
 
+// A value that changes whenever the history changes (an event is appended to the log): for a
+// reader that polls (the dashboard). "" without history. Read only; one query.
+Result<std::string> history_generation(const EngineOptions& options);
+
 // Applies pending migrations in version order, one transaction each (or statement by
 // statement with recorded progress for non-transactional ones). On failure the Status says
 // which file, line and statement failed and what to do; the report lists what did apply.

@@ -3,17 +3,13 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/output.h"
-#include "tandem/db.h"
-#include "tandem/duration.h"
 #include "tandem/env.h"
 #include "tandem/flags.h"
-#include "tandem/serve.h"
 
 namespace tandem::cli {
 
@@ -114,67 +110,11 @@ void FlagCommands::add(CLI::App& app) {
   remove->add_option("KEY", key, "the flag")->required();
   remove->add_option("--reason", reason, "why, for the audit log");
   remove->footer("Example:\n  tandem flag delete orders.read_new --reason \"migration complete\"");
-
-  serve = app.add_subcommand(
-      "serve", "serve the flags of --db over OpenFeature's remote evaluation protocol (OFREP)");
-  serve->add_option("--listen", listen, "HOST:PORT to serve on (port 0 = any)")
-      ->capture_default_str();
-  serve->add_option("--workers", workers, "threads answering requests")->capture_default_str();
-  serve
-      ->add_option("--refresh", refresh, "how often the flags are checked for changes (50ms to 1h)")
-      ->capture_default_str();
-  serve->add_option("--token-file", token_file,
-                    "a file holding the token every /ofrep/ and /api/ request must send "
-                    "(Authorization: Bearer or X-API-Key); also $TANDEM_SERVE_TOKEN");
-  serve->footer(
-      "OpenFeature SDKs read the flags with their OFREP provider, e.g. in Node.js:\n"
-      "  OpenFeature.setProvider(new OFREPProvider({ baseUrl: 'http://127.0.0.1:8016' }))\n"
-      "Routes: POST /ofrep/v1/evaluate/flags/{key}, POST /ofrep/v1/evaluate/flags (bulk, with\n"
-      "an ETag), GET /api/flags, /healthz, /readyz, /metrics (Prometheus). The flags are\n"
-      "served from memory: if the database goes away, the last values read are served.\n"
-      "Runs until SIGINT/SIGTERM. docs/serve.md describes it.\n"
-      "Examples:\n"
-      "  tandem --db postgres://app@db/app serve --listen 0.0.0.0:8016\n"
-      "  curl -s -XPOST localhost:8016/ofrep/v1/evaluate/flags/orders.read_new \\\n"
-      "       -d '{\"context\":{\"targetingKey\":\"tenant-42\"}}'");
 }
 
 std::optional<int> FlagCommands::run(const std::string& db_url, bool as_json,
                                      const std::function<int(const Status&)>& fail) const {
   auto print = [](const json& j) { std::cout << dump(j, 2) << "\n"; };
-  if (serve->parsed()) {
-    serve::ServeOptions options;
-    options.db_url = db_url;
-    options.listen = listen;
-    options.workers = workers;
-    long long ms = parse_duration_ms(refresh);
-    if (ms <= 0)
-      return fail(Status::InvalidInput(fmt::format("--refresh {} is not a duration", refresh),
-                                       duration_hint(refresh)));
-    options.refresh = std::chrono::milliseconds(ms);
-    if (!token_file.empty()) {
-      std::ifstream in(token_file);
-      if (!in)
-        return fail(Status::InvalidInput(fmt::format("cannot read --token-file {}", token_file)));
-      std::getline(in, options.token);
-      while (!options.token.empty() &&
-             (options.token.back() == '\r' || options.token.back() == ' '))
-        options.token.pop_back();
-      if (options.token.empty())
-        return fail(Status::InvalidInput(fmt::format("--token-file {} is empty", token_file)));
-    } else if (const char* t = std::getenv("TANDEM_SERVE_TOKEN"); t != nullptr && *t != '\0') {
-      options.token = t;
-    }
-    std::string shown = db::redact_url(db_url);
-    bool with_token = !options.token.empty();
-    options.on_ready = [&shown, with_token](const std::string& bound) {
-      std::cerr << "tandem serve: serving http://" << bound << " (flags of " << shown
-                << (with_token ? ", token required" : "") << ")\n";
-    };
-    Status st = serve::run(options);
-    if (!st.ok()) return fail(st);
-    return 0;
-  }
   if (!flag->parsed()) return std::nullopt;
 
   bool reads = get->parsed() || list->parsed() || history->parsed();

@@ -1,6 +1,6 @@
 #pragma once
-// `tandem flag set|get|list|history|delete` and `tandem serve`: argument parsing and printing
-// only; the work is in tandem/flags.h and tandem/serve.h.
+// `tandem flag set|get|list|history|delete`: argument parsing and printing only; the work is in
+// tandem/flags.h.
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -14,15 +14,12 @@ namespace tandem::cli {
 
 struct FlagCommands {
   CLI::App *flag = nullptr, *set = nullptr, *get = nullptr, *list = nullptr, *history = nullptr,
-           *remove = nullptr, *serve = nullptr;
+           *remove = nullptr;
   std::string key, value, type, fallback, description, reason, targeting_key;
   std::vector<std::string> allow, deny;
   std::optional<double> percent;
   std::optional<long long> if_version;
   int limit = 20;
-  // serve
-  std::string listen = "127.0.0.1:8016", token_file, refresh = "1s";
-  int workers = 2;
 
   void add(CLI::App& app);
   // Runs the parsed command on the database `db_url`; nullopt when none of them was given.

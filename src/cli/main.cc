@@ -24,6 +24,7 @@
 #include "cli/flag_command.h"
 #include "cli/registry_command.h"
 #include "cli/runbook_command.h"
+#include "cli/serve_command.h"
 #include "cli/test_hooks.h"
 #include "cli/usage_error.h"
 #include "db/utf8.h"
@@ -221,6 +222,8 @@ static int run(int argc, char** argv) {
   registry_cmd.add(app);
   cli::FlagCommands flag_cmds;
   flag_cmds.add(app);
+  cli::ServeCommand serve_cmd;
+  serve_cmd.add(app);
   cli::FleetCommand fleet_cmd;
   fleet_cmd.add(app);
 
@@ -336,9 +339,10 @@ static int run(int argc, char** argv) {
   // The registry serves its own tables on --db (or DATABASE_URL, or the config's db).
   if (registry_cmd.cmd->parsed())
     return registry_cmd.run(opts.db_url, [&](const Status& st) { return fail(g, st); });
-  // So do the flags and `tandem serve`.
+  // So do the flags and `tandem serve` (which shows the migrations of --dir too).
   if (auto rc = flag_cmds.run(opts.db_url, g.json, [&](const Status& st) { return fail(g, st); }))
     return *rc;
+  if (auto rc = serve_cmd.run(all, [&](const Status& st) { return fail(g, st); })) return *rc;
   // The fleet runs the engine's commands on each target of its targets file.
   if (auto rc = fleet_cmd.run(all, g.json, g.quiet, [&](const Status& st) { return fail(g, st); }))
     return *rc;

@@ -37,8 +37,8 @@ std::optional<std::string> job_id(const std::optional<std::string>& typed) {
   return canonical_version(version) + typed->substr(slash);
 }
 
-Result<std::vector<BackfillJob>> load(db::Connection& conn,
-                                      const std::optional<std::string>& typed) {
+Result<std::vector<BackfillJob>> load(db::Connection& conn, const std::optional<std::string>& typed,
+                                      int finished = 20) {
   std::optional<std::string> id = job_id(typed);
   TANDEM_ASSIGN_OR_RETURN(db::Rows exists,
                           conn.query("SELECT to_regclass('tandem.backfill_jobs') IS NOT NULL"));
@@ -58,9 +58,10 @@ Result<std::vector<BackfillJob>> load(db::Connection& conn,
               "coalesce(error, ''), CASE WHEN EXISTS (SELECT 1 FROM pg_stat_activity a WHERE "
               "a.pid = j.runner_pid AND a.backend_start = j.runner_started) THEN runner ELSE '' "
               "END, {}, {}, {} FROM tandem.backfill_jobs j WHERE $1::text IS NULL OR id = $1 "
-              "ORDER BY state IN ('running', 'paused') DESC, started_at DESC, id LIMIT 20",
+              "ORDER BY state IN ('running', 'paused') DESC, started_at DESC, id LIMIT (SELECT "
+              "count(*) FROM tandem.backfill_jobs WHERE state IN ('running', 'paused')) + $2",
               ts("started_at"), ts("updated_at"), ts("finished_at")),
-          {id ? db::Param(*id) : std::nullopt}));
+          {id ? db::Param(*id) : std::nullopt, std::to_string(std::max(finished, 0))}));
   std::vector<BackfillJob> out;
   for (size_t i = 0; i < r.size(); ++i) {
     BackfillJob j;
@@ -127,9 +128,10 @@ Result<BackfillJob> pick(db::Connection& conn, const std::optional<std::string>&
 }  // namespace
 
 static Result<std::vector<BackfillJob>> status_now(const EngineOptions& options,
-                                                   const std::optional<std::string>& job) {
+                                                   const std::optional<std::string>& job,
+                                                   int finished) {
   TANDEM_ASSIGN_OR_RETURN(auto s, open(options, "status"));
-  TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> jobs, load(*s->conn, job));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<BackfillJob> jobs, load(*s->conn, job, finished));
   if (job && jobs.empty()) {
     return Status::InvalidInput(fmt::format("no backfill job {}", *job),
                                 "`tandem backfill status` lists the jobs");
@@ -138,7 +140,8 @@ static Result<std::vector<BackfillJob>> status_now(const EngineOptions& options,
 }
 
 static Result<ControlReport> control_now(const Options& options,
-                                         const std::optional<std::string>& job, Action action) {
+                                         const std::optional<std::string>& job, Action action,
+                                         bool continue_here) {
   const char* verb = action == Action::kPause    ? "pause"
                      : action == Action::kResume ? "resume"
                                                  : "cancel";
@@ -155,6 +158,13 @@ static Result<ControlReport> control_now(const Options& options,
     return Status::InvalidInput(
         fmt::format("backfill job {} is {}: there is nothing to {}", j.id, j.state, verb),
         "`tandem backfill status` shows every job");
+  }
+  if (action == Action::kResume && j.runner.empty() && !continue_here) {
+    return Status::InvalidInput(
+        fmt::format("no process runs backfill job {}: resuming it here would run it here", j.id),
+        fmt::format("run `tandem backfill resume {}` (or the `tandem {}` that started it) where "
+                    "the migrations are",
+                    j.id, j.command));
   }
   std::string to = action == Action::kPause    ? "paused"
                    : action == Action::kResume ? "running"
@@ -187,13 +197,14 @@ static Result<ControlReport> control_now(const Options& options,
 }
 
 Result<std::vector<BackfillJob>> status(const EngineOptions& options,
-                                        const std::optional<std::string>& job) {
-  return commands::guarded("backfill status", [&] { return status_now(options, job); });
+                                        const std::optional<std::string>& job, int finished) {
+  return commands::guarded("backfill status", [&] { return status_now(options, job, finished); });
 }
 
 Result<ControlReport> control(const Options& options, const std::optional<std::string>& job,
-                              Action action) {
-  return commands::guarded("backfill", [&] { return control_now(options, job, action); });
+                              Action action, bool continue_here) {
+  return commands::guarded("backfill",
+                           [&] { return control_now(options, job, action, continue_here); });
 }
 
 }  // namespace tandem::backfill

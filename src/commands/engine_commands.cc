@@ -4,6 +4,7 @@
 #include "commands/guard.h"
 #include "commands/hooks.h"
 #include "engine/engine.h"
+#include "engine/session.h"
 #include "tandem/tandem.h"
 
 namespace tandem {
@@ -11,6 +12,14 @@ namespace tandem {
 Result<StatusReport> status(const EngineOptions& options) {
   return commands::guarded("status",
                            [&] { return engine::status(options, commands::hooks(options)); });
+}
+
+Result<std::string> history_generation(const EngineOptions& options) {
+  return commands::guarded("status", [&]() -> Result<std::string> {
+    TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, commands::hooks(options), "status",
+                                                  /*take_lock=*/false));
+    return s->state->events_generation();
+  });
 }
 
 Result<ApplyReport> up(const Options& options, const UpOptions& up_options, ApplyReport* partial) {

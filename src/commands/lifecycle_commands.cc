@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "commands/guard.h"
+#include "commands/verify_record.h"
 #include "commands/hooks.h"
 #include "engine/session.h"
 #include "expand/lifecycle.h"
@@ -36,7 +37,7 @@ Status check_verified(Session& s, bool force) {
       s.log(
           fmt::format("warning: completing {} although the latest `tandem verify` ({}) found {}: "
                       "--force",
-                      active->file, last->at, last->detail));
+                      active->file, last->at, commands::verify_summary(last->detail)));
       // The override is part of the history: who forced it, past which verify.
       TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> a, s.state->active());
       HistoryRow row;
@@ -48,7 +49,7 @@ Status check_verified(Session& s, bool force) {
       TANDEM_ASSIGN_OR_RETURN(row.applied_by, s.state->applied_by());
       TANDEM_RETURN_IF_ERROR(s.state->event(
           "complete_forced", row,
-          fmt::format("--force past the verify of {} that found {}", last->at, last->detail),
+          fmt::format("--force past the verify of {} that found {}", last->at, commands::verify_summary(last->detail)),
           "forced"));
       return Status::Ok();
     }
@@ -56,7 +57,7 @@ Status check_verified(Session& s, bool force) {
         fmt::format("{}: the latest `tandem verify` ({}) found {}; complete would drop the old "
                     "representation, the only copy of the values that differ — nothing was "
                     "changed",
-                    active->file, last->at, last->detail),
+                    active->file, last->at, commands::verify_summary(last->detail)),
         "fix the rows `tandem verify` names (its sample keys) and run `tandem verify` again "
         "until it finds 0 mismatches, or `tandem rollback`; `tandem complete --force` "
         "completes anyway");

@@ -7,6 +7,7 @@
 #include "backfill/keyset.h"
 #include "commands/guard.h"
 #include "commands/hooks.h"
+#include "commands/verify_record.h"
 #include "engine/session.h"
 #include "expand/expr.h"
 #include "expand/lifecycle.h"
@@ -63,13 +64,8 @@ void record(Session& s, const VerifyReport& report) {
     }
     TANDEM_ASSIGN_OR_RETURN(row.applied_by, s.state->applied_by());
     row.duration_ms = report.elapsed_ms;
-    std::map<std::string, long long> rows;
-    for (const VerifyCheck& c : report.checks) rows[c.table] = std::max(rows[c.table], c.rows);
-    long long total = 0;
-    for (const auto& [table, n] : rows) total += n;
-    std::string detail = fmt::format("{} mismatch(es) in {} check(s) over {} row(s)",
-                                     report.mismatches(), report.checks.size(), total);
-    return s.state->event("verify", row, detail, report.mismatches() == 0 ? "clean" : "mismatches");
+    return s.state->event("verify", row, commands::verify_detail(report),
+                          report.mismatches() == 0 ? "clean" : "mismatches");
   };
   Status st = write();
   if (!st.ok()) {
@@ -171,6 +167,19 @@ static Result<VerifyReport> verify_now(const EngineOptions& options) {
 
 Result<VerifyReport> verify(const EngineOptions& options) {
   return commands::guarded("verify", [&] { return verify_now(options); });
+}
+
+Result<std::vector<VerifyRecord>> verify_history(const EngineOptions& options, int limit) {
+  return commands::guarded("verify history", [&]() -> Result<std::vector<VerifyRecord>> {
+    TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, commands::hooks(options),
+                                                  "verify history", /*take_lock=*/false));
+    TANDEM_ASSIGN_OR_RETURN(std::vector<EventRow> events, s->state->events("verify", limit));
+    std::vector<VerifyRecord> out;
+    out.reserve(events.size());
+    for (const EventRow& e : events)
+      out.push_back(commands::verify_record(e.version, e.at, e.status, e.duration_ms, e.detail));
+    return out;
+  });
 }
 
 }  // namespace tandem::backfill

@@ -319,10 +319,47 @@ Result<std::optional<EventRow>> State::latest_event(const std::string& version,
                                           events_, in),
                               params));
   if (r.empty()) return out;
-  EventRow e{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), 0};
+  EventRow e{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), 0, version, 0};
   TANDEM_ASSIGN_OR_RETURN(e.duration_ms, r.integer(0, 4));
   out = std::move(e);
   return out;
+}
+
+Result<std::vector<EventRow>> State::events(const std::string& action, int limit) {
+  std::vector<EventRow> out;
+  TANDEM_ASSIGN_OR_RETURN(int have, layout());
+  if (have == 0 || limit <= 0) return out;
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      conn_.query(
+          fmt::format("SELECT action, COALESCE(status, ''), COALESCE(detail, ''), {}, "
+                      "COALESCE(duration_ms, 0), COALESCE(version, ''), id FROM {} WHERE "
+                      "action = $1 ORDER BY id DESC LIMIT {}",
+                      pg_ ? "round(date_part('epoch', at) * 1000)::bigint" : "at", events_, limit),
+          {action}));
+  out.reserve(r.size());
+  for (size_t i = 0; i < r.size(); ++i) {
+    // ISO-8601 UTC on both backends (PostgreSQL's text form depends on session settings).
+    std::string at = r.text(i, 3);
+    if (pg_) {
+      TANDEM_ASSIGN_OR_RETURN(long long ms, r.integer(i, 3));
+      at = iso_from_epoch_ms(ms);
+    }
+    EventRow e{r.text(i, 0), r.text(i, 1), r.text(i, 2), std::move(at), 0, r.text(i, 5), 0};
+    TANDEM_ASSIGN_OR_RETURN(e.duration_ms, r.integer(i, 4));
+    TANDEM_ASSIGN_OR_RETURN(e.id, r.integer(i, 6));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::string> State::events_generation() {
+  TANDEM_ASSIGN_OR_RETURN(int have, layout());
+  if (have == 0) return std::string();
+  TANDEM_ASSIGN_OR_RETURN(
+      db::Rows r,
+      conn_.query(fmt::format("SELECT count(*), COALESCE(max(id), 0) FROM {}", events_)));
+  return r.text(0, 0) + ":" + r.text(0, 1);
 }
 
 Result<std::string> State::next_lock_epoch() {

@@ -58,11 +58,13 @@ struct HistoryRow {
   FileStat file;  // what the file looked like when `checksum` was taken from it
 };
 
-// One row of the event log, as latest_event() reads it.
+// One row of the event log, as latest_event() and events() read it.
 struct EventRow {
   std::string action, status, detail;
   std::string at;  // as the database prints it
   long long duration_ms = 0;
+  std::string version;  // "" for an event without one
+  long long id = 0;     // the log's order
 };
 
 // The phases of an active expand/contract migration.
@@ -122,6 +124,12 @@ class State {
   // without state).
   Result<std::optional<EventRow>> latest_event(const std::string& version,
                                                const std::vector<std::string>& actions);
+  // The newest `limit` events whose action is `action`, newest first, `at` as ISO-8601 UTC
+  // (read only; none without state).
+  Result<std::vector<EventRow>> events(const std::string& action, int limit);
+  // Changes whenever an event is appended: "count:max id" ("" without state). One indexed
+  // lookup, for a reader that polls (the dashboard).
+  Result<std::string> events_generation();
 
   // PostgreSQL: the lock epoch. next: counts one more holder of the migration lock (waits for a
   // previous holder's transaction still fencing with the old one). current: the epoch now,

@@ -322,6 +322,10 @@ Result<std::vector<FlagEvent>> FlagStore::history(const std::string& key, int li
 }
 
 Result<std::string> FlagStore::generation() {
+  // Tables created since (the first `tandem flag set` of another process) are found here.
+  if (!present_) {
+    TANDEM_ASSIGN_OR_RETURN(present_, tables_present());
+  }
   if (!present_) return std::string("0:0");
   TANDEM_ASSIGN_OR_RETURN(db::Rows rows,
                           conn_.query(fmt::format("SELECT count(*), coalesce(max(id), 0) FROM {}",

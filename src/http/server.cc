@@ -241,6 +241,27 @@ Task<void> Server::session(Worker& w, Socket socket) {
   socket.close(ec);
 }
 
+// The writer of a streamed answer: each piece under the write timeout.
+class Server::StreamOut : public StreamWriter {
+ public:
+  StreamOut(const Server& server, Socket& socket, Deadline& deadline)
+      : server_(server), socket_(socket), deadline_(deadline) {}
+  Task<bool> write(std::string_view bytes) override {
+    if (server_.stopping_) co_return false;
+    deadline_.arm(server_.limits_.write_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), use_tuple);
+    (void)n;
+    deadline_.disarm();
+    co_return !ec && !server_.stopping_;
+  }
+  bool stopping() const override { return server_.stopping_; }
+
+ private:
+  const Server& server_;
+  Socket& socket_;
+  Deadline& deadline_;
+};
+
 Task<void> Server::serve(Worker& w, Socket& socket) {
   Peer peer;
   {
@@ -327,11 +348,16 @@ Task<void> Server::serve(Worker& w, Socket& socket) {
               req.method() == bhttp::verb::head, wire);
       keep_alive = false;
     }
-    keep_alive = keep_alive && !wire.close && !stopping_;
+    keep_alive = keep_alive && !wire.close && !stopping_ && !wire.stream;
     // In flight until written: a drain waits for the answer to leave, not only to be made.
     bool written =
         co_await write_wire(socket, deadline, wire, keep_alive, version, limits_.write_timeout);
     --w.in_flight;
+    if (written && wire.stream) {
+      StreamOut out(*this, socket, deadline);
+      co_await wire.stream(out);
+      break;
+    }
     if (!written || !keep_alive) break;
   }
 }

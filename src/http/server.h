@@ -92,6 +92,7 @@ class Server {
 
  private:
   struct Worker;
+  class StreamOut;
   Task<void> accept_loop(Worker& w);
   Task<void> session(Worker& w, Socket socket);
   Task<void> serve(Worker& w, Socket& socket);

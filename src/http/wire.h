@@ -4,12 +4,23 @@
 // sends head and body with one gathering write. Parsing stays with Beast; writing a head is
 // formatting lines whose names and values were validated when they were parsed or set.
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "http/http.h"
 
 namespace tandem::http {
+
+// Writes the body of a streamed answer (server-sent events) piece by piece.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Sends `bytes` now. False when the peer is gone or did not read them within the server's
+  // write timeout, or when the server is stopping: the stream should end.
+  virtual Task<bool> write(std::string_view bytes) = 0;
+  virtual bool stopping() const = 0;
+};
 
 // An answer ready for the wire: the status line and the header lines, each ending in CRLF,
 // without the blank line (the server adds it after its own Connection header), and the body.
@@ -18,12 +29,17 @@ struct Wire {
   std::string head;
   std::string body;
   bool close = false;  // the handler wants the connection closed after this answer
+  // A streamed answer: `head` (without Content-Length) goes out, then the server calls `stream`
+  // until it returns, and closes the connection — the body is delimited by the close. The
+  // stream does not count as a request in flight: stopping the server ends it.
+  std::function<Task<void>(StreamWriter&)> stream;
 
   void clear() {
     status = 0;
     head.clear();
     body.clear();
     close = false;
+    stream = nullptr;
   }
 };
 

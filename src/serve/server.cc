@@ -18,7 +18,10 @@
 #include "http/problem.h"
 #include "http/server.h"
 #include "http/stop_signals.h"
+#include "serve/dashboard.h"
+#include "serve/dashboard_routes.h"
 #include "serve/ofrep.h"
+#include "tandem/db.h"
 #include "tandem/flags.h"
 #include "tandem/serve.h"
 
@@ -102,18 +105,14 @@ class Flags {
   ~Flags() { stop(); }
 
   // The first read: an error here (wrong URL, unreachable database) stops `serve` at once.
+  // A database without flag tables serves none (FLAG_NOT_FOUND) until they appear; `run`
+  // refuses a database that has neither flags nor history (a mistyped --db).
   Status load_first() {
-    // A reader: a mistyped --db must not become an empty flag store that sends every
-    // application to its code defaults while saying it is ready.
+    // A reader: a mistyped --db must not become an empty flag store.
     TANDEM_ASSIGN_OR_RETURN(store_, flags::FlagStore::open(options_.db_url, false, "tandem serve"));
-    if (!store_->exists())
-      return Status::InvalidInput(
-          "this database has no flags: tandem serve would answer FLAG_NOT_FOUND to every "
-          "evaluation",
-          "check --db; on the right database, create the first flag with `tandem flag set KEY "
-          "VALUE`");
     return reload();
   }
+  bool exists() const { return store_ && store_->exists(); }
   void start() {
     thread_ = std::thread([this] { loop(); });
   }
@@ -246,15 +245,49 @@ Status run(const ServeOptions& options) {
   if (options.workers < 1 || options.workers > 256)
     return Status::InvalidInput("--workers is 1 to 256");
   // A header value cannot carry what HTTP trims or forbids: such a token could never match.
-  for (char c : options.token)
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
-      return Status::InvalidInput("the token holds a space or a control character",
-                                  "use a token of visible characters, e.g. `openssl rand -hex 32`");
+  for (const std::string* t : {&options.token, &options.gateway_token})
+    for (char c : *t)
+      if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
+        return Status::InvalidInput(
+            "a token holds a space or a control character",
+            "use a token of visible characters, e.g. `openssl rand -hex 32`");
   if (options.refresh < std::chrono::milliseconds(50) || options.refresh > std::chrono::hours(1))
     return Status::InvalidInput("--refresh is 50ms to 1h");
+  // Buttons that change production need to know who pressed them.
+  if (options.allow_actions && options.token.empty())
+    return Status::InvalidInput(
+        "--allow-actions needs a token: without one anybody who reaches the port could pause a "
+        "backfill or abort a rollout",
+        "give --token-file FILE (or $TANDEM_SERVE_TOKEN); the page asks for it");
+  DashboardOptions dash;
+  dash.migrations = options.migrations;
+  dash.migrations.engine.db_url = options.db_url;
+  dash.refresh = std::max(options.refresh, std::chrono::milliseconds(250));
+  dash.actions = options.allow_actions;
+  dash.log = options.log;
+  for (const std::string& g : options.gateway_admins) {
+    TANDEM_ASSIGN_OR_RETURN(AdminUrl url, parse_admin_url(g));
+    dash.gateways.push_back(std::move(url));
+  }
+  if (dash.gateways.size() > 32) return Status::InvalidInput("at most 32 --gateway-admin");
+
   Metrics metrics;
   Flags state(options, metrics);
   TANDEM_RETURN_IF_ERROR(state.load_first());
+  Dashboard dashboard(dash);
+  TANDEM_RETURN_IF_ERROR(dashboard.load_first());
+  {
+    std::shared_ptr<const DashboardSnapshot> first = dashboard.current();
+    bool history = first && first->status && first->status->history_exists;
+    if (!history && !state.exists())
+      return Status::InvalidInput(
+          fmt::format("{} has neither tandem's history nor flags: the dashboard would be empty "
+                      "and every OFREP evaluation FLAG_NOT_FOUND",
+                      db::redact_url(options.db_url)),
+          "check --db; on the right database, `tandem up` (or `tandem flag set KEY VALUE`) "
+          "creates tandem's tables");
+  }
+  DashboardRoutes routes(dashboard, dash, options.gateway_token);
 
   http::StopSignals signals;
   http::ServerLimits limits;
@@ -263,79 +296,107 @@ Status run(const ServeOptions& options) {
   http::Server server(limits, options.workers);
   TANDEM_RETURN_IF_ERROR(server.bind(options.listen));
   state.start();
+  dashboard.start();
 
   std::string token = options.token;
+  auto handler = [&](http::Request& req, const http::Peer&) -> http::Task<http::Response> {
+    std::string_view target = req.target();
+    size_t question = target.find('?');
+    std::string_view path = target.substr(0, question);
+    std::string_view query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+    bool post = req.method() == bhttp::verb::post;
+    bool get = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
+    if (path == "/healthz") co_return respond(200, "text/plain", "ok\n");
+    if (path == "/readyz") {
+      // Ready while the flags served are recent: three refreshes missed is an outage.
+      double age = state.age();
+      double limit = 3 * std::chrono::duration<double>(options.refresh).count() + 5;
+      co_return age <= limit
+          ? respond(200, "text/plain", "ready\n")
+          : respond(503, "text/plain",
+                    fmt::format("not ready: the flags were last read {:.0f} s ago\n", age));
+    }
+    if (path == "/metrics" && get) {
+      metrics.age(state.age());
+      co_return respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+    }
+    // The bulk route, or one flag under it (no allocation on the request path).
+    bool ofrep = path.starts_with(kOfrepPrefix) &&
+                 (path.size() == kOfrepPrefix.size() || path[kOfrepPrefix.size()] == '/');
+    bool api = path.substr(0, 5) == "/api/";
+    if ((ofrep || api) && !authorized(req, token)) {
+      metrics.request(ofrep ? "ofrep" : "api", 401);
+      http::Response r = http::problem(401, "unauthorized", "Unauthorized",
+                                       "send Authorization: Bearer TOKEN or X-API-Key: TOKEN "
+                                       "(the token `tandem serve` was started with)");
+      r.set(bhttp::field::www_authenticate, "Bearer");
+      co_return r;
+    }
+    if (ofrep) {
+      if (!post) {
+        metrics.request("ofrep", 405);
+        co_return method_not_allowed("POST", "OFREP evaluations are POST requests");
+      }
+      std::shared_ptr<const FlagSnapshot> snapshot = state.current();
+      OfrepAnswer a;
+      if (path == kOfrepPrefix) {
+        a = evaluate_all(*snapshot, req.body(), req[bhttp::field::if_none_match]);
+      } else {
+        a = evaluate_one(*snapshot, path.substr(kOfrepPrefix.size() + 1), req.body());
+      }
+      metrics.request(path == kOfrepPrefix ? "ofrep_bulk" : "ofrep", a.status);
+      metrics.evaluated(a);
+      http::Response r =
+          respond(a.status, a.status == 304 ? "" : "application/json", std::move(a.body));
+      if (!a.etag.empty()) r.set(bhttp::field::etag, a.etag);
+      co_return r;
+    }
+    std::string route;
+    if (api) {
+      if (auto act = routes.act(req, path, route)) {
+        http::Response r = co_await std::move(*act);
+        metrics.request(route, r.result_int());
+        co_return r;
+      }
+      if (!get) {
+        metrics.request("api", 405);
+        co_return method_not_allowed("GET, HEAD", "the dashboard's JSON is read with GET");
+      }
+      if (path == "/api/flags") {
+        metrics.request("api_flags", 200);
+        co_return respond(200, "application/json", flags_json(*state.current()));
+      }
+      if (auto r = routes.read(req, path, query, route)) {
+        metrics.request(route, r->result_int());
+        co_return std::move(*r);
+      }
+    } else if (get) {
+      if (auto r = routes.page(req, path)) {
+        metrics.request("page", r->result_int());
+        co_return std::move(*r);
+      }
+    }
+    metrics.request("unknown", 404);
+    co_return http::problem(404, "not-found", "Not Found",
+                            "tandem serve answers / (the dashboard), /api/…, "
+                            "/ofrep/v1/evaluate/flags[/{key}], /healthz, /readyz and /metrics "
+                            "(docs/serve.md)");
+  };
   std::thread serve_thread([&] {
-    server.run([&](int) -> http::Handler {
-      return [&](http::Request& req, const http::Peer&) -> http::Task<http::Response> {
+    server.run_wire([&](int) -> http::WireHandler {
+      return [&](http::Request& req, const http::Peer& peer, http::Wire& out) -> http::Task<void> {
         std::string_view target = req.target();
-        std::string_view path = target.substr(0, target.find('?'));
-        bool post = req.method() == bhttp::verb::post;
-        bool get = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
-        if (path == "/healthz") co_return respond(200, "text/plain", "ok\n");
-        if (path == "/readyz") {
-          // Ready while the flags served are recent: three refreshes missed is an outage.
-          double age = state.age();
-          double limit = 3 * std::chrono::duration<double>(options.refresh).count() + 5;
-          co_return age <= limit
-              ? respond(200, "text/plain", "ready\n")
-              : respond(503, "text/plain",
-                        fmt::format("not ready: the flags were last read {:.0f} s ago\n", age));
+        if (target.substr(0, target.find('?')) == "/api/events" &&
+            req.method() == bhttp::verb::get && authorized(req, token)) {
+          metrics.request("api_events", 200);
+          routes.events(out);
+          co_return;
         }
-        if (path == "/metrics" && get) {
-          metrics.age(state.age());
-          co_return respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
-        }
-        // The bulk route, or one flag under it (no allocation on the request path).
-        bool ofrep = path.starts_with(kOfrepPrefix) &&
-                     (path.size() == kOfrepPrefix.size() || path[kOfrepPrefix.size()] == '/');
-        bool api = path.substr(0, 5) == "/api/";
-        if ((ofrep || api) && !authorized(req, token)) {
-          metrics.request(ofrep ? "ofrep" : "api", 401);
-          http::Response r = http::problem(401, "unauthorized", "Unauthorized",
-                                           "send Authorization: Bearer TOKEN or X-API-Key: TOKEN "
-                                           "(the token `tandem serve` was started with)");
-          r.set(bhttp::field::www_authenticate, "Bearer");
-          co_return r;
-        }
-        if (ofrep) {
-          if (!post) {
-            metrics.request("ofrep", 405);
-            co_return method_not_allowed("POST", "OFREP evaluations are POST requests");
-          }
-          std::shared_ptr<const FlagSnapshot> snapshot = state.current();
-          OfrepAnswer a;
-          if (path == kOfrepPrefix) {
-            a = evaluate_all(*snapshot, req.body(), req[bhttp::field::if_none_match]);
-          } else {
-            a = evaluate_one(*snapshot, path.substr(kOfrepPrefix.size() + 1), req.body());
-          }
-          metrics.request(path == kOfrepPrefix ? "ofrep_bulk" : "ofrep", a.status);
-          metrics.evaluated(a);
-          http::Response r =
-              respond(a.status, a.status == 304 ? "" : "application/json", std::move(a.body));
-          if (!a.etag.empty()) r.set(bhttp::field::etag, a.etag);
-          co_return r;
-        }
-        if (path == "/api/flags") {
-          if (!get) {
-            metrics.request("api_flags", 405);
-            co_return method_not_allowed("GET, HEAD", "/api/flags is read with GET");
-          }
-          metrics.request("api_flags", 200);
-          co_return respond(200, "application/json", flags_json(*state.current()));
-        }
-        if (path == "/" && get)
-          co_return respond(200, "text/plain",
-                            "tandem serve\n"
-                            "  POST /ofrep/v1/evaluate/flags/{key}  one flag (OpenFeature OFREP)\n"
-                            "  POST /ofrep/v1/evaluate/flags        every flag, with an ETag\n"
-                            "  GET  /api/flags                      the flags' definitions\n"
-                            "  GET  /healthz /readyz /metrics\n");
-        metrics.request("unknown", 404);
-        co_return http::problem(404, "not-found", "Not Found",
-                                "tandem serve answers /ofrep/v1/evaluate/flags[/{key}], "
-                                "/api/flags, /healthz, /readyz and /metrics");
+        bool head_request = req.method() == bhttp::verb::head;
+        http::Response res = co_await handler(req, peer);
+        out.close = !res.keep_alive();
+        http::to_wire(std::move(res), head_request, out);
       };
     });
   });
@@ -343,6 +404,7 @@ Status run(const ServeOptions& options) {
   signals.wait("tandem serve: SIGHUP ignored: the flags are reloaded by themselves");
   server.stop(std::chrono::milliseconds(5000));
   serve_thread.join();
+  dashboard.stop();
   state.stop();
   return Status::Ok();
 }
