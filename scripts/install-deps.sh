@@ -14,6 +14,8 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   # tests of the generated shell completions and man page: the real shells and groff
   bash zsh fish groff-base
+  # the dashboard's tests in a real browser (driven by puppeteer-core from the npm registry)
+  chromium-headless-shell
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

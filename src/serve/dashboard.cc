@@ -123,6 +123,7 @@ void Dashboard::loop() {
 }
 
 void Dashboard::round() {
+  auto t0 = Clock::now();
   data_.errors.clear();
   auto now = std::chrono::system_clock::now();
   if (!conn_) {
@@ -141,6 +142,7 @@ void Dashboard::round() {
   }
   read_gateways(data_, now);
   publish(data_);
+  last_round_seconds_ = std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 void Dashboard::read_migrations(DashboardData& d, bool force) {
@@ -168,7 +170,7 @@ void Dashboard::read_migrations(DashboardData& d, bool force) {
     return;
   }
   d.folder_missing = mtime < 0;
-  d.status = std::move(*status);
+  d.status = std::make_shared<const StatusReport>(std::move(*status));
   d.verifies = std::move(*verifies);
   events_generation_ = *generation;
   folder_mtime_ = mtime;
@@ -305,7 +307,7 @@ void Dashboard::publish(DashboardData& d) {
   snapshot->overview = changed || !previous ? with_time(body, iso_now()) : previous->overview;
   snapshot->series = series_json(series_, d.verifies);
   snapshot->generation = generation_;
-  snapshot->status = d.status ? std::make_shared<const StatusReport>(*d.status) : nullptr;
+  snapshot->status = d.status;
   snapshot->folder_missing = d.folder_missing;
   std::lock_guard<std::mutex> lock(mu_);
   snapshot_ = std::move(snapshot);

@@ -47,7 +47,7 @@ struct Series {
 // Everything read in one round.
 struct DashboardData {
   std::string database, backend;
-  std::optional<StatusReport> status;
+  std::shared_ptr<const StatusReport> status;  // shared with the snapshots: read rarely
   bool folder_missing = false;  // history only: pending migrations unknown
   std::vector<backfill::BackfillJob> backfills;
   std::vector<backfill::VerifyRecord> verifies;  // newest first
@@ -90,6 +90,8 @@ class Dashboard {
   std::shared_ptr<const DashboardSnapshot> current() const;
   // Reads again at once (after an action), instead of at the next refresh.
   void poke();
+  // How long the last round of reading took, in seconds.
+  double last_round_seconds() const { return last_round_seconds_.load(); }
 
  private:
   void loop();
@@ -112,6 +114,7 @@ class Dashboard {
   std::map<std::string, std::map<std::string, std::pair<double, double>>> api_last_;  // t, count
   std::string last_overview_body_;
   uint64_t generation_ = 0;
+  std::atomic<double> last_round_seconds_{0};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -3,6 +3,9 @@
 #include "serve/dashboard_json.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 
 #include "tandem/migration.h"
 
@@ -13,6 +16,21 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kRecent = 20;
+
+// "2026-12-01T05:01:47.392Z" (or without milliseconds) as Unix milliseconds; null when it is
+// not such a time.
+json epoch_ms(const std::string& iso) {
+  std::tm tm{};
+  int ms = 0;
+  char frac[8] = {0};
+  int n = std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7[.0-9]", &tm.tm_year, &tm.tm_mon,
+                      &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, frac);
+  if (n < 6) return nullptr;
+  if (n == 7 && frac[0] == '.') ms = static_cast<int>(std::strtod(frac, nullptr) * 1000 + 0.5);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(timegm(&tm)) * 1000.0 + ms;
+}
 
 json null_if_empty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
@@ -235,7 +253,7 @@ std::string series_json(const Series& series, const std::vector<backfill::Verify
     json rate = it->rows > 0
                     ? json(static_cast<double>(it->mismatches) / static_cast<double>(it->rows))
                     : json(nullptr);
-    verify[it->version].push_back({it->at, std::move(rate), it->mismatches});
+    verify[it->version].push_back({epoch_ms(it->at), std::move(rate), it->mismatches});
   }
   return dump({{"backfills", std::move(backfills)},
                {"apis", std::move(apis)},

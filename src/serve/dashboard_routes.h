@@ -36,6 +36,7 @@ class DashboardRoutes {
   void events(http::Wire& out);
 
   static constexpr int kMaxStreams = 256;
+  int streams() const { return streams_.load(); }
 
  private:
   Dashboard& dashboard_;

@@ -71,7 +71,17 @@ class Metrics {
                              .Name("tandem_serve_reload_failures_total")
                              .Help("Failed reads of the flags (the last snapshot is served)")
                              .Register(registry_)
-                             .Add({})) {}
+                             .Add({})),
+        dashboard_read_(prometheus::BuildGauge()
+                            .Name("tandem_serve_dashboard_read_seconds")
+                            .Help("How long the dashboard's last round of reading took")
+                            .Register(registry_)
+                            .Add({})),
+        streams_(prometheus::BuildGauge()
+                     .Name("tandem_serve_event_streams")
+                     .Help("Dashboard event streams (/api/events) open")
+                     .Register(registry_)
+                     .Add({})) {}
 
   void request(std::string_view route, int status) {
     requests_.Add({{"route", std::string(route)}, {"status", std::to_string(status)}}).Increment();
@@ -86,6 +96,10 @@ class Metrics {
   void snapshot(size_t flags) { flags_.Set(static_cast<double>(flags)); }
   void age(double seconds) { age_.Set(seconds); }
   void reload_failed() { reload_failures_.Increment(); }
+  void dashboard(double read_seconds, int streams) {
+    dashboard_read_.Set(read_seconds);
+    streams_.Set(streams);
+  }
   std::string render() const { return prometheus::TextSerializer().Serialize(registry_.Collect()); }
 
  private:
@@ -96,6 +110,8 @@ class Metrics {
   prometheus::Gauge& flags_;
   prometheus::Gauge& age_;
   prometheus::Counter& reload_failures_;
+  prometheus::Gauge& dashboard_read_;
+  prometheus::Gauge& streams_;
 };
 
 // The snapshot being served and the thread that renews it.
@@ -319,6 +335,7 @@ Status run(const ServeOptions& options) {
     }
     if (path == "/metrics" && get) {
       metrics.age(state.age());
+      metrics.dashboard(dashboard.last_round_seconds(), routes.streams());
       co_return respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
     }
     // The bulk route, or one flag under it (no allocation on the request path).

@@ -258,7 +258,7 @@ TEST(Serve, StartupErrorsAreClear) {
   TestDb empty(Kind::kPostgres);
   r = run_tandem({"--db", empty.url(), "serve", "--listen", "127.0.0.1:0"});
   EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_NE(r.err.find("has no flags"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("neither tandem's history nor flags"), std::string::npos) << r.err;
 }
 
 }  // namespace
