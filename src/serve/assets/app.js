@@ -999,7 +999,11 @@
     const dlg = document.querySelector('[data-testid="confirm-dialog"]');
     dlg.querySelector('form').addEventListener('submit', submitConfirm);
     dlg.querySelector('[data-testid="confirm-cancel"]').addEventListener('click', closeConfirm);
-    dlg.addEventListener('close', () => { restoreFocus(); pending = null; });
+    dlg.addEventListener('close', () => {
+      if (dlg.open) return; // the close event is queued: the dialog may already be open again for another action
+      restoreFocus();
+      pending = null;
+    });
     document.addEventListener('click', (ev) => {
       const btn = ev.target.closest('button[data-action]');
       if (btn && !btn.closest('dialog') && ACTION_TEXT[btn.dataset.action]) openConfirm(btn);
