@@ -40,7 +40,7 @@ const ago = (ms) => iso(Date.now() - ms);
 
 const jobs = [
   { id: '3/users', version: '3', table: 'users', command: 'start', state: 'running', waiting: '', rows_done: 12000,
-    rows_updated: 11940, rows_total: 50000, batch_size: 500, rate: 150, error: '', runner: 'tandem start (pid 4121@db-worker-1)',
+    rows_updated: 11940, rows_total: 50000, batch_size: 500, rate: 40, error: '', runner: 'tandem start (pid 4121@db-worker-1)',
     started_at: ago(60000) },
   { id: '3/orders', version: '3', table: 'orders', command: 'start', state: 'running', waiting: '', rows_done: 200000,
     rows_updated: 200000, rows_total: 1250000, batch_size: 1000, rate: 2400, error: '', runner: 'tandem backfill (pid 4188@db-worker-2)',

@@ -142,7 +142,7 @@ async function main() {
 
   await waitFor(`${q('[data-testid="live-state"]')}.dataset.state === 'live'`, 15000, 'live-state becomes live');
   await waitFor(`document.querySelectorAll('[data-testid="backfill-row"]').length > 0`, 5000, 'backfill rows are shown');
-  const running = await evaluate(`(() => { const r = document.querySelector('[data-testid="backfill-row"][data-state="running"]'); return r && r.dataset.job; })()`);
+  let running = await evaluate(`(() => { const r = document.querySelector('[data-testid="backfill-row"][data-state="running"]'); return r && r.dataset.job; })()`);
   check(!!running, `a running backfill job is shown (${running})`);
   if (running) {
     const sel = `[data-testid="backfill-row"][data-job=${JSON.stringify(running)}] [data-testid="backfill-progress"]`;
@@ -167,6 +167,7 @@ async function main() {
   await send('Emulation.setEmulatedMedia', { features: [] });
 
   const hasActions = await evaluate(`!!${q('button[data-action]')}`);
+  running = await evaluate(`(() => { const r = document.querySelector('[data-testid="backfill-row"][data-state="running"]'); return r && r.dataset.job; })()`);
   if (hasActions && running) {
     const btn = `[data-testid="backfill-row"][data-job=${JSON.stringify(running)}] button[data-action="pause"]`;
     await evaluate(`${q(btn)}.focus(), ${q(btn)}.click(), 1`);
@@ -218,6 +219,21 @@ async function main() {
     await evaluate(`fetch('/api/_fixture/mismatch?n=5', {headers: {Authorization: 'Bearer ' + (sessionStorage.getItem('tandem.dashboard.token') || '')}}).then(() => 1)`);
     await waitFor(`${q('[data-testid="verify-state"][data-version="3"]')}?.dataset.state === 'mismatches' && ${q('#correctness')}.classList.contains('bad')`,
       5000, 'and red again when a mismatch is planted');
+  }
+
+  if (args.includes('--perf')) {
+    // How busy the page's main thread is while events and series arrive: it must stay responsive.
+    await send('Performance.enable');
+    const metric = async () => Object.fromEntries((await send('Performance.getMetrics')).metrics.map((x) => [x.name, x.value]));
+    const a = await metric();
+    await sleep(10000);
+    const b = await metric();
+    const busy = (k) => (b[k] - a[k]) / 10;
+    const task = busy('TaskDuration');
+    process.stdout.write(`     main thread busy ${(task * 100).toFixed(1)} % (script ${(busy('ScriptDuration') * 100).toFixed(1)} %, `
+      + `layout ${(busy('LayoutDuration') * 100).toFixed(1)} %, style ${(busy('RecalcStyleDuration') * 100).toFixed(1)} %), `
+      + `${await evaluate('document.getElementsByTagName("*").length')} elements\n`);
+    check(task < 0.25, 'the main thread is busy less than 25 % of the time');
   }
 
   if (args.includes('--reconnect')) {

@@ -337,7 +337,45 @@
 
   const panels = {};
 
-  /** Re-renders a panel only when its slice of data changed; keeps focus and open <details>. */
+  // Rows are matched by these attributes: a row for another job is replaced, not patched into.
+  const KEY_ATTRS = ['data-testid', 'data-job', 'data-key', 'data-version', 'data-name', 'data-gateway'];
+
+  function sameKind(o, n) {
+    if (o.nodeType !== n.nodeType || o.nodeName !== n.nodeName) return false;
+    if (o.nodeType !== 1) return true;
+    return KEY_ATTRS.every((k) => o.getAttribute(k) === n.getAttribute(k));
+  }
+
+  /**
+   * Makes the children of old look like those of fresh while touching only what differs: unchanged
+   * rows keep their nodes, so a once-a-second update costs a few text changes instead of a rebuilt
+   * table (layout stays cheap with 50 jobs), and focus, scroll positions, open <details> and
+   * role="alert" messages (which would be announced again) survive.
+   */
+  function morphChildren(old, fresh) {
+    const oldKids = [...old.childNodes];
+    const newKids = [...fresh.childNodes];
+    newKids.forEach((n, i) => {
+      const o = oldKids[i];
+      if (!o) old.append(n);
+      else if (sameKind(o, n)) morph(o, n);
+      else o.replaceWith(n);
+    });
+    for (let i = newKids.length; i < oldKids.length; i++) oldKids[i].remove();
+  }
+
+  function morph(o, n) {
+    if (o.nodeType !== 1) {
+      if (o.nodeValue !== n.nodeValue) o.nodeValue = n.nodeValue;
+      return;
+    }
+    const keepOpen = o.nodeName === 'DETAILS'; // the reader opened or closed it
+    for (const a of [...o.attributes]) if (!n.hasAttribute(a.name) && !(keepOpen && a.name === 'open')) o.removeAttribute(a.name);
+    for (const a of n.attributes) if (o.getAttribute(a.name) !== a.value && !(keepOpen && a.name === 'open')) o.setAttribute(a.name, a.value);
+    morphChildren(o, n);
+  }
+
+  /** Re-renders a panel when its slice of data changed, patching the DOM in place (see morphChildren). */
   function renderPanel(name, sig, render) {
     const p = panels[name] || (panels[name] = { sig: null });
     if (p.sig === sig) return;
@@ -346,14 +384,10 @@
     const body = section.querySelector('.panel-body');
     const active = document.activeElement;
     const focusKey = active && body.contains(active) ? active.getAttribute('data-focus-key') : null;
-    const open = new Set([...body.querySelectorAll('details[open][data-open-key]')].map((d) => d.getAttribute('data-open-key')));
-    const scrolls = [...body.querySelectorAll('.table-wrap')].map((w) => w.scrollTop);
     const frag = document.createDocumentFragment();
     render(frag, section);
-    for (const d of frag.querySelectorAll('details[data-open-key]')) if (open.has(d.getAttribute('data-open-key'))) d.open = true;
-    body.replaceChildren(frag);
-    [...body.querySelectorAll('.table-wrap')].forEach((w, i) => { if (scrolls[i]) w.scrollTop = scrolls[i]; });
-    if (focusKey) {
+    morphChildren(body, frag);
+    if (focusKey && !body.contains(document.activeElement)) { // the focused node was replaced
       const again = [...body.querySelectorAll('[data-focus-key]')].find((e) => e.getAttribute('data-focus-key') === focusKey);
       if (again && !again.disabled) again.focus();
     }
@@ -396,7 +430,7 @@
       const code = h('code', { 'data-testid': 'next-step' }, a.next_step || '');
       const status = h('span', { class: 'copy-status', role: 'status' });
       const copyBtn = h('button', { type: 'button', class: 'secondary small', 'data-focus-key': 'copy-next-step',
-        'data-testid': 'copy-next-step', onclick: () => copyText(a.next_step || '', code, status) }, 'Copy');
+        'data-testid': 'copy-next-step', 'data-copy': '' }, 'Copy');
       frag.append(h('div', { class: 'active', 'data-testid': 'active-migration', 'data-version': a.version, 'data-phase': a.phase },
         h('h3', {}, 'Active migration: ', h('code', {}, a.version), ` ${a.name || ''}`),
         definitions([
@@ -436,7 +470,12 @@
     }
   }
 
-  async function copyText(text, codeEl, statusEl) {
+  /** The Copy button next to a command: copies the text of the <code> beside it. */
+  async function copyCommand(btn) {
+    const box = btn.closest('.command');
+    const codeEl = box.querySelector('code');
+    const statusEl = box.querySelector('.copy-status');
+    const text = codeEl.textContent;
     try {
       await navigator.clipboard.writeText(text);
       statusEl.textContent = 'Copied.';
@@ -1007,6 +1046,8 @@
     document.addEventListener('click', (ev) => {
       const btn = ev.target.closest('button[data-action]');
       if (btn && !btn.closest('dialog') && ACTION_TEXT[btn.dataset.action]) openConfirm(btn);
+      const copy = ev.target.closest('button[data-copy]');
+      if (copy) copyCommand(copy);
     });
     setInterval(tick, 1000);
     setInterval(watchdog, 5000);
