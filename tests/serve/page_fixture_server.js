@@ -40,10 +40,10 @@ const ago = (ms) => iso(Date.now() - ms);
 
 const jobs = [
   { id: '3/users', version: '3', table: 'users', command: 'start', state: 'running', waiting: '', rows_done: 12000,
-    rows_updated: 11940, rows_total: 50000, batch_size: 500, rate: 40, error: '', runner: 'tandem start (pid 4121@db-worker-1)',
+    rows_updated: 11940, rows_total: 200000, batch_size: 500, rate: 40, error: '', runner: 'tandem start (pid 4121@db-worker-1)',
     started_at: ago(60000) },
   { id: '3/orders', version: '3', table: 'orders', command: 'start', state: 'running', waiting: '', rows_done: 200000,
-    rows_updated: 200000, rows_total: 1250000, batch_size: 1000, rate: 2400, error: '', runner: 'tandem backfill (pid 4188@db-worker-2)',
+    rows_updated: 200000, rows_total: 5000000, batch_size: 1000, rate: 2400, error: '', runner: 'tandem backfill (pid 4188@db-worker-2)',
     started_at: ago(120000), lagging: true },
   { id: '3/<b>evil</b>', version: '3', table: '<img src=x onerror=alert(1)>', command: 'start', state: 'paused', waiting: '',
     rows_done: 4000, rows_updated: 4000, rows_total: 10000, batch_size: 250, rate: 0, error: '', runner: 'tandem start (pid 11@host)',
@@ -305,6 +305,18 @@ const server = http.createServer(async (req, res) => {
   if (p === '/api/overview') return json(res, overview());
   if (p === '/api/series') return json(res, seriesDoc());
   if (p === '/api/events') return events(req, res);
+  if (p === '/api/migrations') {
+    const limit = Math.min(1000, Number(url.searchParams.get('limit') || '100'));
+    const before = Number(url.searchParams.get('before') || String((BIG ? 10000 : 2) + 1));
+    if (!Number.isFinite(before)) return problem(res, 400, 'bad-request', 'before must be a version');
+    const rows = [];
+    for (let v = before - 1; v >= 1 && rows.length < limit; v--) {
+      rows.push({ version: String(v), name: `migration_${v}`, state: 'applied', applied_at: ago(86400000 * (BIG ? 10002 - v : 3 - v)),
+        duration_ms: 800 + (v % 7) * 100, applied_by: 'ci', error: '' });
+    }
+    const last = rows.length ? Number(rows[rows.length - 1].version) : 1;
+    return json(res, { migrations: rows, next: last > 1 ? String(last) : null });
+  }
   // Test hooks for the fixture only: plant or clear the verify mismatch.
   if (p === '/api/_fixture/mismatch') { verifyMismatches = Number(url.searchParams.get('n') || '0'); return json(res, { mismatches: verifyMismatches }); }
   return problem(res, 404, 'not-found', p);

@@ -161,6 +161,14 @@ async function main() {
     check(await evaluate(`!!${q('[data-testid="flag-row"][data-key="<i>html-key</i>"]')} && !document.querySelector('#flags i, img[src="x"], #backfills b, #correctness b')`),
       'names holding markup are shown as text, never parsed');
   }
+  if (await evaluate(`!!${q('[data-testid="load-older"]')}`)) {
+    await evaluate(`${q('[data-testid="load-older"]')}.click(), 1`);
+    await waitFor(`document.querySelectorAll('[data-testid="older-migrations"] [data-testid="migration-row"]').length >= 100`, 5000,
+      'Show older migrations loads a page from /api/migrations');
+    await evaluate(`${q('[data-testid="load-older"]')}.click(), 1`);
+    await waitFor(`document.querySelectorAll('[data-testid="older-migrations"] [data-testid="migration-row"]').length >= 200`, 5000,
+      'and the next page after it');
+  }
   await shot('dashboard-light.png', true);
   await send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'dark' }] });
   await shot('dashboard-dark.png', true);
@@ -230,10 +238,13 @@ async function main() {
     const b = await metric();
     const busy = (k) => (b[k] - a[k]) / 10;
     const task = busy('TaskDuration');
-    process.stdout.write(`     main thread busy ${(task * 100).toFixed(1)} % (script ${(busy('ScriptDuration') * 100).toFixed(1)} %, `
-      + `layout ${(busy('LayoutDuration') * 100).toFixed(1)} %, style ${(busy('RecalcStyleDuration') * 100).toFixed(1)} %), `
+    const cpu = busy('ThreadTime');
+    process.stdout.write(`     main thread busy ${(task * 100).toFixed(1)} % wall, ${(cpu * 100).toFixed(1)} % CPU (script ${(busy('ScriptDuration') * 100).toFixed(1)} %, `
+      + `layout ${(busy('LayoutDuration') * 100).toFixed(1)} %, style ${(busy('RecalcStyleDuration') * 100).toFixed(1)} %, `
+      + `other ${(busy('TaskOtherDuration') * 100).toFixed(1)} %), `
       + `${await evaluate('document.getElementsByTagName("*").length')} elements\n`);
-    check(task < 0.25, 'the main thread is busy less than 25 % of the time');
+    // CPU time, not wall time: on a loaded machine the wall time of a task includes waiting for a core.
+    check(cpu < 0.25, 'the main thread uses less than 25 % of a core');
   }
 
   if (args.includes('--reconnect')) {

@@ -176,7 +176,7 @@
    * screen readers and a legend when there is more than one line.
    */
   function lineChart({ title, lines, fmt, testid, attrs, minTop }) {
-    const W = 560; const H = 150; const L = 70; const R = 10; const T = 10; const B = 24;
+    const W = 560; const H = 170; const L = 78; const R = 12; const T = 12; const B = 28;
     const all = lines.flatMap((l) => l.points.filter((p) => isNum(p[0]) && isNum(p[1])));
     const fig = h('figure', Object.assign({ class: 'chart', 'data-testid': testid }, attrs || {}),
       h('figcaption', {}, title));
@@ -203,11 +203,11 @@
     for (const frac of [0, 0.5, 1]) {
       const yy = y(yMax * frac);
       svg.append(s('line', { x1: L, x2: W - R, y1: yy, y2: yy, class: 'grid' }));
-      svg.append(s('text', { x: L - 6, y: yy + 4, class: 'axis', 'text-anchor': 'end' }, fmt(yMax * frac)));
+      svg.append(s('text', { x: L - 8, y: yy + 5, class: 'axis', 'text-anchor': 'end' }, fmt(yMax * frac)));
     }
     const span = t1 - t0;
-    svg.append(s('text', { x: L, y: H - 6, class: 'axis', 'text-anchor': 'start' }, clockLabel(t0, span)));
-    svg.append(s('text', { x: W - R, y: H - 6, class: 'axis', 'text-anchor': 'end' }, clockLabel(t1, span)));
+    svg.append(s('text', { x: L, y: H - 7, class: 'axis', 'text-anchor': 'start' }, clockLabel(t0, span)));
+    svg.append(s('text', { x: W - R, y: H - 7, class: 'axis', 'text-anchor': 'end' }, clockLabel(t1, span)));
 
     lines.forEach((l, i) => {
       let d = '';
@@ -445,20 +445,34 @@
     }
 
     const recent = Array.isArray(m.recent) ? m.recent : [];
+    const migrationRow = (r) => h('tr', { 'data-testid': 'migration-row', 'data-version': r.version, 'data-state': r.state },
+      h('td', {}, h('code', {}, r.version)),
+      h('td', {}, r.name || ''),
+      h('td', {}, badge(r.state || 'unknown')),
+      h('td', {}, r.applied_at ? timeEl(r.applied_at) : '—'),
+      h('td', { class: 'num' }, isNum(r.duration_ms) ? duration(r.duration_ms) : '—'),
+      h('td', {}, r.applied_by || ''),
+      h('td', { class: r.error ? 'error-text' : '' }, r.error || ''));
+    const headers = ['Version', 'Name', 'State', 'Applied', 'Duration', 'By', 'Error'];
     if (recent.length) {
-      frag.append(table('Recent migrations, newest first',
-        ['Version', 'Name', 'State', 'Applied', 'Duration', 'By', 'Error'],
-        recent.map((r) => h('tr', { 'data-testid': 'migration-row', 'data-version': r.version, 'data-state': r.state },
-          h('td', {}, h('code', {}, r.version)),
-          h('td', {}, r.name || ''),
-          h('td', {}, badge(r.state || 'unknown')),
-          h('td', {}, r.applied_at ? timeEl(r.applied_at) : '—'),
-          h('td', { class: 'num' }, isNum(r.duration_ms) ? duration(r.duration_ms) : '—'),
-          h('td', {}, r.applied_by || ''),
-          h('td', { class: r.error ? 'error-text' : '' }, r.error || ''))),
-        { class: 'recent' }));
+      frag.append(table('Recent migrations, newest first', headers, recent.map(migrationRow), { class: 'recent' }));
     } else {
       frag.append(muted('No migration has been applied yet.'));
+    }
+
+    // Older history comes page by page from /api/migrations, only when asked for.
+    const shown = new Set(recent.map((r) => r.version));
+    const older = pages.rows.filter((r) => !shown.has(r.version));
+    if (older.length) {
+      frag.append(table(`Older migrations (${num(older.length)} loaded)`, headers, older.map(migrationRow), { class: 'recent', 'data-testid': 'older-migrations' }));
+    }
+    const total = [m.applied, m.pending, m.failed].reduce((n, x) => n + (isNum(x) ? x : 0), 0);
+    if (recent.length && pages.next !== null && total > recent.length + older.length) {
+      frag.append(h('p', { class: 'more' },
+        h('button', { type: 'button', class: 'secondary small', 'data-testid': 'load-older', 'data-focus-key': 'load-older',
+          'data-load-older': recent[recent.length - 1].version, disabled: pages.loading },
+        pages.loading ? 'Loading…' : 'Show 100 older migrations'),
+        pages.error ? h('span', { class: 'error-text', role: 'alert' }, ` ✗ ${pages.error}`) : null));
     }
 
     const problems = Array.isArray(m.problems) ? m.problems : [];
@@ -468,6 +482,31 @@
           h('span', { class: 'error-text' }, `✗ ${p.message || ''}`),
           p.hint ? h('span', { class: 'hint' }, ` → ${p.hint}`) : null))));
     }
+  }
+
+  const pages = { rows: [], next: undefined, loading: false, error: '', version: 0 };
+
+  /** Loads the next page of older migrations (GET /api/migrations?before=…, newest first). */
+  async function loadOlder(btn) {
+    if (pages.loading) return;
+    const before = pages.next !== undefined && pages.next !== null ? pages.next
+      : pages.rows.length ? pages.rows[pages.rows.length - 1].version : btn.dataset.loadOlder;
+    pages.loading = true;
+    pages.error = '';
+    pages.version++;
+    renderAll();
+    try {
+      const res = await apiFetch(`/api/migrations?limit=100&before=${encodeURIComponent(before)}`);
+      if (!res.ok) throw new Error(await problemText(res));
+      const doc = await res.json();
+      pages.rows.push(...(Array.isArray(doc.migrations) ? doc.migrations : []));
+      pages.next = doc.next === undefined ? null : doc.next;
+    } catch (e) {
+      pages.error = e instanceof Unauthorized ? 'an API token is needed' : `could not load older migrations: ${(e && e.message) || e}`;
+    }
+    pages.loading = false;
+    pages.version++;
+    renderAll();
   }
 
   /** The Copy button next to a command: copies the text of the <code> beside it. */
@@ -798,7 +837,7 @@
     if (!o) return;
     renderHeader(o);
     const arr = (x) => (Array.isArray(x) ? x : []);
-    renderPanel('migrations', JSON.stringify(o.migrations || null), (frag) => renderMigrations(frag, o.migrations));
+    renderPanel('migrations', `${JSON.stringify(o.migrations || null)}|${pages.version}`, (frag) => renderMigrations(frag, o.migrations));
     renderPanel('backfills', `${JSON.stringify([arr(o.backfills), !!o.actions])}|${seriesVersion}`,
       (frag) => renderBackfills(frag, arr(o.backfills), !!o.actions, series.backfills || {}));
     renderPanel('correctness', `${JSON.stringify(arr(o.verify))}|${seriesVersion}`,
@@ -1048,6 +1087,8 @@
       if (btn && !btn.closest('dialog') && ACTION_TEXT[btn.dataset.action]) openConfirm(btn);
       const copy = ev.target.closest('button[data-copy]');
       if (copy) copyCommand(copy);
+      const more = ev.target.closest('button[data-load-older]');
+      if (more) loadOlder(more);
     });
     setInterval(tick, 1000);
     setInterval(watchdog, 5000);
