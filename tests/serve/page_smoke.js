@@ -186,7 +186,10 @@ async function main() {
     await waitFor(`document.activeElement && document.activeElement.dataset.action === 'pause'`, 3000, 'focus returns to the Pause button');
     await evaluate(`${q(btn)}.click(), 1`);
     await waitFor(`${q('[data-testid="confirm-dialog"]')}.open`, 3000, 'the dialog opens again');
-    await shot('confirm-dialog.png');
+    const r = await evaluate(`(() => { const b = ${q('[data-testid="confirm-dialog"]')}.getBoundingClientRect(); return { x: b.x - 20, y: b.y - 20, width: b.width + 40, height: b.height + 40 }; })()`);
+    const { data } = await send('Page.captureScreenshot', { format: 'png', clip: Object.assign(r, { scale: 1 }) });
+    fs.writeFileSync(path.join(OUT, 'confirm-dialog.png'), Buffer.from(data, 'base64'));
+    process.stdout.write(`     screenshot ${path.join(OUT, 'confirm-dialog.png')}\n`);
     await evaluate(`${q('[data-testid="confirm-ok"]')}.click(), 1`);
     if (!await waitFor(`${q('[data-testid="action-result"]')}.dataset.ok === 'true'`, 5000, 'the action result is shown')) {
       process.stdout.write(`     dialog open: ${await evaluate(`${q('[data-testid="confirm-dialog"]')}.open + ' ok disabled ' + ${q('[data-testid="confirm-ok"]')}.disabled`)}\n`);

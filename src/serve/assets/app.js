@@ -167,7 +167,9 @@
     if (span > 2 * 86400000) return d.toISOString().slice(0, 10);
     const opts = span > 3600000 ? { hour: '2-digit', minute: '2-digit' }
       : { hour: '2-digit', minute: '2-digit', second: '2-digit' };
-    return d.toLocaleTimeString([], opts);
+    const clock = d.toLocaleTimeString([], opts);
+    // A time of another day says which day.
+    return d.toDateString() === new Date().toDateString() ? clock : `${d.toISOString().slice(5, 10)} ${clock}`;
   }
 
   /**
