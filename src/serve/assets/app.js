@@ -177,7 +177,10 @@
    * the line. fmt formats a y value. Returns a <figure> with a caption, a role="img" summary for
    * screen readers and a legend when there is more than one line.
    */
-  function lineChart({ title, lines, fmt, testid, attrs, minTop }) {
+  function lineChart({ title, lines: given, fmt, testid, attrs, minTop }) {
+    // Times are Unix milliseconds; an ISO string is read too.
+    const lines = given.map((l) => ({ label: l.label,
+      points: (l.points || []).map((p) => [typeof p[0] === 'string' ? Date.parse(p[0]) : p[0], p[1]]) }));
     const W = 560; const H = 170; const L = 78; const R = 12; const T = 12; const B = 28;
     const all = lines.flatMap((l) => l.points.filter((p) => isNum(p[0]) && isNum(p[1])));
     const fig = h('figure', Object.assign({ class: 'chart', 'data-testid': testid }, attrs || {}),
@@ -424,6 +427,7 @@
       count('applied', 'applied'), count('pending', 'pending'), count('failed', 'failed', m.failed > 0)));
     frag.append(definitions([
       ['Current version', h('code', { 'data-testid': 'current-version' }, m.current_version || 'none')],
+      m.folder ? ['Folder', h('code', {}, m.folder)] : null,
       ['Migration lock', m.lock_holder ? h('span', {}, badge('held', 'warn'), ` by ${m.lock_holder}`) : 'free'],
     ]));
 
@@ -468,7 +472,7 @@
     if (older.length) {
       frag.append(table(`Older migrations (${num(older.length)} loaded)`, headers, older.map(migrationRow), { class: 'recent', 'data-testid': 'older-migrations' }));
     }
-    const total = [m.applied, m.pending, m.failed].reduce((n, x) => n + (isNum(x) ? x : 0), 0);
+    const total = isNum(m.total) ? m.total : [m.applied, m.pending, m.failed].reduce((n, x) => n + (isNum(x) ? x : 0), 0);
     if (recent.length && pages.next !== null && total > recent.length + older.length) {
       frag.append(h('p', { class: 'more' },
         h('button', { type: 'button', class: 'secondary small', 'data-testid': 'load-older', 'data-focus-key': 'load-older',
@@ -480,7 +484,8 @@
     const problems = Array.isArray(m.problems) ? m.problems : [];
     if (problems.length) {
       frag.append(h('h3', {}, `Problems (${problems.length})`),
-        h('ul', { class: 'problems' }, problems.map((p) => h('li', { 'data-testid': 'migration-problem' },
+        h('ul', { class: 'problems' }, problems.map((p) => h('li', { 'data-testid': 'migration-problem', 'data-kind': p.kind },
+          p.file ? h('code', {}, `${p.file}${p.line ? `:${p.line}` : ''}`) : null, p.file ? ' ' : null,
           h('span', { class: 'error-text' }, `✗ ${p.message || ''}`),
           p.hint ? h('span', { class: 'hint' }, ` → ${p.hint}`) : null))));
     }
@@ -641,8 +646,9 @@
     }
     if (bad.length) {
       const total = bad.reduce((n, v) => n + (isNum(v.mismatches) ? v.mismatches : 0), 0);
+      const counted = bad.every((v) => isNum(v.mismatches));
       frag.append(h('p', { class: 'summary summary-bad', 'data-testid': 'correctness-summary', 'data-state': 'mismatches' },
-        `✗ ${num(total)} mismatch${total === 1 ? '' : 'es'} in ${bad.length === 1 ? `migration ${bad[0].version}` : `${bad.length} migrations`}: `
+        `✗ ${counted ? `${num(total)} mismatch${total === 1 ? '' : 'es'}` : 'Mismatches'} in ${bad.length === 1 ? `migration ${bad[0].version}` : `${bad.length} migrations`}: `
         + 'the old and new representations disagree. Do not complete; inspect the sample keys below.'));
     } else {
       frag.append(h('p', { class: 'summary summary-good', 'data-testid': 'correctness-summary', 'data-state': 'clean' },
@@ -652,7 +658,7 @@
       const isBad = v.mismatches > 0 || v.status === 'mismatches';
       const state = isBad
         ? h('p', { class: 'verify-state state-bad', 'data-testid': 'verify-state', 'data-state': 'mismatches', 'data-version': v.version, role: 'alert' },
-          `✗ ${num(v.mismatches)} mismatch${v.mismatches === 1 ? '' : 'es'}`)
+          isNum(v.mismatches) ? `✗ ${num(v.mismatches)} mismatch${v.mismatches === 1 ? '' : 'es'}` : '✗ mismatches (count not recorded)')
         : h('p', { class: 'verify-state state-good', 'data-testid': 'verify-state', 'data-state': 'clean', 'data-version': v.version }, '✓ clean');
       const checks = Array.isArray(v.checks) ? v.checks : [];
       const art = h('article', { class: `verify${isBad ? ' verify-bad' : ''}`, 'data-testid': 'verify', 'data-version': v.version },
@@ -663,6 +669,7 @@
           ['Mismatches', h('span', { 'data-testid': 'verify-mismatches' }, num(v.mismatches))],
           ['Mismatch rate', h('span', { 'data-testid': 'verify-rate' }, ratePct(v.mismatch_rate))],
           ['Verified', timeEl(v.at)],
+          isNum(v.elapsed_ms) ? ['Took', duration(v.elapsed_ms)] : null,
         ]));
       if (checks.length) {
         art.append(table('Checks', ['Table', 'Column', 'Direction', 'Rows', 'Mismatches', 'Sample keys'],
@@ -818,7 +825,7 @@
           h('th', { scope: 'row' }, h('code', {}, f.key), f.description ? h('div', { class: 'sub' }, f.description) : null),
           h('td', {}, f.type || ''),
           h('td', {}, h('code', { 'data-testid': 'flag-value' }, valueText(f.value))),
-          h('td', {}, targeting(f)),
+          h('td', {}, f.summary ? String(f.summary) : targeting(f)),
           h('td', { class: 'num' }, num(f.version)),
           h('td', {}, f.updated_at ? timeEl(f.updated_at) : '—', f.updated_by ? ` by ${f.updated_by}` : '')))));
     }
