@@ -12,6 +12,9 @@
 // --big         10,000 migrations in history (recent still bounded), 50 backfill jobs, 200 flags
 // --drop-after  end the event stream after S seconds (the page must show "reconnecting")
 // --split       write each SSE event in small chunks, splitting lines (tests the page's parser)
+// --proxy URL   serve the assets from this worktree but forward every /api/ request (the event stream
+//               included) to a real `tandem serve` at URL: the page against real data without
+//               rebuilding the binary that embeds it
 'use strict';
 
 const http = require('node:http');
@@ -30,6 +33,7 @@ const ACTIONS = has('--actions');
 const BIG = has('--big');
 const DROP_AFTER = Number(opt('--drop-after', '0'));
 const SPLIT = has('--split');
+const PROXY = opt('--proxy', '');
 const ASSETS = path.join(__dirname, '..', '..', 'src', 'serve', 'assets');
 
 const started = Date.now();
@@ -299,6 +303,18 @@ const server = http.createServer(async (req, res) => {
     return;
   }
   if (!p.startsWith('/api/')) return problem(res, 404, 'not-found', p);
+  if (PROXY) {
+    const target = new URL(req.url, PROXY);
+    const headers = Object.assign({}, req.headers, { host: target.host });
+    const up = http.request(target, { method: req.method, headers }, (ur) => {
+      res.writeHead(ur.statusCode, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', (e) => problem(res, 502, 'proxy', `${PROXY}: ${e.message}`));
+    res.on('close', () => up.destroy()); // the browser went away (or the answer is complete)
+    req.pipe(up);
+    return;
+  }
   if (!authorized(req)) return problem(res, 401, 'unauthorized', 'send Authorization: Bearer TOKEN (tandem serve --token-file)');
   const parts = p.split('/').filter(Boolean); // ['api', ...], still percent-encoded
   if (req.method === 'POST') return action(req, res, parts);
@@ -323,5 +339,6 @@ const server = http.createServer(async (req, res) => {
 });
 
 server.listen(PORT, '127.0.0.1', () => {
-  process.stdout.write(`page fixture server on http://127.0.0.1:${PORT}/${TOKEN ? ' (token required)' : ''}${ACTIONS ? ' (actions on)' : ''}\n`);
+  process.stdout.write(`page fixture server on http://127.0.0.1:${PORT}/${PROXY ? ` (api from ${PROXY})` : ''}`
+    + `${TOKEN ? ' (token required)' : ''}${ACTIONS ? ' (actions on)' : ''}\n`);
 });

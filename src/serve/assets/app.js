@@ -424,7 +424,11 @@
     const count = (key, label, bad) => h('li', { class: `count${bad ? ' count-bad' : ''}`, 'data-testid': `count-${key}`, 'data-value': m[key] },
       h('span', { class: 'count-n' }, bad ? `✗ ${num(m[key])}` : num(m[key])), ` ${label}`);
     frag.append(h('ul', { class: 'counts', 'aria-label': 'Migration counts' },
-      count('applied', 'applied'), count('pending', 'pending'), count('failed', 'failed', m.failed > 0)));
+      count('applied', 'applied'),
+      isNum(m.pending) ? count('pending', 'pending')
+        : h('li', { class: 'count', 'data-testid': 'count-pending', 'data-value': '', title: 'tandem serve --dir DIR counts the pending ones' },
+          h('span', { class: 'count-n' }, '?'), ' pending (no --dir)'),
+      count('failed', 'failed', m.failed > 0)));
     frag.append(definitions([
       ['Current version', h('code', { 'data-testid': 'current-version' }, m.current_version || 'none')],
       m.folder ? ['Folder', h('code', {}, m.folder)] : null,
