@@ -322,7 +322,7 @@
   function paintLive() {
     const el = document.querySelector('[data-testid="live-state"]');
     const text = el.querySelector('.live-text');
-    const last = isNum(live.lastUpdate) ? `updated ${relative(live.lastUpdate - clockSkew)}` : 'no data yet';
+    const last = isNum(live.lastUpdate) ? `last change ${relative(live.lastUpdate - clockSkew)}` : 'no data yet';
     if (live.state === 'live') text.textContent = `Live — ${last}`;
     else if (live.state === 'connecting') text.textContent = 'Connecting…';
     else if (live.state === 'auth') text.textContent = 'Waiting for an API token';
@@ -548,7 +548,7 @@
     const w = (job.waiting || '').toLowerCase();
     if (!w) return '';
     if (w.includes('lag')) return 'lag';
-    if (w.includes('throttl')) return 'throttled';
+    if (w.includes('throttl') || w.includes('cap') || w.includes('rows/s')) return 'throttled';
     return 'waiting';
   }
 
