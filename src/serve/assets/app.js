@@ -343,7 +343,9 @@
   const panels = {};
 
   // Rows are matched by these attributes: a row for another job is replaced, not patched into.
-  const KEY_ATTRS = ['data-testid', 'data-job', 'data-key', 'data-version', 'data-name', 'data-gateway'];
+  // data-morph-key marks an element that must be new when it changes (an alert is announced when it
+  // appears, not reliably when an existing element becomes one).
+  const KEY_ATTRS = ['data-testid', 'data-job', 'data-key', 'data-version', 'data-name', 'data-gateway', 'data-morph-key'];
 
   function sameKind(o, n) {
     if (o.nodeType !== n.nodeType || o.nodeName !== n.nodeName) return false;
@@ -661,9 +663,9 @@
     for (const v of verify) {
       const isBad = v.mismatches > 0 || v.status === 'mismatches';
       const state = isBad
-        ? h('p', { class: 'verify-state state-bad', 'data-testid': 'verify-state', 'data-state': 'mismatches', 'data-version': v.version, role: 'alert' },
+        ? h('p', { class: 'verify-state state-bad', 'data-testid': 'verify-state', 'data-state': 'mismatches', 'data-morph-key': 'mismatches', 'data-version': v.version, role: 'alert' },
           isNum(v.mismatches) ? `✗ ${num(v.mismatches)} mismatch${v.mismatches === 1 ? '' : 'es'}` : '✗ mismatches (count not recorded)')
-        : h('p', { class: 'verify-state state-good', 'data-testid': 'verify-state', 'data-state': 'clean', 'data-version': v.version }, '✓ clean');
+        : h('p', { class: 'verify-state state-good', 'data-testid': 'verify-state', 'data-state': 'clean', 'data-morph-key': 'clean', 'data-version': v.version }, '✓ clean');
       const checks = Array.isArray(v.checks) ? v.checks : [];
       const art = h('article', { class: `verify${isBad ? ' verify-bad' : ''}`, 'data-testid': 'verify', 'data-version': v.version },
         h('h3', {}, 'Migration ', h('code', {}, v.version)),
