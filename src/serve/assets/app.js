@@ -4,6 +4,24 @@
 // with fetch() so that the Authorization header can be sent), /api/series for the charts and the
 // POST action endpoints. Everything is rendered by building DOM nodes with textContent: names come
 // from databases and gateways and may contain markup, so no data ever goes through innerHTML.
+//
+// Hooks for browser tests (stable; data-* attributes, never CSS classes):
+//   live-state[data-state=connecting|live|reconnecting|auth], errors-banner, token-form, action-result[data-ok]
+//   panel-{migrations,backfills,correctness,apis,flags}; count-{applied,pending,failed}[data-value],
+//   active-migration[data-version][data-phase] (or no-active-migration), next-step, copy-next-step,
+//   migration-row[data-version][data-state], migration-problem, load-older, older-migrations
+//   backfill-row[data-job][data-state] > backfill-progress (<progress> value=rows_done max=rows_total),
+//   backfill-progress-text, backfill-rate, backfill-eta, backfill-waiting[data-reason=paused|throttled|lag|waiting],
+//   backfill-error; backfill-chart[data-job], lag-chart[data-job]
+//   correctness-summary[data-state=clean|mismatches|none]; verify[data-version] > verify-state[data-state=clean|mismatches],
+//   verify-rows, verify-mismatches, verify-rate, verify-check, sample-keys; verify-chart[data-version];
+//   #correctness has class "bad" (mismatches) or "good"
+//   gateway[data-gateway][data-ok] > gateway-state, gateway-error, api-version-row[data-version][data-deprecated],
+//   sunset[data-urgent], deprecated-clients, deprecated-summary, api-chart, rollout-row[data-name][data-state],
+//   rollout-step, shadow-row[data-name]
+//   flag-row[data-key] > flag-value; flag-change[data-key]
+//   buttons: button[data-action=pause|resume|cancel][data-job], button[data-action=promote|abort][data-name]
+//   [data-gateway-index]; confirm-dialog > confirm-target, confirm-reason, confirm-error, confirm-ok, confirm-cancel
 'use strict';
 
 (() => {
