@@ -169,7 +169,9 @@ function overview() {
       active: { version: '3', name: 'split_name', phase: 'started', old_schema: 'public_2', new_schema: 'public_3',
         next_step: 'tandem complete (or tandem rollback)' },
       recent: recentMigrations(),
-      problems: [{ message: 'migration 1 failed: relation "foo" does not exist', hint: 'fix the file, then run tandem up again' }],
+      total: BIG ? 10002 : 4, folder: 'migrations',
+      problems: [{ kind: 'failed', file: 'migrations/0001_legacy.sql', line: 3, message: 'migration 1 failed: relation "foo" does not exist',
+        hint: 'fix the file, then run tandem up again' }],
     },
     backfills,
     verify: [
@@ -239,7 +241,7 @@ function events(req, res) {
     for (let i = 0; i < text.length; i += 7) res.write(text.slice(i, i + 7)); // Node may still coalesce; good enough
   };
   const push = () => send(`event: overview\r\ndata: ${JSON.stringify(overview())}\r\n\r\n`);
-  send(': hello\n\n');
+  send('retry: 2000\n\n: hello\n\n');
   push();
   const t1 = setInterval(push, 1000);
   const t2 = setInterval(() => send(': ping\n\n'), 5000);
