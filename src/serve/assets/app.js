@@ -288,8 +288,14 @@
     ev.preventDefault();
     const form = ev.currentTarget;
     const input = form.querySelector('input');
-    token = input.value.trim();
-    if (!token) return;
+    const typed = input.value.trim();
+    if (!typed) return;
+    if (!/^[\x21-\x7e]+$/.test(typed)) { // an HTTP header carries visible ASCII only
+      form.querySelector('#token-why').textContent = 'A token holds only visible ASCII characters (no spaces). Enter it again.';
+      input.focus();
+      return;
+    }
+    token = typed;
     sessionStorage.setItem(TOKEN_KEY, token);
     input.value = '';
     form.hidden = true;
