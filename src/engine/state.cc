@@ -359,7 +359,13 @@ Result<std::string> State::events_generation() {
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows r,
       conn_.query(fmt::format("SELECT count(*), COALESCE(max(id), 0) FROM {}", events_)));
-  return r.text(0, 0) + ":" + r.text(0, 1);
+  std::string out = r.text(0, 0) + ":" + r.text(0, 1);
+  // An expand/contract migration changes phase before its events are written (start records
+  // its event when it is done): the active row is part of the history's state, so the value
+  // also changes when the active migration moves (its version, phase and progress).
+  TANDEM_ASSIGN_OR_RETURN(std::optional<ActiveMigration> a, active());
+  if (a) out += fmt::format(" {}:{}:{}", a->version, phase_name(a->phase), a->statements_done);
+  return out;
 }
 
 Result<std::string> State::next_lock_epoch() {

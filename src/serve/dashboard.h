@@ -48,7 +48,7 @@ struct Series {
 struct DashboardData {
   std::string database, backend;
   std::shared_ptr<const StatusReport> status;  // shared with the snapshots: read rarely
-  bool folder_missing = false;  // history only: pending migrations unknown
+  bool folder_missing = false;                 // history only: pending migrations unknown
   std::vector<backfill::BackfillJob> backfills;
   std::vector<backfill::VerifyRecord> verifies;  // newest first
   std::vector<flags::Flag> flags;

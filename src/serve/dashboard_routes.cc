@@ -118,6 +118,12 @@ DashboardRoutes::DashboardRoutes(Dashboard& dashboard, const DashboardOptions& o
 std::optional<http::Response> DashboardRoutes::page(const http::Request& req,
                                                     std::string_view path) const {
   std::string_view name;
+  if (path == "/favicon.ico") {
+    // Browsers ask for it whatever the page links (the page's icon is /assets/favicon.svg).
+    http::Response res{bhttp::status::no_content, 11};
+    res.set(bhttp::field::cache_control, "max-age=86400");
+    return res;
+  }
   if (path == "/" || path == "/index.html")
     name = "index.html";
   else if (path.starts_with("/assets/"))

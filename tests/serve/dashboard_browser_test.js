@@ -58,6 +58,7 @@ function check(cond, message) { if (!cond) throw new Error(message); }
 
 async function main() {
   const work = args.work;
+  fs.mkdirSync(args.shots, { recursive: true });
   const dir = path.join(work, 'migrations');
   fs.mkdirSync(dir);
   const examples = path.join(args.source, 'examples/expand-contract/orders');
@@ -93,8 +94,6 @@ async function main() {
     await head.text();
   }
 
-  // The backfill, held to 2,000 rows/s: about 12 s for 24,000 rows.
-  const start = background(args.tandem, [...db, 'start', '--max-rows-per-second', '2000'], 'start.log');
   fs.writeFileSync(path.join(work, 'token'), TOKEN + '\n');
   background(args.tandem, [...db, 'serve', '--listen', `127.0.0.1:${servePort}`, '--refresh', '300ms',
                            '--allow-actions', '--token-file', path.join(work, 'token'),
@@ -107,8 +106,10 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--window-size=1280,1800'],
     defaultViewport: { width: 1280, height: 1800 },
   });
+  let page;
+  let start;
   try {
-    const page = await browser.newPage();
+    page = await browser.newPage();
     const problems = [];
     page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
     page.on('pageerror', e => problems.push('page error: ' + e.message));
@@ -126,6 +127,8 @@ async function main() {
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="live-state"][data-state="live"]', { timeout: 15000 });
 
+    // Now the migration starts, its backfill held to 1,500 rows/s: about 16 s for 24,000 rows.
+    start = background(args.tandem, [...db, 'start', '--max-rows-per-second', '1500'], 'start.log');
     // The active migration and the backfill's bar moving.
     await page.waitForSelector('[data-testid="active-migration"]', { timeout: 15000 });
     const active = await page.$eval('[data-testid="active-migration"]', e => e.textContent);
@@ -172,7 +175,7 @@ async function main() {
     check(start.exitCode === 0, `tandem start failed: ${fs.readFileSync(path.join(work, 'start.log'), 'utf8')}`);
     tandem([...db, 'verify']);
     await page.waitForSelector('[data-testid="verify-state"][data-state="clean"]', { timeout: 15000 });
-    psql("SET session_replication_role = replica; UPDATE orders SET _tandem_new_total_amount = -1 WHERE id IN (7, 11, 13)");
+    psql("SET session_replication_role = replica; UPDATE orders SET _tandem_new_total_amount = 999999 WHERE id IN (7, 11, 13)");
     let verifyFailed = false;
     try { tandem([...db, 'verify']); } catch (e) { verifyFailed = e.status === 1; }
     check(verifyFailed, 'tandem verify did not exit 1 on the planted mismatches');
@@ -198,6 +201,17 @@ async function main() {
 
     check(problems.length === 0, `the page had problems:\n${problems.join('\n')}`);
     log('ok: progress moved, pause/resume, verify red, deprecated client shown');
+  } catch (e) {
+    // What the page showed when it failed.
+    if (page) {
+      await page.screenshot({ path: path.join(args.shots, 'failure.png'), fullPage: true }).catch(() => {});
+      const state = await page.evaluate(() => ({
+        live: document.querySelector('[data-testid="live-state"]')?.outerHTML,
+        rows: [...document.querySelectorAll('[data-testid="backfill-row"]')].map(r => r.outerHTML.slice(0, 600)),
+      })).catch(() => ({}));
+      console.error('page at failure:', JSON.stringify(state, null, 1));
+    }
+    throw e;
   } finally {
     await browser.close();
   }
