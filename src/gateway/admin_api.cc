@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -174,10 +175,13 @@ bool AdminApi::submit(const std::shared_ptr<Job>& job) {
 http::Task<bool> AdminApi::wait(const std::shared_ptr<Job>& job) {
   auto deadline = Clock::now() + options_.timeout;
   http::Timer timer(co_await http::asio::this_coro::executor);
+  // 1 ms at first (a read takes a few), then longer: many waiting requests stay cheap.
+  std::chrono::milliseconds delay{1};
   while (!job->done.load(std::memory_order_acquire)) {
     if (Clock::now() >= deadline) co_return false;
-    timer.expires_after(std::chrono::milliseconds(5));
+    timer.expires_after(delay);
     co_await timer.async_wait(http::use_tuple);
+    delay = std::min(delay * 2, std::chrono::milliseconds(50));
   }
   co_return true;
 }

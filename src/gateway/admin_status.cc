@@ -13,7 +13,8 @@ namespace tandem::gateway {
 
 namespace {
 
-using nlohmann::json;
+// Members in the order written (the documented order), not sorted.
+using json = nlohmann::ordered_json;
 
 std::string dump(const json& j) {
   // Client ids come from request headers: bytes that are not UTF-8 must not throw.

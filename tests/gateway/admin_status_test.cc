@@ -248,5 +248,24 @@ TEST(AdminToken, WhatIsAcceptedAndWhereItComesFrom) {
   EXPECT_NE(missing.status().message().find("missing.token"), std::string::npos);
 }
 
+TEST(AdminToken, TheConfigsTokenFileIsBesideTheConfig) {
+  testing::TempDir dir;
+  std::string base =
+      "upstream: http://127.0.0.1:7001\nversions:\n  list: [ { name: \"2026-01-01\" } ]\n";
+  auto c = load_config(dir.write("api.yaml", base + "admin_token_file: secrets/admin.token\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->admin_token_file, dir.path() + "/secrets/admin.token");
+  auto absolute = load_config(dir.write("abs.yaml", base + "admin_token_file: /run/admin.token\n"));
+  ASSERT_TRUE(absolute.ok()) << absolute.status().message();
+  EXPECT_EQ(absolute->admin_token_file, "/run/admin.token");
+  auto empty = load_config(dir.write("empty.yaml", base + "admin_token_file: \"\"\n"));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("empty.yaml:4"), std::string::npos)
+      << empty.status().message();
+  auto none = load_config(dir.write("none.yaml", base));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->admin_token_file, "");
+}
+
 }  // namespace
 }  // namespace tandem::gateway
