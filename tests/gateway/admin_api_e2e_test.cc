@@ -143,8 +143,8 @@ TEST(GatewayAdminApi, StatusShowsADeprecatedVersionsClientsTheRolloutAndTheShado
   CmdResult usage = api(g, {"usage", "--json", "--version", "2024-01-01"});
   ASSERT_EQ(usage.code, 0) << usage.err;
   long long cli_total = 0;
-  for (const json& row : json::parse(usage.out)["usage"])
-    cli_total += row["requests"].get<long long>();
+  json rows = json::parse(usage.out)["usage"];
+  for (const json& row : rows) cli_total += row["requests"].get<long long>();
   EXPECT_EQ(cli_total, 5) << usage.out;
 
   ASSERT_EQ(s["rollouts"].size(), 1u) << s.dump(2);
@@ -292,7 +292,7 @@ TEST(GatewayAdminApi, HostileRequestsAreRefusedAndTheListenerStaysUp) {
       {R"({"reason": "ok", "extra": 1})", 400},
       {R"({"actor": ")" + std::string(100, 'a') + "\"}", 400},
       {R"({"reason": ")" + std::string(1001, 'a') + "\"}", 400},
-      {std::string(3000, '[') + std::string(3000, ']'), 400},
+      {std::string(2000, '[') + std::string(2000, ']'), 400},
       {"{\"reason\": \"ok\"", 400},
   };
   for (const Case& c : cases) {
