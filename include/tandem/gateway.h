@@ -244,6 +244,10 @@ struct Config {
   std::string path;  // the file read (messages)
   std::string listen = "127.0.0.1:8080";
   std::string admin;  // "" = no admin endpoint
+  // `admin_token_file`: the file holding the bearer token the admin listener's actions
+  // (POST /api/rollouts/…) require; "" = none ($TANDEM_GATEWAY_ADMIN_TOKEN may give one).
+  // Relative to the config's folder. Read at start, never printed.
+  std::string admin_token_file;
   std::string state = "sqlite:gateway.db";
   std::string upstream_url;  // http://host:port[/base]
   std::string upstream_host, upstream_port, upstream_base;
@@ -334,6 +338,7 @@ struct RolloutReport {
   bool automatic = true;
   // Since the step started: requests, error rate and p99 per side.
   long long baseline_requests = 0, canary_requests = 0;
+  long long baseline_errors = 0, canary_errors = 0;  // of those, failed (5xx or no answer)
   double baseline_error_rate = 0, canary_error_rate = 0;
   double baseline_p99_ms = 0, canary_p99_ms = 0;
   struct Event {
@@ -349,8 +354,10 @@ Result<std::vector<RolloutReport>> rollout_status(const Config& config);
 // gateway on the state follows within a second. promote takes the next step now (complete after
 // the last); pause holds the current share; resume goes on (from the first step after an abort);
 // abort sends every client back to the baseline. Returns the rollout after the change.
+// `actor` is who the history records; "" = "tandem api rollout (<user>)".
 Result<RolloutReport> rollout_action(const Config& config, const std::string& name,
-                                     const std::string& action, const std::string& reason);
+                                     const std::string& action, const std::string& reason,
+                                     const std::string& actor = "");
 
 // `tandem api degrade NAME on|off`: the switch of routes' partial responses (`partial.switch`).
 // Returns whether it was on before.

@@ -556,9 +556,9 @@ Result<Config> load_config(const std::string& path) {
   }
   try {
     ck.only(root,
-            {"listen", "admin", "state", "upstream", "client_header", "versions", "changes",
-             "access_log", "workers", "limits", "timeouts", "upstreams", "routes", "priority",
-             "cache", "rollouts", "shadows"},
+            {"listen", "admin", "admin_token_file", "state", "upstream", "client_header",
+             "versions", "changes", "access_log", "workers", "limits", "timeouts", "upstreams",
+             "routes", "priority", "cache", "rollouts", "shadows"},
             "the gateway config");
     // Checked here, so that `api check` catches what the gateway would refuse at start.
     auto address = [&](const char* key, std::string& out) {
@@ -575,6 +575,20 @@ Result<Config> load_config(const std::string& path) {
     };
     address("listen", c.listen);
     address("admin", c.admin);
+    if (root["admin_token_file"]) {
+      if (auto t = ck.text(root["admin_token_file"], "admin_token_file")) {
+        if (t->empty()) {
+          ck.fail(root["admin_token_file"], "`admin_token_file` is empty",
+                  "a file holding one token, e.g. made with `openssl rand -hex 32 > admin.token`");
+        } else {
+          // Beside the config, as the state and the access log are.
+          std::filesystem::path p(*t);
+          auto dir = std::filesystem::path(path).parent_path();
+          c.admin_token_file =
+              p.is_relative() && !dir.empty() ? (dir / p).lexically_normal().string() : *t;
+        }
+      }
+    }
     if (root["state"]) {
       if (auto t = ck.text(root["state"], "state")) {
         if (t->rfind("sqlite:", 0) == 0 || t->rfind("postgres://", 0) == 0 ||

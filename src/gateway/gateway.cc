@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gateway/access_log.h"
+#include "gateway/admin_api.h"
 #include "gateway/metrics.h"
 #include "gateway/proxy.h"
 #include "gateway/state_store.h"
@@ -33,16 +34,19 @@ http::Response text_response(int status, std::string content_type, std::string b
   return res;
 }
 
-// The admin endpoint: /metrics, /healthz, /readyz.
+// The admin endpoint: /metrics, /healthz, /readyz, and the JSON API under /api/.
 http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Server& server,
-                            std::atomic<bool>& ready, const Proxy::Shared& shared) {
-  return [&metrics, &state, &server, &ready, &shared](
+                            std::atomic<bool>& ready, const Proxy::Shared& shared, AdminApi& api) {
+  return [&metrics, &state, &server, &ready, &shared, &api](
              http::Request& req, const http::Peer&) -> http::Task<http::Response> {
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find('?'));
+    if (AdminApi::owns(path)) co_return co_await api.handle(req);
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
-      co_return http::problem(405, "method-not-allowed", "Method not allowed",
-                              "the admin endpoint only answers GET");
+      http::Response r = http::problem(405, "method-not-allowed", "Method not allowed",
+                                       "the admin endpoint only answers GET");
+      r.set(bhttp::field::allow, "GET, HEAD");
+      co_return r;
     }
     if (path == "/metrics") {
       auto pins = state.pins();
@@ -84,7 +88,8 @@ http::Handler admin_handler(MetricsRegistry& metrics, StateSync& state, http::Se
           ready ? "not ready: the state database does not answer\n" : "not ready: starting\n");
     }
     co_return http::problem(404, "not-found", "Not found",
-                            "the admin endpoint serves /metrics, /healthz and /readyz");
+                            "the admin endpoint serves /metrics, /healthz, /readyz and "
+                            "/api/status");
   };
 }
 
@@ -138,10 +143,23 @@ Status run(const Config& config, const RunOptions& options) {
   }
 
   std::atomic<bool> ready{false};
+  // Declared before the admin server: its connections' coroutines end before it does.
+  std::unique_ptr<AdminApi> admin_api;
   std::unique_ptr<http::Server> admin_server;
   if (!admin.empty()) {
+    std::string token_source;
+    TANDEM_ASSIGN_OR_RETURN(std::string token, load_admin_token(config, token_source));
+    if (!token.empty()) {
+      std::fprintf(stderr, "tandem gateway: admin actions enabled (token from %s)\n",
+                   token_source.c_str());
+    }
+    AdminApiOptions api_options;
+    api_options.token = std::move(token);
+    admin_api = std::make_unique<AdminApi>(config, shadows, std::move(api_options));
+    admin_api->start();
     http::ServerLimits admin_limits;
-    admin_limits.max_body_bytes = 0;
+    // The actions' bodies ({"reason": "…"}); larger ones are refused with 413.
+    admin_limits.max_body_bytes = 4096;
     // Probes and scrapers open short connections: many may be open, none may sit idle long
     // (64 idle connections once locked /healthz out for a minute).
     admin_limits.max_connections = 1024;
@@ -153,7 +171,8 @@ Status run(const Config& config, const RunOptions& options) {
   std::thread admin_thread;
   if (admin_server) {
     admin_thread = std::thread([&] {
-      admin_server->run([&](int) { return admin_handler(metrics, state, server, ready, shared); });
+      admin_server->run(
+          [&](int) { return admin_handler(metrics, state, server, ready, shared, *admin_api); });
     });
   }
   // Refused requests never reach a Proxy: counted and logged here.
@@ -187,6 +206,7 @@ Status run(const Config& config, const RunOptions& options) {
   if (admin_server) {
     admin_server->stop(std::chrono::milliseconds(0));
     admin_thread.join();
+    admin_api->stop();
   }
   upstreams.stop_probes();
   state.stop();  // the last usage counts reach the database

@@ -164,6 +164,8 @@ RolloutReport report_of(StateStore& store, const Config& config, const Rollout& 
     Verdict v = judge(r.analysis, (*window)[0], (*window)[1]);
     out.baseline_requests = (*window)[0].requests;
     out.canary_requests = (*window)[1].requests;
+    out.baseline_errors = (*window)[0].errors;
+    out.canary_errors = (*window)[1].errors;
     out.baseline_error_rate = v.baseline_error_rate;
     out.canary_error_rate = v.canary_error_rate;
     out.baseline_p99_ms = v.baseline_p99 * 1000;
@@ -197,21 +199,26 @@ std::string actor() {
 
 }  // namespace
 
-Result<std::vector<RolloutReport>> rollout_status(const Config& config) {
-  TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state, /*create=*/false));
-  TANDEM_ASSIGN_OR_RETURN(auto states, store->load_rollouts());
+Result<std::vector<RolloutReport>> rollout_reports(StateStore& store, const Config& config) {
+  TANDEM_ASSIGN_OR_RETURN(auto states, store.load_rollouts());
   long long now = static_cast<long long>(std::time(nullptr));
   std::vector<RolloutReport> out;
   for (const Rollout& r : config.rollouts) {
     auto it = std::find_if(states.begin(), states.end(),
                            [&](const RolloutState& s) { return s.name == r.name; });
-    out.push_back(report_of(*store, config, r, it == states.end() ? nullptr : &*it, now));
+    out.push_back(report_of(store, config, r, it == states.end() ? nullptr : &*it, now));
   }
   return out;
 }
 
+Result<std::vector<RolloutReport>> rollout_status(const Config& config) {
+  TANDEM_ASSIGN_OR_RETURN(auto store, StateStore::open(config.state, /*create=*/false));
+  return rollout_reports(*store, config);
+}
+
 Result<RolloutReport> rollout_action(const Config& config, const std::string& name,
-                                     const std::string& action, const std::string& reason) {
+                                     const std::string& action, const std::string& reason,
+                                     const std::string& who) {
   const Rollout* r = find_rollout(config, name);
   if (!r) {
     std::string known;
@@ -284,7 +291,8 @@ Result<RolloutReport> rollout_action(const Config& config, const std::string& na
       next.share = 0;
     }
     next.reason = why;
-    TANDEM_ASSIGN_OR_RETURN(bool applied, store->update_rollout(s, next, actor()));
+    TANDEM_ASSIGN_OR_RETURN(bool applied,
+                            store->update_rollout(s, next, who.empty() ? actor() : who));
     if (!applied) continue;
     TANDEM_ASSIGN_OR_RETURN(auto after, store->load_rollouts());
     auto a = std::find_if(after.begin(), after.end(),

@@ -17,4 +17,8 @@ Result<bool> advance_rollout(StateStore& store, const Rollout& rollout, const Ro
 // advances automatic rollouts and publishes the states to the workers.
 Status sync_rollouts(StateStore& store, const Config& config, RolloutBook& book, bool& ensured);
 
+// Each rollout of the config as `store` has it, in config order: what `tandem api rollout
+// status` shows (rollout_status() opens the store, then calls this).
+Result<std::vector<RolloutReport>> rollout_reports(StateStore& store, const Config& config);
+
 }  // namespace tandem::gateway
