@@ -10,7 +10,7 @@
 #   browser  the page in chromium-headless-shell (puppeteer-core from the npm registry): load to
 #            the 50 backfill rows drawn, then 10 s of live updates (a flag changed every second):
 #            the longest main-thread task and how many took over 50 ms
-# Usage: bench/serve_dashboard_bench.sh [--json]
+# Usage: bench/serve_dashboard_bench.sh [--json]   (TANDEM=… to measure a binary already built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JSON=0
@@ -46,6 +46,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+# TANDEM=path/to/tandem measures that binary instead of building one.
+if [ -n "${TANDEM:-}" ]; then bench_build() { :; }; fi
 bench_setup "${PG_PORT:-54341}"
 rm -rf "$WORK"
 mkdir -p "$WORK/migrations" "$WORK/nginx-temp"

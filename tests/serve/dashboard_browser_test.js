@@ -111,7 +111,13 @@ async function main() {
   try {
     page = await browser.newPage();
     const problems = [];
-    page.on('console', m => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+    let authed = false;
+    page.on('console', m => {
+      if (m.type() !== 'error') return;
+      // Before the token is typed, the API's 401s are what ask for it.
+      if (!authed && /status of 401/.test(m.text())) return;
+      problems.push('console: ' + m.text());
+    });
     page.on('pageerror', e => problems.push('page error: ' + e.message));
     page.on('request', r => {
       if (!r.url().startsWith(`http://127.0.0.1:${servePort}/`)) problems.push('request elsewhere: ' + r.url());
@@ -124,6 +130,7 @@ async function main() {
     const labelled = await page.evaluate(el => !!(el.labels && el.labels.length) || !!el.getAttribute('aria-label'), tokenInput);
     check(labelled, 'the token field has no label');
     await tokenInput.type(TOKEN);
+    authed = true;
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="live-state"][data-state="live"]', { timeout: 15000 });
 
@@ -150,9 +157,17 @@ async function main() {
     check(question.includes('2/orders'), `the confirmation does not name the job: ${question}`);
     await page.click('dialog[open] [data-testid="confirm-ok"]');
     await page.waitForFunction(r => document.querySelector(r)?.textContent.includes('paused'), { timeout: 10000 }, row);
-    await new Promise(r => setTimeout(r, 800));
-    const held = await value();
-    await new Promise(r => setTimeout(r, 1200));
+    // The runner stops after the batch in flight (a rows/s cap sleeps inside it): the bar
+    // settles, then stays.
+    let held = await value();
+    await waitFor('the bar to settle', async () => {
+      await new Promise(r => setTimeout(r, 1000));
+      const now = await value();
+      const same = now === held;
+      held = now;
+      return same;
+    });
+    await new Promise(r => setTimeout(r, 1500));
     check((await value()) === held, 'the bar moved while paused');
     await page.click(`${row} [data-action="resume"]`);
     await page.waitForSelector('dialog[open]', { timeout: 5000 });
