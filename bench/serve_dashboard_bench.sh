@@ -85,7 +85,7 @@ SELECT now() - make_interval(mins => 300 - g), 'verify', (9950 + g % 50)::text, 
   json_build_object('summary', 'x', 'rows', 1000000, 'mismatches', CASE WHEN g % 7 = 0 THEN g ELSE 0 END,
     'checks', json_build_array(json_build_object('table', 'table_' || g, 'column', 'c', 'direction', 'up',
       'rows', 1000000, 'mismatches', CASE WHEN g % 7 = 0 THEN g ELSE 0 END,
-      'sample_keys', json_build_array('(1)', '(2)', '(3)')))))::text
+      'sample_keys', json_build_array('(1)', '(2)', '(3)'))))::text
 FROM generate_series(1, 300) g;
 SQL
 for i in $(seq 1 50); do "$TANDEM" --db "$URL" flag set "feature.f$i" true --percent $((i * 2)) -q >/dev/null; done

@@ -76,6 +76,6 @@ if [ "$bad" -ne 0 ]; then
   echo "layers: includes go the wrong way (see docs/architecture.md)" >&2
   exit 1
 fi
-echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- fleet"
-echo "        <- cli;"
+echo "layers: every include goes down (db <- engine <- lint <- backfill <- expand <- commands <- fleet,"
+echo "        serve <- cli;"
 echo "        http <- gateway beside them, on db)"
