@@ -49,7 +49,7 @@ void ServeCommand::add(CLI::App& app) {
                   "$TANDEM_GATEWAY_ADMIN_TOKEN");
   cmd->add_flag("--allow-actions", allow_actions,
                 "show buttons that pause/resume/cancel backfills and promote/abort rollouts "
-                "(needs --token-file)");
+                "(needs a token of 16+ characters: --token-file or $TANDEM_SERVE_TOKEN)");
   cmd->footer(
       "The dashboard is at http://HOST:PORT/ (live: it updates itself); its JSON under /api/\n"
       "(overview, series, migrations, events). OpenFeature SDKs read the flags with their OFREP\n"

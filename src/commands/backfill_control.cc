@@ -81,8 +81,10 @@ Result<std::vector<BackfillJob>> load(db::Connection& conn, const std::optional<
     if (cp.empty() || cp == kDone) {
       j.checkpoint = cp.empty() ? "" : "done";
     } else {
-      TANDEM_ASSIGN_OR_RETURN(Key key, key_from_json(cp));
-      j.checkpoint = key_text(key);
+      // Shown, not fatal: one damaged row must not hide every other job (the runner refuses
+      // to continue from it).
+      auto key = key_from_json(cp);
+      j.checkpoint = key.ok() ? key_text(*key) : "(not readable: " + key.status().message() + ")";
     }
     j.error = r.text(i, 12);
     j.runner = r.text(i, 13);
@@ -169,15 +171,19 @@ static Result<ControlReport> control_now(const Options& options,
   std::string to = action == Action::kPause    ? "paused"
                    : action == Action::kResume ? "running"
                                                : "cancelled";
-  // Only from a state the job is still in: a runner finishing meanwhile wins.
+  // Only from the state read above (compare-and-set): a runner finishing, or another action,
+  // meanwhile wins. (An interrupted job is stored as running.)
+  std::string stored = j.state == "interrupted" ? "running" : j.state;
   TANDEM_ASSIGN_OR_RETURN(
       db::Rows changed,
       s->conn->query("UPDATE tandem.backfill_jobs SET state = $2, updated_at = now() WHERE id = "
-                     "$1 AND state IN ('running', 'paused', 'cancelled', 'failed') RETURNING 1",
-                     {j.id, to}));
+                     "$1 AND state = $3 RETURNING 1",
+                     {j.id, to, stored}));
   if (changed.empty()) {
-    return Status::InvalidInput(fmt::format("backfill job {} finished meanwhile", j.id),
-                                "`tandem backfill status` shows it");
+    return Status::InvalidInput(
+        fmt::format("backfill job {} changed meanwhile (it was {}): nothing was done", j.id,
+                    j.state),
+        "`tandem backfill status` shows it now; run the action again if it still applies");
   }
   if (action == Action::kResume && j.runner.empty()) {
     // Nobody runs it: continue it here, by running the command that started it again.

@@ -4,6 +4,7 @@
 #include "commands/guard.h"
 #include "commands/hooks.h"
 #include "engine/engine.h"
+#include "engine/advisory_lock.h"
 #include "engine/session.h"
 #include "tandem/tandem.h"
 
@@ -18,7 +19,13 @@ Result<std::string> history_generation(const EngineOptions& options) {
   return commands::guarded("status", [&]() -> Result<std::string> {
     TANDEM_ASSIGN_OR_RETURN(auto s, Session::open(options, commands::hooks(options), "status",
                                                   /*take_lock=*/false));
-    return s->state->events_generation();
+    TANDEM_ASSIGN_OR_RETURN(std::string generation, s->state->events_generation());
+    // Who holds the migration lock is part of what `status` shows.
+    if (s->pg()) {
+      TANDEM_ASSIGN_OR_RETURN(std::string holder, AdvisoryLock::holder(*s->conn));
+      generation += " lock:" + holder;
+    }
+    return generation;
   });
 }
 

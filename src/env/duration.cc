@@ -29,6 +29,7 @@ long long parse_duration_ms(const std::string& text) {
   if (unit == "ms") return n;
   if (unit == "s") return n * 1000;
   if (unit == "m" || unit == "min") return n * 60000;
+  if (unit == "h") return n * 3600000;
   return -1;
 }
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "db/json_depth.h"
 #include "db/utf8.h"
 #include "tandem/flags.h"
 
@@ -182,6 +183,10 @@ Result<std::string> parse_value(FlagType type, std::string_view text) {
       }
     }
     case FlagType::kJson: {
+      if (!json_depth::within_limit(text))
+        return Status::InvalidInput(
+            fmt::format("the value nests deeper than {} levels", json_depth::kLimit),
+            "flatten it: a flag is read by every application on every evaluation");
       json j = json::parse(text, nullptr, false);
       if (j.is_discarded())
         return Status::InvalidInput("the value is not one JSON document",
@@ -324,6 +329,9 @@ Status check_stored(const Flag& f) {
   };
   if (!check_key(f.key).ok()) return bad("its key");
   auto fits = [&](const std::string& text) {
+    // Nested past any flag `flag set` accepts: refused before it is parsed (a deep one
+    // would overflow the stack of whatever copies or prints it).
+    if (!json_depth::within_limit(text)) return false;
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded()) return false;
     switch (f.type) {

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "db/json_depth.h"
 #include "db/utf8.h"
 #include "tandem/flags.h"
 
@@ -32,7 +33,8 @@ std::string list_json(const std::vector<std::string>& list) {
 }
 
 Result<std::vector<std::string>> list_from(const std::string& text, const std::string& key) {
-  json j = json::parse(text, nullptr, false);
+  // A list of strings nests one deep: anything deeper is not one (and is not parsed).
+  json j = json_depth::measure(text, 3) <= 2 ? json::parse(text, nullptr, false) : json();
   if (j.is_discarded() || !j.is_array())
     return Status::Database(fmt::format("flag {}: a stored key list is not a JSON array", key), {},
                             "the flag row was edited by hand: `tandem flag set` it again");

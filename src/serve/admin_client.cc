@@ -97,6 +97,7 @@ Result<AdminAnswer> call_admin(const AdminUrl& url, const AdminCall& call) {
                                 "is the gateway running with `admin:` on that address?");
   AdminAnswer out;
   out.status = static_cast<int>(parser.get().result_int());
+  out.content_type = std::string(parser.get()[bhttp::field::content_type]);
   out.body = std::move(parser.get().body());
   return out;
 }

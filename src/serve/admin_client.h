@@ -32,6 +32,7 @@ struct AdminCall {
 
 struct AdminAnswer {
   int status = 0;
+  std::string content_type;
   std::string body;
 };
 

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <future>
+#include <set>
 
+#include "db/json_depth.h"
 #include "serve/dashboard_json.h"
 #include "tandem/db.h"
 #include "tandem/tandem.h"
@@ -249,48 +252,112 @@ void Dashboard::read_flags(DashboardData& d) {
   if (invalid.empty()) flags_generation_ = *generation;
 }
 
+namespace {
+
+constexpr size_t kMaxVersions = 50, kMaxClients = 20, kMaxRollouts = 50, kMaxShadows = 50;
+
+// A gateway's document cut to what the dashboard shows, whatever it sent: at most kMaxVersions
+// versions with kMaxClients clients each (the rest counted in more_clients), kMaxRollouts
+// rollouts, kMaxShadows shadows, only objects — so 32 gateways cannot grow the overview (and
+// every event stream's copy of it) without bound.
+json bounded(json doc) {
+  json out = json::object();
+  if (auto head = doc.find("head"); head != doc.end() && head->is_string()) out["head"] = *head;
+  auto take = [&](const char* part, size_t limit) {
+    json list = json::array();
+    auto it = doc.find(part);
+    if (it == doc.end() || !it->is_array()) return list;
+    for (json& item : *it) {
+      if (list.size() == limit) break;
+      if (item.is_object()) list.push_back(std::move(item));
+    }
+    return list;
+  };
+  out["versions"] = take("versions", kMaxVersions);
+  for (json& v : out["versions"]) {
+    auto clients = v.find("clients");
+    if (clients == v.end() || !clients->is_array() || clients->size() <= kMaxClients) continue;
+    size_t cut = clients->size() - kMaxClients;
+    clients->erase(clients->begin() + kMaxClients, clients->end());
+    size_t more = v.contains("more_clients") && v["more_clients"].is_number_unsigned()
+                      ? v["more_clients"].get<size_t>()
+                      : 0;
+    v["more_clients"] = more + cut;
+  }
+  out["rollouts"] = take("rollouts", kMaxRollouts);
+  out["shadows"] = take("shadows", kMaxShadows);
+  return out;
+}
+
+}  // namespace
+
 void Dashboard::read_gateways(DashboardData& d, std::chrono::system_clock::time_point now) {
   double t = epoch_ms(now);
+  // All at once: a gateway that hangs costs one timeout per round, not one per gateway.
+  AdminCall call;
+  call.path = "/api/status";
+  call.timeout =
+      std::min<std::chrono::milliseconds>(options_.refresh, std::chrono::milliseconds(2000));
+  std::vector<std::future<Result<AdminAnswer>>> answers;
+  for (const AdminUrl& url : options_.gateways)
+    answers.push_back(
+        std::async(std::launch::async, [&url, &call] { return call_admin(url, call); }));
   for (size_t i = 0; i < options_.gateways.size(); ++i) {
     const AdminUrl& url = options_.gateways[i];
     GatewayState& g = d.gateways[i];
-    AdminCall call;
-    call.path = "/api/status";
-    call.timeout =
-        std::min<std::chrono::milliseconds>(options_.refresh, std::chrono::milliseconds(2000));
-    auto answer = call_admin(url, call);
+    Result<AdminAnswer> answer = answers[i].get();
     if (!answer.ok()) {
       g.ok = false;
       g.error = answer.status().message();
       continue;
     }
-    json doc = json::parse(answer->body, nullptr, /*allow_exceptions=*/false);
+    // Nested past any document a gateway writes: not parsed (a deep one would overflow the
+    // stack of whatever copies or prints it).
+    bool shallow = json_depth::within_limit(answer->body);
+    json doc = shallow ? json::parse(answer->body, nullptr, /*allow_exceptions=*/false) : json();
     if (answer->status != 200 || !doc.is_object()) {
       g.ok = false;
       g.error = fmt::format("gateway admin {}: /api/status answered {}{}", url.text, answer->status,
-                            doc.is_object() ? "" : " without a JSON object");
+                            !shallow          ? " with JSON nested too deep"
+                            : doc.is_object() ? ""
+                                              : " without a JSON object");
       continue;
     }
     g.ok = true;
     g.error.clear();
-    g.status = std::move(doc);
+    // A gateway answers from a read it reuses for a second: the same read twice is no new
+    // sample (it would chart a rate of 0).
+    std::string read_at = doc.contains("state_read_at") && doc["state_read_at"].is_string()
+                              ? doc["state_read_at"].get<std::string>()
+                              : std::string();
+    bool fresh = read_at.empty() || read_at != gateway_read_at_[url.text];
+    gateway_read_at_[url.text] = read_at;
+    g.status = bounded(std::move(doc));
+    if (!fresh) continue;
     // Requests per second per version, from the growth of its count.
-    auto versions = g.status.find("versions");
-    if (versions == g.status.end() || !versions->is_array()) continue;
     auto& last = api_last_[url.text];
-    for (const json& v : *versions) {
-      if (!v.is_object() || !v.contains("version") || !v["version"].is_string()) continue;
+    auto& series = series_.apis[url.text];
+    std::set<std::string> seen;
+    for (const json& v : g.status["versions"]) {
+      if (!v.contains("version") || !v["version"].is_string()) continue;
       std::string name = v["version"].get<std::string>();
+      seen.insert(name);
       double count =
           v.contains("requests") && v["requests"].is_number() ? v["requests"].get<double>() : 0.0;
-      auto seen = last.find(name);
-      if (seen != last.end() && t > seen->second.first) {
+      auto before = last.find(name);
+      if (before != last.end() && t > before->second.first) {
         double rate =
-            std::max(0.0, count - seen->second.second) * 1000.0 / (t - seen->second.first);
-        append_point(series_.apis[url.text][name], std::array<double, 2>{t, rate});
+            std::max(0.0, count - before->second.second) * 1000.0 / (t - before->second.first);
+        append_point(series[name], std::array<double, 2>{t, rate});
       }
       last[name] = {t, count};
     }
+    // Versions the gateway no longer names are forgotten (names that change every answer
+    // must not pile up).
+    for (auto it = last.begin(); it != last.end();)
+      it = seen.count(it->first) ? std::next(it) : last.erase(it);
+    for (auto it = series.begin(); it != series.end();)
+      it = seen.count(it->first) ? std::next(it) : series.erase(it);
   }
 }
 

@@ -112,6 +112,7 @@ class Dashboard {
   long long folder_mtime_ = -1;
   std::chrono::steady_clock::time_point status_read_{};
   std::map<std::string, std::map<std::string, std::pair<double, double>>> api_last_;  // t, count
+  std::map<std::string, std::string> gateway_read_at_;  // its state_read_at, last answer
   std::string last_overview_body_;
   uint64_t generation_ = 0;
   std::atomic<double> last_round_seconds_{0};

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "db/json_depth.h"
 #include "tandem/migration.h"
 
 namespace tandem::serve {
@@ -30,6 +31,15 @@ json epoch_ms(const std::string& iso) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<double>(timegm(&tm)) * 1000.0 + ms;
+}
+
+// A definition from the audit log: parsed when it is JSON of a sane depth, else as text (a row
+// edited by hand must not take the dashboard down).
+json stored_json(const std::string& text) {
+  if (text.empty()) return nullptr;
+  if (!json_depth::within_limit(text)) return "(not shown: nested too deep)";
+  json j = json::parse(text, nullptr, false);
+  return j.is_discarded() ? json(text) : j;
 }
 
 json null_if_empty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
@@ -70,15 +80,25 @@ json migrations_json(const DashboardData& d) {
   if (!s.active_migration.empty()) {
     size_t colon = s.active_migration.find(':');
     std::string version = s.active_migration.substr(0, colon);
+    std::string phase = colon == std::string::npos ? "" : s.active_migration.substr(colon + 1);
+    std::string next = s.active_next_step;
+    // The newest verify of the active migration found mismatches: complete would refuse.
+    for (const backfill::VerifyRecord& v : d.verifies) {
+      if (v.version != version) continue;
+      if (v.status == "mismatches" && phase == "started")
+        next = "fix the rows `tandem verify` names and run `tandem verify` again (complete "
+               "refuses until it is clean), or undo it with `tandem rollback`";
+      break;
+    }
     std::string name;
     for (const MigrationState& m : s.migrations)
       if (m.version == version) name = m.name;
     active = {{"version", version},
               {"name", name},
-              {"phase", colon == std::string::npos ? "" : s.active_migration.substr(colon + 1)},
+              {"phase", phase},
               {"old_schema", s.active_old_schema},
               {"new_schema", s.active_new_schema},
-              {"next_step", s.active_next_step}};
+              {"next_step", next}};
   }
   json problems = json::array();
   for (const Problem& p : s.problems) {
@@ -126,12 +146,10 @@ json verify_json(const backfill::VerifyRecord& v) {
 }
 
 json flag_json(const flags::Flag& f) {
-  json value = json::parse(f.value, nullptr, false);
-  json fallback = f.fallback.empty() ? json(nullptr) : json::parse(f.fallback, nullptr, false);
   return {{"key", f.key},
           {"type", flags::type_name(f.type)},
-          {"value", value.is_discarded() ? json(f.value) : value},
-          {"default", fallback.is_discarded() ? json(f.fallback) : fallback},
+          {"value", stored_json(f.value)},
+          {"default", stored_json(f.fallback)},
           {"allow", f.allow},
           {"deny", f.deny},
           {"percent", f.percent},
@@ -200,14 +218,13 @@ std::string overview_json(const DashboardData& d, const DashboardOptions& o) {
   for (const flags::Flag& f : d.flags) flags.push_back(flag_json(f));
   json changes = json::array();
   for (const flags::FlagEvent& e : d.flag_changes)
-    changes.push_back(
-        {{"key", e.key},
-         {"at", e.at},
-         {"actor", e.actor},
-         {"action", e.action},
-         {"reason", e.reason},
-         {"before", json::parse(e.before.empty() ? "null" : e.before, nullptr, false)},
-         {"after", json::parse(e.after.empty() ? "null" : e.after, nullptr, false)}});
+    changes.push_back({{"key", e.key},
+                       {"at", e.at},
+                       {"actor", e.actor},
+                       {"action", e.action},
+                       {"reason", e.reason},
+                       {"before", stored_json(e.before)},
+                       {"after", stored_json(e.after)}});
   json apis = json::array();
   for (const GatewayState& g : d.gateways) apis.push_back(gateway_json(g));
   json out = {{"database", d.database},

@@ -9,6 +9,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "db/utf8.h"
 #include "http/problem.h"
 #include "serve/assets.h"
 #include "serve/dashboard_json.h"
@@ -87,6 +88,13 @@ http::Task<std::invoke_result_t<Work>> off_thread(Work work) {
   }
   co_return done.get();
 }
+
+// Counts an action while it runs.
+struct InFlight {
+  explicit InFlight(std::atomic<int>& n) : n_(n) { ++n_; }
+  ~InFlight() { --n_; }
+  std::atomic<int>& n_;
+};
 
 int status_for(const Status& st) {
   switch (st.code()) {
@@ -176,6 +184,9 @@ std::optional<http::Response> DashboardRoutes::read(const http::Request& req, st
         return problem(400, "bad-request", "Bad Request", "limit is a number from 1 to 1000");
     }
     std::optional<std::string> before = query_param(query, "before");
+    bool given = query.find("before=") != std::string_view::npos;
+    if (given && !before)
+      return problem(400, "bad-request", "Bad Request", "before is a migration version (digits)");
     if (before && (before->empty() || before->size() > 64 ||
                    before->find_first_not_of("0123456789") != std::string::npos))
       return problem(400, "bad-request", "Bad Request", "before is a migration version (digits)");
@@ -187,7 +198,10 @@ std::optional<http::Response> DashboardRoutes::read(const http::Request& req, st
 }
 
 void DashboardRoutes::events(http::Wire& out) {
-  if (streams_.load() >= kMaxStreams) {
+  // The place is taken here, before the head goes out (a burst of connections cannot pass the
+  // limit), and given back when the stream — or the answer that never became one — is gone.
+  if (++streams_ > kMaxStreams) {
+    --streams_;
     http::to_wire(problem(503, "too-many-streams", "Service Unavailable",
                           fmt::format("at most {} event streams are served at once; read "
                                       "/api/overview instead",
@@ -195,6 +209,7 @@ void DashboardRoutes::events(http::Wire& out) {
                   false, out);
     return;
   }
+  auto place = std::shared_ptr<void>(nullptr, [this](void*) { --streams_; });
   out.status = 200;
   out.head.clear();
   http::append_status_line(out.head, 200);
@@ -203,12 +218,7 @@ void DashboardRoutes::events(http::Wire& out) {
   http::append_field(out.head, "X-Content-Type-Options", "nosniff");
   // Proxies in front (nginx) must pass each event on at once.
   http::append_field(out.head, "X-Accel-Buffering", "no");
-  out.stream = [this](http::StreamWriter& w) -> http::Task<void> {
-    ++streams_;
-    struct Release {
-      std::atomic<int>& n;
-      ~Release() { --n; }
-    } release{streams_};
+  out.stream = [this, place](http::StreamWriter& w) -> http::Task<void> {
     http::Timer timer(co_await asio::this_coro::executor);
     uint64_t sent = 0;
     bool first = true;
@@ -217,18 +227,19 @@ void DashboardRoutes::events(http::Wire& out) {
     for (;;) {
       std::shared_ptr<const DashboardSnapshot> snap = dashboard_.current();
       auto now = std::chrono::steady_clock::now();
-      std::string piece;
       if (snap && (first || snap->generation != sent)) {
-        piece = "event: overview\ndata: " + snap->overview + "\n\n";
+        // Written from the shared snapshot: a reader that is slow holds no copy of its own.
+        if (!co_await w.write("event: overview\ndata: ")) co_return;
+        if (!co_await w.write(snap->overview)) co_return;
+        if (!co_await w.write("\n\n")) co_return;
         sent = snap->generation;
         first = false;
+        last_write = now;
       } else if (now - last_write > std::chrono::seconds(15)) {
-        piece = ": ping\n\n";
-      }
-      if (!piece.empty()) {
-        if (!co_await w.write(piece)) co_return;
+        if (!co_await w.write(": ping\n\n")) co_return;
         last_write = now;
       }
+      snap.reset();
       timer.expires_after(std::chrono::milliseconds(200));
       co_await timer.async_wait(http::use_tuple);
       if (w.stopping()) co_return;
@@ -265,8 +276,12 @@ std::optional<http::Task<http::Response>> DashboardRoutes::act(http::Request& re
                                 : "POST /api/rollouts/{gateway}/{name}/promote|abort"));
   std::string action(rest.substr(slash + 1));
   std::optional<std::string> id = percent_decode(rest.substr(0, slash));
-  if (!id || id->empty() || id->size() > 512)
+  if (!id || id->empty() || id->size() > 512 || !utf8::valid(*id))
     return now(problem(400, "bad-request", "Bad Request", "the id in the path is not valid"));
+  // Each action holds a thread while it waits on the database or a gateway.
+  if (actions_in_flight_.load() >= kMaxActions)
+    return now(problem(503, "busy", "Service Unavailable",
+                       fmt::format("{} actions are running already; try again", kMaxActions)));
 
   if (backfill) {
     std::optional<backfill::Action> what;
@@ -280,6 +295,7 @@ std::optional<http::Task<http::Response>> DashboardRoutes::act(http::Request& re
     migrations.engine.log = nullptr;
     return [](DashboardRoutes* self, Options migrations, std::string id,
               backfill::Action what) -> http::Task<http::Response> {
+      InFlight counted(self->actions_in_flight_);
       auto report = co_await off_thread([&migrations, &id, what] {
         return backfill::control(migrations, id, what, /*continue_here=*/false);
       });
@@ -305,8 +321,13 @@ std::optional<http::Task<http::Response>> DashboardRoutes::act(http::Request& re
     return now(problem(404, "not-found", "Not Found",
                        "POST /api/rollouts/{gateway}/{name}/promote|abort: {gateway} is the "
                        "position (from 0) of a --gateway-admin"));
-  if (cut + 1 >= id->size())
-    return now(problem(404, "not-found", "Not Found", "the rollout's name is missing"));
+  // A rollout's name is letters, digits, '-', '_' and '.' (docs/gateway.md): anything else
+  // is not forwarded.
+  std::string_view name = std::string_view(*id).substr(cut == std::string::npos ? 0 : cut + 1);
+  if (name.empty() || name.size() > 200 || name == "." || name == ".." ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+          std::string_view::npos)
+    return now(problem(404, "not-found", "Not Found", "no rollout has that name"));
   if (action != "promote" && action != "abort")
     return now(problem(404, "not-found", "Not Found", "a rollout's actions are promote and abort"));
   std::string reason;
@@ -320,13 +341,13 @@ std::optional<http::Task<http::Response>> DashboardRoutes::act(http::Request& re
   AdminCall call;
   call.method = "POST";
   // The name goes on percent-encoded as it came.
-  size_t name_at = rest.find('/') + 1;
-  call.path = fmt::format("/api/rollouts/{}/{}", rest.substr(name_at, slash - name_at), action);
+  call.path = fmt::format("/api/rollouts/{}/{}", name, action);
   call.body = json{{"reason", reason}}.dump(-1, ' ', false, json::error_handler_t::replace);
   call.token = gateway_token_;
   call.timeout = std::chrono::milliseconds(5000);
   AdminUrl url = options_.gateways[gateway];
   return [](DashboardRoutes* self, AdminUrl url, AdminCall call) -> http::Task<http::Response> {
+    InFlight counted(self->actions_in_flight_);
     auto answer = co_await off_thread([&url, &call] { return call_admin(url, call); });
     self->dashboard_.poke();
     if (!answer.ok())
@@ -338,7 +359,10 @@ std::optional<http::Task<http::Response>> DashboardRoutes::act(http::Request& re
                         fmt::format("the gateway {} refused the action ({}): give tandem serve "
                                     "its admin token (--gateway-token-file)",
                                     url.text, answer->status));
-    co_return dashboard_answer(answer->status, "application/json", std::move(answer->body));
+    bool problem_json = answer->content_type.starts_with("application/problem+json");
+    co_return dashboard_answer(answer->status,
+                               problem_json ? "application/problem+json" : "application/json",
+                               std::move(answer->body));
   }(this, std::move(url), std::move(call));
 }
 

@@ -36,6 +36,8 @@ class DashboardRoutes {
   void events(http::Wire& out);
 
   static constexpr int kMaxStreams = 256;
+  // Actions running at once (each holds a thread while it waits); 503 beyond.
+  static constexpr int kMaxActions = 16;
   int streams() const { return streams_.load(); }
 
  private:
@@ -43,6 +45,7 @@ class DashboardRoutes {
   const DashboardOptions& options_;
   std::string gateway_token_;
   std::atomic<int> streams_{0};
+  std::atomic<int> actions_in_flight_{0};
 };
 
 // Answers with `body` and the headers every dashboard answer has (no caching, nosniff).

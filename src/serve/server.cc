@@ -270,11 +270,12 @@ Status run(const ServeOptions& options) {
   if (options.refresh < std::chrono::milliseconds(50) || options.refresh > std::chrono::hours(1))
     return Status::InvalidInput("--refresh is 50ms to 1h");
   // Buttons that change production need to know who pressed them.
-  if (options.allow_actions && options.token.empty())
+  if (options.allow_actions && options.token.size() < 16)
     return Status::InvalidInput(
-        "--allow-actions needs a token: without one anybody who reaches the port could pause a "
-        "backfill or abort a rollout",
-        "give --token-file FILE (or $TANDEM_SERVE_TOKEN); the page asks for it");
+        "--allow-actions needs a token of at least 16 characters: without one anybody who "
+        "reaches the port could pause a backfill or abort a rollout",
+        "give --token-file FILE (or $TANDEM_SERVE_TOKEN), e.g. from `openssl rand -hex 32`; the "
+        "page asks for it");
   DashboardOptions dash;
   dash.migrations = options.migrations;
   dash.migrations.engine.db_url = options.db_url;

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/verify_record.h"
+#include "db/json_depth.h"
 #include "serve/dashboard_json.h"
+#include "tandem/duration.h"
 
 namespace tandem::serve {
 namespace {
@@ -170,6 +172,48 @@ TEST(VerifyRecord, KeepsTheChecksAndReadsOldEvents) {
   EXPECT_EQ(commands::verify_summary("{not json"), "{not json");
   EXPECT_EQ(commands::verify_record("3", "t", "clean", 0, "{\"rows\":\"x\",\"checks\":[1]}").rows,
             0);
+}
+
+TEST(DashboardJson, NextStepAfterAVerifyThatFoundMismatches) {
+  DashboardData d = data_with(1, 1);
+  report(d).active_migration = "2:started";
+  report(d).active_next_step = "finish it with `tandem complete`";
+  backfill::VerifyRecord bad;
+  bad.version = "2";
+  bad.status = "mismatches";
+  bad.mismatches = 3;
+  bad.rows = 10;
+  d.verifies = {bad};
+  json o = json::parse(overview_json(d, {}));
+  std::string next = o["migrations"]["active"]["next_step"];
+  EXPECT_EQ(next.find("tandem complete`"), std::string::npos) << next;
+  EXPECT_NE(next.find("tandem verify"), std::string::npos) << next;
+  d.verifies[0].status = "clean";
+  o = json::parse(overview_json(d, {}));
+  EXPECT_EQ(o["migrations"]["active"]["next_step"], "finish it with `tandem complete`");
+}
+
+TEST(JsonDepth, CountsBracketsOutsideStrings) {
+  EXPECT_EQ(json_depth::measure("1"), 0u);
+  EXPECT_EQ(json_depth::measure(R"({"a":[1,{"b":2}]})"), 3u);
+  EXPECT_EQ(json_depth::measure(R"(["[[[[", "\"[[["])"), 1u) << "brackets in strings";
+  std::string deep(200000, '[');
+  deep += std::string(200000, ']');
+  EXPECT_EQ(json_depth::measure(deep, 65), 65u) << "stops early";
+  EXPECT_FALSE(json_depth::within_limit(deep));
+  EXPECT_TRUE(json_depth::within_limit(std::string(64, '[') + std::string(64, ']')));
+  EXPECT_FALSE(json_depth::within_limit(std::string(65, '[') + std::string(65, ']')));
+}
+
+TEST(DashboardJson, AFlagOrAuditRowNestedTooDeepIsShownAsText) {
+  DashboardData d = data_with(1, 0);
+  flags::FlagEvent e;
+  e.key = "k";
+  e.after = std::string(100000, '[') + std::string(100000, ']');
+  d.flag_changes.push_back(e);
+  json o = json::parse(overview_json(d, {}));
+  EXPECT_TRUE(o["flag_changes"][0]["after"].is_string());
+  EXPECT_EQ(parse_duration_ms("1h"), 3600000);
 }
 
 }  // namespace

@@ -285,12 +285,43 @@ TEST(DashboardStart, RefusesWhatCannotWork) {
   r = run_tandem({"--db", db.url(), "serve", "--listen", "127.0.0.1:0", "--allow-actions"});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("--allow-actions needs a token"), std::string::npos) << r.err;
+  // A token too short to guard them.
+  TempDir dir;
+  dir.write("short", "short\n");
+  r = run_tandem({"--db", db.url(), "serve", "--listen", "127.0.0.1:0", "--allow-actions",
+                  "--token-file", dir.path() + "/short"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("at least 16 characters"), std::string::npos) << r.err;
   for (const char* bad : {"https://127.0.0.1:9090", "127.0.0.1:9090", "http://127.0.0.1",
                           "http://u:p@127.0.0.1:9090", "http://127.0.0.1:99999"}) {
     r = run_tandem({"--db", db.url(), "serve", "--listen", "127.0.0.1:0", "--gateway-admin", bad});
     EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
     EXPECT_NE(r.err.find("--gateway-admin"), std::string::npos) << r.err;
   }
+}
+
+TEST(DashboardStart, AFlagRowNestedTooDeepIsLeftOutNotFatal) {
+  TestDb db(Kind::kSqlite);
+  ASSERT_EQ(run_tandem({"--db", db.url(), "flag", "set", "ok", "true"}).code, 0);
+  ASSERT_EQ(run_tandem({"--db", db.url(), "flag", "set", "deep", "{\"a\":1}"}).code, 0);
+  // Edited by hand into 200,000 levels (400 KB): parsed, it would overflow the stack.
+  db.exec("UPDATE tandem_flags SET value = '" + std::string(200000, '[') +
+          std::string(200000, ']') + "' WHERE key = 'deep'");
+  TempDir dir;
+  int port = free_port();
+  pid_t pid = spawn_tandem({"--db", db.url(), "--dir", dir.path(), "serve", "--listen",
+                            "127.0.0.1:" + std::to_string(port), "--refresh", "200ms"},
+                           dir.path() + "/serve.log");
+  ASSERT_TRUE(wait_for_port(port)) << read_file(dir.path() + "/serve.log");
+  HttpResponse r = request(port, "GET", "/api/overview");
+  ASSERT_EQ(r.status, 200) << read_file(dir.path() + "/serve.log");
+  json o = json::parse(r.body);
+  ASSERT_EQ(o["flags"].size(), 1u) << "the deep one is left out";
+  EXPECT_EQ(o["flags"][0]["key"], "ok");
+  EXPECT_EQ(request(port, "POST", "/ofrep/v1/evaluate/flags/ok", {}, "{}").status, 200);
+  EXPECT_EQ(request(port, "POST", "/ofrep/v1/evaluate/flags/deep", {}, "{}").status, 404);
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 0);
 }
 
 TEST(DashboardStart, AGatewayThatIsDownIsShownNotFatal) {
@@ -321,7 +352,7 @@ TEST(DashboardStart, HostileRequestsAreAnsweredAndNothingBreaks) {
   TestDb db(Kind::kSqlite);
   ASSERT_EQ(run_tandem({"--db", db.url(), "flag", "set", "k", "true"}).code, 0);
   TempDir dir;
-  dir.write("token", "hostile-token\n");
+  dir.write("token", "hostile-token-123456\n");
   int port = free_port(), dead = free_port();
   pid_t pid = spawn_tandem({"--db", db.url(), "--dir", dir.path(), "serve", "--listen",
                             "127.0.0.1:" + std::to_string(port), "--allow-actions", "--token-file",
@@ -353,7 +384,7 @@ TEST(DashboardStart, HostileRequestsAreAnsweredAndNothingBreaks) {
     std::string body(rng() % 3 == 0 ? rng() % 300 : 0, '{');
     for (char& c : body) c = static_cast<char>(rng() % 256);
     HeaderList headers;
-    if (rng() % 2) headers.push_back({"Authorization", "Bearer hostile-token"});
+    if (rng() % 2) headers.push_back({"Authorization", "Bearer hostile-token-123456"});
     const std::string& method = methods[rng() % methods.size()];
     // A stream: read below.
     if (safe.substr(0, safe.find('?')) == "/api/events" && method == "GET") continue;
@@ -373,7 +404,7 @@ TEST(DashboardStart, HostileRequestsAreAnsweredAndNothingBreaks) {
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
   RawResponse raw = send_raw(port,
                              "GET /api/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                             "hostile-token\r\n\r\n",
+                             "hostile-token-123456\r\n\r\n",
                              700);
   EXPECT_NE(raw.data.find("event: overview"), std::string::npos) << raw.data.substr(0, 300);
   kill(pid, SIGTERM);

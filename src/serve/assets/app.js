@@ -587,7 +587,7 @@
     if (!jobs.length) { frag.append(muted('No backfill jobs.')); return; }
     const by = (st) => jobs.filter((j) => j.state === st).length;
     frag.append(h('p', { class: 'summary-line', 'data-testid': 'backfill-summary' },
-      `${by('running')} running, ${by('paused')} paused, ${jobs.length - by('running') - by('paused')} finished`));
+      `${by('running')} running, ${by('paused')} paused, ${by('interrupted')} interrupted, ${jobs.length - by('running') - by('paused') - by('interrupted')} finished`));
     const headers = ['Job', 'State', 'Progress', 'Rows/s', 'ETA', 'Batch', 'Waiting / error'];
     if (actions) headers.push('Actions');
     frag.append(table('Backfill jobs', headers, jobs.map((j) => backfillRow(j, actions)), { class: 'backfills' }));
@@ -635,6 +635,11 @@
         j.waiting ? ` ${j.waiting}` : '');
     }
     if (j.error) waitCell.append(h('div', { class: 'error-text', 'data-testid': 'backfill-error' }, `✗ ${j.error}`));
+    if (j.state === 'interrupted') {
+      // Its runner is gone (killed, connection lost): the dashboard does not run backfills.
+      waitCell.append(h('div', { class: 'sub', 'data-testid': 'backfill-hint' }, 'no process runs it: ',
+        h('code', {}, `tandem backfill resume ${j.id}`), ' where the migrations are'));
+    }
 
     let eta = '—';
     if (j.state === 'running') eta = isNum(j.eta_ms) ? duration(j.eta_ms) : 'unknown';
@@ -670,8 +675,11 @@
     section.classList.toggle('bad', bad.length > 0);
     section.classList.toggle('good', verify.length > 0 && bad.length === 0);
     if (!verify.length) {
-      frag.append(h('p', { class: 'muted', 'data-testid': 'correctness-summary', 'data-state': 'none' },
-        'No verify result yet. Run ', h('code', {}, 'tandem verify'), ' during the migration to compare the old and new representations.'));
+      frag.append(overview && overview.backend === 'sqlite'
+        ? h('p', { class: 'muted', 'data-testid': 'correctness-summary', 'data-state': 'none' },
+          'No verify results: ', h('code', {}, 'tandem verify'), ' compares two live versions, which needs PostgreSQL.')
+        : h('p', { class: 'muted', 'data-testid': 'correctness-summary', 'data-state': 'none' },
+          'No verify result yet. Run ', h('code', {}, 'tandem verify'), ' during the migration to compare the old and new representations.'));
       return;
     }
     if (bad.length) {
@@ -795,7 +803,10 @@
         : h('span', { 'data-testid': 'deprecated-clients', 'data-empty': 'true' }, '✓ no client left');
     } else if (clients.length) {
       clientCell = h('details', { 'data-open-key': `clients:${gateway}:${v.version}` },
-        h('summary', {}, `${clients.length} client${clients.length === 1 ? '' : 's'}`), h('ul', { class: 'clients' }, clientItems()));
+        h('summary', {}, (() => {
+          const n = clients.length + (isNum(v.more_clients) ? v.more_clients : 0);
+          return `${n} client${n === 1 ? '' : 's'}${n > clients.length ? ` (${clients.length} busiest listed)` : ''}`;
+        })()), h('ul', { class: 'clients' }, clientItems()));
     } else {
       clientCell = '—';
     }
