@@ -99,7 +99,8 @@ std::optional<int> ServeCommand::run(const Options& all,
   bool with_token = !options.token.empty();
   bool actions = allow_actions;
   options.on_ready = [&shown, with_token, actions](const std::string& bound) {
-    std::cerr << "tandem serve: dashboard at http://" << bound << "/ (" << shown
+    // "serving http://HOST:PORT" is what scripts wait for (the OpenFeature test does).
+    std::cerr << "tandem serve: serving http://" << bound << " (the dashboard at /; " << shown
               << (with_token ? ", token required" : "")
               << (actions ? ", actions allowed" : ", read-only") << ")\n";
   };

@@ -33,6 +33,8 @@ function startServe() {
       if (m) resolve({ proc: p, url: m[1] });
     });
     p.on('exit', (code) => reject(new Error(`tandem serve exited (${code}): ${err}`)));
+    // A startup line that changed must fail here, not hang until ctest's timeout.
+    setTimeout(() => { p.kill(); reject(new Error(`no "serving http://…" line from tandem serve in 20 s: ${err}`)); }, 20000).unref();
   });
 }
 
