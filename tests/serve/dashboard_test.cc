@@ -26,6 +26,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kToken = "dashboard-test-token";
 
+// A spawned process, killed when the test ends — also when an ASSERT ends it early.
+struct Killed {
+  pid_t pid;
+  ~Killed() {
+    if (pid > 0 && kill(pid, 0) == 0) {
+      kill(pid, SIGKILL);
+      wait_exit(pid);
+    }
+  }
+};
+
 class Dashboard : public ::testing::Test {
  protected:
   Dashboard() : db_(Kind::kPostgres) {}
@@ -312,6 +323,7 @@ TEST(DashboardStart, AFlagRowNestedTooDeepIsLeftOutNotFatal) {
   pid_t pid = spawn_tandem({"--db", db.url(), "--dir", dir.path(), "serve", "--listen",
                             "127.0.0.1:" + std::to_string(port), "--refresh", "200ms"},
                            dir.path() + "/serve.log");
+  Killed guard{pid};
   ASSERT_TRUE(wait_for_port(port)) << read_file(dir.path() + "/serve.log");
   HttpResponse r = request(port, "GET", "/api/overview");
   ASSERT_EQ(r.status, 200) << read_file(dir.path() + "/serve.log");
@@ -333,6 +345,7 @@ TEST(DashboardStart, AGatewayThatIsDownIsShownNotFatal) {
                             "127.0.0.1:" + std::to_string(port), "--gateway-admin",
                             "http://127.0.0.1:" + std::to_string(dead), "--refresh", "200ms"},
                            dir.path() + "/serve.log");
+  Killed guard{pid};
   ASSERT_TRUE(wait_for_port(port)) << read_file(dir.path() + "/serve.log");
   HttpResponse r = request(port, "GET", "/api/overview");
   ASSERT_EQ(r.status, 200);
@@ -359,6 +372,7 @@ TEST(DashboardStart, HostileRequestsAreAnsweredAndNothingBreaks) {
                             dir.path() + "/token", "--gateway-admin",
                             "http://127.0.0.1:" + std::to_string(dead), "--refresh", "100ms"},
                            dir.path() + "/serve.log");
+  Killed guard{pid};
   ASSERT_TRUE(wait_for_port(port)) << read_file(dir.path() + "/serve.log");
   std::mt19937 rng(20261201);
   const std::vector<std::string> prefixes = {"/api/backfills/",
