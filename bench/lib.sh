@@ -23,3 +23,19 @@ bench_setup() {
 }
 
 now() { date +%s.%N; }
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT. wait_port PORT [TRIES]: until something
+# does (TRIES × 50 ms, 400 by default).
+port_free() { ! (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+  for _ in $(seq 1 "${2:-400}"); do
+    port_free "$1" || return 0
+    sleep 0.05
+  done
+  return 1
+}
+# to_ms VALUE: wrk's latency ("812.00us", "1.20ms", "2.00s") in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
+    else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}

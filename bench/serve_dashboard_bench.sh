@@ -26,14 +26,6 @@ die() {
   log "serve_dashboard_bench.sh: $*"
   exit 2
 }
-port_free() { ! (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() {
-  for _ in $(seq 1 400); do
-    port_free "$1" || return 0
-    sleep 0.05
-  done
-  return 1
-}
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
@@ -122,10 +114,6 @@ CONF
 PIDS+=($!)
 wait_port "$NGINX_PORT" || die "nginx did not start"
 
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
-    else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
-}
 declare -A RPS P50 P99 BYTES
 measure() {  # NAME URL
   local out
